@@ -1,0 +1,67 @@
+"""The whole pipeline on one screen: read, validate, generate, build, swap in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import helppages, site
+from generator.config import Project
+from generator.gitinfo import revision_dates
+from generator.output import publish, staging_dir
+from generator.problems import Problem, ProblemsFound, raise_if_errors
+from generator.stage import Page, StaticFile, build_nav, write_tree
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Everything the site builder and the build folder will get, validated."""
+
+    pages: tuple[Page, ...]
+    files: tuple[StaticFile, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced, for the summary line."""
+
+    pages: int
+    warnings: tuple[Problem, ...]
+
+
+def stage(project: Project, *, drafts: bool) -> Staged:
+    """Read and validate every source and generate the pages of the staged tree."""
+    content, problems = helppages.load_help_content(project)
+    dates = revision_dates(project.root, "content")
+    pages = helppages.staged_pages(content, drafts=drafts, revision_dates=dates)
+    files = list(content.files)
+    available = {page.path for page in pages} | {item.path for item in files}
+    hidden = set() if drafts else helppages.draft_paths(content)
+    problems += helppages.check_links(pages, available, hidden)
+    return Staged(tuple(pages), tuple(files), tuple(problems))
+
+
+def check(project: Project, *, strict: bool = False) -> list[Problem]:
+    """Validate everything and write nothing; return the warnings, raise on errors."""
+    staged = stage(project, drafts=False)
+    raise_if_errors(staged.problems, strict=strict)
+    return list(staged.problems)
+
+
+def build(project: Project, *, strict: bool = False) -> BuildResult:
+    """Build ``site/`` and ``build/``; on any problem the previous outputs stay untouched."""
+    staged = stage(project, drafts=False)
+    raise_if_errors(staged.problems, strict=strict)
+    with staging_dir(project.state_dir) as folder:
+        build_site_into(project, staged, folder / "site", folder / "docs")
+        publish([(folder / "site", project.site_dir)])
+    return BuildResult(len(staged.pages), staged.problems)
+
+
+def build_site_into(project: Project, staged: Staged, site_dir: Path, docs_dir: Path) -> None:
+    """Write the staged tree and run the site builder on it; raise if it complains."""
+    write_tree(docs_dir, staged.pages, staged.files)
+    problems = site.build_site(project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages))
+    if problems:
+        raise ProblemsFound(problems)

@@ -1,0 +1,115 @@
+"""The command line: the only place that prints and exits."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator import build as pipeline
+from generator.config import Project, load_project
+from generator.problems import Problem, ProblemsFound, RundbriefError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    """Print problems as ``path:line: message`` lines on standard error."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def handle_errors(command: F) -> F:
+    """Turn library exceptions into messages and exit codes (1: input problems, 2: usage)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ProblemsFound as error:
+            report(error.problems)
+            errors = len(error.errors) or len(error.problems)
+            files = len({p.path for p in error.problems})
+            click.echo(
+                f"{_count(errors, 'problem')} in {_count(files, 'file')}; nothing was written or sent.",
+                err=True,
+            )
+            sys.exit(error.exit_code)
+        except RundbriefError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+pass_project = click.make_pass_decorator(Project)
+
+
+@click.group()
+@click.option(
+    "-C",
+    "--project",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The rundbrief repository.",
+)
+@click.version_option(package_name="rundbrief")
+@click.pass_context
+def main(context: click.Context, root: Path) -> None:
+    """rundbrief: help site, newsletters and promotional material from one repository."""
+    try:
+        context.obj = load_project(root)
+    except ProblemsFound as error:
+        report(error.problems)
+        sys.exit(error.exit_code)
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@pass_project
+@handle_errors
+def build(project: Project, strict: bool) -> None:
+    """Validate everything and build site/ and build/."""
+    started = time.perf_counter()
+    result = pipeline.build(project, strict=strict)
+    report(result.warnings)
+    click.echo(
+        f"Built {_count(result.pages, 'page')} into {project.site_dir.name}/ "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@pass_project
+@handle_errors
+def check(project: Project, strict: bool) -> None:
+    """Validate everything and run the email preflight checks; write nothing."""
+    warnings = pipeline.check(project, strict=strict)
+    report(warnings)
+    suffix = f" ({_count(len(warnings), 'warning')})" if warnings else ""
+    click.echo(f"All sources are valid{suffix}.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_project
+@handle_errors
+def preview(project: Project, host: str, port: int) -> None:
+    """Serve the help site with drafts and newsletters, reloading on every saved change."""
+    from generator.preview import run_preview
+
+    click.echo(f"Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.")
+    run_preview(project, host, port, log=lambda message: click.echo(message, err=True))

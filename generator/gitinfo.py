@@ -1,0 +1,51 @@
+"""What git knows about the sources: last-change dates, committed state, branch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def german_date(day: dt.date) -> str:
+    """A date as German readers write it: 1. Dezember 2026."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def git(root: Path, *args: str) -> str | None:
+    """Run git in ``root``; None if git is missing or the folder is no repository."""
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def revision_dates(root: Path, folder: str) -> dict[str, str]:
+    """The German date of the last commit of each file under ``folder``, by repository path."""
+    log = git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", folder)
+    dates: dict[str, str] = {}
+    stamp = 0
+    for line in (log or "").splitlines():
+        if line.startswith("\x00"):
+            stamp = int(line[1:])
+        elif line and line not in dates:
+            dates[line] = german_date(dt.datetime.fromtimestamp(stamp, dt.UTC).date())
+    return dates

@@ -1,0 +1,230 @@
+"""Schemas for front matter and YAML files: every wrong key is a problem at its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+from generator.problems import Problem
+
+if TYPE_CHECKING:
+    from generator.sources import YamlTree
+
+Kind = Literal["text", "date", "boolean", "integer", "number", "texts", "mapping", "mappings"]
+
+EXPECTED: dict[str, str] = {
+    "text": "text",
+    "date": "a date (YYYY-MM-DD)",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "texts": "a list of texts",
+    "mapping": "a mapping of keys",
+    "mappings": "a list of mappings",
+}
+
+Check = Callable[[Any], str | None]
+"""A further rule on a value of the right kind: returns a message, or None if the value is fine."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a schema: its kind, whether it is required, and what it means."""
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    schema: Schema | None = None
+    check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The keys a front matter block or YAML mapping may have."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    def validate(
+        self, tree: YamlTree, rel: str, start_line: int
+    ) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+        """Check the tree; return values (defaults filled in), lines by dotted key, problems."""
+        if tree.node is None:
+            problems = [
+                Problem(rel, start_line, f"missing required key '{f.name}'")
+                for f in self.fields
+                if f.required
+            ]
+            return self._defaults(), {}, problems
+        return _validate_mapping(self, tree.node, tree.loader, rel, tree.offset, "", start_line)
+
+    def _defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields}
+
+
+def _line(node: yaml.Node, offset: int) -> int:
+    return int(node.start_mark.line) + 1 + offset
+
+
+def describe(value: Any) -> str:
+    """Name the YAML type of a value the way a writer thinks of it."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _validate_mapping(
+    schema: Schema,
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    rel: str,
+    offset: int,
+    prefix: str,
+    parent_line: int,
+) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    if not isinstance(node, yaml.MappingNode):
+        value = loader.construct_object(node, deep=True)
+        what = prefix.rstrip(".") or schema.name
+        return (
+            {},
+            {},
+            [
+                Problem(
+                    rel,
+                    _line(node, offset),
+                    f"{what}: expected {EXPECTED['mapping']}, got {describe(value)}",
+                )
+            ],
+        )
+    known = {f.name: f for f in schema.fields}
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    for key_node, value_node in node.value:
+        key = str(loader.construct_object(key_node))
+        line = _line(key_node, offset)
+        dotted = prefix + key
+        if key in values:
+            problems.append(Problem(rel, line, f"{dotted}: key appears twice"))
+            continue
+        field = known.get(key)
+        if field is None:
+            allowed = ", ".join(sorted(known))
+            problems.append(Problem(rel, line, f"unknown key '{dotted}' (allowed: {allowed})"))
+            continue
+        lines[dotted] = line
+        value, sub_lines, sub_problems = _validate_value(
+            field, value_node, loader, rel, offset, dotted, line
+        )
+        values[key] = value
+        lines.update(sub_lines)
+        problems.extend(sub_problems)
+    for field in schema.fields:
+        if prefix + field.name not in lines:
+            if field.required:
+                problems.append(
+                    Problem(rel, parent_line, f"missing required key '{prefix}{field.name}'")
+                )
+            values.setdefault(field.name, field.default)
+    return values, lines, problems
+
+
+def _validate_value(
+    field: Field,
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    rel: str,
+    offset: int,
+    dotted: str,
+    line: int,
+) -> tuple[Any, dict[str, int], list[Problem]]:
+    if field.kind == "mapping" and field.schema is not None:
+        return _validate_mapping(field.schema, node, loader, rel, offset, dotted + ".", line)
+    if field.kind == "mappings" and field.schema is not None:
+        return _validate_mappings(field.schema, node, loader, rel, offset, dotted, line)
+    value = loader.construct_object(node, deep=True)
+    message = _kind_problem(field, value)
+    if message is None and field.check is not None:
+        message = field.check(value)
+    if message is not None:
+        return field.default, {}, [Problem(rel, line, f"{dotted}: {message}")]
+    return value, {}, []
+
+
+def _validate_mappings(
+    schema: Schema,
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    rel: str,
+    offset: int,
+    dotted: str,
+    line: int,
+) -> tuple[Any, dict[str, int], list[Problem]]:
+    if not isinstance(node, yaml.SequenceNode):
+        value = loader.construct_object(node, deep=True)
+        return (
+            [],
+            {},
+            [
+                Problem(
+                    rel, line, f"{dotted}: expected {EXPECTED['mappings']}, got {describe(value)}"
+                )
+            ],
+        )
+    items: list[dict[str, Any]] = []
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, item in enumerate(node.value):
+        item_line = _line(item, offset)
+        lines[f"{dotted}.{index}"] = item_line
+        values, sub_lines, sub_problems = _validate_mapping(
+            schema, item, loader, rel, offset, f"{dotted}.{index}.", item_line
+        )
+        items.append(values)
+        lines.update(sub_lines)
+        problems.extend(sub_problems)
+    return items, lines, problems
+
+
+def _kind_problem(field: Field, value: Any) -> str | None:
+    """Say what is wrong with the kind of ``value``, or None if it has the right kind."""
+    expected = EXPECTED[field.kind]
+    ok = {
+        "text": isinstance(value, str),
+        "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "texts": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "mapping": isinstance(value, dict),
+        "mappings": isinstance(value, list) and all(isinstance(v, dict) for v in value),
+    }[field.kind]
+    if not ok:
+        got = describe(value)
+        if isinstance(value, str) and field.kind != "text":
+            got = f"text '{value}'"
+        return f"expected {expected}, got {got}"
+    if field.kind == "text" and field.required and not value.strip():
+        return "must not be empty"
+    if field.choices and value not in field.choices:
+        return f"expected one of {', '.join(field.choices)}, got '{value}'"
+    return None

@@ -1,0 +1,144 @@
+"""Source files and their YAML front matter, parsed with line numbers of the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.problems import Problem
+from generator.schema import Schema
+
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A text file of the repository: where it is and what it says."""
+
+    path: Path
+    rel: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source file split into validated front matter and body."""
+
+    source: SourceFile
+    meta: Mapping[str, Any]
+    lines: Mapping[str, int]
+    body: str
+    body_line: int
+
+    @property
+    def rel(self) -> str:
+        """The path of the source, relative to the project, for messages."""
+        return self.source.rel
+
+    def line_of(self, key: str) -> int:
+        """The line of the file that holds ``key`` (line 1 if it is absent)."""
+        return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True)
+class YamlTree:
+    """A parsed YAML text whose nodes still know their lines."""
+
+    node: yaml.Node | None
+    loader: yaml.SafeLoader = field(repr=False)
+    offset: int
+
+
+def read_source(path: Path, root: Path) -> SourceFile | Problem:
+    """Read a UTF-8 text file; a file that is not UTF-8 is a problem, not a crash."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return Problem(rel, 0, f"cannot read file: {error.strerror}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return Problem(
+            rel, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        )
+    return SourceFile(path, rel, text.replace("\r\n", "\n"))
+
+
+def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
+    """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 + offset if mark else offset + 1
+        return Problem(rel, line, f"invalid YAML: {error.problem or error.context}")
+    except yaml.YAMLError as error:
+        return Problem(rel, offset + 1, f"invalid YAML: {error}")
+    return YamlTree(node, loader, offset)
+
+
+def split_front_matter(source: SourceFile) -> tuple[str, str, int] | Problem:
+    """Split into (yaml text, body, first body line); the front matter must open line 1."""
+    lines = source.text.split("\n")
+    if not source.text.strip():
+        return Problem(source.rel, 1, "file is empty; expected front matter between '---' lines")
+    if lines[0].rstrip() != FENCE:
+        return Problem(source.rel, 1, "missing front matter: the file must start with a '---' line")
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in (FENCE, "..."):
+            body = "\n".join(lines[number + 1 :])
+            return "\n".join(lines[1:number]), body, number + 2
+    return Problem(source.rel, 1, "front matter is not closed: add a '---' line after it")
+
+
+def load_document(
+    source: SourceFile, schema: Schema, *, body_required: bool = True
+) -> tuple[Document | None, list[Problem]]:
+    """Parse and validate a Markdown file with front matter; return the document or problems."""
+    split = split_front_matter(source)
+    if isinstance(split, Problem):
+        return None, [split]
+    yaml_text, body, body_line = split
+    tree = parse_yaml(yaml_text, source.rel, offset=1)
+    if isinstance(tree, Problem):
+        return None, [tree]
+    meta, lines, problems = schema.validate(tree, source.rel, start_line=1)
+    if body_required and not body.strip():
+        problems.append(Problem(source.rel, body_line - 1, "no text after the front matter"))
+    if problems:
+        return None, problems
+    return Document(source, meta, lines, body, body_line), []
+
+
+def load_yaml_file(
+    source: SourceFile, schema: Schema
+) -> tuple[tuple[dict[str, Any], dict[str, int]] | None, list[Problem]]:
+    """Parse and validate a whole YAML file; return (values, lines) or problems."""
+    if not source.text.strip():
+        return None, [Problem(source.rel, 1, "file is empty")]
+    tree = parse_yaml(source.text, source.rel)
+    if isinstance(tree, Problem):
+        return None, [tree]
+    meta, lines, problems = schema.validate(tree, source.rel, start_line=1)
+    return (None, problems) if problems else ((meta, lines), [])
+
+
+def read_sources(folder: Path, root: Path, pattern: str) -> tuple[list[SourceFile], list[Problem]]:
+    """Read every file under ``folder`` matching ``pattern``, sorted by path."""
+    sources: list[SourceFile] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob(pattern)) if folder.is_dir() else []:
+        if path.is_file():
+            result = read_source(path, root)
+            if isinstance(result, Problem):
+                problems.append(result)
+            else:
+                sources.append(result)
+    return sources, problems

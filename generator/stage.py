@@ -1,0 +1,87 @@
+"""The staged docs tree: every page and file the site builder gets, and its navigation."""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NavItem = str | dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A Markdown page of the staged tree, from content/ or generated."""
+
+    path: str
+    title: str
+    body: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+    in_nav: bool = True
+    source: str | None = None
+    body_line: int = 1
+
+    def render(self) -> str:
+        """The page as Markdown with front matter, as the site builder reads it."""
+        front = yaml.safe_dump(
+            dict(self.meta), allow_unicode=True, sort_keys=False, default_flow_style=False
+        )
+        return f"---\n{front}---\n{self.body}"
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied into the staged tree as it is (or written from bytes)."""
+
+    path: str
+    source: Path | None = None
+    data: bytes | None = None
+
+
+def write_tree(docs_dir: Path, pages: Iterable[Page], files: Iterable[StaticFile]) -> None:
+    """Write the staged docs tree."""
+    for page in pages:
+        target = docs_dir / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.render(), encoding="utf-8")
+    for item in files:
+        target = docs_dir / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if item.source is not None:
+            shutil.copyfile(item.source, target)
+        else:
+            target.write_bytes(item.data or b"")
+
+
+def build_nav(pages: Iterable[Page]) -> list[NavItem]:
+    """Navigation from the folder structure: sections titled by their index page, sorted by order."""
+    root: dict[str, Any] = {"pages": [], "dirs": {}}
+    for page in pages:
+        if not page.in_nav:
+            continue
+        node = root
+        for part in posixpath.dirname(page.path).split("/") if "/" in page.path else []:
+            node = node["dirs"].setdefault(part, {"pages": [], "dirs": {}})
+        node["pages"].append(page)
+    return [item for _, _, item in _nav_entries(root)]
+
+
+def _nav_entries(node: dict[str, Any]) -> list[tuple[int, str, NavItem]]:
+    entries: list[tuple[int, str, NavItem]] = []
+    for page in node["pages"]:
+        is_index = posixpath.basename(page.path) == "index.md"
+        entries.append((-1 if is_index else page.order, page.title, {page.title: page.path}))
+    for sub in node["dirs"].values():
+        children = _nav_entries(sub)
+        index = next((p for p in sub["pages"] if posixpath.basename(p.path) == "index.md"), None)
+        title = index.title if index else "?"
+        order = index.order if index else 100
+        entries.append((order, title, {title: [item for _, _, item in children]}))
+    entries.sort(key=lambda entry: (entry[0], entry[1].casefold()))
+    return entries

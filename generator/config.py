@@ -103,6 +103,19 @@ SETTINGS = Schema(
             "platform_url", "text", "Home page of the platform.", required=True, check=_https_url
         ),
         Field(
+            "referral_url",
+            "text",
+            "Landing page that referral links point to (gets ref and UTM).",
+            required=True,
+            check=_https_url,
+        ),
+        Field(
+            "member_fields",
+            "texts",
+            "Extra members-file columns usable as merge fields.",
+            default=[],
+        ),
+        Field(
             "own_domains",
             "texts",
             "Domains whose links get UTM parameters (subdomains included).",
@@ -166,6 +179,8 @@ class Settings:
 
     platform_name: str
     platform_url: str
+    referral_url: str
+    member_fields: tuple[str, ...]
     own_domains: tuple[str, ...]
     operator: Operator
     newsletter: NewsletterSettings
@@ -239,6 +254,8 @@ def _settings(values: dict[str, Any]) -> Settings:
     return Settings(
         platform_name=values["platform_name"],
         platform_url=values["platform_url"],
+        referral_url=values["referral_url"],
+        member_fields=tuple(values["member_fields"]),
         own_domains=tuple(values["own_domains"]),
         operator=Operator(**values["operator"]),
         newsletter=NewsletterSettings(**values["newsletter"]),

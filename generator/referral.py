@@ -1,0 +1,33 @@
+"""Referral links: the platform's landing URL with a member's code and UTM fields."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""A referral code becomes a path and a URL: plain ASCII letters, digits, '-' and '_' only."""
+
+
+def is_valid_code(code: str) -> bool:
+    """Whether ``code`` is safe as a folder name and a URL parameter."""
+    return CODE.fullmatch(code) is not None
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added; parameters already in the URL are kept as they are."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {key for key, _ in query}
+    query += [(key, value) for key, value in params.items() if key not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def referral_link(
+    landing_url: str, code: str, *, source: str, medium: str, campaign: str, content: str = ""
+) -> str:
+    """The member's personal link: landing URL, ``ref`` code and the UTM fields."""
+    params = {"ref": code, "utm_source": source, "utm_medium": medium, "utm_campaign": campaign}
+    if content:
+        params["utm_content"] = content
+    return with_query(landing_url, params)

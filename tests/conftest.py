@@ -1,0 +1,114 @@
+"""Shared fixtures: projects in tmp_path, the CLI, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PROJECT_FILES = ("content", "newsletters", "marketing-assets", "overrides", "mkdocs.yml", "rundbrief.yml")
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with a fixed identity; return its output."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.org",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.org",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A copy of this repository's sources, committed on a ``main`` branch of its own."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.is_file():
+            shutil.copy2(source, root / name)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "example sources")
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """A minimal project: the repository's settings plus the given files (path → text or bytes)."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "mini"
+        root.mkdir(exist_ok=True)
+        for name in ("mkdocs.yml", "rundbrief.yml"):
+            shutil.copy2(REPO / name, root / name)
+        shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
+        (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / "content" / "assets" / "logo.svg", root / "content" / "assets" / "logo.svg")
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run ``rundbrief -C PROJECT ARGS…`` in-process; stdout and stderr are kept apart."""
+
+    def run(project: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(main, ["-C", str(project), *args], env=env, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium from Debian, driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (see README)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and other evidence kept after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -19,6 +19,7 @@ class Staged:
 
     pages: tuple[Page, ...]
     files: tuple[StaticFile, ...]
+    outputs: tuple[StaticFile, ...]
     problems: tuple[Problem, ...]
 
 
@@ -36,10 +37,12 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     dates = revision_dates(project.root, "content")
     pages = helppages.staged_pages(content, drafts=drafts, revision_dates=dates)
     files = list(content.files)
+    outputs: list[StaticFile] = []  # files under build/, e.g. newsletters/<slug>/email.html
+
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else helppages.draft_paths(content)
     problems += helppages.check_links(pages, available, hidden)
-    return Staged(tuple(pages), tuple(files), tuple(problems))
+    return Staged(tuple(pages), tuple(files), tuple(outputs), tuple(problems))
 
 
 def check(project: Project, *, strict: bool = False) -> list[Problem]:
@@ -55,7 +58,11 @@ def build(project: Project, *, strict: bool = False) -> BuildResult:
     raise_if_errors(staged.problems, strict=strict)
     with staging_dir(project.state_dir) as folder:
         build_site_into(project, staged, folder / "site", folder / "docs")
-        publish([(folder / "site", project.site_dir)])
+        write_tree(folder / "build", (), staged.outputs)
+        # build/ also holds outboxes and kits of other commands: swap only what build owns.
+        owned = sorted({item.path.split("/")[0] for item in staged.outputs})
+        swaps = [(folder / "build" / name, project.build_dir / name) for name in owned]
+        publish([(folder / "site", project.site_dir), *swaps])
     return BuildResult(len(staged.pages), staged.problems)
 
 

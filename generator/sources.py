@@ -76,9 +76,14 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # An unclosed quote or bracket fails at the end of the text: point at where it opened.
+        at_end = error.problem is not None and "end of stream" in error.problem
+        if at_end and error.context_mark is not None:
+            mark, message = error.context_mark, f"{error.context}, {error.problem}"
+        else:
+            mark, message = error.problem_mark or error.context_mark, error.problem or error.context
         line = mark.line + 1 + offset if mark else offset + 1
-        return Problem(rel, line, f"invalid YAML: {error.problem or error.context}")
+        return Problem(rel, line, f"invalid YAML: {message}")
     except yaml.YAMLError as error:
         return Problem(rel, offset + 1, f"invalid YAML: {error}")
     return YamlTree(node, loader, offset)

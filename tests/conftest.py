@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,7 +28,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-PROJECT_FILES = ("content", "newsletters", "marketing-assets", "overrides", "mkdocs.yml", "rundbrief.yml")
+PROJECT_FILES = (
+    "content",
+    "newsletters",
+    "marketing-assets",
+    "overrides",
+    "mkdocs.yml",
+    "rundbrief.yml",
+)
 
 
 def git(root: Path, *args: str) -> str:
@@ -42,11 +52,9 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
-@pytest.fixture
-def example_project(tmp_path: Path) -> Path:
-    """A copy of this repository's sources, committed on a ``main`` branch of its own."""
-    root = tmp_path / "project"
-    root.mkdir()
+def copy_example(root: Path) -> Path:
+    """Copy this repository's sources to ``root`` and commit them on a ``main`` branch."""
+    root.mkdir(parents=True)
     for name in PROJECT_FILES:
         source = REPO / name
         if source.is_dir():
@@ -60,6 +68,48 @@ def example_project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A copy of this repository's sources, committed on a ``main`` branch of its own."""
+    return copy_example(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project built once per test run (read-only: copy it before changing it)."""
+    from generator.build import build
+    from generator.config import load_project
+
+    root = copy_example(tmp_path_factory.mktemp("built") / "project")
+    build(load_project(root))
+    return root
+
+
+@pytest.fixture
+def serve_dir() -> Iterator[Callable[[Path], str]]:
+    """Serve a folder over HTTP on 127.0.0.1 (a free port); returns the base URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files without a log line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture
 def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """A minimal project: the repository's settings plus the given files (path → text or bytes)."""
 
@@ -70,7 +120,9 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
             shutil.copy2(REPO / name, root / name)
         shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
         (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / "content" / "assets" / "logo.svg", root / "content" / "assets" / "logo.svg")
+        shutil.copy2(
+            REPO / "content" / "assets" / "logo.svg", root / "content" / "assets" / "logo.svg"
+        )
         for rel, data in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

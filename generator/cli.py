@@ -59,7 +59,7 @@ pass_project = click.make_pass_decorator(Project)
     "-C",
     "--project",
     "root",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="The rundbrief repository.",

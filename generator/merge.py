@@ -1,0 +1,108 @@
+"""Merge fields: ``{{ member.x }}`` in sources, a token through rendering, parts for filling in."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+
+from generator.problems import RundbriefError
+
+BUILTIN_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "referral_code",
+    "referral_link",
+    "unsubscribe_url",
+)
+
+SOURCE_FIELD = re.compile(r"\{\{\s*member\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+"""A merge field as the writer types it."""
+ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+"""Anything that looks like template syntax; what SOURCE_FIELD does not match is a mistake."""
+
+# Between Markdown and the inliner a field travels as letters and digits only: premailer
+# URL-encodes '{{ }}' and spaces in href, and Markdown would take spaces for a link title.
+# The field name is hex-encoded and closed by 'x', which is not a hex digit.
+TOKEN = re.compile(r"rbf((?:[0-9a-f]{2})+)x")
+
+Parts = tuple[str, ...]
+"""Literal text at even positions, field names at odd positions."""
+
+
+class MissingValue(RundbriefError):
+    """A merge field has no value for this recipient."""
+
+
+def token(name: str) -> str:
+    """The letters-and-digits stand-in for field ``name``."""
+    return f"rbf{name.encode('ascii').hex()}x"
+
+
+def to_tokens(text: str) -> str:
+    """Replace every ``{{ member.x }}`` by its token."""
+    return SOURCE_FIELD.sub(lambda match: token(match.group(1)), text)
+
+
+def to_placeholders(text: str) -> str:
+    """Replace every token by the readable ``{{ member.x }}``."""
+    return TOKEN.sub(lambda match: "{{ member." + _name(match) + " }}", text)
+
+
+def _name(match: re.Match[str]) -> str:
+    return bytes.fromhex(match.group(1)).decode("ascii")
+
+
+def compile_parts(text: str) -> Parts:
+    """Split text holding tokens into literal and field parts, once per email."""
+    pieces = TOKEN.split(text)
+    return tuple(
+        bytes.fromhex(piece).decode("ascii") if index % 2 else piece
+        for index, piece in enumerate(pieces)
+    )
+
+
+def fields_of(parts: Parts) -> frozenset[str]:
+    """The field names the parts use."""
+    return frozenset(parts[1::2])
+
+
+def fill(parts: Parts, values: Mapping[str, str], *, escape: bool) -> str:
+    """Join the parts with each field's value, HTML-escaped (quotes too) when ``escape``."""
+    out = list(parts)
+    try:
+        if escape:
+            for index in range(1, len(out), 2):
+                out[index] = html.escape(values[out[index]], quote=True)
+        else:
+            for index in range(1, len(out), 2):
+                out[index] = values[out[index]]
+    except KeyError as error:
+        raise MissingValue(f"no value for merge field '{error.args[0]}'") from None
+    return "".join(out)
+
+
+def unknown_fields(text: str, known: Iterable[str]) -> list[tuple[int, str]]:
+    """(line offset, message) for every template expression in ``text`` that is not a known field."""
+    known = set(known)
+    found = []
+    for offset, line in enumerate(text.split("\n")):
+        for match in ANY_TEMPLATE.finditer(line):
+            field = SOURCE_FIELD.fullmatch(match.group(0))
+            if field is None:
+                found.append(
+                    (
+                        offset,
+                        f"unknown placeholder '{match.group(0)}'; write {{{{ member.<field> }}}}",
+                    )
+                )
+            elif field.group(1) not in known:
+                found.append(
+                    (
+                        offset,
+                        f"unknown merge field 'member.{field.group(1)}'; "
+                        f"known: {', '.join(sorted(known))}",
+                    )
+                )
+    return found

@@ -1,0 +1,59 @@
+"""One personalised email as a MIME message: text first, HTML last, headers safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+from generator.problems import RundbriefError
+
+if TYPE_CHECKING:
+    from generator.emails import RenderedEmail
+
+
+class HeaderInjection(RundbriefError):
+    """A header value holds a line break: the message is refused, never built."""
+
+
+def _safe(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise HeaderInjection(f"refusing a line break in the {name} header")
+    return value
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    to: str,
+    values: Mapping[str, str],
+    message_id: str,
+    date: dt.datetime | None = None,
+) -> EmailMessage:
+    """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
+    from generator.emails import personalise
+
+    subject, html, text = personalise(email, values)
+    unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = Address(
+        display_name=_safe("From", email.from_name), addr_spec=email.from_address
+    )
+    message["To"] = _safe("To", to)
+    message["Reply-To"] = _safe("Reply-To", email.reply_to)
+    message["Subject"] = _safe("Subject", subject)
+    message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
+    message_id = _safe("Message-ID", message_id)
+    message["Message-ID"] = message_id if message_id.startswith("<") else f"<{message_id}>"
+    message["List-Id"] = f"{_safe('List-Id', email.from_name)} <{email.list_id}>"
+    message["List-Unsubscribe"] = (
+        f"<{unsubscribe}>, <mailto:{email.unsubscribe_mailto}?subject=unsubscribe>"
+    )
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import helppages, site
+from generator import archive, helppages, site
 from generator.config import Project
 from generator.gitinfo import revision_dates
 from generator.output import publish, staging_dir
@@ -38,6 +38,12 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     pages = helppages.staged_pages(content, drafts=drafts, revision_dates=dates)
     files = list(content.files)
     outputs: list[StaticFile] = []  # files under build/, e.g. newsletters/<slug>/email.html
+
+    newsletters = archive.stage_newsletters(project)  # emails for build/, archive for the site
+    pages += newsletters.pages
+    files += newsletters.files
+    outputs += newsletters.outputs
+    problems += newsletters.problems
 
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else helppages.draft_paths(content)

@@ -27,18 +27,18 @@ class Converted:
 
 
 class _Links(Treeprocessor):
-    """Rewrite every href and src (help-article paths, UTM on own domains)."""
+    """Rewrite every link (help-article paths, UTM on own domains)."""
 
     def __init__(self, md: markdown.Markdown, rewrite: Rewrite) -> None:
         super().__init__(md)
         self.rewrite = rewrite
 
     def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is not None:
-                    element.set(attribute, self.rewrite(value))
+        # Only links: image URLs stay as written (a UTM query on an image helps no one).
+        for element in root.iter("a"):
+            value = element.get("href")
+            if value is not None:
+                element.set("href", self.rewrite(value))
 
 
 class _Capture(Treeprocessor):

@@ -1,0 +1,213 @@
+"""Newsletters in the pipeline: build/ outputs, archive pages on the help site, the RSS feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from email import policy
+from email.utils import format_datetime
+
+from generator.config import Project
+from generator.emailcache import help_articles, render_checked
+from generator.emails import (
+    RenderedEmail,
+    build_message,
+    neutral_values,
+    personalise,
+    sample_values,
+)
+from generator.newsletters import Newsletter, load_newsletters
+from generator.problems import Problem, ProblemsFound
+from generator.stage import Page, StaticFile
+
+ARCHIVE = "newsletter"
+MONTHS = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewsletterStage:
+    """What the newsletters add to the staged tree and to build/."""
+
+    pages: tuple[Page, ...]
+    files: tuple[StaticFile, ...]
+    outputs: tuple[StaticFile, ...]
+    problems: tuple[Problem, ...]
+    emails: tuple[tuple[Newsletter, RenderedEmail, tuple[Problem, ...]], ...]
+
+
+def german_date(day: dt.date) -> str:
+    """``2. November 2026``."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def render_all(
+    project: Project,
+) -> tuple[list[tuple[Newsletter, RenderedEmail, tuple[Problem, ...]]], list[Problem]]:
+    """Every newsletter rendered (from the cache when unchanged) with its preflight problems."""
+    newsletters, problems = load_newsletters(project)
+    articles = help_articles(project)
+    rendered = []
+    for newsletter in newsletters:
+        try:
+            email, found = render_checked(project, newsletter, articles)
+        except ProblemsFound as error:
+            problems.extend(error.problems)
+            continue
+        problems.extend(found)
+        rendered.append((newsletter, email, tuple(found)))
+    return rendered, problems
+
+
+def stage_newsletters(project: Project) -> NewsletterStage:
+    """Emails of every newsletter for build/ (drafts too); archive pages for approved ones only."""
+    rendered, problems = render_all(project)
+    outputs: list[StaticFile] = []
+    for newsletter, email, _ in rendered:
+        outputs.extend(sample_outputs(project, newsletter, email))
+    approved = [(n, e) for n, e, _ in rendered if n.approved]
+    pages, files = archive_pages(project, approved)
+    return NewsletterStage(
+        tuple(pages), tuple(files), tuple(outputs), tuple(problems), tuple(rendered)
+    )
+
+
+def sample_message_bytes(project: Project, newsletter: Newsletter, email: RenderedEmail) -> bytes:
+    """The .eml for the sample member, with a fixed Date and Message-ID so builds repeat exactly."""
+    domain = email.from_address.rpartition("@")[2]
+    message = build_message(
+        email,
+        to="Erika Mustermann <erika.mustermann@example.org>",
+        values=sample_values(project),
+        message_id=f"<sample.{newsletter.slug}@{domain}>",
+        date=dt.datetime.combine(newsletter.date, dt.time(8, 0), tzinfo=dt.UTC),
+    )
+    return message.as_bytes(policy=policy.SMTP.clone(linesep="\n"))
+
+
+def sample_outputs(
+    project: Project, newsletter: Newsletter, email: RenderedEmail
+) -> list[StaticFile]:
+    """``newsletters/<slug>/email.html``, ``email.txt`` and ``message.eml`` for the sample member."""
+    _, html, text = personalise(email, sample_values(project))
+    folder = f"newsletters/{newsletter.slug}"
+    return [
+        StaticFile(f"{folder}/email.html", data=html.encode("utf-8")),
+        StaticFile(f"{folder}/email.txt", data=text.encode("utf-8")),
+        StaticFile(f"{folder}/message.eml", data=sample_message_bytes(project, newsletter, email)),
+    ]
+
+
+def archive_pages(
+    project: Project, approved: list[tuple[Newsletter, RenderedEmail]]
+) -> tuple[list[Page], list[StaticFile]]:
+    """One page per approved newsletter (the email, neutral), the index (newest first), the feed."""
+    values = neutral_values(project)
+    pages: list[Page] = []
+    files: list[StaticFile] = []
+    entries = []
+    for newsletter, email in sorted(approved, key=lambda item: item[0].date, reverse=True):
+        subject, html, _ = personalise(email, values)
+        folder = f"{ARCHIVE}/{newsletter.slug}"
+        files.append(StaticFile(f"{folder}/email.html", data=html.encode("utf-8")))
+        pages.append(
+            Page(
+                path=f"{folder}/index.md",
+                title=subject,
+                body=_page_body(newsletter, subject),
+                meta={"title": subject, "description": newsletter.preheader},
+                in_nav=False,
+            )
+        )
+        entries.append((newsletter, subject))
+    pages.append(
+        Page(
+            path=f"{ARCHIVE}/index.md",
+            title="Newsletter-Archiv",
+            body=_index_body(entries),
+            meta={
+                "title": "Newsletter-Archiv",
+                "description": "Alle Newsletter von Mitgliederwerk zum Nachlesen, der neueste zuerst.",
+            },
+            order=900,
+        )
+    )
+    files.append(StaticFile(f"{ARCHIVE}/feed.xml", data=feed(project, entries)))
+    return pages, files
+
+
+def _page_body(newsletter: Newsletter, subject: str) -> str:
+    title = subject.replace('"', "&quot;").replace("<", "&lt;")
+    return (
+        f"Newsletter vom {german_date(newsletter.date)}\n\n"
+        f'<iframe class="newsletter-email" src="email.html" title="Newsletter: {title}" '
+        'loading="lazy" style="width:100%;height:1400px;border:1px solid #d5dcda;'
+        'border-radius:4px;background:#eef2f1" '
+        "onload=\"this.style.height=(this.contentWindow.document.documentElement.scrollHeight+4)+'px'\">"
+        "</iframe>\n\n"
+        "[E-Mail in eigenem Fenster öffnen](email.html) · [Alle Newsletter](../index.md)\n"
+    )
+
+
+def _index_body(entries: list[tuple[Newsletter, str]]) -> str:
+    lines = [
+        "Hier finden Sie alle Newsletter, die wir an unsere Mitglieder verschickt haben – "
+        "der neueste zuerst. Neue Ausgaben können Sie auch als [RSS-Feed](feed.xml) abonnieren.",
+        "",
+    ]
+    if not entries:
+        lines.append("Noch ist kein Newsletter erschienen.")
+    for newsletter, subject in entries:
+        lines.append(
+            f"- **{german_date(newsletter.date)}:** [{_md_text(subject)}]({newsletter.slug}/index.md)  "
+        )
+        lines.append(f"  {_md_text(newsletter.preheader)}")
+    return "\n".join(lines) + "\n"
+
+
+def _md_text(text: str) -> str:
+    for char in "\\[]*_<`":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def feed(project: Project, entries: list[tuple[Newsletter, str]]) -> bytes:
+    """The archive as an RSS 2.0 feed with absolute links."""
+    atom = "http://www.w3.org/2005/Atom"
+    etree.register_namespace("atom", atom)
+    base = f"{project.site_url}{ARCHIVE}/"
+    rss = etree.Element("rss", {"version": "2.0"})
+    channel = etree.SubElement(rss, "channel")
+    name = project.settings.platform_name
+    for tag, text in (
+        ("title", f"{name} – Newsletter-Archiv"),
+        ("link", base),
+        ("description", f"Alle Newsletter von {name} zum Nachlesen."),
+        ("language", "de-de"),
+    ):
+        etree.SubElement(channel, tag).text = text
+    etree.SubElement(
+        channel,
+        f"{{{atom}}}link",
+        {"href": f"{base}feed.xml", "rel": "self", "type": "application/rss+xml"},
+    )
+    if entries:
+        newest = entries[0][0].date
+        etree.SubElement(channel, "lastBuildDate").text = _rfc822(newest)
+    for newsletter, subject in entries:
+        item = etree.SubElement(channel, "item")
+        link = f"{base}{newsletter.slug}/"
+        etree.SubElement(item, "title").text = subject
+        etree.SubElement(item, "link").text = link
+        etree.SubElement(item, "guid", {"isPermaLink": "true"}).text = link
+        etree.SubElement(item, "pubDate").text = _rfc822(newsletter.date)
+        etree.SubElement(item, "description").text = newsletter.preheader
+    etree.indent(rss)
+    return etree.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _rfc822(day: dt.date) -> str:
+    return format_datetime(dt.datetime.combine(day, dt.time(8, 0), tzinfo=dt.UTC))

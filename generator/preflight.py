@@ -1,0 +1,147 @@
+"""Preflight checks on a rendered newsletter: what Gmail, the law and good manners demand."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from generator import merge
+from generator.config import Project
+from generator.emails import RenderedEmail, build_message, personalise, sample_values
+from generator.newsletters import Newsletter
+from generator.problems import Problem
+
+CLIP_BYTES = 102_000
+"""Gmail clips a message whose encoded HTML is larger than about 102 KB."""
+WARN_BYTES = 90_000
+SUBJECT_MAX = 78
+PREHEADER_RANGE = (20, 140)
+_UNRESOLVED = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|" + merge.TOKEN.pattern)
+
+
+class _Elements(HTMLParser):
+    """Collects images and link targets of the email HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[dict[str, str | None]] = []
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs))
+        elif tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) -> list[Problem]:
+    """Every preflight problem of one newsletter, checked on the email for a sample member."""
+    document = newsletter.document
+    rel = document.rel
+    values = sample_values(project)
+    subject, html, text = personalise(email, values)
+    problems: list[Problem] = []
+
+    def at(needle: str) -> int:
+        """The file line that first mentions ``needle`` (the layout's own markup: line 1)."""
+        for number, line in enumerate(document.body.split("\n"), start=document.body_line):
+            if needle and needle in line:
+                return number
+        return 1
+
+    message = build_message(email, to="preflight@example.org", values=values, message_id="p@x")
+    html_part = message.get_body(("html",))
+    size = len(html_part.get_payload().encode("ascii")) if html_part is not None else 0
+    if size >= CLIP_BYTES:
+        problems.append(
+            Problem(
+                rel, 1, f"email HTML is {size / 1000:.1f} KB encoded; Gmail clips it from 102 KB"
+            )
+        )
+    elif size >= WARN_BYTES:
+        problems.append(
+            Problem(
+                rel,
+                1,
+                f"email HTML is {size / 1000:.1f} KB encoded; Gmail clips from 102 KB, keep a margin",
+                "warning",
+            )
+        )
+
+    elements = _Elements()
+    elements.feed(html)
+    for image in elements.images:
+        src = image.get("src") or ""
+        line = at(src)
+        if not (image.get("alt") or "").strip():
+            problems.append(Problem(rel, line, f"image without alt text: {src}"))
+        if not src.startswith("https://"):
+            problems.append(Problem(rel, line, f"image must have an absolute https:// URL: {src}"))
+        if not (image.get("width") or "").strip():
+            problems.append(
+                Problem(rel, line, f'image without a width attribute: {src}; add {{ width="560" }}')
+            )
+    for href in elements.hrefs:
+        if href.startswith("http://"):
+            problems.append(
+                Problem(rel, at(href.split("?")[0]), f"insecure link: {href}; use https://")
+            )
+
+    for part, content in (("subject", subject), ("HTML part", html), ("text part", text)):
+        for match in _UNRESOLVED.finditer(content):
+            problems.append(
+                Problem(
+                    rel,
+                    at(match.group(0)),
+                    f"unresolved placeholder in the {part}: {match.group(0)}",
+                )
+            )
+
+    problems += _subject(rel, document.line_of("subject"), subject)
+    low, high = PREHEADER_RANGE
+    preheader = merge.fill(
+        merge.compile_parts(merge.to_tokens(newsletter.preheader)), values, escape=False
+    )
+    if not low <= len(preheader) <= high:
+        problems.append(
+            Problem(
+                rel,
+                document.line_of("preheader"),
+                f"preheader: expected {low} to {high} characters, got {len(preheader)}",
+            )
+        )
+
+    unsubscribe = values["unsubscribe_url"]
+    operator = project.settings.operator
+    impressum = (operator.name, operator.street, operator.register, operator.vat_id)
+    for part, content, link in (
+        ("HTML part", html, f'href="{_attr(unsubscribe)}"'),
+        ("text part", text, unsubscribe),
+    ):
+        if link not in content:
+            problems.append(Problem(rel, 1, f"unsubscribe link missing in the {part}"))
+        if not all(_attr(item) in content or item in content for item in impressum):
+            problems.append(Problem(rel, 1, f"Impressum missing or incomplete in the {part}"))
+    return problems
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;")
+
+
+def _subject(rel: str, line: int, subject: str) -> list[Problem]:
+    problems = []
+    if not 1 <= len(subject) <= SUBJECT_MAX:
+        problems.append(
+            Problem(
+                rel, line, f"subject: expected 1 to {SUBJECT_MAX} characters, got {len(subject)}"
+            )
+        )
+    letters = [c for c in subject if c.isalpha()]
+    if len(letters) >= 4 and all(c.isupper() for c in letters):
+        problems.append(Problem(rel, line, "subject: written in capitals; that reads as shouting"))
+    if "!!!" in subject:
+        problems.append(Problem(rel, line, "subject: '!!!' reads as shouting and as spam"))
+    return problems

@@ -113,3 +113,29 @@ def preview(project: Project, host: str, port: int) -> None:
 
     click.echo(f"Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.")
     run_preview(project, host, port, log=lambda message: click.echo(message, err=True))
+
+
+@main.group()
+def new() -> None:
+    """Scaffold a new source file."""
+
+
+@new.command("newsletter")
+@click.argument("title")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Publication date (default: today).",
+)
+@pass_project
+@handle_errors
+def new_newsletter(project: Project, title: str, day: Any) -> None:
+    """Create newsletters/YYYY-MM-DD-slug.md as a draft with valid front matter."""
+    import datetime as dt
+
+    from generator.scaffold import new_newsletter as scaffold
+
+    path = scaffold(project, title, day.date() if day else dt.date.today())
+    click.echo(f"Created {path.relative_to(project.root).as_posix()} (status: draft).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 from functools import cache
@@ -74,8 +75,6 @@ def render_checked(
         pass
     email = render_email(project, newsletter)
     problems = preflight(project, newsletter, email)
-    try:
+    with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower
         write_atomic(path, pickle.dumps((email, problems), protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass  # a read-only checkout still builds, only slower
     return email, problems

@@ -53,7 +53,7 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
 
     message = build_message(email, to="preflight@example.org", values=values, message_id="p@x")
     html_part = message.get_body(("html",))
-    size = len(html_part.get_payload().encode("ascii")) if html_part is not None else 0
+    size = len(str(html_part.get_payload()).encode("ascii")) if html_part is not None else 0
     if size >= CLIP_BYTES:
         problems.append(
             Problem(

@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Callable
 
 from generator import build as pipeline
-from generator import site
+from generator import newsletterpreview, site
 from generator.config import Project
 from generator.problems import ProblemsFound
 
@@ -23,6 +23,7 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             for problem in staged.problems:
                 log(str(problem))
             pipeline.build_site_into(project, staged, site_dir, folder / "docs")
+            newsletterpreview.write_preview(project, site_dir)  # emails at 600/375 px, drafts too
             log("Preview rebuilt.")
         except ProblemsFound as error:
             for problem in error.problems:

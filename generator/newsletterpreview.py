@@ -1,0 +1,109 @@
+"""Newsletter pages of ``rundbrief preview``: every newsletter at 600 and 375 px, text, preflight."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from generator.archive import german_date
+from generator.config import Project
+from generator.emailcache import help_articles, render_checked
+from generator.emails import personalise, sample_values
+from generator.newsletters import load_newsletters
+from generator.output import write_atomic
+from generator.problems import Problem, ProblemsFound
+
+FOLDER = "newsletter-vorschau"
+
+_STYLE = """
+body { font-family: system-ui, Arial, sans-serif; margin: 0; padding: 16px 24px; color: #1f2933; background: #f4f6f6; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
+a { color: #0b5e57; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 4px; font-size: 13px; font-weight: bold; }
+.draft { background: #fde68a; color: #713f12; } .approved { background: #ccfbf1; color: #134e4a; }
+.frames { display: flex; gap: 24px; align-items: flex-start; overflow-x: auto; }
+.frames figure { margin: 0; } .frames figcaption { font-size: 13px; color: #52606d; margin-bottom: 4px; }
+iframe { border: 1px solid #cbd2d9; background: #fff; height: 1600px; }
+pre { background: #fff; border: 1px solid #cbd2d9; padding: 12px; max-width: 80ch; white-space: pre-wrap; }
+.problems li { font-family: monospace; } .ok { color: #0b5e57; }
+"""
+
+
+def write_preview(project: Project, site_dir: Path) -> None:
+    """Write the newsletter preview pages into the served folder (no site rebuild needed)."""
+    folder = site_dir / FOLDER
+    newsletters, load_problems = load_newsletters(project)
+    articles = help_articles(project)
+    values = sample_values(project)
+    rows = []
+    for newsletter in newsletters:
+        try:
+            email, problems = render_checked(project, newsletter, articles)
+        except ProblemsFound as error:
+            email, problems = None, list(error.problems)
+        slug = newsletter.slug
+        if email is not None:
+            _, body, text = personalise(email, values)
+            write_atomic(folder / slug / "email.html", body.encode("utf-8"))
+        else:
+            text = ""
+        badge = (
+            '<span class="badge approved">FREIGEGEBEN</span>'
+            if newsletter.approved
+            else '<span class="badge draft">ENTWURF</span>'
+        )
+        page = _newsletter_page(newsletter.subject, badge, slug, email is not None, text, problems)
+        write_atomic(folder / f"{slug}.html", page.encode("utf-8"))
+        errors = sum(p.severity == "error" for p in problems)
+        rows.append(
+            f'<li>{badge} {german_date(newsletter.date)} – <a href="{slug}.html">'
+            f"{html.escape(newsletter.subject)}</a>"
+            + (f" <strong>({errors} Fehler)</strong>" if errors else "")
+            + "</li>"
+        )
+    broken = "".join(f"<li>{html.escape(str(p))}</li>" for p in load_problems)
+    index = _document(
+        "Newsletter-Vorschau",
+        "<h1>Newsletter-Vorschau</h1><p>Alle Newsletter, Entwürfe eingeschlossen, "
+        "für ein Beispielmitglied.</p><ul>"
+        + "".join(rows)
+        + "</ul>"
+        + (f'<h2>Fehlerhafte Dateien</h2><ul class="problems">{broken}</ul>' if broken else ""),
+    )
+    write_atomic(folder / "index.html", index.encode("utf-8"))
+
+
+def _newsletter_page(
+    subject: str, badge: str, slug: str, rendered: bool, text: str, problems: list[Problem]
+) -> str:
+    report = (
+        '<ul class="problems">'
+        + "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+        + "</ul>"
+        if problems
+        else '<p class="ok">Keine Probleme gefunden.</p>'
+    )
+    frames = (
+        '<div class="frames">'
+        f'<figure><figcaption>Desktop, 600 px</figcaption><iframe src="{slug}/email.html" '
+        'width="600" title="Desktop-Ansicht"></iframe></figure>'
+        f'<figure><figcaption>Smartphone, 375 px</figcaption><iframe src="{slug}/email.html" '
+        'width="375" title="Smartphone-Ansicht"></iframe></figure>'
+        "</div>"
+        if rendered
+        else ""
+    )
+    body = (
+        f'<p><a href="index.html">← alle Newsletter</a></p><h1>{badge} {html.escape(subject)}</h1>'
+        f"<h2>Preflight</h2>{report}{frames}"
+        f"<h2>Textteil</h2><pre>{html.escape(text)}</pre>"
+    )
+    return _document(subject, body)
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 from generator import archive, helppages, site
 from generator.config import Project
 from generator.gitinfo import revision_dates
+from generator.marketing.pages import stage_marketing
 from generator.output import publish, staging_dir
 from generator.problems import Problem, ProblemsFound, raise_if_errors
 from generator.stage import Page, StaticFile, build_nav, write_tree
@@ -44,6 +45,12 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     files += newsletters.files
     outputs += newsletters.outputs
     problems += newsletters.problems
+
+    marketing = stage_marketing(project)  # Werbemittel: section pages, downloads, build/ files
+    pages += marketing.pages
+    files += marketing.files
+    outputs += marketing.outputs
+    problems += marketing.problems
 
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else helppages.draft_paths(content)

@@ -1,0 +1,1 @@
+"""Werbemittel: campaigns in ``marketing-assets/`` rendered to images, texts, flyers and kits."""

@@ -1,0 +1,93 @@
+"""All files of a campaign for one recipient: images, QR codes, texts and the flyer."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from generator.config import Operator
+from generator.marketing.campaign import Campaign, TextAsset
+from generator.marketing.render import (
+    Recipient,
+    fill,
+    flyer_pdf,
+    image_svg,
+    link,
+    png,
+    qr_png,
+    qr_svg,
+    qr_target,
+)
+from generator.problems import Problem
+
+Shared = MutableMapping[str, bytes]
+"""Renders that are the same for every member (banners without QR or name), by file name."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file of the material, with what the help site shows about it."""
+
+    filename: str
+    kind: str  # image, post, email, flyer, qr
+    title: str
+    data: bytes
+    text: str = ""
+    width: int = 0
+    height: int = 0
+
+
+def render_assets(
+    campaign: Campaign, operator: Operator, recipient: Recipient, shared: Shared | None = None
+) -> tuple[list[Asset], list[Problem]]:
+    """Render every asset of ``campaign`` for ``recipient``; member-independent images once."""
+    assets: list[Asset] = []
+    problems: list[Problem] = []
+    for spec in campaign.images:
+        filename = f"{spec.name}.png"
+        cached = None if spec.personal or shared is None else shared.get(filename)
+        if cached is None:
+            svg, found = image_svg(campaign, spec, recipient)
+            problems += found
+            if svg is None:
+                continue
+            cached = png(svg, spec.width, spec.height)
+            if shared is not None and not spec.personal:
+                shared[filename] = cached
+        assets.append(Asset(filename, "image", spec.title, cached, "", spec.width, spec.height))
+    qr_url = qr_target(campaign, recipient, "print", "qr-code")
+    assets.append(Asset("qr-code.png", "qr", "QR-Code (PNG)", qr_png(qr_url), qr_url))
+    assets.append(
+        Asset("qr-code.svg", "qr", "QR-Code (SVG, für den Druck)", qr_svg(qr_url), qr_url)
+    )
+    for post in campaign.social_posts:
+        text = fill(post.text.value, recipient, link(campaign, recipient, "social", post.name))
+        assets.append(Asset(f"{post.name}.txt", "post", post.title, _utf8(text), text))
+    for email in campaign.emails:
+        text = email_text(campaign, email, recipient)
+        assets.append(Asset(f"{email.name}.txt", "email", email.title, _utf8(text), text))
+    if campaign.flyer:
+        pdf, found = flyer_pdf(campaign, campaign.flyer, operator, recipient)
+        problems += found
+        if pdf is not None:
+            assets.append(Asset(f"{campaign.flyer.name}.pdf", "flyer", campaign.flyer.title, pdf))
+    return assets, problems
+
+
+def email_text(campaign: Campaign, email: TextAsset, recipient: Recipient) -> str:
+    """An email text: the consent note for the member first, then subject and message."""
+    url = link(campaign, recipient, "email", email.name)
+    subject = fill(email.subject.value, recipient, url) if email.subject else ""
+    body = fill(email.text.value, recipient, url).strip()
+    return f"{campaign.consent_note.value.strip()}\n\nBetreff: {subject}\n\n{body}\n"
+
+
+def email_parts(campaign: Campaign, email: TextAsset, recipient: Recipient) -> tuple[str, str]:
+    """Subject and message of an email text, without the note (what the member copies)."""
+    url = link(campaign, recipient, "email", email.name)
+    subject = fill(email.subject.value, recipient, url) if email.subject else ""
+    return subject, fill(email.text.value, recipient, url).strip()
+
+
+def _utf8(text: str) -> bytes:
+    return text.rstrip("\n").encode("utf-8") + b"\n"

@@ -1,0 +1,188 @@
+"""The "Werbemittel" section of the help site and the generic files under ``build/``."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from importlib import resources
+
+from generator.config import Project
+from generator.helppages import HELP_PAGE
+from generator.marketing.assets import Asset, email_parts, render_assets
+from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, load_campaigns
+from generator.marketing.render import GENERIC, link
+from generator.problems import Problem
+from generator.sources import Document, load_document, read_sources
+from generator.stage import Page, StaticFile
+
+SECTION = "werbemittel"
+INDEX = "werbemittel.md"
+"""The section's introduction and rules for members; the campaigns are appended to it."""
+SCRIPT = "kopieren.js"
+
+_rendered: dict[tuple[str, object], list[Asset]] = {}
+"""Generic renders by campaign digest: preview re-stages on every save, the images rarely change."""
+
+
+@dataclass(frozen=True)
+class MarketingStage:
+    """The section's pages and files, the rendered files for ``build/``, and any problems."""
+
+    pages: list[Page]
+    files: list[StaticFile]
+    outputs: list[StaticFile]
+    problems: list[Problem]
+
+
+def stage_marketing(project: Project) -> MarketingStage:
+    """Pages and files of the section, and the rendered files for ``build/marketing-assets/``."""
+    campaigns, problems = load_campaigns(project)
+    documents, found = _documents(project)
+    problems += found
+    rendered: list[tuple[Campaign, list[Asset]]] = []
+    for campaign in campaigns:
+        key = (campaign.digest, project.settings.operator)
+        if key not in _rendered:
+            assets, found = render_assets(campaign, project.settings.operator, GENERIC)
+            problems += found
+            if found:
+                continue
+            _rendered.clear()
+            _rendered[key] = assets
+        rendered.append((campaign, _rendered[key]))
+    if not documents and not campaigns:
+        return MarketingStage([], [], [], problems)
+    pages = [_page(doc, f"{SECTION}/{_name(doc)}") for doc in documents if _name(doc) != "index.md"]
+    index = next((doc for doc in documents if _name(doc) == "index.md"), None)
+    pages.append(index_page(index, rendered))
+    script = resources.files("generator.marketing").joinpath(SCRIPT).read_bytes()
+    files = [StaticFile(f"{SECTION}/{SCRIPT}", data=script)]
+    outputs: list[StaticFile] = []
+    for campaign, assets in rendered:
+        for asset in assets:
+            files.append(StaticFile(f"{SECTION}/{campaign.slug}/{asset.filename}", data=asset.data))
+            outputs.append(
+                StaticFile(f"marketing-assets/{campaign.slug}/{asset.filename}", data=asset.data)
+            )
+    return MarketingStage(pages, files, outputs, problems)
+
+
+def _documents(project: Project) -> tuple[list[Document], list[Problem]]:
+    sources, problems = read_sources(project.assets_dir, project.root, "*.md")
+    documents = []
+    for source in sources:
+        if source.path.parent != project.assets_dir:
+            continue
+        document, found = load_document(source, HELP_PAGE)
+        problems += found
+        if document is not None and not document.meta["draft"]:
+            documents.append(document)
+    return documents, problems
+
+
+def _name(document: Document) -> str:
+    return "index.md" if document.source.path.name == INDEX else document.source.path.name
+
+
+def _page(document: Document, path: str, extra: str = "") -> Page:
+    meta = document.meta
+    return Page(
+        path=path,
+        title=meta["title"],
+        body=document.body.rstrip("\n") + "\n" + extra,
+        meta={"title": meta["title"], "description": meta["description"], "tags": meta["tags"]},
+        order=meta["order"],
+        source=document.rel,
+        body_line=document.body_line,
+    )
+
+
+def index_page(intro: Document | None, rendered: list[tuple[Campaign, list[Asset]]]) -> Page:
+    """The section's start page: introduction and rules, then every campaign with its assets."""
+    parts = [campaign_markdown(campaign, assets) for campaign, assets in rendered]
+    parts.append(f'<script src="{SCRIPT}"></script>\n')
+    extra = "\n" + "\n".join(parts)
+    if intro is not None:
+        return _page(intro, f"{SECTION}/index.md", extra)
+    return Page(f"{SECTION}/index.md", "Werbemittel", "# Werbemittel\n" + extra, order=50)
+
+
+def campaign_markdown(campaign: Campaign, assets: list[Asset]) -> str:
+    """One campaign on the page: its link, previews with downloads, and texts to copy."""
+    slug = campaign.slug
+    generic = link(campaign, GENERIC, "social", "link")
+    out = [
+        f"## {campaign.title}\n",
+        f"{campaign.description}\n",
+        "### Ihr Empfehlungslink\n",
+        f"Ersetzen Sie **{PLACEHOLDER_CODE}** durch Ihren persönlichen Empfehlungscode "
+        "(Mitgliederbereich › „Empfehlen“):\n",
+        _copyable(f"{slug}-link", generic, "Link kopieren"),
+        "### Bilder und Banner\n",
+        "Alle Bilder tragen den Hinweis „Anzeige“. Bitte schneiden Sie ihn nicht ab.\n",
+        '<div class="werbemittel-galerie" style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start">',
+    ]
+    for asset in (a for a in assets if a.kind in ("image", "qr") and a.filename.endswith(".png")):
+        out.append(_figure(slug, asset))
+    out.append("</div>\n")
+    flyer = [a for a in assets if a.kind == "flyer" or a.filename.endswith(".svg")]
+    if flyer:
+        out.append("### Zum Ausdrucken\n")
+        for asset in flyer:
+            out.append(f"- [{asset.title}]({slug}/{asset.filename})\n")
+        out.append("")
+    posts = [a for a in assets if a.kind == "post"]
+    if posts:
+        out.append("### Texte für soziale Netzwerke\n")
+        out.append(
+            "Jeder Text ist als Werbung gekennzeichnet. Lassen Sie den Hinweis am Anfang stehen.\n"
+        )
+        for asset in posts:
+            out += [
+                f"#### {asset.title}\n",
+                _copyable(f"{slug}-{_stem(asset)}", asset.text, "Text kopieren"),
+            ]
+    emails = [e for e in campaign.emails]
+    if emails:
+        out.append("### E-Mail-Vorlagen\n")
+        out.append(
+            f'!!! warning "Nur mit Einwilligung"\n    {campaign.consent_note.value.strip()}\n'
+        )
+        for email in emails:
+            subject, body = email_parts(campaign, email, GENERIC)
+            out += [
+                f"#### {email.title}\n",
+                f"**Betreff:** {html.escape(subject)}\n",
+                _copyable(f"{slug}-{email.name}", body, "Text kopieren"),
+            ]
+    return "\n".join(out)
+
+
+def _stem(asset: Asset) -> str:
+    return asset.filename.rsplit(".", 1)[0]
+
+
+def _figure(slug: str, asset: Asset) -> str:
+    src = f"{slug}/{asset.filename}"
+    title = html.escape(asset.title)
+    size = (
+        f'width="{asset.width}" height="{asset.height}"'
+        if asset.width
+        else 'width="200" height="200"'
+    )
+    return (
+        f'<figure style="margin:0;max-width:100%">'
+        f'<img src="{src}" alt="Vorschau: {title}" {size} loading="lazy" '
+        f'style="max-width:min(100%,480px);height:auto;border:1px solid #ddd">'
+        f'<figcaption>{title} · <a href="{src}" download>PNG herunterladen</a></figcaption></figure>'
+    )
+
+
+def _copyable(ident: str, text: str, label: str) -> str:
+    # Raw HTML so that Markdown leaves the text alone; the script copies the <pre>'s text.
+    return (
+        f'<div class="werbemittel-text">\n<pre id="{ident}" style="white-space:pre-wrap">'
+        f"{html.escape(text)}</pre>\n"
+        f'<button type="button" class="md-button md-button--primary" data-kopieren="{ident}">'
+        f"{label}</button>\n</div>\n"
+    )

@@ -1,0 +1,231 @@
+"""Turn a campaign into files: SVG → PNG images, QR codes, the flyer PDF and the texts."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
+
+from generator.config import Operator
+from generator.marketing.campaign import ENVIRONMENT, Campaign, FlyerSpec, ImageSpec, Placed
+from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
+from generator.marketing.textfit import Fitted, fit
+from generator.problems import Problem
+from generator.referral import referral_link, with_query
+
+use_shipped_fonts()  # before cairosvg or weasyprint load cairo, pango and fontconfig
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whose material it is: a member (code and name) or nobody (the generic material)."""
+
+    code: str | None = None
+    name: str = ""
+    row: int = 0
+
+
+GENERIC = Recipient()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A placed text of an image, fitted into its box."""
+
+    placed: Placed
+    fitted: Fitted
+
+
+@dataclass(frozen=True)
+class QrPath:
+    """A QR code drawn as one SVG path in module units, with its place in the image."""
+
+    x: float
+    y: float
+    size: float
+    scale: float
+    border: int
+    path: str
+
+
+def link(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
+    """The link shown in a text: the member's, or the generic one with the placeholder code."""
+    from generator.marketing.campaign import PLACEHOLDER_CODE
+
+    return referral_link(
+        campaign.landing_url,
+        recipient.code or PLACEHOLDER_CODE,
+        source=campaign.utm_source,
+        medium=medium,
+        campaign=campaign.utm_campaign,
+        content=content,
+    )
+
+
+def qr_target(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
+    """What a QR code encodes; the generic one has no code, so a scan still leads somewhere."""
+    if recipient.code:
+        return link(campaign, recipient, medium, content)
+    utm = {"utm_source": campaign.utm_source, "utm_medium": medium}
+    utm |= {"utm_campaign": campaign.utm_campaign, "utm_content": content}
+    return with_query(campaign.landing_url, utm)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(value: str) -> Template:
+    return ENVIRONMENT.from_string(value)
+
+
+def fill(value: str, recipient: Recipient, url: str) -> str:
+    """A campaign text with its placeholders filled; member data stays data, never a template."""
+    from generator.marketing.campaign import PLACEHOLDER_CODE
+
+    name = recipient.name or "Ihr Name"
+    return str(
+        _compiled(value).render(link=url, code=recipient.code or PLACEHOLDER_CODE, name=name)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def templates(folder: Path) -> Environment:
+    """The Jinja2 environment of a campaign's template folder (SVG and HTML: autoescaped)."""
+    return Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
+
+
+def image_svg(
+    campaign: Campaign, spec: ImageSpec, recipient: Recipient
+) -> tuple[str | None, list[Problem]]:
+    """The image as SVG text, every text fitted into its box; problems if one does not fit."""
+    blocks: list[Block] = []
+    problems: list[Problem] = []
+    url = link(campaign, recipient, spec.medium, spec.name)
+    for placed in spec.boxes:
+        if placed.member and not recipient.code:
+            continue  # names the member: only in personal kits
+        text = campaign.texts[placed.text]
+        fitted = fit(fill(text.value, recipient, url), placed.box)
+        if fitted is None:
+            who = f" (member in row {recipient.row})" if recipient.row else ""
+            problems.append(
+                Problem(
+                    campaign.source,
+                    text.line,
+                    f"{text.key}: does not fit its box in image '{spec.name}' "
+                    f"({spec.width}×{spec.height}) even at {placed.box.min_size} px{who}; shorten it",
+                )
+            )
+            continue
+        blocks.append(Block(placed, fitted))
+    if problems:
+        return None, problems
+    qr = None
+    if spec.qr:
+        target = qr_target(campaign, recipient, spec.medium, spec.name)
+        qr = qr_path(target, spec.qr.x, spec.qr.y, spec.qr.size)
+    try:
+        template = templates(campaign.templates).get_template(spec.template)
+        svg = template.render(spec=spec, blocks=blocks, qr=qr, family=FAMILY)
+    except TemplateError as error:
+        return None, [_template_problem(campaign, spec.template, error)]
+    return svg, []
+
+
+def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:
+    line = getattr(error, "lineno", None) or 1
+    rel = f"{Path(campaign.source).parent.as_posix()}/templates/{name}"
+    return Problem(rel, line, f"template error: {error}")
+
+
+def qr_path(url: str, x: float, y: float, size: float) -> QrPath:
+    """The QR code of ``url`` as one SVG path (crisp at any size), with a 2-module margin."""
+    code = segno.make(url, error="m", micro=False)
+    border = 2
+    modules = len(code.matrix)
+    runs: list[str] = []
+    for row, cells in enumerate(code.matrix):
+        col = 0
+        while col < modules:
+            if cells[col]:
+                start = col
+                while col < modules and cells[col]:
+                    col += 1
+                runs.append(f"M{start} {row}h{col - start}v1h-{col - start}z")
+            col += 1
+    return QrPath(x, y, size, size / (modules + 2 * border), border, "".join(runs))
+
+
+def png(svg: str, width: int, height: int) -> bytes:
+    """Rasterise SVG at exactly ``width``×``height`` pixels."""
+    import cairosvg
+
+    data = cairosvg.svg2png(
+        bytestring=svg.encode("utf-8"), output_width=width, output_height=height
+    )
+    return bytes(data or b"")
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    return buffer.getvalue()
+
+
+def qr_svg(url: str) -> bytes:
+    """The QR code of ``url`` as SVG."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="svg", scale=10, border=4)
+    return buffer.getvalue()
+
+
+def flyer_pdf(
+    campaign: Campaign, flyer: FlyerSpec, operator: Operator, recipient: Recipient
+) -> tuple[bytes | None, list[Problem]]:
+    """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet)."""
+    from weasyprint import HTML
+
+    url = link(campaign, recipient, "print", flyer.name)
+    target = qr_target(campaign, recipient, "print", flyer.name)
+    qr = "data:image/png;base64," + base64.b64encode(qr_png(target)).decode("ascii")
+    try:
+        html = (
+            templates(campaign.templates)
+            .get_template(flyer.template)
+            .render(
+                flyer=flyer,
+                operator=operator,
+                qr=qr,
+                link=url if recipient.code else campaign.landing_url,
+                code=recipient.code,
+                label=campaign.texts["label"].value,
+                risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
+            )
+        )
+    except TemplateError as error:
+        return None, [_template_problem(campaign, flyer.template, error)]
+    font_config, stylesheets = _stylesheets(campaign.templates / flyer.stylesheet, campaign.digest)
+    document = HTML(string=html, base_url=str(campaign.templates))
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config), []
+
+
+@functools.lru_cache(maxsize=4)
+def _stylesheets(path: Path, digest: str) -> tuple[Any, list[Any]]:
+    """Parsed once per campaign version: loading fonts per flyer would cost ten times the render."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    del digest  # part of the cache key only: a changed stylesheet is parsed again
+    font_config = FontConfiguration()
+    # The shipped TTFs by file URL: the PDF does not depend on the fonts a server has.
+    faces = (
+        f"@font-face {{ font-family: '{FAMILY}'; src: url('{REGULAR.as_uri()}'); font-weight: 400; }}\n"
+        f"@font-face {{ font-family: '{FAMILY}'; src: url('{BOLD.as_uri()}'); font-weight: 700; }}\n"
+    )
+    fonts = CSS(string=faces, font_config=font_config)
+    return font_config, [fonts, CSS(filename=str(path), font_config=font_config)]

@@ -139,3 +139,30 @@ def new_newsletter(project: Project, title: str, day: Any) -> None:
 
     path = scaffold(project, title, day.date() if day else dt.date.today())
     click.echo(f"Created {path.relative_to(project.root).as_posix()} (status: draft).")
+
+
+@main.command()
+@click.option(
+    "--members",
+    "members_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Members file (CSV) with referral codes.",
+)
+@click.option("--member", "code", default=None, help="Write only the kit of this referral code.")
+@pass_project
+@handle_errors
+def kits(project: Project, members_file: Path, code: str | None) -> None:
+    """Write a personal Werbemittel kit per member into build/kits/<code>/."""
+    from generator.marketing.kits import kit_members, write_kits
+
+    started = time.perf_counter()
+    members = kit_members(project, members_file)
+    total = 1 if code else len(members)
+    with click.progressbar(length=total, label="Kits", file=sys.stderr) as bar:
+        summary = write_kits(project, members, only=code, progress=bar.update)
+    click.echo(
+        f"Wrote {_count(summary.written, 'kit')}, {summary.unchanged:,} unchanged, into "
+        f"{summary.folder.relative_to(project.root).as_posix()}/ "
+        f"in {time.perf_counter() - started:.1f} s."
+    )

@@ -1,0 +1,235 @@
+"""Personal kits: every asset with the member's own link and QR code, under ``build/kits/<code>/``."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Project
+from generator.marketing.assets import Asset, Shared, render_assets
+from generator.marketing.campaign import Campaign, load_campaigns
+from generator.marketing.render import Recipient, fill, link
+from generator.marketing.textfit import fit
+from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
+from generator.referral import is_valid_code
+
+KITS = "kits"
+INPUTS = ".inputs"
+KIT_FORMAT = "1"
+"""Raise when the kit layout changes, so that every kit is written again."""
+
+
+@dataclass(frozen=True)
+class KitMember:
+    """Who a kit is for: the member's code, name and row in the members file."""
+
+    code: str
+    name: str
+    row: int
+    source: str = "members"
+
+
+@dataclass(frozen=True)
+class KitSummary:
+    """What a kits run did."""
+
+    written: int
+    unchanged: int
+    folder: Path
+
+
+def kit_members(project: Project, members_file: Path) -> list[KitMember]:
+    """Read the members file; refuse codes that are not safe as a folder name (with their row)."""
+    from generator.members import read_members
+
+    display = _display(project, members_file)
+    members, problems = read_members(members_file, display)
+    result: list[KitMember] = []
+    seen: dict[str, int] = {}
+    for member in members:
+        code = member.referral_code or ""
+        if not is_valid_code(code):
+            problems.append(
+                Problem(
+                    display,
+                    member.row,
+                    f"referral code {code!r} is not plain ASCII letters, digits, '-' or '_'",
+                )
+            )
+            continue
+        if code in seen:
+            problems.append(
+                Problem(
+                    display, member.row, f"referral code '{code}' is used in row {seen[code]} too"
+                )
+            )
+            continue
+        seen[code] = member.row
+        name = f"{member.first_name or ''} {member.last_name or ''}".strip()
+        result.append(KitMember(code, name, member.row, display))
+    raise_if_errors(problems)
+    return result
+
+
+def _display(project: Project, path: Path) -> str:
+    resolved = path.resolve()
+    return (
+        resolved.relative_to(project.root).as_posix()
+        if resolved.is_relative_to(project.root)
+        else str(path)
+    )
+
+
+def write_kits(
+    project: Project,
+    members: list[KitMember],
+    *,
+    only: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> KitSummary:
+    """Write one kit per member (or only ``only``); kits whose inputs did not change are kept."""
+    campaigns, problems = load_campaigns(project)
+    raise_if_errors(problems)
+    if only is not None:
+        members = [m for m in members if m.code == only]
+        if not members:
+            raise UsageError(f"no member with referral code '{only}' in the members file")
+    root = (project.build_dir / KITS).resolve()
+    if not root.is_relative_to(project.root.resolve()):
+        raise UsageError(f"{root} is outside the project")
+    problems = [p for m in members for p in check_fits(campaigns, m)]
+    problems += [p for m in members for p in _check_target(root, m)]
+    if problems:
+        raise ProblemsFound(problems)
+    shared: dict[str, Shared] = {c.slug: {} for c in campaigns}
+    base = _inputs_base(project, campaigns)
+    written = unchanged = 0
+    for member in members:
+        folder = root / member.code
+        digest = hashlib.sha256(f"{base}\0{member.code}\0{member.name}".encode()).hexdigest()
+        if _unchanged(folder, digest):
+            unchanged += 1
+        else:
+            _write_kit(project, campaigns, member, folder, digest, shared)
+            written += 1
+        if progress:
+            progress(1)
+    return KitSummary(written, unchanged, root)
+
+
+def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem]:
+    """Fit the texts that name the member, before anything is written (cheap: no rendering)."""
+    recipient = Recipient(member.code, member.name, member.row)
+    problems = []
+    for campaign in campaigns:
+        for spec in campaign.images:
+            for placed in (box for box in spec.boxes if box.member):
+                text = campaign.texts[placed.text]
+                value = fill(
+                    text.value, recipient, link(campaign, recipient, spec.medium, spec.name)
+                )
+                if fit(value, placed.box) is None:
+                    problems.append(
+                        Problem(
+                            campaign.source,
+                            text.line,
+                            f"{text.key}: does not fit its box in image '{spec.name}' even at "
+                            f"{placed.box.min_size} px for the member in row {member.row}; shorten it",
+                        )
+                    )
+    return problems
+
+
+def _check_target(root: Path, member: KitMember) -> list[Problem]:
+    # The code is validated already; this is the second lock on the door: the folder must be
+    # a direct child of build/kits/, never a symlink to elsewhere.
+    target = root / member.code
+    if target.is_symlink() or target.resolve().parent != root:
+        return [
+            Problem(
+                member.source,
+                member.row,
+                f"kit folder for '{member.code}' would be outside build/kits/",
+            )
+        ]
+    return []
+
+
+def _inputs_base(project: Project, campaigns: list[Campaign]) -> str:
+    operator = project.settings.operator
+    parts = [KIT_FORMAT, repr(operator), project.settings.referral_url]
+    parts += [campaign.digest for campaign in campaigns]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _unchanged(folder: Path, digest: str) -> bool:
+    marker = folder / INPUTS
+    try:
+        return marker.read_text(encoding="ascii").strip() == digest
+    except OSError:
+        return False
+
+
+def _write_kit(
+    project: Project,
+    campaigns: list[Campaign],
+    member: KitMember,
+    folder: Path,
+    digest: str,
+    shared: dict[str, Shared],
+) -> None:
+    recipient = Recipient(member.code, member.name, member.row)
+    files: list[tuple[str, bytes]] = []
+    for campaign in campaigns:
+        assets, problems = render_assets(
+            campaign, project.settings.operator, recipient, shared[campaign.slug]
+        )
+        raise_if_errors(problems)
+        files += [(f"{campaign.slug}/{asset.filename}", asset.data) for asset in assets]
+        files.append(
+            (f"{campaign.slug}/banner-einbinden.html", _embed(campaign, assets, recipient))
+        )
+    staging = folder.with_name(f".{member.code}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
+        for name, data in files:
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            bundle.writestr(f"werbemittel-{member.code}/{name}", data)
+    (staging / f"werbemittel-{member.code}.zip").write_bytes(archive.getvalue())
+    # Written last: a kit interrupted half-way has no marker and is written again next time.
+    (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
+    old = folder.with_name(f".{member.code}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _embed(campaign: Campaign, assets: list[Asset], recipient: Recipient) -> bytes:
+    """HTML snippets to put the banners on a website, each linking with the member's link."""
+    lines = [
+        "<!-- Banner der Kampagne „" + html.escape(campaign.title) + "“ mit Ihrem Empfehlungslink.",
+        '     rel="sponsored": der Link ist Werbung (Prämie). Bilddatei neben die Seite legen. -->',
+    ]
+    for spec in campaign.images:
+        if spec.medium != "banner":
+            continue
+        url = html.escape(link(campaign, recipient, spec.medium, spec.name))
+        alt = html.escape(
+            f"Anzeige: Mitgliederwerk – {campaign.texts['headline'].value if 'headline' in campaign.texts else campaign.title}"
+        )
+        lines.append(
+            f'<a href="{url}" rel="sponsored noopener"><img src="{spec.name}.png" '
+            f'width="{spec.width}" height="{spec.height}" alt="{alt}"></a>'
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,57 @@
+"""Helpers of the Werbemittel tests: the repository's campaign, decoding QR codes, members files."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from generator.config import Project, load_project
+from generator.marketing.campaign import Campaign, load_campaigns
+
+REPO = Path(__file__).resolve().parent.parent
+LONG_NAME = ("Maximilian-Alexander", "Großkreutz-Überschär")
+MEMBER_COLUMNS = (
+    "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at"
+)
+
+
+def repo_campaign() -> tuple[Project, Campaign]:
+    """The campaign committed in marketing-assets/ (read only)."""
+    project = load_project(REPO)
+    campaigns, problems = load_campaigns(project)
+    assert problems == []
+    assert len(campaigns) == 1
+    return project, campaigns[0]
+
+
+def decode_qr(image: Image.Image | bytes) -> list[str]:
+    """The texts of every QR code found in an image."""
+    if isinstance(image, bytes):
+        image = Image.open(io.BytesIO(image))
+    return [code.text for code in zxingcpp.read_barcodes(image.convert("RGB"))]
+
+
+def members_csv(rows: list[tuple[str, str, str]]) -> str:
+    """A synthetic members file: (first name, last name, referral code) per row, all consenting."""
+    lines = [MEMBER_COLUMNS]
+    for number, (first, last, code) in enumerate(rows):
+        lines.append(
+            f"mitglied{number}@beispiel.example,{first},{last},{code},alle,"
+            "2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def templates_files() -> dict[str, str | bytes]:
+    """The repository's campaign templates, as files for ``make_project``."""
+    folder = REPO / "marketing-assets" / "templates"
+    return {f"marketing-assets/templates/{p.name}": p.read_bytes() for p in folder.iterdir()}
+
+
+def copy_marketing(root: Path) -> None:
+    """Put the repository's marketing-assets/ into a test project."""
+    shutil.copytree(REPO / "marketing-assets", root / "marketing-assets", dirs_exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from email import policy
@@ -85,6 +86,9 @@ def sample_message_bytes(project: Project, newsletter: Newsletter, email: Render
         message_id=f"<sample.{newsletter.slug}@{domain}>",
         date=dt.datetime.combine(newsletter.date, dt.time(8, 0), tzinfo=dt.UTC),
     )
+    # A fixed boundary keeps the file identical per build; '=_' never occurs in quoted-printable.
+    digest = hashlib.sha256(newsletter.document.source.text.encode()).hexdigest()[:24]
+    message.set_boundary(f"=_rundbrief_{digest}")
     return message.as_bytes(policy=policy.SMTP.clone(linesep="\n"))
 
 

@@ -32,6 +32,8 @@ class Recipient:
 
 
 GENERIC = Recipient()
+QR_BORDER = 2
+"""Quiet zone in modules inside the white spot of an image (the spot's margin adds to it)."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,16 @@ class Block:
 
 
 @dataclass(frozen=True)
-class QrPath:
-    """A QR code drawn as one SVG path in module units, with its place in the image."""
+class QrImage:
+    """A QR code as a PNG at a whole number of pixels per module, placed in an image."""
 
     x: float
     y: float
     size: float
-    scale: float
-    border: int
-    path: str
+    left: float
+    top: float
+    pixels: int
+    href: str
 
 
 def link(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
@@ -127,7 +130,7 @@ def image_svg(
     qr = None
     if spec.qr:
         target = qr_target(campaign, recipient, spec.medium, spec.name)
-        qr = qr_path(target, spec.qr.x, spec.qr.y, spec.qr.size)
+        qr = qr_image(target, spec.qr.x, spec.qr.y, spec.qr.size)
     try:
         template = templates(campaign.templates).get_template(spec.template)
         svg = template.render(spec=spec, blocks=blocks, qr=qr, family=FAMILY)
@@ -142,22 +145,23 @@ def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Pr
     return Problem(rel, line, f"template error: {error}")
 
 
-def qr_path(url: str, x: float, y: float, size: float) -> QrPath:
-    """The QR code of ``url`` as one SVG path (crisp at any size), with a 2-module margin."""
-    code = segno.make(url, error="m", micro=False)
-    border = 2
-    modules = len(code.matrix)
-    runs: list[str] = []
-    for row, cells in enumerate(code.matrix):
-        col = 0
-        while col < modules:
-            if cells[col]:
-                start = col
-                while col < modules and cells[col]:
-                    col += 1
-                runs.append(f"M{start} {row}h{col - start}v1h-{col - start}z")
-            col += 1
-    return QrPath(x, y, size, size / (modules + 2 * border), border, "".join(runs))
+def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
+    """The QR code of ``url`` for a ``size``-pixel spot: whole pixels per module, so never blurred."""
+    code = qr_code(url)
+    modules = code.symbol_size(scale=1, border=QR_BORDER)[0]
+    scale = max(1, int(size // modules))
+    pixels = scale * modules
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=QR_BORDER)
+    href = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    offset = (size - pixels) // 2
+    return QrImage(x, y, size, x + offset, y + offset, pixels, href)
+
+
+@functools.lru_cache(maxsize=16)
+def qr_code(url: str) -> segno.QRCode:
+    """The QR code of ``url`` (cached: a kit uses the same link for its PNG, SVG and flyer)."""
+    return segno.make(url, error="m", micro=False)
 
 
 def png(svg: str, width: int, height: int) -> bytes:
@@ -173,14 +177,14 @@ def png(svg: str, width: int, height: int) -> bytes:
 def qr_png(url: str) -> bytes:
     """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4)."""
     buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    qr_code(url).save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()
 
 
 def qr_svg(url: str) -> bytes:
     """The QR code of ``url`` as SVG."""
     buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buffer, kind="svg", scale=10, border=4)
+    qr_code(url).save(buffer, kind="svg", scale=10, border=4)
     return buffer.getvalue()
 
 

@@ -1,0 +1,101 @@
+"""Benchmark: personal Werbemittel kits for 1,000 synthetic members, then the same run unchanged.
+
+Prints kits per second and peak memory (max RSS) of the first run, and the time of a second run
+with nothing changed, which must cost at most 5 % of the first (kits are not rendered again).
+Run: .venv/bin/python bench/kits.py [MEMBERS]
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from generator.config import load_project
+from generator.marketing.kits import kit_members, write_kits
+
+REPO = Path(__file__).resolve().parent.parent
+FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "Deniz",
+    "Emma",
+    "Finn",
+    "Greta",
+    "Hüseyin",
+    "Ida",
+    "Jonas",
+    "Käthe",
+    "Lukas",
+    "Marie",
+    "Nils",
+    "Özlem",
+    "Paul",
+]
+LAST = [
+    "Becker",
+    "Schäfer",
+    "Yilmaz",
+    "Groß",
+    "Müller",
+    "Weiß",
+    "Öztürk",
+    "Krüger",
+    "Maximilian-Alexander",
+    "Großkreutz-Überschär",
+]
+HEADER = "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at"
+
+
+def synthetic_project(root: Path, members: int, seed: int = 5) -> Path:
+    """A project with the repository's campaign and a members file of ``members`` rows."""
+    rng = random.Random(seed)
+    for name in ("mkdocs.yml", "rundbrief.yml"):
+        shutil.copy2(REPO / name, root / name)
+    shutil.copytree(REPO / "marketing-assets", root / "marketing-assets")
+    lines = [HEADER]
+    for number in range(members):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        lines.append(
+            f"mitglied{number}@beispiel.example,{first},{last},m{number:05d}-{rng.randrange(10**6):06d},"
+            "alle,2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
+        )
+    (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def run(root: Path) -> tuple[float, int, int]:
+    """One kits run as the CLI does it: read members, write kits; returns (seconds, written, kept)."""
+    started = time.perf_counter()
+    project = load_project(root)
+    summary = write_kits(project, kit_members(project, root / "members.csv"))
+    return time.perf_counter() - started, summary.written, summary.unchanged
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    members = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    with tempfile.TemporaryDirectory() as folder:
+        root = synthetic_project(Path(folder), members)
+        first, written, _ = run(root)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        second, rewritten, kept = run(root)
+        size = sum(p.stat().st_size for p in (root / "build" / "kits").rglob("*") if p.is_file())
+    ratio = second / first
+    print(f"members:            {members:,}")
+    print(f"first run:          {first:8.2f} s  ({written:,} kits, {written / first:.1f} kits/s)")
+    print(f"peak memory:        {peak_mib:8.1f} MiB (max RSS of the process)")
+    print(f"kits on disk:       {size / 2**20:8.1f} MiB")
+    print(f"unchanged re-run:   {second:8.2f} s  ({rewritten:,} written, {kept:,} unchanged)")
+    print(
+        f"re-run / first run: {ratio:8.1%}  (target <= 5 %: {'ok' if ratio <= 0.05 else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    main()

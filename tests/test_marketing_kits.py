@@ -1,0 +1,146 @@
+"""Personal kits: the member's own link and QR code everywhere, incremental, and safe paths."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from generator.referral import referral_link
+from tests.marketing_helpers import LONG_NAME, copy_marketing, decode_qr, members_csv
+
+SLUG = "mitglieder-werben-mitglieder"
+LANDING = "https://www.mitgliederwerk.example/mitmachen"
+
+
+def member_link(code: str, medium: str, content: str) -> str:
+    """The link the tests expect, built independently of the kit code."""
+    return referral_link(
+        LANDING, code, source="empfehlung", medium=medium, campaign=SLUG, content=content
+    )
+
+
+@pytest.fixture
+def project(make_project) -> Path:
+    root = make_project({})
+    copy_marketing(root)
+    return root
+
+
+def write_members(project: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path = project / "members.csv"
+    path.write_text(members_csv(rows), encoding="utf-8")
+    return path
+
+
+def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), (*LONG_NAME, "max_7")])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 2 kits, 0 unchanged, into build/kits/" in result.stdout
+
+    kit = project / "build" / "kits" / "anna-42" / SLUG
+    sizes = {"banner-300x250": (300, 250), "banner-728x90": (728, 90), "banner-160x600": (160, 600)}
+    sizes |= {
+        "banner-320x50": (320, 50),
+        "social-1080x1080": (1080, 1080),
+        "social-1200x630": (1200, 630),
+    }
+    for name, size in sizes.items():
+        assert Image.open(kit / f"{name}.png").size == size
+    assert decode_qr((kit / "qr-code.png").read_bytes()) == [
+        member_link("anna-42", "print", "qr-code")
+    ]
+    for name in ("social-1080x1080", "social-1200x630"):
+        assert decode_qr((kit / f"{name}.png").read_bytes()) == [
+            member_link("anna-42", "social", name)
+        ]
+    flyer = PdfReader(kit / "flyer-a5.pdf").pages[0]
+    assert [t for image in flyer.images for t in decode_qr(image.image)] == [
+        member_link("anna-42", "print", "flyer-a5")
+    ]
+    post = (kit / "post-kurz.txt").read_text(encoding="utf-8")
+    assert post.startswith("#Werbung") and member_link("anna-42", "social", "post-kurz") in post
+    email = (kit / "email-freunde.txt").read_text(encoding="utf-8")
+    assert email.startswith("Hinweis für Sie:") and "Anna Beispiel" in email
+    assert member_link("anna-42", "email", "email-freunde") in email
+    embed = (kit / "banner-einbinden.html").read_text(encoding="utf-8")
+    assert 'rel="sponsored noopener"' in embed and "ref=anna-42" in embed
+
+    bundle = zipfile.ZipFile(kit.parent / "werbemittel-anna-42.zip")
+    names = set(bundle.namelist())
+    on_disk = {
+        f"werbemittel-anna-42/{p.relative_to(kit.parent).as_posix()}" for p in kit.rglob("*")
+    }
+    assert names == on_disk and len(names) == 15
+    png = bundle.read(f"werbemittel-anna-42/{SLUG}/social-1080x1080.png")
+    assert Image.open(io.BytesIO(png)).size == (1080, 1080)
+
+    long_kit = project / "build" / "kits" / "max_7" / SLUG
+    svg_free_text = (long_kit / "email-bekannte.txt").read_text(encoding="utf-8")
+    assert " ".join(LONG_NAME) in svg_free_text
+    assert Image.open(long_kit / "social-1080x1080.png").size == (1080, 1080)
+
+
+def test_unchanged_kits_are_not_rendered_again(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    flyer = project / "build" / "kits" / "anna-42" / SLUG / "flyer-a5.pdf"
+    before = flyer.stat().st_mtime_ns
+
+    again = cli(project, "kits", "--members", str(members))
+    assert again.exit_code == 0
+    assert "Wrote 0 kits, 2 unchanged" in again.stdout
+    assert flyer.stat().st_mtime_ns == before
+
+    write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster", "ben")])
+    changed = cli(project, "kits", "--members", str(members))
+    assert "Wrote 1 kit, 1 unchanged" in changed.stdout
+    assert "Beispiel-Neu" in (flyer.parent / "email-freunde.txt").read_text(encoding="utf-8")
+
+
+def test_one_member_only(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    result = cli(project, "kits", "--members", str(members), "--member", "ben")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["ben"]
+    unknown = cli(project, "kits", "--members", str(members), "--member", "nobody")
+    assert unknown.exit_code == 2
+    assert "no member with referral code 'nobody'" in unknown.stderr
+
+
+@pytest.mark.parametrize("code", ["../../etc", "a/b", ".."])
+def test_a_code_that_is_not_a_plain_name_is_refused_with_its_row(project, cli, code):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Eve", "Böse", code)])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 1
+    assert "members.csv:3:" in result.stderr
+    assert not (project / "build" / "kits").exists()
+    assert not (project / "etc").exists() and not (project.parent / "etc").exists()
+
+
+def test_a_code_with_a_line_break_is_refused(project, cli):
+    path = project / "members.csv"
+    text = members_csv([("Anna", "Beispiel", "anna-42"), ("Eve", "Böse", "PLACEHOLDER")])
+    path.write_text(text.replace("PLACEHOLDER", '"evil\nline"'), encoding="utf-8")
+    result = cli(project, "kits", "--members", str(path))
+    assert result.exit_code == 1
+    assert "members.csv:3:" in result.stderr
+    assert not (project / "build" / "kits").exists()
+
+
+def test_a_name_too_long_for_any_size_is_a_problem_before_anything_is_written(project, cli):
+    giant = "Maximilian-Alexander-Friedrich-Wilhelm-Konstantin-Bartholomäus " * 6
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), (giant.strip(), "X", "big")])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 1
+    assert (
+        "marketing-assets/mitglieder-werben-mitglieder.yml:17: texts.recommended_by: does not fit"
+        in result.stderr
+    )
+    assert "for the member in row 3" in result.stderr
+    assert not (project / "build" / "kits").exists()

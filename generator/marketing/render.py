@@ -148,7 +148,7 @@ def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Pr
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     """The QR code of ``url`` for a ``size``-pixel spot: whole pixels per module, so never blurred."""
     code = qr_code(url)
-    modules = code.symbol_size(scale=1, border=QR_BORDER)[0]
+    modules = int(code.symbol_size(scale=1, border=QR_BORDER)[0])
     scale = max(1, int(size // modules))
     pixels = scale * modules
     buffer = io.BytesIO()

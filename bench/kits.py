@@ -7,6 +7,7 @@ Run: .venv/bin/python bench/kits.py [MEMBERS]
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import shutil
@@ -73,7 +74,8 @@ def run(root: Path) -> tuple[float, int, int]:
     """One kits run as the CLI does it: read members, write kits; returns (seconds, written, kept)."""
     started = time.perf_counter()
     project = load_project(root)
-    summary = write_kits(project, kit_members(project, root / "members.csv"))
+    members = kit_members(project, root / "members.csv")
+    summary = write_kits(project, members, workers=os.cpu_count() or 1)
     return time.perf_counter() - started, summary.written, summary.unchanged
 
 
@@ -87,7 +89,7 @@ def main() -> None:
         second, rewritten, kept = run(root)
         size = sum(p.stat().st_size for p in (root / "build" / "kits").rglob("*") if p.is_file())
     ratio = second / first
-    print(f"members:            {members:,}")
+    print(f"members:            {members:,} (worker processes: {os.cpu_count() or 1})")
     print(f"first run:          {first:8.2f} s  ({written:,} kits, {written / first:.1f} kits/s)")
     print(f"peak memory:        {peak_mib:8.1f} MiB (max RSS of the process)")
     print(f"kits on disk:       {size / 2**20:8.1f} MiB")

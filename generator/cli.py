@@ -150,17 +150,26 @@ def new_newsletter(project: Project, title: str, day: Any) -> None:
     help="Members file (CSV) with referral codes.",
 )
 @click.option("--member", "code", default=None, help="Write only the kit of this referral code.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for rendering (default: number of CPUs).",
+)
 @pass_project
 @handle_errors
-def kits(project: Project, members_file: Path, code: str | None) -> None:
+def kits(project: Project, members_file: Path, code: str | None, jobs: int | None) -> None:
     """Write a personal Werbemittel kit per member into build/kits/<code>/."""
+    import os
+
     from generator.marketing.kits import kit_members, write_kits
 
     started = time.perf_counter()
     members = kit_members(project, members_file)
     total = 1 if code else len(members)
     with click.progressbar(length=total, label="Kits", file=sys.stderr) as bar:
-        summary = write_kits(project, members, only=code, progress=bar.update)
+        workers = jobs or os.cpu_count() or 1
+        summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
     click.echo(
         f"Wrote {_count(summary.written, 'kit')}, {summary.unchanged:,} unchanged, into "
         f"{summary.folder.relative_to(project.root).as_posix()}/ "

@@ -144,3 +144,20 @@ def test_a_name_too_long_for_any_size_is_a_problem_before_anything_is_written(pr
     )
     assert "for the member in row 3" in result.stderr
     assert not (project / "build" / "kits").exists()
+
+
+def test_worker_processes_write_the_same_kits(project, monkeypatch):
+    from generator.config import load_project
+    from generator.marketing import kits
+
+    monkeypatch.setattr(kits, "PARALLEL_FROM", 2)
+    members = [kits.KitMember(f"m{n}", f"Mitglied {n}", n + 2, "members.csv") for n in range(3)]
+    summary = kits.write_kits(load_project(project), members, workers=2)
+    assert (summary.written, summary.unchanged) == (3, 0)
+    for member in members:
+        folder = project / "build" / "kits" / member.code
+        assert decode_qr((folder / SLUG / "qr-code.png").read_bytes()) == [
+            member_link(member.code, "print", "qr-code")
+        ]
+        assert (folder / f"werbemittel-{member.code}.zip").is_file()
+    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["m0", "m1", "m2"]

@@ -5,22 +5,26 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import multiprocessing
 import shutil
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Project
-from generator.marketing.assets import Asset, Shared, render_assets
+from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign, load_campaigns
-from generator.marketing.render import Recipient, fill, link
+from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
 from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.referral import is_valid_code
 
 KITS = "kits"
 INPUTS = ".inputs"
+PARALLEL_FROM = 16
+"""Fewer pending kits than this are written in-process: starting workers would cost more."""
 KIT_FORMAT = "1"
 """Raise when the kit layout changes, so that every kit is written again."""
 
@@ -92,6 +96,7 @@ def write_kits(
     *,
     only: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> KitSummary:
     """Write one kit per member (or only ``only``); kits whose inputs did not change are kept."""
     campaigns, problems = load_campaigns(project)
@@ -107,20 +112,91 @@ def write_kits(
     problems += [p for m in members for p in _check_target(root, m)]
     if problems:
         raise ProblemsFound(problems)
-    shared: dict[str, Shared] = {c.slug: {} for c in campaigns}
     base = _inputs_base(project, campaigns)
-    written = unchanged = 0
+    pending: list[tuple[KitMember, str]] = []
     for member in members:
-        folder = root / member.code
         digest = hashlib.sha256(f"{base}\0{member.code}\0{member.name}".encode()).hexdigest()
-        if _unchanged(folder, digest):
-            unchanged += 1
+        if _unchanged(root / member.code, digest):
+            if progress:
+                progress(1)
         else:
-            _write_kit(project, campaigns, member, folder, digest, shared)
-            written += 1
+            pending.append((member, digest))
+    if pending:
+        state = _State(project, tuple(campaigns), root, shared_renders(project, campaigns))
+        if workers > 1 and len(pending) >= PARALLEL_FROM:
+            problems = _write_parallel(state, pending, workers, progress)
+        else:
+            problems = _write_serial(state, pending, progress)
+        raise_if_errors(problems)
+    return KitSummary(len(pending), len(members) - len(pending), root)
+
+
+@dataclass(frozen=True)
+class _State:
+    """What every kit of a run needs; handed to worker processes once."""
+
+    project: Project
+    campaigns: tuple[Campaign, ...]
+    root: Path
+    shared: dict[str, Shared]
+
+
+def shared_renders(project: Project, campaigns: list[Campaign]) -> dict[str, Shared]:
+    """Render the generic assets once: validates the templates and caches member-independent images."""
+    shared: dict[str, Shared] = {}
+    problems: list[Problem] = []
+    for campaign in campaigns:
+        shared[campaign.slug] = {}
+        _, found = render_assets(
+            campaign, project.settings.operator, GENERIC, shared[campaign.slug]
+        )
+        problems += found
+    raise_if_errors(problems)
+    return shared
+
+
+def _write_serial(
+    state: _State, pending: list[tuple[KitMember, str]], progress: Callable[[int], None] | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for member, digest in pending:
+        problems += _write_kit(state, member, digest)
         if progress:
             progress(1)
-    return KitSummary(written, unchanged, root)
+    return problems
+
+
+_worker_state: _State | None = None
+
+
+def _init_worker(state: _State) -> None:
+    global _worker_state
+    _worker_state = state
+
+
+def _write_in_worker(task: tuple[KitMember, str]) -> list[Problem]:
+    assert _worker_state is not None
+    return _write_kit(_worker_state, *task)
+
+
+def _write_parallel(
+    state: _State,
+    pending: list[tuple[KitMember, str]],
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[Problem]:
+    # Rendering is CPU-bound Python and C (cairo, pango): processes, not threads. Fork keeps
+    # the loaded fonts and parsed templates; each worker fills its own cache of shared images.
+    context = multiprocessing.get_context("fork")
+    problems: list[Problem] = []
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(state,)
+    ) as pool:
+        for found in pool.map(_write_in_worker, pending, chunksize=8):
+            problems += found
+            if progress:
+                progress(1)
+    return problems
 
 
 def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem]:
@@ -176,25 +252,18 @@ def _unchanged(folder: Path, digest: str) -> bool:
         return False
 
 
-def _write_kit(
-    project: Project,
-    campaigns: list[Campaign],
-    member: KitMember,
-    folder: Path,
-    digest: str,
-    shared: dict[str, Shared],
-) -> None:
+def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
+    """Render and write one kit into a staging folder, then swap it in; return any problems."""
     recipient = Recipient(member.code, member.name, member.row)
     files: list[tuple[str, bytes]] = []
-    for campaign in campaigns:
-        assets, problems = render_assets(
-            campaign, project.settings.operator, recipient, shared[campaign.slug]
-        )
-        raise_if_errors(problems)
+    for campaign in state.campaigns:
+        operator = state.project.settings.operator
+        assets, problems = render_assets(campaign, operator, recipient, state.shared[campaign.slug])
+        if problems:
+            return problems
         files += [(f"{campaign.slug}/{asset.filename}", asset.data) for asset in assets]
-        files.append(
-            (f"{campaign.slug}/banner-einbinden.html", _embed(campaign, assets, recipient))
-        )
+        files.append((f"{campaign.slug}/banner-einbinden.html", _embed(campaign, recipient)))
+    folder = state.root / member.code
     staging = folder.with_name(f".{member.code}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     archive = io.BytesIO()
@@ -213,9 +282,10 @@ def _write_kit(
         folder.rename(old)
     staging.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
+    return []
 
 
-def _embed(campaign: Campaign, assets: list[Asset], recipient: Recipient) -> bytes:
+def _embed(campaign: Campaign, recipient: Recipient) -> bytes:
     """HTML snippets to put the banners on a website, each linking with the member's link."""
     lines = [
         "<!-- Banner der Kampagne „" + html.escape(campaign.title) + "“ mit Ihrem Empfehlungslink.",

@@ -194,7 +194,6 @@ def flyer_pdf(
     """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet)."""
     from weasyprint import HTML
 
-    url = link(campaign, recipient, "print", flyer.name)
     target = qr_target(campaign, recipient, "print", flyer.name)
     qr = "data:image/png;base64," + base64.b64encode(qr_png(target)).decode("ascii")
     try:
@@ -205,7 +204,8 @@ def flyer_pdf(
                 flyer=flyer,
                 operator=operator,
                 qr=qr,
-                link=url if recipient.code else campaign.landing_url,
+                # Printed for typing by hand: the landing page; the code stands next to it.
+                link=campaign.landing_url.removeprefix("https://"),
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",

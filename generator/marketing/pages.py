@@ -41,7 +41,7 @@ def stage_marketing(project: Project) -> MarketingStage:
     problems += found
     rendered: list[tuple[Campaign, list[Asset]]] = []
     for campaign in campaigns:
-        key = (campaign.digest, project.settings.operator)
+        key = (campaign.digest, campaign.landing_url, project.settings.operator)
         if key not in _rendered:
             assets, found = render_assets(campaign, project.settings.operator, GENERIC)
             problems += found

@@ -20,7 +20,7 @@ INDEX = "werbemittel.md"
 """The section's introduction and rules for members; the campaigns are appended to it."""
 SCRIPT = "kopieren.js"
 
-_rendered: dict[tuple[str, object], list[Asset]] = {}
+_rendered: dict[tuple[str, str, object], list[Asset]] = {}
 """Generic renders by campaign digest: preview re-stages on every save, the images rarely change."""
 
 

@@ -14,9 +14,15 @@ from generator.newsletters import Newsletter
 from generator.output import write_atomic
 from generator.preflight import preflight
 from generator.problems import Problem
+from generator.sources import SourceFile
 
-# Everything the rendering depends on besides the newsletter and the settings.
+Rendered = tuple[Newsletter, RenderedEmail, list[Problem]]
+
+# The code a cached entry depends on (parsing, rendering, checking) besides the settings.
 _CODE = (
+    "newsletters.py",
+    "sources.py",
+    "schema.py",
     "emails.py",
     "emailmarkdown.py",
     "plaintext.py",
@@ -38,14 +44,20 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def _key(project: Project, newsletter: Newsletter, articles: frozenset[str]) -> str:
+def context_digest(project: Project, articles: frozenset[str]) -> bytes:
+    """What every newsletter's rendering depends on: code, settings, the help articles."""
     digest = hashlib.sha256(_code_fingerprint())
     digest.update(repr((project.settings, project.site_url)).encode())
-    digest.update(newsletter.document.rel.encode())
-    digest.update(newsletter.document.source.text.encode())
     # A link to an article that appeared or vanished changes the result.
     digest.update("\n".join(sorted(articles)).encode())
-    return digest.hexdigest()
+    return digest.digest()
+
+
+def _path(project: Project, context: bytes, source: SourceFile) -> Path:
+    digest = hashlib.sha256(context)
+    digest.update(source.rel.encode())
+    digest.update(source.text.encode())
+    return project.state_dir / "cache" / "newsletters" / f"{digest.hexdigest()}.pickle"
 
 
 def help_articles(project: Project) -> frozenset[str]:
@@ -56,25 +68,30 @@ def help_articles(project: Project) -> frozenset[str]:
     return frozenset(path.relative_to(folder).as_posix() for path in folder.rglob("*.md"))
 
 
+def cached(project: Project, source: SourceFile, context: bytes) -> Rendered | None:
+    """The newsletter, its email and preflight problems if this exact source was rendered before."""
+    try:
+        entry = pickle.loads(_path(project, context, source).read_bytes())  # noqa: S301 - ours
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return None
+    return entry if isinstance(entry, tuple) and len(entry) == 3 else None
+
+
 def render_checked(
-    project: Project, newsletter: Newsletter, articles: frozenset[str] | None = None
+    project: Project, newsletter: Newsletter, context: bytes | None = None
 ) -> tuple[RenderedEmail, list[Problem]]:
     """The rendered email and its preflight problems, from the cache when nothing changed."""
-    if articles is None:
-        articles = help_articles(project)
-    path = (
-        project.state_dir
-        / "cache"
-        / "newsletters"
-        / f"{_key(project, newsletter, articles)}.pickle"
-    )
-    try:
-        email, problems = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache file
-        return email, problems
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        pass
+    if context is None:
+        context = context_digest(project, help_articles(project))
+    source = newsletter.document.source
+    hit = cached(project, source, context)
+    if hit is not None:
+        return hit[1], hit[2]
     email = render_email(project, newsletter)
     problems = preflight(project, newsletter, email)
+    entry = (newsletter, email, problems)
     with contextlib.suppress(OSError):  # a read-only checkout still builds, only slower
-        write_atomic(path, pickle.dumps((email, problems), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(
+            _path(project, context, source), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        )
     return email, problems

@@ -58,6 +58,18 @@ class RenderedEmail:
     html_parts: merge.Parts = field(default=(), repr=False, compare=False)
     text_parts: merge.Parts = field(default=(), repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, object]:
+        # html and text follow from their parts: the cache stores them once (half the bytes).
+        return {k: v for k, v in self.__dict__.items() if k not in ("html", "text")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        for name in ("html", "text"):
+            parts = state[f"{name}_parts"]
+            assert isinstance(parts, tuple)
+            object.__setattr__(self, name, merge.join_placeholders(parts))
+
 
 def known_fields(settings: Settings) -> tuple[str, ...]:
     """Every merge field a newsletter may use."""
@@ -219,8 +231,8 @@ def render_email(project: Project, newsletter: Newsletter) -> RenderedEmail:
         slug=newsletter.slug,
         subject=merge.to_placeholders(subject),
         preheader=merge.to_placeholders(preheader),
-        html=merge.to_placeholders(html),
-        text=merge.to_placeholders(text),
+        html=merge.join_placeholders(html_parts),
+        text=merge.join_placeholders(text_parts),
         fields=fields,
         archive_url=archive,
         from_name=newsletter.from_name or settings.newsletter.from_name,

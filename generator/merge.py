@@ -63,6 +63,13 @@ def compile_parts(text: str) -> Parts:
     )
 
 
+def join_placeholders(parts: Parts) -> str:
+    """The parts joined back with readable ``{{ member.x }}`` placeholders."""
+    return "".join(
+        "{{ member." + part + " }}" if index % 2 else part for index, part in enumerate(parts)
+    )
+
+
 def fields_of(parts: Parts) -> frozenset[str]:
     """The field names the parts use."""
     return frozenset(parts[1::2])

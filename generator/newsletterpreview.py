@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.archive import german_date
 from generator.config import Project
-from generator.emailcache import help_articles, render_checked
+from generator.emailcache import context_digest, help_articles, render_checked
 from generator.emails import personalise, sample_values
 from generator.newsletters import load_newsletters
 from generator.output import write_atomic
@@ -33,12 +33,12 @@ def write_preview(project: Project, site_dir: Path) -> None:
     """Write the newsletter preview pages into the served folder (no site rebuild needed)."""
     folder = site_dir / FOLDER
     newsletters, load_problems = load_newsletters(project)
-    articles = help_articles(project)
+    context = context_digest(project, help_articles(project))
     values = sample_values(project)
     rows = []
     for newsletter in newsletters:
         try:
-            email, problems = render_checked(project, newsletter, articles)
+            email, problems = render_checked(project, newsletter, context)
         except ProblemsFound as error:
             email, problems = None, list(error.problems)
         slug = newsletter.slug

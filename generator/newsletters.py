@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.config import Project, _email_address
 from generator.problems import Problem, ProblemsFound
 from generator.schema import Field, Schema
-from generator.sources import Document, load_document, read_source, read_sources
+from generator.sources import Document, SourceFile, load_document, read_source, read_sources
 
 NEWSLETTER = Schema(
     "front matter",
@@ -70,19 +70,33 @@ def _newsletter(document: Document) -> Newsletter:
     )
 
 
+def newsletter_sources(project: Project) -> tuple[list[SourceFile], list[Problem]]:
+    """The files ``newsletters/*.md`` (sub-folders may hold notes or images, not newsletters)."""
+    sources, problems = read_sources(project.newsletters_dir, project.root, "*.md")
+    return [s for s in sources if s.path.parent == project.newsletters_dir], problems
+
+
+def parse_newsletter(source: SourceFile) -> tuple[Newsletter | None, list[Problem]]:
+    """Validate one newsletter source."""
+    document, problems = load_document(source, NEWSLETTER)
+    return (_newsletter(document) if document is not None else None), problems
+
+
+def newest_first(newsletters: list[Newsletter]) -> list[Newsletter]:
+    """Sorted by date, the newest first."""
+    return sorted(newsletters, key=lambda item: (item.date, item.slug), reverse=True)
+
+
 def load_newsletters(project: Project) -> tuple[list[Newsletter], list[Problem]]:
     """Read and validate every ``newsletters/*.md``, newest first."""
-    sources, problems = read_sources(project.newsletters_dir, project.root, "*.md")
+    sources, problems = newsletter_sources(project)
     newsletters = []
     for source in sources:
-        if source.path.parent != project.newsletters_dir:
-            continue  # sub-folders may hold notes or images, not newsletters
-        document, found = load_document(source, NEWSLETTER)
+        newsletter, found = parse_newsletter(source)
         problems.extend(found)
-        if document is not None:
-            newsletters.append(_newsletter(document))
-    newsletters.sort(key=lambda item: (item.date, item.slug), reverse=True)
-    return newsletters, problems
+        if newsletter is not None:
+            newsletters.append(newsletter)
+    return newest_first(newsletters), problems
 
 
 def load_newsletter(project: Project, path: Path) -> Newsletter:

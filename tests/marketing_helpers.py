@@ -10,7 +10,8 @@ import zxingcpp
 from PIL import Image
 
 from generator.config import Project, load_project
-from generator.marketing.campaign import Campaign, load_campaigns
+from generator.marketing.campaign import Campaign
+from generator.marketing.load import load_campaigns
 
 REPO = Path(__file__).resolve().parent.parent
 LONG_NAME = ("Maximilian-Alexander", "Großkreutz-Überschär")

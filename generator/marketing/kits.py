@@ -15,7 +15,8 @@ from pathlib import Path
 
 from generator.config import Project
 from generator.marketing.assets import Shared, render_assets
-from generator.marketing.campaign import Campaign, load_campaigns
+from generator.marketing.campaign import Campaign
+from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
 from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors

@@ -9,7 +9,8 @@ from importlib import resources
 from generator.config import Project
 from generator.helppages import HELP_PAGE
 from generator.marketing.assets import Asset, email_parts, render_assets
-from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, load_campaigns
+from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign
+from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, link
 from generator.problems import Problem
 from generator.sources import Document, load_document, read_sources

@@ -13,7 +13,14 @@ import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
 
 from generator.config import Operator
-from generator.marketing.campaign import ENVIRONMENT, Campaign, FlyerSpec, ImageSpec, Placed
+from generator.marketing.campaign import (
+    ENVIRONMENT,
+    PLACEHOLDER_CODE,
+    Campaign,
+    FlyerSpec,
+    ImageSpec,
+    Placed,
+)
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
 from generator.marketing.textfit import Fitted, fit
 from generator.problems import Problem
@@ -59,8 +66,6 @@ class QrImage:
 
 def link(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
     """The link shown in a text: the member's, or the generic one with the placeholder code."""
-    from generator.marketing.campaign import PLACEHOLDER_CODE
-
     return referral_link(
         campaign.landing_url,
         recipient.code or PLACEHOLDER_CODE,
@@ -87,8 +92,6 @@ def _compiled(value: str) -> Template:
 
 def fill(value: str, recipient: Recipient, url: str) -> str:
     """A campaign text with its placeholders filled; member data stays data, never a template."""
-    from generator.marketing.campaign import PLACEHOLDER_CODE
-
     name = recipient.name or "Ihr Name"
     return str(
         _compiled(value).render(link=url, code=recipient.code or PLACEHOLDER_CODE, name=name)

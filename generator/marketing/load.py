@@ -1,0 +1,171 @@
+"""Read and validate the campaigns in ``marketing-assets/``."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from generator.config import Project
+from generator.marketing.campaign import (
+    TEMPLATES,
+    Campaign,
+    FlyerSpec,
+    ImageSpec,
+    Placed,
+    QrSpot,
+    Text,
+    TextAsset,
+)
+from generator.marketing.fonts import FONT_DIR
+from generator.marketing.rules import check_campaign
+from generator.marketing.schemas import CAMPAIGN
+from generator.marketing.textfit import Box
+from generator.problems import Problem
+from generator.sources import load_yaml_file, read_sources
+
+
+def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
+    """Read and validate every campaign YAML file in ``marketing-assets/``."""
+    folder = project.assets_dir
+    sources, problems = read_sources(folder, project.root, "*.yml")
+    campaigns: list[Campaign] = []
+    shared = _digest_of(sorted((folder / TEMPLATES).glob("*")) + sorted(FONT_DIR.glob("*.ttf")))
+    for source in sources:
+        if source.path.parent != folder:
+            continue  # only campaign files live at the top level
+        loaded, found = load_yaml_file(source, CAMPAIGN)
+        problems += found
+        if loaded is None:
+            continue
+        values, lines = loaded
+        digest = hashlib.sha256((shared + source.text).encode()).hexdigest()
+        campaign = _campaign(source.rel, values, lines, project, folder / TEMPLATES, digest)
+        found = check_campaign(campaign, lines)
+        problems += found
+        if not found:
+            campaigns.append(campaign)
+    seen: dict[str, str] = {}
+    for campaign in campaigns:
+        if campaign.slug in seen:
+            problems.append(
+                Problem(
+                    campaign.source,
+                    1,
+                    f"slug '{campaign.slug}' is used by {seen[campaign.slug]} too",
+                )
+            )
+        seen[campaign.slug] = campaign.source
+    return campaigns, problems
+
+
+def _digest_of(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _campaign(
+    rel: str,
+    values: dict[str, Any],
+    lines: dict[str, int],
+    project: Project,
+    templates: Path,
+    digest: str,
+) -> Campaign:
+    texts = {
+        key: Text(f"texts.{key}", value, lines[f"texts.{key}"])
+        for key, value in values["texts"].items()
+        if value is not None
+    }
+    images = tuple(_image(item, lines, f"images.{n}") for n, item in enumerate(values["images"]))
+    posts = tuple(
+        TextAsset(
+            item["name"], item["title"], None, _text(item, lines, f"social_posts.{n}", "text")
+        )
+        for n, item in enumerate(values["social_posts"])
+    )
+    emails = tuple(
+        TextAsset(
+            item["name"],
+            item["title"],
+            _text(item, lines, f"emails.{n}", "subject"),
+            _text(item, lines, f"emails.{n}", "text"),
+        )
+        for n, item in enumerate(values["emails"])
+    )
+    flyer = values["flyer"]
+    return Campaign(
+        source=rel,
+        title=values["title"],
+        slug=values["slug"],
+        description=values["description"],
+        landing_url=values["landing_url"] or project.settings.referral_url,
+        utm_source=values["utm_source"],
+        utm_campaign=values["utm_campaign"],
+        texts=texts,
+        images=images,
+        social_posts=posts,
+        emails=emails,
+        consent_note=Text("consent_note", values["consent_note"], lines["consent_note"]),
+        flyer=_flyer(flyer, lines["flyer"]) if flyer else None,
+        templates=templates,
+        digest=digest,
+    )
+
+
+def _text(item: dict[str, Any], lines: dict[str, int], prefix: str, key: str) -> Text:
+    return Text(f"{prefix}.{key}", item[key], lines[f"{prefix}.{key}"])
+
+
+def _image(item: dict[str, Any], lines: dict[str, int], prefix: str) -> ImageSpec:
+    boxes = tuple(
+        Placed(
+            text=box["text"],
+            box=Box(
+                box["x"],
+                box["y"],
+                box["width"],
+                box["height"],
+                box["size"],
+                box["min_size"],
+                box["bold"],
+                box["align"],
+            ),
+            color=box["color"],
+            button=box["button"],
+            member=box["member"],
+            line=lines[f"{prefix}.boxes.{n}"],
+        )
+        for n, box in enumerate(item["boxes"])
+    )
+    spot = item["qr"]
+    qr = QrSpot(spot["x"], spot["y"], spot["size"]) if spot else None
+    return ImageSpec(
+        item["name"],
+        item["title"],
+        item["width"],
+        item["height"],
+        item["medium"],
+        item["template"],
+        item["background"],
+        qr,
+        boxes,
+        lines[prefix],
+    )
+
+
+def _flyer(values: dict[str, Any], line: int) -> FlyerSpec:
+    return FlyerSpec(
+        values["name"],
+        values["title"],
+        values["template"],
+        values["stylesheet"],
+        values["headline"],
+        values["text"],
+        tuple(values["points"]),
+        values["scan_hint"],
+        line,
+    )

@@ -1,0 +1,117 @@
+"""The rules every campaign obeys beyond its schema: labels, links, consent, templates, glyphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from generator.marketing.campaign import (
+    AD_LABELS,
+    TEXT_VARIABLES,
+    Campaign,
+    Text,
+    all_texts,
+    variables,
+)
+from generator.marketing.fonts import missing_glyphs
+from generator.problems import Problem
+
+
+def check_campaign(campaign: Campaign, lines: dict[str, int]) -> list[Problem]:
+    """The rules beyond the schema: labels, links, consent, templates, glyphs, unique names."""
+    rel = campaign.source
+    problems: list[Problem] = []
+    for text in all_texts(campaign):
+        problems += _check_template_text(rel, text)
+    for post in campaign.social_posts:
+        if not any(label in post.text.value for label in AD_LABELS):
+            problems.append(
+                Problem(
+                    rel,
+                    post.text.line,
+                    f"{post.text.key}: label the post as advertising ('Anzeige' or '#Werbung')",
+                )
+            )
+    for asset in (*campaign.social_posts, *campaign.emails):
+        if "link" not in variables(asset.text.value):
+            problems.append(
+                Problem(
+                    rel,
+                    asset.text.line,
+                    f"{asset.text.key}: the text must carry the referral link '{{{{ link }}}}'",
+                )
+            )
+    if not any(label in campaign.texts["label"].value for label in AD_LABELS):
+        problems.append(
+            Problem(
+                rel, campaign.texts["label"].line, "texts.label: expected 'Anzeige' or 'Werbung'"
+            )
+        )
+    names: dict[str, int] = {}
+    for index, image in enumerate(campaign.images):
+        if not any(box.text == "label" for box in image.boxes):
+            problems.append(
+                Problem(
+                    rel,
+                    image.line,
+                    f"images.{index}: every image carries the advertising label: add a box with 'text: label'",
+                )
+            )
+        for box in image.boxes:
+            if box.text not in campaign.texts:
+                problems.append(
+                    Problem(
+                        rel,
+                        box.line,
+                        f"images.{index}: box uses texts.{box.text}, which is not set",
+                    )
+                )
+            if box.box.min_size > box.box.max_size:
+                problems.append(
+                    Problem(rel, box.line, f"images.{index}: min_size is larger than size")
+                )
+        problems += _check_file(rel, image.line, campaign.templates / image.template)
+    flyer = campaign.flyer
+    if flyer:
+        problems += _check_file(rel, flyer.line, campaign.templates / flyer.template)
+        problems += _check_file(rel, flyer.line, campaign.templates / flyer.stylesheet)
+    named = [(image.name, image.line) for image in campaign.images]
+    named += [(item.name, item.text.line) for item in (*campaign.social_posts, *campaign.emails)]
+    named += [(flyer.name, flyer.line)] if flyer else []
+    for name, line in named:
+        if name in names:
+            problems.append(Problem(rel, line, f"name '{name}' is used twice (line {names[name]})"))
+        names.setdefault(name, line)
+    return problems
+
+
+def _check_template_text(rel: str, text: Text) -> list[Problem]:
+    try:
+        unknown = variables(text.value) - TEXT_VARIABLES
+    except TemplateError as error:
+        return [Problem(rel, text.line, f"{text.key}: {error}")]
+    problems = [
+        Problem(
+            rel,
+            text.line,
+            f"{text.key}: unknown placeholder '{{{{ {name} }}}}' (allowed: link, code, name)",
+        )
+        for name in sorted(unknown)
+    ]
+    missing = missing_glyphs(text.value)
+    if missing:
+        problems.append(
+            Problem(
+                rel,
+                text.line,
+                f"{text.key}: the shipped font has no glyph for {', '.join(repr(c) for c in missing)}",
+            )
+        )
+    return problems
+
+
+def _check_file(rel: str, line: int, path: Path) -> list[Problem]:
+    if path.is_file():
+        return []
+    return [Problem(rel, line, f"template file not found: {path.parent.name}/{path.name}")]

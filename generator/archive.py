@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email import policy
 from email.utils import format_datetime
 
+from generator import merge
 from generator.config import Project
 from generator.emailcache import cached, context_digest, help_articles, render_checked
 from generator.emails import (
@@ -130,6 +131,7 @@ def archive_pages(
     entries = []
     for newsletter, email in sorted(approved, key=lambda item: item[0].date, reverse=True):
         subject, html, _ = personalise(email, values)
+        preheader = merge.fill_source(newsletter.preheader, values)
         folder = f"{ARCHIVE}/{newsletter.slug}"
         files.append(StaticFile(f"{folder}/email.html", data=html.encode("utf-8")))
         pages.append(
@@ -137,11 +139,11 @@ def archive_pages(
                 path=f"{folder}/index.md",
                 title=subject,
                 body=_page_body(newsletter, subject),
-                meta={"title": subject, "description": newsletter.preheader},
+                meta={"title": subject, "description": preheader},
                 in_nav=False,
             )
         )
-        entries.append((newsletter, subject))
+        entries.append((newsletter, subject, preheader))
     pages.append(
         Page(
             path=f"{ARCHIVE}/index.md",
@@ -171,7 +173,7 @@ def _page_body(newsletter: Newsletter, subject: str) -> str:
     )
 
 
-def _index_body(entries: list[tuple[Newsletter, str]]) -> str:
+def _index_body(entries: list[tuple[Newsletter, str, str]]) -> str:
     lines = [
         "Hier finden Sie alle Newsletter, die wir an unsere Mitglieder verschickt haben – "
         "der neueste zuerst. Neue Ausgaben können Sie auch als [RSS-Feed](feed.xml) abonnieren.",
@@ -179,11 +181,11 @@ def _index_body(entries: list[tuple[Newsletter, str]]) -> str:
     ]
     if not entries:
         lines.append("Noch ist kein Newsletter erschienen.")
-    for newsletter, subject in entries:
+    for newsletter, subject, preheader in entries:
         lines.append(
             f"- **{german_date(newsletter.date)}:** [{_md_text(subject)}]({newsletter.slug}/index.md)  "
         )
-        lines.append(f"  {_md_text(newsletter.preheader)}")
+        lines.append(f"  {_md_text(preheader)}")
     return "\n".join(lines) + "\n"
 
 
@@ -193,7 +195,7 @@ def _md_text(text: str) -> str:
     return text
 
 
-def feed(project: Project, entries: list[tuple[Newsletter, str]]) -> bytes:
+def feed(project: Project, entries: list[tuple[Newsletter, str, str]]) -> bytes:
     """The archive as an RSS 2.0 feed with absolute links."""
     atom = "http://www.w3.org/2005/Atom"
     etree.register_namespace("atom", atom)
@@ -216,14 +218,14 @@ def feed(project: Project, entries: list[tuple[Newsletter, str]]) -> bytes:
     if entries:
         newest = entries[0][0].date
         etree.SubElement(channel, "lastBuildDate").text = _rfc822(newest)
-    for newsletter, subject in entries:
+    for newsletter, subject, preheader in entries:
         item = etree.SubElement(channel, "item")
         link = f"{base}{newsletter.slug}/"
         etree.SubElement(item, "title").text = subject
         etree.SubElement(item, "link").text = link
         etree.SubElement(item, "guid", {"isPermaLink": "true"}).text = link
         etree.SubElement(item, "pubDate").text = _rfc822(newsletter.date)
-        etree.SubElement(item, "description").text = newsletter.preheader
+        etree.SubElement(item, "description").text = preheader
     etree.indent(rss)
     return etree.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 

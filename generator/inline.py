@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import os
 
+from generator.problems import RundbriefError
+
 # premailer's parsed-CSS cache holds 128 entries by default; a 150-rule stylesheet overflows
 # it and every call re-parses everything (REFERENCE.md: 111 ms instead of 32 ms). The size is
 # read when premailer is imported, so it must be set before.
 os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "4096")
 
 INLINERS = ("premailer", "css-inline")
-
-_QUIET = logging.getLogger("rundbrief.cssutils")
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
 
 
 def inline_css(html: str, inliner: str = "premailer") -> str:
@@ -49,7 +47,7 @@ def _css_inline(html: str) -> str:
     try:
         import css_inline
     except ImportError as error:  # pragma: no cover - depends on the install
-        raise RuntimeError(
+        raise RundbriefError(
             "the css-inline inliner needs the optional extra: pip install 'rundbrief[fast]'"
         ) from error
     inliner = css_inline.CSSInliner(

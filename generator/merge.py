@@ -70,6 +70,11 @@ def join_placeholders(parts: Parts) -> str:
     )
 
 
+def fill_source(text: str, values: Mapping[str, str]) -> str:
+    """Fill ``{{ member.x }}`` fields of a short source text (a preheader), without escaping."""
+    return fill(compile_parts(to_tokens(text)), values, escape=False)
+
+
 def fields_of(parts: Parts) -> frozenset[str]:
     """The field names the parts use."""
     return frozenset(parts[1::2])

@@ -101,9 +101,7 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
 
     problems += _subject(rel, document.line_of("subject"), subject)
     low, high = PREHEADER_RANGE
-    preheader = merge.fill(
-        merge.compile_parts(merge.to_tokens(newsletter.preheader)), values, escape=False
-    )
+    preheader = merge.fill_source(newsletter.preheader, values)
     if not low <= len(preheader) <= high:
         problems.append(
             Problem(

@@ -224,3 +224,24 @@ def test_personalise_is_fast(make_project):
     for _ in range(1000):
         personalise(rendered, values)
     assert (time.perf_counter() - started) / 1000 < 0.002  # generous here; bench/ measures
+
+
+def test_premailer_cache_is_big_enough_for_a_rich_stylesheet():
+    import importlib
+
+    importlib.import_module("generator.inline")  # sets the size before premailer is imported
+    cache = importlib.import_module("premailer.cache")
+    assert cache.cache.maxsize >= 1024
+
+
+def test_premailer_stays_offline_and_quiet(capsys):
+    from generator.inline import inline_css
+
+    page = (
+        '<html><head><link rel="stylesheet" href="https://cdn.example.org/x.css">'
+        "<style>p { colr: red; color: #123 }</style></head><body><p>x</p></body></html>"
+    )
+    out = inline_css(page)  # no network: the external sheet is not fetched, bad CSS not logged
+    assert "color:#123" in out.replace(" ", "")
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""

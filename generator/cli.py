@@ -112,6 +112,7 @@ def preview(project: Project, host: str, port: int) -> None:
     from generator.preview import run_preview
 
     click.echo(f"Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.")
+    click.echo(f"Newsletters: http://{host}:{port}/newsletter-vorschau/")
     run_preview(project, host, port, log=lambda message: click.echo(message, err=True))
 
 

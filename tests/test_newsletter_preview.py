@@ -1,0 +1,63 @@
+"""`rundbrief preview` shows every newsletter, drafts marked, and a saved change soon after."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from newsletter_helpers import newsletter_source, project_with
+from test_preview import fetch, free_port, wait_for
+
+
+@pytest.mark.slow
+def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
+    project = project_with(
+        make_project,
+        {
+            "2026-11-02-november.md": newsletter_source(subject="Neues im November"),
+            "2026-12-01-entwurf.md": newsletter_source(subject="Adventsgruß", status="draft"),
+        },
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/newsletter-vorschau/"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "-C",
+            str(project.root),
+            "preview",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: "Adventsgruß" in fetch(base + "index.html")), (
+            "preview did not start"
+        )
+        index = fetch(base + "index.html")
+        assert "ENTWURF" in index and "FREIGEGEBEN" in index
+        page = fetch(base + "2026-12-01-entwurf.html")
+        assert 'width="600"' in page and 'width="375"' in page and "Keine Probleme" in page
+
+        path = project.newsletters_dir / "2026-12-01-entwurf.md"
+        saved = time.monotonic()
+        path.write_text(
+            newsletter_source("Hallo,\n\nder Adventskalender startet morgen.\n", status="draft"),
+            encoding="utf-8",
+        )
+        url = base + "2026-12-01-entwurf/email.html"
+        assert wait_for(lambda: "Adventskalender startet morgen" in fetch(url), timeout=15)
+        elapsed = time.monotonic() - saved
+        print(f"saved change visible after {elapsed:.2f} s")
+        assert elapsed < 5  # typically well under a second plus the watcher's poll
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert not (project.root / "site").exists()

@@ -51,6 +51,7 @@ def test_werbemittel_page_links_every_download_and_the_rules(built_example):
         assert (site / "mitglieder-werben-mitglieder" / name).is_file()
     assert "ref=DEINCODE" in html
     assert "Die Regeln in Kürze" in html
+    assert "Nur mit Einwilligung" in html and "ausdrücklich" in html  # the consent note
     assert (site / "kopieren.js").is_file() and 'src="kopieren.js"' in html
     assert (site / "markenrichtlinien" / "index.html").is_file()
     built = built_example / "build" / "marketing-assets" / "mitglieder-werben-mitglieder"

@@ -42,8 +42,9 @@ def write_preview(project: Project, site_dir: Path) -> None:
         except ProblemsFound as error:
             email, problems = None, list(error.problems)
         slug = newsletter.slug
+        subject = newsletter.subject
         if email is not None:
-            _, body, text = personalise(email, values)
+            subject, body, text = personalise(email, values)
             write_atomic(folder / slug / "email.html", body.encode("utf-8"))
         else:
             text = ""
@@ -52,12 +53,12 @@ def write_preview(project: Project, site_dir: Path) -> None:
             if newsletter.approved
             else '<span class="badge draft">ENTWURF</span>'
         )
-        page = _newsletter_page(newsletter.subject, badge, slug, email is not None, text, problems)
+        page = _newsletter_page(subject, badge, slug, email is not None, text, problems)
         write_atomic(folder / f"{slug}.html", page.encode("utf-8"))
         errors = sum(p.severity == "error" for p in problems)
         rows.append(
             f'<li>{badge} {german_date(newsletter.date)} – <a href="{slug}.html">'
-            f"{html.escape(newsletter.subject)}</a>"
+            f"{html.escape(subject)}</a>"
             + (f" <strong>({errors} Fehler)</strong>" if errors else "")
             + "</li>"
         )

@@ -6,12 +6,10 @@ import subprocess
 import sys
 import time
 
-import pytest
 from newsletter_helpers import newsletter_source, project_with
 from test_preview import fetch, free_port, wait_for
 
 
-@pytest.mark.slow
 def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
     project = project_with(
         make_project,

@@ -194,3 +194,13 @@ def test_generic_qr_code_leads_to_the_landing_page_with_utm_fields(generic_asset
         "https://www.mitgliederwerk.example/mitmachen?utm_source=empfehlung&utm_medium=print"
         "&utm_campaign=mitglieder-werben-mitglieder&utm_content=qr-code"
     )
+
+
+def test_a_soft_hyphen_breaks_a_compound_with_a_visible_hyphen():
+    box = Box(0, 0, 132, 60, max_size=16, min_size=10, bold=True)
+    fitted = fit("10 € Willkommens\u00adguthaben", box)
+    assert fitted is not None
+    assert [line.text for line in fitted.lines] == ["10 €", "Willkommens-", "guthaben"]
+    assert fitted.size == 16
+    whole = fit("10 € Willkommens\u00adguthaben", Box(0, 0, 600, 60, max_size=16, min_size=10))
+    assert whole is not None and [line.text for line in whole.lines] == ["10 € Willkommensguthaben"]

@@ -34,6 +34,6 @@ def covered(*, bold: bool = False) -> frozenset[int]:
 
 
 def missing_glyphs(text: str, *, bold: bool = False) -> list[str]:
-    """Characters of ``text`` (other than line breaks) the shipped font cannot draw."""
+    """Characters of ``text`` the shipped font cannot draw (line breaks and soft hyphens aside)."""
     have = covered(bold=bold)
-    return sorted({c for c in text if c not in "\n\r\t" and ord(c) not in have})
+    return sorted({c for c in text if c not in "\n\r\t\u00ad" and ord(c) not in have})

@@ -9,6 +9,8 @@ from generator.marketing.fonts import font
 
 LINE_HEIGHT = 1.2
 CAP_HEIGHT = 0.73
+SOFT_HYPHEN = "\u00ad"
+"""Marks where a long compound may break, e.g. ``Willkommens\u00adguthaben`` in YAML."""
 SAFETY = 0.97
 """Pillow and cairo hint glyphs slightly differently: keep a few per cent of the width free."""
 
@@ -63,20 +65,28 @@ def wrap(text: str, size: int, width: float, *, bold: bool = False) -> list[str]
         current = ""
         for piece in _pieces(paragraph):
             candidate = current + piece
-            if measure(candidate.rstrip()) <= width:
+            if measure(_shown(candidate)) <= width:
                 current = candidate
                 continue
-            if not current or measure(piece.rstrip()) > width:
+            if not current or measure(_shown(piece)) > width:
                 return None
-            lines.append(current.rstrip())
+            lines.append(_shown(current))
             current = piece
-        lines.append(current.rstrip())
+        lines.append(_shown(current))
     return lines
 
 
 def _pieces(paragraph: str) -> list[str]:
-    """Words with their trailing space; compounds split after each hyphen (the hyphen stays)."""
-    return [p for p in re.split(r"(?<=[ \-–/])", paragraph) if p]
+    """Words with their trailing space; compounds split after each hyphen or soft hyphen."""
+    return [p for p in re.split(r"(?<=[ \-–/\u00ad])", paragraph) if p]
+
+
+def _shown(line: str) -> str:
+    """A line as drawn: a soft hyphen at its end becomes '-', all others disappear."""
+    line = line.rstrip()
+    if line.endswith(SOFT_HYPHEN):
+        line = line[:-1] + "-"
+    return line.replace(SOFT_HYPHEN, "")
 
 
 def _place(lines: list[str], size: int, box: Box) -> Fitted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from email import policy
@@ -112,10 +113,10 @@ def sample_outputs(
     project: Project, newsletter: Newsletter, email: RenderedEmail
 ) -> list[StaticFile]:
     """``newsletters/<slug>/email.html``, ``email.txt`` and ``message.eml`` for the sample member."""
-    _, html, text = personalise(email, sample_values(project))
+    _, email_html, text = personalise(email, sample_values(project))
     folder = f"newsletters/{newsletter.slug}"
     return [
-        StaticFile(f"{folder}/email.html", data=html.encode("utf-8")),
+        StaticFile(f"{folder}/email.html", data=email_html.encode("utf-8")),
         StaticFile(f"{folder}/email.txt", data=text.encode("utf-8")),
         StaticFile(f"{folder}/message.eml", data=sample_message_bytes(project, newsletter, email)),
     ]
@@ -130,15 +131,15 @@ def archive_pages(
     files: list[StaticFile] = []
     entries = []
     for newsletter, email in sorted(approved, key=lambda item: item[0].date, reverse=True):
-        subject, html, _ = personalise(email, values)
+        subject, email_html, text = personalise(email, values)
         preheader = merge.fill_source(newsletter.preheader, values)
         folder = f"{ARCHIVE}/{newsletter.slug}"
-        files.append(StaticFile(f"{folder}/email.html", data=html.encode("utf-8")))
+        files.append(StaticFile(f"{folder}/email.html", data=email_html.encode("utf-8")))
         pages.append(
             Page(
                 path=f"{folder}/index.md",
                 title=subject,
-                body=_page_body(newsletter, subject),
+                body=_page_body(newsletter, subject, text),
                 meta={"title": subject, "description": preheader},
                 in_nav=False,
             )
@@ -160,8 +161,11 @@ def archive_pages(
     return pages, files
 
 
-def _page_body(newsletter: Newsletter, subject: str) -> str:
-    title = subject.replace('"', "&quot;").replace("<", "&lt;")
+def _page_body(newsletter: Newsletter, subject: str, text: str) -> str:
+    title = html.escape(subject)
+    # The email sits in an iframe (its own styles stay its own); the text version below is
+    # what the site search indexes and what screen-reader users may prefer.
+    body_text = html.escape(text.split("\n-- \n")[0].rstrip())
     return (
         f"Newsletter vom {german_date(newsletter.date)}\n\n"
         f'<iframe class="newsletter-email" src="email.html" title="Newsletter: {title}" '
@@ -169,7 +173,10 @@ def _page_body(newsletter: Newsletter, subject: str) -> str:
         'border-radius:4px;background:#eef2f1" '
         "onload=\"this.style.height=(this.contentWindow.document.documentElement.scrollHeight+4)+'px'\">"
         "</iframe>\n\n"
-        "[E-Mail in eigenem Fenster öffnen](email.html) · [Alle Newsletter](../index.md)\n"
+        "[E-Mail in eigenem Fenster öffnen](email.html) · [Alle Newsletter](../index.md)\n\n"
+        '<details class="newsletter-text"><summary>Textfassung dieser E-Mail</summary>\n'
+        f'<pre style="white-space:pre-wrap">{body_text}</pre>\n'
+        "</details>\n"
     )
 
 

@@ -52,6 +52,10 @@ def test_build_writes_emails_and_archive_without_drafts(make_project, cli):
     site = project.site_dir
     page = (site / "newsletter/2026-11-02-november/index.html").read_text(encoding="utf-8")
     assert 'src="email.html"' in page and "Neues im November" in page
+    # The text version makes the archive searchable.
+    assert "Textfassung dieser E-Mail" in page and "Hallo liebes Mitglied," in page
+    search = (site / "search/search_index.json").read_text(encoding="utf-8")
+    assert "dass Sie da sind" in search
     archived = (site / "newsletter/2026-11-02-november/email.html").read_text(encoding="utf-8")
     assert "Hallo liebes Mitglied," in archived
     index = (site / "newsletter/index.html").read_text(encoding="utf-8")

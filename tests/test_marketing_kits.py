@@ -161,3 +161,11 @@ def test_worker_processes_write_the_same_kits(project, monkeypatch):
         ]
         assert (folder / f"werbemittel-{member.code}.zip").is_file()
     assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["m0", "m1", "m2"]
+
+
+def test_a_code_used_twice_is_refused_with_both_rows(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna"), ("Anne", "Muster", "ANNA")])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 1
+    assert "members.csv:3: referral code 'ANNA' is used in row 2 too" in result.stderr
+    assert not (project / "build" / "kits").exists()

@@ -19,6 +19,7 @@ from generator.marketing.campaign import Campaign
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
+from generator.members import read_members
 from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.referral import is_valid_code
 
@@ -51,14 +52,12 @@ class KitSummary:
 
 def kit_members(project: Project, members_file: Path) -> list[KitMember]:
     """Read the members file; refuse codes that are not safe as a folder name (with their row)."""
-    from generator.members import read_members
-
     display = _display(project, members_file)
     members, problems = read_members(members_file, display)
     result: list[KitMember] = []
     seen: dict[str, int] = {}
     for member in members:
-        code = member.referral_code or ""
+        code = member.referral_code
         if not is_valid_code(code):
             problems.append(
                 Problem(
@@ -68,15 +67,15 @@ def kit_members(project: Project, members_file: Path) -> list[KitMember]:
                 )
             )
             continue
-        if code in seen:
+        # Case-insensitively: on macOS and Windows 'Anna' and 'anna' are the same folder.
+        if code.lower() in seen:
+            first = seen[code.lower()]
             problems.append(
-                Problem(
-                    display, member.row, f"referral code '{code}' is used in row {seen[code]} too"
-                )
+                Problem(display, member.row, f"referral code '{code}' is used in row {first} too")
             )
             continue
-        seen[code] = member.row
-        name = f"{member.first_name or ''} {member.last_name or ''}".strip()
+        seen[code.lower()] = member.row
+        name = f"{member.first_name} {member.last_name}".strip()
         result.append(KitMember(code, name, member.row, display))
     raise_if_errors(problems)
     return result

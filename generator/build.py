@@ -11,7 +11,7 @@ from generator.gitinfo import revision_dates
 from generator.marketing.pages import stage_marketing
 from generator.output import publish, staging_dir
 from generator.problems import Problem, ProblemsFound, raise_if_errors
-from generator.stage import Page, StaticFile, build_nav, write_tree
+from generator.stage import Page, StaticFile, build_nav, generated, write_tree
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     outputs: list[StaticFile] = []  # files under build/, e.g. newsletters/<slug>/email.html
 
     newsletters = archive.stage_newsletters(project)  # emails for build/, archive for the site
-    pages += newsletters.pages
+    pages += generated(newsletters.pages)
     files += newsletters.files
     outputs += newsletters.outputs
     problems += newsletters.problems
 
     marketing = stage_marketing(project)  # Werbemittel: section pages, downloads, build/ files
-    pages += marketing.pages
+    pages += generated(marketing.pages)
     files += marketing.files
     outputs += marketing.outputs
     problems += marketing.problems

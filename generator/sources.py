@@ -78,6 +78,8 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
     except yaml.MarkedYAMLError as error:
         # An unclosed quote or bracket fails at the end of the text: point at where it opened.
         at_end = error.problem is not None and "end of stream" in error.problem
+        mark: yaml.Mark | None
+        message: str | None
         if at_end and error.context_mark is not None:
             mark, message = error.context_mark, f"{error.context}, {error.problem}"
         else:

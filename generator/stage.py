@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,11 @@ class StaticFile:
     path: str
     source: Path | None = None
     data: bytes | None = None
+
+
+def generated(pages: Iterable[Page]) -> list[Page]:
+    """Mark pages that rundbrief generates, so the theme shows no edit button for them."""
+    return [replace(page, meta={**page.meta, "generated": True}) for page in pages]
 
 
 def write_tree(docs_dir: Path, pages: Iterable[Page], files: Iterable[StaticFile]) -> None:

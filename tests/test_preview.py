@@ -39,8 +39,19 @@ def test_preview_shows_drafts_and_reloads_on_save(example_project):
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "-C", str(example_project), "preview", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "-C",
+            str(example_project),
+            "preview",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert wait_for(lambda: "Hilfe-Center" in fetch(base)), "preview did not start"
@@ -49,10 +60,12 @@ def test_preview_shows_drafts_and_reloads_on_save(example_project):
 
         article = example_project / "content/zahlungen/paypal.md"
         text = article.read_text(encoding="utf-8")
-        article.write_text(text + "\nNeu: Zahlungen per PayPal sind jetzt auch mobil möglich.\n",
-                           encoding="utf-8")
-        assert wait_for(lambda: "jetzt auch mobil" in fetch(base + "zahlungen/paypal/")), \
+        article.write_text(
+            text + "\nNeu: Zahlungen per PayPal sind jetzt auch mobil möglich.\n", encoding="utf-8"
+        )
+        assert wait_for(lambda: "jetzt auch mobil" in fetch(base + "zahlungen/paypal/")), (
             "saved change did not show up"
+        )
         # A broken source shows its problem and keeps serving the last good preview.
         article.write_text("---\ntitle: [kaputt\n---\n", encoding="utf-8")
         time.sleep(2)

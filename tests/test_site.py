@@ -40,8 +40,14 @@ def test_example_content_is_a_real_knowledge_base():
     pages = articles(REPO)
     sections = {key.split("/")[0] for key in pages if "/" in key}
     assert len([key for key in pages if "/" in key and not key.endswith("index")]) >= 20
-    assert {"konto", "zahlungen", "beteiligungen", "empfehlungsprogramm", "newsletter-datenschutz",
-            "support"} <= sections
+    assert {
+        "konto",
+        "zahlungen",
+        "beteiligungen",
+        "empfehlungsprogramm",
+        "newsletter-datenschutz",
+        "support",
+    } <= sections
     assert {"impressum", "datenschutz"} <= set(pages)
     assert any(meta.get("draft") for meta in pages.values())
 
@@ -58,9 +64,13 @@ def test_every_article_has_a_page_and_the_draft_has_none(built_example):
 
 
 def test_search_index_is_german_and_holds_the_text(built_example):
-    index = json.loads((built_example / "site/search/search_index.json").read_text(encoding="utf-8"))
+    index = json.loads(
+        (built_example / "site/search/search_index.json").read_text(encoding="utf-8")
+    )
     assert index["config"]["lang"] == ["de"]
-    sepa = [doc for doc in index["docs"] if doc["location"].startswith("zahlungen/sepa-lastschrift/")]
+    sepa = [
+        doc for doc in index["docs"] if doc["location"].startswith("zahlungen/sepa-lastschrift/")
+    ]
     assert sepa and "Lastschrift" in " ".join(doc["text"] for doc in sepa)
     assert all("ratenzahlung" not in doc["location"] for doc in index["docs"])
     assert any("ä" in doc["text"] or "ü" in doc["text"] for doc in index["docs"])
@@ -81,8 +91,17 @@ def test_site_is_german_private_and_dated(built_example):
 
 def test_navigation_follows_section_order(built_example):
     home = (built_example / "site/index.html").read_text(encoding="utf-8")
-    positions = [home.find(title) for title in ("Mitgliedskonto", "Zahlungen", "Beteiligungen",
-                                                 "Empfehlungsprogramm", "Support")]
+    nav = home[home.index("md-nav--primary") :]
+    positions = [
+        nav.find(title)
+        for title in (
+            "Mitgliedskonto",
+            "Zahlungen",
+            "Beteiligungen",
+            "Empfehlungsprogramm",
+            "Support",
+        )
+    ]
     assert all(p > 0 for p in positions) and positions == sorted(positions)
 
 
@@ -91,8 +110,9 @@ def test_failing_build_leaves_previous_outputs_byte_for_byte(built_example, tmp_
     shutil.copytree(built_example, root, symlinks=True)
     before = tree_digest(root / "site")
     article = root / "content/zahlungen/paypal.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\n[kaputt](gibt-es-nicht.md)\n",
-                       encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n[kaputt](gibt-es-nicht.md)\n", encoding="utf-8"
+    )
     result = cli(root, "build")
     assert result.exit_code == 1
     assert "content/zahlungen/paypal.md:" in result.stderr
@@ -107,8 +127,10 @@ def test_site_builder_failure_also_leaves_site_intact(built_example, tmp_path, c
     before = tree_digest(root / "site")
     article = root / "content/zahlungen/paypal.md"
     # Our own link check passes (the file exists); the site builder finds the missing anchor.
-    article.write_text(article.read_text(encoding="utf-8")
-                       + "\n[Anker](sepa-lastschrift.md#gibt-es-nicht)\n", encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n[Anker](sepa-lastschrift.md#gibt-es-nicht)\n",
+        encoding="utf-8",
+    )
     result = cli(root, "build")
     assert result.exit_code == 1
     assert "gibt-es-nicht" in result.stderr
@@ -129,3 +151,10 @@ def test_build_is_repeatable(built_example, tmp_path):
     build(load_project(root))
     second = tree_digest(root / "site")
     assert set(first) == set(second)
+
+
+def test_generated_pages_have_no_edit_button(built_example):
+    site = built_example / "site"
+    assert 'rel="edit"' in (site / "zahlungen/paypal/index.html").read_text(encoding="utf-8")
+    assert 'rel="edit"' not in (site / "newsletter/index.html").read_text(encoding="utf-8")
+    assert 'rel="edit"' not in (site / "werbemittel/index.html").read_text(encoding="utf-8")

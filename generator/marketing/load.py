@@ -41,7 +41,7 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
         values, lines = loaded
         digest = hashlib.sha256((shared + source.text).encode()).hexdigest()
         campaign = _campaign(source.rel, values, lines, project, folder / TEMPLATES, digest)
-        found = check_campaign(campaign, lines)
+        found = check_campaign(campaign)
         problems += found
         if not found:
             campaigns.append(campaign)

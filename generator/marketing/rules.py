@@ -18,7 +18,7 @@ from generator.marketing.fonts import missing_glyphs
 from generator.problems import Problem
 
 
-def check_campaign(campaign: Campaign, lines: dict[str, int]) -> list[Problem]:
+def check_campaign(campaign: Campaign) -> list[Problem]:
     """The rules beyond the schema: labels, links, consent, templates, glyphs, unique names."""
     rel = campaign.source
     problems: list[Problem] = []

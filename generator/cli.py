@@ -176,3 +176,73 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
         f"{summary.folder.relative_to(project.root).as_posix()}/ "
         f"in {time.perf_counter() - started:.1f} s."
     )
+
+
+@main.command()
+@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--members",
+    "members_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Members file (CSV export, kept outside git).",
+)
+@click.option("--audience", default=None, help="Segment to send to (default: the newsletter's).")
+@click.option(
+    "--suppress",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File of addresses never to mail (bounces, complaints); repeatable.",
+)
+@click.option("--dry-run", is_flag=True, help="Write each message to build/outbox/<slug>/.")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Messages per second.")
+@click.option("--max-per-hour", type=click.IntRange(min=1), help="Stop after this many an hour.")
+@click.option("--test-to", metavar="ADDRESS", help="Send one personalised copy here; no journal.")
+@click.option("--retry-uncertain", is_flag=True, help="Send again to recipients left uncertain.")
+@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+@handle_errors
+def send(
+    project: Project,
+    newsletter: Path,
+    members_file: Path,
+    audience: str | None,
+    suppress: tuple[Path, ...],
+    dry_run: bool,
+    outbox: Path | None,
+    rate: float | None,
+    max_per_hour: int | None,
+    test_to: str | None,
+    retry_uncertain: bool,
+    journal_file: Path | None,
+) -> None:
+    """Send an approved newsletter to every consenting member, exactly once."""
+    from generator.cli_send import run_send
+
+    run_send(
+        project,
+        newsletter,
+        members_file,
+        audience=audience,
+        suppress=suppress,
+        dry_run=dry_run,
+        outbox=outbox,
+        rate=rate,
+        max_per_hour=max_per_hour,
+        test_to=test_to,
+        retry_uncertain=retry_uncertain,
+        journal_file=journal_file,
+    )
+
+
+@main.command()
+@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+@handle_errors
+def status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
+    """Print how many recipients of a newsletter are pending, sending, sent or failed."""
+    from generator.cli_send import run_status
+
+    run_status(project, newsletter, journal_file)

@@ -49,3 +49,28 @@ def revision_dates(root: Path, folder: str) -> dict[str, str]:
         elif line and line not in dates:
             dates[line] = german_date(dt.datetime.fromtimestamp(stamp, dt.UTC).date())
     return dates
+
+
+def uncommitted(root: Path, rel: str) -> bool:
+    """Whether the file differs from what is committed in HEAD (or is not committed at all)."""
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel)
+    return status is None or bool(status.strip())
+
+
+def main_commit(root: Path) -> str | None:
+    """The commit the ``main`` branch points at, or None without one."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "refs/heads/main^{commit}")
+    return out.strip() if out else None
+
+
+def same_as_on_main(root: Path, rel: str) -> bool:
+    """Whether the file in the work tree is byte for byte the version committed on ``main``."""
+    on_main = git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/main:{rel}")
+    here = git(root, "hash-object", "--", rel)
+    return on_main is not None and here is not None and on_main.strip() == here.strip()
+
+
+def is_tracked(path: Path) -> bool:
+    """Whether ``path`` is tracked by the git repository it lies in (if any)."""
+    path = path.resolve()
+    return git(path.parent, "ls-files", "--error-unmatch", "--", path.name) is not None

@@ -1,0 +1,161 @@
+"""Who receives a newsletter: consenting members of the audience, minus suppressed addresses."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.config import Project
+from generator.members import Member
+from generator.problems import Problem, UsageError
+from generator.referral import referral_link, with_query
+
+EVERYONE = "alle"
+"""The audience that means every consenting member."""
+SECRET_VARIABLE = "RUNDBRIEF_UNSUBSCRIBE_SECRET"
+
+REASONS = {
+    "invalid": "with an invalid row",
+    "consent": "without confirmed consent",
+    "unsubscribed": "unsubscribed",
+    "suppressed": "suppressed (bounce or complaint)",
+    "audience": "not in the audience",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The recipients, and why the others are left out (each with its row)."""
+
+    recipients: tuple[Member, ...]
+    excluded: Counter[str] = field(default_factory=Counter)
+    problems: tuple[Problem, ...] = ()
+
+    def summary(self) -> str:
+        """'1,204 recipients, 37 excluded: 12 without confirmed consent, …'."""
+        head = f"{len(self.recipients):,} recipient{'' if len(self.recipients) == 1 else 's'}"
+        total = sum(self.excluded.values())
+        if not total:
+            return f"{head}, none excluded"
+        parts = [
+            f"{self.excluded[key]:,} {text}" for key, text in REASONS.items() if self.excluded[key]
+        ]
+        return f"{head}, {total:,} excluded: {', '.join(parts)}"
+
+
+def _instant(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def consent_problem(member: Member) -> tuple[str, str] | None:
+    """(reason, message) if ``member`` may not be mailed, else None."""
+    if member.unsubscribed_at:
+        return "unsubscribed", f"unsubscribed at {member.unsubscribed_at}"
+    opted, confirmed = _instant(member.opt_in_at), _instant(member.confirmed_at)
+    if opted is None:
+        return "consent", f"opt_in_at: no sign-up time ({member.opt_in_at or 'empty'})"
+    if confirmed is None:
+        return "consent", f"confirmed_at: consent not confirmed ({member.confirmed_at or 'empty'})"
+    if confirmed < opted:
+        return "consent", "confirmed_at is before opt_in_at: no valid double opt-in"
+    return None
+
+
+def read_suppressed(paths: Iterable[Path]) -> set[str]:
+    """Addresses from suppression files: one per line, or the first column of a CSV export."""
+    addresses: set[str] = set()
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read the suppression file {path}: {error}") from None
+        for line in text.splitlines():
+            first = line.replace(";", ",").split(",", 1)[0].strip().strip('"').lower()
+            if "@" in first and not first.startswith("#"):
+                addresses.add(first)
+    return addresses
+
+
+def select(
+    members: Iterable[Member],
+    problems: Iterable[Problem],
+    *,
+    display: str,
+    audience: str,
+    suppressed: set[str],
+) -> Selection:
+    """The members that may receive this newsletter, and a count of every exclusion."""
+    invalid = [p for p in problems if p.line > 1]
+    excluded: Counter[str] = Counter(invalid=len(invalid))
+    notes = list(invalid)
+    chosen = []
+    for member in members:
+        refused = consent_problem(member)
+        if refused is None and member.key in suppressed:
+            refused = ("suppressed", f"{member.email} is on the suppression list")
+        if refused is None and audience != EVERYONE and audience not in member.segments:
+            refused = ("audience", "")
+        if refused is None:
+            chosen.append(member)
+            continue
+        excluded[refused[0]] += 1
+        if refused[1]:
+            notes.append(Problem(display, member.row, refused[1], "warning"))
+    return Selection(tuple(chosen), excluded, tuple(sorted(notes)))
+
+
+def unsubscribe_secret(env: Mapping[str, str] | None = None) -> bytes:
+    """The HMAC key for unsubscribe tokens; sending without it is refused."""
+    secret = (os.environ if env is None else env).get(SECRET_VARIABLE, "")
+    if len(secret) < 16:
+        raise UsageError(
+            f"set {SECRET_VARIABLE} (at least 16 characters, the same secret the platform's "
+            "unsubscribe endpoint checks) before sending"
+        )
+    return secret.encode("utf-8")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unsubscribe_token(secret: bytes, address: str) -> str:
+    """base64url(address) '.' base64url(HMAC-SHA256(secret, address)), address lower-cased."""
+    data = address.lower().encode("utf-8")
+    return f"{_b64(data)}.{_b64(hmac.new(secret, data, hashlib.sha256).digest())}"
+
+
+def member_values(
+    project: Project, member: Member, *, campaign: str, secret: bytes
+) -> dict[str, str]:
+    """The merge-field values of one member (see emails.known_fields)."""
+    settings = project.settings
+    values = {name: member.extra.get(name, "") for name in settings.member_fields}
+    values.update(
+        first_name=member.first_name,
+        last_name=member.last_name,
+        email=member.email,
+        referral_code=member.referral_code,
+        referral_link=referral_link(
+            settings.referral_url,
+            member.referral_code,
+            source="newsletter",
+            medium="email",
+            campaign=campaign,
+        ),
+        unsubscribe_url=with_query(
+            settings.newsletter.unsubscribe_url, {"t": unsubscribe_token(secret, member.email)}
+        ),
+    )
+    return values

@@ -1,0 +1,308 @@
+"""Ways a message leaves: an SMTP server (own or an ESP relay), or an outbox folder."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Literal, Protocol
+
+from generator.problems import RundbriefError, UsageError
+
+TlsMode = Literal["starttls", "ssl", "none"]
+
+WIRE = policy.SMTP.clone(max_line_length=998)
+"""Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
+would come out as RFC 2047 encoded words, which mail clients do not read as a URL."""
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over the wire (CRLF line ends, long URL headers intact)."""
+    return message.as_bytes(policy=WIRE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server (or outbox) answered for one message."""
+
+    code: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}".strip()
+
+
+class RecipientFailed(RundbriefError):
+    """The server refused this recipient for good (5xx): do not retry."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        super().__init__(str(reply))
+
+
+class Deferred(RundbriefError):
+    """Temporary failures (4xx) outlasted every retry: try again in a later run."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        super().__init__(str(reply))
+
+
+class Uncertain(RundbriefError):
+    """The connection broke after the message data went out: it may have been delivered."""
+
+
+class TransportStopped(RundbriefError):
+    """Sending cannot go on (authentication, TLS, server gone): stop at once."""
+
+
+class Transport(Protocol):
+    """Hands one finished message to whatever delivers it."""
+
+    def send(self, message: EmailMessage) -> Reply:
+        """Deliver ``message`` to its To address; raise RecipientFailed, Deferred or Uncertain."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to reach the SMTP server; the password is never part of repr()."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    tls: TlsMode
+    ca_file: str | None = None
+
+    def __repr__(self) -> str:
+        return f"SmtpConfig(host={self.host!r}, port={self.port}, user={self.user!r}, tls={self.tls!r})"
+
+    @property
+    def where(self) -> str:
+        """host:port for messages."""
+        return f"{self.host}:{self.port}"
+
+
+def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
+    """Read RUNDBRIEF_SMTP_* from the environment; refuse plain text to a remote host."""
+    env = os.environ if env is None else env
+    host = env.get("RUNDBRIEF_SMTP_HOST", "")
+    if not host:
+        raise UsageError("set RUNDBRIEF_SMTP_HOST (and _PORT, _USER, _PASSWORD, _TLS) to send")
+    tls = env.get("RUNDBRIEF_SMTP_TLS", "starttls").lower()
+    if tls not in ("starttls", "ssl", "none"):
+        raise UsageError(f"RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{tls}'")
+    if tls == "none" and not _is_loopback(host):
+        raise UsageError(f"RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not {host}")
+    default_port = {"starttls": "587", "ssl": "465", "none": "25"}[tls]
+    port = env.get("RUNDBRIEF_SMTP_PORT", default_port)
+    if not port.isdigit():
+        raise UsageError(f"RUNDBRIEF_SMTP_PORT: expected a number, got '{port}'")
+    return SmtpConfig(
+        host=host,
+        port=int(port),
+        user=env.get("RUNDBRIEF_SMTP_USER", ""),
+        password=env.get("RUNDBRIEF_SMTP_PASSWORD", ""),
+        tls=tls,  # type: ignore[arg-type]  # checked against the three modes above
+        ca_file=env.get("RUNDBRIEF_SMTP_CA_FILE") or None,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Bounded exponential backoff for temporary failures (tests make it fast)."""
+
+    attempts: int = 5
+    first_delay: float = 2.0
+    max_delay: float = 60.0
+
+    def delays(self) -> list[float]:
+        """The waits between attempts."""
+        return [min(self.first_delay * 2**n, self.max_delay) for n in range(self.attempts - 1)]
+
+
+class SmtpTransport:
+    """One SMTP connection reused for every message; reconnects when the server drops it."""
+
+    def __init__(
+        self,
+        config: SmtpConfig,
+        *,
+        backoff: Backoff | None = None,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.backoff = backoff or Backoff()
+        self.timeout = timeout
+        self.sleep = sleep
+        self._smtp: smtplib.SMTP | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.config.ca_file)
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        try:
+            smtp: smtplib.SMTP
+            if config.tls == "ssl":
+                smtp = smtplib.SMTP_SSL(
+                    config.host, config.port, timeout=self.timeout, context=self._context()
+                )
+            else:
+                smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
+            smtp.ehlo()
+            if config.tls == "starttls":
+                if not smtp.has_extn("starttls"):
+                    smtp.close()
+                    raise TransportStopped(f"{config.where} does not offer STARTTLS; not sending")
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+            if config.user:
+                smtp.login(config.user, config.password)
+        except smtplib.SMTPAuthenticationError as error:
+            raise TransportStopped(
+                f"authentication as '{config.user}' at {config.where} failed: "
+                f"{_text(error.smtp_code, error.smtp_error)}; check RUNDBRIEF_SMTP_USER and "
+                "RUNDBRIEF_SMTP_PASSWORD"
+            ) from None
+        except (ssl.SSLError, ssl.CertificateError) as error:
+            raise TransportStopped(f"TLS with {config.where} failed: {error}") from None
+        except smtplib.SMTPNotSupportedError as error:
+            raise TransportStopped(f"{config.where}: {error}") from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TransportStopped(f"cannot connect to {config.where}: {error}") from None
+        return smtp
+
+    def send(self, message: EmailMessage) -> Reply:
+        """Deliver one message, retrying 4xx replies and dropped connections before the data."""
+        sender = str(message["From"].addresses[0].addr_spec)
+        recipients = [address for _, address in getaddresses([str(message["To"])])]
+        data = wire_bytes(message)
+        delays = self.backoff.delays()
+        reconnects = 0
+        while True:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            try:
+                return self._transaction(self._smtp, sender, recipients, data)
+            except _Temporary as temporary:
+                if not delays:
+                    raise Deferred(temporary.reply) from None
+                self.sleep(delays.pop(0))
+            except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError):
+                # Before the data went out nothing was delivered: a new connection may retry.
+                self._drop()
+                reconnects += 1
+                if reconnects > self.backoff.attempts:
+                    raise TransportStopped(
+                        f"{self.config.where} keeps closing the connection"
+                    ) from None
+                self.sleep(min(self.backoff.first_delay * (reconnects - 1), self.backoff.max_delay))
+
+    def _transaction(
+        self, smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
+    ) -> Reply:
+        _check(smtp, *smtp.mail(sender))
+        for recipient in recipients:
+            _check(smtp, *smtp.rcpt(recipient))
+        _check(smtp, *smtp.docmd("DATA"), ok=354)
+        try:
+            smtp.send(_dot_stuffed(data))
+            code, text = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._drop()
+            raise Uncertain(f"connection lost after the message data: {error}") from None
+        return _check(smtp, code, text)
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+    def close(self) -> None:
+        """Say QUIT if the connection still stands."""
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._drop()
+
+
+class _Temporary(Exception):
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+def _text(code: int, text: bytes | str) -> str:
+    decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(decoded.split())}"
+
+
+def _check(smtp: smtplib.SMTP, code: int, text: bytes, ok: int | None = None) -> Reply:
+    reply = Reply(code, " ".join(text.decode("utf-8", "replace").split()))
+    if (ok is None and 200 <= code < 300) or code == ok:
+        return reply
+    if code == 421:
+        # The server is closing the channel: reconnect rather than reuse it.
+        raise smtplib.SMTPServerDisconnected(str(reply))
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.rset()
+    if 400 <= code < 500:
+        raise _Temporary(reply)
+    raise RecipientFailed(reply)
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    data = _LEADING_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+class Outbox:
+    """Writes each message as an .eml file instead of sending it (--dry-run)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: EmailMessage) -> Reply:
+        """Write ``message`` to the next numbered file named after its recipient."""
+        self.count += 1
+        to = getaddresses([str(message["To"])])[0][1]
+        name = f"{self.count:06d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', to)}.eml"
+        (self.folder / name).write_bytes(wire_bytes(message))
+        return Reply(250, f"written to {name}")
+
+    def close(self) -> None:
+        """Nothing to release."""

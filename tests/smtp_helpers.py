@@ -1,0 +1,173 @@
+"""A real SMTP server for the send tests: aiosmtpd on 127.0.0.1 with STARTTLS, AUTH and faults."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+USER = "rundbrief-sender"
+PASSWORD = "pw-Geheim-7f3e9a1c-DO-NOT-LEAK"
+SECRET = "unsubscribe-secret-for-tests-0123456789"
+MEMBER_COLUMNS = (
+    "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at,"
+    "member_since"
+)
+OPTED = "2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
+
+
+@dataclass
+class Received:
+    """One message as the server got it."""
+
+    recipients: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class Recorder:
+    """The server's handler: records messages and plays scripted faults per recipient."""
+
+    received: list[Received] = field(default_factory=list)
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    logins: list[str] = field(default_factory=list)
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _fault(self, address: str) -> str | None:
+        with self.lock:
+            script = self.faults.get(address.lower())
+            return script.pop(0) if script else None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        fault = self._fault(address)
+        if fault == "drop":
+            server.transport.abort()
+            return "421 gone"
+        if fault == "data-drop":
+            envelope.drop_after_data = True
+        elif fault:
+            return f"{fault} scripted reply for {address}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
+        with self.lock:
+            self.received.append(Received(list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        if getattr(envelope, "drop_after_data", False):
+            # Accepted and stored, but the client never hears so: the uncertain case.
+            server.transport.abort()
+        return "250 2.0.0 queued as test"
+
+    def count_by_recipient(self) -> collections.Counter[str]:
+        """How many messages each address got."""
+        with self.lock:
+            return collections.Counter(r.lower() for m in self.received for r in m.recipients)
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        """Accept only USER/PASSWORD; a refusal must not be 'handled' or the client hangs."""
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append(auth_data.login.decode())
+        if auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode():
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
+@dataclass
+class SmtpServer:
+    """A running server and the environment that points rundbrief at it."""
+
+    recorder: Recorder
+    port: int
+    ca_file: Path
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """RUNDBRIEF_* variables for this server (fast retries for tests)."""
+        env = {
+            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
+            "RUNDBRIEF_SMTP_PORT": str(self.port),
+            "RUNDBRIEF_SMTP_USER": USER,
+            "RUNDBRIEF_SMTP_PASSWORD": PASSWORD,
+            "RUNDBRIEF_SMTP_TLS": "starttls",
+            "RUNDBRIEF_SMTP_CA_FILE": str(self.ca_file),
+            "RUNDBRIEF_SMTP_RETRY_DELAY": "0.01",
+            "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET,
+        }
+        env.update(overrides)
+        return env
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (aiosmtpd cannot bind port 0 itself)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_server(folder: Path) -> Iterator[SmtpServer]:
+    """Start the server with a certificate from a fresh test CA; stop it afterwards."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = folder / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=recorder.authenticate,
+        auth_required=True,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield SmtpServer(recorder, port, ca_file)
+    finally:
+        controller.stop()
+
+
+def members_file(folder: Path, rows: list[str]) -> Path:
+    """A members CSV outside the project (as the README asks) with the given data rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "members.csv"
+    path.write_text("\n".join([MEMBER_COLUMNS, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def member_row(number: int, first: str = "", last: str = "Muster", consent: str = OPTED) -> str:
+    """A consenting member row 'mitglied<number>@beispiel.example'."""
+    first = first or f"Vorname{number}"
+    return f"mitglied{number}@beispiel.example,{first},{last},code-{number},alle,{consent},2024"
+
+
+def body_text(message: EmailMessage) -> tuple[str, str]:
+    """(text part, HTML part) of a received message, decoded."""
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1 for one test."""
+    yield from run_server(tmp_path)

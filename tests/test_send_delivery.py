@@ -1,0 +1,292 @@
+"""rundbrief send against a real SMTP server: who gets what, once, with which headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import sqlite3
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import git
+from tests.smtp_helpers import (
+    OPTED,
+    PASSWORD,
+    SECRET,
+    body_text,
+    member_row,
+    members_file,
+    smtp,  # noqa: F401 - fixture
+)
+
+NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
+SLUG = "2026-11-02-monatsupdate-november"
+REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
+
+
+def approve(project: Path, rel: str) -> None:
+    """Set ``status: approved`` and commit it on main, as a merged pull request would."""
+    path = project / rel
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: draft", "status: approved"),
+        encoding="utf-8",
+    )
+    git(project, "commit", "-q", "-am", "approve")
+
+
+def journal_rows(project: Path) -> dict[str, tuple[str, str, str, str]]:
+    """recipient -> (state, message_id, reply, commit) from the real journal file."""
+    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
+        rows = db.execute(
+            "SELECT recipient, state, message_id, reply, commit_sha FROM deliveries"
+        ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def mixed_members(folder: Path) -> Path:
+    return members_file(
+        folder,
+        [
+            member_row(1, "Anna", "Beispiel"),
+            member_row(2, "Ben", "Schmidt"),
+            "ohne@beispiel.example,Carla,Ohne,code-c,alle,2026-01-02T10:00:00+01:00,,,2024",
+            f"weg@beispiel.example,Dirk,Weg,code-d,alle,{OPTED}2026-03-01T09:00:00+01:00,2024",
+            f"kaputt@@beispiel,Eva,Kaputt,code-e,alle,{OPTED},2024",
+            member_row(3, "Fritz", "Bounce"),
+            member_row(1, "Anna", "Doppelt").replace("mitglied1@", "MITGLIED1@"),
+        ],
+    )
+
+
+def test_every_consenting_member_gets_exactly_one_message_of_their_own(
+    example_project, cli, smtp, tmp_path
+):
+    members = mixed_members(tmp_path / "private")
+    suppression = tmp_path / "private" / "bounces.txt"
+    suppression.write_text("# hard bounces\nmitglied3@beispiel.example\n", encoding="utf-8")
+    approve(example_project, REFERRAL)
+    result = cli(
+        example_project,
+        "send",
+        REFERRAL,
+        "--members",
+        str(members),
+        "--suppress",
+        str(suppression),
+        env=smtp.env(),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "2 recipients, 5 excluded: 2 with an invalid row, 1 without confirmed consent, "
+        "1 unsubscribed, 1 suppressed (bounce or complaint)" in result.stdout
+    )
+    assert "members.csv:4: warning: confirmed_at: consent not confirmed (empty)" in result.stderr
+    assert "members.csv:6: warning: invalid address" in result.stderr
+    assert (
+        "members.csv:8: warning: duplicate address MITGLIED1@beispiel.example, first in row 2"
+        in (result.stderr)
+    )
+    assert "2 sent" in result.stdout
+    counts = smtp.recorder.count_by_recipient()
+    assert counts == {"mitglied1@beispiel.example": 1, "mitglied2@beispiel.example": 1}
+
+    by_address = {m.recipients[0]: m.message for m in smtp.recorder.received}
+    ids = set()
+    for address, first, other in (
+        ("mitglied1@beispiel.example", "Anna", "Ben"),
+        ("mitglied2@beispiel.example", "Ben", "Anna"),
+    ):
+        message = by_address[address]
+        assert message["To"] == address
+        assert message["Subject"].startswith(f"{first}, Mitglieder werben Mitglieder")
+        text, html = body_text(message)
+        assert f"Hallo {first}," in text and f"Hallo {first}," in html
+        assert other not in text
+        number = address[len("mitglied")]
+        link = f"ref=code-{number}&utm_source=newsletter&utm_medium=email&utm_campaign=mwm-"
+        assert link in text and link.replace("&", "&amp;") in html
+        unsubscribe = message["List-Unsubscribe"].split(",")[0].strip("<> ")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert unsubscribe.replace("&", "&amp;") in html and unsubscribe in text
+        token = parse_qs(urlsplit(unsubscribe).query)["t"][0]
+        encoded, signature = token.split(".")
+        assert base64.urlsafe_b64decode(encoded + "==").decode() == address
+        expected = hmac.new(SECRET.encode(), address.encode(), hashlib.sha256).digest()
+        assert base64.urlsafe_b64decode(signature + "==") == expected
+        assert message["Message-ID"].endswith("@mitgliederwerk.example>")
+        ids.add(message["Message-ID"])
+    assert len(ids) == 2
+
+    rows = journal_rows(example_project)
+    assert {r: row[0] for r, row in rows.items()} == {
+        "mitglied1@beispiel.example": "sent",
+        "mitglied2@beispiel.example": "sent",
+    }
+    assert (
+        rows["mitglied1@beispiel.example"][1]
+        == by_address["mitglied1@beispiel.example"]["Message-ID"]
+    )
+    assert rows["mitglied1@beispiel.example"][2].startswith("250")
+    head = (example_project / ".git" / "refs" / "heads" / "main").read_text().strip()
+    assert {row[3] for row in rows.values()} == {head}
+
+
+def test_running_again_sends_nothing_twice_and_status_counts(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(5)])
+    first = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert first.exit_code == 0, first.stderr
+    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert again.exit_code == 0, again.stderr
+    assert "0 sent, 5 already sent before" in again.stdout
+    assert set(smtp.recorder.count_by_recipient().values()) == {1}
+    assert len(smtp.recorder.received) == 5
+    status = cli(example_project, "status", NEWSLETTER)
+    assert status.exit_code == 0
+    assert f"{SLUG}: 0 pending, 0 sending, 5 sent, 0 failed" in status.stdout
+
+
+def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):
+    rows = [member_row(1), member_row(2).replace(",alle,", ",kreditnehmer alle,")]
+    members = members_file(tmp_path / "private", rows)
+    result = cli(
+        example_project,
+        "send",
+        NEWSLETTER,
+        "--members",
+        str(members),
+        "--audience",
+        "kreditnehmer",
+        env=smtp.env(),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "1 recipient, 1 excluded: 1 not in the audience" in result.stdout
+    assert list(smtp.recorder.count_by_recipient()) == ["mitglied2@beispiel.example"]
+
+
+def test_hostile_rows_neither_break_the_send_nor_inject(example_project, cli, smtp, tmp_path):
+    folder = tmp_path / "private"
+    members = members_file(
+        folder,
+        [
+            member_row(1, '<script>alert(1)</script><a href="x">', "Muster"),
+            member_row(2, '"Eve\nBcc: opfer@example.org"', "Muster"),
+            member_row(3, "Lang", "L" * 10_000),
+            member_row(4, "Normal", "Muster"),
+        ],
+    )
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert result.exit_code == 0, result.stderr
+    assert "members.csv:3: warning: first_name: a line break" in result.stderr
+    assert "members.csv:5: warning: last_name: 10,000 characters, at most 1,000 allowed" in (
+        result.stderr
+    )
+    counts = smtp.recorder.count_by_recipient()
+    assert counts == {"mitglied1@beispiel.example": 1, "mitglied4@beispiel.example": 1}
+    assert "opfer@example.org" not in counts
+    hostile = next(
+        m for m in smtp.recorder.received if m.recipients == ["mitglied1@beispiel.example"]
+    )
+    text, html = body_text(hostile.message)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Hallo <script>alert(1)</script>" in text
+    assert all(m.message["Bcc"] is None for m in smtp.recorder.received)
+
+
+def test_dry_run_writes_personal_eml_files_and_sends_nothing(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1, "Anna"), member_row(2, "Ben")])
+    result = cli(
+        example_project, "send", NEWSLETTER, "--members", str(members), "--dry-run", env=smtp.env()
+    )
+    assert result.exit_code == 0, result.stderr
+    outbox = example_project / "build" / "outbox" / SLUG
+    files = sorted(p.name for p in outbox.iterdir())
+    assert files == [
+        "000001-mitglied1@beispiel.example.eml",
+        "000002-mitglied2@beispiel.example.eml",
+    ]
+    assert b"Hallo Ben," in (outbox / files[1]).read_bytes()
+    assert smtp.recorder.received == []
+    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+
+
+def test_test_copy_goes_to_one_address_without_journal(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1, "Anna"), member_row(2, "Ben")])
+    result = cli(
+        example_project,
+        "send",
+        NEWSLETTER,
+        "--members",
+        str(members),
+        "--test-to",
+        "pruefung@mitgliederwerk.example",
+        env=smtp.env(),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert list(smtp.recorder.count_by_recipient().items()) == [
+        ("pruefung@mitgliederwerk.example", 1)
+    ]
+    assert "Hallo Anna," in body_text(smtp.recorder.received[0].message)[0]
+    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+
+
+def test_hourly_cap_stops_and_the_next_run_continues(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(5)])
+    args = ("send", NEWSLETTER, "--members", str(members), "--max-per-hour", "3")
+    first = cli(example_project, *args, env=smtp.env())
+    assert first.exit_code == 0, first.stderr
+    assert "Hourly cap reached" in first.stdout
+    assert len(smtp.recorder.received) == 3
+    second = cli(example_project, *args, env=smtp.env())
+    assert "0 sent, 3 already sent before" in second.stdout
+    assert len(smtp.recorder.received) == 3
+    status = cli(example_project, "status", NEWSLETTER)
+    assert "2 pending, 0 sending, 3 sent" in status.stdout
+
+
+def test_no_unsubscribe_secret_no_send(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1)])
+    env = smtp.env(RUNDBRIEF_UNSUBSCRIBE_SECRET="")
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=env)
+    assert result.exit_code == 2
+    assert "set RUNDBRIEF_UNSUBSCRIBE_SECRET" in result.stderr
+    assert smtp.recorder.received == []
+
+
+def test_the_password_appears_nowhere(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1), member_row(2)])
+    smtp.recorder.faults["mitglied2@beispiel.example"] = ["550"]
+    ok = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    members_file(members.parent, [member_row(1), member_row(2), member_row(3)])
+    wrong = cli(
+        example_project,
+        "send",
+        NEWSLETTER,
+        "--members",
+        str(members),
+        env=smtp.env(RUNDBRIEF_SMTP_PASSWORD=PASSWORD + "-falsch"),
+    )
+    assert wrong.exit_code == 1
+    assert "authentication as 'rundbrief-sender' at 127.0.0.1:" in wrong.stderr
+    assert "failed: 535" in wrong.stderr
+    status = cli(example_project, "status", NEWSLETTER)
+    printed = ok.stdout + ok.stderr + wrong.stdout + wrong.stderr + status.stdout + status.stderr
+    assert PASSWORD not in printed
+    stored = b"".join(
+        p.read_bytes() for p in (example_project / ".rundbrief").rglob("*") if p.is_file()
+    )
+    assert b"550" in stored  # the journal holds the replies ...
+    assert PASSWORD.encode() not in stored  # ... but never the password
+    assert all(PASSWORD not in m.message.as_string() for m in smtp.recorder.received)
+
+
+def test_a_members_file_tracked_by_git_is_warned_about(example_project, cli, smtp):
+    import subprocess
+
+    path = members_file(example_project / "private", [member_row(1)])
+    subprocess.run(["git", "add", "-f", str(path)], cwd=example_project, check=True)
+    result = cli(
+        example_project, "send", NEWSLETTER, "--members", str(path), "--dry-run", env=smtp.env()
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "private/members.csv: warning: the members file is tracked by git" in result.stderr

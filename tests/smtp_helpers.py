@@ -13,7 +13,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -165,9 +164,3 @@ def body_text(message: EmailMessage) -> tuple[str, str]:
     html = message.get_body(("html",))
     assert text is not None and html is not None
     return text.get_content(), html.get_content()
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1 for one test."""
-    yield from run_server(tmp_path)

@@ -6,23 +6,33 @@ import base64
 import hashlib
 import hmac
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from tests.conftest import git
 from tests.smtp_helpers import (
     OPTED,
     PASSWORD,
     SECRET,
+    SmtpServer,
     body_text,
     member_row,
     members_file,
-    smtp,  # noqa: F401 - fixture
+    run_server,
 )
 
 NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 SLUG = "2026-11-02-monatsupdate-november"
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
+    yield from run_server(tmp_path)
 
 
 def approve(project: Path, rel: str) -> None:

@@ -1,0 +1,135 @@
+"""A fault-injecting SMTP server: retries, permanent failures, drops, slowness; journal right."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.smtp_helpers import SmtpServer, member_row, members_file, run_server
+
+NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
+    yield from run_server(tmp_path)
+
+
+def states(project: Path) -> dict[str, tuple[str, str]]:
+    """recipient -> (state, reply) from the journal."""
+    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
+        rows = db.execute("SELECT recipient, state, reply FROM deliveries").fetchall()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def address(number: int) -> str:
+    return f"mitglied{number}@beispiel.example"
+
+
+def send(cli, project: Path, members: Path, smtp: SmtpServer, *extra: str, **env: str):
+    return cli(project, "send", NEWSLETTER, "--members", str(members), *extra, env=smtp.env(**env))
+
+
+def test_temporary_permanent_and_dropped_are_each_handled(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 7)])
+    smtp.recorder.faults.update(
+        {
+            address(2): ["451", "452"],  # greylisted twice, then accepted
+            address(3): ["550"],  # no such mailbox
+            address(4): ["drop"],  # connection lost before the data: safe to retry
+            address(5): ["451"] * 5,  # refused on all five attempts of this run
+        }
+    )
+    result = send(cli, example_project, members, smtp)
+    assert result.exit_code == 0, result.stderr
+    counts = smtp.recorder.count_by_recipient()
+    assert counts == {address(1): 1, address(2): 1, address(4): 1, address(6): 1}
+    journal = states(example_project)
+    assert {r: s for r, (s, _) in journal.items()} == {
+        address(1): "sent",
+        address(2): "sent",
+        address(3): "failed",
+        address(4): "sent",
+        address(5): "pending",
+        address(6): "sent",
+    }
+    assert journal[address(3)][1] == f"550 scripted reply for {address(3)}"
+    assert journal[address(5)][1].startswith("deferred: 451")
+    assert "4 sent, 1 failed, 1 deferred" in result.stdout
+    assert f"failed: {address(3)}: 550 scripted reply" in result.stderr
+
+    # The next run retries only the deferred recipient.
+    again = send(cli, example_project, members, smtp)
+    assert "1 sent, 4 already sent before, 1 failed in an earlier run" in again.stdout
+    assert smtp.recorder.count_by_recipient()[address(5)] == 1
+    assert sum(smtp.recorder.count_by_recipient().values()) == 5
+
+
+def test_lost_reply_after_the_data_is_uncertain_and_not_resent(
+    example_project, cli, smtp, tmp_path
+):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 4)])
+    smtp.recorder.faults[address(2)] = ["data-drop"]
+    first = send(cli, example_project, members, smtp)
+    assert first.exit_code == 0, first.stderr
+    assert "2 sent, 1 uncertain" in first.stdout
+    assert states(example_project)[address(2)][0] == "sending"
+    assert smtp.recorder.count_by_recipient() == {address(1): 1, address(2): 1, address(3): 1}
+
+    second = send(cli, example_project, members, smtp)
+    assert "0 sent, 2 already sent before, 1 uncertain" in second.stdout
+    assert smtp.recorder.count_by_recipient()[address(2)] == 1
+    status = cli(example_project, "status", NEWSLETTER)
+    assert "1 uncertain" in status.stdout
+
+    forced = send(cli, example_project, members, smtp, "--retry-uncertain")
+    assert "1 sent" in forced.stdout
+    assert smtp.recorder.count_by_recipient()[address(2)] == 2  # the operator asked for it
+    assert states(example_project)[address(2)][0] == "sent"
+
+
+def test_a_slow_server_still_gets_every_message_once(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 6)])
+    smtp.recorder.delay = 0.3
+    result = send(cli, example_project, members, smtp)
+    assert result.exit_code == 0, result.stderr
+    assert set(smtp.recorder.count_by_recipient().values()) == {1}
+    assert len(smtp.recorder.received) == 5
+    assert {s for s, _ in states(example_project).values()} == {"sent"}
+
+
+def test_wrong_password_stops_at_once_without_a_retry_storm(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 6)])
+    result = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_PASSWORD="falsch")
+    assert result.exit_code == 1
+    assert "error: authentication as 'rundbrief-sender' at 127.0.0.1:" in result.stderr
+    assert "check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD" in result.stderr
+    # One login (smtplib offers PLAIN, then LOGIN), not one per member or per retry.
+    assert 1 <= len(smtp.recorder.logins) <= 2
+    assert smtp.recorder.received == []
+    assert {s for s, _ in states(example_project).values()} == {"pending"}
+
+
+def test_an_untrusted_certificate_stops_with_a_tls_message(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1)])
+    other_ca = tmp_path / "other-ca.pem"
+    import trustme
+
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    result = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_CA_FILE=str(other_ca))
+    assert result.exit_code == 1
+    assert "error: TLS with 127.0.0.1:" in result.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
+    assert smtp.recorder.logins == [] and smtp.recorder.received == []
+
+
+def test_plain_text_is_refused_for_a_remote_host(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1)])
+    env = {"RUNDBRIEF_SMTP_HOST": "smtp.mitgliederwerk.example", "RUNDBRIEF_SMTP_TLS": "none"}
+    result = send(cli, example_project, members, smtp, **env)
+    assert result.exit_code == 2
+    assert "RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host" in result.stderr

@@ -172,7 +172,8 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
         workers = jobs or os.cpu_count() or 1
         summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
     click.echo(
-        f"Wrote {_count(summary.written, 'kit')}, {summary.unchanged:,} unchanged, into "
+        f"Wrote {_count(summary.written, 'kit')}, {summary.unchanged:,} unchanged, "
+        f"{summary.removed:,} removed, into "
         f"{summary.folder.relative_to(project.root).as_posix()}/ "
         f"in {time.perf_counter() - started:.1f} s."
     )

@@ -41,7 +41,7 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), (*LONG_NAME, "max_7")])
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    assert "Wrote 2 kits, 0 unchanged, into build/kits/" in result.stdout
+    assert "Wrote 2 kits, 0 unchanged, 0 removed, into build/kits/" in result.stdout
 
     kit = project / "build" / "kits" / "anna-42" / SLUG
     sizes = {"banner-300x250": (300, 250), "banner-728x90": (728, 90), "banner-160x600": (160, 600)}
@@ -101,6 +101,22 @@ def test_unchanged_kits_are_not_rendered_again(project, cli):
     changed = cli(project, "kits", "--members", str(members))
     assert "Wrote 1 kit, 1 unchanged" in changed.stdout
     assert "Beispiel-Neu" in (flyer.parent / "email-freunde.txt").read_text(encoding="utf-8")
+
+
+def test_kits_of_members_no_longer_listed_are_removed(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    kits = project / "build" / "kits"
+    (kits / "notes").mkdir()  # not a kit: no inputs marker, so it is left alone
+
+    write_members(project, [("Anna", "Beispiel", "anna-42")])
+    single = cli(project, "kits", "--members", str(members), "--member", "anna-42")
+    assert "0 removed" in single.stdout and (kits / "ben").is_dir()  # one member: no pruning
+
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 0 kits, 1 unchanged, 1 removed" in result.stdout
+    assert sorted(p.name for p in kits.iterdir()) == ["anna-42", "notes"]
 
 
 def test_one_member_only(project, cli):

@@ -48,6 +48,7 @@ class KitSummary:
     written: int
     unchanged: int
     folder: Path
+    removed: int = 0
 
 
 def kit_members(project: Project, members_file: Path) -> list[KitMember]:
@@ -128,7 +129,19 @@ def write_kits(
         else:
             problems = _write_serial(state, pending, progress)
         raise_if_errors(problems)
-    return KitSummary(len(pending), len(members) - len(pending), root)
+    removed = 0 if only is not None else remove_stale_kits(root, {m.code for m in members})
+    return KitSummary(len(pending), len(members) - len(pending), root, removed)
+
+
+def remove_stale_kits(root: Path, codes: set[str]) -> int:
+    """Delete kits of members no longer in the members file: they hold a name and a personal link."""
+    removed = 0
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        # Only folders this command wrote (they carry the inputs marker); anything else stays.
+        if folder.is_dir() and folder.name not in codes and (folder / INPUTS).is_file():
+            shutil.rmtree(folder)
+            removed += 1
+    return removed
 
 
 @dataclass(frozen=True)

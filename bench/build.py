@@ -57,9 +57,10 @@ def synthetic_project(root: Path, pages: int, seed: int = 7) -> Path:
             " ".join(rng.choice(WORDS) for _ in range(75)).capitalize() + "." for _ in range(8)
         ]
         sibling = f"artikel-{number - 10}.md" if number >= 10 else "index.md"
-        body = "\n\n".join(
-            f"## Abschnitt {i + 1}\n\n{text}" for i, text in enumerate(paragraphs)
-        ) + f"\n\nSiehe auch [den vorigen Artikel]({sibling}).\n"
+        body = (
+            "\n\n".join(f"## Abschnitt {i + 1}\n\n{text}" for i, text in enumerate(paragraphs))
+            + f"\n\nSiehe auch [den vorigen Artikel]({sibling}).\n"
+        )
         (section / f"artikel-{number}.md").write_text(
             f"---\ntitle: Artikel {number}\ndescription: Synthetischer Artikel Nummer {number} "
             f"zum Messen.\ntags: [Messung]\n---\n{body}",

@@ -47,14 +47,26 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
             "content/a.md:2: invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
         ),
         ("", "content/a.md:1: file is empty; expected front matter between '---' lines"),
-        ("Nur Text.\n", "content/a.md:1: missing front matter: the file must start with a '---' line"),
-        ("---\n- eins\n- zwei\n---\nText.\n", "content/a.md:2: front matter: expected a mapping of keys, got a list"),
+        (
+            "Nur Text.\n",
+            "content/a.md:1: missing front matter: the file must start with a '---' line",
+        ),
+        (
+            "---\n- eins\n- zwei\n---\nText.\n",
+            "content/a.md:2: front matter: expected a mapping of keys, got a list",
+        ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\n---\n",
             "content/a.md:4: no text after the front matter",
         ),
-        ("---\ntitle: Gut\n", "content/a.md:1: front matter is not closed: add a '---' line after it"),
-        ("---\ntitle: Gut\ndescription: Zu kurz.\n---\nText.\n", "content/a.md:3: description: expected 20 to 200 characters, got 8"),
+        (
+            "---\ntitle: Gut\n",
+            "content/a.md:1: front matter is not closed: add a '---' line after it",
+        ),
+        (
+            "---\ntitle: Gut\ndescription: Zu kurz.\n---\nText.\n",
+            "content/a.md:3: description: expected 20 to 200 characters, got 8",
+        ),
     ],
 )
 def test_each_kind_of_bad_front_matter_names_file_and_line(cli, make_project, text, expected):
@@ -101,7 +113,9 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
 
 
 def test_links_to_images_and_drafts_are_checked(cli, make_project):
-    draft = "---\ntitle: E\ndescription: Ein Entwurf, der noch nicht fertig ist.\ndraft: true\n---\nx\n"
+    draft = (
+        "---\ntitle: E\ndescription: Ein Entwurf, der noch nicht fertig ist.\ndraft: true\n---\nx\n"
+    )
     page = (
         "---\ntitle: F\ndescription: Eine Seite mit Bild und Verweisen.\n---\n"
         "![Logo](assets/logo.svg)\n\n![Fehlt](assets/fehlt.png)\n\n"
@@ -128,4 +142,7 @@ def test_settings_file_problems_name_their_line(cli, make_project):
     line = next(
         n for n, text in enumerate(settings.read_text().splitlines(), 1) if "inliner:" in text
     )
-    assert f"rundbrief.yml:{line}: newsletter.inliner: expected one of premailer, css-inline, got 'turbo'" in result.stderr
+    assert (
+        f"rundbrief.yml:{line}: newsletter.inliner: expected one of premailer, css-inline, got 'turbo'"
+        in result.stderr
+    )

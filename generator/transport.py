@@ -7,6 +7,7 @@ import ipaddress
 import os
 import re
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -175,6 +176,7 @@ class SmtpTransport:
                 )
             else:
                 smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
+            _no_delay(smtp)
             smtp.ehlo()
             if config.tls == "starttls":
                 if not smtp.has_extn("starttls"):
@@ -252,6 +254,13 @@ class SmtpTransport:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._drop()
+
+
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    # A message ends in a short last segment; with Nagle's algorithm it waits for the
+    # server's delayed ACK (about 40 ms) on every message.
+    with contextlib.suppress(OSError, AttributeError):
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _Temporary(Exception):

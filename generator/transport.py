@@ -260,7 +260,8 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
     # A message ends in a short last segment; with Nagle's algorithm it waits for the
     # server's delayed ACK (about 40 ms) on every message.
     with contextlib.suppress(OSError, AttributeError):
-        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if smtp.sock is not None:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _Temporary(Exception):

@@ -20,7 +20,7 @@ from generator.members import Member  # noqa: E402
 from generator.message import build_message  # noqa: E402
 from generator.newsletters import load_newsletter  # noqa: E402
 from generator.recipients import member_values  # noqa: E402
-from generator.transport import SmtpTransport, smtp_config, wire_bytes  # noqa: E402
+from generator.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from tests.smtp_helpers import PASSWORD, USER, run_server  # noqa: E402
 
 SECRET = b"bench-secret-0123456789"
@@ -65,23 +65,23 @@ def main() -> None:
             )
             for n in range(2000)
         ]
-        datas = [wire_bytes(m) for m in messages]
+        prepared = [Outgoing.of(m) for m in messages]  # the same bytes for both loops
         client = smtplib.SMTP("127.0.0.1", smtp.port)
         client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
         client.starttls(context=ssl.create_default_context(cafile=str(smtp.ca_file)))
         client.login(USER, PASSWORD)
         start = time.perf_counter()
-        for n, data in enumerate(datas):
-            client.sendmail("newsletter@mitgliederwerk.example", [f"m{n}@beispiel.example"], data)
+        for item in prepared:
+            client.sendmail(item.sender, list(item.recipients), item.data)
         bare = time.perf_counter() - start
         client.quit()
         transport = SmtpTransport(smtp_config(env))
         journal = Journal(Path(folder) / "journal.sqlite")
         journal.plan("bench", ((f"m{n}", f"<b{n}>") for n in range(2000)), "c")
         start = time.perf_counter()
-        for n, message in enumerate(messages):
+        for n, item in enumerate(prepared):
             journal.mark("bench", f"m{n}", "sending")
-            reply = transport.send(message)
+            reply = transport.send(item)
             journal.mark("bench", f"m{n}", "sent", str(reply))
         journaled = time.perf_counter() - start
         transport.close()

@@ -30,6 +30,15 @@ CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at);
 """
 
 
+_UPDATE = (
+    "UPDATE deliveries SET state = ?, reply = ?, updated_at = ?,"
+    " commit_sha = CASE WHEN ? = '' THEN commit_sha ELSE ? END,"
+    " attempts = attempts + (? = 'sending'),"
+    " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+    " WHERE newsletter = ? AND recipient = ?"
+)
+
+
 def now() -> str:
     """The current time in UTC, as the journal stores it."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -47,7 +56,7 @@ class Entry:
 
 
 class Journal:
-    """A SQLite file in WAL mode; every state change is committed before the next step."""
+    """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,10 +66,25 @@ class Journal:
         # FULL: a commit is on disk before the message is handed over, even if the power fails.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._unsaved: list[tuple[str, ...]] = []
 
     def close(self) -> None:
-        """Close the file."""
+        """Save what is still waiting and close the file."""
+        self.save()
         self.db.close()
+
+    def save(self) -> None:
+        """Commit the 'sent' rows still waiting for the next commit."""
+        self._write([])
+
+    def _write(self, updates: list[tuple[str, ...]]) -> None:
+        """Commit waiting 'sent' rows together with ``updates`` in one transaction (one fsync)."""
+        rows, self._unsaved = self._unsaved + updates, []
+        if not rows:
+            return
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(_UPDATE, rows)
 
     def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
         """Add (recipient, message_id) rows as pending; rows already there keep their state."""
@@ -75,6 +99,7 @@ class Journal:
 
     def entries(self, newsletter: str) -> dict[str, Entry]:
         """Every row of ``newsletter`` by recipient."""
+        self.save()
         rows = self.db.execute(
             "SELECT recipient, state, message_id, reply, attempts FROM deliveries"
             " WHERE newsletter = ?",
@@ -85,19 +110,20 @@ class Journal:
     def mark(
         self, newsletter: str, recipient: str, state: State, reply: str = "", commit: str = ""
     ) -> None:
-        """Set one recipient's state and commit at once (autocommit)."""
+        """Set one recipient's state; committed at once, except 'sent' (see below)."""
         stamp = now()
-        self.db.execute(
-            "UPDATE deliveries SET state = ?, reply = ?, updated_at = ?,"
-            " commit_sha = CASE WHEN ? = '' THEN commit_sha ELSE ? END,"
-            " attempts = attempts + (? = 'sending'),"
-            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
-            " WHERE newsletter = ? AND recipient = ?",
-            (state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient),
-        )
+        row = (state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient)
+        if state == "sent":
+            # 'sent' rides on the next commit (the next recipient's 'sending', or close()).
+            # Lost in a crash, the row stays 'sending': uncertain, never resent — exactly as
+            # after a crash right behind the server's reply. One fsync per message, not two.
+            self._unsaved.append(row)
+        else:
+            self._write([row])
 
     def counts(self, newsletter: str) -> dict[State, int]:
         """How many recipients are in each state."""
+        self.save()
         found = dict(
             self.db.execute(
                 "SELECT state, COUNT(*) FROM deliveries WHERE newsletter = ? GROUP BY state",
@@ -108,6 +134,7 @@ class Journal:
 
     def commits(self, newsletter: str) -> list[str]:
         """The commits this newsletter was sent from."""
+        self.save()
         rows = self.db.execute(
             "SELECT DISTINCT commit_sha FROM deliveries WHERE newsletter = ? AND commit_sha != ''",
             (newsletter,),
@@ -116,6 +143,7 @@ class Journal:
 
     def sent_since(self, since: dt.datetime) -> int:
         """Messages of any newsletter handed over since ``since`` (for the hourly cap)."""
+        self.save()
         row = self.db.execute(
             "SELECT COUNT(*) FROM deliveries WHERE sent_at >= ?"
             " OR (state = 'sending' AND updated_at >= ?)",

@@ -18,7 +18,14 @@ from generator.message import HeaderInjection, build_message
 from generator.newsletters import Newsletter, load_newsletter
 from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.recipients import Selection, member_values, read_suppressed, select
-from generator.transport import Deferred, RecipientFailed, Transport, TransportStopped, Uncertain
+from generator.transport import (
+    Deferred,
+    Outgoing,
+    RecipientFailed,
+    Transport,
+    TransportStopped,
+    Uncertain,
+)
 
 
 def approval_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
@@ -157,7 +164,7 @@ def send_test(plan: Plan, transport: Transport, address: str) -> str:
     )
     message = build_message(plan.email, to=address, values=values, message_id=message_id(plan))
     try:
-        return str(transport.send(message))
+        return str(transport.send(Outgoing.of(message)))
     finally:
         transport.close()
 
@@ -203,7 +210,10 @@ def deliver(
                 outcome.deferred += len(due) - number
                 break
             if rate:
-                time.sleep(max(0.0, begin + number / rate - time.monotonic()))
+                pause = begin + number / rate - time.monotonic()
+                if pause > 0.05 and journal is not None:
+                    journal.save()  # do not leave the last 'sent' unsaved while waiting
+                time.sleep(max(0.0, pause))
             _deliver_one(plan, member, mid, transport, journal, outcome)
             progress(1)
     except TransportStopped as error:
@@ -240,10 +250,11 @@ def _deliver_one(
         if journal:
             journal.mark(slug, member.key, "failed", f"not sent: {error}")
         return
+    outgoing = Outgoing.of(message)
     if journal:
         journal.mark(slug, member.key, "sending", commit=plan.commit)
     try:
-        reply = transport.send(message)
+        reply = transport.send(outgoing)
     except RecipientFailed as error:
         outcome.failed += 1
         outcome.failures.append(f"{member.email}: {error.reply}")

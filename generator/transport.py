@@ -33,6 +33,22 @@ def wire_bytes(message: EmailMessage) -> bytes:
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """A message ready for the wire: envelope and bytes, serialised once before any retry."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+    @classmethod
+    def of(cls, message: EmailMessage) -> Outgoing:
+        """Take the envelope from From and To and serialise the message."""
+        sender = str(message["From"].addresses[0].addr_spec)
+        recipients = tuple(address for _, address in getaddresses([str(message["To"])]))
+        return cls(sender, recipients, wire_bytes(message))
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the server (or outbox) answered for one message."""
 
@@ -70,8 +86,8 @@ class TransportStopped(RundbriefError):
 class Transport(Protocol):
     """Hands one finished message to whatever delivers it."""
 
-    def send(self, message: EmailMessage) -> Reply:
-        """Deliver ``message`` to its To address; raise RecipientFailed, Deferred or Uncertain."""
+    def send(self, message: Outgoing) -> Reply:
+        """Deliver ``message`` to its recipients; raise RecipientFailed, Deferred or Uncertain."""
         ...
 
     def close(self) -> None:
@@ -200,11 +216,9 @@ class SmtpTransport:
             raise TransportStopped(f"cannot connect to {config.where}: {error}") from None
         return smtp
 
-    def send(self, message: EmailMessage) -> Reply:
+    def send(self, message: Outgoing) -> Reply:
         """Deliver one message, retrying 4xx replies and dropped connections before the data."""
-        sender = str(message["From"].addresses[0].addr_spec)
-        recipients = [address for _, address in getaddresses([str(message["To"])])]
-        data = wire_bytes(message)
+        sender, recipients, data = message.sender, list(message.recipients), message.data
         delays = self.backoff.delays()
         reconnects = 0
         while True:
@@ -306,12 +320,12 @@ class Outbox:
         self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage) -> Reply:
+    def send(self, message: Outgoing) -> Reply:
         """Write ``message`` to the next numbered file named after its recipient."""
         self.count += 1
-        to = getaddresses([str(message["To"])])[0][1]
+        to = message.recipients[0]
         name = f"{self.count:06d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', to)}.eml"
-        (self.folder / name).write_bytes(wire_bytes(message))
+        (self.folder / name).write_bytes(message.data)
         return Reply(250, f"written to {name}")
 
     def close(self) -> None:

@@ -7,7 +7,6 @@ import hashlib
 import html
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from email import policy
 from email.utils import format_datetime
 
 from generator import merge
@@ -20,6 +19,7 @@ from generator.emails import (
     personalise,
     sample_values,
 )
+from generator.message import wire_bytes
 from generator.newsletters import Newsletter, newest_first, newsletter_sources, parse_newsletter
 from generator.problems import Problem, ProblemsFound
 from generator.stage import Page, StaticFile
@@ -106,7 +106,7 @@ def sample_message_bytes(project: Project, newsletter: Newsletter, email: Render
     # A fixed boundary keeps the file identical per build; '=_' never occurs in quoted-printable.
     digest = hashlib.sha256(newsletter.document.source.text.encode()).hexdigest()[:24]
     message.set_boundary(f"=_rundbrief_{digest}")
-    return message.as_bytes(policy=policy.SMTP.clone(linesep="\n"))
+    return wire_bytes(message, linesep="\n")
 
 
 def sample_outputs(

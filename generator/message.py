@@ -15,6 +15,15 @@ from generator.problems import RundbriefError
 if TYPE_CHECKING:
     from generator.emails import RenderedEmail
 
+WIRE = policy.SMTP.clone(max_line_length=998)
+"""Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
+would come out as RFC 2047 encoded words, which mail clients do not read as a URL."""
+
+
+def wire_bytes(message: EmailMessage, linesep: str = "\r\n") -> bytes:
+    """The message as it goes over the wire (long URL headers intact); ``linesep`` for files."""
+    return message.as_bytes(policy=WIRE.clone(linesep=linesep))
+
 
 class HeaderInjection(RundbriefError):
     """A header value holds a line break: the message is refused, never built."""

@@ -12,24 +12,15 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol
 
+from generator.message import wire_bytes
 from generator.problems import RundbriefError, UsageError
 
 TlsMode = Literal["starttls", "ssl", "none"]
-
-WIRE = policy.SMTP.clone(max_line_length=998)
-"""Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
-would come out as RFC 2047 encoded words, which mail clients do not read as a URL."""
-
-
-def wire_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes over the wire (CRLF line ends, long URL headers intact)."""
-    return message.as_bytes(policy=WIRE)
 
 
 @dataclass(frozen=True)

@@ -5,29 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from generator.problems import Problem, ProblemsFound
-from generator.schema import Field, Schema
+from generator.schema import Field, Schema, email_address, https_url
 from generator.sources import load_yaml_file, read_source
 
 SETTINGS_FILE = "rundbrief.yml"
-
-
-def _https_url(value: Any) -> str | None:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc:
-        return f"expected an absolute https:// URL, got '{value}'"
-    return None
-
-
-def _email_address(value: Any) -> str | None:
-    local, _, domain = value.partition("@")
-    if not local or "." not in domain or any(c in value for c in " \r\n<>,;"):
-        return f"expected an email address, got '{value}'"
-    return None
 
 
 OPERATOR = Schema(
@@ -43,7 +28,7 @@ OPERATOR = Schema(
             "text",
             "Contact address for the Impressum.",
             required=True,
-            check=_email_address,
+            check=email_address,
         ),
         Field("register", "text", "Commercial register court and number.", required=True),
         Field("vat_id", "text", "VAT identification number.", required=True),
@@ -60,30 +45,30 @@ NEWSLETTER = Schema(
             "text",
             "Sender address; its domain must pass SPF/DKIM/DMARC.",
             required=True,
-            check=_email_address,
+            check=email_address,
         ),
-        Field("reply_to", "text", "Where replies go.", required=True, check=_email_address),
+        Field("reply_to", "text", "Where replies go.", required=True, check=email_address),
         Field("list_id", "text", "List-Id header value, a domain-like name.", required=True),
         Field(
             "unsubscribe_url",
             "text",
             "One-click unsubscribe endpoint (RFC 8058).",
             required=True,
-            check=_https_url,
+            check=https_url,
         ),
         Field(
             "unsubscribe_mailto",
             "text",
             "Address for mailto unsubscribe.",
             required=True,
-            check=_email_address,
+            check=email_address,
         ),
         Field(
             "logo_url",
             "text",
             "Absolute https URL of the logo image in the email header.",
             required=True,
-            check=_https_url,
+            check=https_url,
         ),
         Field(
             "inliner",
@@ -99,15 +84,13 @@ SETTINGS = Schema(
     SETTINGS_FILE,
     (
         Field("platform_name", "text", "Name of the platform as members know it.", required=True),
-        Field(
-            "platform_url", "text", "Home page of the platform.", required=True, check=_https_url
-        ),
+        Field("platform_url", "text", "Home page of the platform.", required=True, check=https_url),
         Field(
             "referral_url",
             "text",
             "Landing page that referral links point to (gets ref and UTM).",
             required=True,
-            check=_https_url,
+            check=https_url,
         ),
         Field(
             "member_fields",
@@ -282,7 +265,7 @@ def _site_url(root: Path) -> str | Problem:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         return Problem("mkdocs.yml", line, f"invalid YAML: {error.problem}")
     url = data.get("site_url") if isinstance(data, dict) else None
-    if not isinstance(url, str) or _https_url(url):
+    if not isinstance(url, str) or https_url(url):
         return Problem(
             "mkdocs.yml", 1, "site_url: expected the absolute https:// URL of the help site"
         )

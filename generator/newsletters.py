@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import Project, _email_address
+from generator.config import Project
 from generator.problems import Problem, ProblemsFound
-from generator.schema import Field, Schema
+from generator.schema import Field, Schema, email_address
 from generator.sources import Document, SourceFile, load_document, read_source, read_sources
 
 NEWSLETTER = Schema(
@@ -26,7 +26,7 @@ NEWSLETTER = Schema(
         ),
         Field("audience", "text", "Segment of the members file to send to.", default="alle"),
         Field("from_name", "text", "Display name in From (default: settings)."),
-        Field("reply_to", "text", "Reply-To address (default: settings).", check=_email_address),
+        Field("reply_to", "text", "Reply-To address (default: settings).", check=email_address),
         Field("utm_campaign", "text", "utm_campaign of own-domain links (default: the slug)."),
     ),
 )

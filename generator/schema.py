@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -29,6 +30,22 @@ EXPECTED: dict[str, str] = {
 
 Check = Callable[[Any], str | None]
 """A further rule on a value of the right kind: returns a message, or None if the value is fine."""
+
+
+def https_url(value: str) -> str | None:
+    """Check: an absolute https:// URL."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        return f"expected an absolute https:// URL, got '{value}'"
+    return None
+
+
+def email_address(value: str) -> str | None:
+    """Check: a plain email address (no display name, no list)."""
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(c in value for c in " \r\n<>,;"):
+        return f"expected an email address, got '{value}'"
+    return None
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.schema import Field, Schema
+from generator.schema import Field, Schema, https_url
 
 
 def _slug(value: Any) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
         return f"expected lowercase letters, digits and hyphens (it names files), got '{value}'"
-    return None
-
-
-def _https_url(value: Any) -> str | None:
-    if not re.match(r"https://[^/\s]+", value):
-        return f"expected an absolute https:// URL, got '{value}'"
     return None
 
 
@@ -143,9 +137,7 @@ CAMPAIGN = Schema(
         Field("title", "text", "Name of the campaign.", required=True),
         Field("slug", "text", "Folder name of its files.", required=True, check=_slug),
         Field("description", "text", "One sentence for the help site.", required=True),
-        Field(
-            "landing_url", "text", "Where links point (default: referral_url).", check=_https_url
-        ),
+        Field("landing_url", "text", "Where links point (default: referral_url).", check=https_url),
         Field("utm_source", "text", "utm_source of every link.", default="empfehlung"),
         Field("utm_campaign", "text", "utm_campaign of every link.", required=True, check=_slug),
         Field("texts", "mapping", "Texts placed on images.", required=True, schema=TEXTS),

@@ -61,11 +61,13 @@ def _path(project: Project, context: bytes, source: SourceFile) -> Path:
 
 
 def help_articles(project: Project) -> frozenset[str]:
-    """Paths of the help articles (links to them must resolve)."""
+    """Paths of every file in content/: articles (links must resolve), assets (images must exist)."""
     folder = project.content_dir
     if not folder.is_dir():
         return frozenset()
-    return frozenset(path.relative_to(folder).as_posix() for path in folder.rglob("*.md"))
+    return frozenset(
+        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
+    )
 
 
 def cached(project: Project, source: SourceFile, context: bytes) -> Rendered | None:

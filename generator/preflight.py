@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
 
 from generator import merge
 from generator.config import Project
@@ -83,6 +84,11 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
             problems.append(
                 Problem(rel, line, f'image without a width attribute: {src}; add {{ width="560" }}')
             )
+        missing = _missing_on_help_site(project, src)
+        if missing:
+            problems.append(
+                Problem(rel, line, f"image not found on the help site: no file {missing}")
+            )
     for href in elements.hrefs:
         if href.startswith("http://"):
             problems.append(
@@ -123,6 +129,21 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
         if not all(_attr(item) in content or item in content for item in impressum):
             problems.append(Problem(rel, 1, f"Impressum missing or incomplete in the {part}"))
     return problems
+
+
+def _missing_on_help_site(project: Project, src: str) -> str | None:
+    """The content/ file an image on the help site would be, if it does not exist.
+
+    Only folders that content/ has are checked: generated pages (Werbemittel, archive)
+    publish files that exist only after the build.
+    """
+    if not src.startswith(project.site_url):
+        return None
+    rel = unquote(urlsplit(src).path[len(urlsplit(project.site_url).path) :])
+    top = rel.split("/")[0]
+    if not top or not (project.content_dir / top).is_dir() or (project.content_dir / rel).is_file():
+        return None
+    return f"content/{rel}"
 
 
 def _attr(value: str) -> str:

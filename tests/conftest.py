@@ -120,9 +120,8 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
             shutil.copy2(REPO / name, root / name)
         shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
         (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(
-            REPO / "content" / "assets" / "logo.svg", root / "content" / "assets" / "logo.svg"
-        )
+        for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo
+            shutil.copy2(REPO / "content" / "assets" / logo, root / "content" / "assets" / logo)
         for rel, data in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

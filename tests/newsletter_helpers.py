@@ -47,11 +47,12 @@ def newsletter_source(
 def project_with(
     make_project: Callable[[dict[str, str | bytes]], Path], newsletters: dict[str, str]
 ) -> Project:
-    """A minimal project with two help articles and the given newsletters (name → text)."""
+    """A minimal project with two help articles, an image and the given newsletters (name → text)."""
     files: dict[str, str | bytes] = {
         "content/index.md": INDEX.replace("Zahlungen", "Hilfe"),
         "content/zahlungen/index.md": INDEX,
         "content/zahlungen/sepa-lastschrift.md": ARTICLE,
+        "content/assets/bild.png": b"\x89PNG placeholder: only its existence is checked",
     }
     files.update({f"newsletters/{name}": text for name, text in newsletters.items()})
     return load_project(make_project(files))

@@ -49,6 +49,14 @@ def test_body_checks(make_project, body, expected):
     assert messages(make_project, newsletter_source(body)) == [expected]
 
 
+def test_an_image_on_the_help_site_must_exist_in_content(make_project):
+    missing = "https://hilfe.mitgliederwerk.example/assets/fehlt.jpg"
+    body = f'Text\n\n![Ein Bild]({missing}){{ width="560" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
+    assert messages(make_project, newsletter_source(body)) == [
+        f"{REL}:10: image not found on the help site: no file content/assets/fehlt.jpg"
+    ]
+
+
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [

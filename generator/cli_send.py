@@ -185,4 +185,4 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
     if counts["sending"]:
         click.echo(f"{counts['sending']:,} uncertain (left in 'sending' by an interrupted run)")
     if commits:
-        click.echo(f"sent from commit {', '.join(c[:12] for c in commits)}")
+        click.echo(f"approved version: commit {', '.join(c[:12] for c in commits)}")

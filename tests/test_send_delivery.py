@@ -154,6 +154,8 @@ def test_running_again_sends_nothing_twice_and_status_counts(example_project, cl
     status = cli(example_project, "status", NEWSLETTER)
     assert status.exit_code == 0
     assert f"{SLUG}: 0 pending, 0 sending, 5 sent, 0 failed" in status.stdout
+    head = git(example_project, "rev-parse", "HEAD").strip()
+    assert f"approved version: commit {head[:12]}" in status.stdout
 
 
 def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):

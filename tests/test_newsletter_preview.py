@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 from newsletter_helpers import newsletter_source, project_with
-from test_preview import fetch, free_port, wait_for
+from preview_helpers import fetch, running_preview, wait_for
 
 
 def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
@@ -18,24 +16,8 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
             "2026-12-01-entwurf.md": newsletter_source(subject="Adventsgruß", status="draft"),
         },
     )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/newsletter-vorschau/"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "-C",
-            str(project.root),
-            "preview",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with running_preview(project.root) as preview:
+        base = preview.base + "newsletter-vorschau/"
         assert wait_for(lambda: "Adventsgruß" in fetch(base + "index.html")), (
             "preview did not start"
         )
@@ -55,7 +37,3 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
         elapsed = time.monotonic() - saved
         print(f"saved change visible after {elapsed:.2f} s")
         assert elapsed < 5  # typically well under a second plus the watcher's poll
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-    assert not (project.root / "site").exists()

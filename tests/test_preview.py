@@ -2,58 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode("utf-8")
-
-
-def wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
+from preview_helpers import fetch, running_preview, wait_for
 
 
 def test_preview_shows_drafts_and_reloads_on_save(example_project):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "-C",
-            str(example_project),
-            "preview",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with running_preview(example_project) as preview:
+        base = preview.base
         assert wait_for(lambda: "Hilfe-Center" in fetch(base)), "preview did not start"
         # The draft is part of the preview, unlike the built site.
         assert "Ratenzahlung" in fetch(base + "zahlungen/ratenzahlung/")
@@ -70,8 +26,5 @@ def test_preview_shows_drafts_and_reloads_on_save(example_project):
         article.write_text("---\ntitle: [kaputt\n---\n", encoding="utf-8")
         time.sleep(2)
         assert "Hilfe-Center" in fetch(base)
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0]
-    assert "content/zahlungen/paypal.md:2: invalid YAML" in output
+    assert "content/zahlungen/paypal.md:2: invalid YAML" in preview.output
     assert not (example_project / "site").exists()

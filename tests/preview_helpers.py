@@ -1,0 +1,54 @@
+"""Run `rundbrief preview` in a subprocess and read what it serves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from smtp_helpers import free_port
+
+
+def fetch(url: str) -> str:
+    """The body of ``url`` as text."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds (connection errors count as not yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+class Preview:
+    """A running preview: its base URL, and its output once it has stopped."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.output = ""
+
+
+@contextmanager
+def running_preview(root: Path) -> Iterator[Preview]:
+    """Start `rundbrief -C ROOT preview` on a free port; stop it and keep its output after."""
+    port = free_port()
+    preview = Preview(f"http://127.0.0.1:{port}/")
+    command = [sys.executable, "-m", "generator", "-C", str(root), "preview", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield preview
+    finally:
+        process.terminate()
+        preview.output = process.communicate(timeout=10)[0]

@@ -18,7 +18,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from generator.build import build as rundbrief_build
-from generator.config import load_project
+from generator.core.settings import load_project
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = (

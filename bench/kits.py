@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.config import load_project
+from generator.core.settings import load_project
 from generator.marketing.kits import kit_members, write_kits
 
 REPO = Path(__file__).resolve().parent.parent

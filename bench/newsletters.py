@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import archive, emails, merge
-from generator.config import load_project
-from generator.emailmarkdown import convert
-from generator.inline import inline_css
-from generator.newsletters import load_newsletters
-from generator.plaintext import tree_to_text
+from generator.core.settings import load_project
+from generator.newsletter import archive, merge
+from generator.newsletter import email as emails
+from generator.newsletter.inline import inline_css
+from generator.newsletter.markdown_html import convert
+from generator.newsletter.plaintext import tree_to_text
+from generator.newsletter.source import load_newsletters
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = (  # noqa: SIM905 - a sentence reads better than a list

@@ -13,14 +13,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.config import load_project  # noqa: E402
-from generator.emails import personalise, render_email  # noqa: E402
-from generator.journal import Journal  # noqa: E402
-from generator.members import Member  # noqa: E402
-from generator.message import build_message  # noqa: E402
-from generator.newsletters import load_newsletter  # noqa: E402
-from generator.recipients import member_values  # noqa: E402
-from generator.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
+from generator.core.settings import load_project  # noqa: E402
+from generator.newsletter.email import personalise, render_email  # noqa: E402
+from generator.newsletter.mime import build_message  # noqa: E402
+from generator.newsletter.source import load_newsletter  # noqa: E402
+from generator.sending.journal import Journal  # noqa: E402
+from generator.sending.members import Member  # noqa: E402
+from generator.sending.recipients import member_values  # noqa: E402
+from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from tests.smtp_helpers import PASSWORD, USER, run_server  # noqa: E402
 
 SECRET = b"bench-secret-0123456789"

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import archive, helppages, site
-from generator.config import Project
-from generator.gitinfo import revision_dates
+from generator.core.gitinfo import revision_dates
+from generator.core.output import publish, staging_dir
+from generator.core.problems import Problem, ProblemsFound, raise_if_errors
+from generator.core.settings import Project
 from generator.marketing.pages import stage_marketing
-from generator.output import publish, staging_dir
-from generator.problems import Problem, ProblemsFound, raise_if_errors
-from generator.stage import Page, StaticFile, build_nav, generated, write_tree
+from generator.newsletter import archive
+from generator.site import builder as site
+from generator.site import pages as helppages
+from generator.site.stage import Page, StaticFile, build_nav, generated, write_tree
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import shutil
 from collections.abc import Callable
 
 from generator import build as pipeline
-from generator import newsletterpreview, site
-from generator.config import Project
-from generator.problems import ProblemsFound
+from generator.core.problems import ProblemsFound
+from generator.core.settings import Project
+from generator.newsletter import preview as newsletterpreview
+from generator.site import builder as site
 
 
 def run_preview(project: Project, host: str, port: int, log: Callable[[str], None]) -> None:

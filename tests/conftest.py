@@ -77,7 +77,7 @@ def example_project(tmp_path: Path) -> Path:
 def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example project built once per test run (read-only: copy it before changing it)."""
     from generator.build import build
-    from generator.config import load_project
+    from generator.core.settings import load_project
 
     root = copy_example(tmp_path_factory.mktemp("built") / "project")
     build(load_project(root))

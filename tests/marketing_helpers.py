@@ -9,7 +9,7 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from generator.config import Project, load_project
+from generator.core.settings import Project, load_project
 from generator.marketing.campaign import Campaign
 from generator.marketing.load import load_campaigns
 

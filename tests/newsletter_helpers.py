@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.config import Project, load_project
-from generator.newsletters import Newsletter, load_newsletter
+from generator.core.settings import Project, load_project
+from generator.newsletter.source import Newsletter, load_newsletter
 
 ARTICLE = """---
 title: SEPA-Lastschrift

@@ -7,8 +7,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from generator.core.referral import referral_link
 from generator.marketing.render import GENERIC, Recipient, flyer_pdf
-from generator.referral import referral_link
 from tests.marketing_helpers import decode_qr, repo_campaign
 
 BLEED_PT = 3 / 25.4 * 72  # 3 mm in PostScript points: 8.5 pt

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from generator.referral import referral_link
+from generator.core.referral import referral_link
 from tests.marketing_helpers import LONG_NAME, copy_marketing, decode_qr, members_csv
 
 SLUG = "mitglieder-werben-mitglieder"
@@ -163,7 +163,7 @@ def test_a_name_too_long_for_any_size_is_a_problem_before_anything_is_written(pr
 
 
 def test_worker_processes_write_the_same_kits(project, monkeypatch):
-    from generator.config import load_project
+    from generator.core.settings import load_project
     from generator.marketing import kits
 
     monkeypatch.setattr(kits, "PARALLEL_FROM", 2)

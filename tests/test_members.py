@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.members import read_members
+from generator.sending.members import read_members
 
 HEADER = "email;first_name;last_name;referral_code;segments;opt_in_at;confirmed_at;unsubscribed_at"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_project
-from generator.emails import personalise, render_email, sample_values
-from generator.newsletters import load_newsletters
+from generator.core.settings import load_project
+from generator.newsletter.email import personalise, render_email, sample_values
+from generator.newsletter.source import load_newsletters
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = re.compile(r"<style>.*?</style>", re.S)

@@ -8,9 +8,10 @@ import xml.etree.ElementTree as etree
 
 from newsletter_helpers import newsletter_source, project_with
 
-from generator import archive, emailcache
-from generator.config import load_project
-from generator.newsletterpreview import write_preview
+from generator.core.settings import load_project
+from generator.newsletter import archive
+from generator.newsletter import cache as emailcache
+from generator.newsletter.preview import write_preview
 
 OLD = "2026-10-05-oktober.md"
 NEW = "2026-11-02-november.md"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.archive import sample_message_bytes
-from generator.config import load_project
-from generator.emails import personalise, render_email, sample_values
-from generator.newsletters import load_newsletter
+from generator.core.settings import load_project
+from generator.newsletter.archive import sample_message_bytes
+from generator.newsletter.email import personalise, render_email, sample_values
+from generator.newsletter.source import load_newsletter
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "newsletter"

@@ -8,9 +8,9 @@ import re
 import pytest
 from newsletter_helpers import newsletter_source, one_newsletter, project_with
 
-from generator import merge
-from generator.emails import render_email
-from generator.preflight import preflight
+from generator.newsletter import merge
+from generator.newsletter.checks import preflight
+from generator.newsletter.email import render_email
 
 REL = "newsletters/2026-11-02-test.md"
 IMG = "https://hilfe.mitgliederwerk.example/assets/bild.png"

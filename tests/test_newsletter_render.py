@@ -9,7 +9,8 @@ import time
 import pytest
 from newsletter_helpers import newsletter_source, one_newsletter
 
-from generator.emails import (
+from generator.core.problems import ProblemsFound
+from generator.newsletter.email import (
     HeaderInjection,
     build_message,
     neutral_values,
@@ -17,7 +18,6 @@ from generator.emails import (
     render_email,
     sample_values,
 )
-from generator.problems import ProblemsFound
 
 SITE = "https://hilfe.mitgliederwerk.example/"
 
@@ -137,7 +137,7 @@ def test_only_media_queries_stay_in_the_style_block(make_project):
 
 @pytest.mark.parametrize("inliner", ["premailer", "css-inline"])
 def test_both_inliners_keep_placeholders_and_media_queries(inliner):
-    from generator.inline import inline_css
+    from generator.newsletter.inline import inline_css
 
     page = (
         "<html><head><style>p { color: #123456 } @media (max-width: 600px) "
@@ -229,13 +229,15 @@ def test_personalise_is_fast(make_project):
 def test_premailer_cache_is_big_enough_for_a_rich_stylesheet():
     import importlib
 
-    importlib.import_module("generator.inline")  # sets the size before premailer is imported
+    importlib.import_module(
+        "generator.newsletter.inline"
+    )  # sets the size before premailer is imported
     cache = importlib.import_module("premailer.cache")
     assert cache.cache.maxsize >= 1024
 
 
 def test_premailer_stays_offline_and_quiet(capsys):
-    from generator.inline import inline_css
+    from generator.newsletter.inline import inline_css
 
     page = (
         '<html><head><link rel="stylesheet" href="https://cdn.example.org/x.css">'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from generator.journal import Journal
+from generator.sending.journal import Journal
 
 
 def states_on_disk(path) -> dict[str, str]:

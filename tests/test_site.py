@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from generator.build import build
-from generator.config import load_project
-from generator.gitinfo import german_date
+from generator.core.gitinfo import german_date
+from generator.core.settings import load_project
 
 REPO = Path(__file__).resolve().parent.parent
 

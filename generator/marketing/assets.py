@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from generator.config import Operator
+from generator.core.problems import Problem
+from generator.core.settings import Operator
 from generator.marketing.campaign import Campaign, TextAsset
 from generator.marketing.render import (
     Recipient,
@@ -18,7 +19,6 @@ from generator.marketing.render import (
     qr_svg,
     qr_target,
 )
-from generator.problems import Problem
 
 Shared = MutableMapping[str, bytes]
 """Renders that are the same for every member (banners without QR or name), by file name."""

@@ -13,15 +13,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import Project
+from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
+from generator.core.referral import is_valid_code
+from generator.core.settings import Project
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
-from generator.members import read_members
-from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
-from generator.referral import is_valid_code
+from generator.sending.members import read_members
 
 KITS = "kits"
 INPUTS = ".inputs"

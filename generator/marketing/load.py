@@ -6,7 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from generator.config import Project
+from generator.core.problems import Problem
+from generator.core.settings import Project
+from generator.core.sources import load_yaml_file, read_sources
 from generator.marketing.campaign import (
     TEMPLATES,
     Campaign,
@@ -21,8 +23,6 @@ from generator.marketing.fonts import FONT_DIR
 from generator.marketing.rules import check_campaign
 from generator.marketing.schemas import CAMPAIGN
 from generator.marketing.textfit import Box
-from generator.problems import Problem
-from generator.sources import load_yaml_file, read_sources
 
 
 def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:

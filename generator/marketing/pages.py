@@ -6,15 +6,15 @@ import html
 from dataclasses import dataclass
 from importlib import resources
 
-from generator.config import Project
-from generator.helppages import HELP_PAGE
+from generator.core.problems import Problem
+from generator.core.settings import Project
+from generator.core.sources import Document, load_document, read_sources
 from generator.marketing.assets import Asset, email_parts, render_assets
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, link
-from generator.problems import Problem
-from generator.sources import Document, load_document, read_sources
-from generator.stage import Page, StaticFile
+from generator.site.pages import HELP_PAGE
+from generator.site.stage import Page, StaticFile
 
 SECTION = "werbemittel"
 INDEX = "werbemittel.md"

@@ -12,7 +12,9 @@ from typing import Any
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
 
-from generator.config import Operator
+from generator.core.problems import Problem
+from generator.core.referral import referral_link, with_query
+from generator.core.settings import Operator
 from generator.marketing.campaign import (
     ENVIRONMENT,
     PLACEHOLDER_CODE,
@@ -23,8 +25,6 @@ from generator.marketing.campaign import (
 )
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
 from generator.marketing.textfit import Fitted, fit
-from generator.problems import Problem
-from generator.referral import referral_link, with_query
 
 use_shipped_fonts()  # before cairosvg or weasyprint load cairo, pango and fontconfig
 

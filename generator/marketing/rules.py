@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
+from generator.core.problems import Problem
 from generator.marketing.campaign import (
     AD_LABELS,
     TEXT_VARIABLES,
@@ -15,7 +16,6 @@ from generator.marketing.campaign import (
     variables,
 )
 from generator.marketing.fonts import missing_glyphs
-from generator.problems import Problem
 
 
 def check_campaign(campaign: Campaign) -> list[Problem]:

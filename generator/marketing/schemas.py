@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.schema import Field, Schema, https_url
+from generator.core.schema import Field, Schema, https_url
 
 
 def _slug(value: Any) -> str | None:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from generator.config import Project
-from generator.journal import Journal
-from generator.problems import Problem, RundbriefError
-from generator.recipients import unsubscribe_secret
-from generator.send import Outcome, deliver, prepare, send_test
-from generator.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
+from generator.core.problems import Problem, RundbriefError
+from generator.core.settings import Project
+from generator.sending.journal import Journal
+from generator.sending.recipients import unsubscribe_secret
+from generator.sending.send import Outcome, deliver, prepare, send_test
+from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
 SHOWN_EXCLUSIONS = 50
 """Exclusions printed one by one; a list of 100,000 would otherwise bury the summary."""

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import Project
-from generator.members import Member
-from generator.problems import Problem, UsageError
-from generator.referral import referral_link, with_query
+from generator.core.problems import Problem, UsageError
+from generator.core.referral import referral_link, with_query
+from generator.core.settings import Project
+from generator.sending.members import Member
 
 EVERYONE = "alle"
 """The audience that means every consenting member."""

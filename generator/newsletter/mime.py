@@ -10,10 +10,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from generator.problems import RundbriefError
+from generator.core.problems import RundbriefError
 
 if TYPE_CHECKING:
-    from generator.emails import RenderedEmail
+    from generator.newsletter.email import RenderedEmail
 
 WIRE = policy.SMTP.clone(max_line_length=998)
 """Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
@@ -44,7 +44,7 @@ def build_message(
     date: dt.datetime | None = None,
 ) -> EmailMessage:
     """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
-    from generator.emails import personalise
+    from generator.newsletter.email import personalise
 
     subject, html, text = personalise(email, values)
     unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from generator.archive import german_date
-from generator.config import Project
-from generator.emailcache import context_digest, help_articles, render_checked
-from generator.emails import personalise, sample_values
-from generator.newsletters import load_newsletters
-from generator.output import write_atomic
-from generator.problems import Problem, ProblemsFound
+from generator.core.output import write_atomic
+from generator.core.problems import Problem, ProblemsFound
+from generator.core.settings import Project
+from generator.newsletter.archive import german_date
+from generator.newsletter.cache import context_digest, help_articles, render_checked
+from generator.newsletter.email import personalise, sample_values
+from generator.newsletter.source import load_newsletters
 
 FOLDER = "newsletter-vorschau"
 

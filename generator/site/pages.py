@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import Project
-from generator.links import find_links, resolve
-from generator.problems import Problem
-from generator.schema import Field, Schema
-from generator.sources import Document, load_document, read_sources
-from generator.stage import Page, StaticFile
+from generator.core.links import find_links, resolve
+from generator.core.problems import Problem
+from generator.core.schema import Field, Schema
+from generator.core.settings import Project
+from generator.core.sources import Document, load_document, read_sources
+from generator.site.stage import Page, StaticFile
 
 
 def _description_length(value: str) -> str | None:

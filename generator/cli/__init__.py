@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from generator import build as pipeline
-from generator.config import Project, load_project
-from generator.problems import Problem, ProblemsFound, RundbriefError
+from generator.core.problems import Problem, ProblemsFound, RundbriefError
+from generator.core.settings import Project, load_project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -136,7 +136,7 @@ def new_newsletter(project: Project, title: str, day: Any) -> None:
     """Create newsletters/YYYY-MM-DD-slug.md as a draft with valid front matter."""
     import datetime as dt
 
-    from generator.scaffold import new_newsletter as scaffold
+    from generator.newsletter.scaffold import new_newsletter as scaffold
 
     path = scaffold(project, title, day.date() if day else dt.date.today())
     click.echo(f"Created {path.relative_to(project.root).as_posix()} (status: draft).")
@@ -219,7 +219,7 @@ def send(
     journal_file: Path | None,
 ) -> None:
     """Send an approved newsletter to every consenting member, exactly once."""
-    from generator.cli_send import run_send
+    from generator.cli.sending import run_send
 
     run_send(
         project,
@@ -244,6 +244,6 @@ def send(
 @handle_errors
 def status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
     """Print how many recipients of a newsletter are pending, sending, sent or failed."""
-    from generator.cli_send import run_status
+    from generator.cli.sending import run_status
 
     run_status(project, newsletter, journal_file)

@@ -11,16 +11,16 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from generator import merge
-from generator.config import Project, Settings
-from generator.emailmarkdown import Converted, convert
-from generator.inline import inline_css
-from generator.links import find_links, resolve
-from generator.message import HeaderInjection, build_message
-from generator.newsletters import Newsletter
-from generator.plaintext import tree_to_text, wrap
-from generator.problems import Problem, ProblemsFound
-from generator.referral import referral_link, with_query
+from generator.core.links import find_links, resolve
+from generator.core.problems import Problem, ProblemsFound
+from generator.core.referral import referral_link, with_query
+from generator.core.settings import Project, Settings
+from generator.newsletter import merge
+from generator.newsletter.inline import inline_css
+from generator.newsletter.markdown_html import Converted, convert
+from generator.newsletter.mime import HeaderInjection, build_message
+from generator.newsletter.plaintext import tree_to_text, wrap
+from generator.newsletter.source import Newsletter
 
 __all__ = [
     "HeaderInjection",
@@ -151,7 +151,7 @@ def _field_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates/email"),
+        loader=jinja2.PackageLoader("generator.newsletter", "templates"),
         autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,

@@ -17,8 +17,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol
 
-from generator.message import wire_bytes
-from generator.problems import RundbriefError, UsageError
+from generator.core.problems import RundbriefError, UsageError
+from generator.newsletter.mime import wire_bytes
 
 TlsMode = Literal["starttls", "ssl", "none"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from generator.problems import Problem, Severity
-from generator.referral import is_valid_code
+from generator.core.problems import Problem, Severity
+from generator.core.referral import is_valid_code
 
 REQUIRED = (
     "email",

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
-from generator.problems import RundbriefError
+from generator.core.problems import RundbriefError
 
 BUILTIN_FIELDS = (
     "first_name",

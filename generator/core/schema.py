@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
 
-from generator.problems import Problem
-
-if TYPE_CHECKING:
-    from generator.sources import YamlTree
+from generator.core.problems import Problem
+from generator.core.yamltree import YamlTree
 
 Kind = Literal["text", "date", "boolean", "integer", "number", "texts", "mapping", "mappings"]
 

@@ -6,11 +6,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
-from generator import merge
-from generator.config import Project
-from generator.emails import RenderedEmail, build_message, personalise, sample_values
-from generator.newsletters import Newsletter
-from generator.problems import Problem
+from generator.core.problems import Problem
+from generator.core.settings import Project
+from generator.newsletter import merge
+from generator.newsletter.email import RenderedEmail, build_message, personalise, sample_values
+from generator.newsletter.source import Newsletter
 
 CLIP_BYTES = 102_000
 """Gmail clips a message whose encoded HTML is larger than about 102 KB."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from generator.problems import RundbriefError
+from generator.core.problems import RundbriefError
 
 # premailer's parsed-CSS cache holds 128 entries by default; a 150-rule stylesheet overflows
 # it and every call re-parses everything (REFERENCE.md: 111 ms instead of 32 ms). The size is

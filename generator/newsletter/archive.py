@@ -9,20 +9,25 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from email.utils import format_datetime
 
-from generator import merge
-from generator.config import Project
-from generator.emailcache import cached, context_digest, help_articles, render_checked
-from generator.emails import (
+from generator.core.problems import Problem, ProblemsFound
+from generator.core.settings import Project
+from generator.newsletter import merge
+from generator.newsletter.cache import cached, context_digest, help_articles, render_checked
+from generator.newsletter.email import (
     RenderedEmail,
     build_message,
     neutral_values,
     personalise,
     sample_values,
 )
-from generator.message import wire_bytes
-from generator.newsletters import Newsletter, newest_first, newsletter_sources, parse_newsletter
-from generator.problems import Problem, ProblemsFound
-from generator.stage import Page, StaticFile
+from generator.newsletter.mime import wire_bytes
+from generator.newsletter.source import (
+    Newsletter,
+    newest_first,
+    newsletter_sources,
+    parse_newsletter,
+)
+from generator.site.stage import Page, StaticFile
 
 ARCHIVE = "newsletter"
 MONTHS = (

@@ -5,48 +5,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import pickle
-from functools import cache
 from pathlib import Path
 
-from generator.config import Project
-from generator.emails import RenderedEmail, render_email
-from generator.newsletters import Newsletter
-from generator.output import write_atomic
-from generator.preflight import preflight
-from generator.problems import Problem
-from generator.sources import SourceFile
+from generator.core.fingerprint import fingerprint
+from generator.core.output import write_atomic
+from generator.core.problems import Problem
+from generator.core.settings import Project
+from generator.core.sources import SourceFile
+from generator.newsletter.checks import preflight
+from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.source import Newsletter
 
 Rendered = tuple[Newsletter, RenderedEmail, list[Problem]]
-
-# The code a cached entry depends on (parsing, rendering, checking) besides the settings.
-_CODE = (
-    "newsletters.py",
-    "sources.py",
-    "schema.py",
-    "emails.py",
-    "emailmarkdown.py",
-    "plaintext.py",
-    "merge.py",
-    "inline.py",
-    "message.py",
-    "preflight.py",
-    "templates/email/layout.html.j2",
-    "templates/email/email.css",
-)
-
-
-@cache
-def _code_fingerprint() -> bytes:
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for name in _CODE:
-        digest.update((package / name).read_bytes())
-    return digest.digest()
 
 
 def context_digest(project: Project, articles: frozenset[str]) -> bytes:
     """What every newsletter's rendering depends on: code, settings, the help articles."""
-    digest = hashlib.sha256(_code_fingerprint())
+    digest = hashlib.sha256(fingerprint("newsletter").encode())
     digest.update(repr((project.settings, project.site_url)).encode())
     # A link to an article that appeared or vanished changes the result.
     digest.update("\n".join(sorted(articles)).encode())

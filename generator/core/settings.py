@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from generator.problems import Problem, ProblemsFound
-from generator.schema import Field, Schema, email_address, https_url
-from generator.sources import load_yaml_file, read_source
+from generator.core.problems import Problem, ProblemsFound
+from generator.core.schema import Field, Schema, email_address, https_url
+from generator.core.sources import load_yaml_file, read_source
 
 SETTINGS_FILE = "rundbrief.yml"
 

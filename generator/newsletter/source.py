@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import Project
-from generator.problems import Problem, ProblemsFound
-from generator.schema import Field, Schema, email_address
-from generator.sources import Document, SourceFile, load_document, read_source, read_sources
+from generator.core.problems import Problem, ProblemsFound
+from generator.core.schema import Field, Schema, email_address
+from generator.core.settings import Project
+from generator.core.sources import Document, SourceFile, load_document, read_source, read_sources
 
 NEWSLETTER = Schema(
     "front matter",

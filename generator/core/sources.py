@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from generator.problems import Problem
-from generator.schema import Schema
+from generator.core.problems import Problem
+from generator.core.schema import Schema
+from generator.core.yamltree import parse_yaml
 
 FENCE = "---"
 
@@ -44,15 +43,6 @@ class Document:
         return self.lines.get(key, 1)
 
 
-@dataclass(frozen=True)
-class YamlTree:
-    """A parsed YAML text whose nodes still know their lines."""
-
-    node: yaml.Node | None
-    loader: yaml.SafeLoader = field(repr=False)
-    offset: int
-
-
 def read_source(path: Path, root: Path) -> SourceFile | Problem:
     """Read a UTF-8 text file; a file that is not UTF-8 is a problem, not a crash."""
     rel = path.relative_to(root).as_posix()
@@ -68,27 +58,6 @@ def read_source(path: Path, root: Path) -> SourceFile | Problem:
             rel, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
         )
     return SourceFile(path, rel, text.replace("\r\n", "\n"))
-
-
-def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
-    """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        # An unclosed quote or bracket fails at the end of the text: point at where it opened.
-        at_end = error.problem is not None and "end of stream" in error.problem
-        mark: yaml.Mark | None
-        message: str | None
-        if at_end and error.context_mark is not None:
-            mark, message = error.context_mark, f"{error.context}, {error.problem}"
-        else:
-            mark, message = error.problem_mark or error.context_mark, error.problem or error.context
-        line = mark.line + 1 + offset if mark else offset + 1
-        return Problem(rel, line, f"invalid YAML: {message}")
-    except yaml.YAMLError as error:
-        return Problem(rel, offset + 1, f"invalid YAML: {error}")
-    return YamlTree(node, loader, offset)
 
 
 def split_front_matter(source: SourceFile) -> tuple[str, str, int] | Problem:

@@ -12,8 +12,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
-from generator.problems import Problem
-from generator.stage import NavItem
+from generator.core.problems import Problem
+from generator.site.stage import NavItem
 
 
 class _Collect(logging.Handler):

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from generator.config import Project
-from generator.problems import UsageError
+from generator.core.problems import UsageError
+from generator.core.settings import Project
 
 _GERMAN = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}

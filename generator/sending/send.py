@@ -9,16 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import gitinfo
-from generator.config import Project
-from generator.emails import RenderedEmail, render_email
-from generator.journal import Journal
-from generator.members import Member, read_members
-from generator.message import HeaderInjection, build_message
-from generator.newsletters import Newsletter, load_newsletter
-from generator.problems import Problem, ProblemsFound, UsageError, raise_if_errors
-from generator.recipients import Selection, member_values, read_suppressed, select
-from generator.transport import (
+from generator.core import gitinfo
+from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
+from generator.core.settings import Project
+from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.mime import HeaderInjection, build_message
+from generator.newsletter.source import Newsletter, load_newsletter
+from generator.sending.journal import Journal
+from generator.sending.members import Member, read_members
+from generator.sending.recipients import Selection, member_values, read_suppressed, select
+from generator.sending.transport import (
     Deferred,
     Outgoing,
     RecipientFailed,

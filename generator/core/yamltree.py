@@ -1,0 +1,39 @@
+"""YAML parsed into nodes that still know their lines in the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from generator.core.problems import Problem
+
+
+@dataclass(frozen=True)
+class YamlTree:
+    """A parsed YAML text whose nodes still know their lines."""
+
+    node: yaml.Node | None
+    loader: yaml.SafeLoader = field(repr=False)
+    offset: int
+
+
+def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
+    """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        # An unclosed quote or bracket fails at the end of the text: point at where it opened.
+        at_end = error.problem is not None and "end of stream" in error.problem
+        mark: yaml.Mark | None
+        message: str | None
+        if at_end and error.context_mark is not None:
+            mark, message = error.context_mark, f"{error.context}, {error.problem}"
+        else:
+            mark, message = error.problem_mark or error.context_mark, error.problem or error.context
+        line = mark.line + 1 + offset if mark else offset + 1
+        return Problem(rel, line, f"invalid YAML: {message}")
+    except yaml.YAMLError as error:
+        return Problem(rel, offset + 1, f"invalid YAML: {error}")
+    return YamlTree(node, loader, offset)

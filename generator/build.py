@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.gitinfo import revision_dates
 from generator.core.output import publish, staging_dir
-from generator.core.problems import Problem, ProblemsFound, raise_if_errors
+from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
 from generator.core.settings import Project
 from generator.marketing.pages import stage_marketing
-from generator.newsletter import archive
-from generator.site import builder as site
-from generator.site import pages as helppages
-from generator.site.stage import Page, StaticFile, build_nav, generated, write_tree
+from generator.newsletter.archive import stage_newsletters
+from generator.newsletter.render import Checked, check_newsletters
+from generator.site import builder
+from generator.site.index import SiteIndex, read_site
+from generator.site.pages import (
+    builder_problems,
+    check_links,
+    section_problems,
+    staged_files,
+    staged_pages,
+)
+from generator.site.stage import Page, StaticFile, build_nav, duplicate_paths, generated, write_tree
 
 
 @dataclass(frozen=True)
 class Staged:
-    """Everything the site builder and the build folder will get, validated."""
+    """Everything the site builder and the build folder will get, with every problem found."""
 
+    index: SiteIndex
+    newsletters: tuple[Checked, ...]
+    unreadable: tuple[Problem, ...]
     pages: tuple[Page, ...]
     files: tuple[StaticFile, ...]
     outputs: tuple[StaticFile, ...]
@@ -34,44 +46,56 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def stage(project: Project, *, drafts: bool) -> Staged:
+def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged:
     """Read and validate every source and generate the pages of the staged tree."""
-    content, problems = helppages.load_help_content(project)
+    index, problems = read_site(project)  # content/, read once: the site index
     dates = revision_dates(project.root, "content")
-    pages = helppages.staged_pages(content, drafts=drafts, revision_dates=dates)
-    files = list(content.files)
+    pages = staged_pages(index, drafts=drafts, revision_dates=dates)
+    files = staged_files(index)
     outputs: list[StaticFile] = []  # files under build/, e.g. newsletters/<slug>/email.html
 
-    newsletters = archive.stage_newsletters(project)  # emails for build/, archive for the site
-    pages += generated(newsletters.pages)
-    files += newsletters.files
-    outputs += newsletters.outputs
-    problems += newsletters.problems
+    newsletters, unreadable = check_newsletters(project, index, write_cache=write_cache)
+    problems += unreadable + [p for item in newsletters for p in item.problems]
+    archive, archive_files, emails = stage_newsletters(project, index, newsletters)
+    pages += generated(archive)
+    files += archive_files
+    outputs += emails
 
-    marketing = stage_marketing(project)  # Werbemittel: section pages, downloads, build/ files
+    marketing = stage_marketing(project, write_cache=write_cache)  # Werbemittel pages and files
     pages += generated(marketing.pages)
     files += marketing.files
     outputs += marketing.outputs
     problems += marketing.problems
 
     available = {page.path for page in pages} | {item.path for item in files}
-    hidden = set() if drafts else helppages.draft_paths(content)
-    problems += helppages.check_links(pages, available, hidden)
-    return Staged(tuple(pages), tuple(files), tuple(outputs), tuple(problems))
+    hidden = set() if drafts else index.drafts
+    problems += check_links(pages, available, hidden) + section_problems(pages)
+    problems += duplicate_paths(pages, files)
+    return Staged(
+        index,
+        tuple(newsletters),
+        tuple(unreadable),
+        tuple(pages),
+        tuple(files),
+        tuple(outputs),
+        tuple(problems),
+    )
 
 
 def check(project: Project, *, strict: bool = False) -> list[Problem]:
-    """Validate everything and write nothing; return the warnings, raise on errors."""
-    staged = stage(project, drafts=False)
-    raise_if_errors(staged.problems, strict=strict)
-    return list(staged.problems)
+    """Validate everything build would, site builder included; write nothing. Raise on errors."""
+    staged = stage(project, drafts=False, write_cache=False)
+    problems = [*staged.problems, *validate_site(project, staged)]
+    raise_if_errors(problems, strict=strict)
+    return problems
 
 
 def build(project: Project, *, strict: bool = False) -> BuildResult:
     """Build ``site/`` and ``build/``; on any problem the previous outputs stay untouched."""
     staged = stage(project, drafts=False)
-    raise_if_errors(staged.problems, strict=strict)
-    with staging_dir(project.state_dir) as folder:
+    if errors_in(staged.problems, strict=strict):
+        raise ProblemsFound([*staged.problems, *validate_site(project, staged)])
+    with staging_dir(project.root) as folder:
         build_site_into(project, staged, folder / "site", folder / "docs")
         write_tree(folder / "build", (), staged.outputs)
         # build/ also holds outboxes and kits of other commands: swap only what build owns.
@@ -84,6 +108,16 @@ def build(project: Project, *, strict: bool = False) -> BuildResult:
 def build_site_into(project: Project, staged: Staged, site_dir: Path, docs_dir: Path) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains."""
     write_tree(docs_dir, staged.pages, staged.files)
-    problems = site.build_site(project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages))
-    if problems:
-        raise ProblemsFound(problems)
+    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages))
+    if messages:
+        raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
+
+
+def validate_site(project: Project, staged: Staged) -> list[Problem]:
+    """What the site builder would refuse in the staged tree (anchors, config), at source lines."""
+    with tempfile.TemporaryDirectory(prefix="rundbrief-check-") as temporary:
+        folder = Path(temporary)
+        write_tree(folder / "docs", staged.pages, staged.files)
+        nav = build_nav(staged.pages)
+        messages = builder.validate_site(project.mkdocs_file, folder / "docs", folder / "site", nav)
+    return builder_problems(messages, staged.pages, "mkdocs.yml")

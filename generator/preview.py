@@ -6,10 +6,11 @@ import shutil
 from collections.abc import Callable
 
 from generator import build as pipeline
+from generator.core.i18n import _
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
-from generator.newsletter import preview as newsletterpreview
-from generator.site import builder as site
+from generator.newsletter import preview as newsletter_preview
+from generator.site import builder
 
 
 def run_preview(project: Project, host: str, port: int, log: Callable[[str], None]) -> None:
@@ -19,16 +20,19 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
 
     def rebuild() -> None:
         shutil.rmtree(folder / "docs", ignore_errors=True)
+        staged = pipeline.stage(project, drafts=True)
+        for problem in staged.problems:
+            log(str(problem))
         try:
-            staged = pipeline.stage(project, drafts=True)
-            for problem in staged.problems:
-                log(str(problem))
             pipeline.build_site_into(project, staged, site_dir, folder / "docs")
-            newsletterpreview.write_preview(project, site_dir)  # emails at 600/375 px, drafts too
-            log("Preview rebuilt.")
         except ProblemsFound as error:
             for problem in error.problems:
                 log(str(problem))
+        # Every newsletter at 600 and 375 px, drafts too, from the same checked render.
+        newsletter_preview.write_preview(
+            project, site_dir, list(staged.newsletters), list(staged.unreadable)
+        )
+        log(_("Preview rebuilt."))
 
     rebuild()
     watch = [
@@ -38,4 +42,4 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
         project.mkdocs_file,
         project.root / "overrides",
     ]
-    site.serve(site_dir, rebuild, watch, host, port)
+    builder.serve(site_dir, rebuild, watch, host, port)

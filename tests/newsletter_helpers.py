@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from generator.core.problems import raise_if_errors
 from generator.core.settings import Project, load_project
-from generator.newsletter.source import Newsletter, load_newsletter
+from generator.newsletter.archive import stage_newsletters
+from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.render import Checked, check_newsletter, check_newsletters
+from generator.newsletter.source import Newsletter, newsletter_source, parse_newsletter
+from generator.site.index import SiteIndex, read_site
+from generator.site.stage import Page, StaticFile
 
 ARTICLE = """---
 title: SEPA-Lastschrift
@@ -23,7 +29,7 @@ Text.
 """
 
 
-def newsletter_source(
+def newsletter_text(
     body: str = "Hallo {{ member.first_name }},\n\nschön, dass Sie da sind.\n",
     *,
     subject: str = "Neuigkeiten aus dem Mitgliederwerk",
@@ -64,3 +70,36 @@ def one_newsletter(
     """A project holding one newsletter ``newsletters/2026-11-02-test.md``, and that newsletter."""
     project = project_with(make_project, {"2026-11-02-test.md": text})
     return project, load_newsletter(project, project.newsletters_dir / "2026-11-02-test.md")
+
+
+def load_newsletter(project: Project, path: Path) -> Newsletter:
+    """The newsletter at ``path``, its front matter valid (raises ProblemsFound otherwise)."""
+    newsletter, problems = parse_newsletter(newsletter_source(project, path))
+    raise_if_errors(problems)
+    assert newsletter is not None
+    return newsletter
+
+
+def site_index(project: Project) -> SiteIndex:
+    """The project's site index, read once."""
+    return read_site(project)[0]
+
+
+def render(project: Project, newsletter: Newsletter) -> RenderedEmail:
+    """The rendered email; raises ProblemsFound if rendering found an error."""
+    email, problems = render_email(project, site_index(project), newsletter)
+    raise_if_errors(problems)
+    return email
+
+
+def checked(project: Project, name: str = "2026-11-02-test.md") -> Checked:
+    """The one checked render of ``newsletters/<name>``."""
+    source = newsletter_source(project, project.newsletters_dir / name)
+    return check_newsletter(project, site_index(project), source)
+
+
+def staged(project: Project) -> tuple[list[Page], list[StaticFile], list[StaticFile]]:
+    """Archive pages, archive files and build outputs of every newsletter."""
+    index = site_index(project)
+    items, _unreadable = check_newsletters(project, index)
+    return stage_newsletters(project, index, items)

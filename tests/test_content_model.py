@@ -103,10 +103,11 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "content/a.md:2: title: expected text, got a list",
+        "content/b: section folder without index.md: add content/b/index.md with the section's title",
         "content/b/c.md:4: unknown key 'foo' (allowed: description, draft, order, tags, title)",
         "content/b/c.md:5: unknown key 'bar' (allowed: description, draft, order, tags, title)",
         "content/d.md:7: broken link: fehlt.md does not exist",
-        "4 problems in 3 files; nothing was written or sent.",
+        "5 problems in 4 files; nothing was written or sent.",
     ]
     assert not (project / "site").exists()
     assert not (project / "build").exists()

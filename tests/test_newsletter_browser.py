@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from newsletter_helpers import site_index
 
 from generator.core.settings import load_project
-from generator.newsletter.email import personalise, render_email, sample_values
-from generator.newsletter.source import load_newsletters
+from generator.newsletter.email import personalise, sample_values
+from generator.newsletter.render import check_newsletters
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = re.compile(r"<style>.*?</style>", re.S)
@@ -40,11 +41,12 @@ MEASURE = """() => {
 
 def emails_without_style() -> list[tuple[str, str]]:
     project = load_project(REPO)
-    newsletters, _ = load_newsletters(project)
+    newsletters, _ = check_newsletters(project, site_index(project))
     out = []
-    for newsletter in newsletters:
-        _, html, _ = personalise(render_email(project, newsletter), sample_values(project))
-        out.append((newsletter.slug, STYLE.sub("", html)))
+    for item in newsletters:
+        assert item.newsletter is not None and item.email is not None, item.problems
+        _, html, _ = personalise(item.email, sample_values(project))
+        out.append((item.newsletter.slug, STYLE.sub("", html)))
     return out
 
 

@@ -6,12 +6,12 @@ import email
 import email.policy
 import xml.etree.ElementTree as etree
 
-from newsletter_helpers import newsletter_source, project_with
+from newsletter_helpers import newsletter_text, project_with, site_index, staged
 
 from generator.core.settings import load_project
-from generator.newsletter import archive
-from generator.newsletter import cache as emailcache
+from generator.newsletter import render as newsletter_render
 from generator.newsletter.preview import write_preview
+from generator.newsletter.render import check_newsletters
 
 OLD = "2026-10-05-oktober.md"
 NEW = "2026-11-02-november.md"
@@ -23,9 +23,9 @@ def three(make_project):
     return project_with(
         make_project,
         {
-            OLD: newsletter_source(subject="Rückblick Oktober").replace("2026-11-02", "2026-10-05"),
-            NEW: newsletter_source(subject="Neues im November"),
-            DRAFT: newsletter_source(subject="Geheimer Entwurf", status="draft").replace(
+            OLD: newsletter_text(subject="Rückblick Oktober").replace("2026-11-02", "2026-10-05"),
+            NEW: newsletter_text(subject="Neues im November"),
+            DRAFT: newsletter_text(subject="Geheimer Entwurf", status="draft").replace(
                 "2026-11-02", "2026-12-01"
             ),
         },
@@ -70,8 +70,8 @@ def test_build_writes_emails_and_archive_without_drafts(make_project, cli):
 
 def test_feed_is_rss_2_with_absolute_links(make_project):
     project = three(make_project)
-    staged = archive.stage_newsletters(project)
-    data = next(f.data for f in staged.files if f.path == "newsletter/feed.xml")
+    _pages, files, _outputs = staged(project)
+    data = next(f.data for f in files if f.path == "newsletter/feed.xml")
     assert data is not None
     rss = etree.fromstring(data)
     assert rss.tag == "rss" and rss.get("version") == "2.0"
@@ -89,20 +89,20 @@ def test_feed_is_rss_2_with_absolute_links(make_project):
 def test_unchanged_newsletters_come_from_the_cache(make_project, monkeypatch):
     project = three(make_project)
     calls = []
-    real = emailcache.render_email
+    real = newsletter_render.render_email
 
-    def counting(project, newsletter):
+    def counting(project, index, newsletter):
         calls.append(newsletter.slug)
-        return real(project, newsletter)
+        return real(project, index, newsletter)
 
-    monkeypatch.setattr(emailcache, "render_email", counting)
-    archive.stage_newsletters(project)
+    monkeypatch.setattr(newsletter_render, "render_email", counting)
+    staged(project)
     assert len(calls) == 3
-    archive.stage_newsletters(project)
+    staged(project)
     assert len(calls) == 3
     path = project.newsletters_dir / NEW
     path.write_text(path.read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8")
-    archive.stage_newsletters(project)
+    staged(project)
     assert calls[3:] == ["2026-11-02-november"]
 
 
@@ -139,9 +139,9 @@ def test_new_newsletter_scaffolds_a_valid_draft_and_never_overwrites(make_projec
 def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, tmp_path):
     project = three(make_project)
     (project.newsletters_dir / "2026-12-24-laut.md").write_text(
-        newsletter_source(subject="FROHE FESTTAGE", status="draft"), encoding="utf-8"
+        newsletter_text(subject="FROHE FESTTAGE", status="draft"), encoding="utf-8"
     )
-    write_preview(project, tmp_path)
+    write_preview(project, tmp_path, *check_newsletters(project, site_index(project)))
     folder = tmp_path / "newsletter-vorschau"
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert index.count("ENTWURF") == 2 and index.count("FREIGEGEBEN") == 2
@@ -155,8 +155,8 @@ def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, 
 
 def test_sample_message_is_deterministic(make_project):
     project = load_project(three(make_project).root)
-    first = archive.stage_newsletters(project).outputs
-    second = archive.stage_newsletters(project).outputs
+    first = staged(project)[2]
+    second = staged(project)[2]
     assert [f.data for f in first] == [f.data for f in second]
     eml = next(f.data for f in first if f.path.endswith("november/message.eml"))
     assert eml is not None and b"Date: Mon, 02 Nov 2026 08:00:00 +0000" in eml

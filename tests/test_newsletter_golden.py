@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from newsletter_helpers import load_newsletter, render
 
 from generator.core.settings import load_project
 from generator.newsletter.archive import sample_message_bytes
-from generator.newsletter.email import personalise, render_email, sample_values
-from generator.newsletter.source import load_newsletter
+from generator.newsletter.email import personalise, sample_values
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "newsletter"
@@ -29,7 +29,7 @@ REGENERATE = os.environ.get("RUNDBRIEF_REGENERATE_GOLDEN") == "1"
 def outputs() -> dict[str, bytes]:
     project = load_project(REPO)
     newsletter = load_newsletter(project, REPO / EXAMPLE)
-    rendered = render_email(project, newsletter)
+    rendered = render(project, newsletter)
     _, html, text = personalise(rendered, sample_values(project))
     return {
         "email.html": html.encode("utf-8"),

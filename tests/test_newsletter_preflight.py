@@ -6,11 +6,10 @@ import dataclasses
 import re
 
 import pytest
-from newsletter_helpers import newsletter_source, one_newsletter, project_with
+from newsletter_helpers import newsletter_text, one_newsletter, project_with, render, site_index
 
 from generator.newsletter import merge
 from generator.newsletter.checks import preflight
-from generator.newsletter.email import render_email
 
 REL = "newsletters/2026-11-02-test.md"
 IMG = "https://hilfe.mitgliederwerk.example/assets/bild.png"
@@ -19,11 +18,11 @@ PARAGRAPH = "Ein ganz gewöhnlicher Absatz mit genug Text, damit die E-Mail wäc
 
 def messages(make_project, text):
     project, newsletter = one_newsletter(make_project, text)
-    return [str(p) for p in preflight(project, newsletter, render_email(project, newsletter))]
+    return [str(p) for p in preflight(project, site_index(project), newsletter, render(project, newsletter))]
 
 
 def test_a_good_newsletter_passes(make_project):
-    assert messages(make_project, newsletter_source()) == []
+    assert messages(make_project, newsletter_text()) == []
 
 
 @pytest.mark.parametrize(
@@ -46,13 +45,13 @@ def test_a_good_newsletter_passes(make_project):
     ids=["alt", "width", "https-image", "http-link"],
 )
 def test_body_checks(make_project, body, expected):
-    assert messages(make_project, newsletter_source(body)) == [expected]
+    assert messages(make_project, newsletter_text(body)) == [expected]
 
 
 def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     missing = "https://hilfe.mitgliederwerk.example/assets/fehlt.jpg"
     body = f'Text\n\n![Ein Bild]({missing}){{ width="560" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
-    assert messages(make_project, newsletter_source(body)) == [
+    assert messages(make_project, newsletter_text(body)) == [
         f"{REL}:10: image not found on the help site: no file content/assets/fehlt.jpg"
     ]
 
@@ -71,17 +70,17 @@ def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     ids=["too-long", "caps", "exclamation", "long-after-personalisation"],
 )
 def test_subject_checks(make_project, subject, expected):
-    assert messages(make_project, newsletter_source(subject=subject)) == [f"{REL}:2: {expected}"]
+    assert messages(make_project, newsletter_text(subject=subject)) == [f"{REL}:2: {expected}"]
 
 
 @pytest.mark.parametrize("preheader", ["Viel zu kurz", "x" * 141])
 def test_preheader_length(make_project, preheader):
-    found = messages(make_project, newsletter_source(preheader=preheader))
+    found = messages(make_project, newsletter_text(preheader=preheader))
     assert found == [f"{REL}:3: preheader: expected 20 to 140 characters, got {len(preheader)}"]
 
 
 def test_html_over_102_kb_is_an_error(make_project):
-    found = messages(make_project, newsletter_source("\n\n".join([PARAGRAPH] * 700)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 700)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: email HTML is 1\d\d\.\d KB encoded; Gmail clips it from 102 KB", found[0]
@@ -89,7 +88,7 @@ def test_html_over_102_kb_is_an_error(make_project):
 
 
 def test_html_over_90_kb_is_a_warning(make_project):
-    found = messages(make_project, newsletter_source("\n\n".join([PARAGRAPH] * 350)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 350)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: warning: email HTML is 9\d\.\d KB encoded; Gmail clips from 102 KB, keep a margin",
@@ -99,14 +98,14 @@ def test_html_over_90_kb_is_a_warning(make_project):
 
 def _broken(make_project, *, html=None, text=None):
     """Preflight of an email whose parts were tampered with after rendering."""
-    project, newsletter = one_newsletter(make_project, newsletter_source())
-    email = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text())
+    email = render(project, newsletter)
     changes = {}
     if html is not None:
         changes["html_parts"] = merge.compile_parts(html("".join(_tokens(email.html_parts))))
     if text is not None:
         changes["text_parts"] = merge.compile_parts(text("".join(_tokens(email.text_parts))))
-    return [str(p) for p in preflight(project, newsletter, dataclasses.replace(email, **changes))]
+    return [str(p) for p in preflight(project, site_index(project), newsletter, dataclasses.replace(email, **changes))]
 
 
 def _tokens(parts):
@@ -132,7 +131,7 @@ def test_unsubscribe_link_and_impressum_in_both_parts(make_project):
 
 
 def test_check_reports_errors_and_strict_turns_warnings_into_errors(make_project, cli):
-    warn = newsletter_source("\n\n".join([PARAGRAPH] * 350))
+    warn = newsletter_text("\n\n".join([PARAGRAPH] * 350))
     project = project_with(make_project, {"2026-11-02-gross.md": warn})
     result = cli(project.root, "check")
     assert result.exit_code == 0, result.stderr
@@ -142,7 +141,7 @@ def test_check_reports_errors_and_strict_turns_warnings_into_errors(make_project
     assert "newsletters/2026-11-02-gross.md:1: warning: email HTML is" in strict.stderr
 
     (project.newsletters_dir / "2026-11-03-laut.md").write_text(
-        newsletter_source(subject="JETZT ANMELDEN!!!"), encoding="utf-8"
+        newsletter_text(subject="JETZT ANMELDEN!!!"), encoding="utf-8"
     )
     result = cli(project.root, "build")
     assert result.exit_code == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from newsletter_helpers import newsletter_source, project_with
+from newsletter_helpers import newsletter_text, project_with
 from preview_helpers import fetch, running_preview, wait_for
 
 
@@ -12,8 +12,8 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
     project = project_with(
         make_project,
         {
-            "2026-11-02-november.md": newsletter_source(subject="Neues im November"),
-            "2026-12-01-entwurf.md": newsletter_source(subject="Adventsgruß", status="draft"),
+            "2026-11-02-november.md": newsletter_text(subject="Neues im November"),
+            "2026-12-01-entwurf.md": newsletter_text(subject="Adventsgruß", status="draft"),
         },
     )
     with running_preview(project.root) as preview:
@@ -29,7 +29,7 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
         path = project.newsletters_dir / "2026-12-01-entwurf.md"
         saved = time.monotonic()
         path.write_text(
-            newsletter_source("Hallo,\n\nder Adventskalender startet morgen.\n", status="draft"),
+            newsletter_text("Hallo,\n\nder Adventskalender startet morgen.\n", status="draft"),
             encoding="utf-8",
         )
         url = base + "2026-12-01-entwurf/email.html"

@@ -7,17 +7,11 @@ import email.policy
 import time
 
 import pytest
-from newsletter_helpers import newsletter_source, one_newsletter
+from newsletter_helpers import newsletter_text, one_newsletter, render
 
 from generator.core.problems import ProblemsFound
-from generator.newsletter.email import (
-    HeaderInjection,
-    build_message,
-    neutral_values,
-    personalise,
-    render_email,
-    sample_values,
-)
+from generator.newsletter.email import neutral_values, personalise, sample_values
+from generator.newsletter.mime import HeaderInjection, build_message
 
 SITE = "https://hilfe.mitgliederwerk.example/"
 
@@ -28,8 +22,8 @@ def test_help_article_link_becomes_absolute_site_url_with_utm(make_project):
         "Mehr zur [SEPA-Lastschrift](../content/zahlungen/sepa-lastschrift.md#mandat) und\n"
         "zu [Zahlungen](../content/zahlungen/index.md).\n"
     )
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
-    rendered = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
+    rendered = render(project, newsletter)
     utm = "utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=2026-11-02-test"
     assert f'href="{SITE}zahlungen/sepa-lastschrift/?{utm}#mandat"' in rendered.html
     assert f'href="{SITE}zahlungen/?{utm}"' in rendered.html
@@ -41,9 +35,9 @@ def test_help_article_link_becomes_absolute_site_url_with_utm(make_project):
 
 def test_link_to_missing_article_is_a_problem_at_its_line(make_project):
     body = "Hallo,\n\nerster Absatz.\n\nSiehe [Auszahlung](../content/zahlungen/auszahlung.md).\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
     with pytest.raises(ProblemsFound) as raised:
-        render_email(project, newsletter)
+        render(project, newsletter)
     assert [str(p) for p in raised.value.problems] == [
         "newsletters/2026-11-02-test.md:12: broken link: "
         "../content/zahlungen/auszahlung.md does not exist"
@@ -58,8 +52,8 @@ def test_utm_only_for_own_domains_and_existing_parameters_kept(make_project):
         "[Täuschung](https://mitgliederwerk.example.evil.test/)\n"
     )
     extra = "utm_campaign: herbst\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body, extra=extra))
-    html = render_email(project, newsletter).html
+    project, newsletter = one_newsletter(make_project, newsletter_text(body, extra=extra))
+    html = render(project, newsletter).html
     utm = "utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=herbst"
     assert f'href="https://www.mitgliederwerk.example/konto?tab=daten&amp;{utm}"' in html
     assert f'href="https://mitgliederwerk.example/?{utm}"' in html
@@ -69,9 +63,9 @@ def test_utm_only_for_own_domains_and_existing_parameters_kept(make_project):
 
 def test_unknown_merge_field_is_a_problem_at_its_line(make_project):
     body = "Hallo {{ member.first_name }},\n\nIhr Rang: {{ member.rank }}\n{{ firstname }}\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
     with pytest.raises(ProblemsFound) as raised:
-        render_email(project, newsletter)
+        render(project, newsletter)
     messages = [str(p) for p in raised.value.problems]
     assert messages[0].startswith(
         "newsletters/2026-11-02-test.md:10: unknown merge field 'member.rank'; known: email, "
@@ -84,16 +78,16 @@ def test_unknown_merge_field_is_a_problem_at_its_line(make_project):
 
 def test_member_fields_from_settings_are_known(make_project):
     body = "Mitglied seit {{ member.member_since }}.\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
-    rendered = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
+    rendered = render(project, newsletter)
     assert "member_since" in rendered.fields
     _, html, text = personalise(rendered, {**sample_values(project), "member_since": "2019"})
     assert "Mitglied seit 2019." in html and "Mitglied seit 2019." in text
 
 
 def test_hostile_first_name_is_escaped_in_html_and_plain_in_text(make_project):
-    project, newsletter = one_newsletter(make_project, newsletter_source())
-    rendered = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text())
+    rendered = render(project, newsletter)
     values = {**sample_values(project), "first_name": '<script>alert("x")</script>'}
     subject, html, text = personalise(rendered, values)
     assert "<script>" not in html
@@ -103,8 +97,8 @@ def test_hostile_first_name_is_escaped_in_html_and_plain_in_text(make_project):
 
 def test_field_inside_href_is_filled_and_escaped(make_project):
     body = "[Jetzt teilen]({{ member.referral_link }}){ .button }\n\n[Link]({{ member.referral_link }})\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
-    rendered = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
+    rendered = render(project, newsletter)
     assert "{{ member.referral_link }}" in rendered.html  # still a placeholder after inlining
     link = "https://www.mitgliederwerk.example/mitmachen?ref=AB12&utm_source=x&q=\"'"
     _, html, text = personalise(rendered, {**sample_values(project), "referral_link": link})
@@ -118,15 +112,15 @@ def test_field_inside_href_is_filled_and_escaped(make_project):
 
 def test_button_is_bulletproof_with_vml_for_outlook(make_project):
     body = "[Zum Konto](https://www.mitgliederwerk.example/konto){ .button }\n"
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
-    html = render_email(project, newsletter).html
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
+    html = render(project, newsletter).html
     assert "<!--[if mso]><v:roundrect" in html
     assert 'class="button"' in html and "background-color:#0f766e" in html.replace(": ", ":")
 
 
 def test_only_media_queries_stay_in_the_style_block(make_project):
-    project, newsletter = one_newsletter(make_project, newsletter_source())
-    html = render_email(project, newsletter).html
+    project, newsletter = one_newsletter(make_project, newsletter_text())
+    html = render(project, newsletter).html
     style = html.split("<style>")[1].split("</style>")[0]
     blocks = [block for block in style.split("@media")[1:]]
     assert style.strip().startswith("@media") and len(blocks) == 2
@@ -151,16 +145,16 @@ def test_both_inliners_keep_placeholders_and_media_queries(inliner):
 
 
 def test_archive_values_are_neutral(make_project):
-    project, newsletter = one_newsletter(make_project, newsletter_source())
-    _, html, text = personalise(render_email(project, newsletter), neutral_values(project))
+    project, newsletter = one_newsletter(make_project, newsletter_text())
+    _, html, text = personalise(render(project, newsletter), neutral_values(project))
     assert "Hallo liebes Mitglied," in html and "Hallo liebes Mitglied," in text
 
 
 def test_message_structure_and_headers(make_project):
     project, newsletter = one_newsletter(
-        make_project, newsletter_source(subject="Grüße an {{ member.first_name }}")
+        make_project, newsletter_text(subject="Grüße an {{ member.first_name }}")
     )
-    rendered = render_email(project, newsletter)
+    rendered = render(project, newsletter)
     values = sample_values(project)
     message = build_message(
         rendered, to="erika@example.org", values=values, message_id="abc@mitgliederwerk.example"
@@ -184,9 +178,9 @@ def test_message_structure_and_headers(make_project):
 @pytest.mark.parametrize("where", ["to", "first_name", "unsubscribe_url", "message_id"])
 def test_line_breaks_in_headers_are_refused(make_project, where):
     project, newsletter = one_newsletter(
-        make_project, newsletter_source(subject="Hallo {{ member.first_name }}")
+        make_project, newsletter_text(subject="Hallo {{ member.first_name }}")
     )
-    rendered = render_email(project, newsletter)
+    rendered = render(project, newsletter)
     values = sample_values(project)
     to, message_id = "erika@example.org", "m1@mitgliederwerk.example"
     evil = "x\r\nBcc: victim@example.org"
@@ -207,8 +201,8 @@ def test_text_part_wraps_without_breaking_urls(make_project):
         + "Ein Satz mit Wörtern. " * 12
         + f"\n\n[Lies mehr]({url})\n\n- Punkt\n"
     )
-    project, newsletter = one_newsletter(make_project, newsletter_source(body))
-    text = render_email(project, newsletter).text
+    project, newsletter = one_newsletter(make_project, newsletter_text(body))
+    text = render(project, newsletter).text
     assert "Überschrift\n-----------\n" in text
     assert "- Punkt" in text
     for line in text.split("\n"):
@@ -217,8 +211,8 @@ def test_text_part_wraps_without_breaking_urls(make_project):
 
 
 def test_personalise_is_fast(make_project):
-    project, newsletter = one_newsletter(make_project, newsletter_source())
-    rendered = render_email(project, newsletter)
+    project, newsletter = one_newsletter(make_project, newsletter_text())
+    rendered = render(project, newsletter)
     values = sample_values(project)
     started = time.perf_counter()
     for _ in range(1000):

@@ -6,25 +6,7 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
-
-
-def german_date(day: dt.date) -> str:
-    """A date as German readers write it: 1. Dezember 2026."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+from generator.core.dates import german_date
 
 
 def git(root: Path, *args: str) -> str | None:

@@ -9,16 +9,45 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+STAGE_PREFIX = ".rundbrief-stage-"
+
 
 @contextmanager
-def staging_dir(state_dir: Path, prefix: str = "stage-") -> Iterator[Path]:
-    """A fresh folder next to the outputs (same file system, so a rename swaps it in); removed after."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=state_dir))
+def staging_dir(parent: Path) -> Iterator[Path]:
+    """A fresh folder beside the outputs in ``parent``; removed afterwards.
+
+    Beside, not in the state folder: a rename swaps it in only on the same file system,
+    and the state folder may be elsewhere. Folders left by a killed build (their process
+    is gone) are removed first.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_stages(parent)
+    folder = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=parent))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_stages(parent: Path) -> int:
+    """Delete staging folders whose build process no longer runs; return how many."""
+    removed = 0
+    for folder in parent.glob(f"{STAGE_PREFIX}*"):
+        pid = folder.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+        if folder.is_dir() and not folder.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def publish(swaps: Iterable[tuple[Path, Path]]) -> None:

@@ -77,10 +77,11 @@ class Schema:
                 for f in self.fields
                 if f.required
             ]
-            return self._defaults(), {}, problems
+            return self.defaults(), {}, problems
         return _validate_mapping(self, tree.node, tree.loader, rel, tree.offset, "", start_line)
 
-    def _defaults(self) -> dict[str, Any]:
+    def defaults(self) -> dict[str, Any]:
+        """Every key with its default value (None for required keys)."""
         return {f.name: f.default for f in self.fields}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import Schema
 from generator.core.yamltree import parse_yaml
@@ -64,33 +65,44 @@ def split_front_matter(source: SourceFile) -> tuple[str, str, int] | Problem:
     """Split into (yaml text, body, first body line); the front matter must open line 1."""
     lines = source.text.split("\n")
     if not source.text.strip():
-        return Problem(source.rel, 1, "file is empty; expected front matter between '---' lines")
+        return Problem(source.rel, 1, _("file is empty; expected front matter between '---' lines"))
     if lines[0].rstrip() != FENCE:
-        return Problem(source.rel, 1, "missing front matter: the file must start with a '---' line")
+        return Problem(
+            source.rel, 1, _("missing front matter: the file must start with a '---' line")
+        )
     for number, line in enumerate(lines[1:], start=1):
         if line.rstrip() in (FENCE, "..."):
             body = "\n".join(lines[number + 1 :])
             return "\n".join(lines[1:number]), body, number + 2
-    return Problem(source.rel, 1, "front matter is not closed: add a '---' line after it")
+    return Problem(source.rel, 1, _("front matter is not closed: add a '---' line after it"))
 
 
 def load_document(
     source: SourceFile, schema: Schema, *, body_required: bool = True
 ) -> tuple[Document | None, list[Problem]]:
-    """Parse and validate a Markdown file with front matter; return the document or problems."""
+    """Parse and validate a Markdown file with front matter, and return every problem.
+
+    The document comes back whenever its body can be told apart, even if the front matter
+    is wrong (missing keys take their defaults), so that the body's own problems — broken
+    links, unknown merge fields — are reported in the same run. None only when the front
+    matter is never closed.
+    """
     split = split_front_matter(source)
     if isinstance(split, Problem):
+        if source.text.strip() and source.text.split("\n", 1)[0].rstrip() != FENCE:
+            # No front matter at all: the whole file is body, and is checked as such.
+            return Document(source, schema.defaults(), {}, source.text, 1), [split]
         return None, [split]
     yaml_text, body, body_line = split
     tree = parse_yaml(yaml_text, source.rel, offset=1)
     if isinstance(tree, Problem):
-        return None, [tree]
-    meta, lines, problems = schema.validate(tree, source.rel, start_line=1)
+        meta, problems = schema.defaults(), [tree]
+        lines: dict[str, int] = {}
+    else:
+        meta, lines, problems = schema.validate(tree, source.rel, start_line=1)
     if body_required and not body.strip():
-        problems.append(Problem(source.rel, body_line - 1, "no text after the front matter"))
-    if problems:
-        return None, problems
-    return Document(source, meta, lines, body, body_line), []
+        problems.append(Problem(source.rel, body_line - 1, _("no text after the front matter")))
+    return Document(source, meta, lines, body, body_line), problems
 
 
 def load_yaml_file(

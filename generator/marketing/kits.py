@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.fingerprint import fingerprint
 from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.core.referral import is_valid_code
 from generator.core.settings import Project
@@ -27,8 +28,6 @@ KITS = "kits"
 INPUTS = ".inputs"
 PARALLEL_FROM = 16
 """Fewer pending kits than this are written in-process: starting workers would cost more."""
-KIT_FORMAT = "1"
-"""Raise when the kit layout changes, so that every kit is written again."""
 
 
 @dataclass(frozen=True)
@@ -251,10 +250,10 @@ def _check_target(root: Path, member: KitMember) -> list[Problem]:
 
 
 def _inputs_base(project: Project, campaigns: list[Campaign]) -> str:
-    operator = project.settings.operator
-    parts = [KIT_FORMAT, repr(operator), project.settings.referral_url]
-    parts += [campaign.digest for campaign in campaigns]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    """What every kit depends on: the rendering code and libraries, operator, landing URL, campaigns."""
+    settings = project.settings
+    digests = [campaign.digest for campaign in campaigns]
+    return fingerprint("marketing", repr(settings.operator), settings.referral_url, *digests)
 
 
 def _unchanged(folder: Path, digest: str) -> bool:

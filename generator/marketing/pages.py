@@ -9,20 +9,18 @@ from importlib import resources
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.core.sources import Document, load_document, read_sources
-from generator.marketing.assets import Asset, email_parts, render_assets
+from generator.marketing.assets import Asset, email_parts
+from generator.marketing.cache import generic_assets
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, link
-from generator.site.pages import HELP_PAGE
+from generator.site.articles import HELP_PAGE
 from generator.site.stage import Page, StaticFile
 
 SECTION = "werbemittel"
 INDEX = "werbemittel.md"
 """The section's introduction and rules for members; the campaigns are appended to it."""
 SCRIPT = "kopieren.js"
-
-_rendered: dict[tuple[str, str, object], list[Asset]] = {}
-"""Generic renders by campaign digest: preview re-stages on every save, the images rarely change."""
 
 
 @dataclass(frozen=True)
@@ -35,22 +33,17 @@ class MarketingStage:
     problems: list[Problem]
 
 
-def stage_marketing(project: Project) -> MarketingStage:
+def stage_marketing(project: Project, *, write_cache: bool = True) -> MarketingStage:
     """Pages and files of the section, and the rendered files for ``build/marketing-assets/``."""
     campaigns, problems = load_campaigns(project)
     documents, found = _documents(project)
     problems += found
     rendered: list[tuple[Campaign, list[Asset]]] = []
     for campaign in campaigns:
-        key = (campaign.digest, campaign.landing_url, project.settings.operator)
-        if key not in _rendered:
-            assets, found = render_assets(campaign, project.settings.operator, GENERIC)
-            problems += found
-            if found:
-                continue
-            _rendered.clear()
-            _rendered[key] = assets
-        rendered.append((campaign, _rendered[key]))
+        assets, found = generic_assets(project, campaign, write_cache=write_cache)
+        problems += found
+        if not found:
+            rendered.append((campaign, assets))
     if not documents and not campaigns:
         return MarketingStage([], [], [], problems)
     pages = [_page(doc, f"{SECTION}/{_name(doc)}") for doc in documents if _name(doc) != "index.md"]

@@ -5,97 +5,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import posixpath
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
 from email.utils import format_datetime
 
-from generator.core.problems import Problem, ProblemsFound
+from generator.core.dates import german_date
 from generator.core.settings import Project
 from generator.newsletter import merge
-from generator.newsletter.cache import cached, context_digest, help_articles, render_checked
 from generator.newsletter.email import (
+    ARCHIVE,
     RenderedEmail,
-    build_message,
+    archive_path,
     neutral_values,
     personalise,
     sample_values,
 )
-from generator.newsletter.mime import wire_bytes
-from generator.newsletter.source import (
-    Newsletter,
-    newest_first,
-    newsletter_sources,
-    parse_newsletter,
-)
+from generator.newsletter.mime import build_message, wire_bytes
+from generator.newsletter.render import Checked
+from generator.newsletter.source import Newsletter
+from generator.site.index import SiteIndex
 from generator.site.stage import Page, StaticFile
 
-ARCHIVE = "newsletter"
-MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
-)  # fmt: skip
 
+def stage_newsletters(
+    project: Project, index: SiteIndex, checked: list[Checked]
+) -> tuple[list[Page], list[StaticFile], list[StaticFile]]:
+    """Emails of every newsletter for build/ (drafts too); archive pages for approved ones only.
 
-@dataclass(frozen=True)
-class NewsletterStage:
-    """What the newsletters add to the staged tree and to build/."""
-
-    pages: tuple[Page, ...]
-    files: tuple[StaticFile, ...]
-    outputs: tuple[StaticFile, ...]
-    problems: tuple[Problem, ...]
-    emails: tuple[tuple[Newsletter, RenderedEmail, tuple[Problem, ...]], ...]
-
-
-def german_date(day: dt.date) -> str:
-    """``2. November 2026``."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
-def render_all(
-    project: Project,
-) -> tuple[list[tuple[Newsletter, RenderedEmail, tuple[Problem, ...]]], list[Problem]]:
-    """Every newsletter rendered with its preflight problems, newest first.
-
-    An unchanged source comes whole from the cache (not even its YAML is parsed again), so a
-    rebuild of many newsletters costs about as much as rendering the one that changed.
+    Returns the site's pages and files and the files for ``build/``.
     """
-    sources, problems = newsletter_sources(project)
-    context = context_digest(project, help_articles(project))
-    rendered = []
-    for source in sources:
-        hit = cached(project, source, context)
-        if hit is not None:
-            newsletter, email, found = hit
-        else:
-            parsed, found = parse_newsletter(source)
-            if parsed is None:
-                problems.extend(found)
-                continue
-            newsletter = parsed
-            try:
-                email, found = render_checked(project, newsletter, context)
-            except ProblemsFound as error:
-                problems.extend(error.problems)
-                continue
-        problems.extend(found)
-        rendered.append((newsletter, email, tuple(found)))
-    order = {n.slug: i for i, n in enumerate(newest_first([n for n, _, _ in rendered]))}
-    rendered.sort(key=lambda item: order[item[0].slug])
-    return rendered, problems
-
-
-def stage_newsletters(project: Project) -> NewsletterStage:
-    """Emails of every newsletter for build/ (drafts too); archive pages for approved ones only."""
-    rendered, problems = render_all(project)
     outputs: list[StaticFile] = []
-    for newsletter, email, _ in rendered:
-        outputs.extend(sample_outputs(project, newsletter, email))
-    approved = [(n, e) for n, e, _ in rendered if n.approved]
-    pages, files = archive_pages(project, approved)
-    return NewsletterStage(
-        tuple(pages), tuple(files), tuple(outputs), tuple(problems), tuple(rendered)
-    )
+    approved = []
+    for item in checked:
+        if item.newsletter is None or item.email is None:
+            continue
+        outputs.extend(sample_outputs(project, item.newsletter, item.email))
+        if item.newsletter.approved:
+            approved.append((item.newsletter, item.email))
+    pages, files = archive_pages(project, index, approved)
+    return pages, files, outputs
 
 
 def sample_message_bytes(project: Project, newsletter: Newsletter, email: RenderedEmail) -> bytes:
@@ -128,7 +76,7 @@ def sample_outputs(
 
 
 def archive_pages(
-    project: Project, approved: list[tuple[Newsletter, RenderedEmail]]
+    project: Project, index: SiteIndex, approved: list[tuple[Newsletter, RenderedEmail]]
 ) -> tuple[list[Page], list[StaticFile]]:
     """One page per approved newsletter (the email, neutral), the index (newest first), the feed."""
     values = neutral_values(project)
@@ -138,7 +86,7 @@ def archive_pages(
     for newsletter, email in sorted(approved, key=lambda item: item[0].date, reverse=True):
         subject, email_html, text = personalise(email, values)
         preheader = merge.fill_source(newsletter.preheader, values)
-        folder = f"{ARCHIVE}/{newsletter.slug}"
+        folder = posixpath.dirname(archive_path(newsletter.slug))
         files.append(StaticFile(f"{folder}/email.html", data=email_html.encode("utf-8")))
         pages.append(
             Page(
@@ -162,7 +110,7 @@ def archive_pages(
             order=900,
         )
     )
-    files.append(StaticFile(f"{ARCHIVE}/feed.xml", data=feed(project, entries)))
+    files.append(StaticFile(f"{ARCHIVE}/feed.xml", data=feed(project, index, entries)))
     return pages, files
 
 
@@ -207,11 +155,11 @@ def _md_text(text: str) -> str:
     return text
 
 
-def feed(project: Project, entries: list[tuple[Newsletter, str, str]]) -> bytes:
+def feed(project: Project, index: SiteIndex, entries: list[tuple[Newsletter, str, str]]) -> bytes:
     """The archive as an RSS 2.0 feed with absolute links."""
     atom = "http://www.w3.org/2005/Atom"
     etree.register_namespace("atom", atom)
-    base = f"{project.site_url}{ARCHIVE}/"
+    base = index.url(f"{ARCHIVE}/index.md")
     rss = etree.Element("rss", {"version": "2.0"})
     channel = etree.SubElement(rss, "channel")
     name = project.settings.platform_name
@@ -232,7 +180,7 @@ def feed(project: Project, entries: list[tuple[Newsletter, str, str]]) -> bytes:
         etree.SubElement(channel, "lastBuildDate").text = _rfc822(newest)
     for newsletter, subject, preheader in entries:
         item = etree.SubElement(channel, "item")
-        link = f"{base}{newsletter.slug}/"
+        link = index.url(archive_path(newsletter.slug))
         etree.SubElement(item, "title").text = subject
         etree.SubElement(item, "link").text = link
         etree.SubElement(item, "guid", {"isPermaLink": "true"}).text = link

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import unquote, urlsplit
 
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.newsletter import merge
-from generator.newsletter.email import RenderedEmail, build_message, personalise, sample_values
+from generator.newsletter.email import RenderedEmail, personalise, sample_values
+from generator.newsletter.mime import build_message
 from generator.newsletter.source import Newsletter
+from generator.site.index import SiteIndex
 
 CLIP_BYTES = 102_000
 """Gmail clips a message whose encoded HTML is larger than about 102 KB."""
@@ -37,7 +38,9 @@ class _Elements(HTMLParser):
                 self.hrefs.append(href)
 
 
-def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) -> list[Problem]:
+def preflight(
+    project: Project, index: SiteIndex, newsletter: Newsletter, email: RenderedEmail
+) -> list[Problem]:
     """Every preflight problem of one newsletter, checked on the email for a sample member."""
     document = newsletter.document
     rel = document.rel
@@ -78,13 +81,14 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
         line = at(src)
         if not (image.get("alt") or "").strip():
             problems.append(Problem(rel, line, f"image without alt text: {src}"))
-        if not src.startswith("https://"):
+        if "://" in src and not src.startswith("https://"):
+            # (A relative source was reported when the links were mapped.)
             problems.append(Problem(rel, line, f"image must have an absolute https:// URL: {src}"))
         if not (image.get("width") or "").strip():
             problems.append(
                 Problem(rel, line, f'image without a width attribute: {src}; add {{ width="560" }}')
             )
-        missing = _missing_on_help_site(project, src)
+        missing = _missing_on_help_site(index, src)
         if missing:
             problems.append(
                 Problem(rel, line, f"image not found on the help site: no file {missing}")
@@ -105,10 +109,11 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
                 )
             )
 
-    problems += _subject(rel, document.line_of("subject"), subject)
+    if document.meta.get("subject") is not None:  # (a missing subject was reported already)
+        problems += _subject(rel, document.line_of("subject"), subject)
     low, high = PREHEADER_RANGE
     preheader = merge.fill_source(newsletter.preheader, values)
-    if not low <= len(preheader) <= high:
+    if document.meta.get("preheader") is not None and not low <= len(preheader) <= high:
         problems.append(
             Problem(
                 rel,
@@ -131,19 +136,17 @@ def preflight(project: Project, newsletter: Newsletter, email: RenderedEmail) ->
     return problems
 
 
-def _missing_on_help_site(project: Project, src: str) -> str | None:
+def _missing_on_help_site(index: SiteIndex, src: str) -> str | None:
     """The content/ file an image on the help site would be, if it does not exist.
 
     Only folders that content/ has are checked: generated pages (Werbemittel, archive)
     publish files that exist only after the build.
     """
-    if not src.startswith(project.site_url):
+    rel = index.source_of_url(src)
+    if rel is None or index.asset(rel) is not None:
         return None
-    rel = unquote(urlsplit(src).path[len(urlsplit(project.site_url).path) :])
-    top = rel.split("/")[0]
-    if not top or not (project.content_dir / top).is_dir() or (project.content_dir / rel).is_file():
-        return None
-    return f"content/{rel}"
+    folder = rel.removeprefix("content/").split("/")[0]
+    return rel if index.has_folder(folder) else None
 
 
 def _attr(value: str) -> str:

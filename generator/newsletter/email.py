@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from urllib.parse import urlsplit
 
-import jinja2
-from markupsafe import Markup
-
-from generator.core.links import find_links, resolve
-from generator.core.problems import Problem, ProblemsFound
+from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Project, Settings
-from generator.newsletter import merge
+from generator.newsletter import layout, merge
 from generator.newsletter.inline import inline_css
+from generator.newsletter.links import link_targets, with_utm
 from generator.newsletter.markdown_html import Converted, convert
-from generator.newsletter.mime import HeaderInjection, build_message
 from generator.newsletter.plaintext import tree_to_text, wrap
 from generator.newsletter.source import Newsletter
+from generator.site.index import SiteIndex
 
-__all__ = [
-    "HeaderInjection",
-    "RenderedEmail",
-    "build_message",
-    "neutral_values",
-    "personalise",
-    "render_email",
-    "sample_values",
-]
-
-REASON = (
-    "Sie erhalten diese E-Mail, weil Sie als Mitglied von {platform} dem Empfang unseres "
-    "Newsletters zugestimmt haben (Double-Opt-in)."
-)
+ARCHIVE = "newsletter"
+"""The folder of the web archive on the help site."""
 
 
 @dataclass(frozen=True)
@@ -76,66 +58,14 @@ def known_fields(settings: Settings) -> tuple[str, ...]:
     return (*merge.BUILTIN_FIELDS, *settings.member_fields)
 
 
-def archive_url(project: Project, slug: str) -> str:
-    """The absolute URL of the newsletter's page on the help site."""
-    return f"{project.site_url}newsletter/{slug}/"
+def archive_path(slug: str) -> str:
+    """The docs path of a newsletter's archive page."""
+    return f"{ARCHIVE}/{slug}/index.md"
 
 
-def article_url(project: Project, rel: str) -> str:
-    """The help-site URL of ``content/a/b.md`` (``a/b/``); an index.md is its folder."""
-    inner = posixpath.relpath(rel, "content")
-    stem = inner.removesuffix(".md")
-    if posixpath.basename(stem) == "index":
-        stem = posixpath.dirname(stem)
-    return project.site_url + (f"{stem}/" if stem else "")
-
-
-def is_own(url: str, domains: tuple[str, ...]) -> bool:
-    """Whether ``url`` points to one of the platform's domains (subdomains included)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
-
-
-def _link_targets(project: Project, newsletter: Newsletter) -> tuple[dict[str, str], list[Problem]]:
-    """Help-article paths → site URLs; every other relative link is a problem at its line."""
+def field_problems(newsletter: Newsletter, known: tuple[str, ...]) -> list[Problem]:
+    """Every template expression in the body, subject or preheader that is not a known field."""
     document = newsletter.document
-    mapping: dict[str, str] = {}
-    problems = []
-    for link in find_links(document.body, document.body_line):
-        if (
-            not link.is_relative
-            or merge.ANY_TEMPLATE.match(link.target)
-            or link.target.startswith("{")
-        ):
-            continue
-        target = resolve(document.rel, link.target)
-        fragment = urlsplit(link.target).fragment
-        what = "image" if link.is_image else "link"
-        if link.is_image or not target.endswith(".md") or not target.startswith("content/"):
-            problems.append(
-                Problem(
-                    document.rel,
-                    link.line,
-                    f"relative {what} '{link.target}': use a help article path "
-                    "(../content/….md) or an absolute https:// URL",
-                )
-            )
-        elif not (project.root / target).is_file():
-            problems.append(
-                Problem(document.rel, link.line, f"broken link: {link.target} does not exist")
-            )
-        else:
-            url = article_url(project, target)
-            mapping[link.target] = f"{url}#{fragment}" if fragment else url
-    return mapping, problems
-
-
-def _field_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
-    document = newsletter.document
-    known = known_fields(project.settings)
     problems = [
         Problem(document.rel, document.body_line + offset, message)
         for offset, message in merge.unknown_fields(document.body, known)
@@ -143,91 +73,53 @@ def _field_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
     for key in ("subject", "preheader"):
         problems += [
             Problem(document.rel, document.line_of(key), f"{key}: {message}")
-            for _, message in merge.unknown_fields(document.meta[key], known)
+            for _offset, message in merge.unknown_fields(getattr(newsletter, key), known)
         ]
     return problems
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("generator.newsletter", "templates"),
-        autoescape=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def render_email(
+    project: Project, index: SiteIndex, newsletter: Newsletter
+) -> tuple[RenderedEmail, list[Problem]]:
+    """Render Markdown, layout and inlined CSS once; problems (path:line) come with the email.
 
-
-def _css() -> str:
-    source = _environment().loader
-    assert source is not None
-    text, _, _ = source.get_source(_environment(), "email.css")
-    return text
-
-
-def impressum_lines(settings: Settings) -> list[str]:
-    """The provider identification (§ 5 DDG), line by line, for both parts of every email."""
-    operator = settings.operator
-    return [
-        operator.name,
-        operator.street,
-        f"{operator.city}, {operator.country}",
-        f"Telefon: {operator.phone}",
-        f"E-Mail: {operator.email}",
-        f"Registergericht: {operator.register}",
-        f"USt-IdNr.: {operator.vat_id}",
-        operator.representatives,
-    ]
-
-
-def render_email(project: Project, newsletter: Newsletter) -> RenderedEmail:
-    """Render Markdown, layout and inlined CSS once; raise ProblemsFound with path:line."""
+    A broken link or an unknown merge field is reported, and the email is rendered all the
+    same (the link as written, the field left out), so that the checks of the rendered email
+    report their problems in the same run.
+    """
     settings = project.settings
-    mapping, problems = _link_targets(project, newsletter)
-    problems += _field_problems(project, newsletter)
-    if problems:
-        raise ProblemsFound(problems)
+    known = known_fields(settings)
+    mapping, problems = link_targets(newsletter, index)
+    problems += field_problems(newsletter, known)
 
-    def rewrite(url: str) -> str:
-        url = mapping.get(url, url)
-        if is_own(url, settings.own_domains):
-            params = {"utm_source": "newsletter", "utm_medium": "email"}
-            url = with_query(url, {**params, "utm_campaign": newsletter.utm_campaign})
-        return url
+    def link(url: str) -> str:
+        return with_utm(mapping.get(url, url), newsletter.utm_campaign, settings.own_domains)
 
-    converted = convert(merge.to_tokens(newsletter.document.body), rewrite)
-    archive = archive_url(project, newsletter.slug)
-    subject = merge.to_tokens(newsletter.subject)
-    preheader = merge.to_tokens(newsletter.preheader)
+    def image(url: str) -> str:
+        return mapping.get(url, url)
+
+    converted = convert(merge.to_tokens(newsletter.document.body, known), link, image)
+    archive = index.url(archive_path(newsletter.slug))
+    subject = merge.to_tokens(newsletter.subject, known)
+    preheader = merge.to_tokens(newsletter.preheader, known)
     unsubscribe = merge.token("unsubscribe_url")
-    reason = REASON.format(platform=settings.platform_name)
-    impressum = impressum_lines(settings)
-    page = (
-        _environment()
-        .get_template("layout.html.j2")
-        .render(
-            subject=subject,
-            preheader=preheader,
-            css=Markup(_css()),
-            body=Markup(converted.html),
-            archive_url=archive,
-            platform_url=settings.platform_url,
-            platform_name=settings.platform_name,
-            logo_url=settings.newsletter.logo_url,
-            unsubscribe_url=unsubscribe,
-            reason=reason,
-            impressum=impressum,
-        )
+    document = layout.page(
+        settings,
+        subject=subject,
+        preheader=preheader,
+        body=converted.html,
+        archive_url=archive,
+        unsubscribe_url=unsubscribe,
     )
-    html = inline_css(page, settings.newsletter.inliner)
-    text = _text_part(converted, reason, unsubscribe, archive, impressum)
+    html = inline_css(document, settings.newsletter.inliner)
+    text = _text_part(settings, converted, unsubscribe, archive)
     html_parts = merge.compile_parts(html)
     text_parts = merge.compile_parts(text)
     subject_parts = merge.compile_parts(subject)
     fields = (
         merge.fields_of(html_parts) | merge.fields_of(text_parts) | merge.fields_of(subject_parts)
     )
-    return RenderedEmail(
+    email = RenderedEmail(
         slug=newsletter.slug,
         subject=merge.to_placeholders(subject),
         preheader=merge.to_placeholders(preheader),
@@ -244,15 +136,14 @@ def render_email(project: Project, newsletter: Newsletter) -> RenderedEmail:
         html_parts=html_parts,
         text_parts=text_parts,
     )
+    return email, problems
 
 
-def _text_part(
-    converted: Converted, reason: str, unsubscribe: str, archive: str, impressum: list[str]
-) -> str:
+def _text_part(settings: Settings, converted: Converted, unsubscribe: str, archive: str) -> str:
     body = tree_to_text(converted.tree, converted.stash)
     footer = [
         "-- ",
-        wrap(reason),
+        wrap(layout.reason(settings)),
         "",
         wrap("Newsletter abbestellen (mit einem Klick, kostenlos):"),
         unsubscribe,
@@ -261,7 +152,7 @@ def _text_part(
         archive,
         "",
         "Impressum",
-        *[wrap(line) for line in impressum],
+        *[wrap(line) for line in layout.impressum_lines(settings)],
     ]
     return body + "\n" + "\n".join(footer) + "\n"
 

@@ -27,18 +27,22 @@ class Converted:
 
 
 class _Links(Treeprocessor):
-    """Rewrite every link (help-article paths, UTM on own domains)."""
+    """Rewrite every link (help-article paths, UTM on own domains) and image source."""
 
-    def __init__(self, md: markdown.Markdown, rewrite: Rewrite) -> None:
+    def __init__(self, md: markdown.Markdown, link: Rewrite, image: Rewrite) -> None:
         super().__init__(md)
-        self.rewrite = rewrite
+        self.link = link
+        self.image = image
 
     def run(self, root: etree.Element) -> None:
-        # Only links: image URLs stay as written (a UTM query on an image helps no one).
         for element in root.iter("a"):
             value = element.get("href")
             if value is not None:
-                element.set("href", self.rewrite(value))
+                element.set("href", self.link(value))
+        for element in root.iter("img"):
+            value = element.get("src")
+            if value is not None:
+                element.set("src", self.image(value))
 
 
 class _Capture(Treeprocessor):
@@ -92,21 +96,22 @@ def button_html(text: str, href: str) -> str:
 
 
 class _EmailExtension(Extension):
-    def __init__(self, rewrite: Rewrite) -> None:
+    def __init__(self, link: Rewrite, image: Rewrite) -> None:
         super().__init__()
-        self.rewrite = rewrite
+        self.link = link
+        self.image = image
         self.capture: _Capture | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
-        md.treeprocessors.register(_Links(md, self.rewrite), "email_links", 5)
+        md.treeprocessors.register(_Links(md, self.link, self.image), "email_links", 5)
         self.capture = _Capture(md)
         md.treeprocessors.register(self.capture, "email_capture", -10)
         md.treeprocessors.register(_Buttons(md), "email_buttons", -20)
 
 
-def convert(body: str, rewrite: Rewrite) -> Converted:
-    """Render the Markdown body; links go through ``rewrite``."""
-    extension = _EmailExtension(rewrite)
+def convert(body: str, link: Rewrite, image: Rewrite = lambda url: url) -> Converted:
+    """Render the Markdown body; link targets go through ``link``, image sources through ``image``."""
+    extension = _EmailExtension(link, image)
     md = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
     body_html = md.convert(body)
     assert extension.capture is not None and extension.capture.tree is not None

@@ -40,9 +40,21 @@ def token(name: str) -> str:
     return f"rbf{name.encode('ascii').hex()}x"
 
 
-def to_tokens(text: str) -> str:
-    """Replace every ``{{ member.x }}`` by its token."""
-    return SOURCE_FIELD.sub(lambda match: token(match.group(1)), text)
+def to_tokens(text: str, known: Iterable[str] | None = None) -> str:
+    """Replace every ``{{ member.x }}`` by its token; with ``known``, drop anything else.
+
+    Unknown fields and stray template syntax are reported as problems before rendering;
+    dropping them lets the rest of the newsletter be rendered and checked in the same run.
+    """
+    if known is None:
+        return SOURCE_FIELD.sub(lambda match: token(match.group(1)), text)
+    names = set(known)
+
+    def replace(match: re.Match[str]) -> str:
+        field = SOURCE_FIELD.fullmatch(match.group(0))
+        return token(field.group(1)) if field and field.group(1) in names else ""
+
+    return ANY_TEMPLATE.sub(replace, text)
 
 
 def to_placeholders(text: str) -> str:

@@ -8,12 +8,9 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 
 from generator.core.problems import RundbriefError
-
-if TYPE_CHECKING:
-    from generator.newsletter.email import RenderedEmail
+from generator.newsletter.email import RenderedEmail, personalise
 
 WIRE = policy.SMTP.clone(max_line_length=998)
 """Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
@@ -44,8 +41,6 @@ def build_message(
     date: dt.datetime | None = None,
 ) -> EmailMessage:
     """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
-    from generator.newsletter.email import personalise
-
     subject, html, text = personalise(email, values)
     unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])
     message = EmailMessage(policy=policy.SMTP)

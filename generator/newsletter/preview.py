@@ -5,13 +5,12 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from generator.core.dates import german_date
 from generator.core.output import write_atomic
-from generator.core.problems import Problem, ProblemsFound
+from generator.core.problems import Problem
 from generator.core.settings import Project
-from generator.newsletter.archive import german_date
-from generator.newsletter.cache import context_digest, help_articles, render_checked
 from generator.newsletter.email import personalise, sample_values
-from generator.newsletter.source import load_newsletters
+from generator.newsletter.render import Checked
 
 FOLDER = "newsletter-vorschau"
 
@@ -29,25 +28,25 @@ pre { background: #fff; border: 1px solid #cbd2d9; padding: 12px; max-width: 80c
 """
 
 
-def write_preview(project: Project, site_dir: Path) -> None:
+def write_preview(
+    project: Project, site_dir: Path, checked: list[Checked], unreadable: list[Problem]
+) -> None:
     """Write the newsletter preview pages into the served folder (no site rebuild needed)."""
     folder = site_dir / FOLDER
-    newsletters, load_problems = load_newsletters(project)
-    context = context_digest(project, help_articles(project))
     values = sample_values(project)
     rows = []
-    for newsletter in newsletters:
-        try:
-            email, problems = render_checked(project, newsletter, context)
-        except ProblemsFound as error:
-            email, problems = None, list(error.problems)
+    broken = list(unreadable)
+    for item in checked:
+        newsletter, email, problems = item.newsletter, item.email, list(item.problems)
+        if newsletter is None:
+            broken += problems
+            continue
         slug = newsletter.slug
         subject = newsletter.subject
+        text = ""
         if email is not None:
             subject, body, text = personalise(email, values)
             write_atomic(folder / slug / "email.html", body.encode("utf-8"))
-        else:
-            text = ""
         badge = (
             '<span class="badge approved">FREIGEGEBEN</span>'
             if newsletter.approved
@@ -55,21 +54,25 @@ def write_preview(project: Project, site_dir: Path) -> None:
         )
         page = _newsletter_page(subject, badge, slug, email is not None, text, problems)
         write_atomic(folder / f"{slug}.html", page.encode("utf-8"))
-        errors = sum(p.severity == "error" for p in problems)
+        errors = len(item.errors)
         rows.append(
             f'<li>{badge} {german_date(newsletter.date)} – <a href="{slug}.html">'
             f"{html.escape(subject)}</a>"
             + (f" <strong>({errors} Fehler)</strong>" if errors else "")
             + "</li>"
         )
-    broken = "".join(f"<li>{html.escape(str(p))}</li>" for p in load_problems)
+    broken_items = "".join(f"<li>{html.escape(str(p))}</li>" for p in broken)
     index = _document(
         "Newsletter-Vorschau",
         "<h1>Newsletter-Vorschau</h1><p>Alle Newsletter, Entwürfe eingeschlossen, "
         "für ein Beispielmitglied.</p><ul>"
         + "".join(rows)
         + "</ul>"
-        + (f'<h2>Fehlerhafte Dateien</h2><ul class="problems">{broken}</ul>' if broken else ""),
+        + (
+            f'<h2>Fehlerhafte Dateien</h2><ul class="problems">{broken_items}</ul>'
+            if broken_items
+            else ""
+        ),
     )
     write_atomic(folder / "index.html", index.encode("utf-8"))
 

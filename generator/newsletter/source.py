@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.schema import Field, Schema, email_address
 from generator.core.settings import Project
@@ -54,16 +55,17 @@ class Newsletter:
 
 
 def _newsletter(document: Document) -> Newsletter:
+    """The newsletter of a document; keys with problems fall back so the body is still checked."""
     meta = document.meta
     slug = document.source.path.stem
     return Newsletter(
         document=document,
         slug=slug,
-        subject=meta["subject"],
-        preheader=meta["preheader"],
-        date=meta["date"],
-        status=meta["status"],
-        audience=meta["audience"],
+        subject=meta["subject"] or "",
+        preheader=meta["preheader"] or "",
+        date=meta["date"] or dt.date.min,
+        status=meta["status"] or "draft",
+        audience=meta["audience"] or "alle",
         from_name=meta.get("from_name"),
         reply_to=meta.get("reply_to"),
         utm_campaign=meta.get("utm_campaign") or slug,
@@ -77,7 +79,7 @@ def newsletter_sources(project: Project) -> tuple[list[SourceFile], list[Problem
 
 
 def parse_newsletter(source: SourceFile) -> tuple[Newsletter | None, list[Problem]]:
-    """Validate one newsletter source."""
+    """Validate one newsletter source; with front-matter problems the body can still be checked."""
     document, problems = load_document(source, NEWSLETTER)
     return (_newsletter(document) if document is not None else None), problems
 
@@ -87,30 +89,17 @@ def newest_first(newsletters: list[Newsletter]) -> list[Newsletter]:
     return sorted(newsletters, key=lambda item: (item.date, item.slug), reverse=True)
 
 
-def load_newsletters(project: Project) -> tuple[list[Newsletter], list[Problem]]:
-    """Read and validate every ``newsletters/*.md``, newest first."""
-    sources, problems = newsletter_sources(project)
-    newsletters = []
-    for source in sources:
-        newsletter, found = parse_newsletter(source)
-        problems.extend(found)
-        if newsletter is not None:
-            newsletters.append(newsletter)
-    return newest_first(newsletters), problems
-
-
-def load_newsletter(project: Project, path: Path) -> Newsletter:
-    """Read and validate one newsletter file; raise ProblemsFound if it is wrong."""
+def newsletter_source(project: Project, path: Path) -> SourceFile:
+    """Read the newsletter file a command names; raise ProblemsFound if there is none."""
     path = path if path.is_absolute() else (project.root / path)
     path = path.resolve()
     if not path.is_file():
-        raise ProblemsFound([Problem(str(path), 0, "newsletter file not found")])
-    if not path.is_relative_to(project.root):
-        raise ProblemsFound([Problem(str(path), 0, "newsletter file is outside the project")])
+        raise ProblemsFound([Problem(str(path), 0, _("newsletter file not found"))])
+    if path.parent != project.newsletters_dir.resolve():
+        raise ProblemsFound(
+            [Problem(str(path), 0, _("not a newsletter: the file must lie in newsletters/"))]
+        )
     source = read_source(path, project.root)
     if isinstance(source, Problem):
         raise ProblemsFound([source])
-    document, problems = load_document(source, NEWSLETTER)
-    if document is None:
-        raise ProblemsFound(problems)
-    return _newsletter(document)
+    return source

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core import gitinfo
-from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
+from generator.core.i18n import _
+from generator.core.problems import Problem, UsageError, raise_if_errors
 from generator.core.settings import Project
-from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.email import RenderedEmail
 from generator.newsletter.mime import HeaderInjection, build_message
-from generator.newsletter.source import Newsletter, load_newsletter
+from generator.newsletter.render import check_newsletter
+from generator.newsletter.source import Newsletter, newsletter_source
 from generator.sending.journal import Journal
 from generator.sending.members import Member, read_members
 from generator.sending.recipients import Selection, member_values, read_suppressed, select
@@ -26,6 +28,7 @@ from generator.sending.transport import (
     TransportStopped,
     Uncertain,
 )
+from generator.site.index import read_site
 
 
 def approval_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
@@ -79,28 +82,34 @@ def prepare(
     suppress: tuple[Path, ...] = (),
     gate: bool = True,
 ) -> Plan:
-    """Load, gate, render and select; raise ProblemsFound with every problem at once."""
-    newsletter = load_newsletter(project, newsletter_path)
-    problems = approval_problems(project, newsletter) if gate else []
+    """Gate, render, check and select; raise ProblemsFound with every problem at once.
+
+    The email comes from the same checked render as ``build`` and ``check``: a newsletter
+    with preflight errors is refused like any other problem.
+    """
+    source = newsletter_source(project, newsletter_path)
+    index, _site_problems = read_site(project)  # links and images are checked against it
+    checked = check_newsletter(project, index, source)
+    problems = list(checked.errors)
+    newsletter, email = checked.newsletter, checked.email
+    if gate and newsletter is not None:
+        problems += approval_problems(project, newsletter)
     commit = gitinfo.main_commit(project.root) or ""
     display = _display(project, members_file)
     members, member_problems = read_members(members_file, display, row_severity="warning")
     problems += member_problems
-    warnings = []
+    warnings = [p for p in checked.problems if p.severity == "warning"]
     if gitinfo.is_tracked(members_file):
         warnings.append(
             Problem(
                 display,
                 0,
-                "the members file is tracked by git: keep member data out of git",
+                _("the members file is tracked by git: keep member data out of git"),
                 "warning",
             )
         )
-    try:
-        email = render_email(project, newsletter)
-    except ProblemsFound as error:
-        raise ProblemsFound([*problems, *error.problems]) from None
     raise_if_errors(problems)
+    assert newsletter is not None and email is not None  # no errors: both exist
     selection = select(
         members,
         member_problems,

@@ -1,4 +1,11 @@
-"""The site builder: the one module that imports MkDocs."""
+"""The site builder: the one module that imports MkDocs.
+
+``build_site`` runs a full MkDocs build of a staged docs tree. ``validate_site`` runs the
+same configuration, plugins and Markdown rendering but no theme templates, so that
+``rundbrief check`` finds everything a build would refuse (a missing anchor, say) at a
+fraction of the cost. Both return what MkDocs complained about; ``site/pages.py`` turns
+that into problems at the source file's line.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.commands import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
+from mkdocs.structure.files import get_files, set_exclusions
+from mkdocs.structure.nav import get_navigation
+from mkdocs.structure.pages import Page as MkdocsPage
 
-from generator.core.problems import Problem
 from generator.site.stage import NavItem
 
 
@@ -24,7 +34,9 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith("Aborted with"):
+            self.messages.append(message)
 
 
 @contextmanager
@@ -42,10 +54,9 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.setLevel(saved[2])
 
 
-def build_site(
-    config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]
-) -> list[Problem]:
-    """Build the staged docs tree into ``site_dir``; every builder warning is returned as an error."""
+def _run(
+    config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem], step: Any
+) -> list[str]:
     with _captured_warnings() as captured:
         try:
             config = load_config(
@@ -57,18 +68,46 @@ def build_site(
             )
             config.plugins.on_startup(command="build", dirty=False)
             try:
-                mkdocs_build(config)
+                step(config)
             finally:
                 config.plugins.on_shutdown()
         except MkDocsException as error:
             captured.messages.append(str(error))
         except SystemExit as error:  # MkDocs' config validation aborts with SystemExit
             captured.messages.append(f"configuration invalid ({error})")
-    return [
-        Problem(config_file.name, 0, f"site builder: {message}")
-        for message in captured.messages
-        if not message.startswith("Aborted with")
-    ]
+    return captured.messages
+
+
+def build_site(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]) -> list[str]:
+    """Build the staged docs tree into ``site_dir``; return every warning of the site builder."""
+    return _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build)
+
+
+def validate_site(
+    config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]
+) -> list[str]:
+    """Everything ``build_site`` would warn about, without rendering the theme or writing a site."""
+    return _run(config_file, docs_dir, site_dir, nav, _validate)
+
+
+def _validate(config: Any) -> None:
+    """The reading half of ``mkdocs.commands.build.build``: config, files, nav, Markdown, anchors."""
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    files = get_files(config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    config.plugins.on_nav(nav, config=config, files=files)
+    pages = files.documentation_pages()
+    for file in pages:
+        if file.page is None:
+            MkdocsPage(None, file, config)
+        assert file.page is not None
+        mkdocs_build._populate_page(file.page, config, files)
+    for file in pages:
+        assert file.page is not None
+        file.page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
 
 
 def serve(

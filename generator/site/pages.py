@@ -1,134 +1,57 @@
-"""Help articles in ``content/``: their schema, loading and link checks."""
+"""Help articles as pages of the staged tree, and the check of every relative link."""
 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
+from generator.core.i18n import _
 from generator.core.links import find_links, resolve
 from generator.core.problems import Problem
-from generator.core.schema import Field, Schema
-from generator.core.settings import Project
-from generator.core.sources import Document, load_document, read_sources
+from generator.site.index import SiteIndex
 from generator.site.stage import Page, StaticFile
 
 
-def _description_length(value: str) -> str | None:
-    if not 20 <= len(value) <= 200:
-        return f"expected 20 to 200 characters, got {len(value)}"
-    return None
-
-
-HELP_PAGE = Schema(
-    "front matter",
-    (
-        Field(
-            "title",
-            "text",
-            "Page title, shown as the heading and in the navigation.",
-            required=True,
-        ),
-        Field(
-            "description",
-            "text",
-            "One sentence for search results and link previews.",
-            required=True,
-            check=_description_length,
-        ),
-        Field("tags", "texts", "Keywords; each gets a page listing its articles.", default=[]),
-        Field(
-            "order",
-            "integer",
-            "Position in its section (an index page: the section's position).",
-            default=100,
-        ),
-        Field(
-            "draft", "boolean", "true: shown in preview, absent from the built site.", default=False
-        ),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class HelpPage:
-    """A help article: its validated document and its path inside the site."""
-
-    document: Document
-    path: str
-
-    @property
-    def draft(self) -> bool:
-        """Whether the article is still a draft."""
-        return bool(self.document.meta["draft"])
-
-
-@dataclass(frozen=True)
-class HelpContent:
-    """Everything ``content/`` holds: articles and the files they use."""
-
-    pages: tuple[HelpPage, ...]
-    files: tuple[StaticFile, ...]
-
-
-def load_help_content(project: Project) -> tuple[HelpContent, list[Problem]]:
-    """Read and validate every article; other files (images, downloads) are carried along."""
-    folder = project.content_dir
-    sources, problems = read_sources(folder, project.root, "*.md")
-    pages: list[HelpPage] = []
-    for source in sources:
-        document, found = load_document(source, HELP_PAGE)
-        problems.extend(found)
-        if document is not None:
-            pages.append(HelpPage(document, source.path.relative_to(folder).as_posix()))
-    files = [
-        StaticFile(path.relative_to(folder).as_posix(), path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix != ".md" and not _hidden(path.relative_to(folder))
-    ]
-    return HelpContent(tuple(pages), tuple(files)), problems
-
-
-def _hidden(path: Path) -> bool:
-    return any(part.startswith(".") for part in path.parts)
-
-
-def staged_pages(
-    content: HelpContent, *, drafts: bool, revision_dates: dict[str, str]
-) -> list[Page]:
+def staged_pages(index: SiteIndex, *, drafts: bool, revision_dates: dict[str, str]) -> list[Page]:
     """The articles as pages of the staged docs tree; drafts only in preview."""
     pages = []
-    for page in content.pages:
-        if page.draft and not drafts:
+    for article in index.articles:
+        if article.draft and not drafts:
             continue
-        meta = page.document.meta
+        document = article.document
+        meta = document.meta if document is not None else {}
+        order = meta.get("order")
         extra = (
-            {"revision_date": revision_dates[page.document.rel]}
-            if page.document.rel in revision_dates
-            else {}
+            {"revision_date": revision_dates[article.rel]} if article.rel in revision_dates else {}
         )
         pages.append(
             Page(
-                path=page.path,
-                title=meta["title"],
-                body=page.document.body,
+                path=article.path,
+                title=article.title,
+                body=document.body if document is not None else "",
                 meta={
-                    "title": meta["title"],
-                    "description": meta["description"],
-                    "tags": meta["tags"],
+                    "title": article.title,
+                    "description": meta.get("description") or "",
+                    "tags": meta.get("tags") or [],
                     **extra,
                 },
-                order=meta["order"],
-                source=page.document.rel,
-                body_line=page.document.body_line,
+                order=order if isinstance(order, int) else 100,
+                source=article.rel,
+                body_line=document.body_line if document is not None else 1,
             )
         )
     return pages
 
 
-def check_links(pages: Iterable[Page], available: set[str], drafts: set[str]) -> list[Problem]:
+def staged_files(index: SiteIndex) -> list[StaticFile]:
+    """The assets of ``content/`` as files of the staged tree."""
+    return [StaticFile(asset.path, asset.file) for asset in index.assets]
+
+
+def check_links(pages: Iterable[Page], available: set[str], drafts: Iterable[str]) -> list[Problem]:
     """Every relative link and image of the staged pages must point to a staged file."""
+    hidden = set(drafts)
     problems = []
     for page in pages:
         if page.source is None:
@@ -137,18 +60,94 @@ def check_links(pages: Iterable[Page], available: set[str], drafts: set[str]) ->
             if not link.is_relative:
                 continue
             target = resolve(page.path, link.target)
-            what = "image" if link.is_image else "link"
-            if target in drafts:
-                problems.append(
-                    Problem(page.source, link.line, f"{what} to a draft: {link.target}")
+            if target in hidden:
+                message = (
+                    _("image to a draft: {target}")
+                    if link.is_image
+                    else _("link to a draft: {target}")
                 )
             elif target not in available and posixpath.join(target, "index.md") not in available:
-                problems.append(
-                    Problem(page.source, link.line, f"broken {what}: {link.target} does not exist")
+                message = (
+                    _("broken image: {target} does not exist")
+                    if link.is_image
+                    else _("broken link: {target} does not exist")
                 )
+            else:
+                continue
+            problems.append(Problem(page.source, link.line, message.format(target=link.target)))
     return problems
 
 
-def draft_paths(content: HelpContent) -> set[str]:
-    """Site paths of the articles that are drafts."""
-    return {page.path for page in content.pages if page.draft}
+def section_problems(pages: Iterable[Page]) -> list[Problem]:
+    """A folder of pages needs an ``index.md``: it names the section in the navigation."""
+    pages = list(pages)
+    paths = {page.path for page in pages}
+    problems = []
+    reported: set[str] = set()
+    for page in pages:
+        if page.source is None or not page.source.startswith("content/"):
+            continue
+        folder = posixpath.dirname(page.path)
+        while folder and folder not in reported:
+            if posixpath.join(folder, "index.md") not in paths:
+                reported.add(folder)
+                problems.append(
+                    Problem(
+                        f"content/{folder}",
+                        0,
+                        _(
+                            "section folder without index.md: add content/{folder}/index.md "
+                            "with the section's title"
+                        ).format(folder=folder),
+                    )
+                )
+            folder = posixpath.dirname(folder)
+    return problems
+
+
+_DOC = re.compile(
+    r"^Doc file '(?P<doc>[^']+)' contains (?:a|an \w+) (?:relative )?link '(?P<link>[^']*)'"
+)
+_ANCHOR = re.compile(r"the doc '(?P<target>[^']+)' does not contain an anchor '#(?P<anchor>[^']+)'")
+_NOT_FOUND = re.compile(r"but the target (?:'[^']*' )?is not found among documentation files")
+
+
+def builder_problems(messages: Iterable[str], pages: Iterable[Page], config: str) -> list[Problem]:
+    """The site builder's warnings as problems at the source file and line they come from.
+
+    A broken link was reported by ``check_links`` already (with its line); the builder's
+    own copy of it is dropped. Warnings that name no page stay with ``config``.
+    """
+    by_path = {page.path: page for page in pages}
+    problems = []
+    for message in messages:
+        match = _DOC.match(message)
+        page = by_path.get(match.group("doc")) if match else None
+        if match is None or page is None or page.source is None:
+            problems.append(
+                Problem(config, 0, _("site builder: {message}").format(message=message))
+            )
+            continue
+        if _NOT_FOUND.search(message):
+            continue
+        link = match.group("link")
+        line = _line_of(page, link)
+        anchor = _ANCHOR.search(message)
+        if anchor:
+            text = _(
+                "link to a missing anchor: {link} ('{target}' has no heading '#{anchor}')"
+            ).format(link=link, target=anchor.group("target"), anchor=anchor.group("anchor"))
+        elif "there is no such anchor on this page" in message:
+            text = _("link to a missing anchor on this page: {link}").format(link=link)
+        else:
+            text = _("site builder: {message}").format(message=message.split(" contains ", 1)[1])
+        problems.append(Problem(page.source, line, text))
+    return problems
+
+
+def _line_of(page: Page, link: str) -> int:
+    """The file line of the first link to ``link`` in the page (its first body line otherwise)."""
+    for found in find_links(page.body, page.body_line):
+        if found.target == link:
+            return found.line
+    return page.body_line

@@ -11,6 +11,10 @@ from typing import Any
 
 import yaml
 
+from generator.core.i18n import _
+from generator.core.problems import Problem
+from generator.site.index import page_path_url
+
 NavItem = str | dict[str, Any]
 
 
@@ -85,8 +89,35 @@ def _nav_entries(node: dict[str, Any]) -> list[tuple[int, str, NavItem]]:
     for sub in node["dirs"].values():
         children = _nav_entries(sub)
         index = next((p for p in sub["pages"] if posixpath.basename(p.path) == "index.md"), None)
-        title = index.title if index else "?"
+        title = index.title if index else "?"  # (a problem: see pages.section_problems)
         order = index.order if index else 100
         entries.append((order, title, {title: [item for _, _, item in children]}))
     entries.sort(key=lambda entry: (entry[0], entry[1].casefold()))
     return entries
+
+
+def duplicate_paths(pages: Iterable[Page], files: Iterable[StaticFile]) -> list[Problem]:
+    """Two sources that would become the same page or file of the site: neither silently wins.
+
+    ``kontakt.md`` and ``kontakt/index.md`` both become ``/kontakt/``; an article under
+    ``content/newsletter/`` would collide with the generated archive.
+    """
+    seen: dict[str, str] = {}
+    problems = []
+    entries = [(page_path_url(page.path), page.source or page.path) for page in pages]
+    entries += [(item.path, f"content/{item.path}" if item.source else item.path) for item in files]
+    for url, origin in entries:
+        first = seen.setdefault(url, origin)
+        if first != origin:
+            place = origin if origin.startswith(("content/", "marketing-assets/")) else first
+            other = first if place == origin else origin
+            problems.append(
+                Problem(
+                    place,
+                    0,
+                    _(
+                        "becomes the same page as {other} (/{url}); rename or move one of them"
+                    ).format(other=other, url=url),
+                )
+            )
+    return problems

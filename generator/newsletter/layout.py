@@ -1,0 +1,84 @@
+"""The email layout: one Jinja template and one stylesheet around the rendered body."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from generator.core.settings import Settings
+
+REASON = (
+    "Sie erhalten diese E-Mail, weil Sie als Mitglied von {platform} dem Empfang unseres "
+    "Newsletters zugestimmt haben (Double-Opt-in)."
+)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates of ``newsletter/templates/``, autoescaped."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("generator.newsletter", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@cache
+def stylesheet() -> str:
+    """The email stylesheet (inlined once per newsletter)."""
+    loader = environment().loader
+    assert loader is not None
+    text, _, _ = loader.get_source(environment(), "email.css")
+    return text
+
+
+def reason(settings: Settings) -> str:
+    """Why the member receives the email (first line of the footer)."""
+    return REASON.format(platform=settings.platform_name)
+
+
+def impressum_lines(settings: Settings) -> list[str]:
+    """The provider identification (§ 5 DDG), line by line, for both parts of every email."""
+    operator = settings.operator
+    return [
+        operator.name,
+        operator.street,
+        f"{operator.city}, {operator.country}",
+        f"Telefon: {operator.phone}",
+        f"E-Mail: {operator.email}",
+        f"Registergericht: {operator.register}",
+        f"USt-IdNr.: {operator.vat_id}",
+        operator.representatives,
+    ]
+
+
+def page(
+    settings: Settings,
+    *,
+    subject: str,
+    preheader: str,
+    body: str,
+    archive_url: str,
+    unsubscribe_url: str,
+) -> str:
+    """The whole email document around ``body`` (HTML of the Markdown), before inlining."""
+    return (
+        environment()
+        .get_template("layout.html.j2")
+        .render(
+            subject=subject,
+            preheader=preheader,
+            css=Markup(stylesheet()),
+            body=Markup(body),
+            archive_url=archive_url,
+            platform_url=settings.platform_url,
+            platform_name=settings.platform_name,
+            logo_url=settings.newsletter.logo_url,
+            unsubscribe_url=unsubscribe_url,
+            reason=reason(settings),
+            impressum=impressum_lines(settings),
+        )
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -15,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.core.settings import Project, load_project
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -28,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+INLINER = os.environ.get("RUNDBRIEF_TEST_INLINER", "")
+"""Run the suite with another CSS inliner than the repository's (``.ci/run`` runs it with premailer too)."""
 PROJECT_FILES = (
     "content",
     "newsletters",
@@ -52,6 +57,24 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
+def settings_text() -> str:
+    """The repository's ``rundbrief.yml``, with the inliner under test."""
+    text = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
+    if INLINER:
+        text = re.sub(r"(?m)^  inliner: .*$", f"  inliner: {INLINER}", text)
+    return text
+
+
+def repo_project() -> Project:
+    """This repository as a project, with the inliner under test."""
+    project = load_project(REPO)
+    if not INLINER:
+        return project
+    newsletter = dataclasses.replace(project.settings.newsletter, inliner=INLINER)
+    settings = dataclasses.replace(project.settings, newsletter=newsletter)
+    return dataclasses.replace(project, settings=settings)
+
+
 def copy_example(root: Path) -> Path:
     """Copy this repository's sources to ``root`` and commit them on a ``main`` branch."""
     root.mkdir(parents=True)
@@ -61,6 +84,7 @@ def copy_example(root: Path) -> Path:
             shutil.copytree(source, root / name)
         elif source.is_file():
             shutil.copy2(source, root / name)
+    (root / "rundbrief.yml").write_text(settings_text(), encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "example sources")
@@ -116,8 +140,8 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     def make(files: dict[str, str | bytes]) -> Path:
         root = tmp_path / "mini"
         root.mkdir(exist_ok=True)
-        for name in ("mkdocs.yml", "rundbrief.yml"):
-            shutil.copy2(REPO / name, root / name)
+        shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+        (root / "rundbrief.yml").write_text(settings_text(), encoding="utf-8")
         shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
         (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
         for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -135,7 +137,7 @@ def test_settings_file_problems_name_their_line(cli, make_project):
     project = make_project({"content/index.md": GOOD})
     settings = project / "rundbrief.yml"
     settings.write_text(
-        settings.read_text(encoding="utf-8").replace("  inliner: premailer", "  inliner: turbo"),
+        re.sub(r"(?m)^  inliner: .*$", "  inliner: turbo", settings.read_text(encoding="utf-8")),
         encoding="utf-8",
     )
     result = cli(project, "check")
@@ -144,6 +146,6 @@ def test_settings_file_problems_name_their_line(cli, make_project):
         n for n, text in enumerate(settings.read_text().splitlines(), 1) if "inliner:" in text
     )
     assert (
-        f"rundbrief.yml:{line}: newsletter.inliner: expected one of premailer, css-inline, got 'turbo'"
+        f"rundbrief.yml:{line}: newsletter.inliner: expected one of css-inline, premailer, got 'turbo'"
         in result.stderr
     )

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import repo_project
 from newsletter_helpers import site_index
 
-from generator.core.settings import load_project
 from generator.newsletter.email import personalise, sample_values
 from generator.newsletter.render import check_newsletters
 
@@ -40,7 +40,7 @@ MEASURE = """() => {
 
 
 def emails_without_style() -> list[tuple[str, str]]:
-    project = load_project(REPO)
+    project = repo_project()
     newsletters, _ = check_newsletters(project, site_index(project))
     out = []
     for item in newsletters:

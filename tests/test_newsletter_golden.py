@@ -13,21 +13,23 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import repo_project
 from newsletter_helpers import load_newsletter, render
 
-from generator.core.settings import load_project
 from generator.newsletter.archive import sample_message_bytes
 from generator.newsletter.email import personalise, sample_values
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).parent / "golden" / "newsletter"
+INLINER = repo_project().settings.newsletter.inliner
+GOLDEN = Path(__file__).parent / "golden" / "newsletter" / INLINER
+"""One set per inliner: css-inline (the default) and premailer write the same styles differently."""
 EXAMPLE = "newsletters/2026-11-20-neuer-lastschrifttermin.md"
 REGENERATE = os.environ.get("RUNDBRIEF_REGENERATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, bytes]:
-    project = load_project(REPO)
+    project = repo_project()
     newsletter = load_newsletter(project, REPO / EXAMPLE)
     rendered = render(project, newsletter)
     _, html, text = personalise(rendered, sample_values(project))

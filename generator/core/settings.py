@@ -73,9 +73,9 @@ NEWSLETTER = Schema(
         Field(
             "inliner",
             "text",
-            "CSS inliner: premailer (default) or css-inline (needs rundbrief[fast]).",
-            default="premailer",
-            choices=("premailer", "css-inline"),
+            "CSS inliner: css-inline (default) or premailer.",
+            default="css-inline",
+            choices=("css-inline", "premailer"),
         ),
     ),
 )

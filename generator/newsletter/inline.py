@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import cache
+from typing import Any
 
-from generator.core.problems import RundbriefError
 
 # premailer's parsed-CSS cache holds 128 entries by default; a 150-rule stylesheet overflows
 # it and every call re-parses everything (REFERENCE.md: 111 ms instead of 32 ms). The size is
@@ -15,7 +16,7 @@ os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "4096")
 INLINERS = ("premailer", "css-inline")
 
 
-def inline_css(html: str, inliner: str = "premailer") -> str:
+def inline_css(html: str, inliner: str = "css-inline") -> str:
     """Move the base styles of ``html`` inline; only @media rules stay in a <style> block."""
     if inliner == "css-inline":
         return _css_inline(html)
@@ -39,18 +40,21 @@ def _premailer(html: str) -> str:
             cssutils_logging_level=logging.CRITICAL,
             remove_classes=False,
             disable_link_rewrites=True,
+            # Keep real width/height attributes: premailer would write height="auto" from CSS.
+            disable_basic_attributes=["width", "height"],
         ).transform(pretty_print=False)
     )
 
 
 def _css_inline(html: str) -> str:
-    try:
-        import css_inline
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise RundbriefError(
-            "the css-inline inliner needs the optional extra: pip install 'rundbrief[fast]'"
-        ) from error
-    inliner = css_inline.CSSInliner(
+    return str(_css_inliner().inline(html))
+
+
+@cache
+def _css_inliner() -> Any:
+    import css_inline
+
+    # keep_at_rules: @media (mobile, dark mode) stay in <style>; everything else goes inline.
+    return css_inline.CSSInliner(
         keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False
     )
-    return str(inliner.inline(html))

@@ -1,60 +1,88 @@
-"""The command line: the only place that prints and exits."""
+"""The command line: the only place that prints and exits.
+
+Every command runs inside ``Rundbrief.invoke``, which turns the library's exceptions into
+messages and exit codes in one place: 1 with the summary line for problems in the input,
+2 for usage errors (a wrong option, a missing environment variable), 0 otherwise.
+"""
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from generator import build as pipeline
+from generator.core import i18n
+from generator.core.i18n import _, ngettext
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
 from generator.core.settings import Project, load_project
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark ``message`` for the catalogue; it is translated when shown."""
+    return message
 
 
-def report(problems: list[Problem] | tuple[Problem, ...]) -> None:
+def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message`` lines on standard error."""
     for problem in problems:
         click.echo(str(problem), err=True)
 
 
-def handle_errors(command: F) -> F:
-    """Turn library exceptions into messages and exit codes (1: input problems, 2: usage)."""
+def fail(error: RundbriefError) -> NoReturn:
+    """Print what went wrong and exit with the error's code."""
+    if isinstance(error, ProblemsFound):
+        report(error.problems)
+        errors = len(error.errors) or len(error.problems)
+        files = len({p.path for p in error.problems})
+        click.echo(
+            _("{problems} in {files}; nothing was written or sent.").format(
+                problems=ngettext("{count} problem", "{count} problems", errors).format(
+                    count=f"{errors:,}"
+                ),
+                files=ngettext("{count} file", "{count} files", files).format(count=f"{files:,}"),
+            ),
+            err=True,
+        )
+    else:
+        click.echo(_("error: {message}").format(message=error), err=True)
+    sys.exit(error.exit_code)
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+
+class Rundbrief(click.Group):
+    """The command group; every library error of every command ends here."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return command(*args, **kwargs)
-        except ProblemsFound as error:
-            report(error.problems)
-            errors = len(error.errors) or len(error.problems)
-            files = len({p.path for p in error.problems})
-            click.echo(
-                f"{_count(errors, 'problem')} in {_count(files, 'file')}; nothing was written or sent.",
-                err=True,
-            )
-            sys.exit(error.exit_code)
+            return super().invoke(ctx)
         except RundbriefError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(error.exit_code)
+            fail(error)
 
-    return wrapper  # type: ignore[return-value]
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        localise(self)
+        super().format_help(ctx, formatter)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def localise(command: click.Command) -> None:
+    """Show help texts in the active language (they are written in English, like the code)."""
+    for item in (command, *command.params):
+        original = item.__dict__.setdefault("_rundbrief_help", getattr(item, "help", None))
+        if original:
+            item.help = _(original)  # type: ignore[union-attr]
+    for sub in getattr(command, "commands", {}).values():
+        localise(sub)
 
 
 pass_project = click.make_pass_decorator(Project)
 
 
-@click.group()
+@click.group(cls=Rundbrief, help=N_("rundbrief: help site, newsletters and promotional material."))
 @click.option(
     "-C",
     "--project",
@@ -62,148 +90,180 @@ pass_project = click.make_pass_decorator(Project)
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="The rundbrief repository.",
+    help=N_("The rundbrief repository."),
 )
 @click.version_option(package_name="rundbrief")
 @click.pass_context
 def main(context: click.Context, root: Path) -> None:
-    """rundbrief: help site, newsletters and promotional material from one repository."""
-    try:
-        context.obj = load_project(root)
-    except ProblemsFound as error:
-        report(error.problems)
-        sys.exit(error.exit_code)
+    project = load_project(root)
+    i18n.use(project.settings.language)
+    localise(context.command)
+    context.obj = project
 
 
-@main.command()
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@main.command(help=N_("Validate everything and build site/ and build/."))
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @pass_project
-@handle_errors
 def build(project: Project, strict: bool) -> None:
-    """Validate everything and build site/ and build/."""
     started = time.perf_counter()
     result = pipeline.build(project, strict=strict)
     report(result.warnings)
     click.echo(
-        f"Built {_count(result.pages, 'page')} into {project.site_dir.name}/ "
-        f"in {time.perf_counter() - started:.1f} s."
+        _("Built {pages} into {folder}/ in {seconds:.1f} s.").format(
+            pages=ngettext("{count} page", "{count} pages", result.pages).format(
+                count=f"{result.pages:,}"
+            ),
+            folder=project.site_dir.name,
+            seconds=time.perf_counter() - started,
+        )
     )
 
 
-@main.command()
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@main.command(help=N_("Validate everything and run the email preflight checks; write nothing."))
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @pass_project
-@handle_errors
 def check(project: Project, strict: bool) -> None:
-    """Validate everything and run the email preflight checks; write nothing."""
     warnings = pipeline.check(project, strict=strict)
     report(warnings)
-    suffix = f" ({_count(len(warnings), 'warning')})" if warnings else ""
-    click.echo(f"All sources are valid{suffix}.")
+    if warnings:
+        count = ngettext("{count} warning", "{count} warnings", len(warnings))
+        click.echo(
+            _("All sources are valid ({warnings}).").format(
+                warnings=count.format(count=len(warnings))
+            )
+        )
+    else:
+        click.echo(_("All sources are valid."))
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
+@click.option("--port", default=8000, show_default=True, type=int, help=N_("Port to listen on."))
 @pass_project
-@handle_errors
 def preview(project: Project, host: str, port: int) -> None:
-    """Serve the help site with drafts and newsletters, reloading on every saved change."""
     from generator.preview import run_preview
 
-    click.echo(f"Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.")
-    click.echo(f"Newsletters: http://{host}:{port}/newsletter-vorschau/")
+    click.echo(
+        _("Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.").format(
+            host=host, port=port
+        )
+    )
+    click.echo(
+        _("Newsletters: http://{host}:{port}/newsletter-vorschau/").format(host=host, port=port)
+    )
     run_preview(project, host, port, log=lambda message: click.echo(message, err=True))
 
 
-@main.group()
+@main.group(help=N_("Scaffold a new source file."))
 def new() -> None:
-    """Scaffold a new source file."""
+    pass
 
 
-@new.command("newsletter")
+@new.command("newsletter", help=N_("Create newsletters/YYYY-MM-DD-slug.md as a draft."))
 @click.argument("title")
 @click.option(
     "--date",
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Publication date (default: today).",
+    help=N_("Publication date (default: today)."),
 )
 @pass_project
-@handle_errors
-def new_newsletter(project: Project, title: str, day: Any) -> None:
-    """Create newsletters/YYYY-MM-DD-slug.md as a draft with valid front matter."""
-    import datetime as dt
-
+def new_newsletter(project: Project, title: str, day: dt.datetime | None) -> None:
     from generator.newsletter.scaffold import new_newsletter as scaffold
 
     path = scaffold(project, title, day.date() if day else dt.date.today())
-    click.echo(f"Created {path.relative_to(project.root).as_posix()} (status: draft).")
+    click.echo(
+        _("Created {path} (status: draft).").format(path=path.relative_to(project.root).as_posix())
+    )
 
 
-@main.command()
+@main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
 @click.option(
     "--members",
     "members_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Members file (CSV) with referral codes.",
+    help=N_("Members file (CSV) with referral codes."),
 )
-@click.option("--member", "code", default=None, help="Write only the kit of this referral code.")
+@click.option(
+    "--member", "code", default=None, help=N_("Write only the kit of this referral code.")
+)
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for rendering (default: number of CPUs).",
+    help=N_("Worker processes for rendering (default: number of CPUs)."),
 )
 @pass_project
-@handle_errors
 def kits(project: Project, members_file: Path, code: str | None, jobs: int | None) -> None:
-    """Write a personal Werbemittel kit per member into build/kits/<code>/."""
-    import os
-
     from generator.marketing.kits import kit_members, write_kits
 
     started = time.perf_counter()
     members = kit_members(project, members_file)
     total = 1 if code else len(members)
-    with click.progressbar(length=total, label="Kits", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=_("Kits"), file=sys.stderr) as bar:
         workers = jobs or os.cpu_count() or 1
         summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
     click.echo(
-        f"Wrote {_count(summary.written, 'kit')}, {summary.unchanged:,} unchanged, "
-        f"{summary.removed:,} removed, into "
-        f"{summary.folder.relative_to(project.root).as_posix()}/ "
-        f"in {time.perf_counter() - started:.1f} s."
+        _(
+            "Wrote {kits}, {unchanged} unchanged, {removed} removed, into {folder}/ in {seconds:.1f} s."
+        ).format(
+            kits=ngettext("{count} kit", "{count} kits", summary.written).format(
+                count=f"{summary.written:,}"
+            ),
+            unchanged=f"{summary.unchanged:,}",
+            removed=f"{summary.removed:,}",
+            folder=summary.folder.relative_to(project.root).as_posix(),
+            seconds=time.perf_counter() - started,
+        )
     )
 
 
-@main.command()
+@main.command(help=N_("Send an approved newsletter to every consenting member, exactly once."))
 @click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--members",
     "members_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Members file (CSV export, kept outside git).",
+    help=N_("Members file (CSV export, kept outside git)."),
 )
-@click.option("--audience", default=None, help="Segment to send to (default: the newsletter's).")
+@click.option(
+    "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
+)
 @click.option(
     "--suppress",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="File of addresses never to mail (bounces, complaints); repeatable.",
+    help=N_("File of addresses never to mail (bounces, complaints); repeatable."),
 )
-@click.option("--dry-run", is_flag=True, help="Write each message to build/outbox/<slug>/.")
-@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Messages per second.")
-@click.option("--max-per-hour", type=click.IntRange(min=1), help="Stop after this many an hour.")
-@click.option("--test-to", metavar="ADDRESS", help="Send one personalised copy here; no journal.")
-@click.option("--retry-uncertain", is_flag=True, help="Send again to recipients left uncertain.")
-@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=N_("Write each message to build/outbox/<slug>/."))
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=N_("Folder for --dry-run."),
+)
+@click.option(
+    "--rate", type=click.FloatRange(min=0, min_open=True), help=N_("Messages per second.")
+)
+@click.option(
+    "--max-per-hour", type=click.IntRange(min=1), help=N_("Stop after this many an hour.")
+)
+@click.option(
+    "--test-to", metavar="ADDRESS", help=N_("Send one personalised copy here; no journal.")
+)
+@click.option(
+    "--retry-uncertain", is_flag=True, help=N_("Send again to recipients left uncertain.")
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
+)
 @pass_project
-@handle_errors
 def send(
     project: Project,
     newsletter: Path,
@@ -218,7 +278,6 @@ def send(
     retry_uncertain: bool,
     journal_file: Path | None,
 ) -> None:
-    """Send an approved newsletter to every consenting member, exactly once."""
     from generator.cli.sending import run_send
 
     run_send(
@@ -237,13 +296,16 @@ def send(
     )
 
 
-@main.command()
+@main.command(help=N_("Show what the journal knows about the send of one newsletter."))
 @click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
+)
 @pass_project
-@handle_errors
 def status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
-    """Print how many recipients of a newsletter are pending, sending, sent or failed."""
     from generator.cli.sending import run_status
 
     run_status(project, newsletter, journal_file)

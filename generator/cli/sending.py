@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import click
 
-from generator.core.problems import Problem, RundbriefError
+from generator.core.i18n import _
+from generator.core.problems import Problem, RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
@@ -32,8 +32,8 @@ def smtp_transport() -> SmtpTransport:
     try:
         backoff = Backoff(first_delay=float(delay), max_delay=max(60.0, float(delay)))
     except ValueError:
-        raise RundbriefError(
-            f"RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{delay}'"
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'").format(value=delay)
         ) from None
     return SmtpTransport(smtp_config(), backoff=backoff)
 
@@ -65,7 +65,10 @@ class Progress:
         left = (self.total - self.done) / rate if rate else 0
         eta = time.strftime("%H:%M:%S", time.gmtime(left)) if self.done else "--:--:--"
         click.echo(
-            f"\rSending {self.done:,}/{self.total:,}  {rate:,.1f} msg/s  ETA {eta}",
+            "\r"
+            + _("Sending {done}/{total}  {rate} msg/s  ETA {eta}").format(
+                done=f"{self.done:,}", total=f"{self.total:,}", rate=f"{rate:,.1f}", eta=eta
+            ),
             err=True,
             nl=False,
         )
@@ -80,7 +83,8 @@ def _report_exclusions(problems: tuple[Problem, ...]) -> None:
     for problem in problems[:SHOWN_EXCLUSIONS]:
         click.echo(str(problem), err=True)
     if len(problems) > SHOWN_EXCLUSIONS:
-        click.echo(f"… and {len(problems) - SHOWN_EXCLUSIONS:,} more exclusions", err=True)
+        more = len(problems) - SHOWN_EXCLUSIONS
+        click.echo(_("… and {count} more exclusions").format(count=f"{more:,}"), err=True)
 
 
 def run_send(
@@ -117,7 +121,7 @@ def run_send(
     click.echo(plan.selection.summary())
     if test_to:
         reply = send_test(plan, smtp_transport(), test_to)
-        click.echo(f"Sent a test copy to {test_to}: {reply}")
+        click.echo(_("Sent a test copy to {address}: {reply}").format(address=test_to, reply=reply))
         return
     transport: Transport
     journal = None
@@ -149,22 +153,28 @@ def run_send(
 
 def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path | None) -> None:
     for failure in outcome.failures:
-        click.echo(f"failed: {failure}", err=True)
+        click.echo(_("failed: {failure}").format(failure=failure), err=True)
     if dry_run and folder is not None:
         shown = (
             folder.relative_to(project.root).as_posix()
             if folder.is_relative_to(project.root)
             else folder
         )
-        click.echo(f"Dry run: wrote {outcome.sent:,} message(s) to {shown}/")
+        click.echo(
+            _("Dry run: wrote {count} message(s) to {folder}/").format(
+                count=f"{outcome.sent:,}", folder=shown
+            )
+        )
     else:
         click.echo(outcome.summary())
     if outcome.capped:
-        click.echo("Hourly cap reached: run the same command again later to continue.")
+        click.echo(_("Hourly cap reached: run the same command again later to continue."))
     if outcome.stopped:
-        click.echo(f"error: {outcome.stopped}", err=True)
-        click.echo("Stopped; run the same command again to resume.", err=True)
-        sys.exit(1)
+        raise RundbriefError(
+            _("{reason}; stopped, run the same command again to resume.").format(
+                reason=outcome.stopped
+            )
+        )
 
 
 def run_status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
@@ -172,7 +182,9 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
     slug = newsletter.stem
     path = journal_path(project, journal_file)
     if not path.is_file():
-        click.echo(f"{slug}: nothing sent yet (no journal at {path})")
+        click.echo(
+            _("{slug}: nothing sent yet (no journal at {path})").format(slug=slug, path=path)
+        )
         return
     journal = Journal(path)
     try:
@@ -180,9 +192,23 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
         commits = journal.commits(slug)
     finally:
         journal.close()
-    line = ", ".join(f"{count:,} {state}" for state, count in counts.items())
+    names = {
+        "pending": _("pending"),
+        "sending": _("sending"),
+        "sent": _("sent"),
+        "failed": _("failed"),
+    }
+    line = ", ".join(f"{count:,} {names[state]}" for state, count in counts.items())
     click.echo(f"{slug}: {line}")
     if counts["sending"]:
-        click.echo(f"{counts['sending']:,} uncertain (left in 'sending' by an interrupted run)")
+        click.echo(
+            _("{count} uncertain (left in 'sending' by an interrupted run)").format(
+                count=f"{counts['sending']:,}"
+            )
+        )
     if commits:
-        click.echo(f"approved version: commit {', '.join(c[:12] for c in commits)}")
+        click.echo(
+            _("approved version: commit {commits}").format(
+                commits=", ".join(c[:12] for c in commits)
+            )
+        )

@@ -47,3 +47,6 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for ``count``, in the active language."""
     return _active.ngettext(singular, plural, count)
+
+
+use(DEFAULT)

@@ -83,6 +83,13 @@ NEWSLETTER = Schema(
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
+        Field(
+            "language",
+            "text",
+            "Language of rundbrief's own messages: de (default) or en.",
+            default="de",
+            choices=("de", "en"),
+        ),
         Field("platform_name", "text", "Name of the platform as members know it.", required=True),
         Field("platform_url", "text", "Home page of the platform.", required=True, check=https_url),
         Field(
@@ -160,6 +167,7 @@ class NewsletterSettings:
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
+    language: str
     platform_name: str
     platform_url: str
     referral_url: str
@@ -235,6 +243,7 @@ def load_project(root: Path) -> Project:
 
 def _settings(values: dict[str, Any]) -> Settings:
     return Settings(
+        language=values["language"],
         platform_name=values["platform_name"],
         platform_url=values["platform_url"],
         referral_url=values["referral_url"],

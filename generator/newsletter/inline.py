@@ -7,7 +7,6 @@ import os
 from functools import cache
 from typing import Any
 
-
 # premailer's parsed-CSS cache holds 128 entries by default; a 150-rule stylesheet overflows
 # it and every call re-parses everything (REFERENCE.md: 111 ms instead of 32 ms). The size is
 # read when premailer is imported, so it must be set before.

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.core import i18n
 from generator.core.settings import Project, load_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +90,14 @@ def copy_example(root: Path) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "example sources")
     return root
+
+
+@pytest.fixture(autouse=True)
+def german_messages() -> Iterator[None]:
+    """Every test starts with the default language; a command run with ``language: en`` ends there."""
+    i18n.use(i18n.DEFAULT)
+    yield
+    i18n.use(i18n.DEFAULT)
 
 
 @pytest.fixture

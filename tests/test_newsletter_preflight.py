@@ -18,7 +18,10 @@ PARAGRAPH = "Ein ganz gewöhnlicher Absatz mit genug Text, damit die E-Mail wäc
 
 def messages(make_project, text):
     project, newsletter = one_newsletter(make_project, text)
-    return [str(p) for p in preflight(project, site_index(project), newsletter, render(project, newsletter))]
+    return [
+        str(p)
+        for p in preflight(project, site_index(project), newsletter, render(project, newsletter))
+    ]
 
 
 def test_a_good_newsletter_passes(make_project):
@@ -105,7 +108,12 @@ def _broken(make_project, *, html=None, text=None):
         changes["html_parts"] = merge.compile_parts(html("".join(_tokens(email.html_parts))))
     if text is not None:
         changes["text_parts"] = merge.compile_parts(text("".join(_tokens(email.text_parts))))
-    return [str(p) for p in preflight(project, site_index(project), newsletter, dataclasses.replace(email, **changes))]
+    return [
+        str(p)
+        for p in preflight(
+            project, site_index(project), newsletter, dataclasses.replace(email, **changes)
+        )
+    ]
 
 
 def _tokens(parts):

@@ -74,7 +74,7 @@ def localise(command: click.Command) -> None:
     for item in (command, *command.params):
         original = item.__dict__.setdefault("_rundbrief_help", getattr(item, "help", None))
         if original:
-            item.help = _(original)  # type: ignore[union-attr]
+            setattr(item, "help", _(original))  # noqa: B010 - Command and Parameter alike
     for sub in getattr(command, "commands", {}).values():
         localise(sub)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.core.problems import raise_if_errors
 from generator.core.settings import Project, load_project
-from generator.newsletter.archive import stage_newsletters
+from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import RenderedEmail, render_email
 from generator.newsletter.render import Checked, check_newsletter, check_newsletters
 from generator.newsletter.source import Newsletter, newsletter_source, parse_newsletter
@@ -102,4 +102,5 @@ def staged(project: Project) -> tuple[list[Page], list[StaticFile], list[StaticF
     """Archive pages, archive files and build outputs of every newsletter."""
     index = site_index(project)
     items, _unreadable = check_newsletters(project, index)
-    return stage_newsletters(project, index, items)
+    pages, files = stage_newsletters(project, index, items)
+    return pages, files, email_outputs(project, items)

@@ -41,7 +41,7 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite: kaputt: ja\n---\nText.\n",
-            "content/a.md:3: invalid YAML: mapping values are not allowed here",
+            "content/a.md:3: invalid YAML: mapping values are not allowed in this context",
         ),
         (
             "---\ntitle: 'offen\ndescription: x\n---\nText.\n",

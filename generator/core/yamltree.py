@@ -8,24 +8,31 @@ import yaml
 
 from generator.core.problems import Problem
 
+# libyaml's parser where PyYAML was built with it (several times faster); marks and errors
+# are the same.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class YamlTree:
     """A parsed YAML text whose nodes still know their lines."""
 
     node: yaml.Node | None
-    loader: yaml.SafeLoader = field(repr=False)
+    loader: yaml.SafeLoader = field(repr=False)  # (or libyaml's CSafeLoader, the same API)
     offset: int
 
 
 def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
     """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text."""
-    loader = yaml.SafeLoader(text)
+    loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         # An unclosed quote or bracket fails at the end of the text: point at where it opened.
-        at_end = error.problem is not None and "end of stream" in error.problem
+        last_line = text.rstrip("\n").count("\n") + 1
+        at_end = (error.problem is not None and "end of stream" in error.problem) or (
+            error.problem_mark is not None and error.problem_mark.line >= last_line
+        )
         mark: yaml.Mark | None
         message: str | None
         if at_end and error.context_mark is not None:

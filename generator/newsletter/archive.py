@@ -7,6 +7,7 @@ import hashlib
 import html
 import posixpath
 import xml.etree.ElementTree as etree
+from collections.abc import Iterable
 from email.utils import format_datetime
 
 from generator.core.dates import german_date
@@ -28,22 +29,24 @@ from generator.site.stage import Page, StaticFile
 
 
 def stage_newsletters(
-    project: Project, index: SiteIndex, checked: list[Checked]
-) -> tuple[list[Page], list[StaticFile], list[StaticFile]]:
-    """Emails of every newsletter for build/ (drafts too); archive pages for approved ones only.
+    project: Project, index: SiteIndex, checked: Iterable[Checked]
+) -> tuple[list[Page], list[StaticFile]]:
+    """The web archive on the help site: a page per approved newsletter, the index, the feed."""
+    approved = [
+        (item.newsletter, item.email)
+        for item in checked
+        if item.newsletter is not None and item.email is not None and item.newsletter.approved
+    ]
+    return archive_pages(project, index, approved)
 
-    Returns the site's pages and files and the files for ``build/``.
-    """
+
+def email_outputs(project: Project, checked: Iterable[Checked]) -> list[StaticFile]:
+    """``build/newsletters/<slug>/`` of every newsletter, drafts too, for the sample member."""
     outputs: list[StaticFile] = []
-    approved = []
     for item in checked:
-        if item.newsletter is None or item.email is None:
-            continue
-        outputs.extend(sample_outputs(project, item.newsletter, item.email))
-        if item.newsletter.approved:
-            approved.append((item.newsletter, item.email))
-    pages, files = archive_pages(project, index, approved)
-    return pages, files, outputs
+        if item.newsletter is not None and item.email is not None:
+            outputs.extend(sample_outputs(project, item.newsletter, item.email))
+    return outputs
 
 
 def sample_message_bytes(project: Project, newsletter: Newsletter, email: RenderedEmail) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,20 +30,19 @@ class Converted:
 class _Links(Treeprocessor):
     """Rewrite every link (help-article paths, UTM on own domains) and image source."""
 
-    def __init__(self, md: markdown.Markdown, link: Rewrite, image: Rewrite) -> None:
+    def __init__(self, md: markdown.Markdown, extension: _EmailExtension) -> None:
         super().__init__(md)
-        self.link = link
-        self.image = image
+        self.extension = extension
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter("a"):
             value = element.get("href")
             if value is not None:
-                element.set("href", self.link(value))
+                element.set("href", self.extension.link(value))
         for element in root.iter("img"):
             value = element.get("src")
             if value is not None:
-                element.set("src", self.image(value))
+                element.set("src", self.extension.image(value))
 
 
 class _Capture(Treeprocessor):
@@ -95,25 +95,48 @@ def button_html(text: str, href: str) -> str:
     )
 
 
+def _unchanged(url: str) -> str:
+    return url
+
+
 class _EmailExtension(Extension):
-    def __init__(self, link: Rewrite, image: Rewrite) -> None:
+    """The email's tree processors; ``link`` and ``image`` are set for each conversion."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.link = link
-        self.image = image
+        self.link: Rewrite = _unchanged
+        self.image: Rewrite = _unchanged
         self.capture: _Capture | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
-        md.treeprocessors.register(_Links(md, self.link, self.image), "email_links", 5)
+        md.treeprocessors.register(_Links(md, self), "email_links", 5)
         self.capture = _Capture(md)
         md.treeprocessors.register(self.capture, "email_capture", -10)
         md.treeprocessors.register(_Buttons(md), "email_buttons", -20)
 
 
-def convert(body: str, link: Rewrite, image: Rewrite = lambda url: url) -> Converted:
+_local = threading.local()
+
+
+def _converter() -> tuple[markdown.Markdown, _EmailExtension]:
+    """One Markdown instance per thread, reset between documents (building one costs more
+    than converting a short newsletter)."""
+    if not hasattr(_local, "md"):
+        extension = _EmailExtension()
+        _local.md = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
+        _local.extension = extension
+    return _local.md, _local.extension
+
+
+def convert(body: str, link: Rewrite, image: Rewrite = _unchanged) -> Converted:
     """Render the Markdown body; link targets go through ``link``, image sources through ``image``."""
-    extension = _EmailExtension(link, image)
-    md = markdown.Markdown(extensions=[*EXTENSIONS, extension], output_format="html")
-    body_html = md.convert(body)
-    assert extension.capture is not None and extension.capture.tree is not None
-    stash = tuple(str(block) for block in md.htmlStash.rawHtmlBlocks)
-    return Converted(body_html, extension.capture.tree, stash)
+    md, extension = _converter()
+    extension.link, extension.image = link, image
+    try:
+        body_html = md.convert(body)
+        assert extension.capture is not None and extension.capture.tree is not None
+        stash = tuple(str(block) for block in md.htmlStash.rawHtmlBlocks)
+        return Converted(body_html, extension.capture.tree, stash)
+    finally:
+        extension.link = extension.image = _unchanged
+        md.reset()

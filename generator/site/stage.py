@@ -53,6 +53,11 @@ def generated(pages: Iterable[Page]) -> list[Page]:
     return [replace(page, meta={**page.meta, "generated": True}) for page in pages]
 
 
+def stub(page: Page) -> Page:
+    """The page with its title and place but no body (for validating the pages around it)."""
+    return replace(page, body=f"# {page.title}\n")
+
+
 def write_tree(docs_dir: Path, pages: Iterable[Page], files: Iterable[StaticFile]) -> None:
     """Write the staged docs tree."""
     for page in pages:

@@ -19,13 +19,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.core.settings import load_project
-from generator.newsletter import archive, merge
+from markupsafe import Markup
+
+from generator.core.settings import Project, load_project
 from generator.newsletter import email as emails
+from generator.newsletter import layout, merge
 from generator.newsletter.inline import inline_css
 from generator.newsletter.markdown_html import convert
 from generator.newsletter.plaintext import tree_to_text
-from generator.newsletter.source import load_newsletters
+from generator.newsletter.render import check_newsletter, check_newsletters
+from generator.newsletter.source import Newsletter, newsletter_sources, parse_newsletter
+from generator.site.index import read_site
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = (  # noqa: SIM905 - a sentence reads better than a list
@@ -78,7 +82,7 @@ def newsletter_text(rng: random.Random, number: int) -> str:
 
 def padded_css() -> str:
     """The real stylesheet plus rules up to ~150, as a richly styled newsletter would have."""
-    css = emails._css()
+    css = layout.stylesheet()
     rules = css.count("{") - css.count("@media")
     extra = "\n".join(
         f".content .extra-{i} {{ color: #1f2933; margin: 0 0 {i % 20}px 0; }}"
@@ -101,6 +105,14 @@ def synthetic_project(root: Path, count: int) -> Path:
     return root
 
 
+def load_newsletters(project: Project) -> list[Newsletter]:
+    sources, problems = newsletter_sources(project)
+    assert not problems, problems
+    parsed = [parse_newsletter(source) for source in sources]
+    assert not any(found for _, found in parsed), parsed
+    return [newsletter for newsletter, _ in parsed if newsletter is not None]
+
+
 def per_item(label: str, values: list[float]) -> float:
     mean = statistics.fmean(values)
     print(f"  {label:<28} {mean * 1000:8.2f} ms")
@@ -115,26 +127,26 @@ def timed(function: Callable[[], object]) -> tuple[float, object]:
 
 def main(count: int) -> None:
     css = padded_css()
-    emails._css = lambda: css  # type: ignore[assignment]  # the bench's ~150-rule stylesheet
+    layout.stylesheet = lambda: css  # type: ignore[assignment]  # the bench's ~150-rule stylesheet
     with tempfile.TemporaryDirectory() as folder:
         project = load_project(synthetic_project(Path(folder), count))
-        newsletters, problems = load_newsletters(project)
-        assert not problems, problems
+        index, _ = read_site(project)
+        newsletters = load_newsletters(project)
         words = statistics.fmean(len(n.document.body.split()) for n in newsletters)
         rules = css.count("{") - css.count("@media")
         print(f"{count} newsletters, ~{words:.0f} words each, {rules} CSS rules")
 
         times: dict[str, list[float]] = {k: [] for k in ("md", "layout", "pre", "fast", "text")}
         pages = []
-        template = emails._environment().get_template("layout.html.j2")
+        template = layout.environment().get_template("layout.html.j2")
         for newsletter in newsletters:
             body = merge.to_tokens(newsletter.document.body)
             t, converted = timed(lambda body=body: convert(body, lambda url: url))
             times["md"].append(t)
             t, page = timed(
                 lambda converted=converted, template=template: template.render(
-                    subject="s", preheader="p", css=emails.Markup(css),
-                    body=emails.Markup(converted.html), archive_url="https://a/",
+                    subject="s", preheader="p", css=Markup(css),
+                    body=Markup(converted.html), archive_url="https://a/",
                     platform_url="https://p/", platform_name="P", logo_url="https://l/",
                     unsubscribe_url=merge.token("unsubscribe_url"), reason="r", impressum=["i"],
                 )
@@ -146,7 +158,7 @@ def main(count: int) -> None:
             times["text"].append(
                 timed(lambda c=converted: tree_to_text(c.tree, c.stash))[0]  # type: ignore[attr-defined]
             )
-        totals = [timed(lambda n=n: emails.render_email(project, n))[0] for n in newsletters]
+        totals = [timed(lambda n=n: emails.render_email(project, index, n))[0] for n in newsletters]
 
         print("Per newsletter (mean):")
         markdown = per_item("Markdown", times["md"])
@@ -154,7 +166,7 @@ def main(count: int) -> None:
         per_item("inline: premailer", times["pre"])
         per_item("inline: css-inline", times["fast"])
         per_item("text part", times["text"])
-        total = per_item("total (render_email)", totals)
+        total = per_item("total (render_email)", totals)  # the project's inliner
         print(f"  ratio total ÷ Markdown       {total / markdown:8.1f}×")
         fast = sum(statistics.fmean(times[k]) for k in ("md", "layout", "fast", "text"))
         print(
@@ -163,18 +175,16 @@ def main(count: int) -> None:
 
         # Rebuild: fill the cache, change one newsletter, render all again (cache hits + one).
         # Each figure is the median of 5 runs, each with a fresh change to the same file.
-        archive.render_all(project)
+        check_newsletters(project, index)
         changed = newsletters[count // 2].document.source.path
         ones, rebuilds = [], []
         for run in range(5):
             text = changed.read_text(encoding="utf-8")
             changed.write_text(text + f"\nÄnderung {run}.\n", encoding="utf-8")
-            single = next(
-                n for n in load_newsletters(project)[0] if n.document.source.path == changed
-            )
-            ones.append(timed(lambda single=single: archive.render_checked(project, single))[0])
+            single = next(s for s in newsletter_sources(project)[0] if s.path == changed)
+            ones.append(timed(lambda s=single: check_newsletter(project, index, s))[0])
             changed.write_text(text + f"\nÄnderung {run} b.\n", encoding="utf-8")
-            rebuilds.append(timed(lambda: archive.render_all(project))[0])
+            rebuilds.append(timed(lambda: check_newsletters(project, index))[0])
         t_one, t_rebuild = statistics.median(ones), statistics.median(rebuilds)
         print(f"Rendering one newsletter (+ preflight): {t_one * 1000:.1f} ms")
         print(
@@ -182,7 +192,7 @@ def main(count: int) -> None:
             f"= {t_rebuild / t_one:.2f}× one newsletter (target ≤ 2)"
         )
 
-        rendered = emails.render_email(project, newsletters[0])
+        rendered, _ = emails.render_email(project, index, newsletters[0])
         values = emails.sample_values(project)
         rounds = 20_000
 

@@ -92,14 +92,17 @@ const mjml = require(process.argv[1]);   // MJML 5 returns a promise
 const template = require('fs').readFileSync(0, 'utf8');
 const count = parseInt(process.argv[2], 10);
 (async () => {
-  for (let i = 0; i < 20; i++) await mjml(template);   // warm up the JIT
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) {
-    const out = await mjml(template, {validationLevel: 'soft'});
-    if (out.html.length < 1000) throw new Error('MJML rendered nothing');
+  for (let i = 0; i < 50; i++) await mjml(template);   // warm up the JIT
+  let best = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {             // the best round, as for rundbrief
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      const out = await mjml(template, {validationLevel: 'soft'});
+      if (out.html.length < 1000) throw new Error('MJML rendered nothing');
+    }
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6 / count);
   }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  console.log(JSON.stringify({ms_per_render: ms / count}));
+  console.log(JSON.stringify({ms_per_render: best}));
 })();
 """
 
@@ -117,7 +120,7 @@ def mjml_ms(count: int) -> float | None:
     if not module.is_dir() or shutil.which("node") is None:
         return None
     result = subprocess.run(
-        ["node", "-e", MJML_SCRIPT, str(module), str(count)],
+        ["node", "-e", MJML_SCRIPT.replace("ROUNDS", str(ROUNDS)), str(module), str(count)],
         input=mjml_source(),
         capture_output=True,
         text=True,

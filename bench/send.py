@@ -14,13 +14,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator.core.settings import load_project  # noqa: E402
-from generator.newsletter.email import personalise, render_email  # noqa: E402
+from generator.newsletter.email import personalise  # noqa: E402
 from generator.newsletter.mime import build_message  # noqa: E402
-from generator.newsletter.source import load_newsletter  # noqa: E402
+from generator.newsletter.render import check_newsletter  # noqa: E402
+from generator.newsletter.source import newsletter_source  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 from generator.sending.members import Member  # noqa: E402
 from generator.sending.recipients import member_values  # noqa: E402
 from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
+from generator.site.index import read_site  # noqa: E402
 from tests.smtp_helpers import PASSWORD, USER, run_server  # noqa: E402
 
 SECRET = b"bench-secret-0123456789"
@@ -43,8 +45,11 @@ def member(n: int) -> Member:
 
 def main() -> None:
     project = load_project(REPO)
-    newsletter = load_newsletter(project, Path(NEWSLETTER))
-    email = render_email(project, newsletter)
+    checked = check_newsletter(
+        project, read_site(project)[0], newsletter_source(project, Path(NEWSLETTER))
+    )
+    email = checked.email
+    assert email is not None, checked.problems
     count = 100_000
     start = time.perf_counter()
     for n in range(count):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
@@ -141,20 +142,31 @@ def render_email(
 
 def _text_part(settings: Settings, converted: Converted, unsubscribe: str, archive: str) -> str:
     body = tree_to_text(converted.tree, converted.stash)
-    footer = [
+    return body + _text_footer(settings).format(unsubscribe=unsubscribe, archive=archive)
+
+
+@cache
+def _text_footer(settings: Settings) -> str:
+    """The text part's footer, wrapped once per settings ({unsubscribe} and {archive} open)."""
+    lines = [
         "-- ",
         wrap(layout.reason(settings)),
         "",
         wrap("Newsletter abbestellen (mit einem Klick, kostenlos):"),
-        unsubscribe,
+        "{unsubscribe}",
         "",
         "Im Browser ansehen:",
-        archive,
+        "{archive}",
         "",
         "Impressum",
         *[wrap(line) for line in layout.impressum_lines(settings)],
     ]
-    return body + "\n" + "\n".join(footer) + "\n"
+    escaped = [line if line in ("{unsubscribe}", "{archive}") else _braces(line) for line in lines]
+    return "\n" + "\n".join(escaped) + "\n"
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def personalise(email: RenderedEmail, values: Mapping[str, str]) -> tuple[str, str, str]:

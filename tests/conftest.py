@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from smtp_helpers import SmtpServer, run_server
 
 from generator.cli import main
 from generator.core import i18n
@@ -176,6 +177,12 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, ["-C", str(project), *args], env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) with STARTTLS and AUTH on 127.0.0.1."""
+    yield from run_server(tmp_path)
 
 
 @pytest.fixture(scope="session")

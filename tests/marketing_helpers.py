@@ -15,9 +15,6 @@ from generator.marketing.load import load_campaigns
 
 REPO = Path(__file__).resolve().parent.parent
 LONG_NAME = ("Maximilian-Alexander", "Großkreutz-Überschär")
-MEMBER_COLUMNS = (
-    "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at"
-)
 
 
 def repo_campaign() -> tuple[Project, Campaign]:
@@ -34,17 +31,6 @@ def decode_qr(image: Image.Image | bytes) -> list[str]:
     if isinstance(image, bytes):
         image = Image.open(io.BytesIO(image))
     return [code.text for code in zxingcpp.read_barcodes(image.convert("RGB"))]
-
-
-def members_csv(rows: list[tuple[str, str, str]]) -> str:
-    """A synthetic members file: (first name, last name, referral code) per row, all consenting."""
-    lines = [MEMBER_COLUMNS]
-    for number, (first, last, code) in enumerate(rows):
-        lines.append(
-            f"mitglied{number}@beispiel.example,{first},{last},{code},alle,"
-            "2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
-        )
-    return "\n".join(lines) + "\n"
 
 
 def templates_files() -> dict[str, str | bytes]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from smtp_helpers import free_port
 
@@ -33,11 +35,16 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 
 class Preview:
-    """A running preview: its base URL, and its output once it has stopped."""
+    """A running preview: its base URL, and its output so far (complete once it has stopped)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.output = ""
+
+    def read(self, stream: IO[str]) -> None:
+        """Collect the preview's output as it comes (run in a thread)."""
+        for line in stream:
+            self.output += line
 
 
 @contextmanager
@@ -47,8 +54,12 @@ def running_preview(root: Path) -> Iterator[Preview]:
     preview = Preview(f"http://127.0.0.1:{port}/")
     command = [sys.executable, "-m", "generator", "-C", str(root), "preview", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    reader = threading.Thread(target=preview.read, args=(process.stdout,), daemon=True)
+    reader.start()
     try:
         yield preview
     finally:
         process.terminate()
-        preview.output = process.communicate(timeout=10)[0]
+        process.wait(timeout=10)
+        reader.join(timeout=10)

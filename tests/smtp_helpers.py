@@ -20,11 +20,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 USER = "rundbrief-sender"
 PASSWORD = "pw-Geheim-7f3e9a1c-DO-NOT-LEAK"
 SECRET = "unsubscribe-secret-for-tests-0123456789"
-MEMBER_COLUMNS = (
-    "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at,"
-    "member_since"
-)
-OPTED = "2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
 
 
 @dataclass
@@ -142,20 +137,6 @@ def run_server(folder: Path) -> Iterator[SmtpServer]:
         yield SmtpServer(recorder, port, ca_file)
     finally:
         controller.stop()
-
-
-def members_file(folder: Path, rows: list[str]) -> Path:
-    """A members CSV outside the project (as the README asks) with the given data rows."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "members.csv"
-    path.write_text("\n".join([MEMBER_COLUMNS, *rows]) + "\n", encoding="utf-8")
-    return path
-
-
-def member_row(number: int, first: str = "", last: str = "Muster", consent: str = OPTED) -> str:
-    """A consenting member row 'mitglied<number>@beispiel.example'."""
-    first = first or f"Vorname{number}"
-    return f"mitglied{number}@beispiel.example,{first},{last},code-{number},alle,{consent},2024"
 
 
 def body_text(message: EmailMessage) -> tuple[str, str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from marketing_helpers import decode_qr, repo_campaign
 from pypdf import PdfReader
 
 from generator.core.referral import referral_link
 from generator.marketing.render import GENERIC, Recipient, flyer_pdf
-from tests.marketing_helpers import decode_qr, repo_campaign
 
 BLEED_PT = 3 / 25.4 * 72  # 3 mm in PostScript points: 8.5 pt
 A5_PT = (148 / 25.4 * 72, 210 / 25.4 * 72)

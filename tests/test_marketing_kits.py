@@ -7,11 +7,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from marketing_helpers import LONG_NAME, copy_marketing, decode_qr
+from members_helpers import kit_rows, members_csv
 from PIL import Image
 from pypdf import PdfReader
 
 from generator.core.referral import referral_link
-from tests.marketing_helpers import LONG_NAME, copy_marketing, decode_qr, members_csv
 
 SLUG = "mitglieder-werben-mitglieder"
 LANDING = "https://www.mitgliederwerk.example/mitmachen"
@@ -33,7 +34,7 @@ def project(make_project) -> Path:
 
 def write_members(project: Path, rows: list[tuple[str, str, str]]) -> Path:
     path = project / "members.csv"
-    path.write_text(members_csv(rows), encoding="utf-8")
+    path.write_text(members_csv(kit_rows(rows)), encoding="utf-8")
     return path
 
 
@@ -141,7 +142,7 @@ def test_a_code_that_is_not_a_plain_name_is_refused_with_its_row(project, cli, c
 
 def test_a_code_with_a_line_break_is_refused(project, cli):
     path = project / "members.csv"
-    text = members_csv([("Anna", "Beispiel", "anna-42"), ("Eve", "Böse", "PLACEHOLDER")])
+    text = members_csv(kit_rows([("Anna", "Beispiel", "anna-42"), ("Eve", "Böse", "PLACEHOLDER")]))
     path.write_text(text.replace("PLACEHOLDER", '"evil\nline"'), encoding="utf-8")
     result = cli(project, "kits", "--members", str(path))
     assert result.exit_code == 1

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from marketing_helpers import LONG_NAME, decode_qr, repo_campaign, templates_files
 from PIL import Image
 
 from generator.marketing.assets import email_text, render_assets
@@ -13,7 +14,6 @@ from generator.marketing.campaign import all_texts
 from generator.marketing.fonts import covered, missing_glyphs
 from generator.marketing.render import GENERIC, Recipient, image_svg, png
 from generator.marketing.textfit import Box, fit
-from tests.marketing_helpers import LONG_NAME, decode_qr, repo_campaign, templates_files
 
 EXPECTED_SIZES = {
     "banner-300x250": (300, 250),

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.smtp_helpers import SmtpServer, member_row, members_file, run_server
+from journal_helpers import journal_states
+from members_helpers import member_row, members_file
+from smtp_helpers import SmtpServer
 
 NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 MEMBERS = 500
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
-    yield from run_server(tmp_path)
 
 
 def run(project: Path, members: Path, smtp: SmtpServer, *extra: str) -> subprocess.Popen[str]:
@@ -34,11 +27,6 @@ def run(project: Path, members: Path, smtp: SmtpServer, *extra: str) -> subproce
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def journal(project: Path) -> dict[str, str]:
-    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
-        return dict(db.execute("SELECT recipient, state FROM deliveries").fetchall())
 
 
 @pytest.mark.slow
@@ -62,7 +50,7 @@ def test_sigkill_mid_run_then_resume_gives_each_member_one_message(example_proje
     assert resumed.returncode == 0, stderr
 
     counts = smtp.recorder.count_by_recipient()
-    states = journal(example_project)
+    states = journal_states(example_project)
     assert set(states) == everyone
     assert max(counts.values()) == 1, "someone got the newsletter twice"
     uncertain = {r for r, s in states.items() if s == "sending"}
@@ -73,5 +61,5 @@ def test_sigkill_mid_run_then_resume_gives_each_member_one_message(example_proje
         # It never reached the server: the operator checks the server log and retries it.
         retry = run(example_project, members, smtp, "--retry-uncertain")
         assert retry.wait(timeout=60) == 0
-        assert set(journal(example_project).values()) == {"sent"}
+        assert set(journal_states(example_project).values()) == {"sent"}
     assert smtp.recorder.count_by_recipient() == dict.fromkeys(everyone, 1)

@@ -5,34 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from tests.conftest import git
-from tests.smtp_helpers import (
-    OPTED,
-    PASSWORD,
-    SECRET,
-    SmtpServer,
-    body_text,
-    member_row,
-    members_file,
-    run_server,
-)
+from conftest import git
+from journal_helpers import journal_rows
+from members_helpers import OPTED, member_row, members_file
+from smtp_helpers import PASSWORD, SECRET, body_text
 
 NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 SLUG = "2026-11-02-monatsupdate-november"
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
-    yield from run_server(tmp_path)
 
 
 def approve(project: Path, rel: str) -> None:
@@ -43,15 +26,6 @@ def approve(project: Path, rel: str) -> None:
         encoding="utf-8",
     )
     git(project, "commit", "-q", "-am", "approve")
-
-
-def journal_rows(project: Path) -> dict[str, tuple[str, str, str, str]]:
-    """recipient -> (state, message_id, reply, commit) from the real journal file."""
-    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
-        rows = db.execute(
-            "SELECT recipient, state, message_id, reply, commit_sha FROM deliveries"
-        ).fetchall()
-    return {row[0]: row[1:] for row in rows}
 
 
 def mixed_members(folder: Path) -> Path:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.smtp_helpers import SmtpServer, member_row, members_file, run_server
+from journal_helpers import journal_rows, journal_states
+from members_helpers import member_row, members_file
+from smtp_helpers import SmtpServer
 
 NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
-    yield from run_server(tmp_path)
-
-
-def states(project: Path) -> dict[str, tuple[str, str]]:
-    """recipient -> (state, reply) from the journal."""
-    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
-        rows = db.execute("SELECT recipient, state, reply FROM deliveries").fetchall()
-    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def address(number: int) -> str:
@@ -48,7 +33,7 @@ def test_temporary_permanent_and_dropped_are_each_handled(example_project, cli, 
     assert result.exit_code == 0, result.stderr
     counts = smtp.recorder.count_by_recipient()
     assert counts == {address(1): 1, address(2): 1, address(4): 1, address(6): 1}
-    journal = states(example_project)
+    journal = {r: (row.state, row.reply) for r, row in journal_rows(example_project).items()}
     assert {r: s for r, (s, _) in journal.items()} == {
         address(1): "sent",
         address(2): "sent",
@@ -77,7 +62,7 @@ def test_lost_reply_after_the_data_is_uncertain_and_not_resent(
     first = send(cli, example_project, members, smtp)
     assert first.exit_code == 0, first.stderr
     assert "2 sent, 1 uncertain" in first.stdout
-    assert states(example_project)[address(2)][0] == "sending"
+    assert journal_rows(example_project)[address(2)].state == "sending"
     assert smtp.recorder.count_by_recipient() == {address(1): 1, address(2): 1, address(3): 1}
 
     second = send(cli, example_project, members, smtp)
@@ -89,7 +74,7 @@ def test_lost_reply_after_the_data_is_uncertain_and_not_resent(
     forced = send(cli, example_project, members, smtp, "--retry-uncertain")
     assert "1 sent" in forced.stdout
     assert smtp.recorder.count_by_recipient()[address(2)] == 2  # the operator asked for it
-    assert states(example_project)[address(2)][0] == "sent"
+    assert journal_rows(example_project)[address(2)].state == "sent"
 
 
 def test_a_slow_server_still_gets_every_message_once(example_project, cli, smtp, tmp_path):
@@ -99,7 +84,7 @@ def test_a_slow_server_still_gets_every_message_once(example_project, cli, smtp,
     assert result.exit_code == 0, result.stderr
     assert set(smtp.recorder.count_by_recipient().values()) == {1}
     assert len(smtp.recorder.received) == 5
-    assert {s for s, _ in states(example_project).values()} == {"sent"}
+    assert set(journal_states(example_project).values()) == {"sent"}
 
 
 def test_wrong_password_stops_at_once_without_a_retry_storm(example_project, cli, smtp, tmp_path):
@@ -111,7 +96,7 @@ def test_wrong_password_stops_at_once_without_a_retry_storm(example_project, cli
     # One login (smtplib offers PLAIN, then LOGIN), not one per member or per retry.
     assert 1 <= len(smtp.recorder.logins) <= 2
     assert smtp.recorder.received == []
-    assert {s for s, _ in states(example_project).values()} == {"pending"}
+    assert set(journal_states(example_project).values()) == {"pending"}
 
 
 def test_an_untrusted_certificate_stops_with_a_tls_message(example_project, cli, smtp, tmp_path):

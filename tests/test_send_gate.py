@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import git
-from tests.smtp_helpers import SmtpServer, member_row, members_file, run_server
+from conftest import git
+from members_helpers import member_row, members_file
+from smtp_helpers import SmtpServer
 
 APPROVED = "newsletters/2026-11-02-monatsupdate-november.md"
 DRAFT = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server with STARTTLS and AUTH on 127.0.0.1."""
-    yield from run_server(tmp_path)
 
 
 @pytest.fixture

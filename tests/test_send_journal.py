@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
+from journal_helpers import journal_states
 
 from generator.sending.journal import Journal
-
-
-def states_on_disk(path) -> dict[str, str]:
-    with sqlite3.connect(path) as other:
-        return dict(other.execute("SELECT recipient, state FROM deliveries"))
 
 
 def test_sending_is_on_disk_before_handover_and_sent_rides_on_the_next_commit(tmp_path):
@@ -18,19 +13,19 @@ def test_sending_is_on_disk_before_handover_and_sent_rides_on_the_next_commit(tm
     journal.plan("nl", [("a@example.org", "<1@x>"), ("b@example.org", "<2@x>")], "abc123")
 
     journal.mark("nl", "a@example.org", "sending", commit="abc123")
-    assert states_on_disk(path)["a@example.org"] == "sending"
+    assert journal_states(path)["a@example.org"] == "sending"
 
     journal.mark("nl", "a@example.org", "sent", "250 OK")
     # Not yet committed: a crash now leaves 'a' uncertain ('sending'), never 'pending'.
-    assert states_on_disk(path)["a@example.org"] == "sending"
+    assert journal_states(path)["a@example.org"] == "sending"
 
     journal.mark("nl", "b@example.org", "sending", commit="abc123")
-    assert states_on_disk(path) == {"a@example.org": "sent", "b@example.org": "sending"}
+    assert journal_states(path) == {"a@example.org": "sent", "b@example.org": "sending"}
 
     journal.mark("nl", "b@example.org", "sent", "250 OK")
     assert journal.counts("nl")["sent"] == 2  # reading saves first
     journal.close()
-    assert states_on_disk(path) == {"a@example.org": "sent", "b@example.org": "sent"}
+    assert journal_states(path) == {"a@example.org": "sent", "b@example.org": "sent"}
     assert Journal(path).commits("nl") == ["abc123"]
 
 
@@ -41,4 +36,4 @@ def test_close_saves_the_last_sent_row(tmp_path):
     journal.mark("nl", "a@example.org", "sending", commit="abc123")
     journal.mark("nl", "a@example.org", "sent", "250 OK")
     journal.close()
-    assert states_on_disk(path) == {"a@example.org": "sent"}
+    assert journal_states(path) == {"a@example.org": "sent"}

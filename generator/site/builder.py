@@ -72,7 +72,9 @@ def _run(
             finally:
                 config.plugins.on_shutdown()
         except MkDocsException as error:
-            captured.messages.append(str(error))
+            # "Aborted with N warnings in strict mode!" only counts what was captured already.
+            if not str(error).startswith("Aborted with"):
+                captured.messages.append(str(error))
         except SystemExit as error:  # MkDocs' config validation aborts with SystemExit
             captured.messages.append(f"configuration invalid ({error})")
     return captured.messages

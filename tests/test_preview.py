@@ -26,5 +26,5 @@ def test_preview_shows_drafts_and_reloads_on_save(example_project):
         article.write_text("---\ntitle: [kaputt\n---\n", encoding="utf-8")
         time.sleep(2)
         assert "Hilfe-Center" in fetch(base)
-    assert "content/zahlungen/paypal.md:2: invalid YAML" in preview.output
+    assert "content/zahlungen/paypal.md:2: ungültiges YAML" in preview.output
     assert not (example_project / "site").exists()

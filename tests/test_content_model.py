@@ -12,7 +12,7 @@ GOOD = "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist und bleibt.
 
 def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[str]]:
     result = cli(project, command)
-    lines = [line for line in result.stderr.splitlines() if not line.endswith("sent.")]
+    lines = [line for line in result.stderr.splitlines() if not line.endswith("verschickt.")]
     return result.exit_code, lines
 
 
@@ -21,52 +21,55 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
     [
         (
             "---\ntitle: Gut\ndescription: [eine, Liste]\n---\nText.\n",
-            "content/a.md:3: description: expected text, got a list",
+            "content/a.md:3: description: Text erwartet, gefunden: eine Liste",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\norder: zwei\n---\nText.\n",
-            "content/a.md:4: order: expected a whole number, got text 'zwei'",
+            "content/a.md:4: order: eine ganze Zahl erwartet, gefunden: Text 'zwei'",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\ndraft: vielleicht\n---\nx\n",
-            "content/a.md:4: draft: expected true or false, got text 'vielleicht'",
+            "content/a.md:4: draft: true oder false erwartet, gefunden: Text 'vielleicht'",
         ),
         (
             "---\ndescription: Eine Seite, die in Ordnung ist.\n---\nText.\n",
-            "content/a.md:1: missing required key 'title'",
+            "content/a.md:1: Pflichtfeld 'title' fehlt",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\nautor: Eva\n---\nText.\n",
-            "content/a.md:4: unknown key 'autor' (allowed: description, draft, order, tags, title)",
+            "content/a.md:4: unbekanntes Feld 'autor' (erlaubt: description, draft, order, tags, title)",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite: kaputt: ja\n---\nText.\n",
-            "content/a.md:3: invalid YAML: mapping values are not allowed in this context",
+            "content/a.md:3: ungültiges YAML: mapping values are not allowed in this context",
         ),
         (
             "---\ntitle: 'offen\ndescription: x\n---\nText.\n",
-            "content/a.md:2: invalid YAML: while scanning a quoted scalar, found unexpected end of stream",
+            "content/a.md:2: ungültiges YAML: while scanning a quoted scalar, found unexpected end of stream",
         ),
-        ("", "content/a.md:1: file is empty; expected front matter between '---' lines"),
+        (
+            "",
+            "content/a.md:1: die Datei ist leer; erwartet wird ein Kopfbereich zwischen zwei Zeilen '---'",
+        ),
         (
             "Nur Text.\n",
-            "content/a.md:1: missing front matter: the file must start with a '---' line",
+            "content/a.md:1: Kopfbereich fehlt: die Datei muss mit einer Zeile '---' beginnen",
         ),
         (
             "---\n- eins\n- zwei\n---\nText.\n",
-            "content/a.md:2: front matter: expected a mapping of keys, got a list",
+            "content/a.md:2: Kopfbereich: Felder der Form 'name: wert' erwartet, gefunden: eine Liste",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\n---\n",
-            "content/a.md:4: no text after the front matter",
+            "content/a.md:4: nach dem Kopfbereich folgt kein Text",
         ),
         (
             "---\ntitle: Gut\n",
-            "content/a.md:1: front matter is not closed: add a '---' line after it",
+            "content/a.md:1: der Kopfbereich ist nicht abgeschlossen: fügen Sie danach eine Zeile '---' ein",
         ),
         (
             "---\ntitle: Gut\ndescription: Zu kurz.\n---\nText.\n",
-            "content/a.md:3: description: expected 20 to 200 characters, got 8",
+            "content/a.md:3: description: 20 bis 200 Zeichen erwartet, es sind 8",
         ),
     ],
 )
@@ -82,7 +85,9 @@ def test_non_utf8_file_is_a_problem_not_a_traceback(cli, make_project):
     project = make_project({"content/index.md": GOOD, "content/a.md": latin1})
     code, lines = problems_of(cli, project)
     assert code == 1
-    assert lines == ["content/a.md:3: not UTF-8 text (byte 0xfc); save the file as UTF-8"]
+    assert lines == [
+        "content/a.md:3: kein UTF-8-Text (Byte 0xfc); speichern Sie die Datei als UTF-8"
+    ]
 
 
 def test_utf8_with_bom_and_crlf_is_accepted(cli, make_project):
@@ -103,12 +108,12 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
     result = cli(project, "build")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "content/a.md:2: title: expected text, got a list",
-        "content/b: section folder without index.md: add content/b/index.md with the section's title",
-        "content/b/c.md:4: unknown key 'foo' (allowed: description, draft, order, tags, title)",
-        "content/b/c.md:5: unknown key 'bar' (allowed: description, draft, order, tags, title)",
-        "content/d.md:7: broken link: fehlt.md does not exist",
-        "5 problems in 4 files; nothing was written or sent.",
+        "content/a.md:2: title: Text erwartet, gefunden: eine Liste",
+        "content/b: Abschnittsordner ohne index.md: legen Sie content/b/index.md mit dem Titel des Abschnitts an",
+        "content/b/c.md:4: unbekanntes Feld 'foo' (erlaubt: description, draft, order, tags, title)",
+        "content/b/c.md:5: unbekanntes Feld 'bar' (erlaubt: description, draft, order, tags, title)",
+        "content/d.md:7: Link führt ins Leere: fehlt.md gibt es nicht",
+        "5 Probleme in 4 Dateien; es wurde nichts geschrieben oder verschickt.",
     ]
     assert not (project / "site").exists()
     assert not (project / "build").exists()
@@ -127,8 +132,8 @@ def test_links_to_images_and_drafts_are_checked(cli, make_project):
     code, lines = problems_of(cli, project)
     assert code == 1
     assert lines == [
-        "content/f.md:7: broken image: assets/fehlt.png does not exist",
-        "content/f.md:9: link to a draft: e.md",
+        "content/f.md:7: Bild fehlt: assets/fehlt.png gibt es nicht",
+        "content/f.md:9: Link auf einen Entwurf: e.md",
     ]
 
 
@@ -145,6 +150,6 @@ def test_settings_file_problems_name_their_line(cli, make_project):
         n for n, text in enumerate(settings.read_text().splitlines(), 1) if "inliner:" in text
     )
     assert (
-        f"rundbrief.yml:{line}: newsletter.inliner: expected one of css-inline, premailer, got 'turbo'"
+        f"rundbrief.yml:{line}: newsletter.inliner: erlaubt: css-inline, premailer; gefunden: 'turbo'"
         in result.stderr
     )

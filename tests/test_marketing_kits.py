@@ -42,7 +42,7 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), (*LONG_NAME, "max_7")])
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    assert "Wrote 2 kits, 0 unchanged, 0 removed, into build/kits/" in result.stdout
+    assert "2 Kits nach build/kits/ geschrieben, 0 unverändert, 0 entfernt" in result.stdout
 
     kit = project / "build" / "kits" / "anna-42" / SLUG
     sizes = {"banner-300x250": (300, 250), "banner-728x90": (728, 90), "banner-160x600": (160, 600)}
@@ -95,12 +95,12 @@ def test_unchanged_kits_are_not_rendered_again(project, cli):
 
     again = cli(project, "kits", "--members", str(members))
     assert again.exit_code == 0
-    assert "Wrote 0 kits, 2 unchanged" in again.stdout
+    assert "0 Kits nach build/kits/ geschrieben, 2 unverändert" in again.stdout
     assert flyer.stat().st_mtime_ns == before
 
     write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster", "ben")])
     changed = cli(project, "kits", "--members", str(members))
-    assert "Wrote 1 kit, 1 unchanged" in changed.stdout
+    assert "1 Kit nach build/kits/ geschrieben, 1 unverändert" in changed.stdout
     assert "Beispiel-Neu" in (flyer.parent / "email-freunde.txt").read_text(encoding="utf-8")
 
 
@@ -112,11 +112,11 @@ def test_kits_of_members_no_longer_listed_are_removed(project, cli):
 
     write_members(project, [("Anna", "Beispiel", "anna-42")])
     single = cli(project, "kits", "--members", str(members), "--member", "anna-42")
-    assert "0 removed" in single.stdout and (kits / "ben").is_dir()  # one member: no pruning
+    assert "0 entfernt" in single.stdout and (kits / "ben").is_dir()  # one member: no pruning
 
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    assert "Wrote 0 kits, 1 unchanged, 1 removed" in result.stdout
+    assert "0 Kits nach build/kits/ geschrieben, 1 unverändert, 1 entfernt" in result.stdout
     assert sorted(p.name for p in kits.iterdir()) == ["anna-42", "notes"]
 
 
@@ -127,7 +127,7 @@ def test_one_member_only(project, cli):
     assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["ben"]
     unknown = cli(project, "kits", "--members", str(members), "--member", "nobody")
     assert unknown.exit_code == 2
-    assert "no member with referral code 'nobody'" in unknown.stderr
+    assert "kein Mitglied mit dem Empfehlungscode 'nobody'" in unknown.stderr
 
 
 @pytest.mark.parametrize("code", ["../../etc", "a/b", ".."])
@@ -156,10 +156,9 @@ def test_a_name_too_long_for_any_size_is_a_problem_before_anything_is_written(pr
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 1
     assert (
-        "marketing-assets/mitglieder-werben-mitglieder.yml:17: texts.recommended_by: does not fit"
-        in result.stderr
+        "marketing-assets/mitglieder-werben-mitglieder.yml:17: texts.recommended_by: passt für "
+        "das Mitglied in Zeile 3 auch mit" in result.stderr
     )
-    assert "for the member in row 3" in result.stderr
     assert not (project / "build" / "kits").exists()
 
 
@@ -184,5 +183,5 @@ def test_a_code_used_twice_is_refused_with_both_rows(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna"), ("Anne", "Muster", "ANNA")])
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 1
-    assert "members.csv:3: referral code 'ANNA' is used in row 2 too" in result.stderr
+    assert "members.csv:3: Empfehlungscode 'ANNA' steht auch in Zeile 2" in result.stderr
     assert not (project / "build" / "kits").exists()

@@ -97,8 +97,8 @@ def test_a_text_too_long_for_any_size_is_a_problem_at_its_line(make_project, cli
     result = cli(project, "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:7: texts.headline: does not fit its box in image "
-        "'banner-320x50' (320×50) even at 9 px; shorten it"
+        "marketing-assets/test.yml:7: texts.headline: passt auch mit 9 px nicht in seine Box "
+        "im Bild 'banner-320x50' (320×50); kürzen Sie den Text"
     ) in result.stderr
     assert not (project / "build").exists()
 
@@ -129,8 +129,8 @@ def test_a_glyph_the_font_lacks_is_a_problem(make_project, cli):
     result = cli(make_project(files), "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:7: texts.headline: the shipped font has no glyph for '🙂'"
-        in result.stderr
+        "marketing-assets/test.yml:7: texts.headline: die mitgelieferte Schrift enthält kein "
+        "Zeichen für '🙂'" in result.stderr
     )
 
 
@@ -149,8 +149,8 @@ def test_an_image_without_the_label_is_a_problem(make_project, cli):
     result = cli(make_project({"marketing-assets/test.yml": text, **templates_files()}), "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:9: images.0: every image carries the advertising label: "
-        "add a box with 'text: label'"
+        "marketing-assets/test.yml:9: images.0: jedes Bild trägt den Werbehinweis: "
+        "fügen Sie eine Box mit 'text: label' hinzu"
     ) in result.stderr
 
 
@@ -170,8 +170,8 @@ def test_a_social_text_without_label_is_a_problem(make_project, cli):
     result = cli(make_project({"marketing-assets/test.yml": text, **templates_files()}), "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:21: social_posts.0.text: label the post as advertising "
-        "('Anzeige' or '#Werbung')"
+        "marketing-assets/test.yml:21: social_posts.0.text: kennzeichnen Sie den Beitrag als "
+        "Werbung ('Anzeige' oder '#Werbung')"
     ) in result.stderr
 
 

@@ -23,8 +23,8 @@ def test_missing_columns_are_one_problem_at_line_1_and_no_members(tmp_path):
     members, problems = read_members(path, "m.csv")
     assert members == []
     assert [str(p) for p in problems] == [
-        "m.csv:1: missing columns last_name, referral_code, segments, opt_in_at, confirmed_at, "
-        "unsubscribed_at (found: email, first_name)"
+        "m.csv:1: es fehlen die Spalten last_name, referral_code, segments, opt_in_at, "
+        "confirmed_at, unsubscribed_at (vorhanden: email, first_name)"
     ]
 
 
@@ -44,6 +44,6 @@ def test_rows_are_named_by_their_first_line_even_after_a_multiline_field(tmp_pat
         (4, "warning"),
         (6, "warning"),
     ]
-    assert "first_name: a line break" in problems[0].message
-    assert problems[1].message == "invalid address 'kein-at'"
-    assert "referral code 'd/../x'" in problems[2].message
+    assert "first_name: Zeilenumbrüche" in problems[0].message
+    assert problems[1].message == "ungültige Adresse 'kein-at'"
+    assert "Empfehlungscode 'd/../x'" in problems[2].message

@@ -118,7 +118,7 @@ def test_new_newsletter_scaffolds_a_valid_draft_and_never_overwrites(make_projec
     )
     assert result.exit_code == 0, result.stderr
     path = project.newsletters_dir / "2026-12-20-gruesse-zum-jahresende-oeffnungszeiten.md"
-    assert result.stdout == f"Created newsletters/{path.name} (status: draft).\n"
+    assert result.stdout == f"newsletters/{path.name} angelegt (status: draft).\n"
     text = path.read_text(encoding="utf-8")
     assert 'subject: "Grüße zum Jahresende: Öffnungszeiten"' in text and "status: draft" in text
     assert cli(project.root, "check").exit_code == 0
@@ -132,7 +132,7 @@ def test_new_newsletter_scaffolds_a_valid_draft_and_never_overwrites(make_projec
         "2026-12-20",
     )
     assert again.exit_code == 2
-    assert "already exists; not overwritten" in again.stderr
+    assert "gibt es schon; die Datei wird nicht überschrieben" in again.stderr
     assert path.read_text(encoding="utf-8").endswith("Eigener Text.\n")
 
 
@@ -148,7 +148,7 @@ def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, 
     page = (folder / "2026-12-24-laut.html").read_text(encoding="utf-8")
     assert 'src="2026-12-24-laut/email.html" width="600"' in page
     assert 'src="2026-12-24-laut/email.html" width="375"' in page
-    assert "subject: written in capitals; that reads as shouting" in page
+    assert "subject: in Großbuchstaben geschrieben; das wirkt wie Schreien" in page
     assert "Hallo Erika," in page  # the text part
     assert "Hallo Erika," in (folder / "2026-12-24-laut/email.html").read_text(encoding="utf-8")
 

@@ -31,18 +31,21 @@ def test_a_good_newsletter_passes(make_project):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (f'Text\n\n![]({IMG}){{ width="560" }}\n', f"{REL}:10: image without alt text: {IMG}"),
+        (
+            f'Text\n\n![]({IMG}){{ width="560" }}\n',
+            f"{REL}:10: Bild ohne Alternativtext (Bildbeschreibung in ![…]): {IMG}",
+        ),
         (
             f"Text\n\n![Ein Bild]({IMG})\n",
-            f'{REL}:10: image without a width attribute: {IMG}; add {{ width="560" }}',
+            f'{REL}:10: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="560" }}',
         ),
         (
             'Text\n\n![Ein Bild](http://bilder.example.org/a.png){ width="560" }\n',
-            f"{REL}:10: image must have an absolute https:// URL: http://bilder.example.org/a.png",
+            f"{REL}:10: das Bild braucht eine absolute https://-Adresse: http://bilder.example.org/a.png",
         ),
         (
             "Text\n\nMehr auf [unserer alten Seite](http://alt.example.org/info).\n",
-            f"{REL}:10: insecure link: http://alt.example.org/info; use https://",
+            f"{REL}:10: unsicherer Link: http://alt.example.org/info; verwenden Sie https://",
         ),
     ],
     ids=["alt", "width", "https-image", "http-link"],
@@ -55,19 +58,23 @@ def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     missing = "https://hilfe.mitgliederwerk.example/assets/fehlt.jpg"
     body = f'Text\n\n![Ein Bild]({missing}){{ width="560" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
     assert messages(make_project, newsletter_text(body)) == [
-        f"{REL}:10: image not found on the help site: no file content/assets/fehlt.jpg"
+        f"{REL}:10: Bild nicht auf der Hilfeseite gefunden: die Datei content/assets/fehlt.jpg "
+        "gibt es nicht"
     ]
 
 
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [
-        ("ä" * 79, "subject: expected 1 to 78 characters, got 79"),
-        ("GROSSE NEUIGKEITEN FÜR SIE", "subject: written in capitals; that reads as shouting"),
-        ("Jetzt zugreifen!!!", "subject: '!!!' reads as shouting and as spam"),
+        ("ä" * 79, "subject: 1 bis 78 Zeichen erwartet, es sind 79"),
+        (
+            "GROSSE NEUIGKEITEN FÜR SIE",
+            "subject: in Großbuchstaben geschrieben; das wirkt wie Schreien",
+        ),
+        ("Jetzt zugreifen!!!", "subject: '!!!' wirkt wie Schreien und wie Spam"),
         (
             "'{{ member.first_name }}, " + "b" * 74 + "'",  # 81 with the sample name Erika
-            "subject: expected 1 to 78 characters, got 81",
+            "subject: 1 bis 78 Zeichen erwartet, es sind 81",
         ),
     ],
     ids=["too-long", "caps", "exclamation", "long-after-personalisation"],
@@ -79,14 +86,16 @@ def test_subject_checks(make_project, subject, expected):
 @pytest.mark.parametrize("preheader", ["Viel zu kurz", "x" * 141])
 def test_preheader_length(make_project, preheader):
     found = messages(make_project, newsletter_text(preheader=preheader))
-    assert found == [f"{REL}:3: preheader: expected 20 to 140 characters, got {len(preheader)}"]
+    assert found == [f"{REL}:3: preheader: 20 bis 140 Zeichen erwartet, es sind {len(preheader)}"]
 
 
 def test_html_over_102_kb_is_an_error(make_project):
     found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 700)))
     assert len(found) == 1
     assert re.fullmatch(
-        rf"{REL}:1: email HTML is 1\d\d\.\d KB encoded; Gmail clips it from 102 KB", found[0]
+        rf"{REL}:1: das HTML der E-Mail ist kodiert 1\d\d\.\d KB groß; Gmail schneidet E-Mails "
+        r"ab 102 KB ab: machen Sie den Newsletter kürzer",
+        found[0],
     )
 
 
@@ -94,7 +103,8 @@ def test_html_over_90_kb_is_a_warning(make_project):
     found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 350)))
     assert len(found) == 1
     assert re.fullmatch(
-        rf"{REL}:1: warning: email HTML is 9\d\.\d KB encoded; Gmail clips from 102 KB, keep a margin",
+        rf"{REL}:1: Warnung: das HTML der E-Mail ist kodiert 9\d\.\d KB groß; Gmail schneidet "
+        r"E-Mails ab 102 KB ab: halten Sie Abstand zu dieser Grenze",
         found[0],
     )
 
@@ -122,7 +132,7 @@ def _tokens(parts):
 
 def test_unresolved_placeholder(make_project):
     found = _broken(make_project, html=lambda h: h.replace("Hallo ", "Hallo {{ member.vorname }} "))
-    assert found == [f"{REL}:1: unresolved placeholder in the HTML part: {{{{ member.vorname }}}}"]
+    assert found == [f"{REL}:1: nicht ersetzter Platzhalter im HTML-Teil: {{{{ member.vorname }}}}"]
 
 
 def test_unsubscribe_link_and_impressum_in_both_parts(make_project):
@@ -133,8 +143,8 @@ def test_unsubscribe_link_and_impressum_in_both_parts(make_project):
         text=lambda t: t.replace("Mitgliederwerk AG", "Mitgliederwerk"),
     )
     assert found == [
-        f"{REL}:1: unsubscribe link missing in the HTML part",
-        f"{REL}:1: Impressum missing or incomplete in the text part",
+        f"{REL}:1: Abmeldelink fehlt im HTML-Teil",
+        f"{REL}:1: Impressum fehlt oder ist unvollständig im Textteil",
     ]
 
 
@@ -143,17 +153,17 @@ def test_check_reports_errors_and_strict_turns_warnings_into_errors(make_project
     project = project_with(make_project, {"2026-11-02-gross.md": warn})
     result = cli(project.root, "check")
     assert result.exit_code == 0, result.stderr
-    assert "newsletters/2026-11-02-gross.md:1: warning: email HTML is" in result.stderr
+    assert "newsletters/2026-11-02-gross.md:1: Warnung: das HTML der E-Mail ist" in result.stderr
     strict = cli(project.root, "check", "--strict")
     assert strict.exit_code == 1
-    assert "newsletters/2026-11-02-gross.md:1: warning: email HTML is" in strict.stderr
+    assert "newsletters/2026-11-02-gross.md:1: Warnung: das HTML der E-Mail ist" in strict.stderr
 
     (project.newsletters_dir / "2026-11-03-laut.md").write_text(
         newsletter_text(subject="JETZT ANMELDEN!!!"), encoding="utf-8"
     )
     result = cli(project.root, "build")
     assert result.exit_code == 1
-    assert "newsletters/2026-11-03-laut.md:2: subject: '!!!' reads as shouting and as spam" in (
+    assert "newsletters/2026-11-03-laut.md:2: subject: '!!!' wirkt wie Schreien und wie Spam" in (
         result.stderr
     )
     assert not (project.root / "site").exists() and not (project.root / "build").exists()

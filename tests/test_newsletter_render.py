@@ -39,8 +39,8 @@ def test_link_to_missing_article_is_a_problem_at_its_line(make_project):
     with pytest.raises(ProblemsFound) as raised:
         render(project, newsletter)
     assert [str(p) for p in raised.value.problems] == [
-        "newsletters/2026-11-02-test.md:12: broken link: "
-        "../content/zahlungen/auszahlung.md does not exist"
+        "newsletters/2026-11-02-test.md:12: Link führt ins Leere: "
+        "../content/zahlungen/auszahlung.md gibt es nicht"
     ]
 
 
@@ -68,11 +68,12 @@ def test_unknown_merge_field_is_a_problem_at_its_line(make_project):
         render(project, newsletter)
     messages = [str(p) for p in raised.value.problems]
     assert messages[0].startswith(
-        "newsletters/2026-11-02-test.md:10: unknown merge field 'member.rank'; known: email, "
+        "newsletters/2026-11-02-test.md:10: unbekanntes Seriendruckfeld 'member.rank'; "
+        "bekannt sind: email, "
     )
     assert messages[1] == (
-        "newsletters/2026-11-02-test.md:11: unknown placeholder '{{ firstname }}'; "
-        "write {{ member.<field> }}"
+        "newsletters/2026-11-02-test.md:11: unbekannter Platzhalter '{{ firstname }}'; "
+        "schreiben Sie {{ member.<field> }}"
     )
 
 

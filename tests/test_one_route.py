@@ -62,7 +62,7 @@ def test_a_newsletter_reports_link_field_alt_text_and_http_in_one_run(cli, make_
     assert f"{REL}:10: " + _("broken link: {target} does not exist").format(target=target) in lines
     assert any(line.startswith(f"{REL}:11: ") and "member.rank" in line for line in lines)
     assert f"{REL}:13: " + _("image without alt text: {src}").format(src=image) in lines
-    assert f"{REL}:15: " + _("insecure link: {url}; use https://").format(url=link) in lines
+    assert f"{REL}:15: " + _("insecure link: {href}; use https://").format(href=link) in lines
     assert len(lines) == 4, lines
 
 

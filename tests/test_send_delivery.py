@@ -62,16 +62,18 @@ def test_every_consenting_member_gets_exactly_one_message_of_their_own(
     )
     assert result.exit_code == 0, result.stderr
     assert (
-        "2 recipients, 5 excluded: 2 with an invalid row, 1 without confirmed consent, "
-        "1 unsubscribed, 1 suppressed (bounce or complaint)" in result.stdout
+        "2 Empfänger, 5 ausgeschlossen: 2 mit ungültiger Zeile, 1 ohne bestätigte Einwilligung, "
+        "1 abgemeldet, 1 gesperrt (Bounce oder Beschwerde)" in result.stdout
     )
-    assert "members.csv:4: warning: confirmed_at: consent not confirmed (empty)" in result.stderr
-    assert "members.csv:6: warning: invalid address" in result.stderr
     assert (
-        "members.csv:8: warning: duplicate address MITGLIED1@beispiel.example, first in row 2"
+        "members.csv:4: Warnung: confirmed_at: Einwilligung nicht bestätigt (leer)" in result.stderr
+    )
+    assert "members.csv:6: Warnung: ungültige Adresse" in result.stderr
+    assert (
+        "members.csv:8: Warnung: Adresse MITGLIED1@beispiel.example doppelt, zuerst in Zeile 2"
         in (result.stderr)
     )
-    assert "2 sent" in result.stdout
+    assert "2 verschickt" in result.stdout
     counts = smtp.recorder.count_by_recipient()
     assert counts == {"mitglied1@beispiel.example": 1, "mitglied2@beispiel.example": 1}
 
@@ -122,14 +124,14 @@ def test_running_again_sends_nothing_twice_and_status_counts(example_project, cl
     assert first.exit_code == 0, first.stderr
     again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
     assert again.exit_code == 0, again.stderr
-    assert "0 sent, 5 already sent before" in again.stdout
+    assert "0 verschickt, 5 schon früher verschickt" in again.stdout
     assert set(smtp.recorder.count_by_recipient().values()) == {1}
     assert len(smtp.recorder.received) == 5
     status = cli(example_project, "status", NEWSLETTER)
     assert status.exit_code == 0
-    assert f"{SLUG}: 0 pending, 0 sending, 5 sent, 0 failed" in status.stdout
+    assert f"{SLUG}: 0 ausstehend, 0 in Zustellung, 5 verschickt, 0 fehlgeschlagen" in status.stdout
     head = git(example_project, "rev-parse", "HEAD").strip()
-    assert f"approved version: commit {head[:12]}" in status.stdout
+    assert f"freigegebene Fassung: Commit {head[:12]}" in status.stdout
 
 
 def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):
@@ -146,7 +148,7 @@ def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):
         env=smtp.env(),
     )
     assert result.exit_code == 0, result.stderr
-    assert "1 recipient, 1 excluded: 1 not in the audience" in result.stdout
+    assert "1 Empfänger, 1 ausgeschlossen: 1 nicht in der Zielgruppe" in result.stdout
     assert list(smtp.recorder.count_by_recipient()) == ["mitglied2@beispiel.example"]
 
 
@@ -163,8 +165,8 @@ def test_hostile_rows_neither_break_the_send_nor_inject(example_project, cli, sm
     )
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
     assert result.exit_code == 0, result.stderr
-    assert "members.csv:3: warning: first_name: a line break" in result.stderr
-    assert "members.csv:5: warning: last_name: 10,000 characters, at most 1,000 allowed" in (
+    assert "members.csv:3: Warnung: first_name: Zeilenumbrüche" in result.stderr
+    assert "members.csv:5: Warnung: last_name: 10,000 Zeichen, erlaubt sind höchstens 1,000" in (
         result.stderr
     )
     counts = smtp.recorder.count_by_recipient()
@@ -221,13 +223,13 @@ def test_hourly_cap_stops_and_the_next_run_continues(example_project, cli, smtp,
     args = ("send", NEWSLETTER, "--members", str(members), "--max-per-hour", "3")
     first = cli(example_project, *args, env=smtp.env())
     assert first.exit_code == 0, first.stderr
-    assert "Hourly cap reached" in first.stdout
+    assert "Stundenlimit erreicht" in first.stdout
     assert len(smtp.recorder.received) == 3
     second = cli(example_project, *args, env=smtp.env())
-    assert "0 sent, 3 already sent before" in second.stdout
+    assert "0 verschickt, 3 schon früher verschickt" in second.stdout
     assert len(smtp.recorder.received) == 3
     status = cli(example_project, "status", NEWSLETTER)
-    assert "2 pending, 0 sending, 3 sent" in status.stdout
+    assert "2 ausstehend, 0 in Zustellung, 3 verschickt" in status.stdout
 
 
 def test_no_unsubscribe_secret_no_send(example_project, cli, smtp, tmp_path):
@@ -235,7 +237,7 @@ def test_no_unsubscribe_secret_no_send(example_project, cli, smtp, tmp_path):
     env = smtp.env(RUNDBRIEF_UNSUBSCRIBE_SECRET="")
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=env)
     assert result.exit_code == 2
-    assert "set RUNDBRIEF_UNSUBSCRIBE_SECRET" in result.stderr
+    assert "Bitte setzen Sie vor dem Versand RUNDBRIEF_UNSUBSCRIBE_SECRET" in result.stderr
     assert smtp.recorder.received == []
 
 
@@ -253,8 +255,8 @@ def test_the_password_appears_nowhere(example_project, cli, smtp, tmp_path):
         env=smtp.env(RUNDBRIEF_SMTP_PASSWORD=PASSWORD + "-falsch"),
     )
     assert wrong.exit_code == 1
-    assert "authentication as 'rundbrief-sender' at 127.0.0.1:" in wrong.stderr
-    assert "failed: 535" in wrong.stderr
+    assert "Anmeldung als 'rundbrief-sender' bei 127.0.0.1:" in wrong.stderr
+    assert "fehlgeschlagen: 535" in wrong.stderr
     status = cli(example_project, "status", NEWSLETTER)
     printed = ok.stdout + ok.stderr + wrong.stdout + wrong.stderr + status.stdout + status.stderr
     assert PASSWORD not in printed
@@ -275,4 +277,4 @@ def test_a_members_file_tracked_by_git_is_warned_about(example_project, cli, smt
         example_project, "send", NEWSLETTER, "--members", str(path), "--dry-run", env=smtp.env()
     )
     assert result.exit_code == 0, result.stderr
-    assert "private/members.csv: warning: the members file is tracked by git" in result.stderr
+    assert "private/members.csv: Warnung: die Mitgliederdatei ist in git erfasst" in result.stderr

@@ -44,12 +44,15 @@ def test_temporary_permanent_and_dropped_are_each_handled(example_project, cli, 
     }
     assert journal[address(3)][1] == f"550 scripted reply for {address(3)}"
     assert journal[address(5)][1].startswith("deferred: 451")
-    assert "4 sent, 1 failed, 1 deferred" in result.stdout
-    assert f"failed: {address(3)}: 550 scripted reply" in result.stderr
+    assert "4 verschickt, 1 fehlgeschlagen, 1 zurückgestellt" in result.stdout
+    assert f"fehlgeschlagen: {address(3)}: 550 scripted reply" in result.stderr
 
     # The next run retries only the deferred recipient.
     again = send(cli, example_project, members, smtp)
-    assert "1 sent, 4 already sent before, 1 failed in an earlier run" in again.stdout
+    assert (
+        "1 verschickt, 4 schon früher verschickt, 1 in einem früheren Lauf fehlgeschlagen"
+        in again.stdout
+    )
     assert smtp.recorder.count_by_recipient()[address(5)] == 1
     assert sum(smtp.recorder.count_by_recipient().values()) == 5
 
@@ -61,18 +64,18 @@ def test_lost_reply_after_the_data_is_uncertain_and_not_resent(
     smtp.recorder.faults[address(2)] = ["data-drop"]
     first = send(cli, example_project, members, smtp)
     assert first.exit_code == 0, first.stderr
-    assert "2 sent, 1 uncertain" in first.stdout
+    assert "2 verschickt, 1 unsicher" in first.stdout
     assert journal_rows(example_project)[address(2)].state == "sending"
     assert smtp.recorder.count_by_recipient() == {address(1): 1, address(2): 1, address(3): 1}
 
     second = send(cli, example_project, members, smtp)
-    assert "0 sent, 2 already sent before, 1 uncertain" in second.stdout
+    assert "0 verschickt, 2 schon früher verschickt, 1 unsicher" in second.stdout
     assert smtp.recorder.count_by_recipient()[address(2)] == 1
     status = cli(example_project, "status", NEWSLETTER)
-    assert "1 uncertain" in status.stdout
+    assert "1 unsicher" in status.stdout
 
     forced = send(cli, example_project, members, smtp, "--retry-uncertain")
-    assert "1 sent" in forced.stdout
+    assert "1 verschickt" in forced.stdout
     assert smtp.recorder.count_by_recipient()[address(2)] == 2  # the operator asked for it
     assert journal_rows(example_project)[address(2)].state == "sent"
 
@@ -91,8 +94,8 @@ def test_wrong_password_stops_at_once_without_a_retry_storm(example_project, cli
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 6)])
     result = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_PASSWORD="falsch")
     assert result.exit_code == 1
-    assert "error: authentication as 'rundbrief-sender' at 127.0.0.1:" in result.stderr
-    assert "check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD" in result.stderr
+    assert "Fehler: Anmeldung als 'rundbrief-sender' bei 127.0.0.1:" in result.stderr
+    assert "prüfen Sie RUNDBRIEF_SMTP_USER und RUNDBRIEF_SMTP_PASSWORD" in result.stderr
     # One login (smtplib offers PLAIN, then LOGIN), not one per member or per retry.
     assert 1 <= len(smtp.recorder.logins) <= 2
     assert smtp.recorder.received == []
@@ -107,7 +110,7 @@ def test_an_untrusted_certificate_stops_with_a_tls_message(example_project, cli,
     trustme.CA().cert_pem.write_to_path(str(other_ca))
     result = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_CA_FILE=str(other_ca))
     assert result.exit_code == 1
-    assert "error: TLS with 127.0.0.1:" in result.stderr
+    assert "Fehler: TLS-Verbindung mit 127.0.0.1:" in result.stderr
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
     assert smtp.recorder.logins == [] and smtp.recorder.received == []
 
@@ -117,4 +120,4 @@ def test_plain_text_is_refused_for_a_remote_host(example_project, cli, smtp, tmp
     env = {"RUNDBRIEF_SMTP_HOST": "smtp.mitgliederwerk.example", "RUNDBRIEF_SMTP_TLS": "none"}
     result = send(cli, example_project, members, smtp, **env)
     assert result.exit_code == 2
-    assert "RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host" in result.stderr
+    assert "RUNDBRIEF_SMTP_TLS=none ist nur für einen Server auf diesem Rechner" in result.stderr

@@ -21,7 +21,7 @@ def members(tmp_path: Path) -> Path:
 def refused(cli, project: Path, newsletter: str, members: Path, smtp: SmtpServer) -> str:
     result = cli(project, "send", newsletter, "--members", str(members), env=smtp.env())
     assert result.exit_code == 1
-    assert "nothing was written or sent" in result.stderr
+    assert "es wurde nichts geschrieben oder verschickt" in result.stderr
     assert smtp.recorder.received == []
     assert not (project / ".rundbrief" / "journal.sqlite").exists()
     return result.stderr
@@ -29,15 +29,19 @@ def refused(cli, project: Path, newsletter: str, members: Path, smtp: SmtpServer
 
 def test_a_draft_is_refused(example_project, cli, members, smtp):
     stderr = refused(cli, example_project, DRAFT, members, smtp)
-    assert f"{DRAFT}:5: status is 'draft': only an approved newsletter is sent" in stderr
+    assert (
+        f"{DRAFT}:5: status ist 'draft': verschickt wird nur ein freigegebener Newsletter "
+        "(status: approved)" in stderr
+    )
 
 
 def test_a_file_with_uncommitted_changes_is_refused(example_project, cli, members, smtp):
     path = example_project / APPROVED
     path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
     stderr = refused(cli, example_project, APPROVED, members, smtp)
-    assert f"{APPROVED}:1: the file has uncommitted changes: commit it and merge it into main" in (
-        stderr
+    assert (
+        f"{APPROVED}:1: die Datei hat Änderungen, die noch nicht committet sind: committen Sie "
+        "sie und lassen Sie sie in main übernehmen" in stderr
     )
 
 
@@ -47,7 +51,7 @@ def test_a_file_not_on_main_is_refused(example_project, cli, members, smtp):
     path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
     git(example_project, "commit", "-q", "-am", "not reviewed yet")
     stderr = refused(cli, example_project, APPROVED, members, smtp)
-    assert f"{APPROVED}:1: the file is not on the main branch as it is here" in stderr
+    assert f"{APPROVED}:1: die Datei steht so nicht im Branch main" in stderr
 
 
 def test_a_new_file_only_on_a_branch_is_refused(example_project, cli, members, smtp):
@@ -58,7 +62,7 @@ def test_a_new_file_only_on_a_branch_is_refused(example_project, cli, members, s
     git(example_project, "add", new)
     git(example_project, "commit", "-q", "-m", "new")
     stderr = refused(cli, example_project, new, members, smtp)
-    assert f"{new}:1: the file is not on the main branch as it is here" in stderr
+    assert f"{new}:1: die Datei steht so nicht im Branch main" in stderr
 
 
 def test_a_branch_with_the_same_file_as_main_may_send(example_project, cli, members, smtp):

@@ -116,7 +116,7 @@ def test_failing_build_leaves_previous_outputs_byte_for_byte(built_example, tmp_
     result = cli(root, "build")
     assert result.exit_code == 1
     assert "content/zahlungen/paypal.md:" in result.stderr
-    assert "broken link: gibt-es-nicht.md does not exist" in result.stderr
+    assert "Link führt ins Leere: gibt-es-nicht.md gibt es nicht" in result.stderr
     assert tree_digest(root / "site") == before
     assert not list((root / ".rundbrief").glob("stage-*"))
 

@@ -19,14 +19,9 @@ import click
 
 from generator import build as pipeline
 from generator.core import i18n
-from generator.core.i18n import _, ngettext
+from generator.core.i18n import N_, _, ngettext
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
 from generator.core.settings import Project, load_project
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
-    """Mark ``message`` for the catalogue; it is translated when shown."""
-    return message
 
 
 def report(problems: Iterable[Problem]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator.core.i18n import _
+from generator.core.i18n import _, ngettext
 from generator.core.problems import Problem, RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.sending.journal import Journal
@@ -161,9 +161,11 @@ def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path |
             else folder
         )
         click.echo(
-            _("Dry run: wrote {count} message(s) to {folder}/").format(
-                count=f"{outcome.sent:,}", folder=shown
-            )
+            ngettext(
+                "Dry run: wrote {count} message to {folder}/",
+                "Dry run: wrote {count} messages to {folder}/",
+                outcome.sent,
+            ).format(count=f"{outcome.sent:,}", folder=shown)
         )
     else:
         click.echo(outcome.summary())

@@ -49,4 +49,9 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _active.ngettext(singular, plural, count)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark ``message`` for the catalogue; it is translated where it is shown, with ``_``."""
+    return message
+
+
 use(DEFAULT)

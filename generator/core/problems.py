@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.core.i18n import _
+
 Severity = Literal["error", "warning"]
 
 
@@ -20,7 +22,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = _("warning: ") if self.severity == "warning" else ""
         return f"{where}: {prefix}{self.message}"
 
 

@@ -10,20 +10,21 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from generator.core.i18n import N_, _
 from generator.core.problems import Problem
 from generator.core.yamltree import YamlTree
 
 Kind = Literal["text", "date", "boolean", "integer", "number", "texts", "mapping", "mappings"]
 
 EXPECTED: dict[str, str] = {
-    "text": "text",
-    "date": "a date (YYYY-MM-DD)",
-    "boolean": "true or false",
-    "integer": "a whole number",
-    "number": "a number",
-    "texts": "a list of texts",
-    "mapping": "a mapping of keys",
-    "mappings": "a list of mappings",
+    "text": N_("text"),
+    "date": N_("a date (YYYY-MM-DD)"),
+    "boolean": N_("true or false"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "texts": N_("a list of texts"),
+    "mapping": N_("a mapping of keys"),
+    "mappings": N_("a list of mappings"),
 }
 
 Check = Callable[[Any], str | None]
@@ -34,15 +35,15 @@ def https_url(value: str) -> str | None:
     """Check: an absolute https:// URL."""
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.netloc:
-        return f"expected an absolute https:// URL, got '{value}'"
+        return _("expected an absolute https:// URL, got '{value}'").format(value=value)
     return None
 
 
 def email_address(value: str) -> str | None:
     """Check: a plain email address (no display name, no list)."""
-    local, _, domain = value.partition("@")
+    local, _at, domain = value.partition("@")
     if not local or "." not in domain or any(c in value for c in " \r\n<>,;"):
-        return f"expected an email address, got '{value}'"
+        return _("expected an email address, got '{value}'").format(value=value)
     return None
 
 
@@ -73,7 +74,7 @@ class Schema:
         """Check the tree; return values (defaults filled in), lines by dotted key, problems."""
         if tree.node is None:
             problems = [
-                Problem(rel, start_line, f"missing required key '{f.name}'")
+                Problem(rel, start_line, _("missing required key '{key}'").format(key=f.name))
                 for f in self.fields
                 if f.required
             ]
@@ -92,19 +93,19 @@ def _line(node: yaml.Node, offset: int) -> int:
 def describe(value: Any) -> str:
     """Name the YAML type of a value the way a writer thinks of it."""
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, dt.date):
-        return "a date"
+        return _("a date")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     return type(value).__name__
 
 
@@ -119,7 +120,7 @@ def _validate_mapping(
 ) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     if not isinstance(node, yaml.MappingNode):
         value = loader.construct_object(node, deep=True)
-        what = prefix.rstrip(".") or schema.name
+        what = prefix.rstrip(".") or _(schema.name)
         return (
             {},
             {},
@@ -127,7 +128,10 @@ def _validate_mapping(
                 Problem(
                     rel,
                     _line(node, offset),
-                    f"{what}: expected {EXPECTED['mapping']}, got {describe(value)}",
+                    f"{what}: "
+                    + _("expected {expected}, got {found}").format(
+                        expected=_(EXPECTED["mapping"]), found=describe(value)
+                    ),
                 )
             ],
         )
@@ -140,12 +144,20 @@ def _validate_mapping(
         line = _line(key_node, offset)
         dotted = prefix + key
         if key in values:
-            problems.append(Problem(rel, line, f"{dotted}: key appears twice"))
+            problems.append(Problem(rel, line, _("{key}: key appears twice").format(key=dotted)))
             continue
         field = known.get(key)
         if field is None:
             allowed = ", ".join(sorted(known))
-            problems.append(Problem(rel, line, f"unknown key '{dotted}' (allowed: {allowed})"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _("unknown key '{key}' (allowed: {allowed})").format(
+                        key=dotted, allowed=allowed
+                    ),
+                )
+            )
             continue
         lines[dotted] = line
         value, sub_lines, sub_problems = _validate_value(
@@ -158,7 +170,11 @@ def _validate_mapping(
         if prefix + field.name not in lines:
             if field.required:
                 problems.append(
-                    Problem(rel, parent_line, f"missing required key '{prefix}{field.name}'")
+                    Problem(
+                        rel,
+                        parent_line,
+                        _("missing required key '{key}'").format(key=prefix + field.name),
+                    )
                 )
             values.setdefault(field.name, field.default)
     return values, lines, problems
@@ -202,7 +218,12 @@ def _validate_mappings(
             {},
             [
                 Problem(
-                    rel, line, f"{dotted}: expected {EXPECTED['mappings']}, got {describe(value)}"
+                    rel,
+                    line,
+                    f"{dotted}: "
+                    + _("expected {expected}, got {found}").format(
+                        expected=_(EXPECTED["mappings"]), found=describe(value)
+                    ),
                 )
             ],
         )
@@ -223,7 +244,7 @@ def _validate_mappings(
 
 def _kind_problem(field: Field, value: Any) -> str | None:
     """Say what is wrong with the kind of ``value``, or None if it has the right kind."""
-    expected = EXPECTED[field.kind]
+    expected = _(EXPECTED[field.kind])
     ok = {
         "text": isinstance(value, str),
         "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
@@ -237,10 +258,12 @@ def _kind_problem(field: Field, value: Any) -> str | None:
     if not ok:
         got = describe(value)
         if isinstance(value, str) and field.kind != "text":
-            got = f"text '{value}'"
-        return f"expected {expected}, got {got}"
+            got = _("text '{value}'").format(value=value)
+        return _("expected {expected}, got {found}").format(expected=expected, found=got)
     if field.kind == "text" and field.required and not value.strip():
-        return "must not be empty"
+        return _("must not be empty")
     if field.choices and value not in field.choices:
-        return f"expected one of {', '.join(field.choices)}, got '{value}'"
+        return _("expected one of {choices}, got '{value}'").format(
+            choices=", ".join(field.choices), value=value
+        )
     return None

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.schema import Field, Schema, email_address, https_url
 from generator.core.sources import load_yaml_file, read_source
@@ -227,7 +228,13 @@ def load_project(root: Path) -> Project:
     path = root / SETTINGS_FILE
     if not path.is_file():
         raise ProblemsFound(
-            [Problem(SETTINGS_FILE, 0, "settings file not found; is this a rundbrief repository?")]
+            [
+                Problem(
+                    SETTINGS_FILE,
+                    0,
+                    _("settings file not found; is this a rundbrief repository?"),
+                )
+            ]
         )
     source = read_source(path, root)
     if isinstance(source, Problem):
@@ -264,7 +271,7 @@ _MkdocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 def _site_url(root: Path) -> str | Problem:
     path = root / "mkdocs.yml"
     if not path.is_file():
-        return Problem("mkdocs.yml", 0, "file not found")
+        return Problem("mkdocs.yml", 0, _("file not found"))
     source = read_source(path, root)
     if isinstance(source, Problem):
         return source
@@ -272,10 +279,10 @@ def _site_url(root: Path) -> str | Problem:
         data = yaml.load(source.text, Loader=_MkdocsLoader)  # noqa: S506 - safe loader subclass
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
-        return Problem("mkdocs.yml", line, f"invalid YAML: {error.problem}")
+        return Problem("mkdocs.yml", line, _("invalid YAML: {error}").format(error=error.problem))
     url = data.get("site_url") if isinstance(data, dict) else None
     if not isinstance(url, str) or https_url(url):
         return Problem(
-            "mkdocs.yml", 1, "site_url: expected the absolute https:// URL of the help site"
+            "mkdocs.yml", 1, _("site_url: expected the absolute https:// URL of the help site")
         )
     return url if url.endswith("/") else url + "/"

@@ -50,13 +50,17 @@ def read_source(path: Path, root: Path) -> SourceFile | Problem:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return Problem(rel, 0, f"cannot read file: {error.strerror}")
+        return Problem(rel, 0, _("cannot read file: {reason}").format(reason=error.strerror))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return Problem(
-            rel, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+            rel,
+            line,
+            _("not UTF-8 text (byte {byte}); save the file as UTF-8").format(
+                byte=f"0x{raw[error.start]:02x}"
+            ),
         )
     return SourceFile(path, rel, text.replace("\r\n", "\n"))
 
@@ -110,7 +114,7 @@ def load_yaml_file(
 ) -> tuple[tuple[dict[str, Any], dict[str, int]] | None, list[Problem]]:
     """Parse and validate a whole YAML file; return (values, lines) or problems."""
     if not source.text.strip():
-        return None, [Problem(source.rel, 1, "file is empty")]
+        return None, [Problem(source.rel, 1, _("file is empty"))]
     tree = parse_yaml(source.text, source.rel)
     if isinstance(tree, Problem):
         return None, [tree]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 
 # libyaml's parser where PyYAML was built with it (several times faster); marks and errors
@@ -40,7 +41,7 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
         else:
             mark, message = error.problem_mark or error.context_mark, error.problem or error.context
         line = mark.line + 1 + offset if mark else offset + 1
-        return Problem(rel, line, f"invalid YAML: {message}")
+        return Problem(rel, line, _("invalid YAML: {error}").format(error=message))
     except yaml.YAMLError as error:
-        return Problem(rel, offset + 1, f"invalid YAML: {error}")
+        return Problem(rel, offset + 1, _("invalid YAML: {error}").format(error=error))
     return YamlTree(node, loader, offset)

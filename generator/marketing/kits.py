@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.fingerprint import fingerprint
+from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.core.referral import is_valid_code
 from generator.core.settings import Project
@@ -63,7 +64,9 @@ def kit_members(project: Project, members_file: Path) -> list[KitMember]:
                 Problem(
                     display,
                     member.row,
-                    f"referral code {code!r} is not plain ASCII letters, digits, '-' or '_'",
+                    _("referral code {code} is not plain ASCII letters, digits, '-' or '_'").format(
+                        code=repr(code)
+                    ),
                 )
             )
             continue
@@ -71,7 +74,13 @@ def kit_members(project: Project, members_file: Path) -> list[KitMember]:
         if code.lower() in seen:
             first = seen[code.lower()]
             problems.append(
-                Problem(display, member.row, f"referral code '{code}' is used in row {first} too")
+                Problem(
+                    display,
+                    member.row,
+                    _("referral code '{code}' is used in row {row} too").format(
+                        code=code, row=first
+                    ),
+                )
             )
             continue
         seen[code.lower()] = member.row
@@ -104,10 +113,12 @@ def write_kits(
     if only is not None:
         members = [m for m in members if m.code == only]
         if not members:
-            raise UsageError(f"no member with referral code '{only}' in the members file")
+            raise UsageError(
+                _("no member with referral code '{code}' in the members file").format(code=only)
+            )
     root = (project.build_dir / KITS).resolve()
     if not root.is_relative_to(project.root.resolve()):
-        raise UsageError(f"{root} is outside the project")
+        raise UsageError(_("{folder} is outside the project").format(folder=root))
     problems = [p for m in members for p in check_fits(campaigns, m)]
     problems += [p for m in members for p in _check_target(root, m)]
     if problems:
@@ -159,7 +170,7 @@ def shared_renders(project: Project, campaigns: list[Campaign]) -> dict[str, Sha
     problems: list[Problem] = []
     for campaign in campaigns:
         shared[campaign.slug] = {}
-        _, found = render_assets(
+        _assets, found = render_assets(
             campaign, project.settings.operator, GENERIC, shared[campaign.slug]
         )
         problems += found
@@ -227,8 +238,15 @@ def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem
                         Problem(
                             campaign.source,
                             text.line,
-                            f"{text.key}: does not fit its box in image '{spec.name}' even at "
-                            f"{placed.box.min_size} px for the member in row {member.row}; shorten it",
+                            _(
+                                "{key}: does not fit its box in image '{image}' even at {size} px "
+                                "for the member in row {row}; shorten it"
+                            ).format(
+                                key=text.key,
+                                image=spec.name,
+                                size=placed.box.min_size,
+                                row=member.row,
+                            ),
                         )
                     )
     return problems
@@ -243,7 +261,7 @@ def _check_target(root: Path, member: KitMember) -> list[Problem]:
             Problem(
                 member.source,
                 member.row,
-                f"kit folder for '{member.code}' would be outside build/kits/",
+                _("kit folder for '{code}' would be outside build/kits/").format(code=member.code),
             )
         ]
     return []

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.core.sources import load_yaml_file, read_sources
@@ -52,7 +53,9 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
                 Problem(
                     campaign.source,
                     1,
-                    f"slug '{campaign.slug}' is used by {seen[campaign.slug]} too",
+                    _("slug '{slug}' is used by {other} too").format(
+                        slug=campaign.slug, other=seen[campaign.slug]
+                    ),
                 )
             )
         seen[campaign.slug] = campaign.source

@@ -12,6 +12,7 @@ from typing import Any
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Operator
@@ -117,13 +118,29 @@ def image_svg(
         text = campaign.texts[placed.text]
         fitted = fit(fill(text.value, recipient, url), placed.box)
         if fitted is None:
-            who = f" (member in row {recipient.row})" if recipient.row else ""
+            message = (
+                _(
+                    "{key}: does not fit its box in image '{image}' ({width}×{height}) even at "
+                    "{size} px (member in row {row}); shorten it"
+                )
+                if recipient.row
+                else _(
+                    "{key}: does not fit its box in image '{image}' ({width}×{height}) even at "
+                    "{size} px; shorten it"
+                )
+            )
             problems.append(
                 Problem(
                     campaign.source,
                     text.line,
-                    f"{text.key}: does not fit its box in image '{spec.name}' "
-                    f"({spec.width}×{spec.height}) even at {placed.box.min_size} px{who}; shorten it",
+                    message.format(
+                        key=text.key,
+                        image=spec.name,
+                        width=spec.width,
+                        height=spec.height,
+                        size=placed.box.min_size,
+                        row=recipient.row,
+                    ),
                 )
             )
             continue
@@ -145,7 +162,7 @@ def image_svg(
 def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:
     line = getattr(error, "lineno", None) or 1
     rel = f"{Path(campaign.source).parent.as_posix()}/templates/{name}"
-    return Problem(rel, line, f"template error: {error}")
+    return Problem(rel, line, _("template error: {error}").format(error=error))
 
 
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:

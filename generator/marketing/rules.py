@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.marketing.campaign import (
     AD_LABELS,
@@ -30,7 +31,9 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                 Problem(
                     rel,
                     post.text.line,
-                    f"{post.text.key}: label the post as advertising ('Anzeige' or '#Werbung')",
+                    _("{key}: label the post as advertising ('Anzeige' or '#Werbung')").format(
+                        key=post.text.key
+                    ),
                 )
             )
     for asset in (*campaign.social_posts, *campaign.emails):
@@ -39,13 +42,17 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                 Problem(
                     rel,
                     asset.text.line,
-                    f"{asset.text.key}: the text must carry the referral link '{{{{ link }}}}'",
+                    _("{key}: the text must carry the referral link '{link}'").format(
+                        key=asset.text.key, link="{{ link }}"
+                    ),
                 )
             )
     if not any(label in campaign.texts["label"].value for label in AD_LABELS):
         problems.append(
             Problem(
-                rel, campaign.texts["label"].line, "texts.label: expected 'Anzeige' or 'Werbung'"
+                rel,
+                campaign.texts["label"].line,
+                _("texts.label: expected 'Anzeige' or 'Werbung'"),
             )
         )
     names: dict[str, int] = {}
@@ -55,7 +62,9 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                 Problem(
                     rel,
                     image.line,
-                    f"images.{index}: every image carries the advertising label: add a box with 'text: label'",
+                    _(
+                        "images.{index}: every image carries the advertising label: add a box with 'text: label'"
+                    ).format(index=index),
                 )
             )
         for box in image.boxes:
@@ -64,12 +73,18 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                     Problem(
                         rel,
                         box.line,
-                        f"images.{index}: box uses texts.{box.text}, which is not set",
+                        _("images.{index}: box uses texts.{text}, which is not set").format(
+                            index=index, text=box.text
+                        ),
                     )
                 )
             if box.box.min_size > box.box.max_size:
                 problems.append(
-                    Problem(rel, box.line, f"images.{index}: min_size is larger than size")
+                    Problem(
+                        rel,
+                        box.line,
+                        _("images.{index}: min_size is larger than size").format(index=index),
+                    )
                 )
         problems += _check_file(rel, image.line, campaign.templates / image.template)
     flyer = campaign.flyer
@@ -81,7 +96,15 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
     named += [(flyer.name, flyer.line)] if flyer else []
     for name, line in named:
         if name in names:
-            problems.append(Problem(rel, line, f"name '{name}' is used twice (line {names[name]})"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _("name '{name}' is used twice (line {line})").format(
+                        name=name, line=names[name]
+                    ),
+                )
+            )
         names.setdefault(name, line)
     return problems
 
@@ -95,7 +118,9 @@ def _check_template_text(rel: str, text: Text) -> list[Problem]:
         Problem(
             rel,
             text.line,
-            f"{text.key}: unknown placeholder '{{{{ {name} }}}}' (allowed: link, code, name)",
+            _("{key}: unknown placeholder '{placeholder}' (allowed: link, code, name)").format(
+                key=text.key, placeholder="{{ " + name + " }}"
+            ),
         )
         for name in sorted(unknown)
     ]
@@ -105,7 +130,9 @@ def _check_template_text(rel: str, text: Text) -> list[Problem]:
             Problem(
                 rel,
                 text.line,
-                f"{text.key}: the shipped font has no glyph for {', '.join(repr(c) for c in missing)}",
+                _("{key}: the shipped font has no glyph for {characters}").format(
+                    key=text.key, characters=", ".join(repr(c) for c in missing)
+                ),
             )
         )
     return problems
@@ -114,4 +141,10 @@ def _check_template_text(rel: str, text: Text) -> list[Problem]:
 def _check_file(rel: str, line: int, path: Path) -> list[Problem]:
     if path.is_file():
         return []
-    return [Problem(rel, line, f"template file not found: {path.parent.name}/{path.name}")]
+    return [
+        Problem(
+            rel,
+            line,
+            _("template file not found: {path}").format(path=f"{path.parent.name}/{path.name}"),
+        )
+    ]

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from generator.core.i18n import N_, _
 from generator.core.schema import Field, Schema, https_url
 
 
 def _slug(value: Any) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
-        return f"expected lowercase letters, digits and hyphens (it names files), got '{value}'"
+        return _(
+            "expected lowercase letters, digits and hyphens (it names files), got '{value}'"
+        ).format(value=value)
     return None
 
 
 def _colour(value: Any) -> str | None:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        return f"expected a colour like #00796b, got '{value}'"
+        return _("expected a colour like #00796b, got '{value}'").format(value=value)
     return None
 
 
@@ -132,7 +135,7 @@ FLYER = Schema(
 )
 
 CAMPAIGN = Schema(
-    "campaign",
+    N_("campaign"),
     (
         Field("title", "text", "Name of the campaign.", required=True),
         Field("slug", "text", "Folder name of its files.", required=True, check=_slug),

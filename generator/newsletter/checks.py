@@ -6,6 +6,7 @@ import re
 from email import quoprimime
 from html import unescape
 
+from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.newsletter import merge
@@ -68,7 +69,11 @@ def preflight(
     if size >= CLIP_BYTES:
         problems.append(
             Problem(
-                rel, 1, f"email HTML is {size / 1000:.1f} KB encoded; Gmail clips it from 102 KB"
+                rel,
+                1,
+                _("email HTML is {size} KB encoded; Gmail clips it from 102 KB").format(
+                    size=f"{size / 1000:.1f}"
+                ),
             )
         )
     elif size >= WARN_BYTES:
@@ -76,7 +81,9 @@ def preflight(
             Problem(
                 rel,
                 1,
-                f"email HTML is {size / 1000:.1f} KB encoded; Gmail clips from 102 KB, keep a margin",
+                _("email HTML is {size} KB encoded; Gmail clips from 102 KB, keep a margin").format(
+                    size=f"{size / 1000:.1f}"
+                ),
                 "warning",
             )
         )
@@ -86,32 +93,54 @@ def preflight(
         src = image.get("src") or ""
         line = at(src)
         if not (image.get("alt") or "").strip():
-            problems.append(Problem(rel, line, f"image without alt text: {src}"))
+            problems.append(Problem(rel, line, _("image without alt text: {src}").format(src=src)))
         if "://" in src and not src.startswith("https://"):
             # (A relative source was reported when the links were mapped.)
-            problems.append(Problem(rel, line, f"image must have an absolute https:// URL: {src}"))
+            problems.append(
+                Problem(
+                    rel, line, _("image must have an absolute https:// URL: {src}").format(src=src)
+                )
+            )
         if not (image.get("width") or "").strip():
             problems.append(
-                Problem(rel, line, f'image without a width attribute: {src}; add {{ width="560" }}')
+                Problem(
+                    rel,
+                    line,
+                    _("image without a width attribute: {src}; add {example}").format(
+                        src=src, example='{ width="560" }'
+                    ),
+                )
             )
         missing = _missing_on_help_site(index, src)
         if missing:
             problems.append(
-                Problem(rel, line, f"image not found on the help site: no file {missing}")
+                Problem(
+                    rel,
+                    line,
+                    _("image not found on the help site: no file {path}").format(path=missing),
+                )
             )
     for href in hrefs:
         if href.startswith("http://"):
             problems.append(
-                Problem(rel, at(href.split("?")[0]), f"insecure link: {href}; use https://")
+                Problem(
+                    rel,
+                    at(href.split("?")[0]),
+                    _("insecure link: {href}; use https://").format(href=href),
+                )
             )
 
-    for part, content in (("subject", subject), ("HTML part", html), ("text part", text)):
+    for part, content in (
+        (_("unresolved placeholder in the subject: {placeholder}"), subject),
+        (_("unresolved placeholder in the HTML part: {placeholder}"), html),
+        (_("unresolved placeholder in the text part: {placeholder}"), text),
+    ):
         for match in _UNRESOLVED.finditer(content):
             problems.append(
                 Problem(
                     rel,
                     at(match.group(0)),
-                    f"unresolved placeholder in the {part}: {match.group(0)}",
+                    part.format(placeholder=match.group(0)),
                 )
             )
 
@@ -124,7 +153,9 @@ def preflight(
             Problem(
                 rel,
                 document.line_of("preheader"),
-                f"preheader: expected {low} to {high} characters, got {len(preheader)}",
+                _("preheader: expected {low} to {high} characters, got {count}").format(
+                    low=low, high=high, count=len(preheader)
+                ),
             )
         )
 
@@ -132,13 +163,19 @@ def preflight(
     operator = project.settings.operator
     impressum = (operator.name, operator.street, operator.register, operator.vat_id)
     for part, content, link in (
-        ("HTML part", html, f'href="{_attr(unsubscribe)}"'),
-        ("text part", text, unsubscribe),
+        (_("HTML part"), html, f'href="{_attr(unsubscribe)}"'),
+        (_("text part"), text, unsubscribe),
     ):
         if link not in content:
-            problems.append(Problem(rel, 1, f"unsubscribe link missing in the {part}"))
+            problems.append(
+                Problem(rel, 1, _("unsubscribe link missing in the {part}").format(part=part))
+            )
         if not all(_attr(item) in content or item in content for item in impressum):
-            problems.append(Problem(rel, 1, f"Impressum missing or incomplete in the {part}"))
+            problems.append(
+                Problem(
+                    rel, 1, _("Impressum missing or incomplete in the {part}").format(part=part)
+                )
+            )
     return problems
 
 
@@ -174,12 +211,18 @@ def _subject(rel: str, line: int, subject: str) -> list[Problem]:
     if not 1 <= len(subject) <= SUBJECT_MAX:
         problems.append(
             Problem(
-                rel, line, f"subject: expected 1 to {SUBJECT_MAX} characters, got {len(subject)}"
+                rel,
+                line,
+                _("subject: expected 1 to {high} characters, got {count}").format(
+                    high=SUBJECT_MAX, count=len(subject)
+                ),
             )
         )
     letters = [c for c in subject if c.isalpha()]
     if len(letters) >= 4 and all(c.isupper() for c in letters):
-        problems.append(Problem(rel, line, "subject: written in capitals; that reads as shouting"))
+        problems.append(
+            Problem(rel, line, _("subject: written in capitals; that reads as shouting"))
+        )
     if "!!!" in subject:
-        problems.append(Problem(rel, line, "subject: '!!!' reads as shouting and as spam"))
+        problems.append(Problem(rel, line, _("subject: '!!!' reads as shouting and as spam")))
     return problems

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
+from generator.core.i18n import _
 from generator.core.problems import RundbriefError
 
 BUILTIN_FIELDS = (
@@ -103,7 +104,9 @@ def fill(parts: Parts, values: Mapping[str, str], *, escape: bool) -> str:
             for index in range(1, len(out), 2):
                 out[index] = values[out[index]]
     except KeyError as error:
-        raise MissingValue(f"no value for merge field '{error.args[0]}'") from None
+        raise MissingValue(
+            _("no value for merge field '{field}'").format(field=error.args[0])
+        ) from None
     return "".join(out)
 
 
@@ -118,15 +121,18 @@ def unknown_fields(text: str, known: Iterable[str]) -> list[tuple[int, str]]:
                 found.append(
                     (
                         offset,
-                        f"unknown placeholder '{match.group(0)}'; write {{{{ member.<field> }}}}",
+                        _("unknown placeholder '{placeholder}'; write {example}").format(
+                            placeholder=match.group(0), example="{{ member.<field> }}"
+                        ),
                     )
                 )
             elif field.group(1) not in known:
                 found.append(
                     (
                         offset,
-                        f"unknown merge field 'member.{field.group(1)}'; "
-                        f"known: {', '.join(sorted(known))}",
+                        _("unknown merge field 'member.{field}'; known: {known}").format(
+                            field=field.group(1), known=", ".join(sorted(known))
+                        ),
                     )
                 )
     return found

@@ -9,6 +9,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from generator.core.i18n import _
 from generator.core.problems import RundbriefError
 from generator.newsletter.email import RenderedEmail, personalise
 
@@ -28,7 +29,7 @@ class HeaderInjection(RundbriefError):
 
 def _safe(name: str, value: str) -> str:
     if "\r" in value or "\n" in value:
-        raise HeaderInjection(f"refusing a line break in the {name} header")
+        raise HeaderInjection(_("refusing a line break in the {name} header").format(name=name))
     return value
 
 

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from generator.core.i18n import _
 from generator.core.problems import UsageError
 from generator.core.settings import Project
 
@@ -26,11 +27,13 @@ def new_newsletter(project: Project, title: str, day: dt.date) -> Path:
     """Write ``newsletters/YYYY-MM-DD-slug.md`` as a draft; never overwrite an existing file."""
     slug = slugify(title)
     if not title.strip() or not slug:
-        raise UsageError("the title needs at least one letter or digit")
+        raise UsageError(_("the title needs at least one letter or digit"))
     path = project.newsletters_dir / f"{day.isoformat()}-{slug}.md"
     if path.exists():
         raise UsageError(
-            f"{path.relative_to(project.root).as_posix()} already exists; not overwritten"
+            _("{path} already exists; not overwritten").format(
+                path=path.relative_to(project.root).as_posix()
+            )
         )
     text = (
         "---\n"

@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.core.i18n import _
+from generator.core.i18n import N_, _
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.schema import Field, Schema, email_address
 from generator.core.settings import Project
 from generator.core.sources import Document, SourceFile, load_document, read_source, read_sources
 
 NEWSLETTER = Schema(
-    "front matter",
+    N_("front matter"),
     (
         Field("subject", "text", "Subject line; may hold merge fields.", required=True),
         Field("preheader", "text", "Preview text shown after the subject.", required=True),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from generator.core.i18n import _
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_valid_code
 
@@ -65,22 +66,32 @@ def read_members(
     try:
         data = path.read_bytes()
     except OSError as error:
-        return [], [Problem(name, 0, f"cannot read the members file: {error.strerror}")]
+        return [], [
+            Problem(
+                name, 0, _("cannot read the members file: {reason}").format(reason=error.strerror)
+            )
+        ]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return [], [Problem(name, line, "not UTF-8 text; export the members file as UTF-8")]
+        return [], [Problem(name, line, _("not UTF-8 text; export the members file as UTF-8"))]
     rows = _records(text)
     if not rows:
-        return [], [Problem(name, 1, "the members file is empty")]
+        return [], [Problem(name, 1, _("the members file is empty"))]
     header_line, header = rows[0]
     columns = [column.strip() for column in header]
     missing = [column for column in REQUIRED if column not in columns]
     if missing:
         found = ", ".join(columns)
         return [], [
-            Problem(name, header_line, f"missing columns {', '.join(missing)} (found: {found})")
+            Problem(
+                name,
+                header_line,
+                _("missing columns {missing} (found: {found})").format(
+                    missing=", ".join(missing), found=found
+                ),
+            )
         ]
     members: list[Member] = []
     problems: list[Problem] = []
@@ -90,7 +101,9 @@ def read_members(
             continue
         member, message = _member(line, columns, values)
         if member is not None and member.key in first_row:
-            message = f"duplicate address {member.email}, first in row {first_row[member.key]}"
+            message = _("duplicate address {address}, first in row {row}").format(
+                address=member.email, row=first_row[member.key]
+            )
         if member is None or message:
             problems.append(Problem(name, line, message, row_severity))
             continue
@@ -118,21 +131,29 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
 
 def _member(line: int, columns: list[str], values: list[str]) -> tuple[Member | None, str]:
     if values == ["\x00unclosed quote"]:
-        return None, "a quote opened in this row is never closed"
+        return None, _("a quote opened in this row is never closed")
     if len(values) != len(columns):
-        return None, f"expected {len(columns)} fields, found {len(values)}"
+        return None, _("expected {expected} fields, found {found}").format(
+            expected=len(columns), found=len(values)
+        )
     record = {column: value.strip() for column, value in zip(columns, values, strict=True)}
     for column, value in record.items():
         if any(char in value for char in "\r\n\x00"):
-            return None, f"{column}: a line break or control character is not allowed"
+            return None, _("{column}: a line break or control character is not allowed").format(
+                column=column
+            )
         if len(value) > MAX_FIELD:
-            return None, f"{column}: {len(value):,} characters, at most {MAX_FIELD:,} allowed"
+            return None, _("{column}: {count} characters, at most {limit} allowed").format(
+                column=column, count=f"{len(value):,}", limit=f"{MAX_FIELD:,}"
+            )
     email = record["email"]
     if not ADDRESS.fullmatch(email) or len(email) > 254:
-        return None, f"invalid address {email!r}"
+        return None, _("invalid address {address}").format(address=repr(email))
     code = record["referral_code"]
     if not is_valid_code(code):
-        return None, f"referral code {code!r} is not plain ASCII letters, digits, '-' or '_'"
+        return None, _(
+            "referral code {code} is not plain ASCII letters, digits, '-' or '_'"
+        ).format(code=repr(code))
     extra = {column: value for column, value in record.items() if column not in REQUIRED}
     member = Member(
         row=line,

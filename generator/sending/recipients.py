@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.i18n import N_, _, ngettext
 from generator.core.problems import Problem, UsageError
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Project
@@ -22,11 +23,11 @@ EVERYONE = "alle"
 SECRET_VARIABLE = "RUNDBRIEF_UNSUBSCRIBE_SECRET"
 
 REASONS = {
-    "invalid": "with an invalid row",
-    "consent": "without confirmed consent",
-    "unsubscribed": "unsubscribed",
-    "suppressed": "suppressed (bounce or complaint)",
-    "audience": "not in the audience",
+    "invalid": N_("{count} with an invalid row"),
+    "consent": N_("{count} without confirmed consent"),
+    "unsubscribed": N_("{count} unsubscribed"),
+    "suppressed": N_("{count} suppressed (bounce or complaint)"),
+    "audience": N_("{count} not in the audience"),
 }
 
 
@@ -40,14 +41,20 @@ class Selection:
 
     def summary(self) -> str:
         """'1,204 recipients, 37 excluded: 12 without confirmed consent, …'."""
-        head = f"{len(self.recipients):,} recipient{'' if len(self.recipients) == 1 else 's'}"
+        head = ngettext("{count} recipient", "{count} recipients", len(self.recipients)).format(
+            count=f"{len(self.recipients):,}"
+        )
         total = sum(self.excluded.values())
         if not total:
-            return f"{head}, none excluded"
+            return _("{recipients}, none excluded").format(recipients=head)
         parts = [
-            f"{self.excluded[key]:,} {text}" for key, text in REASONS.items() if self.excluded[key]
+            _(text).format(count=f"{self.excluded[key]:,}")
+            for key, text in REASONS.items()
+            if self.excluded[key]
         ]
-        return f"{head}, {total:,} excluded: {', '.join(parts)}"
+        return _("{recipients}, {count} excluded: {reasons}").format(
+            recipients=head, count=f"{total:,}", reasons=", ".join(parts)
+        )
 
 
 def _instant(value: str) -> dt.datetime | None:
@@ -61,14 +68,18 @@ def _instant(value: str) -> dt.datetime | None:
 def consent_problem(member: Member) -> tuple[str, str] | None:
     """(reason, message) if ``member`` may not be mailed, else None."""
     if member.unsubscribed_at:
-        return "unsubscribed", f"unsubscribed at {member.unsubscribed_at}"
+        return "unsubscribed", _("unsubscribed at {time}").format(time=member.unsubscribed_at)
     opted, confirmed = _instant(member.opt_in_at), _instant(member.confirmed_at)
     if opted is None:
-        return "consent", f"opt_in_at: no sign-up time ({member.opt_in_at or 'empty'})"
+        return "consent", _("opt_in_at: no sign-up time ({value})").format(
+            value=member.opt_in_at or _("empty")
+        )
     if confirmed is None:
-        return "consent", f"confirmed_at: consent not confirmed ({member.confirmed_at or 'empty'})"
+        return "consent", _("confirmed_at: consent not confirmed ({value})").format(
+            value=member.confirmed_at or _("empty")
+        )
     if confirmed < opted:
-        return "consent", "confirmed_at is before opt_in_at: no valid double opt-in"
+        return "consent", _("confirmed_at is before opt_in_at: no valid double opt-in")
     return None
 
 
@@ -79,7 +90,11 @@ def read_suppressed(paths: Iterable[Path]) -> set[str]:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read the suppression file {path}: {error}") from None
+            raise UsageError(
+                _("cannot read the suppression file {path}: {reason}").format(
+                    path=path, reason=error
+                )
+            ) from None
         for line in text.splitlines():
             first = line.replace(";", ",").split(",", 1)[0].strip().strip('"').lower()
             if "@" in first and not first.startswith("#"):
@@ -103,7 +118,10 @@ def select(
     for member in members:
         refused = consent_problem(member)
         if refused is None and member.key in suppressed:
-            refused = ("suppressed", f"{member.email} is on the suppression list")
+            refused = (
+                "suppressed",
+                _("{address} is on the suppression list").format(address=member.email),
+            )
         if refused is None and audience != EVERYONE and audience not in member.segments:
             refused = ("audience", "")
         if refused is None:
@@ -120,8 +138,10 @@ def unsubscribe_secret(env: Mapping[str, str] | None = None) -> bytes:
     secret = (os.environ if env is None else env).get(SECRET_VARIABLE, "")
     if len(secret) < 16:
         raise UsageError(
-            f"set {SECRET_VARIABLE} (at least 16 characters, the same secret the platform's "
-            "unsubscribe endpoint checks) before sending"
+            _(
+                "set {variable} (at least 16 characters, the same secret the platform's "
+                "unsubscribe endpoint checks) before sending"
+            ).format(variable=SECRET_VARIABLE)
         )
     return secret.encode("utf-8")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core import gitinfo
-from generator.core.i18n import _
+from generator.core.i18n import N_, _
 from generator.core.problems import Problem, UsageError, raise_if_errors
 from generator.core.settings import Project
 from generator.newsletter.email import RenderedEmail
@@ -40,20 +40,24 @@ def approval_problems(project: Project, newsletter: Newsletter) -> list[Problem]
             Problem(
                 rel,
                 newsletter.document.line_of("status"),
-                f"status is '{newsletter.status}': only an approved newsletter is sent",
+                _("status is '{status}': only an approved newsletter is sent").format(
+                    status=newsletter.status
+                ),
             )
         )
     if gitinfo.uncommitted(project.root, rel):
         problems.append(
-            Problem(rel, 1, "the file has uncommitted changes: commit it and merge it into main")
+            Problem(rel, 1, _("the file has uncommitted changes: commit it and merge it into main"))
         )
     elif not gitinfo.same_as_on_main(project.root, rel):
         problems.append(
             Problem(
                 rel,
                 1,
-                "the file is not on the main branch as it is here: only what was approved "
-                "and merged into main is sent",
+                _(
+                    "the file is not on the main branch as it is here: only what was approved "
+                    "and merged into main is sent"
+                ),
             )
         )
     return problems
@@ -144,16 +148,16 @@ class Outcome:
 
     def summary(self) -> str:
         """One line: sent, skipped, failed, uncertain."""
-        parts = [f"{self.sent:,} sent"]
+        parts = [_("{count} sent").format(count=f"{self.sent:,}")]
         for count, text in (
-            (self.already_sent, "already sent before"),
-            (self.failed, "failed"),
-            (self.failed_before, "failed in an earlier run"),
-            (self.deferred, "deferred (temporary failures, run again)"),
-            (self.uncertain, "uncertain (see --retry-uncertain)"),
+            (self.already_sent, N_("{count} already sent before")),
+            (self.failed, N_("{count} failed")),
+            (self.failed_before, N_("{count} failed in an earlier run")),
+            (self.deferred, N_("{count} deferred (temporary failures, run again)")),
+            (self.uncertain, N_("{count} uncertain (see --retry-uncertain)")),
         ):
             if count:
-                parts.append(f"{count:,} {text}")
+                parts.append(_(text).format(count=f"{count:,}"))
         return ", ".join(parts)
 
 
@@ -166,7 +170,7 @@ def message_id(plan: Plan) -> str:
 def send_test(plan: Plan, transport: Transport, address: str) -> str:
     """One personalised copy (values of the first recipient) to ``address``; no journal."""
     if not plan.selection.recipients:
-        raise UsageError("no recipient in the members file to personalise the test copy with")
+        raise UsageError(_("no recipient in the members file to personalise the test copy with"))
     member = plan.selection.recipients[0]
     values = member_values(
         plan.project, member, campaign=plan.newsletter.utm_campaign, secret=plan.secret

@@ -17,6 +17,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol
 
+from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.newsletter.mime import wire_bytes
 
@@ -111,16 +112,24 @@ def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
     env = os.environ if env is None else env
     host = env.get("RUNDBRIEF_SMTP_HOST", "")
     if not host:
-        raise UsageError("set RUNDBRIEF_SMTP_HOST (and _PORT, _USER, _PASSWORD, _TLS) to send")
+        raise UsageError(_("set RUNDBRIEF_SMTP_HOST (and _PORT, _USER, _PASSWORD, _TLS) to send"))
     tls = env.get("RUNDBRIEF_SMTP_TLS", "starttls").lower()
     if tls not in ("starttls", "ssl", "none"):
-        raise UsageError(f"RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{tls}'")
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{value}'").format(value=tls)
+        )
     if tls == "none" and not _is_loopback(host):
-        raise UsageError(f"RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not {host}")
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not {host}").format(
+                host=host
+            )
+        )
     default_port = {"starttls": "587", "ssl": "465", "none": "25"}[tls]
     port = env.get("RUNDBRIEF_SMTP_PORT", default_port)
     if not port.isdigit():
-        raise UsageError(f"RUNDBRIEF_SMTP_PORT: expected a number, got '{port}'")
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_PORT: expected a number, got '{value}'").format(value=port)
+        )
     return SmtpConfig(
         host=host,
         port=int(port),
@@ -188,23 +197,36 @@ class SmtpTransport:
             if config.tls == "starttls":
                 if not smtp.has_extn("starttls"):
                     smtp.close()
-                    raise TransportStopped(f"{config.where} does not offer STARTTLS; not sending")
+                    raise TransportStopped(
+                        _("{server} does not offer STARTTLS; not sending").format(
+                            server=config.where
+                        )
+                    )
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
             if config.user:
                 smtp.login(config.user, config.password)
         except smtplib.SMTPAuthenticationError as error:
             raise TransportStopped(
-                f"authentication as '{config.user}' at {config.where} failed: "
-                f"{_text(error.smtp_code, error.smtp_error)}; check RUNDBRIEF_SMTP_USER and "
-                "RUNDBRIEF_SMTP_PASSWORD"
+                _(
+                    "authentication as '{user}' at {server} failed: {reply}; check "
+                    "RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD"
+                ).format(
+                    user=config.user,
+                    server=config.where,
+                    reply=_text(error.smtp_code, error.smtp_error),
+                )
             ) from None
         except (ssl.SSLError, ssl.CertificateError) as error:
-            raise TransportStopped(f"TLS with {config.where} failed: {error}") from None
+            raise TransportStopped(
+                _("TLS with {server} failed: {reason}").format(server=config.where, reason=error)
+            ) from None
         except smtplib.SMTPNotSupportedError as error:
             raise TransportStopped(f"{config.where}: {error}") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportStopped(f"cannot connect to {config.where}: {error}") from None
+            raise TransportStopped(
+                _("cannot connect to {server}: {reason}").format(server=config.where, reason=error)
+            ) from None
         return smtp
 
     def send(self, message: Outgoing) -> Reply:
@@ -227,7 +249,7 @@ class SmtpTransport:
                 reconnects += 1
                 if reconnects > self.backoff.attempts:
                     raise TransportStopped(
-                        f"{self.config.where} keeps closing the connection"
+                        _("{server} keeps closing the connection").format(server=self.config.where)
                     ) from None
                 self.sleep(min(self.backoff.first_delay * (reconnects - 1), self.backoff.max_delay))
 
@@ -243,7 +265,9 @@ class SmtpTransport:
             code, text = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
-            raise Uncertain(f"connection lost after the message data: {error}") from None
+            raise Uncertain(
+                _("connection lost after the message data: {reason}").format(reason=error)
+            ) from None
         return _check(smtp, code, text)
 
     def _drop(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.core.i18n import _
+from generator.core.i18n import N_, _
 from generator.core.problems import Problem
 from generator.core.schema import Field, Schema
 from generator.core.sources import Document, SourceFile, load_document
@@ -15,7 +15,7 @@ def _description_length(value: str) -> str | None:
 
 
 HELP_PAGE = Schema(
-    "front matter",
+    N_("front matter"),
     (
         Field(
             "title",

@@ -23,6 +23,7 @@ from mkdocs.structure.files import get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page as MkdocsPage
 
+from generator.core.i18n import _
 from generator.site.stage import NavItem
 
 
@@ -76,7 +77,7 @@ def _run(
             if not str(error).startswith("Aborted with"):
                 captured.messages.append(str(error))
         except SystemExit as error:  # MkDocs' config validation aborts with SystemExit
-            captured.messages.append(f"configuration invalid ({error})")
+            captured.messages.append(_("configuration invalid ({error})").format(error=error))
     return captured.messages
 
 

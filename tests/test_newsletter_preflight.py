@@ -93,7 +93,7 @@ def test_html_over_102_kb_is_an_error(make_project):
     found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 700)))
     assert len(found) == 1
     assert re.fullmatch(
-        rf"{REL}:1: das HTML der E-Mail ist kodiert 1\d\d\.\d KB groß; Gmail schneidet E-Mails "
+        rf"{REL}:1: das HTML der E-Mail ist kodiert 1\d\d,\d KB groß; Gmail schneidet E-Mails "
         r"ab 102 KB ab: machen Sie den Newsletter kürzer",
         found[0],
     )
@@ -103,7 +103,7 @@ def test_html_over_90_kb_is_a_warning(make_project):
     found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 350)))
     assert len(found) == 1
     assert re.fullmatch(
-        rf"{REL}:1: Warnung: das HTML der E-Mail ist kodiert 9\d\.\d KB groß; Gmail schneidet "
+        rf"{REL}:1: Warnung: das HTML der E-Mail ist kodiert 9\d,\d KB groß; Gmail schneidet "
         r"E-Mails ab 102 KB ab: halten Sie Abstand zu dieser Grenze",
         found[0],
     )

@@ -166,7 +166,7 @@ def test_hostile_rows_neither_break_the_send_nor_inject(example_project, cli, sm
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3: Warnung: first_name: Zeilenumbrüche" in result.stderr
-    assert "members.csv:5: Warnung: last_name: 10,000 Zeichen, erlaubt sind höchstens 1,000" in (
+    assert "members.csv:5: Warnung: last_name: 10.000 Zeichen, erlaubt sind höchstens 1.000" in (
         result.stderr
     )
     counts = smtp.recorder.count_by_recipient()

@@ -19,7 +19,7 @@ import click
 
 from generator import build as pipeline
 from generator.core import i18n
-from generator.core.i18n import N_, _, ngettext
+from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
 from generator.core.settings import Project, load_project
 
@@ -39,9 +39,9 @@ def fail(error: RundbriefError) -> NoReturn:
         click.echo(
             _("{problems} in {files}; nothing was written or sent.").format(
                 problems=ngettext("{count} problem", "{count} problems", errors).format(
-                    count=f"{errors:,}"
+                    count=number(errors)
                 ),
-                files=ngettext("{count} file", "{count} files", files).format(count=f"{files:,}"),
+                files=ngettext("{count} file", "{count} files", files).format(count=number(files)),
             ),
             err=True,
         )
@@ -104,12 +104,12 @@ def build(project: Project, strict: bool) -> None:
     result = pipeline.build(project, strict=strict)
     report(result.warnings)
     click.echo(
-        _("Built {pages} into {folder}/ in {seconds:.1f} s.").format(
+        _("Built {pages} into {folder}/ in {seconds} s.").format(
             pages=ngettext("{count} page", "{count} pages", result.pages).format(
-                count=f"{result.pages:,}"
+                count=number(result.pages)
             ),
             folder=project.site_dir.name,
-            seconds=time.perf_counter() - started,
+            seconds=number(time.perf_counter() - started, 1),
         )
     )
 
@@ -202,15 +202,15 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
         summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
     click.echo(
         _(
-            "Wrote {kits}, {unchanged} unchanged, {removed} removed, into {folder}/ in {seconds:.1f} s."
+            "Wrote {kits}, {unchanged} unchanged, {removed} removed, into {folder}/ in {seconds} s."
         ).format(
             kits=ngettext("{count} kit", "{count} kits", summary.written).format(
-                count=f"{summary.written:,}"
+                count=number(summary.written)
             ),
-            unchanged=f"{summary.unchanged:,}",
-            removed=f"{summary.removed:,}",
+            unchanged=number(summary.unchanged),
+            removed=number(summary.removed),
             folder=summary.folder.relative_to(project.root).as_posix(),
-            seconds=time.perf_counter() - started,
+            seconds=number(time.perf_counter() - started, 1),
         )
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator.core.i18n import _, ngettext
+from generator.core.i18n import _, ngettext, number
 from generator.core.problems import Problem, RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.sending.journal import Journal
@@ -67,7 +67,7 @@ class Progress:
         click.echo(
             "\r"
             + _("Sending {done}/{total}  {rate} msg/s  ETA {eta}").format(
-                done=f"{self.done:,}", total=f"{self.total:,}", rate=f"{rate:,.1f}", eta=eta
+                done=number(self.done), total=number(self.total), rate=number(rate, 1), eta=eta
             ),
             err=True,
             nl=False,
@@ -84,7 +84,7 @@ def _report_exclusions(problems: tuple[Problem, ...]) -> None:
         click.echo(str(problem), err=True)
     if len(problems) > SHOWN_EXCLUSIONS:
         more = len(problems) - SHOWN_EXCLUSIONS
-        click.echo(_("… and {count} more exclusions").format(count=f"{more:,}"), err=True)
+        click.echo(_("… and {count} more exclusions").format(count=number(more)), err=True)
 
 
 def run_send(
@@ -165,7 +165,7 @@ def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path |
                 "Dry run: wrote {count} message to {folder}/",
                 "Dry run: wrote {count} messages to {folder}/",
                 outcome.sent,
-            ).format(count=f"{outcome.sent:,}", folder=shown)
+            ).format(count=number(outcome.sent), folder=shown)
         )
     else:
         click.echo(outcome.summary())
@@ -200,12 +200,12 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
         "sent": _("sent"),
         "failed": _("failed"),
     }
-    line = ", ".join(f"{count:,} {names[state]}" for state, count in counts.items())
+    line = ", ".join(f"{number(count)} {names[state]}" for state, count in counts.items())
     click.echo(f"{slug}: {line}")
     if counts["sending"]:
         click.echo(
             _("{count} uncertain (left in 'sending' by an interrupted run)").format(
-                count=f"{counts['sending']:,}"
+                count=number(counts["sending"])
             )
         )
     if commits:

@@ -55,3 +55,11 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "transla
 
 
 use(DEFAULT)
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``value`` as readers of the active language write it: 1.204,5 in German, 1,204.5 in English."""
+    text = f"{value:,.{decimals}f}"
+    if _language == "de":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text

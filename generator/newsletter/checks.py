@@ -6,7 +6,7 @@ import re
 from email import quoprimime
 from html import unescape
 
-from generator.core.i18n import _
+from generator.core.i18n import _, number
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.newsletter import merge
@@ -60,9 +60,9 @@ def preflight(
 
     def at(needle: str) -> int:
         """The file line that first mentions ``needle`` (the layout's own markup: line 1)."""
-        for number, line in enumerate(document.body.split("\n"), start=document.body_line):
+        for at_line, line in enumerate(document.body.split("\n"), start=document.body_line):
             if needle and needle in line:
-                return number
+                return at_line
         return 1
 
     size = encoded_size(html)
@@ -72,7 +72,7 @@ def preflight(
                 rel,
                 1,
                 _("email HTML is {size} KB encoded; Gmail clips it from 102 KB").format(
-                    size=f"{size / 1000:.1f}"
+                    size=number(size / 1000, 1)
                 ),
             )
         )
@@ -82,7 +82,7 @@ def preflight(
                 rel,
                 1,
                 _("email HTML is {size} KB encoded; Gmail clips from 102 KB, keep a margin").format(
-                    size=f"{size / 1000:.1f}"
+                    size=number(size / 1000, 1)
                 ),
                 "warning",
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from generator.core.i18n import _
+from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_valid_code
 
@@ -144,7 +144,7 @@ def _member(line: int, columns: list[str], values: list[str]) -> tuple[Member | 
             )
         if len(value) > MAX_FIELD:
             return None, _("{column}: {count} characters, at most {limit} allowed").format(
-                column=column, count=f"{len(value):,}", limit=f"{MAX_FIELD:,}"
+                column=column, count=number(len(value)), limit=number(MAX_FIELD)
             )
     email = record["email"]
     if not ADDRESS.fullmatch(email) or len(email) > 254:

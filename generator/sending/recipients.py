@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.i18n import N_, _, ngettext
+from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Project
@@ -42,18 +42,18 @@ class Selection:
     def summary(self) -> str:
         """'1,204 recipients, 37 excluded: 12 without confirmed consent, …'."""
         head = ngettext("{count} recipient", "{count} recipients", len(self.recipients)).format(
-            count=f"{len(self.recipients):,}"
+            count=number(len(self.recipients))
         )
         total = sum(self.excluded.values())
         if not total:
             return _("{recipients}, none excluded").format(recipients=head)
         parts = [
-            _(text).format(count=f"{self.excluded[key]:,}")
+            _(text).format(count=number(self.excluded[key]))
             for key, text in REASONS.items()
             if self.excluded[key]
         ]
         return _("{recipients}, {count} excluded: {reasons}").format(
-            recipients=head, count=f"{total:,}", reasons=", ".join(parts)
+            recipients=head, count=number(total), reasons=", ".join(parts)
         )
 
 

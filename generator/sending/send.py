@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core import gitinfo
-from generator.core.i18n import N_, _
+from generator.core.i18n import N_, _, number
 from generator.core.problems import Problem, UsageError, raise_if_errors
 from generator.core.settings import Project
 from generator.newsletter.email import RenderedEmail
@@ -148,7 +148,7 @@ class Outcome:
 
     def summary(self) -> str:
         """One line: sent, skipped, failed, uncertain."""
-        parts = [_("{count} sent").format(count=f"{self.sent:,}")]
+        parts = [_("{count} sent").format(count=number(self.sent))]
         for count, text in (
             (self.already_sent, N_("{count} already sent before")),
             (self.failed, N_("{count} failed")),
@@ -157,7 +157,7 @@ class Outcome:
             (self.uncertain, N_("{count} uncertain (see --retry-uncertain)")),
         ):
             if count:
-                parts.append(_(text).format(count=f"{count:,}"))
+                parts.append(_(text).format(count=number(count)))
         return ", ".join(parts)
 
 

@@ -21,6 +21,7 @@ from generator.newsletter.markdown_html import Converted, convert
 from generator.newsletter.mime import HeaderInjection, build_message
 from generator.newsletter.plaintext import tree_to_text, wrap
 from generator.newsletter.source import Newsletter
+from generator.newsletter.unsubscribe import one_click, unsubscribe_link
 
 __all__ = [
     "HeaderInjection",
@@ -215,12 +216,15 @@ def render_email(project: Project, newsletter: Newsletter) -> RenderedEmail:
             platform_name=settings.platform_name,
             logo_url=settings.newsletter.logo_url,
             unsubscribe_url=unsubscribe,
+            one_click=one_click(settings.newsletter),
             reason=reason,
             impressum=impressum,
         )
     )
     html = inline_css(page, settings.newsletter.inliner)
-    text = _text_part(converted, reason, unsubscribe, archive, impressum)
+    text = _text_part(
+        converted, reason, unsubscribe, archive, impressum, one_click(settings.newsletter)
+    )
     html_parts = merge.compile_parts(html)
     text_parts = merge.compile_parts(text)
     subject_parts = merge.compile_parts(subject)
@@ -247,14 +251,25 @@ def render_email(project: Project, newsletter: Newsletter) -> RenderedEmail:
 
 
 def _text_part(
-    converted: Converted, reason: str, unsubscribe: str, archive: str, impressum: list[str]
+    converted: Converted,
+    reason: str,
+    unsubscribe: str,
+    archive: str,
+    impressum: list[str],
+    one_click: bool = True,
 ) -> str:
     body = tree_to_text(converted.tree, converted.stash)
+    how = (
+        "Newsletter abbestellen (mit einem Klick, kostenlos):"
+        if one_click
+        else "Newsletter abbestellen (kostenlos): Dieser Link öffnet eine fertige E-Mail an uns, "
+        "die Sie nur noch absenden:"
+    )
     footer = [
         "-- ",
         wrap(reason),
         "",
-        wrap("Newsletter abbestellen (mit einem Klick, kostenlos):"),
+        wrap(how),
         unsubscribe,
         "",
         "Im Browser ansehen:",
@@ -287,7 +302,7 @@ def sample_values(project: Project) -> dict[str, str]:
         "referral_link": referral_link(
             settings.referral_url, code, source="newsletter", medium="email", campaign="newsletter"
         ),
-        "unsubscribe_url": with_query(settings.newsletter.unsubscribe_url, {"t": "beispiel"}),
+        "unsubscribe_url": unsubscribe_link(settings.newsletter, "beispiel"),
     }
     return {**{name: "Beispiel" for name in settings.member_fields}, **values}
 
@@ -301,6 +316,6 @@ def neutral_values(project: Project) -> dict[str, str]:
         "email": "",
         "referral_code": "",
         "referral_link": settings.referral_url,
-        "unsubscribe_url": settings.newsletter.unsubscribe_url,
+        "unsubscribe_url": unsubscribe_link(settings.newsletter, ""),
     }
     return {**{name: "" for name in settings.member_fields}, **values}

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core.problems import Problem, UsageError
-from generator.core.referral import referral_link, with_query
+from generator.core.referral import referral_link
 from generator.core.settings import Project
+from generator.newsletter.unsubscribe import unsubscribe_link
 from generator.sending.members import Member
 
 EVERYONE = "alle"
@@ -154,8 +155,8 @@ def member_values(
             medium="email",
             campaign=campaign,
         ),
-        unsubscribe_url=with_query(
-            settings.newsletter.unsubscribe_url, {"t": unsubscribe_token(secret, member.email)}
+        unsubscribe_url=unsubscribe_link(
+            settings.newsletter, unsubscribe_token(secret, member.email)
         ),
     )
     return values

@@ -15,6 +15,7 @@ from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.send import Outcome, deliver, prepare, send_test
+from generator.sending.suppression import record_exclusions, store_path
 from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
 SHOWN_EXCLUSIONS = 50
@@ -128,6 +129,7 @@ def run_send(
     else:
         transport = smtp_transport()
         journal = Journal(journal_path(project, journal_file))
+        record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
     progress = Progress()
     try:
         outcome = deliver(

@@ -27,6 +27,10 @@ REASONS = {
     "consent": "without confirmed consent",
     "unsubscribed": "unsubscribed",
     "suppressed": "suppressed (bounce or complaint)",
+    "unsubscribed_by_mail": "unsubscribed by email",
+    "hard_bounce": "suppressed after a hard bounce",
+    "soft_bounces": "suppressed after repeated soft bounces",
+    "complaint": "suppressed after a complaint",
     "audience": "not in the audience",
 }
 
@@ -94,9 +98,13 @@ def select(
     *,
     display: str,
     audience: str,
-    suppressed: set[str],
+    suppressed: set[str] | Mapping[str, str],
 ) -> Selection:
-    """The members that may receive this newsletter, and a count of every exclusion."""
+    """The members that may receive this newsletter, and a count of every exclusion.
+
+    ``suppressed`` maps addresses to their reason (a key of REASONS); a plain set counts
+    every address as "suppressed".
+    """
     invalid = [p for p in problems if p.line > 1]
     excluded: Counter[str] = Counter(invalid=len(invalid))
     notes = list(invalid)
@@ -104,7 +112,9 @@ def select(
     for member in members:
         refused = consent_problem(member)
         if refused is None and member.key in suppressed:
-            refused = ("suppressed", f"{member.email} is on the suppression list")
+            reason = suppressed[member.key] if isinstance(suppressed, Mapping) else "suppressed"
+            why = "" if reason == "suppressed" else f": {REASONS[reason]}"
+            refused = (reason, f"{member.email} is on the suppression list{why}")
         if refused is None and audience != EVERYONE and audience not in member.segments:
             refused = ("audience", "")
         if refused is None:

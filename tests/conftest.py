@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from tests.imap_helpers import DOVECOT, ImapServer, run_dovecot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -143,6 +144,16 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, ["-C", str(project), *args], env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def imap() -> Iterator[ImapServer]:
+    """A real IMAP server: Dovecot from Debian with TLS on 127.0.0.1 (see imap_helpers)."""
+    if DOVECOT is None:
+        pytest.skip(
+            "dovecot is not installed: apt-get install dovecot-imapd (scripts/setup --test)"
+        )
+    yield from run_dovecot()
 
 
 @pytest.fixture(scope="session")

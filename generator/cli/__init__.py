@@ -247,3 +247,25 @@ def status(project: Project, newsletter: Path, journal_file: Path | None) -> Non
     from generator.cli.sending import run_status
 
     run_status(project, newsletter, journal_file)
+
+
+@main.command()
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the suppression list as CSV for the platform's member database.",
+)
+@click.option("--no-mailbox", is_flag=True, help="Do not read the mailbox (with --export).")
+@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+@handle_errors
+def feedback(
+    project: Project, export_file: Path | None, no_mailbox: bool, journal_file: Path | None
+) -> None:
+    """Read bounces, complaints and unsubscribes over IMAP into the suppression list."""
+    from generator.cli.feedback import run_feedback
+
+    run_feedback(
+        project, export_file=export_file, mailbox=not no_mailbox, journal_file=journal_file
+    )

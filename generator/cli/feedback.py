@@ -1,0 +1,152 @@
+"""The printing side of `rundbrief feedback` (part of the CLI layer)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from generator.cli.sending import journal_path
+from generator.core.i18n import _, ngettext
+from generator.core.settings import Project
+from generator.sending.classify import context_for
+from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.sending.recipients import unsubscribe_secret
+from generator.sending.suppression import REASONS, SuppressionStore, export_csv, store_path
+
+
+class ReadProgress:
+    """One line on stderr while a long mailbox is read: count, rate, time left."""
+
+    def __init__(self) -> None:
+        self.begin = time.monotonic()
+        self.shown = 0.0
+        self.total = 0
+
+    def show(self, done: int, total: int) -> None:
+        """``done`` of ``total`` new messages are read."""
+        self.total = total
+        now = time.monotonic()
+        if total and (now - self.shown > 0.2 or done == total):
+            self.shown = now
+            rate = done / max(now - self.begin, 1e-9)
+            left = time.strftime("%H:%M:%S", time.gmtime((total - done) / rate)) if done else "--"
+            line = _("Reading {done}/{total} messages  {rate} msg/s  ETA {left}").format(
+                done=f"{done:,}", total=f"{total:,}", rate=f"{rate:,.0f}", left=left
+            )
+            click.echo("\r" + line, err=True, nl=False)
+
+    def end(self) -> None:
+        """Finish the line."""
+        if self.total:
+            click.echo("", err=True)
+
+
+def run_feedback(
+    project: Project, *, export_file: Path | None, mailbox: bool, journal_file: Path | None
+) -> None:
+    """Read the mailbox into the suppression store, then export the list if asked."""
+    store = SuppressionStore(store_path(project))
+    try:
+        if mailbox:
+            _read(project, store, journal_path(project, journal_file))
+        rows = store.suppressions()
+        counts = {reason: sum(1 for row in rows if row.reason == reason) for reason in REASONS}
+        click.echo(
+            _("Suppression list: {total} addresses ({parts}).").format(
+                total=f"{len(rows):,}",
+                parts=", ".join(f"{n:,} {_reason(reason)}" for reason, n in counts.items()),
+            )
+        )
+        if export_file is not None:
+            count = export_csv(rows, export_file)
+            click.echo(
+                _("Wrote {count} suppressed addresses to {path}.").format(
+                    count=f"{count:,}", path=export_file
+                )
+            )
+    finally:
+        store.close()
+
+
+def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
+    settings = project.settings
+    context = context_for(settings.newsletter, unsubscribe_secret())
+    config = imap_config()
+    mailbox = connect(config)
+    click.echo(
+        _("Reading {folder} of {user} at {where}.").format(
+            folder=settings.feedback.folder, user=config.user, where=config.where
+        )
+    )
+    progress = ReadProgress()
+    try:
+        outcome = read_mailbox(
+            mailbox,
+            store,
+            context,
+            folder=settings.feedback.folder,
+            processed_folder=settings.feedback.processed_folder,
+            progress=progress.show,
+        )
+    finally:
+        progress.end()
+        close(mailbox)
+    added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    _summarise(project, outcome, len(added))
+
+
+def _reason(reason: str) -> str:
+    return {
+        "unsubscribed": _("unsubscribed"),
+        "hard_bounce": _("hard bounce"),
+        "soft_bounces": _("repeated soft bounces"),
+        "complaint": _("complaint"),
+    }[reason]
+
+
+def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int) -> None:
+    kinds = outcome.kinds
+    parts = [
+        ngettext("{n} unsubscribe", "{n} unsubscribes", kinds["unsubscribe"]),
+        ngettext("{n} hard bounce", "{n} hard bounces", kinds["hard_bounce"]),
+        ngettext("{n} soft bounce", "{n} soft bounces", kinds["soft_bounce"]),
+        ngettext("{n} complaint", "{n} complaints", kinds["complaint"]),
+        ngettext(
+            "{n} automatic reply (ignored)", "{n} automatic replies (ignored)", kinds["auto_reply"]
+        ),
+        ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
+    ]
+    numbers = [
+        kinds[k]
+        for k in ("unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "other")
+    ]
+    shown = [part.format(n=f"{n:,}") for part, n in zip(parts, numbers, strict=True) if n]
+    click.echo(
+        _("{new} new messages, {earlier} read in an earlier run{colon}{parts}").format(
+            new=f"{outcome.new:,}",
+            earlier=f"{outcome.earlier:,}",
+            colon=": " if shown else ".",
+            parts=", ".join(shown) + ("." if shown else ""),
+        )
+    )
+    feedback = project.settings.feedback
+    if outcome.moved or outcome.refiled:
+        click.echo(
+            _("{count} moved to {folder}.").format(
+                count=f"{outcome.moved + outcome.refiled:,}", folder=feedback.processed_folder
+            )
+        )
+    if kinds["other"]:
+        click.echo(
+            _("{count} not recognised: left unread in {folder} for a person to look at.").format(
+                count=f"{kinds['other']:,}", folder=feedback.folder
+            )
+        )
+    if soft_suppressed:
+        click.echo(
+            _("{count} addresses suppressed after {limit} soft bounces in a row.").format(
+                count=f"{soft_suppressed:,}", limit=feedback.soft_bounce_limit
+            )
+        )

@@ -1,0 +1,82 @@
+"""After `feedback`, `send` leaves out exactly the suppressed members; bounces find their way back."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.sending.verp import Verp, parse_verp, verp_address
+from tests.feedback_helpers import BOUNCE, MAILBOX, NOVEMBER, SUPPRESSED, member, render
+from tests.smtp_helpers import SECRET, SmtpServer, member_row, members_file, run_server
+
+NEWSLETTER = f"newsletters/{NOVEMBER}.md"
+REASON_TEXT = {
+    "hard_bounce": "suppressed after a hard bounce",
+    "soft_bounces": "suppressed after repeated soft bounces",
+    "complaint": "suppressed after a complaint",
+    "unsubscribed": "unsubscribed by email",
+}
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    yield from run_server(tmp_path)
+
+
+def test_send_skips_exactly_the_suppressed_members_and_says_why(
+    example_project, cli, smtp, imap, tmp_path
+):
+    imap.append(case.message() for case in MAILBOX)
+    feedback_env = {**imap.env(), "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET}
+    assert cli(example_project, "feedback", env=feedback_env).exit_code == 0
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 19)])
+
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "8 recipients, 10 excluded: 2 unsubscribed by email, 6 suppressed after a hard bounce, "
+        "1 suppressed after repeated soft bounces, 1 suppressed after a complaint" in result.stdout
+    )
+    for address, reason in SUPPRESSED.items():
+        row = int(address.removeprefix("mitglied").split("@")[0]) + 1
+        assert (
+            f"members.csv:{row}: warning: {address} is on the suppression list: "
+            f"{REASON_TEXT[reason]}" in result.stderr
+        )
+    received = {r.recipients[0]: r for r in smtp.recorder.received}
+    expected = {member(n) for n in range(1, 19)} - set(SUPPRESSED)
+    assert set(received) == expected
+
+    # Each message left with the member's own VERP envelope sender…
+    for address, message in received.items():
+        assert message.sender == verp_address(BOUNCE, SECRET.encode(), address, NOVEMBER)
+        assert parse_verp(BOUNCE, SECRET.encode(), message.sender) == Verp(address, NOVEMBER)
+        assert message.message["From"] == "Mitgliederwerk <newsletter@mitgliederwerk.example>"
+
+    # …so a bounce sent to it names that member and newsletter, even with a garbled report.
+    bounced = received[member(8)].sender
+    imap.append([render("garbled-dsn.eml", address=member(8), envelope=bounced, ident="late")])
+    again = cli(example_project, "feedback", env=feedback_env)
+    assert again.exit_code == 0, again.stderr
+    assert "1 new messages, 2 read in an earlier run: 1 hard bounce." in again.stdout
+    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
+        row = db.execute(
+            "SELECT reason, newsletter FROM suppressions WHERE address = ?", (member(8),)
+        ).fetchone()
+        exclusions = dict(
+            db.execute(
+                "SELECT reason, count FROM exclusions WHERE newsletter = ?", (NOVEMBER,)
+            ).fetchall()
+        )
+    assert row == ("hard_bounce", NOVEMBER)
+    # What the send left out is kept for the report.
+    assert exclusions == {
+        "unsubscribed_by_mail": 2,
+        "hard_bounce": 6,
+        "soft_bounces": 1,
+        "complaint": 1,
+    }

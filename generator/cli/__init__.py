@@ -269,3 +269,20 @@ def feedback(
     run_feedback(
         project, export_file=export_file, mailbox=not no_mailbox, journal_file=journal_file
     )
+
+
+@main.command("report")
+@click.option(
+    "--members",
+    "members_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Members file (CSV export) for sign-ups and consent over time.",
+)
+@click.option("--journal", "journal_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_project
+@handle_errors
+def report_command(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+    """Write the German send report (HTML with charts, and CSV) to build/reports/."""
+    from generator.cli.feedback import run_report
+
+    run_report(project, members_file, journal_file)

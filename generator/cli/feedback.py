@@ -1,4 +1,4 @@
-"""The printing side of `rundbrief feedback` (part of the CLI layer)."""
+"""The printing side of `rundbrief feedback` and `rundbrief report` (part of the CLI layer)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import click
 
 from generator.cli.sending import journal_path
 from generator.core.i18n import _, ngettext
+from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
 from generator.sending.classify import context_for
 from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.sending.members import read_members
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.suppression import REASONS, SuppressionStore, export_csv, store_path
 
@@ -150,3 +152,27 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
                 count=f"{soft_suppressed:,}", limit=feedback.soft_bounce_limit
             )
         )
+
+
+def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+    """Gather the figures and write build/reports/."""
+    from generator.sending.report import gather
+    from generator.sending.report_page import write_report
+
+    started = time.perf_counter()
+    members = None
+    if members_file is not None:
+        members, problems = read_members(members_file, str(members_file), row_severity="warning")
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ProblemsFound(errors)
+    report = gather(journal_path(project, journal_file), store_path(project), members)
+    page = write_report(project, report)
+    shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
+    click.echo(
+        _("Wrote the report for {count} newsletters to {path} in {seconds} s.").format(
+            count=len(report.newsletters),
+            path=shown,
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.header import decode_header, make_header
@@ -45,6 +46,7 @@ KINDS: tuple[Kind, ...] = (
 )
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
 """Where the address a message was delivered to shows (the first four are added on delivery)."""
+ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 COMPLAINT_TYPES = ("abuse", "fraud", "virus", "other")
 """ARF Feedback-Type values that are complaints (not 'not-spam' or 'auth-failure')."""
 DETAIL_LENGTH = 300
@@ -100,15 +102,22 @@ def classify(message: Message, context: Context) -> Verdict:
     """Classify one message (as parsed by the email package with the compat32 policy)."""
     evidence = " ".join(str(message.get("Message-ID", "")).split())
     at = _date(message)
-    verp = _verp(message, context)
-    if _report_type(message) == "feedback-report":
+    recipients = _recipients(message)
+    verp = _verp(recipients, context)
+    report = _report_type(message)
+    if report == "feedback-report":
         return _complaint(message, context, verp, evidence, at)
-    bounce = _bounce(message, context, verp, evidence, at)
+    automatic = is_auto_reply(message)
+    unsubscribe = bool(context.unsubscribe_address) and context.unsubscribe_address in recipients
+    if unsubscribe and not report and not automatic:
+        # Bounces go to envelope senders, never to the unsubscribe address: no need to look.
+        return _unsubscribe(message, context, evidence, at)
+    bounce = _bounce(message, context, verp, evidence, at, _may_be_bounce(message, report, verp))
     if bounce is not None:
         return bounce
-    if is_auto_reply(message):
+    if automatic:
         return Verdict("auto_reply", evidence=evidence, at=at)
-    if context.unsubscribe_address and context.unsubscribe_address in _recipients(message):
+    if unsubscribe:
         return _unsubscribe(message, context, evidence, at)
     if verp is not None:
         detail = "unrecognised report sent to the member's bounce address"
@@ -125,6 +134,23 @@ def is_auto_reply(message: Message) -> bool:
     if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None:
         return True
     return str(message.get("Precedence", "")).strip().lower() == "auto_reply"
+
+
+def _may_be_bounce(message: Message, report: str, verp: Verp | None) -> bool:
+    """Whether the bounce heuristics could find anything (they read the whole body 40 times).
+
+    Mail systems send delivery failures from the null reverse-path (RFC 5321, 4.5.5) and never
+    mark them X-Autoreply, X-Autorespond or Precedence: auto_reply. Anything sent to a VERP
+    address of ours is looked at in any case (a forwarder may have rewritten Return-Path).
+    """
+    if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None:
+        return False
+    if str(message.get("Precedence", "")).strip().lower() == "auto_reply":
+        return False
+    if report == "delivery-status" or verp is not None:
+        return True
+    return_path = message.get("Return-Path")
+    return return_path is None or str(return_path).strip() in ("", "<>")
 
 
 def _report_type(message: Message) -> str:
@@ -151,16 +177,22 @@ def _addresses(message: Message, names: tuple[str, ...]) -> list[str]:
 
 
 def _recipients(message: Message) -> list[str]:
-    return _addresses(message, RECIPIENT_HEADERS)
+    """Every address in the recipient headers (a quick scan: only compared, never mailed)."""
+    values = " ".join(
+        str(value) for name in RECIPIENT_HEADERS for value in message.get_all(name, [])
+    )
+    return [address.lower() for address in ADDR_SPEC.findall(values)]
 
 
-def _verp(message: Message, context: Context) -> Verp | None:
+def _verp(recipients: list[str], context: Context) -> Verp | None:
     if not context.bounce_address:
         return None
-    for address in _recipients(message):
-        verp = parse_verp(context.bounce_address, context.secret, address)
-        if verp is not None:
-            return verp
+    domain = "@" + context.bounce_address.rpartition("@")[2]
+    for address in dict.fromkeys(recipients):  # each once: To and Delivered-To often agree
+        if address.endswith(domain):
+            verp = parse_verp(context.bounce_address, context.secret, address)
+            if verp is not None:
+                return verp
     return None
 
 
@@ -178,9 +210,9 @@ def _original(message: Message) -> Message | None:
             inner = part.get_payload(0)
             return inner if isinstance(inner, Message) else None
         if kind == "text/rfc822-headers":
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                return HeaderParser().parsestr(payload.decode("utf-8", "replace"))
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                return HeaderParser().parsestr(payload)
     return None
 
 
@@ -241,14 +273,11 @@ def _complaint(
         return Verdict("other", evidence=evidence, at=at)
     original = _original(message)
     detail = f"ARF {feedback_type}, {str(fields.get('User-Agent', '')).strip()}".strip(", ")
-    if verp is None and context.bounce_address:
+    if verp is None:
         # The report names the envelope sender of the message complained about.
         senders = _addresses(fields, ("Original-Mail-From",))
         senders += _addresses(original, ("Return-Path",)) if original is not None else []
-        verp = next(
-            (v for a in senders if (v := parse_verp(context.bounce_address, context.secret, a))),
-            None,
-        )
+        verp = _verp(senders, context)
     if verp is not None:
         return Verdict(
             "complaint",
@@ -283,9 +312,9 @@ def _status_blocks(message: Message) -> Iterator[tuple[str, str, str, str]]:
             recipient = ""
             for name in ("Original-Recipient", "Final-Recipient"):
                 kind, _, value = str(block.get(name, "")).partition(";")
-                value = email.utils.parseaddr(value.strip())[1].lower()
-                if kind.strip().lower() == "rfc822" and "@" in value:
-                    recipient = value
+                found = ADDR_SPEC.search(value)
+                if kind.strip().lower() == "rfc822" and found:
+                    recipient = found.group(0).lower()
                     break
             yield (
                 recipient,
@@ -306,6 +335,7 @@ def _severity(action: str, status: str) -> Kind | None:
 
 
 def _flufl(message: Message) -> tuple[set[str], set[str]]:
+    _settle_payloads(message)
     try:
         temporary, permanent = all_failures(message)
     except Exception:  # noqa: BLE001 - a detector choking on one message must not stop the run
@@ -314,8 +344,27 @@ def _flufl(message: Message) -> tuple[set[str], set[str]]:
     return decode(temporary), decode(permanent)
 
 
+def _settle_payloads(message: Message) -> None:
+    """Store 8-bit text parts decoded, once.
+
+    The email package keeps undecoded 8-bit bodies with surrogates and decodes them again on
+    every ``get_payload()``; the bounce detectors read the body some forty times. The text
+    they see does not change.
+    """
+    for part in message.walk():
+        if not part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                part.set_payload(payload)
+
+
 def _bounce(
-    message: Message, context: Context, verp: Verp | None, evidence: str, at: dt.datetime | None
+    message: Message,
+    context: Context,
+    verp: Verp | None,
+    evidence: str,
+    at: dt.datetime | None,
+    heuristics: bool = True,
 ) -> Verdict | None:
     # The report's own recipient blocks say hard or soft; flufl.bounce finds the addresses
     # of the formats that have none (and of DSNs too).
@@ -324,7 +373,9 @@ def _bounce(
         kind = _severity(action, status)
         if kind is not None:
             seen.append(Finding(kind, recipient, "", f"{status} {diagnostic}"[:DETAIL_LENGTH]))
-    temporary, permanent = _flufl(message)
+    # A standard report that names its recipients needs no heuristics.
+    needed = heuristics and not any(f.address for f in seen)
+    temporary, permanent = _flufl(message) if needed else (set(), set())
     named = {f.address for f in seen}
     seen += [
         Finding("hard_bounce" if address in permanent else "soft_bounce", address)

@@ -65,7 +65,10 @@ def verp_address(bounce_address: str, secret: bytes, address: str, newsletter: s
 
 def parse_verp(bounce_address: str, secret: bytes, candidate: str) -> Verp | None:
     """(member address, newsletter) of a VERP address of ours; None if not ours or forged."""
-    spec = parseaddr(candidate)[1].strip().lower()
+    spec = candidate.strip().strip("<>")
+    if any(c in spec for c in ' <>"'):
+        spec = parseaddr(candidate)[1].strip()  # with a display name: parse it properly
+    spec = spec.lower()
     local, _, domain = spec.rpartition("@")
     base_local, _, bounce_domain = bounce_address.lower().rpartition("@")
     if not base_local or domain != bounce_domain or not local.startswith(base_local + "+"):

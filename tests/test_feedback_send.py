@@ -72,6 +72,8 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
                 "SELECT reason, count FROM exclusions WHERE newsletter = ?", (NOVEMBER,)
             ).fetchall()
         )
+        runs = db.execute("SELECT started_at <= finished_at FROM runs WHERE newsletter = ?", (NOVEMBER,)).fetchall()  # fmt: skip
+    assert runs == [(1,)]  # the run's start and end, for the report's send duration
     assert row == ("hard_bounce", NOVEMBER)
     # What the send left out is kept for the report.
     assert exclusions == {

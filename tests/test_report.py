@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generator.sending.journal import Journal
-from generator.sending.suppression import Event, SuppressionStore, iso, record_exclusions
+from generator.sending.suppression import (
+    Event,
+    SuppressionStore,
+    iso,
+    record_exclusions,
+    record_run,
+)
 from tests.feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN, member
 from tests.smtp_helpers import members_file
 
@@ -81,6 +87,15 @@ def build_history(project: Path, private: Path) -> Path:
     ]
     with SuppressionStore(project / ".rundbrief" / "suppression.sqlite") as store:
         store.add(events)
+    # WERBEN went out in two runs (capped, resumed the next morning), as `send` records them.
+    runs = ((SENDS[WERBEN], 25 * 60), (SENDS[WERBEN] + dt.timedelta(hours=22), 14 * 60 + 5))
+    for begun, seconds in runs:
+        record_run(
+            project / ".rundbrief" / "suppression.sqlite",
+            WERBEN,
+            begun,
+            begun + dt.timedelta(seconds=seconds),
+        )
     for slug in (NOVEMBER, LASTSCHRIFT):
         record_exclusions(
             project / ".rundbrief" / "suppression.sqlite",
@@ -158,17 +173,27 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
             if column.startswith("ausgeschlossen_"):
                 assert int(value) == excluded.get(column.removeprefix("ausgeschlossen_"), 0)
         assert int(row["abmeldungen_danach"]) == after[SENDS[slug]]
-        ((begun, ended),) = sql(
-            report, "journal.sqlite",
-            "SELECT MIN(created_at), MAX(updated_at) FROM deliveries WHERE newsletter = ? AND state != 'pending'", slug,
-        )  # fmt: skip
-        span = dt.datetime.fromisoformat(ended) - dt.datetime.fromisoformat(begun)
+        runs = sql(report, "suppression.sqlite", "SELECT started_at, finished_at FROM runs WHERE newsletter = ?", slug)  # fmt: skip
+        if not runs:  # sent before runs were recorded: the journal's first and last times
+            runs = sql(
+                report, "journal.sqlite",
+                "SELECT MIN(created_at), MAX(updated_at) FROM deliveries WHERE newsletter = ? AND state != 'pending'", slug,
+            )  # fmt: skip
+        span = sum(
+            (
+                dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(begin)
+                for begin, end in runs
+            ),
+            dt.timedelta(),
+        )
         assert int(row["dauer_sekunden"]) == int(span.total_seconds())
         bounced = len(kinds["hard_bounce"] | kinds["soft_bounce"])
         assert float(row["bouncequote_prozent"].replace(",", ".")) == pytest.approx(
             100 * bounced / states["sent"], abs=1e-4
         )
     assert rows[NOVEMBER]["versendet"] == "32" and rows[NOVEMBER]["harte_bounces"] == "2"
+    assert (rows[WERBEN]["dauer_sekunden"], rows[WERBEN]["durchgaenge"]) == ("2345", "2")
+    assert (rows[NOVEMBER]["dauer_sekunden"], rows[NOVEMBER]["durchgaenge"]) == ("2400", "0")
 
     months = {row["monat"]: row for row in read_csv(report / "build" / "reports" / "monate.csv")}
     assert list(months)[0] == "2026-01" and "2026-12" in months

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -15,7 +16,7 @@ from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.send import Outcome, deliver, prepare, send_test
-from generator.sending.suppression import record_exclusions, store_path
+from generator.sending.suppression import record_exclusions, record_run, store_path
 from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
 SHOWN_EXCLUSIONS = 50
@@ -131,6 +132,7 @@ def run_send(
         journal = Journal(journal_path(project, journal_file))
         record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
     progress = Progress()
+    began = dt.datetime.now(dt.UTC)
     try:
         outcome = deliver(
             plan,
@@ -146,6 +148,7 @@ def run_send(
         progress.end()
         if journal is not None:
             journal.close()
+            record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
     _summarise(project, outcome, dry_run, folder if dry_run else None)
 
 

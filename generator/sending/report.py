@@ -37,6 +37,9 @@ class NewsletterFigures:
     slug: str
     started: dt.datetime | None
     finished: dt.datetime | None
+    duration: dt.timedelta | None
+    """Time spent sending: the sum of the send's runs."""
+    runs: int
     sent: int
     failed: int
     uncertain: int
@@ -49,13 +52,6 @@ class NewsletterFigures:
     complaints: int = 0
     unsubscribes: int = 0
     """Unsubscribes that arrived after this send started and before the next one."""
-
-    @property
-    def duration(self) -> dt.timedelta | None:
-        """From the first recipient planned to the last message handed over."""
-        if self.started is None or self.finished is None:
-            return None
-        return max(self.finished - self.started, dt.timedelta(0))
 
     @property
     def bounce_rate(self) -> float | None:
@@ -99,7 +95,7 @@ def gather(
 ) -> Report:
     """Read the journal, the store and the members into the report's figures."""
     now = now or dt.datetime.now(dt.UTC)
-    sends = _sends(journal)
+    sends = _sends(journal, store)
     events = _events(store)
     unsubscribed = _unsubscribes(events, members)
     newsletters = _per_newsletter(sends, events, _exclusions(store), unsubscribed)
@@ -117,36 +113,71 @@ def gather(
 
 @dataclass
 class _Send:
-    started: dt.datetime | None = None
-    finished: dt.datetime | None = None
     states: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    duration: dt.timedelta | None = None
+    runs: int = 0
 
 
-def _sends(journal: Path) -> dict[str, _Send]:
-    """One pass over the journal, grouped by newsletter, state and (failed only) reply."""
+def _sends(journal: Path, store: Path) -> dict[str, _Send]:
+    """Counts by state and the failed replies from the journal; timing from the recorded runs.
+
+    The counts come from the journal's (newsletter, state) index without reading a row.
+    A send's duration is the sum of its runs (a capped send resumed the next day does not
+    count the night); for sends without recorded runs, the journal's first and last times.
+    """
     sends: dict[str, _Send] = defaultdict(_Send)
     if not journal.is_file():
         return sends
     db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        rows = db.execute(
-            "SELECT newsletter, state, CASE WHEN state = 'failed' THEN reply ELSE '' END,"
-            " COUNT(*), MIN(created_at), MAX(updated_at) FROM deliveries GROUP BY 1, 2, 3"
-        ).fetchall()
+        for newsletter, state, count in db.execute(
+            "SELECT newsletter, state, COUNT(*) FROM deliveries GROUP BY newsletter, state"
+        ):
+            sends[newsletter].states[state] += count
+        runs = _runs(store)
+        for newsletter, send in sends.items():
+            if send.states["failed"]:
+                for reply, count in db.execute(
+                    "SELECT reply, COUNT(*) FROM deliveries WHERE newsletter = ?"
+                    " AND state = 'failed' GROUP BY reply",
+                    (newsletter,),
+                ):
+                    send.failures[ADDRESS.sub("[Adresse]", " ".join(reply.split()))] += count
+            if runs.get(newsletter):
+                spans = runs[newsletter]
+                send.started, send.finished = spans[0][0], max(end for _, end in spans)
+                send.duration = sum((end - begin for begin, end in spans), dt.timedelta())
+                send.runs = len(spans)
+                continue
+            begun, ended = db.execute(
+                "SELECT MIN(created_at), MAX(updated_at) FROM deliveries"
+                " WHERE newsletter = ? AND state != 'pending'",
+                (newsletter,),
+            ).fetchone()
+            send.started, send.finished = instant(begun or ""), instant(ended or "")
+            if send.started and send.finished:
+                send.duration = max(send.finished - send.started, dt.timedelta(0))
     finally:
         db.close()
-    for newsletter, state, reply, count, created, updated in rows:
-        send = sends[newsletter]
-        send.states[state] += count
-        begun, ended = instant(created), instant(updated)
-        if begun and (send.started is None or begun < send.started):
-            send.started = begun
-        if state != "pending" and ended and (send.finished is None or ended > send.finished):
-            send.finished = ended
-        if state == "failed":
-            send.failures[ADDRESS.sub("[Adresse]", " ".join(reply.split()))] += count
     return sends
+
+
+def _runs(store: Path) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+    """newsletter → (start, end) of each recorded run, in order."""
+    if not store.is_file():
+        return {}
+    found: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    with SuppressionStore(store) as db:
+        for newsletter, started, finished in db.db.execute(
+            "SELECT newsletter, started_at, finished_at FROM runs ORDER BY newsletter, started_at"
+        ):
+            begin, end = instant(started), instant(finished)
+            if begin and end:
+                found[newsletter].append((begin, end))
+    return found
 
 
 def _events(store: Path) -> list[tuple[str, str, str, dt.datetime]]:
@@ -221,6 +252,8 @@ def _per_newsletter(
                 slug=slug,
                 started=send.started,
                 finished=send.finished,
+                duration=send.duration,
+                runs=send.runs,
                 sent=send.states["sent"],
                 failed=send.states["failed"],
                 uncertain=send.states["sending"],
@@ -237,7 +270,8 @@ def _per_newsletter(
 
 
 def _month(moment: dt.datetime) -> str:
-    return moment.astimezone(TIMEZONE).strftime("%Y-%m")
+    local = moment.astimezone(TIMEZONE)
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -256,19 +290,46 @@ def _per_month(
     members: list[Member] | None,
     now: dt.datetime,
 ) -> tuple[MonthFigures, ...]:
-    counts: dict[tuple[str, str], set[str]] = defaultdict(set)
+    opted = [when for m in members or () if (when := instant(m.opt_in_at)) is not None]
+    moments = [n.started for n in newsletters if n.started] + [e[3] for e in events]
+    moments += [*unsubscribed.values(), *opted]
+    if not moments:
+        return ()
+    months = _months_between(_month(min(moments)), _month(max(*moments, now)))
+    starts = [_month_start(month).astimezone(dt.UTC) for month in months]  # quick to compare
+
+    def index(moment: dt.datetime) -> int:
+        return bisect.bisect_right(starts, moment) - 1
+
+    counts: dict[tuple[int, str], set[str]] = defaultdict(set)
     for kind, address, _, when in events:
         if kind != "unsubscribe":
-            counts[_month(when), kind].add(address)
-    unsubscribes = Counter(_month(when) for when in unsubscribed.values())
-    signups: Counter[str] = Counter()
+            counts[index(when), kind].add(address)
+    unsubscribes = Counter(index(when) for when in unsubscribed.values())
+    signups = Counter(index(when) for when in opted)
+    confirmations, departures = _consents(members or ())
+    return tuple(
+        MonthFigures(
+            month=month,
+            unsubscribes=unsubscribes[number],
+            hard_bounces=len(counts[number, "hard_bounce"]),
+            soft_bounces=len(counts[number, "soft_bounce"]),
+            complaints=len(counts[number, "complaint"]),
+            signups=None if members is None else signups[number],
+            consenting=None
+            if members is None
+            else _consenting_at(confirmations, departures, _month_end(month)),
+        )
+        for number, month in enumerate(months)
+    )
+
+
+def _consents(members: Iterable[Member]) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    """When each member validly consented, and when those who left did (both sorted)."""
     confirmations: list[dt.datetime] = []
     departures: list[dt.datetime] = []
-    for member in members or ():
-        opted = instant(member.opt_in_at)
-        if opted is not None:
-            signups[_month(opted)] += 1
-        confirmed = instant(member.confirmed_at)
+    for member in members:
+        opted, confirmed = instant(member.opt_in_at), instant(member.confirmed_at)
         left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
         if opted is None or confirmed is None or confirmed < opted:
             continue  # never validly consented
@@ -276,33 +337,17 @@ def _per_month(
             confirmations.append(confirmed)
             if left is not None:
                 departures.append(left)
-    confirmations.sort()
-    departures.sort()
-    moments = [n.started for n in newsletters if n.started] + [e[3] for e in events]
-    keys = {_month(m) for m in moments} | set(signups) | set(unsubscribes)
-    if not keys:
-        return ()
-    months = _months_between(min(keys), max(max(keys), _month(now)))
-    return tuple(
-        MonthFigures(
-            month=month,
-            unsubscribes=unsubscribes[month],
-            hard_bounces=len(counts[month, "hard_bounce"]),
-            soft_bounces=len(counts[month, "soft_bounce"]),
-            complaints=len(counts[month, "complaint"]),
-            signups=None if members is None else signups[month],
-            consenting=None
-            if members is None
-            else _consenting_at(confirmations, departures, _month_end(month)),
-        )
-        for month in months
-    )
+    return sorted(confirmations), sorted(departures)
+
+
+def _month_start(month: str) -> dt.datetime:
+    year, number = map(int, month.split("-"))
+    return dt.datetime(year, number, 1, tzinfo=TIMEZONE)
 
 
 def _month_end(month: str) -> dt.datetime:
     year, number = map(int, month.split("-"))
-    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    return dt.datetime(year, number, 1, tzinfo=TIMEZONE)
+    return _month_start(f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}")
 
 
 def _consenting_at(

@@ -89,11 +89,15 @@ def _svg(name: str, title: str, draw: Callable[[Axes], None]) -> Markup:
     """One chart drawn by matplotlib as SVG, with ``title`` as its <title>."""
     style: Any = {**STYLE, "svg.id": f"diagramm-{name}"}  # unique ids on one page
     with matplotlib.rc_context(style):
-        figure = Figure(figsize=FIGSIZE, layout="constrained")
+        # Fixed margins, sized for the labels these charts have: an automatic layout would
+        # draw every chart twice.
+        figure = Figure(figsize=FIGSIZE)
         axes = figure.subplots()
         draw(axes)
-        if axes.get_legend_handles_labels()[0]:
-            figure.legend(loc="outside lower center", ncols=2)
+        legend = bool(axes.get_legend_handles_labels()[0])
+        figure.subplots_adjust(left=0.2, right=0.96, top=0.96, bottom=0.3 if legend else 0.12)
+        if legend:
+            figure.legend(loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
     svg = buffer.getvalue()

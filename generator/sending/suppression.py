@@ -9,7 +9,8 @@ A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
   that caused it;
 - ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
   transaction as their events, so a message is never counted twice;
-- ``exclusions``: how many members each send left out, by reason (for the report).
+- ``exclusions`` and ``runs``: how many members each send left out, by reason, and when each
+  run of a send started and ended (for the report).
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ CREATE TABLE IF NOT EXISTS exclusions (
     count INTEGER NOT NULL,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (newsletter, reason)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    newsletter TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (newsletter, started_at)
 );
 """
 
@@ -365,6 +372,16 @@ def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) ->
     """Keep how many members a send left out, by reason (for `rundbrief report`)."""
     with SuppressionStore(path) as store:
         store.record_exclusions(newsletter, counts)
+
+
+def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.datetime) -> None:
+    """Keep when one run of a send started and ended (for the report's send durations)."""
+    with SuppressionStore(path) as store, store.db:
+        store.db.execute("BEGIN IMMEDIATE")
+        store.db.execute(
+            "INSERT OR REPLACE INTO runs (newsletter, started_at, finished_at) VALUES (?, ?, ?)",
+            (newsletter, iso(started), iso(finished)),
+        )
 
 
 def neutralise(cell: str) -> str:

@@ -37,6 +37,7 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
 
     assert result.exit_code == 0, result.stderr
+    assert "feedback mailbox" not in result.stderr  # read just now: no warning
     assert (
         "8 recipients, 10 excluded: 2 unsubscribed by email, 6 suppressed after a hard bounce, "
         "1 suppressed after repeated soft bounces, 1 suppressed after a complaint" in result.stdout
@@ -82,3 +83,20 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
         "soft_bounces": 1,
         "complaint": 1,
     }
+
+
+def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1)])
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: the feedback mailbox has never been read; run `rundbrief feedback` first, "
+        "so that unsubscribes and bounces are honoured" in result.stderr
+    )
+    # Read a day and more ago: the same warning, with the time of the last reading.
+    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
+        db.execute(
+            "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')"
+        )
+    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert "warning: the feedback mailbox was last read on 2026-01-05 " in again.stderr

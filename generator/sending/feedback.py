@@ -167,6 +167,7 @@ def read_mailbox(
             outcome.timings.store += time.perf_counter() - begin
             done += len(reads)
             progress(done, len(new))
+        store.note_reading(folder)
     except UnexpectedCommandStatusError as error:
         raise FeedbackStopped(
             _("the mailbox refused a command: {error}; what was read is recorded").format(

@@ -9,6 +9,7 @@ A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
   that caused it;
 - ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
   transaction as their events, so a message is never counted twice;
+- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
 - ``exclusions`` and ``runs``: how many members each send left out, by reason, and when each
   run of a send started and ended (for the report).
 """
@@ -88,6 +89,10 @@ CREATE TABLE IF NOT EXISTS exclusions (
     count INTEGER NOT NULL,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (newsletter, reason)
+);
+CREATE TABLE IF NOT EXISTS readings (
+    folder TEXT PRIMARY KEY,
+    read_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     newsletter TEXT NOT NULL,
@@ -171,6 +176,20 @@ class SuppressionStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def note_reading(self, folder: str) -> None:
+        """Remember that ``folder`` was read to the end just now."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT OR REPLACE INTO readings (folder, read_at) VALUES (?, ?)",
+                (folder, iso(dt.datetime.now(dt.UTC))),
+            )
+
+    def last_reading(self) -> dt.datetime | None:
+        """When a mailbox folder was last read to the end; None if never."""
+        row = self.db.execute("SELECT MAX(read_at) FROM readings").fetchone()
+        return instant(row[0]) if row and row[0] else None
 
     def seen(self, folder: str, uidvalidity: int) -> dict[int, str]:
         """UID → kind of every message of ``folder`` already read under ``uidvalidity``."""
@@ -372,6 +391,14 @@ def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) ->
     """Keep how many members a send left out, by reason (for `rundbrief report`)."""
     with SuppressionStore(path) as store:
         store.record_exclusions(newsletter, counts)
+
+
+def last_reading(path: Path) -> dt.datetime | None:
+    """When the feedback mailbox was last read to the end; None if never."""
+    if not path.is_file():
+        return None
+    with SuppressionStore(path) as store:
+        return store.last_reading()
 
 
 def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.datetime) -> None:

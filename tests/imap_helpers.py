@@ -11,6 +11,7 @@ cut the connection, for resume tests.
 from __future__ import annotations
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -61,6 +62,7 @@ userdb {{
   args = uid={uid} gid={gid} home={base}/home/%u
 }}
 service imap-login {{
+{chroot}
   inet_listener imap {{
     port = 0
   }}
@@ -69,6 +71,9 @@ service imap-login {{
     port = {port}
     ssl = yes
   }}
+}}
+service anvil {{
+{chroot}
 }}
 service stats {{
   unix_listener stats-writer {{
@@ -178,11 +183,15 @@ def run_dovecot() -> Iterator[ImapServer]:
     base.chmod(0o755)
     if os.geteuid() == 0:
         account = pwd.getpwnam("dovecot")
-        uid, gid, users = account.pw_uid, account.pw_gid, ""
+        uid, gid, users, chroot = account.pw_uid, account.pw_gid, "", ""
     else:
         me = pwd.getpwuid(os.geteuid()).pw_name
         uid, gid = os.geteuid(), os.getegid()
-        users = f"default_login_user = {me}\ndefault_internal_user = {me}"
+        users = (
+            f"default_login_user = {me}\ndefault_internal_user = {me}\n"
+            f"default_internal_group = {grp.getgrgid(gid).gr_name}"
+        )
+        chroot = "  chroot ="  # only root may chroot
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert.private_key_pem.write_to_path(str(base / "key.pem"))
@@ -196,7 +205,8 @@ def run_dovecot() -> Iterator[ImapServer]:
     port = free_port()
     config = base / "dovecot.conf"
     config.write_text(
-        CONFIG.format(base=base, port=port, uid=uid, gid=gid, users=users), encoding="utf-8"
+        CONFIG.format(base=base, port=port, uid=uid, gid=gid, users=users, chroot=chroot),
+        encoding="utf-8",
     )
     # -F: the master stays in the foreground as our child, so it is ours to stop and wait for.
     with (base / "master.out").open("wb") as output:

@@ -1,7 +1,9 @@
-"""The printing side of `rundbrief feedback` and `rundbrief report` (part of the CLI layer)."""
+"""The printing side of `rundbrief feedback` and `rundbrief report`, and the feedback warning
+of `send` (part of the CLI layer)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -15,7 +17,13 @@ from generator.sending.classify import context_for
 from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
 from generator.sending.members import read_members
 from generator.sending.recipients import unsubscribe_secret
-from generator.sending.suppression import REASONS, SuppressionStore, export_csv, store_path
+from generator.sending.suppression import (
+    REASONS,
+    SuppressionStore,
+    export_csv,
+    last_reading,
+    store_path,
+)
 
 
 class ReadProgress:
@@ -43,6 +51,27 @@ class ReadProgress:
         """Finish the line."""
         if self.total:
             click.echo("", err=True)
+
+
+FEEDBACK_AGE = dt.timedelta(hours=24)
+
+
+def warn_if_feedback_is_old(project: Project) -> None:
+    """Unsubscribes by mail and bounces count only once `feedback` has read them."""
+    newsletter = project.settings.newsletter
+    if newsletter.unsubscribe_url and not newsletter.bounce_address:
+        return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
+    read = last_reading(store_path(project))
+    if read is None:
+        message = _("warning: the feedback mailbox has never been read")
+    elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
+        message = _("warning: the feedback mailbox was last read on {when}").format(
+            when=read.astimezone().strftime("%Y-%m-%d %H:%M")
+        )
+    else:
+        return
+    hint = _("run `rundbrief feedback` first, so that unsubscribes and bounces are honoured")
+    click.echo(f"{message}; {hint}", err=True)
 
 
 def run_feedback(

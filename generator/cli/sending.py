@@ -11,18 +11,12 @@ from pathlib import Path
 
 import click
 
-from generator.core.i18n import _
 from generator.core.problems import Problem, RundbriefError
 from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.send import Outcome, deliver, prepare, send_test
-from generator.sending.suppression import (
-    last_reading,
-    record_exclusions,
-    record_run,
-    store_path,
-)
+from generator.sending.suppression import record_exclusions, record_run, store_path
 from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
 SHOWN_EXCLUSIONS = 50
@@ -122,7 +116,9 @@ def run_send(
     for warning in plan.warnings:
         click.echo(str(warning), err=True)
     if gated:
-        _warn_if_feedback_is_old(project)
+        from generator.cli.feedback import warn_if_feedback_is_old
+
+        warn_if_feedback_is_old(project)
     _report_exclusions(plan.selection.problems)
     click.echo(plan.selection.summary())
     if test_to:
@@ -158,27 +154,6 @@ def run_send(
             journal.close()
             record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
     _summarise(project, outcome, dry_run, folder if dry_run else None)
-
-
-FEEDBACK_AGE = dt.timedelta(hours=24)
-
-
-def _warn_if_feedback_is_old(project: Project) -> None:
-    """Unsubscribes by mail and bounces count only once `feedback` has read them."""
-    newsletter = project.settings.newsletter
-    if newsletter.unsubscribe_url and not newsletter.bounce_address:
-        return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
-    read = last_reading(store_path(project))
-    if read is None:
-        message = _("warning: the feedback mailbox has never been read")
-    elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
-        message = _("warning: the feedback mailbox was last read on {when}").format(
-            when=read.astimezone().strftime("%Y-%m-%d %H:%M")
-        )
-    else:
-        return
-    hint = _("run `rundbrief feedback` first, so that unsubscribes and bounces are honoured")
-    click.echo(f"{message}; {hint}", err=True)
 
 
 def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path | None) -> None:

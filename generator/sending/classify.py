@@ -8,7 +8,8 @@ Kinds, tried in this order (a bounce often carries ``Auto-Submitted`` too, so re
 3. ``auto_reply``: out-of-office and other automatic replies (RFC 3834 ``Auto-Submitted``,
    ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply``): ignored;
 4. ``unsubscribe``: a message to the ``mailto:`` unsubscribe address; the member is the
-   address in the token in its subject, or else its sender;
+   address in the token in its subject, or else its sender (a plain message there is taken
+   as one at once: bounces go to envelope senders, never to that address);
 5. ``soft_bounce`` again: anything else sent to a member's VERP address (a bounce too garbled
    to read; soft, so that one odd message alone suppresses nobody);
 6. ``other``: everything else, left unread for a person.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from imap_helpers import DOVECOT, ImapServer, run_dovecot
 from smtp_helpers import SmtpServer, run_server
 
 from generator.cli import main
@@ -183,6 +184,16 @@ def cli() -> Callable[..., Result]:
 def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) with STARTTLS and AUTH on 127.0.0.1."""
     yield from run_server(tmp_path)
+
+
+@pytest.fixture
+def imap() -> Iterator[ImapServer]:
+    """A real IMAP server: Dovecot from Debian with TLS on 127.0.0.1 (see imap_helpers)."""
+    if DOVECOT is None:
+        pytest.skip(
+            "dovecot is not installed: apt-get install dovecot-imapd (scripts/setup --test)"
+        )
+    yield from run_dovecot()
 
 
 @pytest.fixture(scope="session")

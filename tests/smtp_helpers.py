@@ -28,6 +28,8 @@ class Received:
 
     recipients: list[str]
     message: EmailMessage
+    sender: str = ""
+    """The envelope sender (MAIL FROM)."""
 
 
 @dataclass
@@ -62,7 +64,9 @@ class Recorder:
             await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
         with self.lock:
-            self.received.append(Received(list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+            self.received.append(
+                Received(list(envelope.rcpt_tos), message, envelope.mail_from)  # type: ignore[arg-type]
+            )
         if getattr(envelope, "drop_after_data", False):
             # Accepted and stored, but the client never hears so: the uncertain case.
             server.transport.abort()

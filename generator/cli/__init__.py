@@ -304,3 +304,52 @@ def status(project: Project, newsletter: Path, journal_file: Path | None) -> Non
     from generator.cli.sending import run_status
 
     run_status(project, newsletter, journal_file)
+
+
+@main.command(
+    help=N_("Read bounces, complaints and unsubscribes over IMAP into the suppression list.")
+)
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Write the suppression list as CSV for the platform's member database."),
+)
+@click.option("--no-mailbox", is_flag=True, help=N_("Do not read the mailbox (with --export)."))
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
+)
+@pass_project
+def feedback(
+    project: Project, export_file: Path | None, no_mailbox: bool, journal_file: Path | None
+) -> None:
+    from generator.cli.feedback import run_feedback
+
+    run_feedback(
+        project, export_file=export_file, mailbox=not no_mailbox, journal_file=journal_file
+    )
+
+
+@main.command(
+    "report", help=N_("Write the German send report (HTML with charts, and CSV) to build/reports/.")
+)
+@click.option(
+    "--members",
+    "members_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=N_("Members file (CSV export) for sign-ups and consent over time."),
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
+)
+@pass_project
+def report_command(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+    from generator.cli.feedback import run_report
+
+    run_report(project, members_file, journal_file)

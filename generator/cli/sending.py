@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.send import Outcome, deliver, prepare, send_test
+from generator.sending.suppression import record_exclusions, record_run, store_path
 from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
 SHOWN_EXCLUSIONS = 50
@@ -117,6 +119,10 @@ def run_send(
     )
     for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    if gated:
+        from generator.cli.feedback import warn_if_feedback_is_old
+
+        warn_if_feedback_is_old(project)
     _report_exclusions(plan.selection.problems)
     click.echo(plan.selection.summary())
     if test_to:
@@ -132,7 +138,9 @@ def run_send(
     else:
         transport = smtp_transport()
         journal = Journal(journal_path(project, journal_file))
+        record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
     progress = Progress()
+    began = dt.datetime.now(dt.UTC)
     try:
         outcome = deliver(
             plan,
@@ -148,6 +156,7 @@ def run_send(
         progress.end()
         if journal is not None:
             journal.close()
+            record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
     _summarise(project, outcome, dry_run, folder if dry_run else None)
 
 

@@ -53,8 +53,8 @@ NEWSLETTER = Schema(
         Field(
             "unsubscribe_url",
             "text",
-            "One-click unsubscribe endpoint (RFC 8058).",
-            required=True,
+            "One-click unsubscribe endpoint (RFC 8058); without it, unsubscribing is by mail.",
+            default="",
             check=https_url,
         ),
         Field(
@@ -77,6 +77,38 @@ NEWSLETTER = Schema(
             "CSS inliner: css-inline (default) or premailer.",
             default="css-inline",
             choices=("css-inline", "premailer"),
+        ),
+        Field(
+            "bounce_address",
+            "text",
+            "Envelope sender base for VERP: bounce@d gives bounce+<member token>@d per message.",
+            default="",
+            check=email_address,
+        ),
+    ),
+)
+
+FEEDBACK = Schema(
+    "feedback",
+    (
+        Field(
+            "folder",
+            "text",
+            "IMAP folder that bounces and unsubscribes arrive in.",
+            default="INBOX",
+        ),
+        Field(
+            "processed_folder",
+            "text",
+            "IMAP folder that recognised messages are moved to.",
+            default="Verarbeitet",
+        ),
+        Field(
+            "soft_bounce_limit",
+            "integer",
+            "Soft bounces in a row (distinct newsletters) after which an address is suppressed.",
+            default=3,
+            check=lambda n: None if n >= 1 else f"expected at least 1, got {n}",
         ),
     ),
 )
@@ -126,6 +158,12 @@ SETTINGS = Schema(
             required=True,
             schema=NEWSLETTER,
         ),
+        Field(
+            "feedback",
+            "mapping",
+            "Reading bounces and unsubscribes (rundbrief feedback).",
+            schema=FEEDBACK,
+        ),
     ),
 )
 
@@ -162,6 +200,16 @@ class NewsletterSettings:
     unsubscribe_mailto: str
     logo_url: str
     inliner: str
+    bounce_address: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """Where `rundbrief feedback` reads and files messages, and when soft bounces suppress."""
+
+    folder: str
+    processed_folder: str
+    soft_bounce_limit: int
 
 
 @dataclass(frozen=True)
@@ -176,6 +224,7 @@ class Settings:
     own_domains: tuple[str, ...]
     operator: Operator
     newsletter: NewsletterSettings
+    feedback: FeedbackSettings
 
 
 @dataclass(frozen=True)
@@ -258,6 +307,9 @@ def _settings(values: dict[str, Any]) -> Settings:
         own_domains=tuple(values["own_domains"]),
         operator=Operator(**values["operator"]),
         newsletter=NewsletterSettings(**values["newsletter"]),
+        feedback=FeedbackSettings(
+            **{f.name: f.default for f in FEEDBACK.fields} | (values["feedback"] or {})
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from generator.core.problems import Problem
-from generator.core.referral import referral_link, with_query
+from generator.core.referral import referral_link
 from generator.core.settings import Project, Settings
 from generator.newsletter import layout, merge
 from generator.newsletter.inline import inline_css
@@ -15,6 +15,7 @@ from generator.newsletter.links import link_targets, with_utm
 from generator.newsletter.markdown_html import Converted, convert
 from generator.newsletter.plaintext import tree_to_text, wrap
 from generator.newsletter.source import Newsletter
+from generator.newsletter.unsubscribe import one_click, unsubscribe_link
 from generator.site.index import SiteIndex
 
 ARCHIVE = "newsletter"
@@ -152,7 +153,7 @@ def _text_footer(settings: Settings) -> str:
         "-- ",
         wrap(layout.reason(settings)),
         "",
-        wrap("Newsletter abbestellen (mit einem Klick, kostenlos):"),
+        wrap(_unsubscribe_how(settings)),
         "{unsubscribe}",
         "",
         "Im Browser ansehen:",
@@ -163,6 +164,15 @@ def _text_footer(settings: Settings) -> str:
     ]
     escaped = [line if line in ("{unsubscribe}", "{archive}") else _braces(line) for line in lines]
     return "\n" + "\n".join(escaped) + "\n"
+
+
+def _unsubscribe_how(settings: Settings) -> str:
+    if one_click(settings.newsletter):
+        return "Newsletter abbestellen (mit einem Klick, kostenlos):"
+    return (
+        "Newsletter abbestellen (kostenlos): Dieser Link öffnet eine fertige E-Mail an uns, "
+        "die Sie nur noch absenden:"
+    )
 
 
 def _braces(text: str) -> str:
@@ -190,7 +200,7 @@ def sample_values(project: Project) -> dict[str, str]:
         "referral_link": referral_link(
             settings.referral_url, code, source="newsletter", medium="email", campaign="newsletter"
         ),
-        "unsubscribe_url": with_query(settings.newsletter.unsubscribe_url, {"t": "beispiel"}),
+        "unsubscribe_url": unsubscribe_link(settings.newsletter, "beispiel"),
     }
     return {**{name: "Beispiel" for name in settings.member_fields}, **values}
 
@@ -204,6 +214,6 @@ def neutral_values(project: Project) -> dict[str, str]:
         "email": "",
         "referral_code": "",
         "referral_link": settings.referral_url,
-        "unsubscribe_url": settings.newsletter.unsubscribe_url,
+        "unsubscribe_url": unsubscribe_link(settings.newsletter, ""),
     }
     return {**{name: "" for name in settings.member_fields}, **values}

@@ -8,6 +8,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.core.settings import Settings
+from generator.newsletter.unsubscribe import one_click
 
 REASON = (
     "Sie erhalten diese E-Mail, weil Sie als Mitglied von {platform} dem Empfang unseres "
@@ -78,6 +79,7 @@ def page(
             platform_name=settings.platform_name,
             logo_url=settings.newsletter.logo_url,
             unsubscribe_url=unsubscribe_url,
+            one_click=one_click(settings.newsletter),
             reason=reason(settings),
             impressum=impressum_lines(settings),
         )

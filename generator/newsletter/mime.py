@@ -55,10 +55,14 @@ def build_message(
     message_id = _safe("Message-ID", message_id)
     message["Message-ID"] = message_id if message_id.startswith("<") else f"<{message_id}>"
     message["List-Id"] = f"{_safe('List-Id', email.from_name)} <{email.list_id}>"
-    message["List-Unsubscribe"] = (
-        f"<{unsubscribe}>, <mailto:{email.unsubscribe_mailto}?subject=unsubscribe>"
-    )
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe.startswith("mailto:"):
+        # No endpoint of the platform's: the prepared email alone, and no one-click promise.
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    else:
+        message["List-Unsubscribe"] = (
+            f"<{unsubscribe}>, <mailto:{email.unsubscribe_mailto}?subject=unsubscribe>"
+        )
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message

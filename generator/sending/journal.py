@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (newsletter, recipient)
 );
 CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at);
+-- Counts by state (status, report) from the index alone, without reading every row.
+CREATE INDEX IF NOT EXISTS deliveries_newsletter_state ON deliveries (newsletter, state);
 """
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
-from generator.core.referral import referral_link, with_query
+from generator.core.referral import referral_link
 from generator.core.settings import Project
+from generator.newsletter.unsubscribe import unsubscribe_link
 from generator.sending.members import Member
 
 EVERYONE = "alle"
@@ -27,8 +28,19 @@ REASONS = {
     "consent": N_("{count} without confirmed consent"),
     "unsubscribed": N_("{count} unsubscribed"),
     "suppressed": N_("{count} suppressed (bounce or complaint)"),
+    "unsubscribed_by_mail": N_("{count} unsubscribed by email"),
+    "hard_bounce": N_("{count} suppressed after a hard bounce"),
+    "soft_bounces": N_("{count} suppressed after repeated soft bounces"),
+    "complaint": N_("{count} suppressed after a complaint"),
     "audience": N_("{count} not in the audience"),
 }
+SUPPRESSION_REASONS = {
+    "unsubscribed_by_mail": N_("unsubscribed by email"),
+    "hard_bounce": N_("hard bounce"),
+    "soft_bounces": N_("repeated soft bounces"),
+    "complaint": N_("complaint"),
+}
+"""Why the suppression store holds an address (see ``sending/suppression.py``)."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,13 @@ def select(
     *,
     display: str,
     audience: str,
-    suppressed: set[str],
+    suppressed: set[str] | Mapping[str, str],
 ) -> Selection:
-    """The members that may receive this newsletter, and a count of every exclusion."""
+    """The members that may receive this newsletter, and a count of every exclusion.
+
+    ``suppressed`` maps addresses to their reason (a key of REASONS); a plain set counts
+    every address as "suppressed".
+    """
     invalid = [p for p in problems if p.line > 1]
     excluded: Counter[str] = Counter(invalid=len(invalid))
     notes = list(invalid)
@@ -118,9 +134,14 @@ def select(
     for member in members:
         refused = consent_problem(member)
         if refused is None and member.key in suppressed:
+            reason = suppressed[member.key] if isinstance(suppressed, Mapping) else "suppressed"
             refused = (
-                "suppressed",
-                _("{address} is on the suppression list").format(address=member.email),
+                reason,
+                _("{address} is on the suppression list").format(address=member.email)
+                if reason == "suppressed"
+                else _("{address} is on the suppression list: {reason}").format(
+                    address=member.email, reason=_(SUPPRESSION_REASONS[reason])
+                ),
             )
         if refused is None and audience != EVERYONE and audience not in member.segments:
             refused = ("audience", "")
@@ -174,8 +195,8 @@ def member_values(
             medium="email",
             campaign=campaign,
         ),
-        unsubscribe_url=with_query(
-            settings.newsletter.unsubscribe_url, {"t": unsubscribe_token(secret, member.email)}
+        unsubscribe_url=unsubscribe_link(
+            settings.newsletter, unsubscribe_token(secret, member.email)
         ),
     )
     return values

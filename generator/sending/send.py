@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 import time
@@ -20,6 +21,7 @@ from generator.newsletter.source import Newsletter, newsletter_source
 from generator.sending.journal import Journal
 from generator.sending.members import Member, read_members
 from generator.sending.recipients import Selection, member_values, read_suppressed, select
+from generator.sending.suppression import standing, store_path
 from generator.sending.transport import (
     Deferred,
     Outgoing,
@@ -28,6 +30,7 @@ from generator.sending.transport import (
     TransportStopped,
     Uncertain,
 )
+from generator.sending.verp import return_path
 from generator.site.index import read_site
 
 
@@ -119,7 +122,8 @@ def prepare(
         member_problems,
         display=display,
         audience=audience or newsletter.audience,
-        suppressed=read_suppressed(suppress),
+        suppressed=dict.fromkeys(read_suppressed(suppress), "suppressed")
+        | standing(store_path(project), members),
     )
     return Plan(project, newsletter, email, selection, commit, secret, tuple(warnings))
 
@@ -264,6 +268,10 @@ def _deliver_one(
             journal.mark(slug, member.key, "failed", f"not sent: {error}")
         return
     outgoing = Outgoing.of(message)
+    # VERP: the member's own envelope sender, so a bounce names this member and newsletter.
+    sender = return_path(plan.project.settings.newsletter, plan.secret, member.email, slug)
+    if sender:
+        outgoing = dataclasses.replace(outgoing, sender=sender)
     if journal:
         journal.mark(slug, member.key, "sending", commit=plan.commit)
     try:

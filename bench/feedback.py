@@ -1,0 +1,194 @@
+"""Benchmark: (a) `feedback` over 10,000 messages in Dovecot; (b) `report` over 100 × 10,000.
+
+(a) fills a Dovecot Maildir with messages of the shapes in tests/mail/ (bounces of every
+kind, complaints, auto-replies, unsubscribes, junk), then reads it as `rundbrief feedback`
+does and splits the time per message into IMAP fetch, classification and filing (SQLite
+transaction and IMAP MOVE). Target: limited by IMAP, classification under 10 %.
+
+(b) writes a journal of 100 newsletters × 10,000 members (1,000,000 rows), a suppression
+store and a members file, then runs `rundbrief report --members` in a fresh process. Target:
+under 2 s.
+
+    .venv/bin/python bench/feedback.py [MESSAGES] [NEWSLETTERS] [MEMBERS]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from generator.core.settings import load_project  # noqa: E402
+from generator.sending.classify import context_for  # noqa: E402
+from generator.sending.feedback import ImapConfig, close, connect, read_mailbox  # noqa: E402
+from generator.sending.journal import Journal  # noqa: E402
+from generator.sending.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
+from tests.feedback_helpers import MAILBOX, render  # noqa: E402
+from tests.imap_helpers import DOVECOT, PASSWORD, USER, run_dovecot  # noqa: E402
+from tests.smtp_helpers import MEMBER_COLUMNS, SECRET  # noqa: E402
+
+
+def feedback(count: int) -> None:
+    if DOVECOT is None:
+        print("(a) skipped: dovecot is not installed (apt-get install dovecot-imapd)")
+        return
+    project = load_project(REPO)
+    server_run = run_dovecot()
+    server = next(server_run)
+    try:
+        begin = time.perf_counter()
+        messages = (
+            render(
+                case.file,
+                address=f"m{n}@beispiel.example",
+                newsletter=case.newsletter,
+                verp=case.verp,
+                ident=str(n),
+            )
+            for n, case in ((n, MAILBOX[n % len(MAILBOX)]) for n in range(count))
+        )
+        server.write_maildir(messages)
+        print(
+            f"(a) {count:,} messages written to the Maildir in {time.perf_counter() - begin:.1f} s"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            store = SuppressionStore(Path(folder) / "suppression.sqlite")
+            config = ImapConfig("127.0.0.1", server.port, USER, PASSWORD, str(server.ca_file))
+            begin = time.perf_counter()
+            mailbox = connect(config)
+            try:
+                outcome = read_mailbox(
+                    mailbox,
+                    store,
+                    context_for(project.settings.newsletter, SECRET.encode()),
+                    folder="INBOX",
+                    processed_folder="Verarbeitet",
+                )
+            finally:
+                close(mailbox)
+            total = time.perf_counter() - begin
+            store.close()
+    finally:
+        next(server_run, None)
+    timings = outcome.timings
+    n = outcome.new
+    print(f"    read {n:,} messages in {total:.2f} s: {n / total:,.0f} messages/s")
+    print(
+        f"    per message: IMAP fetch {timings.fetch / n * 1000:.3f} ms, "
+        f"classification {timings.classify / n * 1000:.3f} ms, "
+        f"filing (SQLite + IMAP MOVE) {timings.store / n * 1000:.3f} ms, "
+        f"rest (login, SELECT, SEARCH) {(total - timings.fetch - timings.classify - timings.store) / n * 1000:.3f} ms"
+    )
+    print(
+        f"    classification is {timings.classify / total:.1%} of the total "
+        f"(IMAP fetch {timings.fetch / total:.1%}); kinds: {dict(outcome.kinds)}"
+    )
+
+
+def history(root: Path, newsletters: int, members: int) -> Path:
+    """A journal, a suppression store and a members file as a year of sending leaves them."""
+    state = root / ".rundbrief"
+    state.mkdir(parents=True)
+    Journal(state / "journal.sqlite").close()  # the journal's own schema
+    rng = random.Random(10)
+    start = dt.datetime(2018, 1, 7, 8, 0, tzinfo=dt.UTC)
+    slugs = []
+    db = sqlite3.connect(state / "journal.sqlite")
+    with db:
+        for index in range(newsletters):
+            begun = start + dt.timedelta(days=index * 28)
+            slug = f"{begun:%Y-%m-%d}-ausgabe-{index + 1}"
+            slugs.append((slug, begun))
+            rows = []
+            for n in range(members):
+                roll = rng.random()
+                state_, reply = "sent", "250 2.0.0 Ok: queued"
+                if roll < 0.004:
+                    state_, reply = "failed", f"550 5.1.1 <m{n}@beispiel.example>: User unknown"
+                elif roll < 0.0045:
+                    state_, reply = "sending", ""
+                stamp = iso(begun + dt.timedelta(seconds=n * 0.05))
+                rows.append(
+                    (slug, f"m{n}@beispiel.example", state_, f"<{slug}.{n}@x>", reply, "c0ffee", 1, iso(begun), stamp, stamp if state_ == "sent" else None)
+                )  # fmt: skip
+            db.executemany("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.close()
+    events = []
+    for slug, begun in slugs:
+        for n in rng.sample(range(members), members // 50):
+            kind = rng.choice(
+                ["hard_bounce"] * 5 + ["soft_bounce"] * 3 + ["complaint"] + ["unsubscribe"] * 4
+            )
+            when = iso(begun + dt.timedelta(hours=rng.uniform(1, 200)))
+            newsletter = "" if kind == "unsubscribe" else slug
+            events.append(Event(kind, f"m{n}@beispiel.example", newsletter, "", f"<e{len(events)}>", when))  # type: ignore[arg-type]  # fmt: skip
+    with SuppressionStore(state / "suppression.sqlite") as store:
+        store.add(events)
+        for slug, _ in slugs:
+            store.record_exclusions(slug, {"consent": 120, "hard_bounce": 40, "audience": 300})
+    for slug, begun in slugs:  # one run per send, as `rundbrief send` records it
+        record_run(
+            state / "suppression.sqlite", slug, begun, begun + dt.timedelta(seconds=members * 0.05)
+        )
+    lines = [MEMBER_COLUMNS]
+    for n in range(members):
+        opted = start - dt.timedelta(days=rng.uniform(0, 3000))
+        confirmed = opted + dt.timedelta(minutes=rng.uniform(1, 600))
+        left = (
+            iso(confirmed + dt.timedelta(days=rng.uniform(10, 3000))) if rng.random() < 0.1 else ""
+        )
+        lines.append(f"m{n}@beispiel.example,V{n},M,code-{n},alle,{iso(opted)},{iso(confirmed)},{left},2024")  # fmt: skip
+    members_file = root.parent / "members.csv"
+    members_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return members_file
+
+
+def report(newsletters: int, members: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "project"
+        root.mkdir()
+        for name in ("rundbrief.yml", "mkdocs.yml"):
+            shutil.copy2(REPO / name, root / name)
+        begin = time.perf_counter()
+        members_file = history(root, newsletters, members)
+        rows = newsletters * members
+        print(f"(b) journal of {rows:,} rows written in {time.perf_counter() - begin:.1f} s")
+        command = [sys.executable, "-m", "generator", "-C", str(root), "report", "--members", str(members_file)]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        times = []
+        for _ in range(3):
+            begin = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True, env=env)
+            times.append(time.perf_counter() - begin)
+            if result.returncode != 0:
+                raise SystemExit(result.stderr)
+        print(f"    {result.stdout.strip()}")
+        print(
+            f"    `rundbrief report --members` in a fresh process: best {min(times):.2f} s, "
+            f"worst {max(times):.2f} s (of 3; Python start and imports included)"
+        )
+        page = root / "build" / "reports" / "bericht.html"
+        print(f"    page: {page.stat().st_size / 1000:,.0f} KB")
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    newsletters = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    members = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
+    if count:
+        feedback(count)
+    report(newsletters, members)
+
+
+if __name__ == "__main__":
+    main()

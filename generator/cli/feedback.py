@@ -1,0 +1,207 @@
+"""The printing side of `rundbrief feedback` and `rundbrief report`, and the feedback warning
+of `send` (part of the CLI layer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+
+from generator.cli.sending import journal_path
+from generator.core.i18n import _, ngettext, number
+from generator.core.problems import ProblemsFound
+from generator.core.settings import Project
+from generator.sending.classify import context_for
+from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.sending.members import read_members
+from generator.sending.recipients import unsubscribe_secret
+from generator.sending.suppression import (
+    REASONS,
+    SuppressionStore,
+    export_csv,
+    last_reading,
+    store_path,
+)
+
+
+class ReadProgress:
+    """One line on stderr while a long mailbox is read: count, rate, time left."""
+
+    def __init__(self) -> None:
+        self.begin = time.monotonic()
+        self.shown = 0.0
+        self.total = 0
+
+    def show(self, done: int, total: int) -> None:
+        """``done`` of ``total`` new messages are read."""
+        self.total = total
+        now = time.monotonic()
+        if total and (now - self.shown > 0.2 or done == total):
+            self.shown = now
+            rate = done / max(now - self.begin, 1e-9)
+            left = time.strftime("%H:%M:%S", time.gmtime((total - done) / rate)) if done else "--"
+            line = _("Reading {done}/{total} messages  {rate} msg/s  ETA {left}").format(
+                done=number(done), total=number(total), rate=number(rate), left=left
+            )
+            click.echo("\r" + line, err=True, nl=False)
+
+    def end(self) -> None:
+        """Finish the line."""
+        if self.total:
+            click.echo("", err=True)
+
+
+FEEDBACK_AGE = dt.timedelta(hours=24)
+
+
+def warn_if_feedback_is_old(project: Project) -> None:
+    """Unsubscribes by mail and bounces count only once `feedback` has read them."""
+    newsletter = project.settings.newsletter
+    if newsletter.unsubscribe_url and not newsletter.bounce_address:
+        return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
+    read = last_reading(store_path(project))
+    if read is None:
+        message = _("warning: the feedback mailbox has never been read")
+    elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
+        message = _("warning: the feedback mailbox was last read on {when}").format(
+            when=read.astimezone().strftime("%Y-%m-%d %H:%M")
+        )
+    else:
+        return
+    hint = _("run `rundbrief feedback` first, so that unsubscribes and bounces are honoured")
+    click.echo(f"{message}; {hint}", err=True)
+
+
+def run_feedback(
+    project: Project, *, export_file: Path | None, mailbox: bool, journal_file: Path | None
+) -> None:
+    """Read the mailbox into the suppression store, then export the list if asked."""
+    store = SuppressionStore(store_path(project))
+    try:
+        if mailbox:
+            _read(project, store, journal_path(project, journal_file))
+        rows = store.suppressions()
+        counts = {reason: sum(1 for row in rows if row.reason == reason) for reason in REASONS}
+        click.echo(
+            _("Suppression list: {total} addresses ({parts}).").format(
+                total=number(len(rows)),
+                parts=", ".join(f"{_reason(reason)}: {number(n)}" for reason, n in counts.items()),
+            )
+        )
+        if export_file is not None:
+            count = export_csv(rows, export_file)
+            click.echo(
+                _("Wrote {count} suppressed addresses to {path}.").format(
+                    count=number(count), path=export_file
+                )
+            )
+    finally:
+        store.close()
+
+
+def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
+    settings = project.settings
+    context = context_for(settings.newsletter, unsubscribe_secret())
+    config = imap_config()
+    mailbox = connect(config)
+    click.echo(
+        _("Reading {folder} of {user} at {where}.").format(
+            folder=settings.feedback.folder, user=config.user, where=config.where
+        )
+    )
+    progress = ReadProgress()
+    try:
+        outcome = read_mailbox(
+            mailbox,
+            store,
+            context,
+            folder=settings.feedback.folder,
+            processed_folder=settings.feedback.processed_folder,
+            progress=progress.show,
+        )
+    finally:
+        progress.end()
+        close(mailbox)
+    added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    _summarise(project, outcome, len(added))
+
+
+def _reason(reason: str) -> str:
+    return {
+        "unsubscribed": _("unsubscribed"),
+        "hard_bounce": _("hard bounce"),
+        "soft_bounces": _("repeated soft bounces"),
+        "complaint": _("complaint"),
+    }[reason]
+
+
+def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int) -> None:
+    kinds = outcome.kinds
+    parts = [
+        ngettext("{n} unsubscribe", "{n} unsubscribes", kinds["unsubscribe"]),
+        ngettext("{n} hard bounce", "{n} hard bounces", kinds["hard_bounce"]),
+        ngettext("{n} soft bounce", "{n} soft bounces", kinds["soft_bounce"]),
+        ngettext("{n} complaint", "{n} complaints", kinds["complaint"]),
+        ngettext(
+            "{n} automatic reply (ignored)", "{n} automatic replies (ignored)", kinds["auto_reply"]
+        ),
+        ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
+    ]
+    numbers = [
+        kinds[k]
+        for k in ("unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "other")
+    ]
+    shown = [part.format(n=number(n)) for part, n in zip(parts, numbers, strict=True) if n]
+    click.echo(
+        _("New messages: {new}, read in an earlier run: {earlier}{colon}{parts}").format(
+            new=number(outcome.new),
+            earlier=number(outcome.earlier),
+            colon=": " if shown else ".",
+            parts=", ".join(shown) + ("." if shown else ""),
+        )
+    )
+    feedback = project.settings.feedback
+    if outcome.moved or outcome.refiled:
+        click.echo(
+            _("Moved to {folder}: {count}.").format(
+                count=number(outcome.moved + outcome.refiled), folder=feedback.processed_folder
+            )
+        )
+    if kinds["other"]:
+        click.echo(
+            _("Not recognised: {count}, left unread in {folder} for a person to look at.").format(
+                count=number(kinds["other"]), folder=feedback.folder
+            )
+        )
+    if soft_suppressed:
+        click.echo(
+            _("Suppressed after {limit} soft bounces in a row: {count}.").format(
+                count=number(soft_suppressed), limit=feedback.soft_bounce_limit
+            )
+        )
+
+
+def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+    """Gather the figures and write build/reports/."""
+    from generator.sending.report import gather
+    from generator.sending.report_page import write_report
+
+    started = time.perf_counter()
+    members = None
+    if members_file is not None:
+        members, problems = read_members(members_file, str(members_file), row_severity="warning")
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ProblemsFound(errors)
+    report = gather(journal_path(project, journal_file), store_path(project), members)
+    page = write_report(project, report)
+    shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
+    click.echo(
+        _("Wrote the report for {count} newsletters to {path} in {seconds} s.").format(
+            count=len(report.newsletters),
+            path=shown,
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    )

@@ -1,0 +1,357 @@
+"""The figures of the send report: per newsletter and per month, counts only, never people.
+
+Everything comes from three places: the send journal (who was sent what, with the server's
+reply), the suppression store (bounces, complaints, unsubscribes and the exclusions of each
+send) and, optionally, the members file (sign-ups and consent over time).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from generator.sending.members import Member
+from generator.sending.recipients import consent_problem
+from generator.sending.suppression import SuppressionStore, instant
+
+COMPLAINT_LIMIT = 0.003
+"""Gmail and Yahoo: a bulk sender's spam-complaint rate must stay under 0.3 %."""
+COMPLAINT_TARGET = 0.001
+"""… and should stay under 0.1 %."""
+TIMEZONE = ZoneInfo("Europe/Berlin")
+ADDRESS = re.compile(r"\S*@\S*")
+"""Anything address-like in a server reply: the report names no one."""
+
+
+@dataclass(frozen=True)
+class NewsletterFigures:
+    """One newsletter's send and what came back."""
+
+    slug: str
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    duration: dt.timedelta | None
+    """Time spent sending: the sum of the send's runs."""
+    runs: int
+    sent: int
+    failed: int
+    uncertain: int
+    pending: int
+    failures: tuple[tuple[str, int], ...]
+    """Server replies of failed recipients (addresses blanked), most frequent first."""
+    excluded: tuple[tuple[str, int], ...]
+    hard_bounces: int = 0
+    soft_bounces: int = 0
+    complaints: int = 0
+    unsubscribes: int = 0
+    """Unsubscribes that arrived after this send started and before the next one."""
+
+    @property
+    def bounce_rate(self) -> float | None:
+        """Bounced addresses (hard or soft) per message sent."""
+        return (self.hard_bounces + self.soft_bounces) / self.sent if self.sent else None
+
+    @property
+    def complaint_rate(self) -> float | None:
+        """Complaints per message sent."""
+        return self.complaints / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One calendar month (Europe/Berlin)."""
+
+    month: str
+    unsubscribes: int = 0
+    hard_bounces: int = 0
+    soft_bounces: int = 0
+    complaints: int = 0
+    signups: int | None = None
+    consenting: int | None = None
+    """Members with valid consent at the end of the month (needs the members file)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report page and its CSV files show."""
+
+    generated: dt.datetime
+    newsletters: tuple[NewsletterFigures, ...]
+    months: tuple[MonthFigures, ...]
+    suppressed: dict[str, int] = field(default_factory=dict)
+    members: int | None = None
+    consenting: int | None = None
+
+
+def gather(
+    journal: Path, store: Path, members: list[Member] | None = None, now: dt.datetime | None = None
+) -> Report:
+    """Read the journal, the store and the members into the report's figures."""
+    now = now or dt.datetime.now(dt.UTC)
+    sends = _sends(journal, store)
+    events = _events(store)
+    unsubscribed = _unsubscribes(events, members)
+    newsletters = _per_newsletter(sends, events, _exclusions(store), unsubscribed)
+    months = _per_month(newsletters, events, unsubscribed, members, now)
+    consenting = None if members is None else sum(consent_problem(m) is None for m in members)
+    return Report(
+        generated=now,
+        newsletters=newsletters,
+        months=months,
+        suppressed=_suppressed(store),
+        members=None if members is None else len(members),
+        consenting=consenting,
+    )
+
+
+@dataclass
+class _Send:
+    states: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+    duration: dt.timedelta | None = None
+    runs: int = 0
+
+
+def _sends(journal: Path, store: Path) -> dict[str, _Send]:
+    """Counts by state and the failed replies from the journal; timing from the recorded runs.
+
+    The counts come from the journal's (newsletter, state) index without reading a row.
+    A send's duration is the sum of its runs (a capped send resumed the next day does not
+    count the night); for sends without recorded runs, the journal's first and last times.
+    """
+    sends: dict[str, _Send] = defaultdict(_Send)
+    if not journal.is_file():
+        return sends
+    db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        for newsletter, state, count in db.execute(
+            "SELECT newsletter, state, COUNT(*) FROM deliveries GROUP BY newsletter, state"
+        ):
+            sends[newsletter].states[state] += count
+        runs = _runs(store)
+        for newsletter, send in sends.items():
+            if send.states["failed"]:
+                for reply, count in db.execute(
+                    "SELECT reply, COUNT(*) FROM deliveries WHERE newsletter = ?"
+                    " AND state = 'failed' GROUP BY reply",
+                    (newsletter,),
+                ):
+                    send.failures[ADDRESS.sub("[Adresse]", " ".join(reply.split()))] += count
+            if runs.get(newsletter):
+                spans = runs[newsletter]
+                send.started, send.finished = spans[0][0], max(end for _, end in spans)
+                send.duration = sum((end - begin for begin, end in spans), dt.timedelta())
+                send.runs = len(spans)
+                continue
+            begun, ended = db.execute(
+                "SELECT MIN(created_at), MAX(updated_at) FROM deliveries"
+                " WHERE newsletter = ? AND state != 'pending'",
+                (newsletter,),
+            ).fetchone()
+            send.started, send.finished = instant(begun or ""), instant(ended or "")
+            if send.started and send.finished:
+                send.duration = max(send.finished - send.started, dt.timedelta(0))
+    finally:
+        db.close()
+    return sends
+
+
+def _runs(store: Path) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+    """newsletter → (start, end) of each recorded run, in order."""
+    if not store.is_file():
+        return {}
+    found: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    with SuppressionStore(store) as db:
+        for newsletter, started, finished in db.db.execute(
+            "SELECT newsletter, started_at, finished_at FROM runs ORDER BY newsletter, started_at"
+        ):
+            begin, end = instant(started), instant(finished)
+            if begin and end:
+                found[newsletter].append((begin, end))
+    return found
+
+
+def _events(store: Path) -> list[tuple[str, str, str, dt.datetime]]:
+    """(kind, address, newsletter, when) of every event in the store."""
+    if not store.is_file():
+        return []
+    with SuppressionStore(store) as db:
+        rows = db.db.execute("SELECT kind, address, newsletter, at FROM events").fetchall()
+    return [(k, a, n, moment) for k, a, n, at in rows if (moment := instant(at)) is not None]
+
+
+def _exclusions(store: Path) -> dict[str, list[tuple[str, int]]]:
+    if not store.is_file():
+        return {}
+    found: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    with SuppressionStore(store) as db:
+        for newsletter, reason, count in db.db.execute(
+            "SELECT newsletter, reason, count FROM exclusions ORDER BY newsletter, reason"
+        ):
+            found[newsletter].append((reason, count))
+    return found
+
+
+def _suppressed(store: Path) -> dict[str, int]:
+    if not store.is_file():
+        return {}
+    with SuppressionStore(store) as db:
+        rows = db.db.execute("SELECT reason, COUNT(*) FROM suppressions GROUP BY reason")
+        return dict(rows.fetchall())
+
+
+def _unsubscribes(
+    events: Iterable[tuple[str, str, str, dt.datetime]], members: list[Member] | None
+) -> dict[str, dt.datetime]:
+    """address → when it first unsubscribed: by mail (store) or in the members file."""
+    first: dict[str, dt.datetime] = {}
+    for kind, address, _, when in events:
+        if kind == "unsubscribe" and (address not in first or when < first[address]):
+            first[address] = when
+    for member in members or ():
+        left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
+        if left is not None and (member.key not in first or left < first[member.key]):
+            first[member.key] = left
+    return first
+
+
+def _per_newsletter(
+    sends: dict[str, _Send],
+    events: list[tuple[str, str, str, dt.datetime]],
+    exclusions: dict[str, list[tuple[str, int]]],
+    unsubscribed: dict[str, dt.datetime],
+) -> tuple[NewsletterFigures, ...]:
+    distinct: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, address, newsletter, _ in events:
+        if newsletter:
+            distinct[newsletter, kind].add(address)
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    order = sorted(sends, key=lambda slug: (sends[slug].started or never, slug))
+    # An unsubscribe belongs to the newsletter whose send started last before it.
+    started = [(begun, slug) for slug in order if (begun := sends[slug].started) is not None]
+    times = [begun for begun, _ in started]
+    after: Counter[str] = Counter()
+    for when in unsubscribed.values():
+        index = bisect.bisect_right(times, when) - 1
+        if index >= 0:
+            after[started[index][1]] += 1
+    figures = []
+    for slug in order:
+        send = sends[slug]
+        figures.append(
+            NewsletterFigures(
+                slug=slug,
+                started=send.started,
+                finished=send.finished,
+                duration=send.duration,
+                runs=send.runs,
+                sent=send.states["sent"],
+                failed=send.states["failed"],
+                uncertain=send.states["sending"],
+                pending=send.states["pending"],
+                failures=tuple(send.failures.most_common()),
+                excluded=tuple(exclusions.get(slug, ())),
+                hard_bounces=len(distinct[slug, "hard_bounce"]),
+                soft_bounces=len(distinct[slug, "soft_bounce"] - distinct[slug, "hard_bounce"]),
+                complaints=len(distinct[slug, "complaint"]),
+                unsubscribes=after[slug],
+            )
+        )
+    return tuple(figures)
+
+
+def _month(moment: dt.datetime) -> str:
+    local = moment.astimezone(TIMEZONE)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _per_month(
+    newsletters: tuple[NewsletterFigures, ...],
+    events: list[tuple[str, str, str, dt.datetime]],
+    unsubscribed: dict[str, dt.datetime],
+    members: list[Member] | None,
+    now: dt.datetime,
+) -> tuple[MonthFigures, ...]:
+    opted = [when for m in members or () if (when := instant(m.opt_in_at)) is not None]
+    moments = [n.started for n in newsletters if n.started] + [e[3] for e in events]
+    moments += [*unsubscribed.values(), *opted]
+    if not moments:
+        return ()
+    months = _months_between(_month(min(moments)), _month(max(*moments, now)))
+    starts = [_month_start(month).astimezone(dt.UTC) for month in months]  # quick to compare
+
+    def index(moment: dt.datetime) -> int:
+        return bisect.bisect_right(starts, moment) - 1
+
+    counts: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for kind, address, _, when in events:
+        if kind != "unsubscribe":
+            counts[index(when), kind].add(address)
+    unsubscribes = Counter(index(when) for when in unsubscribed.values())
+    signups = Counter(index(when) for when in opted)
+    confirmations, departures = _consents(members or ())
+    return tuple(
+        MonthFigures(
+            month=month,
+            unsubscribes=unsubscribes[number],
+            hard_bounces=len(counts[number, "hard_bounce"]),
+            soft_bounces=len(counts[number, "soft_bounce"]),
+            complaints=len(counts[number, "complaint"]),
+            signups=None if members is None else signups[number],
+            consenting=None
+            if members is None
+            else _consenting_at(confirmations, departures, _month_end(month)),
+        )
+        for number, month in enumerate(months)
+    )
+
+
+def _consents(members: Iterable[Member]) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    """When each member validly consented, and when those who left did (both sorted)."""
+    confirmations: list[dt.datetime] = []
+    departures: list[dt.datetime] = []
+    for member in members:
+        opted, confirmed = instant(member.opt_in_at), instant(member.confirmed_at)
+        left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
+        if opted is None or confirmed is None or confirmed < opted:
+            continue  # never validly consented
+        if left is None or left > confirmed:
+            confirmations.append(confirmed)
+            if left is not None:
+                departures.append(left)
+    return sorted(confirmations), sorted(departures)
+
+
+def _month_start(month: str) -> dt.datetime:
+    year, number = map(int, month.split("-"))
+    return dt.datetime(year, number, 1, tzinfo=TIMEZONE)
+
+
+def _month_end(month: str) -> dt.datetime:
+    year, number = map(int, month.split("-"))
+    return _month_start(f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}")
+
+
+def _consenting_at(
+    confirmations: list[dt.datetime], departures: list[dt.datetime], end: dt.datetime
+) -> int:
+    """Members confirmed before ``end`` and not gone by then (both lists sorted)."""
+    return bisect.bisect_left(confirmations, end) - bisect.bisect_left(departures, end)

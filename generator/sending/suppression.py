@@ -1,0 +1,433 @@
+"""The suppression store: who is not mailed again, why, since when, and the evidence.
+
+A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
+
+- ``events``: every unsubscribe, bounce and complaint `rundbrief feedback` read, one row per
+  address a report names, with the Message-ID of the report as evidence;
+- ``suppressions``: one row per address that must not be mailed, with the reason
+  (``unsubscribed``, ``hard_bounce``, ``soft_bounces``, ``complaint``) and the latest event
+  that caused it;
+- ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
+  transaction as their events, so a message is never counted twice;
+- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
+- ``exclusions`` and ``runs``: how many members each send left out, by reason, and when each
+  run of a send started and ended (for the report).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from generator.core.output import write_atomic
+from generator.core.settings import Project
+from generator.sending.members import Member
+
+STORE_FILE = "suppression.sqlite"
+SOFT_BOUNCE_GRACE = dt.timedelta(days=5)
+"""A newsletter counts as delivered once it went out this long ago without a bounce (Postfix
+gives up on a message after 5 days by default, so a later bounce is unlikely)."""
+
+Reason = Literal["unsubscribed", "hard_bounce", "soft_bounces", "complaint"]
+REASONS: tuple[Reason, ...] = ("unsubscribed", "hard_bounce", "soft_bounces", "complaint")
+EventKind = Literal["unsubscribe", "hard_bounce", "soft_bounce", "complaint"]
+SUPPRESSING: dict[str, Reason] = {
+    "unsubscribe": "unsubscribed",
+    "hard_bounce": "hard_bounce",
+    "complaint": "complaint",
+}
+EXCLUSION_KEYS: dict[str, str] = {
+    "unsubscribed": "unsubscribed_by_mail",
+    "hard_bounce": "hard_bounce",
+    "soft_bounces": "soft_bounces",
+    "complaint": "complaint",
+}
+"""Store reason → the reason key `recipients.select` counts exclusions under."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Spreadsheets run a cell starting with one of these as a formula (CSV injection)."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint')),
+    address TEXT NOT NULL,
+    newsletter TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL,
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_address ON events (address);
+CREATE INDEX IF NOT EXISTS events_newsletter ON events (newsletter);
+CREATE TABLE IF NOT EXISTS suppressions (
+    address TEXT PRIMARY KEY,
+    reason TEXT NOT NULL
+        CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounces', 'complaint')),
+    since TEXT NOT NULL,
+    newsletter TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS mailbox (
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '',
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (folder, uidvalidity, uid)
+);
+CREATE TABLE IF NOT EXISTS exclusions (
+    newsletter TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (newsletter, reason)
+);
+CREATE TABLE IF NOT EXISTS readings (
+    folder TEXT PRIMARY KEY,
+    read_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    newsletter TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (newsletter, started_at)
+);
+"""
+
+
+def iso(moment: dt.datetime) -> str:
+    """A moment as the store keeps it: UTC, ISO 8601, milliseconds."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def instant(value: str) -> dt.datetime | None:
+    """An ISO time from the store, the journal or the members file; naive means UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def store_path(project: Project) -> Path:
+    """``.rundbrief/suppression.sqlite``, beside the send journal."""
+    return project.state_dir / STORE_FILE
+
+
+@dataclass(frozen=True)
+class Event:
+    """One address named by one report: unsubscribed, bounced or complained."""
+
+    kind: EventKind
+    address: str
+    newsletter: str
+    detail: str
+    evidence: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An address not to be mailed, and the latest event that says so."""
+
+    address: str
+    reason: Reason
+    since: str
+    newsletter: str
+    evidence: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Read:
+    """One mailbox message as filed: its UID, what it was, and the events it gave."""
+
+    uid: int
+    kind: str
+    evidence: str
+    events: tuple[Event, ...]
+
+
+class SuppressionStore:
+    """The SQLite file (WAL mode: `send` reads it while `feedback` writes)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    def __enter__(self) -> SuppressionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def note_reading(self, folder: str) -> None:
+        """Remember that ``folder`` was read to the end just now."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT OR REPLACE INTO readings (folder, read_at) VALUES (?, ?)",
+                (folder, iso(dt.datetime.now(dt.UTC))),
+            )
+
+    def last_reading(self) -> dt.datetime | None:
+        """When a mailbox folder was last read to the end; None if never."""
+        row = self.db.execute("SELECT MAX(read_at) FROM readings").fetchone()
+        return instant(row[0]) if row and row[0] else None
+
+    def seen(self, folder: str, uidvalidity: int) -> dict[int, str]:
+        """UID → kind of every message of ``folder`` already read under ``uidvalidity``."""
+        rows = self.db.execute(
+            "SELECT uid, kind FROM mailbox WHERE folder = ? AND uidvalidity = ?",
+            (folder, uidvalidity),
+        )
+        return dict(rows.fetchall())
+
+    def record(self, folder: str, uidvalidity: int, messages: Iterable[Read]) -> None:
+        """File messages and their events in one transaction: all of them or none."""
+        stamp = iso(dt.datetime.now(dt.UTC))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for message in messages:
+                self.db.execute(
+                    "INSERT INTO mailbox (folder, uidvalidity, uid, kind, evidence, read_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (folder, uidvalidity, message.uid, message.kind, message.evidence, stamp),
+                )
+                for event in message.events:
+                    self._add(event, stamp)
+
+    def add(self, events: Iterable[Event]) -> None:
+        """Record events that did not come from a mailbox (tests, imports)."""
+        stamp = iso(dt.datetime.now(dt.UTC))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for event in events:
+                self._add(event, stamp)
+
+    def _add(self, event: Event, stamp: str) -> None:
+        self.db.execute(
+            "INSERT INTO events (kind, address, newsletter, detail, evidence, at, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.kind,
+                event.address.lower(),
+                event.newsletter,
+                event.detail,
+                event.evidence,
+                event.at,
+                stamp,
+            ),
+        )
+        reason = SUPPRESSING.get(event.kind)
+        if reason:
+            self._suppress(
+                Suppression(
+                    event.address.lower(),
+                    reason,
+                    event.at,
+                    event.newsletter,
+                    event.evidence,
+                    event.detail,
+                )
+            )
+
+    def _suppress(self, row: Suppression) -> None:
+        # The latest event wins: a suppression is lifted only by a consent confirmed after it.
+        self.db.execute(
+            "INSERT INTO suppressions (address, reason, since, newsletter, evidence, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+            " reason = excluded.reason, since = excluded.since, newsletter = excluded.newsletter,"
+            " evidence = excluded.evidence, detail = excluded.detail"
+            " WHERE excluded.since >= suppressions.since",
+            (row.address, row.reason, row.since, row.newsletter, row.evidence, row.detail),
+        )
+
+    def apply_soft_bounce_limit(
+        self, limit: int, journal: Path | None, now: dt.datetime | None = None
+    ) -> list[Suppression]:
+        """Suppress addresses with ``limit`` soft bounces in a row; return the new ones.
+
+        "In a row" means distinct newsletters (or reports, when the newsletter is unknown)
+        since the member last received a newsletter: one the journal shows as sent more than
+        SOFT_BOUNCE_GRACE ago without any bounce coming back. Recomputed from the events on
+        every run, so an interrupted run loses nothing.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        existing = {row.address: row for row in self.suppressions()}
+        streaks: dict[str, list[tuple[dt.datetime, str, str, str, str]]] = {}
+        for address, newsletter, evidence, at, detail in self.db.execute(
+            "SELECT address, newsletter, evidence, at, detail FROM events"
+            " WHERE kind = 'soft_bounce' ORDER BY at"
+        ):
+            moment = instant(at)
+            if moment is not None:
+                streaks.setdefault(address, []).append(
+                    (moment, newsletter or f"report {evidence}", newsletter, evidence, detail)
+                )
+        candidates = {a: s for a, s in streaks.items() if len({key for _, key, *_ in s}) >= limit}
+        reached = self._last_delivered(set(candidates), journal, now - SOFT_BOUNCE_GRACE)
+        added = []
+        for address, bounces in candidates.items():
+            since = reached.get(address)
+            recent = [b for b in bounces if since is None or b[0] > since]
+            if len({key for _, key, *_ in recent}) < limit:
+                continue
+            moment, _, newsletter, evidence, _ = recent[-1]
+            row = Suppression(
+                address,
+                "soft_bounces",
+                iso(moment),
+                newsletter,
+                evidence,
+                f"{len({key for _, key, *_ in recent})} soft bounces in a row",
+            )
+            before = existing.get(address)
+            if before is not None and (instant(before.since) or moment) >= moment:
+                continue  # already suppressed by this or a later event
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._suppress(row)
+            added.append(row)
+        return added
+
+    def _last_delivered(
+        self, addresses: set[str], journal: Path | None, before: dt.datetime
+    ) -> dict[str, dt.datetime]:
+        """address → when the newest newsletter reached it (sent before ``before``, no bounce)."""
+        if not addresses or journal is None or not journal.is_file():
+            return {}
+        bounced = {
+            (address, newsletter)
+            for address, newsletter in self.db.execute(
+                "SELECT address, newsletter FROM events"
+                " WHERE kind IN ('hard_bounce', 'soft_bounce') AND newsletter != ''"
+            )
+        }
+        found: dict[str, dt.datetime] = {}
+        db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            chosen = sorted(addresses)
+            for start in range(0, len(chosen), 500):
+                chunk = chosen[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    "SELECT recipient, newsletter, sent_at FROM deliveries WHERE state = 'sent'"
+                    f" AND recipient IN ({marks})",
+                    chunk,
+                )
+                for recipient, newsletter, sent_at in rows:
+                    moment = instant(sent_at or "")
+                    if moment is None or moment > before or (recipient, newsletter) in bounced:
+                        continue
+                    if recipient not in found or moment > found[recipient]:
+                        found[recipient] = moment
+        except sqlite3.Error:
+            return {}  # a journal of another shape: no resets rather than wrong ones
+        finally:
+            db.close()
+        return found
+
+    def suppressions(self) -> list[Suppression]:
+        """Every suppressed address, in address order."""
+        rows = self.db.execute(
+            "SELECT address, reason, since, newsletter, evidence, detail FROM suppressions"
+            " ORDER BY address"
+        )
+        return [Suppression(*row) for row in rows]
+
+    def record_exclusions(self, newsletter: str, counts: Mapping[str, int]) -> None:
+        """How many members the latest run of a send left out, by reason."""
+        stamp = iso(dt.datetime.now(dt.UTC))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM exclusions WHERE newsletter = ?", (newsletter,))
+            self.db.executemany(
+                "INSERT INTO exclusions (newsletter, reason, count, recorded_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(newsletter, reason, n, stamp) for reason, n in counts.items() if n],
+            )
+
+
+def standing(path: Path, members: Iterable[Member]) -> dict[str, str]:
+    """Member key → exclusion reason for every member whose suppression still stands.
+
+    A suppression is lifted when the member confirmed consent (double opt-in) again after
+    the event that caused it: the new confirmation proves the address works and wants mail.
+    """
+    if not path.is_file():
+        return {}
+    with SuppressionStore(path) as store:
+        rows = {row.address: row for row in store.suppressions()}
+    result = {}
+    for member in members:
+        row = rows.get(member.key)
+        if row is None:
+            continue
+        confirmed, since = instant(member.confirmed_at), instant(row.since)
+        if confirmed is not None and since is not None and confirmed > since:
+            continue
+        result[member.key] = EXCLUSION_KEYS[row.reason]
+    return result
+
+
+def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) -> None:
+    """Keep how many members a send left out, by reason (for `rundbrief report`)."""
+    with SuppressionStore(path) as store:
+        store.record_exclusions(newsletter, counts)
+
+
+def last_reading(path: Path) -> dt.datetime | None:
+    """When the feedback mailbox was last read to the end; None if never."""
+    if not path.is_file():
+        return None
+    with SuppressionStore(path) as store:
+        return store.last_reading()
+
+
+def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.datetime) -> None:
+    """Keep when one run of a send started and ended (for the report's send durations)."""
+    with SuppressionStore(path) as store, store.db:
+        store.db.execute("BEGIN IMMEDIATE")
+        store.db.execute(
+            "INSERT OR REPLACE INTO runs (newsletter, started_at, finished_at) VALUES (?, ?, ?)",
+            (newsletter, iso(started), iso(finished)),
+        )
+
+
+def neutralise(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading formula character gets a quote."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+EXPORT_COLUMNS = ("email", "reason", "since", "newsletter", "evidence", "detail")
+
+
+def export_csv(rows: Iterable[Suppression], path: Path) -> int:
+    """Write the suppression list for the platform's member database; return the row count."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        values = (row.address, row.reason, row.since, row.newsletter, row.evidence, row.detail)
+        writer.writerow([neutralise(value) for value in values])
+        count += 1
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    return count

@@ -1,0 +1,95 @@
+"""After `feedback`, `send` leaves out exactly the suppressed members; bounces find their way back."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from feedback_helpers import BOUNCE, MAILBOX, NOVEMBER, SUPPRESSED, member, render
+from members_helpers import member_row, members_file
+from smtp_helpers import SECRET
+
+from generator.sending.verp import Verp, parse_verp, verp_address
+
+NEWSLETTER = f"newsletters/{NOVEMBER}.md"
+REASON_TEXT = {
+    "hard_bounce": "suppressed after a hard bounce",
+    "soft_bounces": "suppressed after repeated soft bounces",
+    "complaint": "suppressed after a complaint",
+    "unsubscribed": "unsubscribed by email",
+}
+
+
+def test_send_skips_exactly_the_suppressed_members_and_says_why(
+    example_project, cli, smtp, imap, tmp_path
+):
+    imap.append(case.message() for case in MAILBOX)
+    feedback_env = {**imap.env(), "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET}
+    assert cli(example_project, "feedback", env=feedback_env).exit_code == 0
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 19)])
+
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+
+    assert result.exit_code == 0, result.stderr
+    assert "feedback mailbox" not in result.stderr  # read just now: no warning
+    assert (
+        "8 recipients, 10 excluded: 2 unsubscribed by email, 6 suppressed after a hard bounce, "
+        "1 suppressed after repeated soft bounces, 1 suppressed after a complaint" in result.stdout
+    )
+    for address, reason in SUPPRESSED.items():
+        row = int(address.removeprefix("mitglied").split("@")[0]) + 1
+        assert (
+            f"members.csv:{row}: warning: {address} is on the suppression list: "
+            f"{REASON_TEXT[reason]}" in result.stderr
+        )
+    received = {r.recipients[0]: r for r in smtp.recorder.received}
+    expected = {member(n) for n in range(1, 19)} - set(SUPPRESSED)
+    assert set(received) == expected
+
+    # Each message left with the member's own VERP envelope sender…
+    for address, message in received.items():
+        assert message.sender == verp_address(BOUNCE, SECRET.encode(), address, NOVEMBER)
+        assert parse_verp(BOUNCE, SECRET.encode(), message.sender) == Verp(address, NOVEMBER)
+        assert message.message["From"] == "Mitgliederwerk <newsletter@mitgliederwerk.example>"
+
+    # …so a bounce sent to it names that member and newsletter, even with a garbled report.
+    bounced = received[member(8)].sender
+    imap.append([render("garbled-dsn.eml", address=member(8), envelope=bounced, ident="late")])
+    again = cli(example_project, "feedback", env=feedback_env)
+    assert again.exit_code == 0, again.stderr
+    assert "1 new messages, 2 read in an earlier run: 1 hard bounce." in again.stdout
+    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
+        row = db.execute(
+            "SELECT reason, newsletter FROM suppressions WHERE address = ?", (member(8),)
+        ).fetchone()
+        exclusions = dict(
+            db.execute(
+                "SELECT reason, count FROM exclusions WHERE newsletter = ?", (NOVEMBER,)
+            ).fetchall()
+        )
+        runs = db.execute("SELECT started_at <= finished_at FROM runs WHERE newsletter = ?", (NOVEMBER,)).fetchall()  # fmt: skip
+    assert runs == [(1,)]  # the run's start and end, for the report's send duration
+    assert row == ("hard_bounce", NOVEMBER)
+    # What the send left out is kept for the report.
+    assert exclusions == {
+        "unsubscribed_by_mail": 2,
+        "hard_bounce": 6,
+        "soft_bounces": 1,
+        "complaint": 1,
+    }
+
+
+def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(1)])
+    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: the feedback mailbox has never been read; run `rundbrief feedback` first, "
+        "so that unsubscribes and bounces are honoured" in result.stderr
+    )
+    # Read a day and more ago: the same warning, with the time of the last reading.
+    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
+        db.execute(
+            "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')"
+        )
+    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    assert "warning: the feedback mailbox was last read on 2026-01-05 " in again.stderr

@@ -1,0 +1,276 @@
+"""rundbrief report on a journal and suppression store built here: figures, privacy, the page."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import io
+import sqlite3
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN, member
+from members_helpers import members_file
+
+from generator.sending.journal import Journal
+from generator.sending.suppression import (
+    Event,
+    SuppressionStore,
+    iso,
+    record_exclusions,
+    record_run,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SEPTEMBER = "2026-09-07-monatsupdate-september"
+SENDS = {
+    SEPTEMBER: dt.datetime(2026, 9, 7, 8, 0, tzinfo=dt.UTC),
+    NOVEMBER: dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC),
+    LASTSCHRIFT: dt.datetime(2026, 11, 20, 7, 30, tzinfo=dt.UTC),
+    WERBEN: dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC),
+}
+MEMBERS = 40
+
+
+def state_of(newsletter: str, number: int) -> tuple[str, str]:
+    """A varied but fixed outcome per recipient: failed, uncertain, pending or sent."""
+    if number % 13 == 0:
+        return "failed", f"550 5.1.1 <{member(number)}>: Recipient address rejected: User unknown"
+    if number % 11 == 0:
+        return "failed", "554 5.7.1 Service unavailable; client host blocked using Spamhaus"
+    if number % 17 == 0:
+        return "sending", ""
+    if newsletter == WERBEN and number > 36:
+        return "pending", "deferred: 451 4.7.1 try again later"
+    return "sent", "250 2.0.0 queued"
+
+
+def build_history(project: Path, private: Path) -> Path:
+    """Four sends in the journal, feedback in the store, and a members file; returns it."""
+    journal = Journal(project / ".rundbrief" / "journal.sqlite")
+    for slug in SENDS:
+        journal.plan(slug, [(member(n), f"<{slug}.{n}@x>") for n in range(1, MEMBERS + 1)], "c0")
+        for number in range(1, MEMBERS + 1):
+            state, reply = state_of(slug, number)
+            if state != "pending":
+                journal.mark(slug, member(number), state, reply)
+    journal.close()
+    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
+        for slug, start in SENDS.items():
+            for number in range(1, MEMBERS + 1):
+                stamp = iso(start + dt.timedelta(minutes=number))
+                sent = stamp if state_of(slug, number)[0] == "sent" else None
+                db.execute(
+                    "UPDATE deliveries SET created_at = ?, updated_at = ?, sent_at = ?"
+                    " WHERE newsletter = ? AND recipient = ?",
+                    (iso(start), stamp, sent, slug, member(number)),
+                )
+    later = lambda slug, days: iso(SENDS[slug] + dt.timedelta(days=days))  # noqa: E731
+    events = [
+        Event("hard_bounce", member(1), SEPTEMBER, "5.1.1", "<h1>", later(SEPTEMBER, 0.1)),
+        Event("hard_bounce", member(2), NOVEMBER, "5.1.1", "<h2>", later(NOVEMBER, 0.1)),
+        Event("hard_bounce", member(3), NOVEMBER, "5.1.10", "<h3>", later(NOVEMBER, 0.2)),
+        Event("soft_bounce", member(4), NOVEMBER, "4.2.2", "<s1>", later(NOVEMBER, 0.3)),
+        Event("soft_bounce", member(4), NOVEMBER, "4.2.2", "<s2>", later(NOVEMBER, 1.3)),
+        Event("soft_bounce", member(5), LASTSCHRIFT, "4.4.1", "<s3>", later(LASTSCHRIFT, 0.5)),
+        Event("soft_bounce", member(6), LASTSCHRIFT, "4.2.2", "<s4>", later(LASTSCHRIFT, 0.5)),
+        Event("hard_bounce", member(6), LASTSCHRIFT, "5.2.1", "<h4>", later(LASTSCHRIFT, 3)),
+        Event("complaint", member(7), NOVEMBER, "ARF abuse", "<c1>", later(NOVEMBER, 2)),
+        Event("complaint", member(8), WERBEN, "ARF abuse", "<c2>", later(WERBEN, 1)),
+        Event("unsubscribe", member(9), "", "", "<u1>", later(SEPTEMBER, 3)),
+        Event("unsubscribe", member(10), "", "", "<u2>", later(NOVEMBER, 1)),
+        Event("unsubscribe", member(10), "", "", "<u3>", later(NOVEMBER, 2)),  # sent twice
+        Event("unsubscribe", member(12), "", "", "<u4>", later(LASTSCHRIFT, 5)),
+    ]
+    with SuppressionStore(project / ".rundbrief" / "suppression.sqlite") as store:
+        store.add(events)
+    # WERBEN went out in two runs (capped, resumed the next morning), as `send` records them.
+    runs = ((SENDS[WERBEN], 25 * 60), (SENDS[WERBEN] + dt.timedelta(hours=22), 14 * 60 + 5))
+    for begun, seconds in runs:
+        record_run(
+            project / ".rundbrief" / "suppression.sqlite",
+            WERBEN,
+            begun,
+            begun + dt.timedelta(seconds=seconds),
+        )
+    for slug in (NOVEMBER, LASTSCHRIFT):
+        record_exclusions(
+            project / ".rundbrief" / "suppression.sqlite",
+            slug,
+            {"consent": 3, "hard_bounce": 1, "unsubscribed_by_mail": 1, "audience": 0},
+        )
+    rows = []
+    for number in range(1, MEMBERS + 1):
+        month = 1 + number % 11
+        opted = f"2026-{month:02d}-03T10:00:00+01:00"
+        confirmed = "" if number % 9 == 0 else f"2026-{month:02d}-03T10:05:00+01:00"
+        left = "2026-11-10T12:00:00+01:00" if number in (12, 14) else ""
+        rows.append(
+            f"{member(number)},Vorname{number},Muster,code-{number},alle,{opted},{confirmed},{left},2024"
+        )
+    return members_file(private, rows)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    data = path.read_bytes()
+    assert data.startswith("\ufeff".encode())  # Excel opens UTF-8 only with a BOM
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+def sql(project: Path, name: str, query: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(project / ".rundbrief" / name) as db:
+        return db.execute(query, args).fetchall()
+
+
+@pytest.fixture
+def report(example_project, cli, tmp_path) -> Path:
+    members = build_history(example_project, tmp_path / "private")
+    result = cli(example_project, "report", "--members", str(members))
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote the report for 4 newsletters to build/reports/bericht.html" in result.stdout
+    return example_project
+
+
+def test_the_csv_figures_are_the_counts_in_the_databases(report):
+    rows = {
+        row["newsletter"]: row for row in read_csv(report / "build" / "reports" / "newsletter.csv")
+    }
+    assert list(rows) == list(SENDS)  # in the order they were sent
+    starts = sorted(SENDS.values())
+    first_unsubscribe = sql(
+        report, "suppression.sqlite",
+        "SELECT address, MIN(at) FROM events WHERE kind = 'unsubscribe' GROUP BY address",
+    )  # fmt: skip
+    unsubscribed = {a: dt.datetime.fromisoformat(at) for a, at in first_unsubscribe}
+    for address, left in (
+        (member(12), "2026-11-10T12:00:00+01:00"),
+        (member(14), "2026-11-10T12:00:00+01:00"),
+    ):
+        moment = dt.datetime.fromisoformat(left)
+        unsubscribed[address] = min(unsubscribed.get(address, moment), moment)
+    after = Counter(starts[bisect.bisect_right(starts, when) - 1] for when in unsubscribed.values())
+
+    for slug, row in rows.items():
+        states = dict(
+            sql(report, "journal.sqlite", "SELECT state, COUNT(*) FROM deliveries WHERE newsletter = ? GROUP BY state", slug)
+        )  # fmt: skip
+        assert int(row["versendet"]) == states.get("sent", 0)
+        assert int(row["fehlgeschlagen"]) == states.get("failed", 0)
+        assert int(row["unsicher"]) == states.get("sending", 0)
+        assert int(row["ausstehend"]) == states.get("pending", 0)
+        kinds = {
+            kind: {address for (address,) in sql(report, "suppression.sqlite", "SELECT DISTINCT address FROM events WHERE newsletter = ? AND kind = ?", slug, kind)}
+            for kind in ("hard_bounce", "soft_bounce", "complaint")
+        }  # fmt: skip
+        assert int(row["harte_bounces"]) == len(kinds["hard_bounce"])
+        assert int(row["weiche_bounces"]) == len(kinds["soft_bounce"] - kinds["hard_bounce"])
+        assert int(row["beschwerden"]) == len(kinds["complaint"])
+        excluded = dict(sql(report, "suppression.sqlite", "SELECT reason, count FROM exclusions WHERE newsletter = ?", slug))  # fmt: skip
+        for column, value in row.items():
+            if column.startswith("ausgeschlossen_"):
+                assert int(value) == excluded.get(column.removeprefix("ausgeschlossen_"), 0)
+        assert int(row["abmeldungen_danach"]) == after[SENDS[slug]]
+        runs = sql(report, "suppression.sqlite", "SELECT started_at, finished_at FROM runs WHERE newsletter = ?", slug)  # fmt: skip
+        if not runs:  # sent before runs were recorded: the journal's first and last times
+            runs = sql(
+                report, "journal.sqlite",
+                "SELECT MIN(created_at), MAX(updated_at) FROM deliveries WHERE newsletter = ? AND state != 'pending'", slug,
+            )  # fmt: skip
+        span = sum(
+            (
+                dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(begin)
+                for begin, end in runs
+            ),
+            dt.timedelta(),
+        )
+        assert int(row["dauer_sekunden"]) == int(span.total_seconds())
+        bounced = len(kinds["hard_bounce"] | kinds["soft_bounce"])
+        assert float(row["bouncequote_prozent"].replace(",", ".")) == pytest.approx(
+            100 * bounced / states["sent"], abs=1e-4
+        )
+    assert rows[NOVEMBER]["versendet"] == "32" and rows[NOVEMBER]["harte_bounces"] == "2"
+    assert (rows[WERBEN]["dauer_sekunden"], rows[WERBEN]["durchgaenge"]) == ("2345", "2")
+    assert (rows[NOVEMBER]["dauer_sekunden"], rows[NOVEMBER]["durchgaenge"]) == ("2400", "0")
+
+    months = {row["monat"]: row for row in read_csv(report / "build" / "reports" / "monate.csv")}
+    assert list(months)[0] == "2026-01" and "2026-12" in months
+    events = sql(report, "suppression.sqlite", "SELECT kind, address, at FROM events")
+    for month, row in months.items():
+        in_month = lambda kind, month=month: {  # noqa: E731
+            a for k, a, at in events
+            if k == kind and dt.datetime.fromisoformat(at).astimezone(BERLIN).strftime("%Y-%m") == month
+        }  # fmt: skip
+        assert int(row["harte_bounces"]) == len(in_month("hard_bounce"))
+        assert int(row["weiche_bounces"]) == len(in_month("soft_bounce"))
+        assert int(row["beschwerden"]) == len(in_month("complaint"))
+        expected = sum(
+            1
+            for when in unsubscribed.values()
+            if when.astimezone(BERLIN).strftime("%Y-%m") == month
+        )
+        assert int(row["abmeldungen"]) == expected
+    assert months["2026-11"]["abmeldungen"] == "3"  # members 10 and 12 by mail, 14 in the export
+    # Sign-ups per month from the members file (member n signed up in month 1 + n % 11; every
+    # ninth never confirmed): 33 consent by the end of October, 36 join, two leave in November.
+    assert sum(int(row["neue_anmeldungen"]) for row in months.values()) == MEMBERS
+    assert months["2026-10"]["mitglieder_mit_einwilligung"] == "33"
+    assert months["2026-11"]["mitglieder_mit_einwilligung"] == "34"
+
+
+def test_the_report_names_no_one(report):
+    page = (report / "build" / "reports" / "bericht.html").read_text(encoding="utf-8")
+    csvs = [(report / "build" / "reports" / name).read_text(encoding="utf-8-sig") for name in ("newsletter.csv", "monate.csv")]  # fmt: skip
+    for text in (page, *csvs):
+        assert "beispiel.example" not in text
+        assert "Vorname" not in text and "Muster" not in text
+    assert "550 5.1.1 [Adresse] Recipient address rejected: User unknown" in page
+    assert "554 5.7.1 Service unavailable; client host blocked using Spamhaus" in page
+
+
+MEASURE = """() => {
+  const width = document.documentElement.clientWidth;
+  let right = 0, widest = '';
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.right > right) { right = box.right; widest = el.tagName; }
+  }
+  const charts = [...document.querySelectorAll('svg')].map(svg => ({
+    title: svg.querySelector(':scope > title')?.textContent ?? '',
+    width: svg.getBoundingClientRect().width,
+  }));
+  return {width, right, widest, scroll: document.documentElement.scrollWidth, charts};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1024])
+def test_the_page_is_self_contained_and_fits_a_phone(report, browser, serve_dir, artifacts, width):
+    base = serve_dir(report / "build" / "reports")
+    requests: list[str] = []
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(base + "bericht.html", wait_until="networkidle")
+        result = page.evaluate(MEASURE)
+        page.screenshot(path=str(artifacts / f"report-{width}px.png"), full_page=True)
+        page.emulate_media(media="print")
+        printed = page.evaluate(MEASURE)
+    finally:
+        context.close()
+    assert requests == [base + "bericht.html"]  # nothing from anywhere else, not even here
+    titles = [chart["title"] for chart in result["charts"]]
+    assert titles == [
+        "Beschwerdequote je Newsletter im Vergleich zur Grenze von Gmail und Yahoo",
+        "Bouncequote je Newsletter: harte und weiche Bounces",
+        "Abmeldungen, Bounces und Beschwerden pro Monat",
+        "Neue Anmeldungen pro Monat",
+        "Mitglieder mit Einwilligung am Monatsende",
+    ]
+    for measured in (result, printed):
+        assert measured["scroll"] <= measured["width"], measured
+        assert measured["right"] <= measured["width"] + 0.5, measured
+        assert all(0 < chart["width"] <= measured["width"] for chart in measured["charts"])

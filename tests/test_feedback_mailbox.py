@@ -18,8 +18,9 @@ from generator.sending.feedback import FeedbackStopped, ImapConfig, close, conne
 from generator.sending.suppression import Read, Suppression, SuppressionStore, export_csv
 
 SUMMARY = (
-    "18 new messages, 0 read in an earlier run: 2 unsubscribes, 6 hard bounces, 5 soft bounces, "
-    "1 complaint, 2 automatic replies (ignored), 2 not recognised."
+    "Neue Nachrichten: 18, in einem früheren Lauf gelesen: 0: 2 Abmeldungen, 6 dauerhafte "
+    "Rückläufer, 5 vorübergehende Rückläufer, 1 Beschwerde, 2 automatische Antworten "
+    "(übergangen), 2 nicht erkannt."
 )
 
 
@@ -62,12 +63,15 @@ def test_every_message_is_classified_filed_and_counted_once(example_project, cli
 
     assert result.exit_code == 0, result.stderr
     assert SUMMARY in result.stdout
-    assert "16 moved to Verarbeitet." in result.stdout
-    assert "2 not recognised: left unread in INBOX for a person to look at." in result.stdout
-    assert "1 addresses suppressed after 3 soft bounces in a row." in result.stdout
+    assert "Nach Verarbeitet verschoben: 16." in result.stdout
     assert (
-        "Suppression list: 10 addresses (2 unsubscribed, 6 hard bounce, 1 repeated soft bounces, "
-        "1 complaint)." in result.stdout
+        "Nicht erkannt: 2, ungelesen in INBOX gelassen, damit ein Mensch sie ansieht."
+        in result.stdout
+    )
+    assert "Nach 3 vorübergehenden Rückläufern in Folge gesperrt: 1." in result.stdout
+    assert (
+        "Adressen auf der Sperrliste: 10 (abgemeldet: 2, dauerhafter Rückläufer: 6, wiederholte "
+        "vorübergehende Rückläufer: 1, Beschwerde: 1)." in result.stdout
     )
     assert PASSWORD not in result.stdout + result.stderr
     assert_filed_exactly_once(example_project, imap)
@@ -79,8 +83,8 @@ def test_every_message_is_classified_filed_and_counted_once(example_project, cli
 
     assert again.exit_code == 0, again.stderr
     # Only the two unrecognised messages are still there; they are not counted again.
-    assert "0 new messages, 2 read in an earlier run." in again.stdout
-    assert "moved to" not in again.stdout
+    assert "Neue Nachrichten: 0, in einem früheren Lauf gelesen: 2." in again.stdout
+    assert "verschoben" not in again.stdout
     assert_filed_exactly_once(example_project, imap)
 
 
@@ -109,7 +113,7 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
     store = CuttingStore(example_project / ".rundbrief" / "suppression.sqlite", proxy)
     mailbox = connect(config)
     try:
-        with pytest.raises(FeedbackStopped, match="broke off"):
+        with pytest.raises(FeedbackStopped, match="abgebrochen"):
             read_mailbox(
                 mailbox,
                 store,
@@ -130,8 +134,8 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
 
     assert result.exit_code == 0, result.stderr
     # The four recorded but not moved are moved now, not counted again.
-    assert "10 new messages, 4 read in an earlier run" in result.stdout
-    assert "12 moved to Verarbeitet." in result.stdout
+    assert "Neue Nachrichten: 10, in einem früheren Lauf gelesen: 4" in result.stdout
+    assert "Nach Verarbeitet verschoben: 12." in result.stdout
     assert_filed_exactly_once(example_project, imap)
 
 
@@ -141,8 +145,8 @@ def test_a_wrong_password_stops_without_printing_it(example_project, cli, imap):
 
     assert result.exit_code == 1
     assert (
-        f"error: login as '{USER}' at 127.0.0.1:{imap.port} failed; check RUNDBRIEF_IMAP_USER "
-        "and RUNDBRIEF_IMAP_PASSWORD" in result.stderr
+        f"Fehler: Anmeldung als '{USER}' bei 127.0.0.1:{imap.port} fehlgeschlagen; prüfen Sie "
+        "RUNDBRIEF_IMAP_USER und RUNDBRIEF_IMAP_PASSWORD" in result.stderr
     )
     assert wrong not in result.stdout + result.stderr
 
@@ -151,7 +155,7 @@ def test_a_server_with_an_unknown_certificate_is_refused(example_project, cli, i
     result = cli(example_project, "feedback", env=env(imap, RUNDBRIEF_IMAP_CA_FILE=""))
 
     assert result.exit_code == 1
-    assert f"error: TLS with 127.0.0.1:{imap.port} failed" in result.stderr
+    assert f"Fehler: TLS-Verbindung mit 127.0.0.1:{imap.port} fehlgeschlagen" in result.stderr
     assert not (example_project / ".rundbrief" / "suppression.sqlite").exists() or not store_rows(
         example_project, "SELECT * FROM events"
     )
@@ -171,7 +175,7 @@ def test_the_exported_list_opens_safely_in_a_spreadsheet(example_project, cli, i
     result = cli(example_project, "feedback", "--export", str(export), env=env(imap))
 
     assert result.exit_code == 0, result.stderr
-    assert f"Wrote 3 suppressed addresses to {export}." in result.stdout
+    assert f"3 gesperrte Adressen nach {export} geschrieben." in result.stdout
     with export.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     by_address = {row["email"]: row for row in rows}

@@ -12,10 +12,10 @@ from generator.sending.verp import Verp, parse_verp, verp_address
 
 NEWSLETTER = f"newsletters/{NOVEMBER}.md"
 REASON_TEXT = {
-    "hard_bounce": "suppressed after a hard bounce",
-    "soft_bounces": "suppressed after repeated soft bounces",
-    "complaint": "suppressed after a complaint",
-    "unsubscribed": "unsubscribed by email",
+    "hard_bounce": "dauerhafter Rückläufer",
+    "soft_bounces": "wiederholte vorübergehende Rückläufer",
+    "complaint": "Beschwerde",
+    "unsubscribed": "per E-Mail abgemeldet",
 }
 
 
@@ -30,15 +30,16 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
 
     assert result.exit_code == 0, result.stderr
-    assert "feedback mailbox" not in result.stderr  # read just now: no warning
+    assert "Rückmeldungs-Postfach" not in result.stderr  # read just now: no warning
     assert (
-        "8 recipients, 10 excluded: 2 unsubscribed by email, 6 suppressed after a hard bounce, "
-        "1 suppressed after repeated soft bounces, 1 suppressed after a complaint" in result.stdout
+        "8 Empfänger, 10 ausgeschlossen: 2 per E-Mail abgemeldet, 6 nach einem dauerhaften "
+        "Rückläufer gesperrt, 1 nach wiederholten vorübergehenden Rückläufern gesperrt, 1 nach "
+        "einer Beschwerde gesperrt" in result.stdout
     )
     for address, reason in SUPPRESSED.items():
         row = int(address.removeprefix("mitglied").split("@")[0]) + 1
         assert (
-            f"members.csv:{row}: warning: {address} is on the suppression list: "
+            f"members.csv:{row}: Warnung: {address} steht auf der Sperrliste: "
             f"{REASON_TEXT[reason]}" in result.stderr
         )
     received = {r.recipients[0]: r for r in smtp.recorder.received}
@@ -56,7 +57,10 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
     imap.append([render("garbled-dsn.eml", address=member(8), envelope=bounced, ident="late")])
     again = cli(example_project, "feedback", env=feedback_env)
     assert again.exit_code == 0, again.stderr
-    assert "1 new messages, 2 read in an earlier run: 1 hard bounce." in again.stdout
+    assert (
+        "Neue Nachrichten: 1, in einem früheren Lauf gelesen: 2: 1 dauerhafter Rückläufer."
+        in again.stdout
+    )
     with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
         row = db.execute(
             "SELECT reason, newsletter FROM suppressions WHERE address = ?", (member(8),)
@@ -83,8 +87,9 @@ def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, s
     result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
     assert result.exit_code == 0, result.stderr
     assert (
-        "warning: the feedback mailbox has never been read; run `rundbrief feedback` first, "
-        "so that unsubscribes and bounces are honoured" in result.stderr
+        "Warnung: das Rückmeldungs-Postfach wurde noch nie gelesen; führen Sie zuerst "
+        "`rundbrief feedback` aus, damit Abmeldungen und Rückläufer berücksichtigt werden"
+        in result.stderr
     )
     # Read a day and more ago: the same warning, with the time of the last reading.
     with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
@@ -92,4 +97,4 @@ def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, s
             "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')"
         )
     again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
-    assert "warning: the feedback mailbox was last read on 2026-01-05 " in again.stderr
+    assert "Warnung: das Rückmeldungs-Postfach wurde zuletzt am 2026-01-05 " in again.stderr

@@ -130,7 +130,7 @@ def report(example_project, cli, tmp_path) -> Path:
     members = build_history(example_project, tmp_path / "private")
     result = cli(example_project, "report", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    assert "Wrote the report for 4 newsletters to build/reports/bericht.html" in result.stdout
+    assert "Bericht über 4 Newsletter nach build/reports/bericht.html geschrieben" in result.stdout
     return example_project
 
 

@@ -74,11 +74,11 @@ def test_without_an_endpoint_every_message_unsubscribes_by_mail(
         env={**imap.env(), "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET},
     )
     assert feedback.exit_code == 0, feedback.stderr
-    assert "1 new messages, 0 read in an earlier run: 1 unsubscribe." in feedback.stdout
+    assert "Neue Nachrichten: 1, in einem früheren Lauf gelesen: 0: 1 Abmeldung." in feedback.stdout
 
     again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
     assert again.exit_code == 0, again.stderr
-    assert "1 recipient, 1 excluded: 1 unsubscribed by email" in again.stdout
+    assert "1 Empfänger, 1 ausgeschlossen: 1 per E-Mail abgemeldet" in again.stdout
 
 
 def test_with_an_endpoint_the_one_click_headers_stay(example_project, cli, smtp, tmp_path):
@@ -97,10 +97,10 @@ def test_with_an_endpoint_the_one_click_headers_stay(example_project, cli, smtp,
 @pytest.mark.parametrize(
     ("line", "replacement", "below", "problem"),
     [
-        (ONE_CLICK_LINE, "  unsubscribe_url: http://abmelden.example/\n", 0, "newsletter.unsubscribe_url: expected an absolute https:// URL"),
-        ("  bounce_address: bounce@bounces.mitgliederwerk.example\n", "  bounce_address: bounces\n", 0, "newsletter.bounce_address: expected an email address, got 'bounces'"),
+        (ONE_CLICK_LINE, "  unsubscribe_url: http://abmelden.example/\n", 0, "newsletter.unsubscribe_url: absolute https://-Adresse erwartet"),
+        ("  bounce_address: bounce@bounces.mitgliederwerk.example\n", "  bounce_address: bounces\n", 0, "newsletter.bounce_address: E-Mail-Adresse erwartet, gefunden: 'bounces'"),
         ("  soft_bounce_limit: 3", "  soft_bounce_limit: 0", 0, "feedback.soft_bounce_limit: expected at least 1, got 0"),
-        ("  folder: INBOX\n", "  folder: INBOX\n  ordner: x\n", 1, "unknown key 'feedback.ordner'"),
+        ("  folder: INBOX\n", "  folder: INBOX\n  ordner: x\n", 1, "unbekanntes Feld 'feedback.ordner'"),
     ],
 )  # fmt: skip
 def test_wrong_feedback_settings_are_problems_at_their_line(

@@ -85,9 +85,13 @@ def run_feedback(
         rows = store.suppressions()
         counts = {reason: sum(1 for row in rows if row.reason == reason) for reason in REASONS}
         click.echo(
-            _("Suppression list: {total} addresses ({parts}).").format(
+            _("Addresses on the suppression list: {total}{parts}.").format(
                 total=number(len(rows)),
-                parts=", ".join(f"{_reason(reason)}: {number(n)}" for reason, n in counts.items()),
+                parts=" ("
+                + ", ".join(f"{_reason(reason)}: {number(n)}" for reason, n in counts.items() if n)
+                + ")"
+                if rows
+                else "",
             )
         )
         if export_file is not None:

@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 
 import click
 
-from generator import build as pipeline
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
@@ -101,6 +100,8 @@ def main(context: click.Context, root: Path) -> None:
 @pass_project
 def build(project: Project, strict: bool) -> None:
     started = time.perf_counter()
+    from generator import build as pipeline  # (MkDocs and the renderers: only when needed)
+
     result = pipeline.build(project, strict=strict)
     report(result.warnings)
     click.echo(
@@ -118,6 +119,8 @@ def build(project: Project, strict: bool) -> None:
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @pass_project
 def check(project: Project, strict: bool) -> None:
+    from generator import build as pipeline
+
     warnings = pipeline.check(project, strict=strict)
     report(warnings)
     if warnings:

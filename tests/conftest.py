@@ -42,6 +42,7 @@ PROJECT_FILES = (
     "overrides",
     "mkdocs.yml",
     "rundbrief.yml",
+    "fakten.yml",
 )
 
 

@@ -64,15 +64,12 @@ def stderr_lines(result) -> list[str]:
 # --- the facts themselves ------------------------------------------------------------------
 
 
-def test_a_fact_has_the_value_of_the_day_and_the_bounds_of_that_value():
+def test_a_fact_has_the_value_of_the_day():
     fact = Fact("lastschrift_tag", "1.", ((dt.date(2027, 1, 1), "5."), (dt.date(2028, 3, 1), "3.")))
     assert fact.on(dt.date(2026, 12, 31)) == "1."
     assert fact.on(dt.date(2027, 1, 1)) == "5."
     assert fact.on(dt.date(2028, 2, 29)) == "5."
     assert fact.on(dt.date(2028, 3, 1)) == "3."
-    assert fact.period(dt.date(2026, 5, 1)) == (None, dt.date(2026, 12, 31))
-    assert fact.period(dt.date(2027, 6, 1)) == (dt.date(2027, 1, 1), dt.date(2028, 2, 29))
-    assert fact.period(dt.date(2030, 1, 1)) == (dt.date(2028, 3, 1), None)
 
 
 def test_values_are_written_the_german_way_and_filters_name_a_day(make_project):
@@ -81,8 +78,8 @@ def test_values_are_written_the_german_way_and_filters_name_a_day(make_project):
     assert facts.problems == ()
     text, found = facts.fill(
         "{{ fakt.mitgliedsbeitrag }} | {{ fakt.hauptversammlung }} | {{fakt.aktien_hoechstens}} | "
-        '{{ fakt.lastschrift_tag | am("2026-12-31") }} bis {{ fakt.lastschrift_tag | bis("2026-06-01") }}, '
-        "{{ fakt.lastschrift_tag | am('2027-01-01') }} ab {{ fakt.lastschrift_tag | ab(\"2027-03-01\") }}"
+        '{{ fakt.lastschrift_tag | am("2026-12-31") }} bis {{ fakt.lastschrift_tag | bis("2026-12-31") }}, '
+        "{{ fakt.lastschrift_tag | am('2027-01-01') }} ab {{ fakt.lastschrift_tag | ab(\"2027-01-01\") }}"
     )
     assert found == []
     assert text == (
@@ -289,6 +286,58 @@ def test_an_article_must_name_the_day_of_a_fact_that_changes(make_project, cli):
             day="1. Januar 2027",
             example='{{ fakt.lastschrift_tag | am("2027-01-01") }}',
         )
+    ]
+
+
+def test_when_the_change_day_moves_every_sentence_naming_the_old_day_is_a_problem(
+    make_project, cli
+):
+    body = (
+        'Bis zum {{ fakt.lastschrift_tag | bis("2026-12-31") }} am '  # line 5
+        '{{ fakt.lastschrift_tag | am("2026-12-31") }},\n'
+        'ab dem {{ fakt.lastschrift_tag | ab("2027-01-01") }} am '  # line 6
+        '{{ fakt.lastschrift_tag | am("2027-01-01") }}.\n'
+        'Beitrag: {{ fakt.mitgliedsbeitrag | am("2027-01-01") }}\n'  # line 7: never changes
+    )
+    moved = FACTS.replace("2027-01-01: 5.", "2027-02-01: 5.")
+    root = make_project(
+        {FACTS_FILE: moved, "content/index.md": ARTICLE.format(title="Start") + body}
+    )
+    result = cli(root, "check")
+    assert result.exit_code == 1
+    days = "2027-01-31, 2027-02-01"
+    reference = '{{{{ fakt.lastschrift_tag | {kind}("{day}") }}}}'
+    assert stderr_lines(result) == [
+        "content/index.md:5: "
+        + _("{reference}: no value of fakt.{name} begins or ends on that day ({days})").format(
+            reference=reference.format(kind="am", day="2026-12-31"),
+            name="lastschrift_tag",
+            days=days,
+        ),
+        "content/index.md:5: "
+        + _("{reference}: no value of fakt.{name} ends on that day ({days})").format(
+            reference=reference.format(kind="bis", day="2026-12-31"),
+            name="lastschrift_tag",
+            days="2027-01-31",
+        ),
+        "content/index.md:6: "
+        + _("{reference}: fakt.{name} gets no new value on that day ({days})").format(
+            reference=reference.format(kind="ab", day="2027-01-01"),
+            name="lastschrift_tag",
+            days="2027-02-01",
+        ),
+        "content/index.md:6: "
+        + _("{reference}: no value of fakt.{name} begins or ends on that day ({days})").format(
+            reference=reference.format(kind="am", day="2027-01-01"),
+            name="lastschrift_tag",
+            days=days,
+        ),
+        "content/index.md:7: "
+        + _("{reference}: fakt.{name} does not change; write {plain}").format(
+            reference='{{ fakt.mitgliedsbeitrag | am("2027-01-01") }}',
+            name="mitgliedsbeitrag",
+            plain="{{ fakt.mitgliedsbeitrag }}",
+        ),
     ]
 
 

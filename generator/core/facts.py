@@ -5,8 +5,9 @@ place. Help articles, newsletters and campaign texts name it — ``{{ fakt.mitgl
 — instead of typing the value again. A fact may change on a date (``ab:``): a newsletter uses
 the value valid on its date; an article or a campaign text, which is read on any day, names the
 day it means — ``{{ fakt.lastschrift_tag | am("2027-01-01") }}`` — and ``ab(…)``/``bis(…)``
-give the first and the last day of the value valid on that day. The operator and the web host
-in ``rundbrief.yml`` are facts too (``anbieter_*``, ``hosting_*``), so they are typed once.
+write that day as a date. The day must be one on which a value begins or ends: a change day
+that moves in ``fakten.yml`` turns every sentence still naming the old day into a problem. The
+operator and the web host in ``rundbrief.yml`` are facts too (``anbieter_*``, ``hosting_*``).
 
 A value is one line without braces: a fact never shifts a line of the text that uses it (every
 problem keeps its ``path:line``) and never brings template syntax (merge fields, Jinja,
@@ -133,16 +134,6 @@ class Fact:
                 value = changed
         return value
 
-    def period(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """The first and the last day of the value valid on ``day`` (None: open)."""
-        start: dt.date | None = None
-        for begin, _value in self.changes:
-            if begin <= day:
-                start = begin
-            else:
-                return start, begin - dt.timedelta(days=1)
-        return start, None
-
 
 @dataclass(frozen=True)
 class Unresolved:
@@ -220,20 +211,26 @@ class Facts:
             return "", _('{reference}: {filter} needs a day, e.g. {filter}("2027-01-01")').format(
                 reference=reference, filter=kind
             )
+        # The day must be one on which a value begins or ends: when a change day in fakten.yml
+        # moves, every sentence still naming the old day becomes a problem at its line.
+        starts = [start for start, _value in fact.changes]
+        ends = [start - dt.timedelta(days=1) for start in starts]
+        if not starts:
+            return "", _("{reference}: fakt.{name} does not change; write {plain}").format(
+                reference=reference, name=name, plain=f"{{{{ fakt.{name} }}}}"
+            )
+        allowed = {"am": starts + ends, "ab": starts, "bis": ends}[kind]
+        if day not in allowed:
+            message = {
+                "am": _("{reference}: no value of fakt.{name} begins or ends on that day ({days})"),
+                "ab": _("{reference}: fakt.{name} gets no new value on that day ({days})"),
+                "bis": _("{reference}: no value of fakt.{name} ends on that day ({days})"),
+            }[kind]
+            days = ", ".join(boundary.isoformat() for boundary in sorted(allowed))
+            return "", message.format(reference=reference, name=name, days=days)
         if kind == "am":
             return fact.on(day), None
-        start, end = fact.period(day)
-        if kind == "ab":
-            if start is None:
-                return "", _(
-                    "{reference}: the value of fakt.{name} on that day has no first day in {file}"
-                ).format(reference=reference, name=name, file=FACTS_FILE)
-            return german_date(start), None
-        if end is None:
-            return "", _(
-                "{reference}: the value of fakt.{name} on that day has no last day in {file}"
-            ).format(reference=reference, name=name, file=FACTS_FILE)
-        return german_date(end), None
+        return german_date(day), None
 
     def _unknown(self, name: str) -> str:
         if self.unreadable or name in self.broken:

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.facts import load_facts
 from generator.core.gitinfo import revision_dates
 from generator.core.output import publish, staging_dir
 from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
@@ -15,6 +16,7 @@ from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
 from generator.site import builder
+from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
 from generator.site.pages import (
     builder_problems,
@@ -58,6 +60,8 @@ class BuildResult:
 def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged:
     """Read and validate every source and generate the pages of the staged tree."""
     index, problems = read_site(project)  # content/, read once: the site index
+    facts = load_facts(project)  # fakten.yml: newsletters and campaigns fill them in too
+    problems += facts.problems
     dates = revision_dates(project.root, "content")
     pages = staged_pages(index, drafts=drafts, revision_dates=dates)
     files = staged_files(index)
@@ -74,6 +78,10 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     files += marketing.files
     outputs += marketing.outputs
     problems += marketing.problems
+
+    # Facts and hosting blocks of the hand-written pages, filled in line for line.
+    pages, found = fill_pages(pages, facts, project.settings.hosting.provider)
+    problems += found
 
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else index.drafts

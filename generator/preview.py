@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Callable
 
 from generator import build as pipeline
+from generator.core.facts import FACTS_FILE
 from generator.core.i18n import _
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
@@ -41,5 +42,6 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
         project.assets_dir,
         project.mkdocs_file,
         project.root / "overrides",
+        project.root / FACTS_FILE,
     ]
     builder.serve(site_dir, rebuild, watch, host, port)

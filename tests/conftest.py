@@ -43,6 +43,7 @@ PROJECT_FILES = (
     "overrides",
     "mkdocs.yml",
     "rundbrief.yml",
+    "fakten.yml",
 )
 
 

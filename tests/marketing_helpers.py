@@ -40,5 +40,6 @@ def templates_files() -> dict[str, str | bytes]:
 
 
 def copy_marketing(root: Path) -> None:
-    """Put the repository's marketing-assets/ into a test project."""
+    """Put the repository's marketing-assets/ into a test project, with the facts it names."""
     shutil.copytree(REPO / "marketing-assets", root / "marketing-assets", dirs_exist_ok=True)
+    shutil.copy2(REPO / "fakten.yml", root / "fakten.yml")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from generator.core.facts import load_facts
 from generator.core.problems import raise_if_errors
 from generator.core.settings import Project, load_project
 from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.facts import with_facts
 from generator.newsletter.render import Checked, check_newsletter, check_newsletters
 from generator.newsletter.source import Newsletter, newsletter_source, parse_newsletter
 from generator.site.index import SiteIndex, read_site
@@ -86,9 +88,10 @@ def site_index(project: Project) -> SiteIndex:
 
 
 def render(project: Project, newsletter: Newsletter) -> RenderedEmail:
-    """The rendered email; raises ProblemsFound if rendering found an error."""
-    email, problems = render_email(project, site_index(project), newsletter)
-    raise_if_errors(problems)
+    """The rendered email, facts filled in first as the checked render does; raises on errors."""
+    newsletter, problems = with_facts(newsletter, load_facts(project))
+    email, found = render_email(project, site_index(project), newsletter)
+    raise_if_errors(problems + found)
     return email
 
 

@@ -77,6 +77,7 @@ utm_campaign: test
 texts:
   label: Anzeige
   headline: {headline}
+  risk: Aktien sind mit Risiken bis hin zum Totalverlust verbunden.
 images:
   - name: banner-320x50
     title: Mobile Banner
@@ -85,7 +86,8 @@ images:
     medium: banner
     boxes:
       - {{text: label, x: 50, y: 2, width: 60, height: 12, size: 9, min_size: 8}}
-      - {{text: headline, x: 50, y: 14, width: 150, height: 32, size: 14, min_size: 9, bold: true}}
+      - {{text: headline, x: 50, y: 14, width: 150, height: 24, size: 14, min_size: 9, bold: true}}
+      - {{text: risk, x: 50, y: 38, width: 266, height: 11, size: 8, min_size: 7}}
 consent_note: Nur an Menschen schicken, die zugestimmt haben.
 """
 
@@ -149,7 +151,7 @@ def test_an_image_without_the_label_is_a_problem(make_project, cli):
     result = cli(make_project({"marketing-assets/test.yml": text, **templates_files()}), "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:9: images.0: jedes Bild trägt den Werbehinweis: "
+        "marketing-assets/test.yml:10: images.0: jedes Bild trägt den Werbehinweis: "
         "fügen Sie eine Box mit 'text: label' hinzu"
     ) in result.stderr
 
@@ -170,7 +172,7 @@ def test_a_social_text_without_label_is_a_problem(make_project, cli):
     result = cli(make_project({"marketing-assets/test.yml": text, **templates_files()}), "check")
     assert result.exit_code == 1
     assert (
-        "marketing-assets/test.yml:21: social_posts.0.text: kennzeichnen Sie den Beitrag als "
+        "marketing-assets/test.yml:23: social_posts.0.text: kennzeichnen Sie den Beitrag als "
         "Werbung ('Anzeige' oder '#Werbung')"
     ) in result.stderr
 

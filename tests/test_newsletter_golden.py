@@ -60,7 +60,9 @@ def test_golden_message_parses_back():
     parts = list(message.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in parts)
-    assert message["Subject"] == "Wichtig: Ihr SEPA-Lastschrifttermin ändert sich ab Januar 2027"
+    assert (
+        message["Subject"] == "Wichtig: Ihr SEPA-Lastschrifttermin ändert sich zum 1. Januar 2027"
+    )
     assert b"=?utf-8?q?=C3=A4ndert?=" in (GOLDEN / "message.eml").read_bytes()  # encoded
     assert message["From"] == "Mitgliederwerk <newsletter@mitgliederwerk.example>"
     assert message["Reply-To"] == "support@mitgliederwerk.example"

@@ -7,11 +7,11 @@ Expected lines are built from the message catalogue (``_``) so they hold in eith
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import REPO, git
+from marketing_helpers import copy_marketing
 from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text, project_with, staged
 
@@ -171,7 +171,7 @@ def test_two_campaigns_both_hit_their_cache_on_the_second_build(make_project, mo
         "utm_campaign: mitglieder-werben-mitglieder", "utm_campaign: sommeraktion"
     )
     root = make_project({"content/index.md": ARTICLE.format(title="Start", body="Text.\n")})
-    shutil.copytree(REPO / "marketing-assets", root / "marketing-assets")
+    copy_marketing(root)  # the campaign and the facts it names
     (root / "marketing-assets" / "sommeraktion.yml").write_text(second, encoding="utf-8")
     project = load_project(root)
     rendered: list[str] = []

@@ -152,6 +152,15 @@ def preview(project: Project, host: str, port: int) -> None:
     run_preview(project, host, port, log=lambda message: click.echo(message, err=True))
 
 
+@main.command(
+    help=N_("Print where the help site is published: github-pages or sftp (for the workflow).")
+)
+@pass_project
+def hosting(project: Project) -> None:
+    # A value for scripts (the publish workflow picks its deploy job by it), never translated.
+    click.echo(project.settings.hosting.provider)
+
+
 @main.group(help=N_("Scaffold a new source file."))
 def new() -> None:
     pass

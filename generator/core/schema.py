@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -14,7 +14,9 @@ from generator.core.i18n import N_, _
 from generator.core.problems import Problem
 from generator.core.yamltree import YamlTree
 
-Kind = Literal["text", "date", "boolean", "integer", "number", "texts", "mapping", "mappings"]
+Kind = Literal[
+    "text", "date", "boolean", "integer", "number", "scalar", "texts", "mapping", "mappings"
+]
 
 EXPECTED: dict[str, str] = {
     "text": N_("text"),
@@ -22,6 +24,7 @@ EXPECTED: dict[str, str] = {
     "boolean": N_("true or false"),
     "integer": N_("a whole number"),
     "number": N_("a number"),
+    "scalar": N_("text, a whole number or a date"),
     "texts": N_("a list of texts"),
     "mapping": N_("a mapping of keys"),
     "mappings": N_("a list of mappings"),
@@ -63,10 +66,17 @@ class Field:
 
 @dataclass(frozen=True)
 class Schema:
-    """The keys a front matter block or YAML mapping may have."""
+    """The keys a front matter block or YAML mapping may have.
+
+    A mapping whose keys are names chosen by the writer (the facts of ``fakten.yml``, the
+    dates of a change) has no fixed fields but ``extra``: every key takes that field, once
+    ``keys`` accepts its name.
+    """
 
     name: str
     fields: tuple[Field, ...]
+    extra: Field | None = None
+    keys: Check | None = None
 
     def validate(
         self, tree: YamlTree, rel: str, start_line: int
@@ -84,6 +94,27 @@ class Schema:
     def defaults(self) -> dict[str, Any]:
         """Every key with its default value (None for required keys)."""
         return {f.name: f.default for f in self.fields}
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The value of a node; a date that does not exist (2027-13-01) stays the text it is.
+
+    PyYAML raises ValueError for such a date; as text it gets the usual "expected a date,
+    got text '2027-13-01'" at its line instead of a crash.
+    """
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        loader.recursive_objects.pop(node, None)  # (left behind by the failed construction)
+        return _as_text(node)
+
+
+def _as_text(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_text(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(_as_text(key)): _as_text(value) for key, value in node.value}
+    return str(node.value)
 
 
 def _line(node: yaml.Node, offset: int) -> int:
@@ -119,7 +150,7 @@ def _validate_mapping(
     parent_line: int,
 ) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     if not isinstance(node, yaml.MappingNode):
-        value = loader.construct_object(node, deep=True)
+        value = _construct(loader, node)
         what = prefix.rstrip(".") or _(schema.name)
         return (
             {},
@@ -140,13 +171,19 @@ def _validate_mapping(
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     for key_node, value_node in node.value:
-        key = str(loader.construct_object(key_node))
+        key = str(_construct(loader, key_node))
         line = _line(key_node, offset)
         dotted = prefix + key
         if key in values:
             problems.append(Problem(rel, line, _("{key}: key appears twice").format(key=dotted)))
             continue
         field = known.get(key)
+        if field is None and schema.extra is not None:
+            message = schema.keys(key) if schema.keys is not None else None
+            if message is not None:
+                problems.append(Problem(rel, line, f"{dotted}: {message}"))
+                continue
+            field = replace(schema.extra, name=key)
         if field is None:
             allowed = ", ".join(sorted(known))
             problems.append(
@@ -193,7 +230,7 @@ def _validate_value(
         return _validate_mapping(field.schema, node, loader, rel, offset, dotted + ".", line)
     if field.kind == "mappings" and field.schema is not None:
         return _validate_mappings(field.schema, node, loader, rel, offset, dotted, line)
-    value = loader.construct_object(node, deep=True)
+    value = _construct(loader, node)
     message = _kind_problem(field, value)
     if message is None and field.check is not None:
         message = field.check(value)
@@ -212,7 +249,7 @@ def _validate_mappings(
     line: int,
 ) -> tuple[Any, dict[str, int], list[Problem]]:
     if not isinstance(node, yaml.SequenceNode):
-        value = loader.construct_object(node, deep=True)
+        value = _construct(loader, node)
         return (
             [],
             {},
@@ -251,6 +288,8 @@ def _kind_problem(field: Field, value: Any) -> str | None:
         "boolean": isinstance(value, bool),
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "scalar": isinstance(value, str | int | dt.date)
+        and not isinstance(value, bool | dt.datetime),
         "texts": isinstance(value, list) and all(isinstance(v, str) for v in value),
         "mapping": isinstance(value, dict),
         "mappings": isinstance(value, list) and all(isinstance(v, dict) for v in value),

@@ -113,6 +113,23 @@ FEEDBACK = Schema(
     ),
 )
 
+HOSTING_PROVIDERS = ("github-pages", "sftp")
+
+HOSTING = Schema(
+    "hosting",
+    (
+        Field(
+            "provider",
+            "text",
+            "Where the publish workflow deploys the site: github-pages or sftp (a web host in Germany).",
+            default="github-pages",
+            choices=HOSTING_PROVIDERS,
+        ),
+        Field("name", "text", "Name of the web host (sftp only), named in the privacy policy."),
+        Field("address", "text", "Postal address of the web host (sftp only), on one line."),
+    ),
+)
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -164,6 +181,12 @@ SETTINGS = Schema(
             "Reading bounces and unsubscribes (rundbrief feedback).",
             schema=FEEDBACK,
         ),
+        Field(
+            "hosting",
+            "mapping",
+            "Where the help site is hosted; the privacy policy says the same.",
+            schema=HOSTING,
+        ),
     ),
 )
 
@@ -213,6 +236,15 @@ class FeedbackSettings:
 
 
 @dataclass(frozen=True)
+class Hosting:
+    """Where the publish workflow deploys the help site (and what the privacy policy says)."""
+
+    provider: str = "github-pages"
+    name: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -225,6 +257,7 @@ class Settings:
     operator: Operator
     newsletter: NewsletterSettings
     feedback: FeedbackSettings
+    hosting: Hosting = Hosting()
 
 
 @dataclass(frozen=True)
@@ -289,6 +322,8 @@ def load_project(root: Path) -> Project:
     if isinstance(source, Problem):
         raise ProblemsFound([source])
     loaded, problems = load_yaml_file(source, SETTINGS)
+    if loaded is not None:
+        problems += _hosting_problems(loaded[0]["hosting"] or {}, loaded[1])
     site_url = _site_url(root)
     if isinstance(site_url, Problem):
         problems.append(site_url)
@@ -310,7 +345,38 @@ def _settings(values: dict[str, Any]) -> Settings:
         feedback=FeedbackSettings(
             **{f.name: f.default for f in FEEDBACK.fields} | (values["feedback"] or {})
         ),
+        hosting=Hosting(**(values["hosting"] or {})),
     )
+
+
+def _hosting_problems(values: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
+    """A German web host must be named for the privacy policy; GitHub Pages names itself."""
+    provider = values.get("provider") or "github-pages"
+    line = lines.get("hosting.provider", lines.get("hosting", 1))
+    problems = []
+    for key in ("name", "address"):
+        given = values.get(key)
+        if provider == "sftp" and not given:
+            problems.append(
+                Problem(
+                    SETTINGS_FILE,
+                    line,
+                    _(
+                        "hosting.{key}: required with provider sftp (named in the privacy policy)"
+                    ).format(key=key),
+                )
+            )
+        elif provider != "sftp" and given:
+            problems.append(
+                Problem(
+                    SETTINGS_FILE,
+                    lines[f"hosting.{key}"],
+                    _("hosting.{key}: only for provider sftp; {provider} names itself").format(
+                        key=key, provider=provider
+                    ),
+                )
+            )
+    return problems
 
 
 class _MkdocsLoader(yaml.SafeLoader):

@@ -6,10 +6,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from generator.core.facts import Facts, load_facts
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
-from generator.core.sources import load_yaml_file, read_sources
+from generator.core.sources import SourceFile, load_yaml_file, read_sources
 from generator.marketing.campaign import (
     TEMPLATES,
     Campaign,
@@ -32,6 +33,7 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
     sources, problems = read_sources(folder, project.root, "*.yml")
     campaigns: list[Campaign] = []
     shared = _digest_of(sorted((folder / TEMPLATES).glob("*")) + sorted(FONT_DIR.glob("*.ttf")))
+    facts = load_facts(project)
     for source in sources:
         if source.path.parent != folder:
             continue  # only campaign files live at the top level
@@ -40,7 +42,11 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
         if loaded is None:
             continue
         values, lines = loaded
-        digest = hashlib.sha256((shared + source.text).encode()).hexdigest()
+        values, found = _with_facts(values, lines, source, facts)
+        problems += found
+        # What shapes the campaign's files: templates, fonts, the source and the facts it uses
+        # (their values are in ``values``; a change to another fact renders nothing again).
+        digest = hashlib.sha256((shared + source.text + repr(values)).encode()).hexdigest()
         campaign = _campaign(source.rel, values, lines, project, folder / TEMPLATES, digest)
         found = check_campaign(campaign)
         problems += found
@@ -60,6 +66,44 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
             )
         seen[campaign.slug] = campaign.source
     return campaigns, problems
+
+
+def _with_facts(
+    values: dict[str, Any], lines: dict[str, int], source: SourceFile, facts: Facts
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Every text of the campaign with its facts filled in; problems at the reference's line."""
+    source_lines = source.text.split("\n")
+    problems: list[Problem] = []
+
+    def line_of(reference: str, key_line: int) -> int:
+        # The reference stands in the file as typed, at or after the line of its key.
+        for number in range(max(key_line, 1), len(source_lines) + 1):
+            if reference in source_lines[number - 1]:
+                return number
+        return key_line
+
+    def fill(value: Any, dotted: str, line: int) -> Any:
+        if isinstance(value, str):
+            text, found = facts.fill(value)
+            problems.extend(
+                Problem(source.rel, line_of(item.reference, line), f"{dotted}: {item.message}")
+                for item in found
+            )
+            return text
+        if isinstance(value, dict):
+            named = {key: f"{dotted}.{key}" if dotted else str(key) for key in value}
+            return {
+                key: fill(item, named[key], lines.get(named[key], line))
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [
+                fill(item, f"{dotted}.{index}", lines.get(f"{dotted}.{index}", line))
+                for index, item in enumerate(value)
+            ]
+        return value
+
+    return fill(values, "", 1), problems
 
 
 def _digest_of(paths: list[Path]) -> str:

@@ -113,7 +113,8 @@ def campaign_markdown(campaign: Campaign, assets: list[Asset]) -> str:
         "(Mitgliederbereich › „Empfehlen“):\n",
         _copyable(f"{slug}-link", generic, "Link kopieren"),
         "### Bilder und Banner\n",
-        "Alle Bilder tragen den Hinweis „Anzeige“. Bitte schneiden Sie ihn nicht ab.\n",
+        "Alle Bilder tragen den Hinweis „Anzeige“ und den Risikohinweis. Bitte schneiden Sie "
+        "beides nicht ab.\n",
         '<div class="werbemittel-galerie" style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start">',
     ]
     for asset in (a for a in assets if a.kind in ("image", "qr") and a.filename.endswith(".png")):

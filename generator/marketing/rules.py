@@ -20,7 +20,7 @@ from generator.marketing.fonts import missing_glyphs
 
 
 def check_campaign(campaign: Campaign) -> list[Problem]:
-    """The rules beyond the schema: labels, links, consent, templates, glyphs, unique names."""
+    """The rules beyond the schema: labels, risk notices, links, consent, templates, glyphs, names."""
     rel = campaign.source
     problems: list[Problem] = []
     for text in all_texts(campaign):
@@ -47,6 +47,18 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                     ),
                 )
             )
+    risk = campaign.texts.get("risk")
+    for post in campaign.social_posts:
+        if risk is None or risk.value.strip() not in post.text.value:
+            problems.append(
+                Problem(
+                    rel,
+                    post.text.line,
+                    _("{key}: the post must carry the risk notice of texts.risk").format(
+                        key=post.text.key
+                    ),
+                )
+            )
     if not any(label in campaign.texts["label"].value for label in AD_LABELS):
         problems.append(
             Problem(
@@ -64,6 +76,16 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
                     image.line,
                     _(
                         "images.{index}: every image carries the advertising label: add a box with 'text: label'"
+                    ).format(index=index),
+                )
+            )
+        if not any(box.text == "risk" for box in image.boxes):
+            problems.append(
+                Problem(
+                    rel,
+                    image.line,
+                    _(
+                        "images.{index}: every image carries the risk notice: add a box with 'text: risk'"
                     ).format(index=index),
                 )
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core import i18n
+from generator.core.facts import load_facts
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
@@ -21,6 +22,7 @@ from generator.core.settings import Project
 from generator.core.sources import SourceFile
 from generator.newsletter.checks import preflight
 from generator.newsletter.email import RenderedEmail, render_email
+from generator.newsletter.facts import with_facts
 from generator.newsletter.source import Newsletter, newsletter_sources, parse_newsletter
 from generator.site.index import SiteIndex
 
@@ -46,13 +48,16 @@ def check_newsletter(
     project: Project, index: SiteIndex, source: SourceFile, *, write_cache: bool = True
 ) -> Checked:
     """Parse, render and check one newsletter; from the cache when nothing that shapes it changed."""
-    path = _cache_path(project, index, source)
+    facts = load_facts(project)
+    path = _cache_path(project, index, source, facts.digest)
     hit = _read(path)
     if hit is not None and hit.source == source:
         return hit
     newsletter, problems = parse_newsletter(source)
     email = None
     if newsletter is not None:
+        newsletter, found = with_facts(newsletter, facts)  # first: the rest sees the values
+        problems += found
         email, found = render_email(project, index, newsletter)
         problems += found
         problems += preflight(project, index, newsletter, email)
@@ -84,11 +89,12 @@ def _newest_first(checked: Checked) -> tuple[int, int, str]:
     )
 
 
-def _cache_path(project: Project, index: SiteIndex, source: SourceFile) -> Path:
+def _cache_path(project: Project, index: SiteIndex, source: SourceFile, facts: str) -> Path:
     key = fingerprint(
         "newsletter",
         repr(project.settings),
         index.digest,
+        facts,  # the digest of fakten.yml (and of the facts rundbrief.yml defines)
         i18n.language(),
         source.rel,
         source.text,

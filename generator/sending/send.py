@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core import gitinfo
+from generator.core.facts import FACTS_FILE, REFERENCE
 from generator.core.i18n import N_, _, number
 from generator.core.problems import Problem, UsageError, raise_if_errors
 from generator.core.settings import Project
@@ -60,6 +61,23 @@ def approval_problems(project: Project, newsletter: Newsletter) -> list[Problem]
                 _(
                     "the file is not on the main branch as it is here: only what was approved "
                     "and merged into main is sent"
+                ),
+            )
+        )
+    # The facts it names are part of the message: they too must be what main holds.
+    uses_facts = REFERENCE.search(newsletter.document.source.text) is not None
+    facts_changed = (project.root / FACTS_FILE).is_file() and (
+        gitinfo.uncommitted(project.root, FACTS_FILE)
+        or not gitinfo.same_as_on_main(project.root, FACTS_FILE)
+    )
+    if uses_facts and facts_changed:
+        problems.append(
+            Problem(
+                FACTS_FILE,
+                1,
+                _(
+                    "the newsletter names facts of this file, and it is not on the main "
+                    "branch as it is here: commit it and merge it into main"
                 ),
             )
         )

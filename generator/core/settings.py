@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,17 @@ NEWSLETTER = Schema(
     ),
 )
 
+REVIEW = Schema(
+    "review",
+    (
+        Field(
+            "members_file",
+            "text",
+            "Members file outside git in which rundbrief review counts each audience.",
+        ),
+    ),
+)
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -126,6 +137,13 @@ SETTINGS = Schema(
             required=True,
             schema=NEWSLETTER,
         ),
+        Field(
+            "review",
+            "mapping",
+            "Settings of rundbrief review.",
+            default={},
+            schema=REVIEW,
+        ),
     ),
 )
 
@@ -165,6 +183,13 @@ class NewsletterSettings:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """What ``rundbrief review`` needs beyond the repository."""
+
+    members_file: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -176,6 +201,8 @@ class Settings:
     own_domains: tuple[str, ...]
     operator: Operator
     newsletter: NewsletterSettings
+    review: ReviewSettings = field(default=ReviewSettings(), repr=False)
+    """Not part of the repr: the newsletter cache keys on the repr, and this shapes no email."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,7 @@ def _settings(values: dict[str, Any]) -> Settings:
         own_domains=tuple(values["own_domains"]),
         operator=Operator(**values["operator"]),
         newsletter=NewsletterSettings(**values["newsletter"]),
+        review=ReviewSettings(**(values["review"] or {})),
     )
 
 

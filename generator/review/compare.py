@@ -21,7 +21,7 @@ from generator.review.model import (
     SettingReview,
     Shots,
 )
-from generator.review.pictures import WIDTHS, EmailShot, pdf_first_page, photograph
+from generator.review.pictures import WIDTHS, Camera, EmailShot, pdf_first_page
 from generator.review.reach import Counter, members_file
 from generator.review.sides import PICTURES, Side
 from generator.review.texts import page_text, word_diff
@@ -106,7 +106,7 @@ def _newsletter(
     )
 
 
-def photograph_newsletters(review: Review, old: Side, new: Side) -> Review:
+def photograph_newsletters(review: Review, old: Side, new: Side, camera: Camera) -> Review:
     """The review with every changed newsletter photographed at each width, old beside new.
 
     The base's pictures are kept with the cached base, so only the new side is photographed
@@ -127,7 +127,7 @@ def photograph_newsletters(review: Review, old: Side, new: Side) -> Review:
                     continue
                 shots.append(EmailShot(html, width, side.site_url, side.site_dir))
                 wanted.append((number, width, name, file))
-    for (number, width, name, file), data in zip(wanted, photograph(shots), strict=True):
+    for (number, width, name, file), data in zip(wanted, camera.photograph(shots), strict=True):
         cached[(number, width, name)] = Picture(data, "image/png")
         if file is not None:
             _keep(file, data)

@@ -10,7 +10,7 @@ browser in this thread (a test) does not get in its way.
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,49 +47,89 @@ class EmailShot:
     site_dir: Path | None
 
 
-def photograph(shots: list[EmailShot]) -> list[bytes]:
-    """A full-length PNG of each email at its width, in the order given."""
-    if not shots:
-        return []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-camera") as pool:
-        return pool.submit(_photograph, shots).result()
+class Camera:
+    """Headless Chromium with one page, started early so that it warms up during the builds.
 
+    Playwright's sync API belongs to the thread that started it: every call runs in the one
+    worker thread of this camera (a caller that drives a browser itself is not disturbed).
+    """
 
-def _photograph(shots: list[EmailShot]) -> list[bytes]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise UsageError(
-            _("review needs Playwright for the email pictures: run scripts/setup --review")
-        ) from None
-    if not Path(CHROMIUM).exists():
-        raise UsageError(
-            _("review needs Chromium at {path}: run scripts/setup --review").format(path=CHROMIUM)
-        )
-    pictures = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-camera")
+        self._opened: Future[None] | None = None
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._page: Any = None
+        self._current: list[EmailShot] = []
+
+    def start(self) -> Camera:
+        """Begin starting the browser in the background; return at once."""
+        if self._opened is None:
+            self._opened = self._pool.submit(self._open)
+        return self
+
+    def photograph(self, shots: list[EmailShot]) -> list[bytes]:
+        """A full-length PNG of each email at its width, in the order given."""
+        if not shots:
+            return []
+        self.start()
+        assert self._opened is not None
+        self._opened.result()  # raises what starting raised (Chromium missing, say)
+        return self._pool.submit(self._shoot, shots).result()
+
+    def close(self) -> None:
+        """Stop the browser and the worker thread."""
+        if self._opened is not None:
+            self._pool.submit(self._close).result()
+        self._pool.shutdown()
+
+    def __enter__(self) -> Camera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open(self) -> None:
         try:
-            for shot in shots:
-                pictures.append(_shoot(browser, shot))
-        finally:
-            browser.close()
-    return pictures
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise UsageError(
+                _("review needs Playwright for the email pictures: run scripts/setup --review")
+            ) from None
+        if not Path(CHROMIUM).exists():
+            raise UsageError(
+                _("review needs Chromium at {path}: run scripts/setup --review").format(
+                    path=CHROMIUM
+                )
+            )
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        # One page for every picture: a new context per picture costs half a second.
+        context = self._browser.new_context(
+            viewport={"width": WIDTHS[0], "height": 800},
+            device_scale_factor=1,
+            java_script_enabled=False,  # as in a mail client
+        )
+        context.route("**/*", lambda route: _answer(route, self._current[-1]))
+        self._page = context.new_page()
 
+    def _shoot(self, shots: list[EmailShot]) -> list[bytes]:
+        pictures = []
+        for shot in shots:
+            self._current.append(shot)
+            self._page.set_viewport_size({"width": shot.width, "height": 800})
+            self._page.set_content(shot.html, wait_until="load", timeout=TIMEOUT_MS)
+            picture = self._page.screenshot(full_page=True, type="png", animations="disabled")
+            pictures.append(bytes(picture))
+        return pictures
 
-def _shoot(browser: Any, shot: EmailShot) -> bytes:
-    context = browser.new_context(
-        viewport={"width": shot.width, "height": 800},
-        device_scale_factor=1,
-        java_script_enabled=False,
-    )
-    try:
-        context.route("**/*", lambda route: _answer(route, shot))
-        page = context.new_page()
-        page.set_content(shot.html, wait_until="load", timeout=TIMEOUT_MS)
-        return bytes(page.screenshot(full_page=True, type="png", animations="disabled"))
-    finally:
-        context.close()
+    def _close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
 
 
 def _answer(route: Any, shot: EmailShot) -> None:

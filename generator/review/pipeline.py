@@ -14,6 +14,7 @@ from generator.review.changes import changed_files, resolve_base
 from generator.review.compare import SITE, compare, photograph_newsletters
 from generator.review.model import Review
 from generator.review.page import render_page
+from generator.review.pictures import Camera
 from generator.review.sides import base_side, build_side
 
 FOLDER = "review"
@@ -42,8 +43,10 @@ def review(project: Project, given_base: str | None = None) -> Review:
     with clock.step("changes"):
         base = resolve_base(project.root, given_base)
         result = Review(base, tuple(changed_files(project.root, base.commit)))
-    with staging_dir(project.build_dir) as folder:
+    with staging_dir(project.build_dir) as folder, Camera() as camera:
         if result.relevant:
+            if any(change.kind == "newsletter" for change in result.changes):
+                camera.start()  # Chromium starts while the sides are built
             with clock.step("new side"):
                 new = build_side(project, folder / "new", write_cache=True)
             with clock.step("base side"):
@@ -51,11 +54,12 @@ def review(project: Project, given_base: str | None = None) -> Review:
             with clock.step("compare"):
                 result = compare(project, base, result.changes, old, new)
             with clock.step("pictures"):
-                result = photograph_newsletters(result, old, new)
+                result = photograph_newsletters(result, old, new, camera)
             if new.site_dir is not None:
                 new.site_dir.rename(_mkdir(folder / FOLDER) / SITE)
         with clock.step("page"):
             write_atomic(folder / FOLDER / "index.html", render_page(result).encode("utf-8"))
+        with clock.step("swap in"):  # (as build does with site/: the old folder goes)
             publish([(folder / FOLDER, project.build_dir / FOLDER)])
     return replace(result, steps=tuple(clock.steps))
 

@@ -131,7 +131,12 @@ def check(project: Project, strict: bool) -> None:
         click.echo(_("All sources are valid."))
 
 
-@main.command(help=N_("Show what a change does for members: build/review/index.html."))
+@main.command(
+    help=N_(
+        "Show what a change does for members in build/review/index.html, compared with BASE "
+        "(default: the merge base with the main branch)."
+    )
+)
 @click.argument("base", required=False)
 @click.option(
     "--summary",
@@ -142,7 +147,6 @@ def check(project: Project, strict: bool) -> None:
 )
 @pass_project
 def review(project: Project, base: str | None, summary_file: Path | None) -> None:
-    """BASE: the commit to compare with (default: the merge base with the main branch)."""
     from generator.cli.review import run_review
 
     run_review(project, base, summary_file)

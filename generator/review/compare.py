@@ -22,7 +22,7 @@ from generator.review.model import (
     Shots,
 )
 from generator.review.pictures import WIDTHS, Camera, EmailShot, pdf_first_page
-from generator.review.reach import Counter, members_file
+from generator.review.reach import MemberCounts, members_file
 from generator.review.sides import PICTURES, Side
 from generator.review.texts import page_text, word_diff
 from generator.review.yamldiff import changed_keys
@@ -53,7 +53,7 @@ def compare(
     page_sources = _sources(changes, "page", uses)
     statuses = {c.path: c.status for c in changes}
     path = members_file(project)
-    counter = Counter(path) if path is not None else None
+    counter = MemberCounts(path) if path is not None else None
     return Review(
         base=base,
         changes=changes,
@@ -95,7 +95,7 @@ def _newsletter(
     status: Status,
     old: Side,
     new: Side,
-    counter: Counter | None,
+    counter: MemberCounts | None,
     facts_of: dict[str, tuple[str, ...]],
 ) -> NewsletterReview:
     before, after = old.newsletters.get(rel), new.newsletters.get(rel)

@@ -47,7 +47,7 @@ def members_file(project: Project, env: Mapping[str, str] | None = None) -> Path
     return path if path.is_absolute() else project.root / path
 
 
-class Counter:
+class MemberCounts:
     """Reads the members file once and counts the recipients of each audience."""
 
     def __init__(self, path: Path) -> None:

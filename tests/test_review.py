@@ -18,6 +18,7 @@ from newsletter_helpers import ARTICLE, INDEX, newsletter_text
 from generator.cli import main
 from generator.core.i18n import _
 from generator.review.sides import CACHE
+from generator.review.texts import changed_words
 
 pytestmark = pytest.mark.browser
 
@@ -272,3 +273,66 @@ def test_an_unknown_base_is_a_usage_error(example_project, cli):
     result = cli(example_project, "review", "gibt-es-nicht")
     assert result.exit_code == 2
     assert "unbekannter Commit 'gibt-es-nicht'" in result.stderr
+
+
+def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_project, monkeypatch):
+    from generator.core.settings import load_project
+    from generator.review import compare
+    from generator.review.facts import Use
+    from generator.review.pipeline import review
+
+    letter = "newsletters/2026-11-02-test.md"
+    root = make_project(
+        {
+            "content/index.md": INDEX.replace("Zahlungen", "Hilfe"),
+            "content/zahlungen/index.md": INDEX,
+            "content/zahlungen/sepa-lastschrift.md": ARTICLE,
+            "content/zahlungen/alt.md": ARTICLE.replace("SEPA-Lastschrift\n", "Alte Seite\n"),
+            "fakten.yml": "beitrag:\n  monatlich: 4,90 €\n  jaehrlich: 49 €\n",
+            letter: newsletter_text(),
+        }
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    (root / "content/zahlungen/alt.md").unlink()
+    (root / "content/zahlungen/neu.md").write_text(
+        ARTICLE.replace("SEPA-Lastschrift\n", "Neue Seite\n").replace("Text.", "Ganz neuer Text."),
+        encoding="utf-8",
+    )
+    edit(root / "content/zahlungen/index.md", "Text.", "Text mit mehr Inhalt.")
+    edit(root / "fakten.yml", "monatlich: 4,90 €", "monatlich: 5,90 €")
+    uses = {
+        "beitrag.monatlich": [
+            Use("page", "content/zahlungen/sepa-lastschrift.md", 4),
+            Use("newsletter", letter, 9),
+        ]
+    }
+    monkeypatch.setattr(compare, "where_fact_is_used", lambda project, key: uses.get(key, []))
+
+    result = review(load_project(root))
+
+    pages = {page.source: page for page in result.pages}
+    assert pages["content/zahlungen/neu.md"].status == "added"
+    assert pages["content/zahlungen/neu.md"].link == "site/zahlungen/neu/index.html"
+    assert "Ganz neuer Text." in pages["content/zahlungen/neu.md"].diff[-1].text
+    assert pages["content/zahlungen/alt.md"].status == "deleted"
+    assert pages["content/zahlungen/alt.md"].note == "Die Seite wird von der Website entfernt."
+    changed = pages["content/zahlungen/index.md"]
+    assert changed_words(changed.diff) == (["Text."], ["Text", "mit", "mehr", "Inhalt."])
+    reached = pages["content/zahlungen/sepa-lastschrift.md"]
+    assert reached.facts == ("beitrag.monatlich",)
+    assert reached.note == "Der sichtbare Text ist unverändert."  # (the facts are not wired yet)
+    [facts] = [s for s in result.settings if s.path == "fakten.yml"]
+    assert facts.facts and [(k.key, k.old, k.new) for k in facts.keys] == [
+        ("beitrag.monatlich", "4,90 €", "5,90 €")
+    ]
+    assert dict(facts.uses)["beitrag.monatlich"] == tuple(sorted(uses["beitrag.monatlich"]))
+    [newsletter] = result.newsletters
+    assert (newsletter.rel, newsletter.facts) == (letter, ("beitrag.monatlich",))
+    assert [shot.width for shot in newsletter.shots] == [600, 375]
+    page = (root / "build" / "review" / "index.html").read_text(encoding="utf-8")
+    assert (
+        f"<td><code>{letter}</code>, <code>content/zahlungen/sepa-lastschrift.md</code></td>"
+        in page
+    )

@@ -137,3 +137,8 @@ class Review:
     def errors(self) -> tuple[Problem, ...]:
         """What ``check`` would refuse in the new version."""
         return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What ``check`` warns about in the new version (``--strict`` would refuse it)."""
+        return tuple(p for p in self.problems if p.severity == "warning")

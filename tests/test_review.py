@@ -256,6 +256,8 @@ def test_a_newsletter_failing_preflight_is_shown_at_the_top_and_exits_1(make_pro
     assert first.locator("li").all_inner_texts() == [problem]
     card = page.locator(f'#newsletter [data-file="{rel}"]')
     assert problem in card.locator(".preflight").inner_text()
+    # The email changed: each width shows the previous version beside the new one.
+    assert card.locator("figcaption").all_inner_texts() == ["bisher", "neu"] * 2
     page.close()
 
 

@@ -319,12 +319,12 @@ def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_pro
     assert pages["content/zahlungen/neu.md"].link == "site/zahlungen/neu/index.html"
     assert "Ganz neuer Text." in pages["content/zahlungen/neu.md"].diff[-1].text
     assert pages["content/zahlungen/alt.md"].status == "deleted"
-    assert pages["content/zahlungen/alt.md"].note == "Die Seite wird von der Website entfernt."
+    assert pages["content/zahlungen/alt.md"].note == "removed"
     changed = pages["content/zahlungen/index.md"]
     assert changed_words(changed.diff) == (["Text."], ["Text", "mit", "mehr", "Inhalt."])
     reached = pages["content/zahlungen/sepa-lastschrift.md"]
     assert reached.facts == ("beitrag.monatlich",)
-    assert reached.note == "Der sichtbare Text ist unverändert."  # (the facts are not wired yet)
+    assert reached.note == "unchanged"  # (the facts are not wired yet)
     [facts] = [s for s in result.settings if s.path == "fakten.yml"]
     assert facts.facts and [(k.key, k.old, k.new) for k in facts.keys] == [
         ("beitrag.monatlich", "4,90 €", "5,90 €")
@@ -334,6 +334,7 @@ def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_pro
     assert (newsletter.rel, newsletter.facts) == (letter, ("beitrag.monatlich",))
     assert [shot.width for shot in newsletter.shots] == [600, 375]
     page = (root / "build" / "review" / "index.html").read_text(encoding="utf-8")
+    assert "<em>Die Seite wird von der Website entfernt.</em>" in page
     assert (
         f"<td><code>{letter}</code>, <code>content/zahlungen/sepa-lastschrift.md</code></td>"
         in page

@@ -15,6 +15,7 @@ from generator.review.facts import FACTS_FILES, Use, where_fact_is_used
 from generator.review.model import (
     FileReview,
     NewsletterReview,
+    Note,
     PageReview,
     Picture,
     Review,
@@ -166,28 +167,29 @@ def _page(
     link = f"{SITE}/{page_path_url(after)}index.html" if after and new.built_site else None
     url = new.site_url + page_path_url(after) if after else None
     facts = facts_of.get(source, ())
+    note: Note
     if after is None:  # not on the new site
         if source in new.drafts:
-            note = "Entwurf: erscheint nicht auf der Website."
+            note = "draft"
         elif status == "deleted":
-            note = "Die Seite wird von der Website entfernt."
+            note = "removed"
         else:
-            note = "Die Seite kann nicht gebaut werden (siehe Probleme oben)."
+            note = "unbuilt"
         return PageReview(source, status, title, None, None, None, note, facts)
     new_text = page_text(new.site_dir, after) if new.site_dir else None
     if new_text is None:
-        note = "Die neue Fassung konnte nicht gebaut werden (siehe Probleme oben)."
+        note = "unbuilt"
         return PageReview(source, status, title, link, url, None, note, facts)
     old_text = page_text(old.site_dir, before) if before and old.site_dir else None
     if before is None:
-        note = "Bisher ein Entwurf, jetzt veröffentlicht." if source in old.drafts else ""
+        note = "was-draft" if source in old.drafts else ""
         return PageReview(source, "added", title, link, url, word_diff("", new_text), note, facts)
     if old_text is None:
-        note = "Die bisherige Fassung ließ sich nicht bauen; hier der ganze neue Text."
+        note = "old-unbuilt"
         return PageReview(source, status, title, link, url, word_diff("", new_text), note, facts)
     diff = word_diff(old_text, new_text)
     unchanged = all(s.kind in ("same", "gap") for s in diff)
-    note = "Der sichtbare Text ist unverändert." if unchanged else ""
+    note = "unchanged" if unchanged else ""
     return PageReview(source, status, title, link, url, None if unchanged else diff, note, facts)
 
 

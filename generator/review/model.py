@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Literal
 
 from generator.core.problems import Problem
 from generator.review.changes import Base, Change, Status
@@ -12,6 +13,9 @@ from generator.review.reach import Reach
 from generator.review.sides import NewsletterSide
 from generator.review.texts import Segment
 from generator.review.yamldiff import KeyChange
+
+Note = Literal["", "draft", "removed", "unbuilt", "was-draft", "old-unbuilt", "unchanged"]
+"""What the page says about a help page beside (or instead of) its diff."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class PageReview:
     """The page in the built site, relative to the review page."""
     url: str | None
     diff: tuple[Segment, ...] | None
-    note: str = ""
+    note: Note = ""
     facts: tuple[str, ...] = ()
 
 

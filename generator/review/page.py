@@ -11,6 +11,16 @@ from generator.review.facts import Use
 from generator.review.model import Review, SettingReview
 
 LABELS = {"added": "neu", "modified": "geändert", "deleted": "entfernt"}
+NOTES = {
+    "": "",
+    "draft": "Entwurf: erscheint nicht auf der Website.",
+    "removed": "Die Seite wird von der Website entfernt.",
+    "unbuilt": "Die neue Fassung lässt sich nicht bauen (siehe Probleme oben).",
+    "was-draft": "Bisher ein Entwurf, jetzt veröffentlicht.",
+    "old-unbuilt": "Die bisherige Fassung ließ sich nicht bauen; hier der ganze neue Text.",
+    "unchanged": "Der sichtbare Text ist unverändert.",
+}
+"""The German words for a page's note (``model.Note``)."""
 
 
 def _date(value: str | dt.date | None) -> str:
@@ -38,4 +48,4 @@ def _environment() -> jinja2.Environment:
 def render_page(review: Review) -> str:
     """The review as one HTML page."""
     template = _environment().get_template("review.html.j2")
-    return template.render(review=review, labels=LABELS, uses=_uses)
+    return template.render(review=review, labels=LABELS, notes=NOTES, uses=_uses)

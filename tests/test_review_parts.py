@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import git
+from members_helpers import member_row
+from members_helpers import members_file as members_file_of
 
 from generator.core.gitinfo import approving_commit, pull_request_of
+from generator.core.settings import load_project
 from generator.review.changes import Change, changed_files, checkout, kind_of, resolve_base
+from generator.review.pictures import _local_file
+from generator.review.reach import MemberCounts, members_file
 from generator.review.summary import escape
 from generator.review.texts import changed_words, page_text, word_diff
 from generator.review.yamldiff import KeyChange, changed_keys
@@ -158,3 +163,55 @@ def test_the_pull_request_is_read_from_the_approving_merge(tmp_path):
 
 def test_markdown_in_subjects_stays_text():
     assert escape("50 % *Bonus* | [jetzt]") == r"50 % \*Bonus\* \| \[jetzt\]"
+
+
+def test_email_pictures_get_files_of_the_built_site_and_nothing_else(tmp_path):
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "assets" / "logo.png").write_bytes(b"png")
+    (tmp_path / "geheim.txt").write_text("nicht für Bilder", encoding="utf-8")
+    url = "https://hilfe.mitgliederwerk.example/"
+    assert _local_file(url + "assets/logo.png", url, site) == (site / "assets/logo.png").resolve()
+    assert _local_file(url + "assets/fehlt.png", url, site) is None
+    assert _local_file(url + "../geheim.txt", url, site) is None
+    assert _local_file(url + "%2E%2E/geheim.txt", url, site) is None
+    assert _local_file("https://tracker.example/pixel.gif", url, site) is None
+    assert _local_file(url + "assets/logo.png", url, None) is None
+
+
+def test_the_members_file_comes_from_the_environment_or_the_settings(make_project, tmp_path):
+    root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})
+    settings = root / "rundbrief.yml"
+    assert members_file(load_project(root), env={}) is None
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "review:\n  members_file: privat/mitglieder.csv\n",
+        encoding="utf-8",
+    )
+    project = load_project(root)
+    assert members_file(project, env={}) == project.root / "privat/mitglieder.csv"
+    given = tmp_path / "anderswo.csv"
+    assert members_file(project, env={"RUNDBRIEF_MEMBERS_FILE": str(given)}) == given
+    home = Path("~").expanduser()
+    assert members_file(project, env={"RUNDBRIEF_MEMBERS_FILE": "~/m.csv"}) == home / "m.csv"
+
+
+def test_the_reach_counts_as_send_selects_and_names_no_member(tmp_path):
+    path = members_file_of(
+        tmp_path / "privat",
+        [
+            member_row(1, "Anna"),
+            member_row(2, "Ben").replace(",alle,", ",kredit,"),
+            member_row(3, "Carla", consent="2026-01-02T10:00:00+01:00,,"),
+        ],
+    )
+    counts = MemberCounts(path)
+    everyone, segment = counts.reach("alle"), counts.reach("kredit")
+    assert (everyone.recipients, segment.recipients) == (2, 1)  # "alle": every consenting one
+    assert everyone.summary == "2 Empfänger, 1 ausgeschlossen: 1 ohne bestätigte Einwilligung"
+    assert segment.summary == (
+        "1 Empfänger, 2 ausgeschlossen: 1 ohne bestätigte Einwilligung, 1 nicht in der Zielgruppe"
+    )
+    assert "Anna" not in repr(everyone) and "mitglied" not in repr(everyone)
+    missing = MemberCounts(tmp_path / "fehlt.csv").reach("alle")
+    assert missing.recipients is None
+    assert missing.summary.startswith("die Mitgliederdatei lässt sich nicht lesen")

@@ -130,7 +130,8 @@ def test_the_newsletter_shows_its_approval_its_reach_and_its_check(opened):
     card = opened.locator(f'#newsletter [data-file="{NEWSLETTER}"]')
     text = card.inner_text()
     assert card.locator(".approval").inner_text() == (
-        "Mit dieser Änderung wird der Newsletter freigegeben: danach darf er verschickt werden."
+        "Mit dieser Änderung wird der Newsletter freigegeben: danach darf er verschickt werden, "
+        "und er erscheint im Newsletter-Archiv des Hilfe-Centers."
     )
     assert "Entwurf → freigegeben" in text
     assert "Erika, Mitglieder werben Mitglieder: 50 € für jede Empfehlung" in text

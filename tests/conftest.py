@@ -21,19 +21,10 @@ from smtp_helpers import SmtpServer, run_server
 from generator.cli import main
 from generator.core import i18n
 from generator.core.settings import Project, load_project
+from generator.review.pictures import CHROMIUM, CHROMIUM_ARGS  # one launch for tests and review
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 INLINER = os.environ.get("RUNDBRIEF_TEST_INLINER", "")
 """Run the suite with another CSS inliner than the repository's (``.ci/run`` runs it with premailer too)."""
 PROJECT_FILES = (

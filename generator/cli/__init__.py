@@ -134,6 +134,27 @@ def check(project: Project, strict: bool) -> None:
         click.echo(_("All sources are valid."))
 
 
+@main.command(
+    help=N_(
+        "Show what a change does for members in build/review/index.html, compared with BASE "
+        "(default: the merge base with the main branch)."
+    )
+)
+@click.argument("base", required=False)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=N_("Append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)."),
+)
+@pass_project
+def review(project: Project, base: str | None, summary_file: Path | None) -> None:
+    from generator.cli.review import run_review
+
+    run_review(project, base, summary_file)
+
+
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
 @click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
 @click.option("--port", default=8000, show_default=True, type=int, help=N_("Port to listen on."))

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 
+from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import Problem, RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.sending.journal import Journal
 from generator.sending.recipients import unsubscribe_secret
-from generator.sending.send import Outcome, deliver, prepare, send_test
+from generator.sending.send import Outcome, Plan, deliver, prepare, send_test
 from generator.sending.suppression import record_exclusions, record_run, store_path
 from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
 
@@ -157,7 +158,22 @@ def run_send(
         if journal is not None:
             journal.close()
             record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
+    if gated:
+        click.echo(_approved_version(project, plan))
     _summarise(project, outcome, dry_run, folder if dry_run else None)
+
+
+def _approved_version(project: Project, plan: Plan) -> str:
+    """'Sent version: commit 1a2b3c4d5e6f (pull request #12)': what the founder merged."""
+    rel = plan.newsletter.document.rel
+    merge = gitinfo.approving_commit(project.root, rel, plan.commit) if plan.commit else None
+    pull_request = gitinfo.pull_request_of(project.root, merge) if merge else None
+    commit = plan.commit[:12] or "?"
+    if pull_request is None:
+        return _("Sent version: commit {commit}").format(commit=commit)
+    return _("Sent version: commit {commit} (pull request {number})").format(
+        commit=commit, number=pull_request
+    )
 
 
 def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path | None) -> None:

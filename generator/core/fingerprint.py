@@ -43,6 +43,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
         "tinycss2",
         "pyyaml",
     ),
+    "site": ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml"),
 }
 """The distributions whose version changes what a capability writes."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -56,3 +57,20 @@ def is_tracked(path: Path) -> bool:
     """Whether ``path`` is tracked by the git repository it lies in (if any)."""
     path = path.resolve()
     return git(path.parent, "ls-files", "--error-unmatch", "--", path.name) is not None
+
+
+_PULL_REQUEST = re.compile(r"^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$")
+"""GitHub's subjects: a merge commit ("Merge pull request #12 from …") or a squash ("Titel (#12)")."""
+
+
+def approving_commit(root: Path, rel: str, tip: str) -> str | None:
+    """The commit on ``tip``'s first-parent line that last changed ``rel``: the merge that approved it."""
+    out = (git(root, "log", "-1", "--first-parent", "--format=%H", tip, "--", rel) or "").strip()
+    return out or None
+
+
+def pull_request_of(root: Path, commit: str) -> str | None:
+    """'#12' when the subject of ``commit`` names the pull request that merged it, else None."""
+    subject = git(root, "log", "-1", "--format=%s", commit, "--")
+    match = _PULL_REQUEST.search(subject.strip()) if subject else None
+    return f"#{match.group(1) or match.group(2)}" if match else None

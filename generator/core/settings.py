@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,17 @@ HOSTING = Schema(
     ),
 )
 
+REVIEW = Schema(
+    "review",
+    (
+        Field(
+            "members_file",
+            "text",
+            "Members file outside git in which rundbrief review counts each audience.",
+        ),
+    ),
+)
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -186,6 +197,13 @@ SETTINGS = Schema(
             "mapping",
             "Where the help site is hosted; the privacy policy says the same.",
             schema=HOSTING,
+        ),
+        Field(
+            "review",
+            "mapping",
+            "Settings of rundbrief review.",
+            default={},
+            schema=REVIEW,
         ),
     ),
 )
@@ -245,6 +263,13 @@ class Hosting:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """What ``rundbrief review`` needs beyond the repository."""
+
+    members_file: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -258,6 +283,8 @@ class Settings:
     newsletter: NewsletterSettings
     feedback: FeedbackSettings
     hosting: Hosting = Hosting()
+    review: ReviewSettings = field(default=ReviewSettings(), repr=False)
+    """Not part of the repr: the newsletter cache keys on the repr, and this shapes no email."""
 
 
 @dataclass(frozen=True)
@@ -346,6 +373,7 @@ def _settings(values: dict[str, Any]) -> Settings:
             **{f.name: f.default for f in FEEDBACK.fields} | (values["feedback"] or {})
         ),
         hosting=Hosting(**(values["hosting"] or {})),
+        review=ReviewSettings(**(values["review"] or {})),
     )
 
 

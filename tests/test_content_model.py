@@ -36,7 +36,7 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\nautor: Eva\n---\nText.\n",
-            "content/a.md:4: unknown key 'autor' (allowed: description, draft, order, tags, title)",
+            "content/a.md:4: unknown key 'autor' (allowed: description, draft, hide, keywords, order, search, tags, title)",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite: kaputt: ja\n---\nText.\n",
@@ -103,8 +103,8 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "content/a.md:2: title: expected text, got a list",
-        "content/b/c.md:4: unknown key 'foo' (allowed: description, draft, order, tags, title)",
-        "content/b/c.md:5: unknown key 'bar' (allowed: description, draft, order, tags, title)",
+        "content/b/c.md:4: unknown key 'foo' (allowed: description, draft, hide, keywords, order, search, tags, title)",
+        "content/b/c.md:5: unknown key 'bar' (allowed: description, draft, hide, keywords, order, search, tags, title)",
         "content/d.md:7: broken link: fehlt.md does not exist",
         "4 problems in 3 files; nothing was written or sent.",
     ]

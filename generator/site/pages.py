@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.i18n import _
 from generator.core.links import find_links, resolve
 from generator.core.problems import Problem
 from generator.core.schema import Field, Schema
@@ -18,6 +19,34 @@ from generator.site.stage import Page, StaticFile
 def _description_length(value: str) -> str | None:
     if not 20 <= len(value) <= 200:
         return f"expected 20 to 200 characters, got {len(value)}"
+    return None
+
+
+HIDE = ("navigation", "toc", "path", "footer", "tags", "feedback")
+
+PAGE_SEARCH = Schema(
+    "search",
+    (
+        Field(
+            "exclude", "boolean", "true: the page is not found by the site search.", default=False
+        ),
+        Field(
+            "boost",
+            "number",
+            "Rank factor in search results (default 1; archived newsletters get less).",
+            default=1,
+        ),
+    ),
+)
+
+
+def hide_values(values: list[str]) -> str | None:
+    """Check: only parts of the layout that Material can hide."""
+    unknown = [value for value in values if value not in HIDE]
+    if unknown:
+        return _("expected some of {allowed}, got '{value}'").format(
+            allowed=", ".join(HIDE), value=unknown[0]
+        )
     return None
 
 
@@ -47,8 +76,30 @@ HELP_PAGE = Schema(
         Field(
             "draft", "boolean", "true: shown in preview, absent from the built site.", default=False
         ),
+        Field(
+            "keywords",
+            "texts",
+            "Words members search for that the text may not use (synonyms, everyday terms).",
+            default=[],
+        ),
+        Field(
+            "hide",
+            "texts",
+            "Parts of the page layout to hide (Material: navigation, toc, path, footer, tags).",
+            default=[],
+            check=hide_values,
+        ),
+        Field(
+            "search",
+            "mapping",
+            "Search options (Material): exclude the page, or boost its rank.",
+            schema=PAGE_SEARCH,
+        ),
     ),
 )
+
+# Front matter that goes to the site builder as it is, when the article sets it.
+PASSED_THROUGH = ("keywords", "hide", "search")
 
 
 @dataclass(frozen=True)
@@ -117,6 +168,7 @@ def staged_pages(
                     "title": meta["title"],
                     "description": meta["description"],
                     "tags": meta["tags"],
+                    **{key: meta[key] for key in PASSED_THROUGH if meta.get(key)},
                     **extra,
                 },
                 order=meta["order"],

@@ -220,7 +220,7 @@ function expand(index, word, typing) {
   }
   add(key, MATCH.exact)
   const plain = fold(normalise(word))
-  if (typing && plain.length >= 2) for (const found of index.prefixed(plain)) add(found, MATCH.prefix)
+  if (typing && plain.length >= 1) for (const found of index.prefixed(plain)) add(found, MATCH.prefix)
   if (plain.length >= 5) {
     for (const found of index.typos(plain)) add(found, MATCH.typo)
     if (!index.postings.has(key)) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from generator.core.gitinfo import revision_dates
@@ -13,6 +14,7 @@ from generator.marketing.pages import stage_marketing
 from generator.newsletter import archive
 from generator.site import builder as site
 from generator.site import pages as helppages
+from generator.site import theme
 from generator.site.stage import Page, StaticFile, build_nav, generated, write_tree
 
 
@@ -43,7 +45,7 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     outputs: list[StaticFile] = []  # files under build/, e.g. newsletters/<slug>/email.html
 
     newsletters = archive.stage_newsletters(project)  # emails for build/, archive for the site
-    pages += generated(newsletters.pages)
+    pages += generated(theme.archived(newsletters.pages))
     files += newsletters.files
     outputs += newsletters.outputs
     problems += newsletters.problems
@@ -57,6 +59,7 @@ def stage(project: Project, *, drafts: bool) -> Staged:
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else helppages.draft_paths(content)
     problems += helppages.check_links(pages, available, hidden)
+    problems += theme.check(project, available - hidden)
     return Staged(tuple(pages), tuple(files), tuple(outputs), tuple(problems))
 
 
@@ -67,12 +70,12 @@ def check(project: Project, *, strict: bool = False) -> list[Problem]:
     return list(staged.problems)
 
 
-def build(project: Project, *, strict: bool = False) -> BuildResult:
+def build(project: Project, *, strict: bool = False, edit_links: bool = False) -> BuildResult:
     """Build ``site/`` and ``build/``; on any problem the previous outputs stay untouched."""
     staged = stage(project, drafts=False)
     raise_if_errors(staged.problems, strict=strict)
     with staging_dir(project.state_dir) as folder:
-        build_site_into(project, staged, folder / "site", folder / "docs")
+        build_site_into(project, staged, folder / "site", folder / "docs", edit_links=edit_links)
         write_tree(folder / "build", (), staged.outputs)
         # build/ also holds outboxes and kits of other commands: swap only what build owns.
         owned = sorted({item.path.split("/")[0] for item in staged.outputs})
@@ -81,9 +84,18 @@ def build(project: Project, *, strict: bool = False) -> BuildResult:
     return BuildResult(len(staged.pages), staged.problems)
 
 
-def build_site_into(project: Project, staged: Staged, site_dir: Path, docs_dir: Path) -> None:
+def build_site_into(
+    project: Project, staged: Staged, site_dir: Path, docs_dir: Path, *, edit_links: bool = False
+) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains."""
     write_tree(docs_dir, staged.pages, staged.files)
-    problems = site.build_site(project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages))
+    extra = {
+        "rundbrief": theme.site_extra(
+            project, staged.pages, edit_links=edit_links, today=date.today()
+        )
+    }
+    problems = site.build_site(
+        project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages), extra
+    )
     if problems:
         raise ProblemsFound(problems)

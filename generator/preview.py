@@ -23,7 +23,8 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             staged = pipeline.stage(project, drafts=True)
             for problem in staged.problems:
                 log(str(problem))
-            pipeline.build_site_into(project, staged, site_dir, folder / "docs")
+            # Edit buttons in the preview only: members never see them on the published site.
+            pipeline.build_site_into(project, staged, site_dir, folder / "docs", edit_links=True)
             newsletterpreview.write_preview(project, site_dir)  # emails at 600/375 px, drafts too
             log("Preview rebuilt.")
         except ProblemsFound as error:

@@ -116,8 +116,10 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     def make(files: dict[str, str | bytes]) -> Path:
         root = tmp_path / "mini"
         root.mkdir(exist_ok=True)
-        for name in ("mkdocs.yml", "rundbrief.yml"):
-            shutil.copy2(REPO / name, root / name)
+        shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+        # The repository's settings without help_site: it names articles a mini project lacks.
+        settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
+        (root / "rundbrief.yml").write_text(settings.split("\nhelp_site:")[0], encoding="utf-8")
         shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
         (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
         for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo

@@ -86,7 +86,6 @@ def test_site_is_german_private_and_dated(built_example):
     committed = german_date(datetime.date.today())
     sepa = (site / "zahlungen/sepa-lastschrift/index.html").read_text(encoding="utf-8")
     assert committed in sepa  # last-updated date from git
-    assert "edit/main/content/zahlungen/sepa-lastschrift.md" in sepa
 
 
 def test_navigation_follows_section_order(built_example):
@@ -153,8 +152,18 @@ def test_build_is_repeatable(built_example, tmp_path):
     assert set(first) == set(second)
 
 
-def test_generated_pages_have_no_edit_button(built_example):
-    site = built_example / "site"
-    assert 'rel="edit"' in (site / "zahlungen/paypal/index.html").read_text(encoding="utf-8")
+def test_published_site_has_no_edit_button(built_example):
+    for page in (built_example / "site").rglob("*.html"):
+        assert 'rel="edit"' not in page.read_text(encoding="utf-8"), page
+
+
+def test_reviewers_copy_has_edit_buttons_on_articles_only(built_example, tmp_path, cli):
+    root = tmp_path / "copy"
+    shutil.copytree(built_example, root, symlinks=True)
+    assert cli(root, "build", "--edit-links").exit_code == 0
+    site = root / "site"
+    sepa = (site / "zahlungen/sepa-lastschrift/index.html").read_text(encoding="utf-8")
+    assert 'rel="edit"' in sepa
+    assert "edit/main/content/zahlungen/sepa-lastschrift.md" in sepa
     assert 'rel="edit"' not in (site / "newsletter/index.html").read_text(encoding="utf-8")
     assert 'rel="edit"' not in (site / "werbemittel/index.html").read_text(encoding="utf-8")

@@ -77,12 +77,17 @@ def main(context: click.Context, root: Path) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--edit-links",
+    is_flag=True,
+    help="Show 'edit this page' buttons (for a reviewer's copy, never the published site).",
+)
 @pass_project
 @handle_errors
-def build(project: Project, strict: bool) -> None:
+def build(project: Project, strict: bool, edit_links: bool) -> None:
     """Validate everything and build site/ and build/."""
     started = time.perf_counter()
-    result = pipeline.build(project, strict=strict)
+    result = pipeline.build(project, strict=strict, edit_links=edit_links)
     report(result.warnings)
     click.echo(
         f"Built {_count(result.pages, 'page')} into {project.site_dir.name}/ "

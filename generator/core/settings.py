@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,38 @@ NEWSLETTER = Schema(
     ),
 )
 
+ANNOUNCEMENT = Schema(
+    "announcement",
+    (
+        Field(
+            "text", "text", "One sentence shown above every page of the help site.", required=True
+        ),
+        Field(
+            "link",
+            "text",
+            "Where 'Mehr erfahren' leads: an article (content path, e.g. zahlungen/x.md) or https URL.",
+        ),
+        Field("until", "date", "Last day the banner is shown (YYYY-MM-DD).", required=True),
+    ),
+)
+
+HELP_SITE = Schema(
+    "help_site",
+    (
+        Field(
+            "contact_page",
+            "text",
+            "Article on how to reach support (content path, e.g. support/kontakt.md).",
+        ),
+        Field(
+            "announcement",
+            "mapping",
+            "A banner above every page until a date, e.g. for a changed debit day.",
+            schema=ANNOUNCEMENT,
+        ),
+    ),
+)
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -117,6 +150,12 @@ SETTINGS = Schema(
             "Sender settings for newsletters.",
             required=True,
             schema=NEWSLETTER,
+        ),
+        Field(
+            "help_site",
+            "mapping",
+            "The help site: contact article and announcement banner.",
+            schema=HELP_SITE,
         ),
     ),
 )
@@ -157,6 +196,23 @@ class NewsletterSettings:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """A banner above every page of the help site, shown until (and including) a date."""
+
+    text: str
+    link: str | None
+    until: dt.date
+
+
+@dataclass(frozen=True)
+class HelpSiteSettings:
+    """What the help site shows from the settings besides the operator's contact data."""
+
+    contact_page: str | None = None
+    announcement: Announcement | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -167,6 +223,7 @@ class Settings:
     own_domains: tuple[str, ...]
     operator: Operator
     newsletter: NewsletterSettings
+    help_site: HelpSiteSettings = HelpSiteSettings()
 
 
 @dataclass(frozen=True)
@@ -242,6 +299,15 @@ def _settings(values: dict[str, Any]) -> Settings:
         own_domains=tuple(values["own_domains"]),
         operator=Operator(**values["operator"]),
         newsletter=NewsletterSettings(**values["newsletter"]),
+        help_site=_help_site(values["help_site"] or {}),
+    )
+
+
+def _help_site(values: dict[str, Any]) -> HelpSiteSettings:
+    announcement = values.get("announcement")
+    return HelpSiteSettings(
+        contact_page=values.get("contact_page"),
+        announcement=Announcement(**announcement) if announcement else None,
     )
 
 

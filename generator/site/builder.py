@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -43,9 +44,16 @@ def _captured_warnings() -> Iterator[_Collect]:
 
 
 def build_site(
-    config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    nav: list[NavItem],
+    extra: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
-    """Build the staged docs tree into ``site_dir``; every builder warning is returned as an error."""
+    """Build the staged docs tree into ``site_dir``; every builder warning is returned as an error.
+
+    ``extra`` is added to the configuration's ``extra`` (what the theme templates read).
+    """
     with _captured_warnings() as captured:
         try:
             config = load_config(
@@ -55,6 +63,7 @@ def build_site(
                 nav=nav,
                 strict=True,
             )
+            config.extra.update(extra or {})
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 mkdocs_build(config)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.gitinfo import german_date
 from generator.core.i18n import _
 from generator.core.links import find_links, resolve
 from generator.core.problems import Problem
@@ -146,7 +148,7 @@ def _hidden(path: Path) -> bool:
 
 
 def staged_pages(
-    content: HelpContent, *, drafts: bool, revision_dates: dict[str, str]
+    content: HelpContent, *, drafts: bool, revision_dates: Mapping[str, dt.date]
 ) -> list[Page]:
     """The articles as pages of the staged docs tree; drafts only in preview."""
     pages = []
@@ -154,9 +156,11 @@ def staged_pages(
         if page.draft and not drafts:
             continue
         meta = page.document.meta
+        changed = revision_dates.get(page.document.rel)
+        # revision_date: shown under the article; lastmod: the sitemap's ISO date.
         extra = (
-            {"revision_date": revision_dates[page.document.rel]}
-            if page.document.rel in revision_dates
+            {"revision_date": german_date(changed), "lastmod": changed.isoformat()}
+            if changed
             else {}
         )
         pages.append(

@@ -1,0 +1,96 @@
+"""What the theme shows from rundbrief's settings, and how archived newsletters rank in search.
+
+The templates in ``overrides/`` read one value, ``config.extra.rundbrief``; a plain MkDocs
+build of ``mkdocs.yml`` has none, and the templates then leave those parts out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from generator.core.i18n import _
+from generator.core.problems import Problem
+from generator.core.schema import https_url
+from generator.core.settings import SETTINGS_FILE, Project
+from generator.site.stage import Page
+
+ARCHIVE = "newsletter/"
+FEED = "newsletter/feed.xml"
+ARCHIVE_SEARCH_BOOST = 0.3
+"""Archived newsletters repeat what articles say; the article is the answer, so it ranks first."""
+
+
+def page_url(path: str) -> str:
+    """The site URL of a staged Markdown page, relative to the site root (``a/b.md`` → ``a/b/``)."""
+    stem = path.removesuffix(".md")
+    if posixpath.basename(stem) == "index":
+        stem = posixpath.dirname(stem)
+    return f"{stem}/" if stem else ""
+
+
+def archived(pages: Iterable[Page]) -> list[Page]:
+    """Rank the newsletter archive below the articles in the site search."""
+    return [
+        replace(page, meta={"search": {"boost": ARCHIVE_SEARCH_BOOST}, **page.meta})
+        if page.path.startswith(ARCHIVE)
+        else page
+        for page in pages
+    ]
+
+
+def check(project: Project, available: set[str]) -> list[Problem]:
+    """The contact article and the announcement's link must exist on the site."""
+    help_site = project.settings.help_site
+    problems = []
+    if help_site.contact_page and help_site.contact_page not in available:
+        problems.append(
+            Problem(
+                SETTINGS_FILE,
+                0,
+                _("help_site.contact_page: no article {path} in content/").format(
+                    path=help_site.contact_page
+                ),
+            )
+        )
+    link = help_site.announcement.link if help_site.announcement else None
+    if link and (https_url(link) if link.startswith("https://") else link not in available):
+        message = _(
+            "help_site.announcement.link: expected an article in content/ or an https URL, got '{link}'"
+        )
+        problems.append(Problem(SETTINGS_FILE, 0, message.format(link=link)))
+    return problems
+
+
+def site_extra(
+    project: Project, pages: Iterable[Page], *, edit_links: bool, today: dt.date
+) -> dict[str, Any]:
+    """``config.extra.rundbrief`` for the templates: support block, banner, feed, edit links."""
+    settings = project.settings
+    help_site = settings.help_site
+    paths = {page.path for page in pages}
+    announcement = help_site.announcement
+    banner = None
+    if announcement is not None and today <= announcement.until:
+        link = announcement.link
+        banner = {
+            "text": announcement.text,
+            "url": page_url(link) if link and not link.startswith("https://") else link,
+            "until": announcement.until.isoformat(),
+        }
+    return {
+        "support": {
+            "phone": settings.operator.phone,
+            "phone_link": "tel:"
+            + "".join(c for c in settings.operator.phone if c.isdigit() or c == "+"),
+            "email": settings.operator.email,
+            "contact_url": page_url(help_site.contact_page) if help_site.contact_page else None,
+        },
+        "announcement": banner,
+        "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
+        "edit_links": edit_links,
+        "og_image": "assets/logo.png",
+    }

@@ -105,6 +105,11 @@ HELP_SITE = Schema(
             "Article on how to reach support (content path, e.g. support/kontakt.md).",
         ),
         Field(
+            "support_hours",
+            "text",
+            "When the phone line is staffed, shown next to operator.phone on the help site.",
+        ),
+        Field(
             "announcement",
             "mapping",
             "A banner above every page until a date, e.g. for a changed debit day.",
@@ -209,6 +214,7 @@ class HelpSiteSettings:
     """What the help site shows from the settings besides the operator's contact data."""
 
     contact_page: str | None = None
+    support_hours: str | None = None
     announcement: Announcement | None = None
 
 
@@ -307,6 +313,7 @@ def _help_site(values: dict[str, Any]) -> HelpSiteSettings:
     announcement = values.get("announcement")
     return HelpSiteSettings(
         contact_page=values.get("contact_page"),
+        support_hours=values.get("support_hours"),
         announcement=Announcement(**announcement) if announcement else None,
     )
 

@@ -86,6 +86,7 @@ def site_extra(
             "phone": settings.operator.phone,
             "phone_link": "tel:"
             + "".join(c for c in settings.operator.phone if c.isdigit() or c == "+"),
+            "hours": help_site.support_hours,
             "email": settings.operator.email,
             "contact_url": page_url(help_site.contact_page) if help_site.contact_page else None,
         },

@@ -311,7 +311,7 @@ function item(index, number, score, perWord, keys) {
     location: doc.location,
     title: highlight(doc.title, keys),
     text: highlight(doc.text || "", keys),
-    ...(doc.tags ? { tags: [...doc.tags] } : {}),
+    // no tags: Material would render an unnamed <nav> per result (axe: landmark-unique)
     score,
     terms
   }

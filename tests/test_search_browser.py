@@ -8,10 +8,14 @@ no archived newsletter may rank above it.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import copy_example
 from search_helpers import Query, load_queries, open_search, settled_results, type_query
 
 pytestmark = pytest.mark.browser
@@ -85,3 +89,29 @@ def test_a_result_leads_to_the_article_and_nothing_leaves_the_site(search_page, 
 def test_search_box_has_a_name(search_page):
     box = search_page.locator("input.md-search__input")
     assert box.get_attribute("aria-label") == "Suche"
+
+
+def test_a_plain_mkdocs_build_searches_the_same_way(tmp_path, browser, serve_dir):
+    """A successor builder gets Material's full index: the worker tokenises it in the browser."""
+    root = copy_example(tmp_path / "plain")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "plain-site")],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    index = json.loads((root / "plain-site/search/search_index.json").read_text(encoding="utf-8"))
+    assert "rundbrief" not in index["config"]  # not compacted: the worker's fallback is used
+    base = serve_dir(root / "plain-site")
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(base + "zahlungen/", wait_until="networkidle")
+    open_search(page)
+    for text in ("Lastschrfit", "IBAN", "Kuendigungsfrist"):
+        type_query(page, text)
+        found = settled_results(page)[:3]
+        expected = (
+            "konto/konto-kuendigen/" if text.startswith("K") else "zahlungen/sepa-lastschrift/"
+        )
+        assert expected in found, (text, found)
+    context.close()

@@ -14,6 +14,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
 from generator.core.problems import Problem
+from generator.site import searchindex
 from generator.site.stage import NavItem
 
 
@@ -69,6 +70,7 @@ def build_site(
                 mkdocs_build(config)
             finally:
                 config.plugins.on_shutdown()
+            searchindex.compact(site_dir)  # what the browser downloads to search
         except MkDocsException as error:
             captured.messages.append(str(error))
         except SystemExit as error:  # MkDocs' config validation aborts with SystemExit

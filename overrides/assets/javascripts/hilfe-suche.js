@@ -7,14 +7,18 @@
  * prefix queries are not stemmed). Members type inflected forms, compounds, "ue" for "ü", and
  * typos. This engine analyses every word the same way on both sides:
  *
- *   lower case -> "ae/oe/ue" read as "ä/ö/ü", "ß" as "ss" -> German Snowball stem (folds the
- *   umlauts) -> remaining accents dropped
+ *   lower case -> "ae/oe/ue" read as "ä/ö/ü", "ß" as "ss" -> accents dropped (the plain
+ *   form) -> German Snowball stem (the key)
  *
  * and matches each query word as an exact stem, as a prefix (the word being typed), with one
  * typo (Damerau-Levenshtein, words of five letters or more) and as a compound of two indexed
  * words ("Kündigungsfrist" -> "Kündigung" + "Frist"). Scores are BM25 over title, keywords
- * (front matter `keywords:`, from search/keywords.json), tags and text, multiplied by the
- * page's `search.boost` (archived newsletters get less) and by how many query words matched.
+ * (front matter `keywords:`), tags and text, multiplied by the page's `search.boost`
+ * (archived newsletters get less) and by the share of query words matched.
+ *
+ * The index comes compact from `rundbrief build` (generator/site/searchindex.py: plain forms
+ * with their documents, in config.rundbrief) or, after a plain MkDocs build, as Material's
+ * full index, tokenised here with the keywords from search/keywords.json.
  *
  * The Snowball stemmer and the German stop words come from the lunr-languages files that
  * Material already ships; a small stand-in for lunr lets them load without lunr itself.
@@ -28,11 +32,12 @@ const READY = 1
 const QUERY = 2
 const RESULT = 3
 
+// The same weights as generator/site/searchindex.py, for a full index.
 const WEIGHTS = { pageTitle: 10, sectionTitle: 5, keywords: 8, tags: 4, text: 1 }
 const MATCH = { exact: 1, prefix: 0.8, compound: 0.6, typo: 0.5 }
 const K1 = 1.2
 const B = 0.75
-const MAX_EXPANSIONS = 64
+const MAX_EXPANSIONS = [0, 16, 32, 64] // words a prefix of 1, 2, 3+ letters may stand for
 const MAX_RESULTS = 50
 
 /* ----- German analysis ------------------------------------------------------------------ */
@@ -53,28 +58,26 @@ importScripts(
 const stem = self.lunr.de.stemmer
 const STOP_WORDS = self.lunr.de.stopWordFilter.words
 
-/** Spelling-level normalisation: what members type for the same letters. */
-function normalise(word) {
+/** A word as written, as the search compares it: lower case, "ae/oe/ue" read as "ä/ö/ü",
+ *  "ß" as "ss", no accents. The build's compact index (searchindex.py) folds the same way. */
+function plain(word) {
   return word
     .toLowerCase()
     .replace(/ß/g, "ss")
     .replace(/ae/g, "ä")
     .replace(/oe/g, "ö")
     .replace(/ue/g, "ü")
-}
-
-/** Drop every accent (ä -> a); the stemmer does this too, for its own output. */
-function fold(word) {
-  return word.normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
 }
 
 const analysed = new Map()
 
-/** The index key of a word: normalised, stemmed, folded. Cached: words repeat a lot. */
+/** The index key of a word: its plain form, stemmed. Cached: words repeat a lot. */
 function analyse(word) {
   let key = analysed.get(word)
   if (key === undefined) {
-    key = fold(stem(normalise(word)))
+    key = stem(plain(word))
     analysed.set(word, key)
   }
   return key
@@ -93,11 +96,20 @@ function stripTags(html) {
 /* ----- Index ---------------------------------------------------------------------------- */
 
 class Index {
-  constructor(docs, keywords) {
-    this.docs = docs
-    this.postings = new Map() // key -> Map(doc number -> weighted term frequency)
-    this.lengths = new Float64Array(docs.length)
-    this.forms = new Map() // folded word as written -> key
+  /** From the compact index that `rundbrief build` writes: words, their documents, lengths.
+   *  Nothing is stemmed or decoded here: a key's documents are gathered when a query needs
+   *  them, so the index is ready right after the page has loaded. */
+  static compact(docs, data) {
+    const index = new Index(docs)
+    index.lengths = Float64Array.from(data.lengths)
+    index.packed = data.words // plain word -> "gap,count,gap,count…" in base 36
+    return index.finish(Object.keys(data.words).sort())
+  }
+
+  /** From Material's full index (a plain MkDocs build): every section's text, tokenised here. */
+  static full(docs, keywords) {
+    const index = new Index(docs)
+    const forms = new Set()
     docs.forEach((doc, number) => {
       const isPage = !doc.location.includes("#")
       const fields = [
@@ -111,31 +123,82 @@ class Index {
       for (const [text, weight] of fields)
         for (const word of words(text)) {
           length += 1
-          const key = analyse(word)
-          if (STOP_WORDS.has(word.toLowerCase()) || !key) continue
-          this.forms.set(fold(normalise(word)), key)
-          let posting = this.postings.get(key)
-          if (!posting) this.postings.set(key, (posting = new Map()))
+          if (STOP_WORDS.has(word.toLowerCase())) continue
+          const form = plain(word)
+          forms.add(form)
+          const key = analyse(form)
+          let posting = index.postings.get(key)
+          if (!posting) index.postings.set(key, (posting = new Map()))
           posting.set(number, (posting.get(number) || 0) + weight)
         }
-      this.lengths[number] = length
+      index.lengths[number] = length
     })
-    this.average = this.lengths.reduce((a, b) => a + b, 0) / Math.max(1, docs.length)
-    // Words as written (folded, unstemmed) lead to their keys: prefixes and typos are found
-    // on these, so "Auszahlu" and "Auszahlng" both reach "auszahl".
-    this.surface = [...this.forms.keys()].sort()
+    return index.finish([...forms].sort())
+  }
+
+  constructor(docs) {
+    this.docs = docs
+    this.postings = new Map() // key -> Map(doc number -> weighted term frequency)
+    this.packed = null
+    this.lengths = new Float64Array(docs.length)
+  }
+
+  /** ``surface``: every word as written (plain, unstemmed), sorted; prefixes and typos are
+   *  found on these, so "Auszahlu" and "Auszahlng" both reach the key "auszahl". */
+  finish(surface) {
+    this.average = this.lengths.reduce((a, b) => a + b, 0) / Math.max(1, this.docs.length)
+    this.surface = surface
     this.byLength = new Map()
-    for (const form of this.surface) {
+    for (const form of surface) {
       const list = this.byLength.get(form.length) || []
       list.push(form)
       this.byLength.set(form.length, list)
     }
+    return this
+  }
+
+  /** The sorted words that start with ``prefix`` (binary search, then a run). */
+  range(prefix) {
+    let low = 0
+    let high = this.surface.length
+    while (low < high) {
+      const middle = (low + high) >> 1
+      if (this.surface[middle] < prefix) low = middle + 1
+      else high = middle
+    }
+    const found = []
+    for (let i = low; i < this.surface.length && this.surface[i].startsWith(prefix); i++)
+      found.push(this.surface[i])
+    return found
+  }
+
+  has(key) {
+    return this.posting(key).size > 0
+  }
+
+  /** Documents holding ``key``: doc number -> weighted term frequency. */
+  posting(key) {
+    let posting = this.postings.get(key)
+    if (posting) return posting
+    posting = new Map()
+    if (this.packed && key)
+      // German Snowball only cuts endings, so every word with this key starts with it.
+      for (const form of this.range(key)) {
+        if (analyse(form) !== key) continue
+        const pairs = this.packed[form].split(",")
+        let number = 0
+        for (let i = 0; i < pairs.length; i += 2) {
+          number += parseInt(pairs[i], 36)
+          posting.set(number, (posting.get(number) || 0) + parseInt(pairs[i + 1], 36))
+        }
+      }
+    this.postings.set(key, posting)
+    return posting
   }
 
   /** BM25 of one key in every document holding it. */
   scores(key) {
-    const posting = this.postings.get(key)
-    if (!posting) return new Map()
+    const posting = this.posting(key)
     const n = this.docs.length
     const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5))
     const result = new Map()
@@ -146,22 +209,11 @@ class Index {
     return result
   }
 
-  /** Keys of the words starting with ``prefix``, shortest words first, at most MAX_EXPANSIONS. */
+  /** Keys of the words starting with ``prefix``, shortest words first, a few for a short one. */
   prefixed(prefix) {
-    const found = []
-    let low = 0
-    let high = this.surface.length
-    while (low < high) {
-      const middle = (low + high) >> 1
-      if (this.surface[middle] < prefix) low = middle + 1
-      else high = middle
-    }
-    for (let i = low; i < this.surface.length; i++) {
-      if (!this.surface[i].startsWith(prefix)) break
-      found.push(this.surface[i])
-    }
-    found.sort((a, b) => a.length - b.length)
-    return [...new Set(found.slice(0, MAX_EXPANSIONS).map(form => this.forms.get(form)))]
+    const found = this.range(prefix).sort((a, b) => a.length - b.length)
+    const limit = MAX_EXPANSIONS[Math.min(prefix.length, MAX_EXPANSIONS.length - 1)]
+    return [...new Set(found.slice(0, limit).map(analyse))]
   }
 
   /** Keys of the words one typo away (insertion, deletion, substitution, swapped neighbours). */
@@ -169,7 +221,7 @@ class Index {
     const found = new Set()
     for (let length = word.length - 1; length <= word.length + 1; length++)
       for (const candidate of this.byLength.get(length) || [])
-        if (candidate !== word && withinOneEdit(word, candidate)) found.add(this.forms.get(candidate))
+        if (candidate !== word && withinOneEdit(word, candidate)) found.add(analyse(candidate))
     return [...found]
   }
 
@@ -177,11 +229,11 @@ class Index {
   compound(word) {
     for (let cut = word.length - 3; cut >= 4; cut--) {
       const tail = analyse(word.slice(cut))
-      if (!this.postings.has(tail)) continue
+      if (!this.has(tail)) continue
       const head = word.slice(0, cut)
       for (const candidate of [head, head.replace(/(e?s|e?n)$/, "")]) {
         const key = analyse(candidate)
-        if (candidate.length >= 3 && this.postings.has(key)) return [key, tail]
+        if (candidate.length >= 3 && this.has(key)) return [key, tail]
       }
     }
     return null
@@ -215,16 +267,16 @@ function expand(index, word, typing) {
   const key = analyse(word)
   const matches = new Map()
   const add = (found, weight) => {
-    if (index.postings.has(found) && (matches.get(found) || 0) < weight)
+    if (index.has(found) && (matches.get(found) || 0) < weight)
       matches.set(found, weight)
   }
   add(key, MATCH.exact)
-  const plain = fold(normalise(word))
-  if (typing && plain.length >= 1) for (const found of index.prefixed(plain)) add(found, MATCH.prefix)
-  if (plain.length >= 5) {
-    for (const found of index.typos(plain)) add(found, MATCH.typo)
-    if (!index.postings.has(key)) {
-      const parts = index.compound(plain)
+  const written = plain(word)
+  if (typing && written.length >= 1) for (const found of index.prefixed(written)) add(found, MATCH.prefix)
+  if (written.length >= 5) {
+    for (const found of index.typos(written)) add(found, MATCH.typo)
+    if (!index.has(key)) {
+      const parts = index.compound(written)
       if (parts) return { matches, parts }
     }
   }
@@ -345,7 +397,13 @@ async function loadKeywords() {
 addEventListener("message", async event => {
   const message = event.data
   if (message.type === SETUP) {
-    index = new Index(message.data.docs, await loadKeywords())
+    const { config, docs } = message.data
+    index = config.rundbrief
+      ? Index.compact(docs, config.rundbrief)
+      : Index.full(docs, await loadKeywords())
+    // One search before the member types: compiles the hot paths, so the first keystroke
+    // is answered as fast as the next ones.
+    search(index, "e")
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
     let data = { items: [] }

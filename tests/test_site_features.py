@@ -134,7 +134,11 @@ def test_announcement_settings_are_checked(example_project, cli, yaml, expected)
         set_settings(example_project, "    link: zahlungen/sepa-lastschrift.md\n", "")
     result = cli(example_project, "check")
     assert result.exit_code == 1
-    assert "rundbrief.yml" in result.stderr and expected in result.stderr
+    lines = (example_project / "rundbrief.yml").read_text(encoding="utf-8").splitlines()
+    line = 1 + next(
+        i for i, text in enumerate(lines) if text.strip().startswith(yaml.split(":")[0].strip())
+    )
+    assert f"rundbrief.yml:{line}: {expected}" in result.stderr
 
 
 def test_announcement_needs_its_end_date(example_project, cli):

@@ -20,6 +20,7 @@ from generator.site.stage import Page
 
 ARCHIVE = "newsletter/"
 FEED = "newsletter/feed.xml"
+OG_IMAGE = "assets/logo.png"  # link previews show the logo (PNG: not every network takes SVG)
 ARCHIVE_SEARCH_BOOST = 0.3
 """Archived newsletters repeat what articles say; the article is the answer, so it ranks first."""
 
@@ -47,22 +48,31 @@ def check(project: Project, available: set[str]) -> list[Problem]:
     help_site = project.settings.help_site
     problems = []
     if help_site.contact_page and help_site.contact_page not in available:
-        problems.append(
-            Problem(
-                SETTINGS_FILE,
-                0,
-                _("help_site.contact_page: no article {path} in content/").format(
-                    path=help_site.contact_page
-                ),
-            )
-        )
+        message = _("help_site.contact_page: no article {path} in content/")
+        line = _settings_line(project, "contact_page")
+        problems.append(Problem(SETTINGS_FILE, line, message.format(path=help_site.contact_page)))
     link = help_site.announcement.link if help_site.announcement else None
     if link and (https_url(link) if link.startswith("https://") else link not in available):
         message = _(
             "help_site.announcement.link: expected an article in content/ or an https URL, got '{link}'"
         )
-        problems.append(Problem(SETTINGS_FILE, 0, message.format(link=link)))
+        line = _settings_line(project, "link")
+        problems.append(Problem(SETTINGS_FILE, line, message.format(link=link)))
     return problems
+
+
+def _settings_line(project: Project, key: str) -> int:
+    """The line of ``key`` inside the help_site block of rundbrief.yml (0 if not found)."""
+    lines = (project.root / SETTINGS_FILE).read_text(encoding="utf-8").splitlines()
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("help_site:"):
+            inside = True
+        elif inside and line and not line[0].isspace() and not line.startswith("#"):
+            break
+        elif inside and line.strip().startswith(f"{key}:"):
+            return number
+    return 0
 
 
 def site_extra(
@@ -93,5 +103,5 @@ def site_extra(
         "announcement": banner,
         "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
         "edit_links": edit_links,
-        "og_image": "assets/logo.png",
+        "og_image": OG_IMAGE if (project.content_dir / OG_IMAGE).is_file() else None,
     }

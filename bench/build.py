@@ -34,8 +34,10 @@ WORDS = (
 def synthetic_project(root: Path, pages: int, seed: int = 7) -> Path:
     """A project with the repository's settings and ``pages`` generated articles in 10 sections."""
     rng = random.Random(seed)
-    for name in ("mkdocs.yml", "rundbrief.yml"):
-        shutil.copy2(REPO / name, root / name)
+    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    # The settings without help_site: it names articles these synthetic pages do not have.
+    settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
+    (root / "rundbrief.yml").write_text(settings.split("\nhelp_site:")[0], encoding="utf-8")
     shutil.copytree(REPO / "overrides", root / "overrides")
     content = root / "content"
     (content / "assets").mkdir(parents=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from generator.core.facts import load_facts
@@ -15,7 +16,7 @@ from generator.marketing.pages import stage_marketing
 from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
-from generator.site import builder
+from generator.site import builder, theme
 from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
 from generator.site.pages import (
@@ -70,7 +71,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     newsletters, unreadable = check_newsletters(project, index, write_cache=write_cache)
     problems += unreadable + [p for item in newsletters for p in item.problems]
     archive, archive_files = stage_newsletters(project, index, newsletters)
-    pages += generated(archive)
+    pages += generated(theme.archived(archive))  # ranked below the articles in search
     files += archive_files
 
     marketing = stage_marketing(project, write_cache=write_cache)  # Werbemittel pages and files
@@ -86,7 +87,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else index.drafts
     problems += check_links(pages, available, hidden) + section_problems(pages)
-    problems += duplicate_paths(pages, files)
+    problems += duplicate_paths(pages, files) + theme.check(project, available - hidden)
     return Staged(
         index,
         tuple(newsletters),
@@ -106,13 +107,13 @@ def check(project: Project, *, strict: bool = False) -> list[Problem]:
     return problems
 
 
-def build(project: Project, *, strict: bool = False) -> BuildResult:
+def build(project: Project, *, strict: bool = False, edit_links: bool = False) -> BuildResult:
     """Build ``site/`` and ``build/``; on any problem the previous outputs stay untouched."""
     staged = stage(project, drafts=False)
     if errors_in(staged.problems, strict=strict):
         raise ProblemsFound([*staged.problems, *validate_site(project, staged)])
     with staging_dir(project.root) as folder:
-        build_site_into(project, staged, folder / "site", folder / "docs")
+        build_site_into(project, staged, folder / "site", folder / "docs", edit_links=edit_links)
         outputs = [*email_outputs(project, staged.newsletters), *staged.outputs]
         write_tree(folder / "build", (), outputs)
         # build/ also holds outboxes and kits of other commands: swap only what build owns.
@@ -122,10 +123,19 @@ def build(project: Project, *, strict: bool = False) -> BuildResult:
     return BuildResult(len(staged.pages), staged.problems)
 
 
-def build_site_into(project: Project, staged: Staged, site_dir: Path, docs_dir: Path) -> None:
+def build_site_into(
+    project: Project, staged: Staged, site_dir: Path, docs_dir: Path, *, edit_links: bool = False
+) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains."""
     write_tree(docs_dir, staged.pages, staged.files)
-    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, build_nav(staged.pages))
+    # Support block, announcement banner, feed link, edit buttons: what the theme shows.
+    extra = {
+        "rundbrief": theme.site_extra(
+            project, staged.pages, edit_links=edit_links, today=date.today()
+        )
+    }
+    nav = build_nav(staged.pages)
+    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra)
     if messages:
         raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
 

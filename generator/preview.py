@@ -25,7 +25,8 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
         for problem in staged.problems:
             log(str(problem))
         try:
-            pipeline.build_site_into(project, staged, site_dir, folder / "docs")
+            # Edit buttons in the preview only: members never see them on the published site.
+            pipeline.build_site_into(project, staged, site_dir, folder / "docs", edit_links=True)
         except ProblemsFound as error:
             for problem in error.problems:
                 log(str(problem))

@@ -136,6 +136,34 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class PagesHandler(QuietHandler):
+    """Static files as a static host serves a site: a missing path gets 404.html, status 404."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def example_site(built_example: Path) -> Iterator[str]:
+    """The built example site served like a static host on 127.0.0.1; returns the base URL."""
+    handler = functools.partial(PagesHandler, directory=str(built_example / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """A minimal project: the repository's settings plus the given files (path → text or bytes)."""
@@ -144,7 +172,9 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
         root = tmp_path / "mini"
         root.mkdir(exist_ok=True)
         shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
-        (root / "rundbrief.yml").write_text(settings_text(), encoding="utf-8")
+        # The repository's settings without help_site: it names articles a mini project lacks.
+        settings = re.sub(r"(?m)^help_site:\n(?:[ #].*\n|\n)*", "", settings_text())
+        (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
         shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
         (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
         for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo

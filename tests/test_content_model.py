@@ -37,7 +37,7 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\nautor: Eva\n---\nText.\n",
-            "content/a.md:4: unbekanntes Feld 'autor' (erlaubt: description, draft, order, tags, title)",
+            "content/a.md:4: unbekanntes Feld 'autor' (erlaubt: description, draft, hide, keywords, order, search, tags, title)",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite: kaputt: ja\n---\nText.\n",
@@ -110,8 +110,8 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
     assert result.stderr.splitlines() == [
         "content/a.md:2: title: Text erwartet, gefunden: eine Liste",
         "content/b: Abschnittsordner ohne index.md: legen Sie content/b/index.md mit dem Titel des Abschnitts an",
-        "content/b/c.md:4: unbekanntes Feld 'foo' (erlaubt: description, draft, order, tags, title)",
-        "content/b/c.md:5: unbekanntes Feld 'bar' (erlaubt: description, draft, order, tags, title)",
+        "content/b/c.md:4: unbekanntes Feld 'foo' (erlaubt: description, draft, hide, keywords, order, search, tags, title)",
+        "content/b/c.md:5: unbekanntes Feld 'bar' (erlaubt: description, draft, hide, keywords, order, search, tags, title)",
         "content/d.md:7: Link führt ins Leere: fehlt.md gibt es nicht",
         "5 Probleme in 4 Dateien; es wurde nichts geschrieben oder verschickt.",
     ]

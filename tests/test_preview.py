@@ -11,6 +11,8 @@ def test_preview_shows_drafts_and_reloads_on_save(example_project):
         assert wait_for(lambda: "Hilfe-Center" in fetch(base)), "preview did not start"
         # The draft is part of the preview, unlike the built site.
         assert "Ratenzahlung" in fetch(base + "zahlungen/ratenzahlung/")
+        # Whoever previews writes the site: the edit button is there (not on the published site).
+        assert "edit/main/content/zahlungen/paypal.md" in fetch(base + "zahlungen/paypal/")
 
         article = example_project / "content/zahlungen/paypal.md"
         text = article.read_text(encoding="utf-8")

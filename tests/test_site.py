@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from generator.build import build
-from generator.core.gitinfo import german_date
+from generator.core.dates import german_date
 from generator.core.settings import load_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def test_every_article_has_a_page_and_the_draft_has_none(built_example):
             assert meta["title"] in page.read_text(encoding="utf-8")
 
 
-def test_search_index_is_german_and_holds_the_text(built_example):
+def test_search_index_is_german_and_holds_the_words(built_example):
     index = json.loads(
         (built_example / "site/search/search_index.json").read_text(encoding="utf-8")
     )
@@ -71,9 +71,11 @@ def test_search_index_is_german_and_holds_the_text(built_example):
     sepa = [
         doc for doc in index["docs"] if doc["location"].startswith("zahlungen/sepa-lastschrift/")
     ]
-    assert sepa and "Lastschrift" in " ".join(doc["text"] for doc in sepa)
-    assert all("ratenzahlung" not in doc["location"] for doc in index["docs"])
-    assert any("ä" in doc["text"] or "ü" in doc["text"] for doc in index["docs"])
+    assert sepa and "Lastschrift" in " ".join(doc.get("text", "") for doc in sepa)
+    assert all("ratenzahlung" not in doc["location"] for doc in index["docs"])  # the draft
+    assert any("ä" in doc.get("text", "") or "ü" in doc.get("text", "") for doc in index["docs"])
+    words = index["config"]["rundbrief"]["words"]
+    assert "lastschriftmandat" in words and "ratenzahlung" not in words
 
 
 def test_site_is_german_private_and_dated(built_example):
@@ -86,7 +88,6 @@ def test_site_is_german_private_and_dated(built_example):
     committed = german_date(datetime.date.today())
     sepa = (site / "zahlungen/sepa-lastschrift/index.html").read_text(encoding="utf-8")
     assert committed in sepa  # last-updated date from git
-    assert "edit/main/content/zahlungen/sepa-lastschrift.md" in sepa
 
 
 def test_navigation_follows_section_order(built_example):
@@ -153,8 +154,18 @@ def test_build_is_repeatable(built_example, tmp_path):
     assert set(first) == set(second)
 
 
-def test_generated_pages_have_no_edit_button(built_example):
-    site = built_example / "site"
-    assert 'rel="edit"' in (site / "zahlungen/paypal/index.html").read_text(encoding="utf-8")
+def test_published_site_has_no_edit_button(built_example):
+    for page in (built_example / "site").rglob("*.html"):
+        assert 'rel="edit"' not in page.read_text(encoding="utf-8"), page
+
+
+def test_reviewers_copy_has_edit_buttons_on_articles_only(built_example, tmp_path, cli):
+    root = tmp_path / "copy"
+    shutil.copytree(built_example, root, symlinks=True)
+    assert cli(root, "build", "--edit-links").exit_code == 0
+    site = root / "site"
+    sepa = (site / "zahlungen/sepa-lastschrift/index.html").read_text(encoding="utf-8")
+    assert 'rel="edit"' in sepa
+    assert "edit/main/content/zahlungen/sepa-lastschrift.md" in sepa
     assert 'rel="edit"' not in (site / "newsletter/index.html").read_text(encoding="utf-8")
     assert 'rel="edit"' not in (site / "werbemittel/index.html").read_text(encoding="utf-8")

@@ -97,12 +97,17 @@ def main(context: click.Context, root: Path) -> None:
 
 @main.command(help=N_("Validate everything and build site/ and build/."))
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
+@click.option(
+    "--edit-links",
+    is_flag=True,
+    help=N_("Show 'edit this page' buttons (for a reviewer's copy, never the published site)."),
+)
 @pass_project
-def build(project: Project, strict: bool) -> None:
+def build(project: Project, strict: bool, edit_links: bool) -> None:
     started = time.perf_counter()
     from generator import build as pipeline  # (MkDocs and the renderers: only when needed)
 
-    result = pipeline.build(project, strict=strict)
+    result = pipeline.build(project, strict=strict, edit_links=edit_links)
     report(result.warnings)
     click.echo(
         _("Built {pages} into {folder}/ in {seconds} s.").format(

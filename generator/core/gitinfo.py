@@ -7,8 +7,6 @@ import re
 import subprocess
 from pathlib import Path
 
-from generator.core.dates import german_date
-
 
 def git(root: Path, *args: str) -> str | None:
     """Run git in ``root``; None if git is missing or the folder is no repository."""
@@ -21,16 +19,16 @@ def git(root: Path, *args: str) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def revision_dates(root: Path, folder: str) -> dict[str, str]:
-    """The German date of the last commit of each file under ``folder``, by repository path."""
+def revision_dates(root: Path, folder: str) -> dict[str, dt.date]:
+    """The day (UTC) of the last commit of each file under ``folder``, by repository path."""
     log = git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", folder)
-    dates: dict[str, str] = {}
+    dates: dict[str, dt.date] = {}
     stamp = 0
     for line in (log or "").splitlines():
         if line.startswith("\x00"):
             stamp = int(line[1:])
         elif line and line not in dates:
-            dates[line] = german_date(dt.datetime.fromtimestamp(stamp, dt.UTC).date())
+            dates[line] = dt.datetime.fromtimestamp(stamp, dt.UTC).date()
     return dates
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,43 @@ REVIEW = Schema(
     ),
 )
 
+ANNOUNCEMENT = Schema(
+    "announcement",
+    (
+        Field(
+            "text", "text", "One sentence shown above every page of the help site.", required=True
+        ),
+        Field(
+            "link",
+            "text",
+            "Where 'Mehr erfahren' leads: an article (content path, e.g. zahlungen/x.md) or https URL.",
+        ),
+        Field("until", "date", "Last day the banner is shown (YYYY-MM-DD).", required=True),
+    ),
+)
+
+HELP_SITE = Schema(
+    "help_site",
+    (
+        Field(
+            "contact_page",
+            "text",
+            "Article on how to reach support (content path, e.g. support/kontakt.md).",
+        ),
+        Field(
+            "support_hours",
+            "text",
+            "When the phone line is staffed, shown next to operator.phone on the help site.",
+        ),
+        Field(
+            "announcement",
+            "mapping",
+            "A banner above every page until a date, e.g. for a changed debit day.",
+            schema=ANNOUNCEMENT,
+        ),
+    ),
+)
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -204,6 +242,12 @@ SETTINGS = Schema(
             "Settings of rundbrief review.",
             default={},
             schema=REVIEW,
+        ),
+        Field(
+            "help_site",
+            "mapping",
+            "The help site: contact article and announcement banner.",
+            schema=HELP_SITE,
         ),
     ),
 )
@@ -270,6 +314,24 @@ class ReviewSettings:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """A banner above every page of the help site, shown until (and including) a date."""
+
+    text: str
+    link: str | None
+    until: dt.date
+
+
+@dataclass(frozen=True)
+class HelpSiteSettings:
+    """What the help site shows from the settings besides the operator's contact data."""
+
+    contact_page: str | None = None
+    support_hours: str | None = None
+    announcement: Announcement | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -285,6 +347,8 @@ class Settings:
     hosting: Hosting = Hosting()
     review: ReviewSettings = field(default=ReviewSettings(), repr=False)
     """Not part of the repr: the newsletter cache keys on the repr, and this shapes no email."""
+    help_site: HelpSiteSettings = field(default=HelpSiteSettings(), repr=False)
+    """Not part of the repr either: it shapes the site, not the emails."""
 
 
 @dataclass(frozen=True)
@@ -374,6 +438,16 @@ def _settings(values: dict[str, Any]) -> Settings:
         ),
         hosting=Hosting(**(values["hosting"] or {})),
         review=ReviewSettings(**(values["review"] or {})),
+        help_site=_help_site(values["help_site"] or {}),
+    )
+
+
+def _help_site(values: dict[str, Any]) -> HelpSiteSettings:
+    announcement = values.get("announcement")
+    return HelpSiteSettings(
+        contact_page=values.get("contact_page"),
+        support_hours=values.get("support_hours"),
+        announcement=Announcement(**announcement) if announcement else None,
     )
 
 

@@ -102,7 +102,8 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
     problems = list(staged.problems)
     built = True
     try:
-        pipeline.build_site_into(project, staged, folder / "site", folder / "docs")
+        # The reviewer's copy: with "edit this page" buttons, unlike the published site.
+        pipeline.build_site_into(project, staged, folder / "site", folder / "docs", edit_links=True)
     except ProblemsFound as found:  # a broken page: the rest is still worth reviewing
         problems += found.problems
         built = False

@@ -14,6 +14,34 @@ def _description_length(value: str) -> str | None:
     return None
 
 
+HIDE = ("navigation", "toc", "path", "footer", "tags", "feedback")
+
+PAGE_SEARCH = Schema(
+    "search",
+    (
+        Field(
+            "exclude", "boolean", "true: the page is not found by the site search.", default=False
+        ),
+        Field(
+            "boost",
+            "number",
+            "Rank factor in search results (default 1; archived newsletters get less).",
+            default=1,
+        ),
+    ),
+)
+
+
+def hide_values(values: list[str]) -> str | None:
+    """Check: only parts of the layout that Material can hide."""
+    unknown = [value for value in values if value not in HIDE]
+    if unknown:
+        return _("expected some of {allowed}, got '{value}'").format(
+            allowed=", ".join(HIDE), value=unknown[0]
+        )
+    return None
+
+
 HELP_PAGE = Schema(
     N_("front matter"),
     (
@@ -40,8 +68,30 @@ HELP_PAGE = Schema(
         Field(
             "draft", "boolean", "true: shown in preview, absent from the built site.", default=False
         ),
+        Field(
+            "keywords",
+            "texts",
+            "Words members search for that the text may not use (synonyms, everyday terms).",
+            default=[],
+        ),
+        Field(
+            "hide",
+            "texts",
+            "Parts of the page layout to hide (Material: navigation, toc, path, footer, tags).",
+            default=[],
+            check=hide_values,
+        ),
+        Field(
+            "search",
+            "mapping",
+            "Search options (Material): exclude the page, or boost its rank.",
+            schema=PAGE_SEARCH,
+        ),
     ),
 )
+
+PASSED_THROUGH = ("keywords", "hide", "search")
+"""Front matter that goes to the site builder as it is, when the article sets it."""
 
 
 def load_article(source: SourceFile) -> tuple[Document | None, list[Problem]]:

@@ -10,7 +10,7 @@ that into problems at the source file's line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page as MkdocsPage
 
 from generator.core.i18n import _
+from generator.site import searchindex
 from generator.site.stage import NavItem
 
 
@@ -56,7 +57,12 @@ def _captured_warnings() -> Iterator[_Collect]:
 
 
 def _run(
-    config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem], step: Any
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    nav: list[NavItem],
+    step: Any,
+    extra: Mapping[str, Any] | None = None,
 ) -> list[str]:
     with _captured_warnings() as captured:
         try:
@@ -67,6 +73,7 @@ def _run(
                 nav=nav,
                 strict=True,
             )
+            config.extra.update(extra or {})  # what the theme templates read (site/theme.py)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 step(config)
@@ -81,9 +88,22 @@ def _run(
     return captured.messages
 
 
-def build_site(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]) -> list[str]:
-    """Build the staged docs tree into ``site_dir``; return every warning of the site builder."""
-    return _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build)
+def build_site(
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    nav: list[NavItem],
+    extra: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Build the staged docs tree into ``site_dir``; return every warning of the site builder.
+
+    ``extra`` is added to the configuration's ``extra`` (what the theme templates read). The
+    search index MkDocs wrote is replaced by the compact one the site's search worker reads.
+    """
+    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra)
+    if not messages:
+        searchindex.compact(site_dir)
+    return messages
 
 
 def validate_site(

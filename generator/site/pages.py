@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from generator.core.dates import german_date
 from generator.core.i18n import _
 from generator.core.links import find_links, resolve
 from generator.core.problems import Problem
+from generator.site.articles import PASSED_THROUGH
 from generator.site.index import SiteIndex
 from generator.site.stage import Page, StaticFile
 
 
-def staged_pages(index: SiteIndex, *, drafts: bool, revision_dates: dict[str, str]) -> list[Page]:
+def staged_pages(
+    index: SiteIndex, *, drafts: bool, revision_dates: Mapping[str, dt.date]
+) -> list[Page]:
     """The articles as pages of the staged docs tree; drafts only in preview."""
     pages = []
     for article in index.articles:
@@ -22,8 +27,12 @@ def staged_pages(index: SiteIndex, *, drafts: bool, revision_dates: dict[str, st
         document = article.document
         meta = document.meta if document is not None else {}
         order = meta.get("order")
+        changed = revision_dates.get(article.rel)
+        # revision_date: shown under the article; lastmod: the sitemap's ISO date.
         extra = (
-            {"revision_date": revision_dates[article.rel]} if article.rel in revision_dates else {}
+            {"revision_date": german_date(changed), "lastmod": changed.isoformat()}
+            if changed
+            else {}
         )
         pages.append(
             Page(
@@ -34,6 +43,7 @@ def staged_pages(index: SiteIndex, *, drafts: bool, revision_dates: dict[str, st
                     "title": article.title,
                     "description": meta.get("description") or "",
                     "tags": meta.get("tags") or [],
+                    **{key: meta[key] for key in PASSED_THROUGH if meta.get(key)},
                     **extra,
                 },
                 order=order if isinstance(order, int) else 100,

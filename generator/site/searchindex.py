@@ -1,0 +1,151 @@
+"""The search index the help site ships: Material's, made small and ready to search.
+
+Material writes ``search/search_index.json`` with the full text of every section; the
+browser would download all of it and tokenise it before the first result (at 1,000 pages:
+6.5 MB, 1.8 MB gzip-compressed, about 2 s). After the build, rundbrief replaces the text by
+what the search worker (``overrides/assets/javascripts/hilfe-suche.js``) needs:
+
+- ``config.rundbrief.words``: every word as written, folded (``Kündigung``, ``Kuendigung`` →
+  ``kundigung``), with its documents and weighted counts: pairs (gap to the previous
+  document, count) as base-36 numbers in one comma-separated string, which the browser
+  parses and copies to the worker much faster than arrays and decodes only when a query
+  needs the word;
+- ``config.rundbrief.lengths``: the number of words of each document (for BM25);
+- ``docs``: location and title of every section, and a short excerpt of each article's
+  opening text, for the result list (matching sections are listed by their headings).
+
+The worker reads a full index too (a plain MkDocs build has no compacted one), so both must
+agree on words: tokens are runs of letters and digits, folded the same way, and the German
+stop words are the list in Material's ``lunr.de`` file, which the worker also uses.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+INDEX = "search/search_index.json"
+KEYWORDS = "search/keywords.json"
+STOP_WORDS_FILE = "assets/javascripts/lunr/min/lunr.de.min.js"
+FORMAT = 2
+
+# Weights of a word by where it stands; the worker uses the same for a full index.
+PAGE_TITLE, SECTION_TITLE, KEYWORD, TAG, TEXT = 10, 5, 8, 4, 1
+EXCERPT = 220  # characters of an article's opening text shown under its title
+
+WORD = re.compile(r"[^\W_]+")
+TAG_RE = re.compile(r"<[^>]*>")
+
+
+def fold(word: str) -> str:
+    """A word as the search compares it: lower case, ae/oe/ue and ß spelled out, no accents."""
+    word = word.lower().replace("ß", "ss").replace("ae", "ä").replace("oe", "ö").replace("ue", "ü")
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+
+
+def plain_text(markup: str) -> str:
+    """Text of an HTML fragment, tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(TAG_RE.sub(" ", markup)).split())
+
+
+def excerpt(markup: str) -> str:
+    """The beginning of a section's text, as escaped HTML, cut at a word."""
+    text = plain_text(markup)
+    if len(text) > EXCERPT:
+        text = text[:EXCERPT].rsplit(" ", 1)[0] + " …"
+    return html.escape(text, quote=False)
+
+
+def stop_words(site_dir: Path) -> set[str]:
+    """The German stop words of Material's lunr.de (empty if the file is not there)."""
+    path = site_dir / STOP_WORDS_FILE
+    found = (
+        re.search(r'generateStopWordFilter\("([^"]*)"', path.read_text(encoding="utf-8"))
+        if path.is_file()
+        else None
+    )
+    return set(found.group(1).split()) if found else set()
+
+
+def compact(site_dir: Path) -> None:
+    """Replace Material's search index in ``site_dir`` by the compact one (if there is one)."""
+    path = site_dir / INDEX
+    if not path.is_file():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    keywords_file = site_dir / KEYWORDS
+    keywords = (
+        json.loads(keywords_file.read_text(encoding="utf-8")) if keywords_file.is_file() else {}
+    )
+    index["docs"], index["config"]["rundbrief"] = _compacted(
+        index["docs"], keywords, stop_words(site_dir)
+    )
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _compacted(
+    docs: list[dict[str, Any]], keywords: dict[str, list[str]], stop: set[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    postings: dict[str, list[int]] = {}  # form -> document number, count, number, count, …
+    lengths: list[int] = []
+    slim: list[dict[str, Any]] = []
+    forms: dict[str, str] = {}  # each distinct word folded once; a stop word becomes ""
+    for number, doc in enumerate(docs):
+        is_page = "#" not in doc["location"]
+        fields = [
+            (doc["title"], PAGE_TITLE if is_page else SECTION_TITLE),
+            (plain_text(doc.get("text", "")), TEXT),
+            (" ".join(doc.get("tags") or []), TAG),
+        ]
+        if is_page:
+            fields.append((" ".join(keywords.get(doc["location"], [])), KEYWORD))
+        counts: dict[str, int] = {}
+        length = 0
+        for text, weight in fields:
+            found = WORD.findall(text)
+            length += len(found)
+            for word in set(found).difference(forms):
+                forms[word] = "" if word.lower() in stop else fold(word)
+            for form, count in Counter(map(forms.__getitem__, found)).items():
+                counts[form] = counts.get(form, 0) + count * weight
+        counts.pop("", None)
+        for form, count in counts.items():
+            postings.setdefault(form, []).extend((number, count))
+        lengths.append(length)
+        entry = {"location": doc["location"], "title": doc["title"]}
+        if is_page:
+            entry["text"] = excerpt(doc.get("text", ""))
+        if "boost" in doc:
+            entry["boost"] = doc["boost"]
+        slim.append(entry)
+    return slim, {"format": FORMAT, "lengths": lengths, "words": _packed(postings, len(docs))}
+
+
+def _packed(postings: dict[str, list[int]], documents: int) -> dict[str, str]:
+    """Each form's (number, count) pairs as "gap,count,…" in base 36 (gaps stay small)."""
+    table = [base36(n) for n in range(max(documents, 4096))]
+    size = len(table)
+    packed = {}
+    for form, flat in postings.items():
+        numbers = flat[0::2]
+        flat[2::2] = [b - a for a, b in zip(numbers, numbers[1:], strict=False)]
+        # pairs compress better than one number for both (measured: 598 against 670 KiB)
+        packed[form] = ",".join(table[n] if n < size else base36(n) for n in flat)
+    return packed
+
+
+def base36(number: int) -> str:
+    """``number`` (not negative) in base 36, as JavaScript's ``parseInt(text, 36)`` reads it."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text

@@ -1,0 +1,101 @@
+"""What the theme shows from rundbrief's settings, and how archived newsletters rank in search.
+
+The templates in ``overrides/`` read one value, ``config.extra.rundbrief``; a plain MkDocs
+build of ``mkdocs.yml`` has none, and the templates then leave those parts out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from generator.core.i18n import _
+from generator.core.problems import Problem
+from generator.core.schema import https_url
+from generator.core.settings import SETTINGS_FILE, Project
+from generator.site.index import page_path_url
+from generator.site.stage import Page
+
+ARCHIVE = "newsletter/"
+FEED = "newsletter/feed.xml"
+OG_IMAGE = "assets/logo.png"  # link previews show the logo (PNG: not every network takes SVG)
+ARCHIVE_SEARCH_BOOST = 0.3
+"""Archived newsletters repeat what articles say; the article is the answer, so it ranks first."""
+
+
+def archived(pages: Iterable[Page]) -> list[Page]:
+    """Rank the newsletter archive below the articles in the site search."""
+    return [
+        replace(page, meta={"search": {"boost": ARCHIVE_SEARCH_BOOST}, **page.meta})
+        if page.path.startswith(ARCHIVE)
+        else page
+        for page in pages
+    ]
+
+
+def check(project: Project, available: set[str]) -> list[Problem]:
+    """The contact article and the announcement's link must exist on the site."""
+    help_site = project.settings.help_site
+    problems = []
+    if help_site.contact_page and help_site.contact_page not in available:
+        message = _("help_site.contact_page: no article {path} in content/")
+        line = _settings_line(project, "contact_page")
+        problems.append(Problem(SETTINGS_FILE, line, message.format(path=help_site.contact_page)))
+    link = help_site.announcement.link if help_site.announcement else None
+    if link and (https_url(link) if link.startswith("https://") else link not in available):
+        message = _(
+            "help_site.announcement.link: expected an article in content/ or an https URL, got '{link}'"
+        )
+        line = _settings_line(project, "link")
+        problems.append(Problem(SETTINGS_FILE, line, message.format(link=link)))
+    return problems
+
+
+def _settings_line(project: Project, key: str) -> int:
+    """The line of ``key`` inside the help_site block of rundbrief.yml (0 if not found)."""
+    lines = (project.root / SETTINGS_FILE).read_text(encoding="utf-8").splitlines()
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("help_site:"):
+            inside = True
+        elif inside and line and not line[0].isspace() and not line.startswith("#"):
+            break
+        elif inside and line.strip().startswith(f"{key}:"):
+            return number
+    return 0
+
+
+def site_extra(
+    project: Project, pages: Iterable[Page], *, edit_links: bool, today: dt.date
+) -> dict[str, Any]:
+    """``config.extra.rundbrief`` for the templates: support block, banner, feed, edit links."""
+    settings = project.settings
+    help_site = settings.help_site
+    paths = {page.path for page in pages}
+    announcement = help_site.announcement
+    banner = None
+    if announcement is not None and today <= announcement.until:
+        link = announcement.link
+        banner = {
+            "text": announcement.text,
+            "url": page_path_url(link) if link and not link.startswith("https://") else link,
+            "until": announcement.until.isoformat(),
+        }
+    return {
+        "support": {
+            "phone": settings.operator.phone,
+            "phone_link": "tel:"
+            + "".join(c for c in settings.operator.phone if c.isdigit() or c == "+"),
+            "hours": help_site.support_hours,
+            "email": settings.operator.email,
+            "contact_url": page_path_url(help_site.contact_page)
+            if help_site.contact_page
+            else None,
+        },
+        "announcement": banner,
+        "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
+        "edit_links": edit_links,
+        "og_image": OG_IMAGE if (project.content_dir / OG_IMAGE).is_file() else None,
+    }

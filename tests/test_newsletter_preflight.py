@@ -32,15 +32,15 @@ def test_a_good_newsletter_passes(make_project):
     ("body", "expected"),
     [
         (
-            f'Text\n\n![]({IMG}){{ width="560" }}\n',
+            f'Text\n\n![]({IMG}){{ width="536" }}\n',
             f"{REL}:10: Bild ohne Alternativtext (Bildbeschreibung in ![…]): {IMG}",
         ),
         (
             f"Text\n\n![Ein Bild]({IMG})\n",
-            f'{REL}:10: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="560" }}',
+            f'{REL}:10: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="536" }}',
         ),
         (
-            'Text\n\n![Ein Bild](http://bilder.example.org/a.png){ width="560" }\n',
+            'Text\n\n![Ein Bild](http://bilder.example.org/a.png){ width="536" }\n',
             f"{REL}:10: das Bild braucht eine absolute https://-Adresse: http://bilder.example.org/a.png",
         ),
         (
@@ -56,7 +56,7 @@ def test_body_checks(make_project, body, expected):
 
 def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     missing = "https://hilfe.mitgliederwerk.example/assets/fehlt.jpg"
-    body = f'Text\n\n![Ein Bild]({missing}){{ width="560" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
+    body = f'Text\n\n![Ein Bild]({missing}){{ width="536" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
     assert messages(make_project, newsletter_text(body)) == [
         f"{REL}:10: Bild nicht auf der Hilfeseite gefunden: die Datei content/assets/fehlt.jpg "
         "gibt es nicht"
@@ -90,7 +90,7 @@ def test_preheader_length(make_project, preheader):
 
 
 def test_html_over_102_kb_is_an_error(make_project):
-    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 700)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 400)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: das HTML der E-Mail ist kodiert 1\d\d,\d KB groß; Gmail schneidet E-Mails "
@@ -100,7 +100,7 @@ def test_html_over_102_kb_is_an_error(make_project):
 
 
 def test_html_over_90_kb_is_a_warning(make_project):
-    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 350)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 305)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: Warnung: das HTML der E-Mail ist kodiert 9\d,\d KB groß; Gmail schneidet "
@@ -149,7 +149,7 @@ def test_unsubscribe_link_and_impressum_in_both_parts(make_project):
 
 
 def test_check_reports_errors_and_strict_turns_warnings_into_errors(make_project, cli):
-    warn = newsletter_text("\n\n".join([PARAGRAPH] * 350))
+    warn = newsletter_text("\n\n".join([PARAGRAPH] * 305))
     project = project_with(make_project, {"2026-11-02-gross.md": warn})
     result = cli(project.root, "check")
     assert result.exit_code == 0, result.stderr

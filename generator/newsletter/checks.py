@@ -10,6 +10,7 @@ from generator.core.i18n import _, number
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.newsletter import merge
+from generator.newsletter.blocks import COLUMN
 from generator.newsletter.email import RenderedEmail, personalise, sample_values
 from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
@@ -101,13 +102,38 @@ def preflight(
                     rel, line, _("image must have an absolute https:// URL: {src}").format(src=src)
                 )
             )
-        if not (image.get("width") or "").strip():
+        width = (image.get("width") or "").strip()
+        if not width:
             problems.append(
                 Problem(
                     rel,
                     line,
                     _("image without a width attribute: {src}; add {example}").format(
-                        src=src, example='{ width="560" }'
+                        src=src, example=f'{{ width="{COLUMN}" }}'
+                    ),
+                )
+            )
+        elif not width.isdigit():
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _(
+                        "image width must be a number of pixels (at most {column}), not "
+                        "'{width}': {src}"
+                    ).format(column=COLUMN, width=width, src=src),
+                )
+            )
+        elif int(width) > COLUMN:
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _(
+                        "image is {width} px wide, wider than the {column} px of the email's "
+                        "column: {src}; write {example}"
+                    ).format(
+                        width=width, column=COLUMN, src=src, example=f'{{ width="{COLUMN}" }}'
                     ),
                 )
             )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
-from generator.core.problems import Problem
-from generator.core.referral import referral_link, with_query
+from generator.core.i18n import _
+from generator.core.problems import Problem, Severity
+from generator.core.referral import with_query
 from generator.core.settings import Project, Settings
 from generator.newsletter import layout, merge
+from generator.newsletter.blocks import Note
 from generator.newsletter.inline import inline_css
 from generator.newsletter.links import link_targets, with_utm
 from generator.newsletter.markdown_html import Converted, convert
@@ -37,9 +41,14 @@ class RenderedEmail:
     reply_to: str
     list_id: str
     unsubscribe_mailto: str = ""
+    title: str = ""
+    """The visible title (``h1``) with ``{{ member.x }}`` placeholders; the archive's page title."""
     subject_parts: merge.Parts = field(default=(), repr=False, compare=False)
     html_parts: merge.Parts = field(default=(), repr=False, compare=False)
     text_parts: merge.Parts = field(default=(), repr=False, compare=False)
+    archive_html_parts: merge.Parts = field(default=(), repr=False, compare=False)
+    """The HTML for the web archive: personal sections left out (the same tuple if none)."""
+    archive_text_parts: merge.Parts = field(default=(), repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, object]:
         # html and text follow from their parts: the cache stores them once (half the bytes).
@@ -79,6 +88,10 @@ def field_problems(newsletter: Newsletter, known: tuple[str, ...]) -> list[Probl
     return problems
 
 
+OMITTED = ("last_name",)
+"""Fields the archive leaves out with the space before them ("Hallo liebes Mitglied,")."""
+
+
 def render_email(
     project: Project, index: SiteIndex, newsletter: Newsletter
 ) -> tuple[RenderedEmail, list[Problem]]:
@@ -93,29 +106,42 @@ def render_email(
     mapping, problems = link_targets(newsletter, index)
     problems += field_problems(newsletter, known)
 
-    def link(url: str) -> str:
-        return with_utm(mapping.get(url, url), newsletter.utm_campaign, settings.own_domains)
-
-    def image(url: str) -> str:
+    def text_link(url: str) -> str:
         return mapping.get(url, url)
 
-    converted = convert(merge.to_tokens(newsletter.document.body, known), link, image)
+    def link(url: str) -> str:
+        return with_utm(text_link(url), newsletter.utm_campaign, settings.own_domains)
+
+    def image_size(url: str) -> tuple[int, int] | None:
+        rel = index.source_of_url(url)
+        asset = index.asset(rel) if rel else None
+        return image_pixels(asset.file) if asset else None
+
+    body = newsletter.document.body
+    converted = convert(
+        merge.to_tokens(body, known), link, text_link, text_link=text_link, image_size=image_size
+    )
+    problems += _note_problems(newsletter, converted.notes)
     archive = index.url(archive_path(newsletter.slug))
     subject = merge.to_tokens(newsletter.subject, known)
     preheader = merge.to_tokens(newsletter.preheader, known)
+    title = merge.to_tokens(title_of(newsletter.subject), known)
+    heading = "" if starts_with_heading(body) else title
     unsubscribe = merge.token("unsubscribe_url")
     document = layout.page(
         settings,
         subject=subject,
         preheader=preheader,
+        title=heading,
         body=converted.html,
         archive_url=archive,
         unsubscribe_url=unsubscribe,
     )
-    html = inline_css(document, settings.newsletter.inliner)
-    text = _text_part(settings, converted, unsubscribe, archive)
-    html_parts = merge.compile_parts(html)
-    text_parts = merge.compile_parts(text)
+    html = merge.compile_parts(inline_css(document, settings.newsletter.inliner))
+    text = merge.compile_parts(
+        _text_part(settings, converted, unsubscribe, archive, heading, field_widths(project))
+    )
+    html_parts, text_parts = merge.member_parts(html), merge.member_parts(text)
     subject_parts = merge.compile_parts(subject)
     fields = (
         merge.fields_of(html_parts) | merge.fields_of(text_parts) | merge.fields_of(subject_parts)
@@ -133,15 +159,137 @@ def render_email(
         reply_to=newsletter.reply_to or settings.newsletter.reply_to,
         list_id=settings.newsletter.list_id,
         unsubscribe_mailto=settings.newsletter.unsubscribe_mailto,
+        title=merge.to_placeholders(title),
         subject_parts=subject_parts,
         html_parts=html_parts,
         text_parts=text_parts,
+        archive_html_parts=merge.archive_parts(html, OMITTED),
+        archive_text_parts=merge.archive_parts(text, OMITTED),
     )
+    problems += archive_problems(project, newsletter, email)
     return email, problems
 
 
-def _text_part(settings: Settings, converted: Converted, unsubscribe: str, archive: str) -> str:
-    body = tree_to_text(converted.tree, converted.stash)
+_VOCATIVE_START = re.compile(r"^\s*\{\{\s*member\.\w+\s*\}\}\s*[,:!–—-]\s*")
+_VOCATIVE_END = re.compile(r"\s*[,–—-]\s*\{\{\s*member\.\w+\s*\}\}\s*([!?.]?)\s*$")
+
+
+def title_of(subject: str) -> str:
+    """The newsletter's title: its subject without a greeting by name at the start or end.
+
+    "{{ member.first_name }}, Mitglieder werben Mitglieder" is a fine subject and a poor
+    heading; the title reads "Mitglieder werben Mitglieder" for every member and the archive.
+    """
+    title = _VOCATIVE_END.sub(r"\1", _VOCATIVE_START.sub("", subject))
+    return title[:1].upper() + title[1:] if title.strip() else subject
+
+
+def starts_with_heading(body: str) -> bool:
+    """Whether the body opens with its own ``# heading`` (then it is the email's ``h1``)."""
+    for line in body.split("\n"):
+        if line.strip():
+            return re.match(r"#(?!#)\s", line.lstrip(" ")) is not None
+    return False
+
+
+def image_pixels(path: Path) -> tuple[int, int] | None:
+    """Width and height of an image file (its header only), or None if it is none."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def _note_problems(newsletter: Newsletter, notes: Iterable[Note]) -> list[Problem]:
+    """Problems found while rendering, at the first body line that holds all their needles."""
+    document = newsletter.document
+    lines = document.body.split("\n")
+    problems = []
+    for note in notes:
+        line = next(
+            (
+                number
+                for number, text in enumerate(lines, start=document.body_line)
+                if note.needles and all(needle in text for needle in note.needles)
+            ),
+            document.body_line,
+        )
+        problems.append(Problem(document.rel, line, note.message, note.severity))
+    return problems
+
+
+_PERSONAL_LINE = re.compile(r"^\s*\{:?\s*\.personal\s*\}\s*$|\{:?\s*\.personal\s*\}\s*$")
+
+
+def archive_problems(
+    project: Project, newsletter: Newsletter, email: RenderedEmail
+) -> list[Problem]:
+    """Every merge field the archive would show empty ("Sie sind seit  dabei"), at its line.
+
+    Such a field belongs in a paragraph marked ``{ .personal }``, which the archive leaves out;
+    an approved newsletter (the archive shows it) may not have one, a draft gets a warning.
+    """
+    values = neutral_values(project)
+    empty = {name for name, value in values.items() if not value} - set(OMITTED)
+    used = merge.fields_of(email.archive_html_parts) | merge.fields_of(email.archive_text_parts)
+    document = newsletter.document
+    severity: Severity = "error" if newsletter.approved else "warning"
+    problems = []
+    personal = _personal_lines(document.body)
+    for name in sorted(empty & used):
+        pattern = re.compile(r"\{\{\s*member\." + name + r"\s*\}\}")
+        line = next(
+            (
+                number
+                for number, text in enumerate(document.body.split("\n"), start=document.body_line)
+                if pattern.search(text) and number - document.body_line not in personal
+            ),
+            None,
+        )
+        message = _(
+            "merge field member.{field} has no value in the web archive: end its paragraph "
+            "with a line {marker} (it is then left out of the archive)"
+        ).format(field=name, marker="{ .personal }")
+        if line is None:
+            for key in ("subject", "preheader"):
+                if pattern.search(getattr(newsletter, key)):
+                    line = document.line_of(key)
+                    message = _(
+                        "{key}: merge field member.{field} has no value in the web archive, "
+                        "which shows the {key}; use it in the text instead"
+                    ).format(key=key, field=name)
+                    break
+        problems.append(Problem(document.rel, line or document.body_line, message, severity))
+    return problems
+
+
+def _personal_lines(body: str) -> set[int]:
+    """Offsets of the body lines that belong to a block marked ``{ .personal }``."""
+    lines = body.split("\n")
+    personal: set[int] = set()
+    start = 0
+    for number, line in enumerate([*lines, ""]):
+        if line.strip():
+            continue
+        block = range(start, number)
+        if any(_PERSONAL_LINE.search(lines[i]) for i in block):
+            personal.update(block)
+        start = number + 1
+    return personal
+
+
+def _text_part(
+    settings: Settings,
+    converted: Converted,
+    unsubscribe: str,
+    archive: str,
+    title: str,
+    widths: Mapping[str, int],
+) -> str:
+    body = tree_to_text(converted.tree, converted.stash, converted.plain, title, widths)
     return body + _text_footer(settings).format(unsubscribe=unsubscribe, archive=archive)
 
 
@@ -187,23 +335,56 @@ def sample_values(project: Project) -> dict[str, str]:
         "last_name": "Mustermann",
         "email": "erika.mustermann@example.org",
         "referral_code": code,
-        "referral_link": referral_link(
-            settings.referral_url, code, source="newsletter", medium="email", campaign="newsletter"
-        ),
+        "referral_link": share_link(settings, code),
         "unsubscribe_url": with_query(settings.newsletter.unsubscribe_url, {"t": "beispiel"}),
     }
     return {**{name: "Beispiel" for name in settings.member_fields}, **values}
 
 
+TYPICAL_WIDTHS = {"first_name": 12, "last_name": 14, "email": 32}
+"""Characters to reserve for a value when wrapping the text part (the sample's, if longer)."""
+
+
+def field_widths(project: Project) -> dict[str, int]:
+    """How many characters each merge field's value takes in the text part."""
+    return {
+        name: max(len(value), TYPICAL_WIDTHS.get(name, 0))
+        for name, value in sample_values(project).items()
+    }
+
+
+def share_link(settings: Settings, code: str) -> str:
+    """The member's referral link as a newsletter shows it: short, without the newsletter's
+    UTM fields, so that whoever the member shares it with is not counted as a newsletter click."""
+    return with_query(settings.referral_url, {"ref": code})
+
+
 def neutral_values(project: Project) -> dict[str, str]:
-    """Values for the public archive: no one in particular ("Hallo liebes Mitglied")."""
+    """Values for the public archive: no one in particular ("Hallo liebes Mitglied").
+
+    A field with an empty value here (the columns of ``member_fields``) may only stand in a
+    paragraph marked ``{ .personal }``; ``last_name`` is left out with the space before it.
+    """
     settings = project.settings
     values = {
         "first_name": "liebes Mitglied",
         "last_name": "",
-        "email": "",
-        "referral_code": "",
+        "email": "Ihre E-Mail-Adresse",
+        "referral_code": "IHRCODE",
         "referral_link": settings.referral_url,
         "unsubscribe_url": settings.newsletter.unsubscribe_url,
     }
     return {**{name: "" for name in settings.member_fields}, **values}
+
+
+_FRAGMENT_LINK = re.compile(r'<a (?=[^>]*\bhref="#)')
+
+
+def archive_copy(email: RenderedEmail, values: Mapping[str, str]) -> tuple[str, str, str]:
+    """(title, html, text) of the web archive: neutral values, personal sections left out, and
+    links that open in the whole window rather than inside the archive page's frame."""
+    html = merge.fill(email.archive_html_parts, values, escape=True)
+    html = html.replace("<head>", '<head>\n<base target="_top">', 1)
+    html = _FRAGMENT_LINK.sub('<a target="_self" ', html)  # footnotes stay in the frame
+    text = merge.fill(email.archive_text_parts, values, escape=False)
+    return merge.fill_source(email.title or email.subject, values), html, text

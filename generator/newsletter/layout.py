@@ -61,16 +61,19 @@ def page(
     subject: str,
     preheader: str,
     body: str,
+    title: str = "",
     archive_url: str,
     unsubscribe_url: str,
 ) -> str:
-    """The whole email document around ``body`` (HTML of the Markdown), before inlining."""
+    """The whole email document around ``body`` (HTML of the Markdown), before inlining;
+    ``title`` is its visible ``h1`` (empty when the body has its own)."""
     return (
         environment()
         .get_template("layout.html.j2")
         .render(
             subject=subject,
             preheader=preheader,
+            title=title,
             css=Markup(stylesheet()),
             body=Markup(body),
             archive_url=archive_url,

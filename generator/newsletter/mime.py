@@ -8,6 +8,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from urllib.parse import parse_qs, quote, urlsplit
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError
@@ -33,6 +34,14 @@ def _safe(name: str, value: str) -> str:
     return value
 
 
+def unsubscribe_mailto(address: str, unsubscribe_url: str) -> str:
+    """The ``mailto:`` unsubscribe with the member's token (the ``t`` of the one-click URL) in
+    its subject, so that an unsubscribe mail names the member even from another address."""
+    token = parse_qs(urlsplit(unsubscribe_url).query).get("t", [""])[0]
+    subject = f"unsubscribe {token}" if token else "unsubscribe"
+    return f"mailto:{address}?subject={quote(subject, safe='')}"
+
+
 def build_message(
     email: RenderedEmail,
     *,
@@ -56,7 +65,7 @@ def build_message(
     message["Message-ID"] = message_id if message_id.startswith("<") else f"<{message_id}>"
     message["List-Id"] = f"{_safe('List-Id', email.from_name)} <{email.list_id}>"
     message["List-Unsubscribe"] = (
-        f"<{unsubscribe}>, <mailto:{email.unsubscribe_mailto}?subject=unsubscribe>"
+        f"<{unsubscribe}>, <{unsubscribe_mailto(email.unsubscribe_mailto, unsubscribe)}>"
     )
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

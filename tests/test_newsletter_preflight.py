@@ -90,7 +90,7 @@ def test_preheader_length(make_project, preheader):
 
 
 def test_html_over_102_kb_is_an_error(make_project):
-    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 400)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 700)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: das HTML der E-Mail ist kodiert 1\d\d,\d KB groß; Gmail schneidet E-Mails "
@@ -100,7 +100,7 @@ def test_html_over_102_kb_is_an_error(make_project):
 
 
 def test_html_over_90_kb_is_a_warning(make_project):
-    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 305)))
+    found = messages(make_project, newsletter_text("\n\n".join([PARAGRAPH] * 350)))
     assert len(found) == 1
     assert re.fullmatch(
         rf"{REL}:1: Warnung: das HTML der E-Mail ist kodiert 9\d,\d KB groß; Gmail schneidet "
@@ -149,7 +149,7 @@ def test_unsubscribe_link_and_impressum_in_both_parts(make_project):
 
 
 def test_check_reports_errors_and_strict_turns_warnings_into_errors(make_project, cli):
-    warn = newsletter_text("\n\n".join([PARAGRAPH] * 305))
+    warn = newsletter_text("\n\n".join([PARAGRAPH] * 350))
     project = project_with(make_project, {"2026-11-02-gross.md": warn})
     result = cli(project.root, "check")
     assert result.exit_code == 0, result.stderr

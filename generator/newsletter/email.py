@@ -137,7 +137,9 @@ def render_email(
         archive_url=archive,
         unsubscribe_url=unsubscribe,
     )
-    html = merge.compile_parts(inline_css(document, settings.newsletter.inliner))
+    html = merge.compile_parts(
+        layout.with_client_fixes(inline_css(document, settings.newsletter.inliner))
+    )
     text = merge.compile_parts(
         _text_part(settings, converted, unsubscribe, archive, heading, field_widths(project))
     )
@@ -180,6 +182,8 @@ def title_of(subject: str) -> str:
     "{{ member.first_name }}, Mitglieder werben Mitglieder" is a fine subject and a poor
     heading; the title reads "Mitglieder werben Mitglieder" for every member and the archive.
     """
+    if "{{" not in subject:
+        return subject
     title = _VOCATIVE_END.sub(r"\1", _VOCATIVE_START.sub("", subject))
     return title[:1].upper() + title[1:] if title.strip() else subject
 
@@ -232,9 +236,11 @@ def archive_problems(
     Such a field belongs in a paragraph marked ``{ .personal }``, which the archive leaves out;
     an approved newsletter (the archive shows it) may not have one, a draft gets a warning.
     """
-    values = neutral_values(project)
+    values = _neutral_values(project.settings)
     empty = {name for name, value in values.items() if not value} - set(OMITTED)
     used = merge.fields_of(email.archive_html_parts) | merge.fields_of(email.archive_text_parts)
+    if not empty & used:
+        return []
     document = newsletter.document
     severity: Severity = "error" if newsletter.approved else "warning"
     problems = []
@@ -328,7 +334,11 @@ def personalise(email: RenderedEmail, values: Mapping[str, str]) -> tuple[str, s
 
 def sample_values(project: Project) -> dict[str, str]:
     """A synthetic member for build outputs and the preview."""
-    settings = project.settings
+    return dict(_sample_values(project.settings))
+
+
+@cache
+def _sample_values(settings: Settings) -> dict[str, str]:
     code = "ERIKA7Q2"
     values = {
         "first_name": "Erika",
@@ -347,9 +357,14 @@ TYPICAL_WIDTHS = {"first_name": 12, "last_name": 14, "email": 32}
 
 def field_widths(project: Project) -> dict[str, int]:
     """How many characters each merge field's value takes in the text part."""
+    return _field_widths(project.settings)
+
+
+@cache
+def _field_widths(settings: Settings) -> dict[str, int]:
     return {
         name: max(len(value), TYPICAL_WIDTHS.get(name, 0))
-        for name, value in sample_values(project).items()
+        for name, value in _sample_values(settings).items()
     }
 
 
@@ -365,7 +380,11 @@ def neutral_values(project: Project) -> dict[str, str]:
     A field with an empty value here (the columns of ``member_fields``) may only stand in a
     paragraph marked ``{ .personal }``; ``last_name`` is left out with the space before it.
     """
-    settings = project.settings
+    return dict(_neutral_values(project.settings))
+
+
+@cache
+def _neutral_values(settings: Settings) -> dict[str, str]:
     values = {
         "first_name": "liebes Mitglied",
         "last_name": "",

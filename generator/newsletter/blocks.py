@@ -2,8 +2,10 @@
 
 Outlook for Windows draws with Word: it ignores CSS borders on quotes and rules, paddings on
 links and most layout, so quotes, rules and buttons become tables; GMX and WEB.DE drop the
-``<style>`` block, so everything that matters is an attribute or an inline style. Each
-processor here works on the Markdown tree after the plain-text part has taken its copy.
+``<style>`` block, so everything that matters is an attribute or an inline style. These
+functions work on the Markdown tree: code before the plain-text part takes its copy (so the
+text part sees code as code), everything else after it (the text part reads the author's
+structure, not its email-safe rebuild).
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ BUTTON_PADDING = (12, 24)
 
 BUTTON_COLOUR = "#0f766e"
 RULE_COLOUR = "#cfd8d6"
-QUOTE_COLOUR = "#0f766e"
 QUOTE_BACKGROUND = "#f0f7f6"
+
+PERSONAL = "personal"
+"""The class that marks a paragraph or heading as personal: ``{ .personal }`` on its last line."""
 
 Stash = Callable[[str], str]
 """Stores raw HTML for the Markdown output and returns its placeholder."""

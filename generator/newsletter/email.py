@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from generator.core.i18n import _
-from generator.core.problems import Problem, Severity
+from generator.core.problems import Problem
 from generator.core.referral import with_query
 from generator.core.settings import Project, Settings
 from generator.newsletter import layout, merge
@@ -168,7 +167,6 @@ def render_email(
         archive_html_parts=merge.archive_parts(html, OMITTED),
         archive_text_parts=merge.archive_parts(text, OMITTED),
     )
-    problems += archive_problems(project, newsletter, email)
     return email, problems
 
 
@@ -223,68 +221,6 @@ def _note_problems(newsletter: Newsletter, notes: Iterable[Note]) -> list[Proble
         )
         problems.append(Problem(document.rel, line, note.message, note.severity))
     return problems
-
-
-_PERSONAL_LINE = re.compile(r"^\s*\{:?\s*\.personal\s*\}\s*$|\{:?\s*\.personal\s*\}\s*$")
-
-
-def archive_problems(
-    project: Project, newsletter: Newsletter, email: RenderedEmail
-) -> list[Problem]:
-    """Every merge field the archive would show empty ("Sie sind seit  dabei"), at its line.
-
-    Such a field belongs in a paragraph marked ``{ .personal }``, which the archive leaves out;
-    an approved newsletter (the archive shows it) may not have one, a draft gets a warning.
-    """
-    values = _neutral_values(project.settings)
-    empty = {name for name, value in values.items() if not value} - set(OMITTED)
-    used = merge.fields_of(email.archive_html_parts) | merge.fields_of(email.archive_text_parts)
-    if not empty & used:
-        return []
-    document = newsletter.document
-    severity: Severity = "error" if newsletter.approved else "warning"
-    problems = []
-    personal = _personal_lines(document.body)
-    for name in sorted(empty & used):
-        pattern = re.compile(r"\{\{\s*member\." + name + r"\s*\}\}")
-        line = next(
-            (
-                number
-                for number, text in enumerate(document.body.split("\n"), start=document.body_line)
-                if pattern.search(text) and number - document.body_line not in personal
-            ),
-            None,
-        )
-        message = _(
-            "merge field member.{field} has no value in the web archive: end its paragraph "
-            "with a line {marker} (it is then left out of the archive)"
-        ).format(field=name, marker="{ .personal }")
-        if line is None:
-            for key in ("subject", "preheader"):
-                if pattern.search(getattr(newsletter, key)):
-                    line = document.line_of(key)
-                    message = _(
-                        "{key}: merge field member.{field} has no value in the web archive, "
-                        "which shows the {key}; use it in the text instead"
-                    ).format(key=key, field=name)
-                    break
-        problems.append(Problem(document.rel, line or document.body_line, message, severity))
-    return problems
-
-
-def _personal_lines(body: str) -> set[int]:
-    """Offsets of the body lines that belong to a block marked ``{ .personal }``."""
-    lines = body.split("\n")
-    personal: set[int] = set()
-    start = 0
-    for number, line in enumerate([*lines, ""]):
-        if line.strip():
-            continue
-        block = range(start, number)
-        if any(_PERSONAL_LINE.search(lines[i]) for i in block):
-            personal.update(block)
-        start = number + 1
-    return personal
 
 
 def _text_part(

@@ -15,7 +15,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from generator.newsletter import blocks, merge
-from generator.newsletter.blocks import Note
+from generator.newsletter.blocks import PERSONAL, Note
 
 EXTENSIONS = ["attr_list", "tables", "sane_lists", "fenced_code", "footnotes"]
 EXTENSION_CONFIGS = {
@@ -28,9 +28,6 @@ EXTENSION_CONFIGS = {
 
 Rewrite = Callable[[str], str]
 ImageSize = Callable[[str], "tuple[int, int] | None"]
-
-PERSONAL = "personal"
-"""The class that marks a paragraph or heading as personal: ``{ .personal }`` on its last line."""
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ from collections.abc import Mapping, Sequence
 from markdown.extensions.footnotes import FN_BACKLINK_TEXT, NBSP_PLACEHOLDER
 
 from generator.newsletter import merge
-from generator.newsletter.blocks import button_group, is_numeric
+from generator.newsletter.blocks import PERSONAL, button_group, is_numeric
 
 WIDTH = 76
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _TAG = re.compile(r"<[^>]+>")
 _UNDERLINE = {"h1": "=", "h2": "-"}
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-PERSONAL = "personal"
 
 
 def tree_to_text(
@@ -297,8 +296,6 @@ class _Writer:
                 out.append(f"[Bild: {alt}]" if alt else "")
             elif child.tag == "br":
                 out.append("\n")
-            elif child.tag == "sup":
-                out.append(self.inline(child))
             else:
                 out.append(self.inline(child))
             out.append(self.text(child.tail))

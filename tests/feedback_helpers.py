@@ -49,7 +49,7 @@ def original_message_id(newsletter: str, address: str) -> str:
 def list_unsubscribe(address: str) -> str:
     """The List-Unsubscribe header of a message sent to ``address`` (one-click mode)."""
     token = unsubscribe_token(SECRET.encode(), address)
-    return f"<{ONE_CLICK}?t={token}>, <mailto:{UNSUBSCRIBE}?subject=unsubscribe>"
+    return f"<{ONE_CLICK}?t={token}>, <mailto:{UNSUBSCRIBE}?subject=Newsletter%20abbestellen%20{token}>"
 
 
 def forged(address: str, newsletter: str) -> str:

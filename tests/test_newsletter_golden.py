@@ -73,7 +73,7 @@ def test_golden_message_parses_back():
     assert message["List-Id"] == "Mitgliederwerk <newsletter.mitgliederwerk.example>"
     unsubscribe = "https://www.mitgliederwerk.example/newsletter/abmelden?t=beispiel"
     assert message["List-Unsubscribe"].strip() == (
-        f"<{unsubscribe}>, <mailto:abmelden@mitgliederwerk.example?subject=unsubscribe>"
+        f"<{unsubscribe}>, <mailto:abmelden@mitgliederwerk.example?subject=Newsletter%20abbestellen%20beispiel>"
     )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = parts[0].get_content()
@@ -81,4 +81,7 @@ def test_golden_message_parses_back():
     assert "Hallo Erika," in text and "Hallo Erika," in html
     assert unsubscribe in text and f'href="{unsubscribe}"' in html
     assert "Registergericht: Amtsgericht Charlottenburg, HRB 234567 B" in text
-    assert "https://hilfe.mitgliederwerk.example/zahlungen/sepa-lastschrift/?utm_source=" in text
+    assert "[2] https://hilfe.mitgliederwerk.example/zahlungen/sepa-lastschrift/\n" in text
+    assert 'href="https://hilfe.mitgliederwerk.example/zahlungen/sepa-lastschrift/?utm_source=' in (
+        html
+    )

@@ -32,15 +32,15 @@ def test_a_good_newsletter_passes(make_project):
     ("body", "expected"),
     [
         (
-            f'Text\n\n![]({IMG}){{ width="560" }}\n',
+            f'Text\n\n![]({IMG}){{ width="536" }}\n',
             f"{REL}:10: Bild ohne Alternativtext (Bildbeschreibung in ![…]): {IMG}",
         ),
         (
             f"Text\n\n![Ein Bild]({IMG})\n",
-            f'{REL}:10: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="560" }}',
+            f'{REL}:10: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="536" }}',
         ),
         (
-            'Text\n\n![Ein Bild](http://bilder.example.org/a.png){ width="560" }\n',
+            'Text\n\n![Ein Bild](http://bilder.example.org/a.png){ width="536" }\n',
             f"{REL}:10: das Bild braucht eine absolute https://-Adresse: http://bilder.example.org/a.png",
         ),
         (
@@ -56,7 +56,7 @@ def test_body_checks(make_project, body, expected):
 
 def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     missing = "https://hilfe.mitgliederwerk.example/assets/fehlt.jpg"
-    body = f'Text\n\n![Ein Bild]({missing}){{ width="560" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
+    body = f'Text\n\n![Ein Bild]({missing}){{ width="536" }}\n\n![Logo]({IMG}){{ width="100" }}\n'
     assert messages(make_project, newsletter_text(body)) == [
         f"{REL}:10: Bild nicht auf der Hilfeseite gefunden: die Datei content/assets/fehlt.jpg "
         "gibt es nicht"

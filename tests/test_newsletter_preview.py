@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 from newsletter_helpers import newsletter_text, project_with
 from preview_helpers import fetch, running_preview, wait_for
 
@@ -23,11 +25,24 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
         assert "ENTWURF" in index and "FREIGEGEBEN" in index
         page = fetch(base + "2026-12-01-entwurf.html")
         assert 'width="600"' in page and 'width="375"' in page and "Keine Probleme" in page
+        # The logo comes from the working tree the preview serves, not the production host.
+        email = fetch(base + "2026-12-01-entwurf/email.html")
+        assert (
+            'src="/assets/logo.png"' in email and "hilfe.mitgliederwerk.example/assets" not in email
+        )
+        with urllib.request.urlopen(preview.base + "assets/logo.png", timeout=5) as response:
+            assert response.read() == (project.root / "content/assets/logo.png").read_bytes()
 
         path = project.newsletters_dir / "2026-12-01-entwurf.md"
-        path.write_text(
-            newsletter_text("Hallo,\n\nder Adventskalender startet morgen.\n", status="draft"),
-            encoding="utf-8",
+        # A new image in content/assets/, named by its source path, shows before it is published.
+        (project.root / "content/assets/advent.png").write_bytes(b"\x89PNG neu")
+        body = (
+            "Hallo,\n\nder Adventskalender startet morgen.\n\n"
+            '![Kalender](../content/assets/advent.png){ width="300" }\n'
         )
+        path.write_text(newsletter_text(body, status="draft"), encoding="utf-8")
         url = base + "2026-12-01-entwurf/email.html"
         assert wait_for(lambda: "Adventskalender startet morgen" in fetch(url), timeout=30)
+        assert 'src="/assets/advent.png"' in fetch(url)
+        with urllib.request.urlopen(preview.base + "assets/advent.png", timeout=5) as response:
+            assert response.read() == b"\x89PNG neu"

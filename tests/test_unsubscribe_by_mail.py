@@ -89,7 +89,11 @@ def test_with_an_endpoint_the_one_click_headers_stay(example_project, cli, smtp,
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     https, mailto = (part.strip(" <>") for part in message["List-Unsubscribe"].split(","))
     assert https.startswith("https://www.mitgliederwerk.example/newsletter/abmelden?t=")
-    assert mailto == "mailto:abmelden@mitgliederwerk.example?subject=unsubscribe"
+    token = https.split("?t=", 1)[1]
+    assert (
+        mailto
+        == f"mailto:abmelden@mitgliederwerk.example?subject=Newsletter%20abbestellen%20{token}"
+    )
     text, html = body_text(message)
     assert "mit einem Klick und kostenlos" in html
 

@@ -16,6 +16,7 @@ from generator.newsletter import merge
 from generator.newsletter.email import (
     ARCHIVE,
     RenderedEmail,
+    archive_copy,
     archive_path,
     neutral_values,
     personalise,
@@ -87,7 +88,7 @@ def archive_pages(
     files: list[StaticFile] = []
     entries = []
     for newsletter, email in sorted(approved, key=lambda item: item[0].date, reverse=True):
-        subject, email_html, text = personalise(email, values)
+        subject, email_html, text = archive_copy(email, values)
         preheader = merge.fill_source(newsletter.preheader, values)
         folder = posixpath.dirname(archive_path(newsletter.slug))
         files.append(StaticFile(f"{folder}/email.html", data=email_html.encode("utf-8")))

@@ -7,10 +7,17 @@ from email import quoprimime
 from html import unescape
 
 from generator.core.i18n import _, number
-from generator.core.problems import Problem
+from generator.core.problems import Problem, Severity
 from generator.core.settings import Project
 from generator.newsletter import merge
-from generator.newsletter.email import RenderedEmail, personalise, sample_values
+from generator.newsletter.blocks import COLUMN
+from generator.newsletter.email import (
+    OMITTED,
+    RenderedEmail,
+    neutral_values,
+    personalise,
+    sample_values,
+)
 from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
 
@@ -65,7 +72,9 @@ def preflight(
                 return at_line
         return 1
 
-    size = encoded_size(html)
+    # Quoted-printable writes a byte as at most three characters (and a soft break per 73):
+    # the exact size is needed only when that bound reaches the warning threshold.
+    size = encoded_size(html) if len(html.encode("utf-8")) * 3.1 >= WARN_BYTES else 0
     if size >= CLIP_BYTES:
         problems.append(
             Problem(
@@ -101,13 +110,38 @@ def preflight(
                     rel, line, _("image must have an absolute https:// URL: {src}").format(src=src)
                 )
             )
-        if not (image.get("width") or "").strip():
+        width = (image.get("width") or "").strip()
+        if not width:
             problems.append(
                 Problem(
                     rel,
                     line,
                     _("image without a width attribute: {src}; add {example}").format(
-                        src=src, example='{ width="560" }'
+                        src=src, example=f'{{ width="{COLUMN}" }}'
+                    ),
+                )
+            )
+        elif not width.isdigit():
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _(
+                        "image width must be a number of pixels (at most {column}), not "
+                        "'{width}': {src}"
+                    ).format(column=COLUMN, width=width, src=src),
+                )
+            )
+        elif int(width) > COLUMN:
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    _(
+                        "image is {width} px wide, wider than the {column} px of the email's "
+                        "column: {src}; write {example}"
+                    ).format(
+                        width=width, column=COLUMN, src=src, example=f'{{ width="{COLUMN}" }}'
                     ),
                 )
             )
@@ -176,7 +210,7 @@ def preflight(
                     rel, 1, _("Impressum missing or incomplete in the {part}").format(part=part)
                 )
             )
-    return problems
+    return problems + archive_problems(project, newsletter, email)
 
 
 def encoded_size(html: str) -> int:
@@ -226,3 +260,66 @@ def _subject(rel: str, line: int, subject: str) -> list[Problem]:
     if "!!!" in subject:
         problems.append(Problem(rel, line, _("subject: '!!!' reads as shouting and as spam")))
     return problems
+
+
+_PERSONAL = re.compile(r"\{:?\s*\.personal\s*\}\s*$")
+"""A line ending with ``{ .personal }``: the marker of a personal paragraph or heading."""
+
+
+def archive_problems(
+    project: Project, newsletter: Newsletter, email: RenderedEmail
+) -> list[Problem]:
+    """Every merge field the archive would show empty ("Sie sind seit  dabei"), at its line.
+
+    Such a field belongs in a paragraph marked ``{ .personal }``, which the archive leaves out;
+    an approved newsletter (the archive shows it) may not have one, a draft gets a warning.
+    """
+    values = neutral_values(project)
+    empty = {name for name, value in values.items() if not value} - set(OMITTED)
+    used = merge.fields_of(email.archive_html_parts) | merge.fields_of(email.archive_text_parts)
+    if not empty & used:
+        return []
+    document = newsletter.document
+    severity: Severity = "error" if newsletter.approved else "warning"
+    problems = []
+    personal = _personal_lines(document.body)
+    for name in sorted(empty & used):
+        pattern = re.compile(r"\{\{\s*member\." + name + r"\s*\}\}")
+        line = next(
+            (
+                document.body_line + offset
+                for offset, text in enumerate(document.body.split("\n"))
+                if pattern.search(text) and offset not in personal
+            ),
+            None,
+        )
+        message = _(
+            "merge field member.{field} has no value in the web archive: end its paragraph "
+            "with a line {marker} (it is then left out of the archive)"
+        ).format(field=name, marker="{ .personal }")
+        if line is None:
+            for key in ("subject", "preheader"):
+                if pattern.search(getattr(newsletter, key)):
+                    line = document.line_of(key)
+                    message = _(
+                        "{key}: merge field member.{field} has no value in the web archive, "
+                        "which shows the {key}; use it in the text instead"
+                    ).format(key=key, field=name)
+                    break
+        problems.append(Problem(document.rel, line or document.body_line, message, severity))
+    return problems
+
+
+def _personal_lines(body: str) -> set[int]:
+    """Offsets of the body lines that belong to a block marked ``{ .personal }``."""
+    lines = body.split("\n")
+    personal: set[int] = set()
+    start = 0
+    for offset, line in enumerate([*lines, ""]):
+        if line.strip():
+            continue
+        block = range(start, offset)
+        if any(_PERSONAL.search(lines[i]) for i in block):
+            personal.update(block)
+        start = offset + 1
+    return personal

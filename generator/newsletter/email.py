@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from generator.core.problems import Problem
-from generator.core.referral import referral_link
+from generator.core.referral import with_query
 from generator.core.settings import Project, Settings
 from generator.newsletter import layout, merge
+from generator.newsletter.blocks import Note
 from generator.newsletter.inline import inline_css
 from generator.newsletter.links import link_targets, with_utm
 from generator.newsletter.markdown_html import Converted, convert
@@ -38,9 +41,14 @@ class RenderedEmail:
     reply_to: str
     list_id: str
     unsubscribe_mailto: str = ""
+    title: str = ""
+    """The visible title (``h1``) with ``{{ member.x }}`` placeholders; the archive's page title."""
     subject_parts: merge.Parts = field(default=(), repr=False, compare=False)
     html_parts: merge.Parts = field(default=(), repr=False, compare=False)
     text_parts: merge.Parts = field(default=(), repr=False, compare=False)
+    archive_html_parts: merge.Parts = field(default=(), repr=False, compare=False)
+    """The HTML for the web archive: personal sections left out (the same tuple if none)."""
+    archive_text_parts: merge.Parts = field(default=(), repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, object]:
         # html and text follow from their parts: the cache stores them once (half the bytes).
@@ -80,6 +88,10 @@ def field_problems(newsletter: Newsletter, known: tuple[str, ...]) -> list[Probl
     return problems
 
 
+OMITTED = ("last_name",)
+"""Fields the archive leaves out with the space before them ("Hallo liebes Mitglied,")."""
+
+
 def render_email(
     project: Project, index: SiteIndex, newsletter: Newsletter
 ) -> tuple[RenderedEmail, list[Problem]]:
@@ -94,29 +106,44 @@ def render_email(
     mapping, problems = link_targets(newsletter, index)
     problems += field_problems(newsletter, known)
 
-    def link(url: str) -> str:
-        return with_utm(mapping.get(url, url), newsletter.utm_campaign, settings.own_domains)
-
-    def image(url: str) -> str:
+    def text_link(url: str) -> str:
         return mapping.get(url, url)
 
-    converted = convert(merge.to_tokens(newsletter.document.body, known), link, image)
+    def link(url: str) -> str:
+        return with_utm(text_link(url), newsletter.utm_campaign, settings.own_domains)
+
+    def image_size(url: str) -> tuple[int, int] | None:
+        rel = index.source_of_url(url)
+        asset = index.asset(rel) if rel else None
+        return image_pixels(asset.file) if asset else None
+
+    body = newsletter.document.body
+    converted = convert(
+        merge.to_tokens(body, known), link, text_link, text_link=text_link, image_size=image_size
+    )
+    problems += _note_problems(newsletter, converted.notes)
     archive = index.url(archive_path(newsletter.slug))
     subject = merge.to_tokens(newsletter.subject, known)
     preheader = merge.to_tokens(newsletter.preheader, known)
+    title = merge.to_tokens(title_of(newsletter.subject), known)
+    heading = "" if starts_with_heading(body) else title
     unsubscribe = merge.token("unsubscribe_url")
     document = layout.page(
         settings,
         subject=subject,
         preheader=preheader,
+        title=heading,
         body=converted.html,
         archive_url=archive,
         unsubscribe_url=unsubscribe,
     )
-    html = inline_css(document, settings.newsletter.inliner)
-    text = _text_part(settings, converted, unsubscribe, archive)
-    html_parts = merge.compile_parts(html)
-    text_parts = merge.compile_parts(text)
+    html = merge.compile_parts(
+        layout.with_client_fixes(inline_css(document, settings.newsletter.inliner))
+    )
+    text = merge.compile_parts(
+        _text_part(settings, converted, unsubscribe, archive, heading, field_widths(project))
+    )
+    html_parts, text_parts = merge.member_parts(html), merge.member_parts(text)
     subject_parts = merge.compile_parts(subject)
     fields = (
         merge.fields_of(html_parts) | merge.fields_of(text_parts) | merge.fields_of(subject_parts)
@@ -134,15 +161,78 @@ def render_email(
         reply_to=newsletter.reply_to or settings.newsletter.reply_to,
         list_id=settings.newsletter.list_id,
         unsubscribe_mailto=settings.newsletter.unsubscribe_mailto,
+        title=merge.to_placeholders(title),
         subject_parts=subject_parts,
         html_parts=html_parts,
         text_parts=text_parts,
+        archive_html_parts=merge.archive_parts(html, OMITTED),
+        archive_text_parts=merge.archive_parts(text, OMITTED),
     )
     return email, problems
 
 
-def _text_part(settings: Settings, converted: Converted, unsubscribe: str, archive: str) -> str:
-    body = tree_to_text(converted.tree, converted.stash)
+_VOCATIVE_START = re.compile(r"^\s*\{\{\s*member\.\w+\s*\}\}\s*[,:!–—-]\s*")
+_VOCATIVE_END = re.compile(r"\s*[,–—-]\s*\{\{\s*member\.\w+\s*\}\}\s*([!?.]?)\s*$")
+
+
+def title_of(subject: str) -> str:
+    """The newsletter's title: its subject without a greeting by name at the start or end.
+
+    "{{ member.first_name }}, Mitglieder werben Mitglieder" is a fine subject and a poor
+    heading; the title reads "Mitglieder werben Mitglieder" for every member and the archive.
+    """
+    if "{{" not in subject:
+        return subject
+    title = _VOCATIVE_END.sub(r"\1", _VOCATIVE_START.sub("", subject))
+    return title[:1].upper() + title[1:] if title.strip() else subject
+
+
+def starts_with_heading(body: str) -> bool:
+    """Whether the body opens with its own ``# heading`` (then it is the email's ``h1``)."""
+    for line in body.split("\n"):
+        if line.strip():
+            return re.match(r"#(?!#)\s", line.lstrip(" ")) is not None
+    return False
+
+
+def image_pixels(path: Path) -> tuple[int, int] | None:
+    """Width and height of an image file (its header only), or None if it is none."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def _note_problems(newsletter: Newsletter, notes: Iterable[Note]) -> list[Problem]:
+    """Problems found while rendering, at the first body line that holds all their needles."""
+    document = newsletter.document
+    lines = document.body.split("\n")
+    problems = []
+    for note in notes:
+        line = next(
+            (
+                number
+                for number, text in enumerate(lines, start=document.body_line)
+                if note.needles and all(needle in text for needle in note.needles)
+            ),
+            document.body_line,
+        )
+        problems.append(Problem(document.rel, line, note.message, note.severity))
+    return problems
+
+
+def _text_part(
+    settings: Settings,
+    converted: Converted,
+    unsubscribe: str,
+    archive: str,
+    title: str,
+    widths: Mapping[str, int],
+) -> str:
+    body = tree_to_text(converted.tree, converted.stash, converted.plain, title, widths)
     return body + _text_footer(settings).format(unsubscribe=unsubscribe, archive=archive)
 
 
@@ -190,30 +280,76 @@ def personalise(email: RenderedEmail, values: Mapping[str, str]) -> tuple[str, s
 
 def sample_values(project: Project) -> dict[str, str]:
     """A synthetic member for build outputs and the preview."""
-    settings = project.settings
+    return dict(_sample_values(project.settings))
+
+
+@cache
+def _sample_values(settings: Settings) -> dict[str, str]:
     code = "ERIKA7Q2"
     values = {
         "first_name": "Erika",
         "last_name": "Mustermann",
         "email": "erika.mustermann@example.org",
         "referral_code": code,
-        "referral_link": referral_link(
-            settings.referral_url, code, source="newsletter", medium="email", campaign="newsletter"
-        ),
+        "referral_link": share_link(settings, code),
         "unsubscribe_url": unsubscribe_link(settings.newsletter, "beispiel"),
     }
     return {**{name: "Beispiel" for name in settings.member_fields}, **values}
 
 
+TYPICAL_WIDTHS = {"first_name": 12, "last_name": 14, "email": 32}
+"""Characters to reserve for a value when wrapping the text part (the sample's, if longer)."""
+
+
+def field_widths(project: Project) -> dict[str, int]:
+    """How many characters each merge field's value takes in the text part."""
+    return _field_widths(project.settings)
+
+
+@cache
+def _field_widths(settings: Settings) -> dict[str, int]:
+    return {
+        name: max(len(value), TYPICAL_WIDTHS.get(name, 0))
+        for name, value in _sample_values(settings).items()
+    }
+
+
+def share_link(settings: Settings, code: str) -> str:
+    """The member's referral link as a newsletter shows it: short, without the newsletter's
+    UTM fields, so that whoever the member shares it with is not counted as a newsletter click."""
+    return with_query(settings.referral_url, {"ref": code})
+
+
 def neutral_values(project: Project) -> dict[str, str]:
-    """Values for the public archive: no one in particular ("Hallo liebes Mitglied")."""
-    settings = project.settings
+    """Values for the public archive: no one in particular ("Hallo liebes Mitglied").
+
+    A field with an empty value here (the columns of ``member_fields``) may only stand in a
+    paragraph marked ``{ .personal }``; ``last_name`` is left out with the space before it.
+    """
+    return dict(_neutral_values(project.settings))
+
+
+@cache
+def _neutral_values(settings: Settings) -> dict[str, str]:
     values = {
         "first_name": "liebes Mitglied",
         "last_name": "",
-        "email": "",
-        "referral_code": "",
+        "email": "Ihre E-Mail-Adresse",
+        "referral_code": "IHRCODE",
         "referral_link": settings.referral_url,
         "unsubscribe_url": unsubscribe_link(settings.newsletter, ""),
     }
     return {**{name: "" for name in settings.member_fields}, **values}
+
+
+_FRAGMENT_LINK = re.compile(r'<a (?=[^>]*\bhref="#)')
+
+
+def archive_copy(email: RenderedEmail, values: Mapping[str, str]) -> tuple[str, str, str]:
+    """(title, html, text) of the web archive: neutral values, personal sections left out, and
+    links that open in the whole window rather than inside the archive page's frame."""
+    html = merge.fill(email.archive_html_parts, values, escape=True)
+    html = html.replace("<head>", '<head>\n<base target="_top">', 1)
+    html = _FRAGMENT_LINK.sub('<a target="_self" ', html)  # footnotes stay in the frame
+    text = merge.fill(email.archive_text_parts, values, escape=False)
+    return merge.fill_source(email.title or email.subject, values), html, text

@@ -36,6 +36,24 @@ def stylesheet() -> str:
     return text
 
 
+@cache
+def client_fixes() -> str:
+    """The ``<style>`` block for Apple Mail's data detectors and Outlook.com's dark mode.
+
+    Its rules match nothing when the CSS is inlined (they select attributes the clients add
+    later), so it joins the email after inlining, untouched by either inliner.
+    """
+    loader = environment().loader
+    assert loader is not None
+    text, _, _ = loader.get_source(environment(), "clients.css")
+    return f"<style>\n{text}</style>\n"
+
+
+def with_client_fixes(inlined: str) -> str:
+    """The inlined email with the client fixes at the end of its head."""
+    return inlined.replace("</head>", client_fixes() + "</head>", 1)
+
+
 def reason(settings: Settings) -> str:
     """Why the member receives the email (first line of the footer)."""
     return REASON.format(platform=settings.platform_name)
@@ -62,16 +80,19 @@ def page(
     subject: str,
     preheader: str,
     body: str,
+    title: str = "",
     archive_url: str,
     unsubscribe_url: str,
 ) -> str:
-    """The whole email document around ``body`` (HTML of the Markdown), before inlining."""
+    """The whole email document around ``body`` (HTML of the Markdown), before inlining;
+    ``title`` is its visible ``h1`` (empty when the body has its own)."""
     return (
         environment()
         .get_template("layout.html.j2")
         .render(
             subject=subject,
             preheader=preheader,
+            title=title,
             css=Markup(stylesheet()),
             body=Markup(body),
             archive_url=archive_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from generator.core.i18n import _
@@ -30,6 +31,10 @@ def with_utm(url: str, campaign: str, domains: tuple[str, ...]) -> str:
     return with_query(url, params)
 
 
+_FOOTNOTE = re.compile(r"\s{0,3}\[\^[^\]]+\]:\s*<?(\S*?)>?(?:\s|$)")
+"""A footnote definition, ``[^1]: text``: its first word is no link target."""
+
+
 def link_targets(newsletter: Newsletter, index: SiteIndex) -> tuple[dict[str, str], list[Problem]]:
     """Source paths written in the newsletter → site URLs, and a problem for every other one.
 
@@ -41,8 +46,12 @@ def link_targets(newsletter: Newsletter, index: SiteIndex) -> tuple[dict[str, st
     document = newsletter.document
     mapping: dict[str, str] = {}
     problems = []
+    lines = document.body.split("\n")
     for link in find_links(document.body, document.body_line):
         if not link.is_relative or merge.ANY_TEMPLATE.match(link.target):
+            continue
+        footnote = _FOOTNOTE.match(lines[link.line - document.body_line])
+        if footnote and footnote.group(1) == link.target and not link.is_image:
             continue
         if link.target.startswith("{"):
             continue

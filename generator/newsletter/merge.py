@@ -41,6 +41,12 @@ def token(name: str) -> str:
     return f"rbf{name.encode('ascii').hex()}x"
 
 
+PERSONAL_START = token("(")
+PERSONAL_END = token(")")
+"""Markers around a section marked ``{ .personal }``: gone for members, cut out of the archive.
+(Their names are no field names, so no source can write them.)"""
+
+
 def to_tokens(text: str, known: Iterable[str] | None = None) -> str:
     """Replace every ``{{ member.x }}`` by its token; with ``known``, drop anything else.
 
@@ -86,6 +92,52 @@ def join_placeholders(parts: Parts) -> str:
 def fill_source(text: str, values: Mapping[str, str]) -> str:
     """Fill ``{{ member.x }}`` fields of a short source text (a preheader), without escaping."""
     return fill(compile_parts(to_tokens(text)), values, escape=False)
+
+
+def _rebuild(items: Iterable[tuple[bool, str]]) -> Parts:
+    """Parts from (is_field, text) items, adjacent literals joined."""
+    out = [""]
+    for is_field, text in items:
+        if is_field:
+            out += [text, ""]
+        else:
+            out[-1] += text
+    return tuple(out)
+
+
+def _items(parts: Parts) -> Iterable[tuple[bool, str]]:
+    return ((bool(index % 2), part) for index, part in enumerate(parts))
+
+
+def member_parts(parts: Parts) -> Parts:
+    """The parts as every member gets them: personal sections kept, their markers gone."""
+    if "(" not in parts[1::2]:
+        return parts
+    return _rebuild(item for item in _items(parts) if not (item[0] and item[1] in ("(", ")")))
+
+
+def archive_parts(parts: Parts, omitted: Iterable[str] = ()) -> Parts:
+    """The parts for the public archive: personal sections cut out; ``omitted`` fields (with
+    an empty archive value) left out together with the space before them, so that
+    "Hallo {{ member.first_name }} {{ member.last_name }}," reads "Hallo liebes Mitglied,"."""
+    omitted = set(omitted)
+    if not omitted.intersection(parts[1::2]) and "(" not in parts[1::2]:
+        return parts
+    depth = 0
+    kept: list[tuple[bool, str]] = []
+    for is_field, text in _items(parts):
+        if is_field and text == "(":
+            depth += 1
+        elif is_field and text == ")":
+            depth = max(0, depth - 1)
+        elif depth:
+            continue
+        elif is_field and text in omitted:
+            if kept and not kept[-1][0] and kept[-1][1].endswith(" "):
+                kept[-1] = (False, kept[-1][1][:-1])
+        else:
+            kept.append((is_field, text))
+    return _rebuild(kept)
 
 
 def fields_of(parts: Parts) -> frozenset[str]:

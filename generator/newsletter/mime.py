@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError
 from generator.newsletter.email import RenderedEmail, personalise
+from generator.newsletter.unsubscribe import header_mailto
 
 WIRE = policy.SMTP.clone(max_line_length=998)
 """Fold headers only at SMTP's hard limit: a long List-Unsubscribe URL folded at 78 characters
@@ -60,7 +61,7 @@ def build_message(
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
     else:
         message["List-Unsubscribe"] = (
-            f"<{unsubscribe}>, <mailto:{email.unsubscribe_mailto}?subject=unsubscribe>"
+            f"<{unsubscribe}>, <{header_mailto(email.unsubscribe_mailto, unsubscribe)}>"
         )
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -46,6 +46,7 @@ def write_preview(
         text = ""
         if email is not None:
             subject, body, text = personalise(email, values)
+            body = local_images(body, project.site_url)
             write_atomic(folder / slug / "email.html", body.encode("utf-8"))
         badge = (
             '<span class="badge approved">FREIGEGEBEN</span>'
@@ -75,6 +76,15 @@ def write_preview(
         ),
     )
     write_atomic(folder / "index.html", index.encode("utf-8"))
+
+
+def local_images(email_html: str, site_url: str) -> str:
+    """Images of the help site (the logo, ``content/assets/``) from the served working tree.
+
+    The preview serves the site built from the working tree at its root: a new image shows
+    before it is published, a changed logo before it reaches the production host.
+    """
+    return email_html.replace(f'src="{site_url}', 'src="/')
 
 
 def _newsletter_page(

@@ -98,8 +98,22 @@ def _cache_path(project: Project, index: SiteIndex, source: SourceFile, facts: s
         i18n.language(),
         source.rel,
         source.text,
+        _image_stamps(index, source.text),
     )
     return project.state_dir / CACHE / f"{key}.pickle"
+
+
+def _image_stamps(index: SiteIndex, text: str) -> str:
+    """Size and time of the content/ files a newsletter names: an image's pixels set its height."""
+    stamps = []
+    for asset in index.assets:
+        if asset.path.rpartition("/")[2] in text:
+            try:
+                stat = asset.file.stat()
+            except OSError:
+                continue
+            stamps.append(f"{asset.rel}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return "\n".join(stamps)
 
 
 def _read(path: Path) -> Checked | None:

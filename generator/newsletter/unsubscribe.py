@@ -8,7 +8,7 @@ body is written out: the member only presses "send", and `rundbrief feedback` re
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from generator.core.referral import with_query
 from generator.core.settings import NewsletterSettings
@@ -39,3 +39,11 @@ def unsubscribe_link(settings: NewsletterSettings, token: str) -> str:
         f"mailto:{settings.unsubscribe_mailto}"
         f"?subject={quote(subject, safe='')}&body={quote(MAILTO_BODY, safe='')}"
     )
+
+
+def header_mailto(address: str, unsubscribe_url: str) -> str:
+    """The ``mailto:`` of List-Unsubscribe beside the one-click URL, with the member's token (the
+    ``t`` of that URL) in its subject, so an unsubscribe mail names the member from any address."""
+    token = parse_qs(urlsplit(unsubscribe_url).query).get("t", [""])[0]
+    subject = f"{MAILTO_SUBJECT} {token}" if token else MAILTO_SUBJECT
+    return f"mailto:{address}?subject={quote(subject, safe='')}"

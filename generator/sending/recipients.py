@@ -14,8 +14,8 @@ from pathlib import Path
 
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
-from generator.core.referral import referral_link
 from generator.core.settings import Project
+from generator.newsletter.email import share_link
 from generator.newsletter.unsubscribe import unsubscribe_link
 from generator.sending.members import Member
 
@@ -188,13 +188,7 @@ def member_values(
         last_name=member.last_name,
         email=member.email,
         referral_code=member.referral_code,
-        referral_link=referral_link(
-            settings.referral_url,
-            member.referral_code,
-            source="newsletter",
-            medium="email",
-            campaign=campaign,
-        ),
+        referral_link=share_link(settings, member.referral_code),  # no newsletter UTM
         unsubscribe_url=unsubscribe_link(
             settings.newsletter, unsubscribe_token(secret, member.email)
         ),

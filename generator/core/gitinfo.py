@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.dates import german_date
@@ -11,13 +13,25 @@ from generator.core.dates import german_date
 
 def git(root: Path, *args: str) -> str | None:
     """Run git in ``root``; None if git is missing or the folder is no repository."""
+    result = _run(root, *args)
+    return result.stdout if result is not None and result.returncode == 0 else None
+
+
+def _run(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str] | None:
+    # Never ask for a password on a terminal: a send must fail clearly, not hang.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+        return subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return result.stdout if result.returncode == 0 else None
 
 
 def revision_dates(root: Path, folder: str) -> dict[str, str]:
@@ -56,3 +70,58 @@ def is_tracked(path: Path) -> bool:
     """Whether ``path`` is tracked by the git repository it lies in (if any)."""
     path = path.resolve()
     return git(path.parent, "ls-files", "--error-unmatch", "--", path.name) is not None
+
+
+def remote_ref(remote: str) -> str:
+    """The remote-tracking ref of the remote's main branch."""
+    return f"refs/remotes/{remote}/main"
+
+
+def fetch_main(root: Path, remote: str) -> str | None:
+    """Fetch the remote's main into its remote-tracking ref; the reason if that failed."""
+    result = _run(
+        root, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/main:{remote_ref(remote)}"
+    )
+    if result is None:
+        return "git did not answer within 60 seconds"
+    if result.returncode != 0:
+        return " ".join(result.stderr.split()) or f"git fetch exited with {result.returncode}"
+    return None
+
+
+def commit_of(root: Path, ref: str) -> str | None:
+    """The commit ``ref`` points at, or None."""
+    out = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return out.strip() if out else None
+
+
+@dataclass(frozen=True)
+class FileState:
+    """How one file of the work tree compares with a commit."""
+
+    rel: str
+    uncommitted: bool
+    same: bool
+
+
+def compare_with(root: Path, commit: str, rels: list[str]) -> list[FileState]:
+    """Whether each file has uncommitted changes, and whether it is byte for byte as in ``commit``."""
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *rels)
+    changed = {line[3:].strip().strip('"') for line in (status or "").splitlines()}
+    listing = git(root, "ls-tree", "-z", commit, "--", *rels) or ""
+    committed = {}
+    for entry in listing.split("\0"):
+        if "\t" in entry:
+            info, rel = entry.split("\t", 1)
+            committed[rel] = info.split()[2]
+    existing = [rel for rel in rels if (root / rel).is_file()]
+    hashes = (git(root, "hash-object", "--", *existing) or "").split() if existing else []
+    here = dict(zip(existing, hashes, strict=False))
+    return [
+        FileState(
+            rel,
+            uncommitted=status is None or rel in changed,
+            same=rel in here and committed.get(rel) == here[rel],
+        )
+        for rel in rels
+    ]

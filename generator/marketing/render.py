@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Operator
 from generator.marketing.campaign import (
-    ENVIRONMENT,
     PLACEHOLDER_CODE,
     Campaign,
     FlyerSpec,
     ImageSpec,
     Placed,
+    fill_text,
 )
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
 from generator.marketing.textfit import Fitted, fit
@@ -86,17 +86,10 @@ def qr_target(campaign: Campaign, recipient: Recipient, medium: str, content: st
     return with_query(campaign.landing_url, utm)
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(value: str) -> Template:
-    return ENVIRONMENT.from_string(value)
-
-
 def fill(value: str, recipient: Recipient, url: str) -> str:
     """A campaign text with its placeholders filled; member data stays data, never a template."""
     name = recipient.name or "Ihr Name"
-    return str(
-        _compiled(value).render(link=url, code=recipient.code or PLACEHOLDER_CODE, name=name)
-    )
+    return fill_text(value, {"link": url, "code": recipient.code or PLACEHOLDER_CODE, "name": name})
 
 
 @functools.lru_cache(maxsize=8)

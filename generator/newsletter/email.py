@@ -111,9 +111,10 @@ def render_email(
         body=converted.html,
         archive_url=archive,
         unsubscribe_url=unsubscribe,
+        kind=newsletter.kind,
     )
     html = inline_css(document, settings.newsletter.inliner)
-    text = _text_part(settings, converted, unsubscribe, archive)
+    text = _text_part(settings, converted, unsubscribe, archive, newsletter.kind)
     html_parts = merge.compile_parts(html)
     text_parts = merge.compile_parts(text)
     subject_parts = merge.compile_parts(subject)
@@ -140,17 +141,19 @@ def render_email(
     return email, problems
 
 
-def _text_part(settings: Settings, converted: Converted, unsubscribe: str, archive: str) -> str:
+def _text_part(
+    settings: Settings, converted: Converted, unsubscribe: str, archive: str, kind: str
+) -> str:
     body = tree_to_text(converted.tree, converted.stash)
-    return body + _text_footer(settings).format(unsubscribe=unsubscribe, archive=archive)
+    return body + _text_footer(settings, kind).format(unsubscribe=unsubscribe, archive=archive)
 
 
 @cache
-def _text_footer(settings: Settings) -> str:
+def _text_footer(settings: Settings, kind: str) -> str:
     """The text part's footer, wrapped once per settings ({unsubscribe} and {archive} open)."""
     lines = [
         "-- ",
-        wrap(layout.reason(settings)),
+        wrap(layout.reason(settings, kind)),
         "",
         wrap("Newsletter abbestellen (mit einem Klick, kostenlos):"),
         "{unsubscribe}",

@@ -13,6 +13,11 @@ REASON = (
     "Sie erhalten diese E-Mail, weil Sie als Mitglied von {platform} dem Empfang unseres "
     "Newsletters zugestimmt haben (Double-Opt-in)."
 )
+SERVICE_REASON = (
+    "Sie erhalten diese Servicenachricht als Mitglied von {platform}, weil sie Ihre "
+    "Mitgliedschaft betrifft. Wir senden sie unabhängig von Ihrer Newsletter-Einwilligung; "
+    "sie enthält keine Werbung."
+)
 
 
 @cache
@@ -35,9 +40,10 @@ def stylesheet() -> str:
     return text
 
 
-def reason(settings: Settings) -> str:
-    """Why the member receives the email (first line of the footer)."""
-    return REASON.format(platform=settings.platform_name)
+def reason(settings: Settings, kind: str = "newsletter") -> str:
+    """Why the member receives the email (first line of the footer): consent, or a service."""
+    text = SERVICE_REASON if kind == "service" else REASON
+    return text.format(platform=settings.platform_name)
 
 
 def impressum_lines(settings: Settings) -> list[str]:
@@ -63,6 +69,7 @@ def page(
     body: str,
     archive_url: str,
     unsubscribe_url: str,
+    kind: str = "newsletter",
 ) -> str:
     """The whole email document around ``body`` (HTML of the Markdown), before inlining."""
     return (
@@ -78,7 +85,7 @@ def page(
             platform_name=settings.platform_name,
             logo_url=settings.newsletter.logo_url,
             unsubscribe_url=unsubscribe_url,
-            reason=reason(settings),
+            reason=reason(settings, kind),
             impressum=impressum_lines(settings),
         )
     )

@@ -40,9 +40,11 @@ def build_message(
     values: Mapping[str, str],
     message_id: str,
     date: dt.datetime | None = None,
+    subject_prefix: str = "",
 ) -> EmailMessage:
     """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
     subject, html, text = personalise(email, values)
+    subject = subject_prefix + subject
     unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(

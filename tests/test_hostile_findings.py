@@ -283,3 +283,18 @@ def test_the_preview_answers_only_its_own_host_names(example_project):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+
+
+def test_a_sandbox_refusal_in_a_campaign_template_is_a_problem_at_its_line(cli, make_project):
+    project = make_project({})
+    copy_marketing(project)
+    template = project / "marketing-assets" / "templates" / "banner.svg.j2"
+    lines = template.read_text(encoding="utf-8").split("\n")
+    lines.insert(3, "{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    template.write_text("\n".join(lines), encoding="utf-8")
+    result = cli(project, "check")
+    assert result.exit_code == 1
+    no_traceback(result)
+    assert "marketing-assets/templates/banner.svg.j2:4: Fehler in der Vorlage:" in result.stderr, (
+        result.stderr
+    )

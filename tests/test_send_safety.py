@@ -469,3 +469,18 @@ def test_several_connections_send_each_member_once(example_project, cli, smtp, t
     assert journal_rows(example_project)[address(7)].state == "failed"
     runs = __import__("journal_helpers").journal_runs(example_project)
     assert runs[-1]["connections"] == 4 and runs[-1]["ended_at"]
+
+
+def test_the_sample_members_file_works_for_a_dry_run(example_project, cli, smtp):
+    from conftest import REPO
+
+    members = REPO / "examples" / "members.csv"
+    result = send(cli, example_project, members, smtp, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "8 Empfänger, 3 ausgeschlossen: 1 ohne bestätigte Einwilligung, 2 abgemeldet"
+        in result.stdout
+    )
+    outbox = example_project / "build" / "outbox" / SLUG
+    assert len(list(outbox.glob("*.eml"))) == 8
+    assert b"Hallo Carla," in (outbox / "000003-carla.oezdemir@beispiel.example.eml").read_bytes()

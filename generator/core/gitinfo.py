@@ -47,25 +47,6 @@ def revision_dates(root: Path, folder: str) -> dict[str, str]:
     return dates
 
 
-def uncommitted(root: Path, rel: str) -> bool:
-    """Whether the file differs from what is committed in HEAD (or is not committed at all)."""
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel)
-    return status is None or bool(status.strip())
-
-
-def main_commit(root: Path) -> str | None:
-    """The commit the ``main`` branch points at, or None without one."""
-    out = git(root, "rev-parse", "--verify", "--quiet", "refs/heads/main^{commit}")
-    return out.strip() if out else None
-
-
-def same_as_on_main(root: Path, rel: str) -> bool:
-    """Whether the file in the work tree is byte for byte the version committed on ``main``."""
-    on_main = git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/main:{rel}")
-    here = git(root, "hash-object", "--", rel)
-    return on_main is not None and here is not None and on_main.strip() == here.strip()
-
-
 def is_tracked(path: Path) -> bool:
     """Whether ``path`` is tracked by the git repository it lies in (if any)."""
     path = path.resolve()
@@ -106,8 +87,14 @@ class FileState:
 
 def compare_with(root: Path, commit: str, rels: list[str]) -> list[FileState]:
     """Whether each file has uncommitted changes, and whether it is byte for byte as in ``commit``."""
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *rels)
-    changed = {line[3:].strip().strip('"') for line in (status or "").splitlines()}
+    status = git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *rels)
+    changed = set()
+    entries = iter((status or "").split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            changed.add(entry[3:])
+            if entry[0] in "RC":
+                next(entries, None)  # the path it was renamed or copied from
     listing = git(root, "ls-tree", "-z", commit, "--", *rels) or ""
     committed = {}
     for entry in listing.split("\0"):

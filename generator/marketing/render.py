@@ -11,6 +11,7 @@ from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
@@ -94,8 +95,15 @@ def fill(value: str, recipient: Recipient, url: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def templates(folder: Path) -> Environment:
-    """The Jinja2 environment of a campaign's template folder (SVG and HTML: autoescaped)."""
-    return Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
+    """The Jinja2 environment of a campaign's template folder (SVG and HTML: autoescaped).
+
+    Sandboxed: the templates are files of a pull request, rendered by ``check`` in CI; an
+    expression that reaches into Python (``''.__class__.__mro__``) is refused with a
+    problem at its line instead of running.
+    """
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined
+    )
 
 
 def image_svg(
@@ -153,9 +161,21 @@ def image_svg(
 
 
 def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:
-    line = getattr(error, "lineno", None) or 1
+    line = getattr(error, "lineno", None) or _template_line(error, name) or 1
     rel = f"{Path(campaign.source).parent.as_posix()}/templates/{name}"
     return Problem(rel, line, _("template error: {error}").format(error=error))
+
+
+def _template_line(error: BaseException, name: str) -> int | None:
+    """The template line a runtime error (a sandbox refusal) happened at: Jinja puts the
+    template's own lines into the traceback."""
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:

@@ -229,14 +229,22 @@ class _Run:
         ]
         for worker in workers:
             worker.start()
+        # Claimed and waiting: one task per connection beyond those in flight, so a connection
+        # that finishes finds its next message ready instead of waiting for a claim's disk
+        # sync, and claims go to disk in batches. (Under --rate each message waits for its
+        # turn before it is claimed.) After a crash at most two recipients per connection
+        # are uncertain: the one in flight and the one waiting.
+        ahead = 0 if self.rate else self.connections
+        capacity, batch_size = self.connections + ahead, max(1, ahead)
         self.busy = 0
         try:
-            for batch in self._batches(lambda: self.connections - self.busy):
+            for batch in self._batches(lambda: capacity - self.busy):
                 for task in self._claim(batch):
                     self._pace()
                     tasks.put(task)
                     self.busy += 1
-                while self.busy and (self.busy >= self.connections or not results.empty()):
+                # Wait until a whole batch fits (or take whatever result is already there).
+                while self.busy and (capacity - self.busy < batch_size or not results.empty()):
                     self._record(results.get())
                     self.busy -= 1
                 if self.outcome.stopped:

@@ -313,10 +313,12 @@ def _member(
             expected=len(columns), found=len(values)
         )
     record = [value.strip() for value in values]
-    for column, value in zip(columns, record, strict=True):
-        problem = value_problem(column, value)
-        if problem:
-            return problem
+    joined = "".join(record)  # one search for the common case: nothing to complain about
+    if UNSAFE.search(joined) or BIDI.search(joined) or len(joined) > MAX_FIELD:
+        for column, value in zip(columns, record, strict=True):
+            problem = value_problem(column, value)
+            if problem:
+                return problem
     known = {name: record[index] for name, index in fields.items()}
     email = known["email"]
     if not ADDRESS.fullmatch(email) or len(email) > 254:
@@ -381,15 +383,17 @@ def parse_time(value: str, zone: dt.tzinfo) -> dt.datetime | None | str:
     """An ISO 8601 or German time (without offset: in ``zone``); None if empty; else a message."""
     if not value:
         return None
-    german = GERMAN_TIME.fullmatch(value)
     try:
-        if german:
-            day, month, year, hour, minute, second = (int(g) if g else 0 for g in german.groups())
-            moment = dt.datetime(year, month, day, hour, minute, second)
-        else:
-            moment = dt.datetime.fromisoformat(value)
+        moment: dt.datetime | None = dt.datetime.fromisoformat(value)
     except ValueError:
         moment = None
+    german = GERMAN_TIME.fullmatch(value) if moment is None else None
+    if german:
+        day, month, year, hour, minute, second = (int(g) if g else 0 for g in german.groups())
+        try:
+            moment = dt.datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            moment = None
     if moment is None:
         return _("not a time: {value}, expected {iso} or {german}").format(
             value=value, iso="2024-01-01 10:00", german="01.01.2024 10:00"

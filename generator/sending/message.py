@@ -56,13 +56,26 @@ def new_boundary() -> str:
 
 @dataclass(frozen=True)
 class _Line:
-    """A body line that holds merge fields: literals at even positions, field names at odd."""
+    """A body line that holds merge fields: quoted literals at even positions, field names at
+    odd ones. Per recipient only the values are quoted, and the joined line is wrapped."""
 
     pieces: tuple[str, ...]
     last: bool
 
 
 Chunk = bytes | _Line
+
+
+_QUOTE = {
+    byte: (quoprimime.quote(chr(byte)) if quoprimime.body_check(byte) else chr(byte))
+    for byte in range(256)
+}
+"""Quoted-printable of each byte of a body, as ``quoprimime.body_encode`` quotes it."""
+_QUOTE[ord("\r")], _QUOTE[ord("\n")] = "\r", "\n"
+
+
+def _quote(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1").translate(_QUOTE)
 
 
 class MessageTemplate:
@@ -190,29 +203,69 @@ def _compile_body(parts: merge.Parts) -> tuple[Chunk, ...]:
             else:
                 chunks.append(encoded)
         else:
-            chunks.append(_Line(tuple(pieces), last=number == len(lines) - 1))
+            quoted = (p if index % 2 else _quote(p) for index, p in enumerate(pieces))
+            chunks.append(_Line(tuple(quoted), last=number == len(lines) - 1))
     return tuple(chunks)
 
 
 def _body(chunks: tuple[Chunk, ...], values: Mapping[str, str]) -> bytes:
     out = []
+    quoted: dict[str, str] = {}
     for chunk in chunks:
         if isinstance(chunk, bytes):
             out.append(chunk)
             continue
         pieces = list(chunk.pieces)
         for index in range(1, len(pieces), 2):
-            pieces[index] = values[pieces[index]]
+            name = pieces[index]
+            if name not in quoted:
+                quoted[name] = _quote(values[name])
+            pieces[index] = quoted[name]
         line = "".join(pieces)
         if not (chunk.last and not line and len(chunks) > 1):
-            out.append(_encode_line(line))
+            out.append(_wrap(line))
     return b"".join(out)
 
 
 def _encode_line(line: str) -> bytes:
     """One body line in quoted-printable at 78 characters, with CRLF line ends."""
-    encoded = quoprimime.body_encode(line.encode("utf-8").decode("latin-1"), MAX_LINE)
-    return encoded.replace("\n", "\r\n").encode("ascii") + b"\r\n"
+    return _wrap(_quote(line))
+
+
+def _wrap(line: str) -> bytes:
+    """A quoted line broken into lines of at most 78 characters, as ``body_encode`` does.
+
+    The same steps as ``email.quoprimime.body_encode`` after quoting (a test holds the bytes
+    equal to the email package's): soft breaks never split an ``=XX``, and a space or tab at
+    the end of the line is quoted or moved behind a soft break.
+    """
+    out = []
+    start = 0
+    last_start = len(line) - 1 - MAX_LINE
+    width = MAX_LINE - 1
+    while start <= last_start:
+        stop = start + width
+        if line[stop - 2] == "=":
+            out.append(line[start : stop - 1])
+            start = stop - 2
+        elif line[stop - 1] == "=":
+            out.append(line[start:stop])
+            start = stop - 1
+        else:
+            out.append(line[start:stop] + "=")
+            start = stop
+    if line and line[-1] in " \t":
+        room = start - last_start
+        if room >= 3:
+            rest = quoprimime.quote(line[-1])
+        elif room == 2:
+            rest = line[-1] + "=\r\n"
+        else:
+            rest = "=\r\n" + quoprimime.quote(line[-1])
+        out.append(line[start:-1] + rest)
+    else:
+        out.append(line[start:])
+    return ("\r\n".join(out) + "\r\n").encode("ascii")
 
 
 def _header_line(name: str, value: str) -> bytes:

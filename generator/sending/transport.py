@@ -14,14 +14,11 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
-from generator.newsletter.mime import wire_bytes
 
 TlsMode = Literal["starttls", "ssl", "none"]
 
@@ -33,13 +30,6 @@ class Outgoing:
     sender: str
     recipients: tuple[str, ...]
     data: bytes
-
-    @classmethod
-    def of(cls, message: EmailMessage) -> Outgoing:
-        """Take the envelope from From and To and serialise the message."""
-        sender = str(message["From"].addresses[0].addr_spec)
-        recipients = tuple(address for _, address in getaddresses([str(message["To"])]))
-        return cls(sender, recipients, wire_bytes(message))
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def run(root: Path) -> tuple[float, int, int]:
     """One kits run as the CLI does it: read members, write kits; returns (seconds, written, kept)."""
     started = time.perf_counter()
     project = load_project(root)
-    members = kit_members(project, root / "members.csv")
+    members, _warnings = kit_members(project, root / "members.csv")
     summary = write_kits(project, members, workers=os.cpu_count() or 1)
     return time.perf_counter() - started, summary.written, summary.unchanged
 

@@ -1,10 +1,29 @@
-"""Benchmark: (a) personalise one newsletter for 100,000 members; (b) SMTP with journal vs bare."""
+"""Benchmark of sending, from the message to the whole command.
+
+(a) one message per member: the one-pass MIME template against the email package;
+(b) SMTP with the journal against a bare smtplib loop (the journal's cost);
+(c) `rundbrief send --dry-run` end to end (gate, members file, personalisation,
+    serialisation, outbox) for 20,000 members on one core: messages per second, peak memory;
+(d) the same for 200,000 members: peak memory (the members file is streamed);
+(e) `rundbrief send` end to end to an SMTP server that delays each reply by 20 ms (a relay
+    across the internet): 1 connection against 8.
+
+Targets (issue 12): (c) ≥ 1,000 messages/s; (e) 8 connections ≥ 6× one; (d) ≤ 150 MB.
+Run: .venv/bin/python bench/send.py [--members 20000] [--big 200000] [--smtp-members 2000]
+     [--skip-big] [--skip-smtp]
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import datetime as dt
+import os
+import shutil
 import smtplib
 import socket
 import ssl
+import subprocess
 import sys
 import tempfile
 import time
@@ -13,64 +32,103 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import trustme  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
 from generator.core.settings import load_project  # noqa: E402
-from generator.newsletter.email import personalise  # noqa: E402
-from generator.newsletter.mime import build_message  # noqa: E402
+from generator.newsletter.mime import build_message, wire_bytes  # noqa: E402
 from generator.newsletter.render import check_newsletter  # noqa: E402
 from generator.newsletter.source import newsletter_source  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 from generator.sending.members import Member  # noqa: E402
-from generator.sending.recipients import member_values  # noqa: E402
+from generator.sending.message import MessageTemplate  # noqa: E402
+from generator.sending.recipients import MemberValues  # noqa: E402
 from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from generator.site.index import read_site  # noqa: E402
-from tests.smtp_helpers import PASSWORD, USER, run_server  # noqa: E402
+from tests.smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 SECRET = b"bench-secret-0123456789"
 NEWSLETTER = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
+FIRST = ["Anna", "Jürgen", "Özlem", "Ben", "Käthe", "Hüseyin", "Marie", "Lukas", "Zoë", "Paul"]
+HEADER = (
+    "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at,"
+    "member_since"
+)
+PROJECT_FILES = ("content", "newsletters", "marketing-assets", "overrides", "mkdocs.yml")
 
 
 def member(n: int) -> Member:
     return Member(
         n + 2,
         f"m{n}@beispiel.example",
-        f"Vorname{n}",
-        "Muster",
+        FIRST[n % len(FIRST)],
+        f"Muster{n}",
         f"code-{n}",
         frozenset({"alle"}),
-        "2026-01-01T10:00:00",
-        "2026-01-01T10:05:00",
-        "",
+        dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC),
+        None,
     )
 
 
-def main() -> None:
+def messages(count: int) -> None:
+    """(a) Per message: values, then bytes; the template against the email package."""
     project = load_project(REPO)
     checked = check_newsletter(
         project, read_site(project)[0], newsletter_source(project, Path(NEWSLETTER))
     )
     email = checked.email
     assert email is not None, checked.problems
-    count = 100_000
+    values = MemberValues(project.settings, campaign="bench", secret=SECRET)
+    template = MessageTemplate(email)
+    date = dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)
     start = time.perf_counter()
     for n in range(count):
-        personalise(email, member_values(project, member(n), campaign="bench", secret=SECRET))
-    took = time.perf_counter() - start
-    print(f"(a) personalise {count:,} members: {took:.2f} s, {count / took:,.0f} messages/s")
+        template.render(
+            to=f"m{n}@beispiel.example", values=values(member(n)), message_id="<b@x>", date=date
+        )
+    fast = (time.perf_counter() - start) / count
+    slow_count = max(200, count // 50)
+    start = time.perf_counter()
+    for n in range(slow_count):
+        message = build_message(
+            email,
+            to=f"m{n}@beispiel.example",
+            values=values(member(n)),
+            message_id="<b@x>",
+            date=date,
+        )
+        wire_bytes(message)
+    slow = (time.perf_counter() - start) / slow_count
+    print(
+        f"(a) one message (values + bytes): template {fast * 1e6:,.0f} µs ({1 / fast:,.0f}/s), "
+        f"email package {slow * 1e6:,.0f} µs ({1 / slow:,.0f}/s), {slow / fast:.0f}× faster"
+    )
+    return None
 
+
+def journal_cost() -> None:
+    """(b) The same 2,000 messages over SMTP with the journal and with a bare smtplib loop."""
+    project = load_project(REPO)
+    checked = check_newsletter(
+        project, read_site(project)[0], newsletter_source(project, Path(NEWSLETTER))
+    )
+    assert checked.email is not None
+    template = MessageTemplate(checked.email)
+    values = MemberValues(project.settings, campaign="b", secret=SECRET)
     with tempfile.TemporaryDirectory() as folder:
         server = run_server(Path(folder))
         smtp = next(server)
-        env = smtp.env()
-        messages = [
-            build_message(
-                email,
-                to=f"m{n}@beispiel.example",
-                message_id=f"<b{n}@x.example>",
-                values=member_values(project, member(n), campaign="b", secret=SECRET),
+        prepared = [
+            Outgoing(
+                "newsletter@mitgliederwerk.example",
+                (f"m{n}@beispiel.example",),
+                template.render(
+                    to=f"m{n}@beispiel.example", values=values(member(n)), message_id=f"<b{n}@x>"
+                ),
             )
             for n in range(2000)
         ]
-        prepared = [Outgoing.of(m) for m in messages]  # the same bytes for both loops
         client = smtplib.SMTP("127.0.0.1", smtp.port)
         client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
         client.starttls(context=ssl.create_default_context(cafile=str(smtp.ca_file)))
@@ -80,22 +138,211 @@ def main() -> None:
             client.sendmail(item.sender, list(item.recipients), item.data)
         bare = time.perf_counter() - start
         client.quit()
-        transport = SmtpTransport(smtp_config(env))
+        transport = SmtpTransport(smtp_config(smtp.env()))
         journal = Journal(Path(folder) / "journal.sqlite")
         journal.plan("bench", ((f"m{n}", f"<b{n}>") for n in range(2000)), "c")
         start = time.perf_counter()
         for n, item in enumerate(prepared):
-            journal.mark("bench", f"m{n}", "sending")
+            journal.claim("bench", [f"m{n}"], "c")
             reply = transport.send(item)
             journal.mark("bench", f"m{n}", "sent", str(reply))
         journaled = time.perf_counter() - start
         transport.close()
         journal.close()
         print(
-            f"(b) 2,000 messages: bare smtplib {2000 / bare:,.0f}/s, with journal "
+            f"(b) 2,000 messages over SMTP: bare smtplib {2000 / bare:,.0f}/s, with the journal "
             f"{2000 / journaled:,.0f}/s, ratio {bare / journaled:.2f}"
         )
         server.close()
+
+
+def synthetic_project(root: Path, members: int) -> Path:
+    """A copy of the repository's sources, committed and pushed to a bare remote, and members."""
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy2(source, root / name)
+    settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
+    (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
+    newsletter = root / NEWSLETTER  # approved and merged, as a real send needs it
+    text = newsletter.read_text(encoding="utf-8")
+    newsletter.write_text(text.replace("status: draft", "status: approved"), encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "B", "GIT_AUTHOR_EMAIL": "b@x.example"}
+    env |= {"GIT_COMMITTER_NAME": "B", "GIT_COMMITTER_EMAIL": "b@x.example"}
+    remote = root.parent / "remote.git"
+    for args, cwd in (
+        (["init", "-q", "-b", "main"], root),
+        (["add", "-A"], root),
+        (["commit", "-q", "-m", "bench"], root),
+        (["init", "-q", "--bare", "-b", "main", str(remote)], root.parent),
+        (["remote", "add", "origin", str(remote)], root),
+        (["push", "-q", "origin", "main"], root),
+    ):
+        subprocess.run(["git", *args], cwd=cwd, env=env, check=True)
+    write_members(root.parent / "members.csv", members)
+    return root
+
+
+def write_members(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write(HEADER + "\n")
+        for n in range(count):
+            first = FIRST[n % len(FIRST)]
+            stream.write(
+                f"m{n}@beispiel.example,{first},Muster{n},code-{n},alle,"
+                f"2026-01-01T10:00:00+01:00,01.01.2026 10:05,,2020\n"
+            )
+
+
+LAUNCHER = """
+import atexit, sys
+from pathlib import Path
+
+def peak():
+    # VmHWM: the peak resident memory of this program since it started (after exec), which
+    # ru_maxrss is not: it keeps the peak of the process that started it.
+    status = Path("/proc/self/status").read_text()
+    kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    Path(out).write_text(kb)
+
+atexit.register(peak)
+out = sys.argv[1]
+sys.argv = ["rundbrief", *sys.argv[2:]]
+from generator.cli import main
+main()
+"""
+
+
+def run_send(
+    project: Path, members: Path, *args: str, env: dict[str, str], one_core: bool
+) -> tuple[float, float, str]:
+    """Run `rundbrief send` in a child process: (seconds, peak memory in MB, output)."""
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
+        command = [sys.executable, "-c", LAUNCHER, peak.name, "-C", str(project), "send"]
+        command += [NEWSLETTER, "--members", str(members), *args]
+        if one_core and shutil.which("taskset"):
+            command = ["taskset", "-c", str(sorted(os.sched_getaffinity(0))[-1]), *command]
+        start = time.perf_counter()
+        result = subprocess.run(
+            command,
+            env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        took = time.perf_counter() - start
+        if result.returncode != 0:
+            raise SystemExit(f"send failed:\n{result.stdout}")
+        return took, int(Path(peak.name).read_text() or 0) / 1024, result.stdout
+
+
+def dry_run(count: int, label: str) -> None:
+    """(c)/(d) `send --dry-run` end to end on one core."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = synthetic_project(Path(folder) / "project", count)
+        env = {"RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET.decode()}
+        members = Path(folder) / "members.csv"
+        # A first run (of one member) renders the newsletter into the cache, as `rundbrief
+        # build` would have; the measured run writes into a new outbox folder.
+        write_members(Path(folder) / "one.csv", 1)
+        run_send(root, Path(folder) / "one.csv", "--dry-run", env=env, one_core=True)
+        outbox = Path(folder) / "outbox"
+        took, peak, _output = run_send(
+            root, members, "--dry-run", "--outbox", str(outbox), env=env, one_core=True
+        )
+        size = sum(p.stat().st_size for p in outbox.glob("*.eml"))
+        print(
+            f"({label}) dry run, {count:,} members, one core: {took:.1f} s, "
+            f"{count / took:,.0f} messages/s end to end, peak memory {peak:,.0f} MB, "
+            f"outbox {size / 1e9:.2f} GB"
+        )
+
+
+class SlowRelay:
+    """An SMTP server that answers MAIL, RCPT and DATA each after 20 ms, and counts."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.count = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+        await asyncio.sleep(self.delay)
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.delay)
+        self.count += 1
+        return "250 2.0.0 queued"
+
+
+def smtp_runs(count: int) -> None:
+    """(e) The same members to a relay with 20 ms replies: 1 connection, then 8."""
+    with tempfile.TemporaryDirectory() as folder:
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        ca_file = Path(folder) / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_file))
+        relay = SlowRelay(0.02)
+        port = free_port()
+        controller = Controller(
+            relay, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        )
+        controller.start()
+        env = {
+            "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET.decode(),
+            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
+            "RUNDBRIEF_SMTP_PORT": str(port),
+            "RUNDBRIEF_SMTP_CA_FILE": str(ca_file),
+        }
+        rates = {}
+        try:
+            for connections in (1, 8):
+                root = Path(folder) / f"c{connections}" / "project"
+                root.parent.mkdir()
+                synthetic_project(root, count)
+                took, peak, _output = run_send(
+                    root,
+                    root.parent / "members.csv",
+                    "--connections",
+                    str(connections),
+                    env=env,
+                    one_core=False,
+                )
+                rates[connections] = count / took
+                print(
+                    f"(e) SMTP, 20 ms per reply, {count:,} members, {connections} connection(s): "
+                    f"{took:.1f} s, {count / took:,.0f} messages/s, peak memory {peak:,.0f} MB"
+                )
+        finally:
+            controller.stop()
+        print(f"(e) 8 connections / 1 connection: {rates[8] / rates[1]:.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--big", type=int, default=200_000)
+    parser.add_argument("--smtp-members", type=int, default=2_000)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--skip-smtp", action="store_true")
+    args = parser.parse_args()
+    messages(20_000)
+    journal_cost()
+    dry_run(args.members, "c")
+    if not args.skip_big:
+        dry_run(args.big, "d")
+    if not args.skip_smtp:
+        smtp_runs(args.smtp_members)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator.core.facts import load_facts
 from generator.core.gitinfo import revision_dates
-from generator.core.output import publish, staging_dir
+from generator.core.output import check_replaceable, publish, staging_dir
 from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
 from generator.core.settings import Project
 from generator.marketing.pages import stage_marketing
@@ -17,6 +17,7 @@ from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
 from generator.site import builder, theme
+from generator.site.config import config_problems
 from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
 from generator.site.pages import (
@@ -88,6 +89,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     hidden = set() if drafts else index.drafts
     problems += check_links(pages, available, hidden) + section_problems(pages)
     problems += duplicate_paths(pages, files) + theme.check(project, available - hidden)
+    problems += config_problems(project.mkdocs_file)  # before MkDocs ever loads it
     return Staged(
         index,
         tuple(newsletters),
@@ -112,14 +114,16 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     staged = stage(project, drafts=False)
     if errors_in(staged.problems, strict=strict):
         raise ProblemsFound([*staged.problems, *validate_site(project, staged)])
+    outputs = [*email_outputs(project, staged.newsletters), *staged.outputs]
+    # build/ also holds outboxes and kits of other commands: swap only what build owns.
+    owned = sorted({item.path.split("/")[0] for item in outputs})
+    targets = [project.site_dir, *(project.build_dir / name for name in owned)]
+    check_replaceable(targets)  # before the work: never replace what rundbrief did not write
     with staging_dir(project.root) as folder:
         build_site_into(project, staged, folder / "site", folder / "docs", edit_links=edit_links)
-        outputs = [*email_outputs(project, staged.newsletters), *staged.outputs]
         write_tree(folder / "build", (), outputs)
-        # build/ also holds outboxes and kits of other commands: swap only what build owns.
-        owned = sorted({item.path.split("/")[0] for item in outputs})
-        swaps = [(folder / "build" / name, project.build_dir / name) for name in owned]
-        publish([(folder / "site", project.site_dir), *swaps])
+        news = [folder / "site", *(folder / "build" / name for name in owned)]
+        publish(zip(news, targets, strict=True), retired=folder)
     return BuildResult(len(staged.pages), staged.problems)
 
 
@@ -127,6 +131,9 @@ def build_site_into(
     project: Project, staged: Staged, site_dir: Path, docs_dir: Path, *, edit_links: bool = False
 ) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains."""
+    unsafe = config_problems(project.mkdocs_file)
+    if unsafe:  # (the preview builds with problems; never with a configuration that runs code)
+        raise ProblemsFound(unsafe)
     write_tree(docs_dir, staged.pages, staged.files)
     # Support block, announcement banner, feed link, edit buttons: what the theme shows.
     extra = {
@@ -147,6 +154,8 @@ def validate_site(project: Project, staged: Staged) -> list[Problem]:
     were checked with every other page's); only its index takes part, as a stub, so that a
     check costs the same with 2 or 200 newsletters.
     """
+    if config_problems(project.mkdocs_file):
+        return []  # reported by stage(); MkDocs must not load such a configuration
     archive_index = f"{ARCHIVE}/index.md"
     pages = [
         stub(page) if page.path == archive_index else page

@@ -83,7 +83,20 @@ def copy_example(root: Path) -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "example sources")
+    add_remote(root)
     return root
+
+
+def add_remote(root: Path, name: str = "origin") -> Path:
+    """A bare repository beside ``root`` as its remote ``name``, with main pushed to it.
+
+    ``send`` compares with the remote's main (what the founder merged), as on GitHub.
+    """
+    remote = root.parent / f"{root.name}-{name}.git"
+    git(root.parent, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(root, "remote", "add", name, str(remote))
+    git(root, "push", "-q", name, "main")
+    return remote
 
 
 @pytest.fixture(autouse=True)

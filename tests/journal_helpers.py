@@ -30,3 +30,12 @@ def journal_rows(path: Path) -> dict[str, Row]:
 def journal_states(path: Path) -> dict[str, str]:
     """recipient → state."""
     return {recipient: row.state for recipient, row in journal_rows(path).items()}
+
+
+def journal_runs(path: Path) -> list[dict[str, object]]:
+    """Every run recorded in the journal (oldest first), as column → value."""
+    if path.is_dir():
+        path = path / ".rundbrief" / "journal.sqlite"
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM runs ORDER BY id")]

@@ -40,9 +40,14 @@ class Recorder:
     faults: dict[str, list[str]] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     delay: float = 0.0
+    password: str = PASSWORD
+    refuse_all: str = ""
+    """A reply code for every recipient (a relay stuck on '451'), if set."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _fault(self, address: str) -> str | None:
+        if self.refuse_all:
+            return self.refuse_all
         with self.lock:
             script = self.faults.get(address.lower())
             return script.pop(0) if script else None
@@ -78,10 +83,10 @@ class Recorder:
             return collections.Counter(r.lower() for m in self.received for r in m.recipients)
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
-        """Accept only USER/PASSWORD; a refusal must not be 'handled' or the client hangs."""
+        """Accept only USER and the password (UTF-8); a refusal must not be 'handled' or the client hangs."""
         assert isinstance(auth_data, LoginPassword)
         self.logins.append(auth_data.login.decode())
-        if auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode():
+        if auth_data.login == USER.encode() and auth_data.password == self.password.encode():
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 

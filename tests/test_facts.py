@@ -476,10 +476,7 @@ def test_a_newsletter_naming_facts_is_not_sent_while_the_facts_differ_from_main(
     assert result.exit_code == 1
     assert (
         f"{FACTS_FILE}:1: "
-        + _(
-            "the newsletter names facts of this file, and it is not on the main branch as it is "
-            "here: commit it and merge it into main"
-        )
+        + _("the file has uncommitted changes: commit it and merge it into main")
         in result.stderr.splitlines()
     )
     assert smtp.recorder.received == []

@@ -146,8 +146,9 @@ def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, 
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert index.count("ENTWURF") == 2 and index.count("FREIGEGEBEN") == 2
     page = (folder / "2026-12-24-laut.html").read_text(encoding="utf-8")
-    assert 'src="2026-12-24-laut/email.html" width="600"' in page
-    assert 'src="2026-12-24-laut/email.html" width="375"' in page
+    sandbox = 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"'
+    assert f'src="2026-12-24-laut/email.html" {sandbox} width="600"' in page
+    assert f'src="2026-12-24-laut/email.html" {sandbox} width="375"' in page
     assert "subject: in Großbuchstaben geschrieben; das wirkt wie Schreien" in page
     assert "Hallo Erika," in page  # the text part
     assert "Hallo Erika," in (folder / "2026-12-24-laut/email.html").read_text(encoding="utf-8")

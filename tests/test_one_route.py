@@ -278,12 +278,19 @@ def test_two_sources_of_the_same_page_are_a_problem(cli, make_project):
 def test_staging_folders_of_killed_builds_are_removed(cli, example_project):
     stale = example_project / ".rundbrief-stage-999999999-abc"
     (stale / "site").mkdir(parents=True)
+    (stale / ".rundbrief-output").write_text("rundbrief stage\n", encoding="utf-8")
     mine = example_project / f".rundbrief-stage-{os.getpid()}-abc"  # a live process's: kept
     mine.mkdir()
+    (mine / ".rundbrief-output").write_text("rundbrief stage\n", encoding="utf-8")
+    # Named like a staging folder, but without rundbrief's marker: not rundbrief's to delete.
+    lookalike = example_project / ".rundbrief-stage-999999998-notes"
+    lookalike.mkdir()
+    (lookalike / "notiz.txt").write_text("meins", encoding="utf-8")
     result = cli(example_project, "build")
     assert result.exit_code == 0, result.stderr
     assert not stale.exists()
     assert mine.exists()
+    assert (lookalike / "notiz.txt").read_text(encoding="utf-8") == "meins"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

@@ -94,7 +94,7 @@ def opened(reviewed: Reviewed, browser) -> Iterator[Any]:
 def test_review_lists_exactly_the_four_changes(reviewed, opened):
     assert reviewed.result.exit_code == 0, reviewed.result.output
     assert reviewed.result.stdout.startswith(
-        f"Review von 4 geänderten Dateien seit main ({reviewed.base[:12]}): "
+        f"Review von 4 geänderten Dateien seit origin/main ({reviewed.base[:12]}): "
         "build/review/index.html in "
     )
     listed = opened.eval_on_selector_all("[data-file]", "els => els.map(e => e.dataset.file)")
@@ -185,7 +185,7 @@ def test_the_setting_is_listed_with_its_old_and_new_value(opened):
 
 def test_the_job_summary_names_subjects_audiences_and_counts(reviewed):
     summary = reviewed.summary
-    assert f"Vergleich mit `main` (Commit `{reviewed.base[:12]}`)" in summary
+    assert f"Vergleich mit `origin/main` (Commit `{reviewed.base[:12]}`)" in summary
     assert re.search(
         r"\*\*1 Newsletter, 1 Hilfeseite, \d+ Werbemittel-Dateien, 1 Einstellungsdatei\*\*",
         summary,
@@ -219,7 +219,7 @@ def test_no_changes_are_said_in_one_line(example_project, cli):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "Keine Änderungen an Hilfeseiten, Newslettern, Werbemitteln oder Einstellungen "
-        f"seit main ({base[:12]}).\n"
+        f"seit origin/main ({base[:12]}).\n"
     )
     assert result.stderr == ""
     assert not (example_project / ".rundbrief" / CACHE).exists()  # nothing was built

@@ -14,19 +14,22 @@ from journal_helpers import journal_rows
 from members_helpers import OPTED, member_row, members_file
 from smtp_helpers import PASSWORD, SECRET, body_text
 
+from generator.sending.recipients import unsubscribe_token
+
 NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 SLUG = "2026-11-02-monatsupdate-november"
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
 
 def approve(project: Path, rel: str) -> None:
-    """Set ``status: approved`` and commit it on main, as a merged pull request would."""
+    """Set ``status: approved`` on main and push it, as a merged pull request would."""
     path = project / rel
     path.write_text(
         path.read_text(encoding="utf-8").replace("status: draft", "status: approved"),
         encoding="utf-8",
     )
     git(project, "commit", "-q", "-am", "approve")
+    git(project, "push", "-q", "origin", "main")
 
 
 def mixed_members(folder: Path) -> Path:
@@ -50,7 +53,10 @@ def test_every_consenting_member_gets_exactly_one_message_of_their_own(
     members = mixed_members(tmp_path / "private")
     suppression = tmp_path / "private" / "bounces.txt"
     suppression.write_text("# hard bounces\nmitglied3@beispiel.example\n", encoding="utf-8")
-    approve(example_project, REFERRAL)
+    settings = example_project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("min_share: 0.5", "min_share: 0.2"), encoding="utf-8")
+    approve(example_project, REFERRAL)  # (commits and pushes the settings too)
     result = cli(
         example_project,
         "send",
@@ -190,7 +196,7 @@ def test_dry_run_writes_personal_eml_files_and_sends_nothing(example_project, cl
     )
     assert result.exit_code == 0, result.stderr
     outbox = example_project / "build" / "outbox" / SLUG
-    files = sorted(p.name for p in outbox.iterdir())
+    files = sorted(p.name for p in outbox.glob("*.eml"))
     assert files == [
         "000001-mitglied1@beispiel.example.eml",
         "000002-mitglied2@beispiel.example.eml",
@@ -200,24 +206,54 @@ def test_dry_run_writes_personal_eml_files_and_sends_nothing(example_project, cl
     assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
 
 
-def test_test_copy_goes_to_one_address_without_journal(example_project, cli, smtp, tmp_path):
+def test_test_copies_are_for_the_sample_member_and_marked_test(
+    example_project, cli, smtp, tmp_path
+):
     members = members_file(tmp_path / "private", [member_row(1, "Anna"), member_row(2, "Ben")])
     result = cli(
         example_project,
         "send",
-        NEWSLETTER,
+        REFERRAL,  # a draft: test copies are how a draft is tried out
         "--members",
         str(members),
         "--test-to",
         "pruefung@mitgliederwerk.example",
+        "--test-to",
+        "gruenderin@mitgliederwerk.example",
         env=smtp.env(),
     )
     assert result.exit_code == 0, result.stderr
-    assert list(smtp.recorder.count_by_recipient().items()) == [
-        ("pruefung@mitgliederwerk.example", 1)
-    ]
-    assert "Hallo Anna," in body_text(smtp.recorder.received[0].message)[0]
+    assert smtp.recorder.count_by_recipient() == {
+        "pruefung@mitgliederwerk.example": 1,
+        "gruenderin@mitgliederwerk.example": 1,
+    }
+    assert (
+        "2 Testkopien verschickt, für das Beispielmitglied Erika Mustermann (keine Daten von "
+        "Mitgliedern), Betreff beginnt mit [TEST]." in result.stdout
+    )
+    real_token = unsubscribe_token(SECRET.encode(), "mitglied1@beispiel.example")
+    for received in smtp.recorder.received:
+        message = received.message
+        assert message["Subject"].startswith("[TEST] Erika, Mitglieder werben Mitglieder")
+        text, html = body_text(message)
+        raw = message.as_string()
+        assert "Hallo Erika," in text and "Hallo Erika," in html
+        for real in ("Anna", "Ben", "code-1", "code-2", "mitglied1@", real_token):
+            assert real not in raw
+        assert "ref=ERIKA7Q2" in text
+        assert "t=beispiel" in message["List-Unsubscribe"]
     assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+
+    without_members = cli(
+        example_project,
+        "send",
+        REFERRAL,
+        "--test-to",
+        "pruefung@mitgliederwerk.example",
+        env=smtp.env(),
+    )
+    assert without_members.exit_code == 0, without_members.stderr
+    assert len(smtp.recorder.received) == 3
 
 
 def test_hourly_cap_stops_and_the_next_run_continues(example_project, cli, smtp, tmp_path):

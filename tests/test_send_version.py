@@ -12,6 +12,7 @@ REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
 def merge_approval(project: Path, tmp_path: Path, message: str, *, squash: bool = False) -> str:
     """Approve the draft on a branch and bring it into main as GitHub would; push to origin."""
+    del tmp_path
     git(project, "checkout", "-q", "-b", "freigabe")
     path = project / REFERRAL
     path.write_text(
@@ -25,11 +26,7 @@ def merge_approval(project: Path, tmp_path: Path, message: str, *, squash: bool 
         git(project, "commit", "-q", "-m", message)
     else:
         git(project, "merge", "-q", "--no-ff", "freigabe", "-m", message)
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "init", "-q", "--bare", str(origin))
-    git(project, "remote", "add", "origin", str(origin))
-    git(project, "push", "-q", "origin", "main")
-    git(project, "fetch", "-q", "origin")
+    git(project, "push", "-q", "origin", "main")  # (the example project's remote: conftest)
     return git(project, "rev-parse", "HEAD").strip()
 
 

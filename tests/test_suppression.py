@@ -12,7 +12,8 @@ from members_helpers import member_row, members_file
 
 from generator.sending.journal import Journal
 from generator.sending.members import read_members
-from generator.sending.suppression import Event, Read, SuppressionStore, iso, standing
+from generator.sending.recipients import Audience, exclusion
+from generator.sending.suppression import Event, Read, SuppressionStore, iso, suppressions
 
 NOW = dt.datetime(2026, 12, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -97,7 +98,9 @@ def test_a_suppression_stands_until_consent_is_confirmed_again(store, tmp_path):
     members, problems = read_members(members_file(tmp_path / "private", rows))
     assert problems == []
 
-    assert standing(store.path, members) == {member(1): "hard_bounce", member(3): "complaint"}
+    audience = Audience("alle", suppressed=suppressions(store.path))
+    standing = {m.key: refused[0] for m in members if (refused := exclusion(m, audience))}
+    assert standing == {member(1): "hard_bounce", member(3): "complaint"}
 
 
 def test_the_latest_event_decides_the_reason(store):

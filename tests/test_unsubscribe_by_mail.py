@@ -28,6 +28,7 @@ def without_endpoint(project: Path) -> None:
     assert ONE_CLICK_LINE in text
     settings.write_text(text.replace(ONE_CLICK_LINE, ""), encoding="utf-8")
     git(project, "commit", "-q", "-am", "no unsubscribe endpoint")
+    git(project, "push", "-q", "origin", "main")  # merged: what the founder approved
 
 
 def test_without_an_endpoint_every_message_unsubscribes_by_mail(

@@ -8,6 +8,7 @@ messages and exit codes in one place: 1 with the summary line for problems in th
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 import time
@@ -49,6 +50,16 @@ def fail(error: RundbriefError) -> NoReturn:
     sys.exit(error.exit_code)
 
 
+def disk_message(error: OSError) -> str:
+    """What went wrong writing or reading a file, for a person (no traceback)."""
+    where = error.filename or ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("the disk is full ({path}); free space and run the command again").format(
+            path=where
+        )
+    return _("{path}: {reason}").format(path=where, reason=error.strerror or error)
+
+
 class Rundbrief(click.Group):
     """The command group; every library error of every command ends here."""
 
@@ -57,6 +68,8 @@ class Rundbrief(click.Group):
             return super().invoke(ctx)
         except RundbriefError as error:
             fail(error)
+        except OSError as error:  # a full disk, a folder without write permission: no traceback
+            fail(RundbriefError(disk_message(error)))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         localise(self)
@@ -233,11 +246,13 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
     from generator.marketing.kits import kit_members, write_kits
 
     started = time.perf_counter()
-    members = kit_members(project, members_file)
+    members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
+    report(warnings)
     total = 1 if code else len(members)
     with click.progressbar(length=total, label=_("Kits"), file=sys.stderr) as bar:
         workers = jobs or os.cpu_count() or 1
         summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
+    report(summary.skipped)
     click.echo(
         _(
             "Wrote {kits}, {unchanged} unchanged, {removed} removed, into {folder}/ in {seconds} s."
@@ -251,6 +266,15 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
             seconds=number(time.perf_counter() - started, 1),
         )
     )
+    left_out = len(warnings) + len(summary.skipped)
+    if left_out:
+        click.echo(
+            ngettext(
+                "{count} row of the members file got no kit (see the warnings above).",
+                "{count} rows of the members file got no kit (see the warnings above).",
+                left_out,
+            ).format(count=number(left_out))
+        )
 
 
 @main.command(help=N_("Send an approved newsletter to every consenting member, exactly once."))
@@ -258,7 +282,6 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
 @click.option(
     "--members",
     "members_file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=N_("Members file (CSV export, kept outside git)."),
 )
@@ -285,7 +308,21 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
     "--max-per-hour", type=click.IntRange(min=1), help=N_("Stop after this many an hour.")
 )
 @click.option(
-    "--test-to", metavar="ADDRESS", help=N_("Send one personalised copy here; no journal.")
+    "--test-to",
+    metavar="ADDRESS",
+    multiple=True,
+    help=N_("Send a test copy (sample member, subject [TEST]) here; repeatable; no journal."),
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help=N_("Check the approval against the remote's main as fetched last (logged)."),
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help=N_("SMTP connections at once (default: sending.connections, 4)."),
 )
 @click.option(
     "--retry-uncertain", is_flag=True, help=N_("Send again to recipients left uncertain.")
@@ -300,14 +337,16 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
 def send(
     project: Project,
     newsletter: Path,
-    members_file: Path,
+    members_file: Path | None,
     audience: str | None,
     suppress: tuple[Path, ...],
     dry_run: bool,
     outbox: Path | None,
     rate: float | None,
     max_per_hour: int | None,
-    test_to: str | None,
+    test_to: tuple[str, ...],
+    offline: bool,
+    connections: int | None,
     retry_uncertain: bool,
     journal_file: Path | None,
 ) -> None:
@@ -326,6 +365,8 @@ def send(
         test_to=test_to,
         retry_uncertain=retry_uncertain,
         journal_file=journal_file,
+        offline=offline,
+        connections=connections,
     )
 
 

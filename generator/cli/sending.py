@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
-from generator.core.problems import Problem, RundbriefError, UsageError
+from generator.core.output import claim_folder
+from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
+from generator.newsletter.email import sample_values
+from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
 from generator.sending.journal import Journal
-from generator.sending.recipients import unsubscribe_secret
-from generator.sending.send import Outcome, Plan, deliver, prepare, send_test
+from generator.sending.recipients import SHOWN, Selection, unsubscribe_secret
+from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
 from generator.sending.suppression import record_exclusions, record_run, store_path
-from generator.sending.transport import Backoff, Outbox, SmtpTransport, Transport, smtp_config
+from generator.sending.transport import (
+    OUTBOX_FILE,
+    Backoff,
+    Outbox,
+    SmtpTransport,
+    Transport,
+    smtp_config,
+)
 
-SHOWN_EXCLUSIONS = 50
+SHOWN_EXCLUSIONS = SHOWN
 """Exclusions printed one by one; a list of 100,000 would otherwise bury the summary."""
+
+
+def sample_name(project: Project) -> str:
+    """The name of the synthetic member of test copies and build outputs."""
+    values = sample_values(project)
+    return f"{values['first_name']} {values['last_name']}"
 
 
 def journal_path(project: Project, given: Path | None) -> Path:
@@ -82,18 +98,19 @@ class Progress:
             click.echo("", err=True)
 
 
-def _report_exclusions(problems: tuple[Problem, ...]) -> None:
-    for problem in problems[:SHOWN_EXCLUSIONS]:
+def _report_exclusions(selection: Selection) -> None:
+    for problem in selection.problems:
         click.echo(str(problem), err=True)
-    if len(problems) > SHOWN_EXCLUSIONS:
-        more = len(problems) - SHOWN_EXCLUSIONS
+    shown = len(selection.problems)
+    more = sum(selection.excluded.values()) - selection.excluded["audience"] - shown
+    if shown >= SHOWN_EXCLUSIONS and more > 0:
         click.echo(_("… and {count} more exclusions").format(count=number(more)), err=True)
 
 
 def run_send(
     project: Project,
     newsletter: Path,
-    members_file: Path,
+    members_file: Path | None,
     *,
     audience: str | None,
     suppress: tuple[Path, ...],
@@ -101,55 +118,79 @@ def run_send(
     outbox: Path | None,
     rate: float | None,
     max_per_hour: int | None,
-    test_to: str | None,
+    test_to: tuple[str, ...],
     retry_uncertain: bool,
     journal_file: Path | None,
+    offline: bool = False,
+    connections: int | None = None,
 ) -> None:
     """Check everything, then send (or write the outbox), then print the summary."""
     secret = unsubscribe_secret()
+    if members_file is None and not test_to:
+        raise UsageError(_("--members is required (only --test-to works without it)"))
     # Drafts may be tried out (outbox, test copy); only a real send needs the approval.
     gated = not (dry_run or test_to)
     plan = prepare(
         project,
         newsletter,
-        members_file,
+        None if test_to else members_file,
         secret=secret,
         audience=audience,
         suppress=suppress,
         gate=gated,
+        offline=offline,
     )
     for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    if test_to:
+        replies = send_tests(plan, smtp_transport(), test_to)
+        for address, reply in zip(test_to, replies, strict=True):
+            click.echo(_("Test copy to {address}: {reply}").format(address=address, reply=reply))
+        click.echo(
+            ngettext(
+                "Sent {count} test copy, for the sample member {name} (no member's data), "
+                "subject starting with {marker}.",
+                "Sent {count} test copies, for the sample member {name} (no member's data), "
+                "subject starting with {marker}.",
+                len(test_to),
+            ).format(
+                count=number(len(test_to)), name=sample_name(project), marker=TEST_PREFIX.strip()
+            )
+        )
+        return
     if gated:
         from generator.cli.feedback import warn_if_feedback_is_old
 
         warn_if_feedback_is_old(project)
-    _report_exclusions(plan.selection.problems)
+    _report_exclusions(plan.selection)
     click.echo(plan.selection.summary())
-    if test_to:
-        reply = send_test(plan, smtp_transport(), test_to)
-        click.echo(_("Sent a test copy to {address}: {reply}").format(address=test_to, reply=reply))
-        return
-    transport: Transport
     journal = None
+    folder = None
     if dry_run:
         folder = outbox or project.build_dir / "outbox" / plan.newsletter.slug
-        shutil.rmtree(folder, ignore_errors=True)
-        transport = Outbox(folder)
+        claim_folder(folder, "outbox", OUTBOX_FILE)  # never deletes what rundbrief did not write
+        outbox_transport = Outbox(folder)
+        connect: Callable[[], Transport] = lambda: outbox_transport  # noqa: E731
+        connections = 1
     else:
-        transport = smtp_transport()
+        connections = connections or project.settings.sending.connections
+        smtp_transport()  # the settings are checked before the journal is touched
+        connect = smtp_transport
         journal = Journal(journal_path(project, journal_file))
+        # For `rundbrief report`: who was left out, and when the run began and ended.
         record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
-    progress = Progress()
     began = dt.datetime.now(dt.UTC)
+    progress = Progress()
     try:
         outcome = deliver(
             plan,
-            transport,
+            connect,
             journal,
+            connections=connections,
             rate=rate,
             max_per_hour=max_per_hour,
             retry_uncertain=retry_uncertain,
+            give_up_after=_give_up_after(),
             progress=progress.step,
             started=progress.start,
         )
@@ -160,7 +201,7 @@ def run_send(
             record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
     if gated:
         click.echo(_approved_version(project, plan))
-    _summarise(project, outcome, dry_run, folder if dry_run else None)
+    _summarise(project, outcome, folder)
 
 
 def _approved_version(project: Project, plan: Plan) -> str:
@@ -176,10 +217,23 @@ def _approved_version(project: Project, plan: Plan) -> str:
     )
 
 
-def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path | None) -> None:
-    for failure in outcome.failures:
+def _give_up_after() -> float:
+    value = os.environ.get("RUNDBRIEF_SMTP_GIVE_UP", str(GIVE_UP_AFTER))
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'").format(value=value)
+        ) from None
+
+
+def _summarise(project: Project, outcome: Outcome, folder: Path | None) -> None:
+    for failure in outcome.failures[:SHOWN_EXCLUSIONS]:
         click.echo(_("failed: {failure}").format(failure=failure), err=True)
-    if dry_run and folder is not None:
+    if len(outcome.failures) > SHOWN_EXCLUSIONS:
+        more = len(outcome.failures) - SHOWN_EXCLUSIONS
+        click.echo(_("… and {count} more failures").format(count=number(more)), err=True)
+    if folder is not None:
         shown = (
             folder.relative_to(project.root).as_posix()
             if folder.is_relative_to(project.root)
@@ -202,6 +256,10 @@ def _summarise(project: Project, outcome: Outcome, dry_run: bool, folder: Path |
                 reason=outcome.stopped
             )
         )
+    if outcome.attempted and not outcome.sent:
+        raise RundbriefError(
+            _("nothing was sent: every message of this run failed or was deferred (see above).")
+        )
 
 
 def run_status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
@@ -217,6 +275,7 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
     try:
         counts = journal.counts(slug)
         commits = journal.commits(slug)
+        offline = journal.offline_runs(slug)
     finally:
         journal.close()
     names = {
@@ -238,4 +297,12 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
             _("approved version: commit {commits}").format(
                 commits=", ".join(c[:12] for c in commits)
             )
+        )
+    if offline:
+        click.echo(
+            ngettext(
+                "{count} run checked the approval offline (--offline)",
+                "{count} runs checked the approval offline (--offline)",
+                offline,
+            ).format(count=number(offline))
         )

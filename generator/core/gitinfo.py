@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 
 def git(root: Path, *args: str) -> str | None:
     """Run git in ``root``; None if git is missing or the folder is no repository."""
+    result = _run(root, *args)
+    return result.stdout if result is not None and result.returncode == 0 else None
+
+
+def _run(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str] | None:
+    # Never ask for a password on a terminal: a send must fail clearly, not hang.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
+        return subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return result.stdout if result.returncode == 0 else None
 
 
 def revision_dates(root: Path, folder: str) -> dict[str, dt.date]:
@@ -30,25 +44,6 @@ def revision_dates(root: Path, folder: str) -> dict[str, dt.date]:
         elif line and line not in dates:
             dates[line] = dt.datetime.fromtimestamp(stamp, dt.UTC).date()
     return dates
-
-
-def uncommitted(root: Path, rel: str) -> bool:
-    """Whether the file differs from what is committed in HEAD (or is not committed at all)."""
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel)
-    return status is None or bool(status.strip())
-
-
-def main_commit(root: Path) -> str | None:
-    """The commit the ``main`` branch points at, or None without one."""
-    out = git(root, "rev-parse", "--verify", "--quiet", "refs/heads/main^{commit}")
-    return out.strip() if out else None
-
-
-def same_as_on_main(root: Path, rel: str) -> bool:
-    """Whether the file in the work tree is byte for byte the version committed on ``main``."""
-    on_main = git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/main:{rel}")
-    here = git(root, "hash-object", "--", rel)
-    return on_main is not None and here is not None and on_main.strip() == here.strip()
 
 
 def is_tracked(path: Path) -> bool:
@@ -72,3 +67,64 @@ def pull_request_of(root: Path, commit: str) -> str | None:
     subject = git(root, "log", "-1", "--format=%s", commit, "--")
     match = _PULL_REQUEST.search(subject.strip()) if subject else None
     return f"#{match.group(1) or match.group(2)}" if match else None
+
+
+def remote_ref(remote: str) -> str:
+    """The remote-tracking ref of the remote's main branch."""
+    return f"refs/remotes/{remote}/main"
+
+
+def fetch_main(root: Path, remote: str) -> str | None:
+    """Fetch the remote's main into its remote-tracking ref; the reason if that failed."""
+    result = _run(
+        root, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/main:{remote_ref(remote)}"
+    )
+    if result is None:
+        return "git did not answer within 60 seconds"
+    if result.returncode != 0:
+        return " ".join(result.stderr.split()) or f"git fetch exited with {result.returncode}"
+    return None
+
+
+def commit_of(root: Path, ref: str) -> str | None:
+    """The commit ``ref`` points at, or None."""
+    out = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return out.strip() if out else None
+
+
+@dataclass(frozen=True)
+class FileState:
+    """How one file of the work tree compares with a commit."""
+
+    rel: str
+    uncommitted: bool
+    same: bool
+
+
+def compare_with(root: Path, commit: str, rels: list[str]) -> list[FileState]:
+    """Whether each file has uncommitted changes, and whether it is byte for byte as in ``commit``."""
+    status = git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *rels)
+    changed = set()
+    entries = iter((status or "").split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            changed.add(entry[3:])
+            if entry[0] in "RC":
+                next(entries, None)  # the path it was renamed or copied from
+    listing = git(root, "ls-tree", "-z", commit, "--", *rels) or ""
+    committed = {}
+    for entry in listing.split("\0"):
+        if "\t" in entry:
+            info, rel = entry.split("\t", 1)
+            committed[rel] = info.split()[2]
+    existing = [rel for rel in rels if (root / rel).is_file()]
+    hashes = (git(root, "hash-object", "--", *existing) or "").split() if existing else []
+    here = dict(zip(existing, hashes, strict=False))
+    return [
+        FileState(
+            rel,
+            uncommitted=status is None or rel in changed,
+            same=rel in here and committed.get(rel) == here[rel],
+        )
+        for rel in rels
+    ]

@@ -7,11 +7,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A referral code becomes a path and a URL: plain ASCII letters, digits, '-' and '_' only."""
+RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])")
+"""Names Windows reserves for devices: a kit folder ``build/kits/CON`` cannot be created or
+unpacked there (a zip of it neither)."""
 
 
 def is_valid_code(code: str) -> bool:
-    """Whether ``code`` is safe as a folder name and a URL parameter."""
-    return CODE.fullmatch(code) is not None
+    """Whether ``code`` is safe as a folder name (on every system) and a URL parameter."""
+    return CODE.fullmatch(code) is not None and RESERVED.fullmatch(code) is None
 
 
 def with_query(url: str, params: dict[str, str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,111 @@ HELP_SITE = Schema(
     ),
 )
 
+
+def _between(value: float, low: float, high: float) -> str | None:
+    if low <= value <= high:
+        return None
+    return _("expected a number from {low} to {high}, got {value}").format(
+        low=low, high=high, value=value
+    )
+
+
+ADVERTISING_WORDS = [
+    "Aktion",
+    "Angebot",
+    "Bonus",
+    "Empfehlungslink",
+    "Empfehlungsprogramm",
+    "gratis",
+    "Gutschein",
+    "Prämie",
+    "Rabatt",
+    "werben",
+    "Werbung",
+]
+"""Words a service notice may not hold (it goes out without newsletter consent)."""
+
+SENDING = Schema(
+    "sending",
+    (
+        Field(
+            "remote",
+            "text",
+            "Git remote whose main branch holds what the founder approved.",
+            default="origin",
+        ),
+        Field(
+            "min_share",
+            "number",
+            "Refuse a send when fewer members of the audience qualify (0 to 1).",
+            default=0.5,
+            check=lambda value: _between(value, 0, 1),
+        ),
+        Field(
+            "connections",
+            "integer",
+            "SMTP connections at once (default of send --connections).",
+            default=4,
+            check=lambda value: _between(value, 1, 64),
+        ),
+        Field(
+            "advertising_words",
+            "texts",
+            "Words that make a service notice advertising (refused in kind: service).",
+            default=ADVERTISING_WORDS,
+        ),
+    ),
+)
+
+MEMBER_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "referral_code",
+    "segments",
+    "opt_in_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    "unsubscribed_all_at",
+)
+"""The fields of the members file rundbrief knows (the last one optional)."""
+
+COLUMNS = Schema(
+    "members.columns",
+    tuple(
+        Field(name, "text", f"Column header of {name} (default: {name}).", default=name)
+        for name in MEMBER_COLUMNS
+    ),
+)
+
+MEMBERS = Schema(
+    "members",
+    (
+        Field(
+            "columns",
+            "mapping",
+            "Column headers of the members file as the platform exports it, by field.",
+            schema=COLUMNS,
+        ),
+        Field(
+            "segments",
+            "texts",
+            "Segments a newsletter's audience may name (alle is always allowed).",
+            default=[],
+        ),
+    ),
+)
+
+
+def time_zone(value: str) -> str | None:
+    """Check: an IANA time zone such as Europe/Berlin."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return _("expected a time zone such as Europe/Berlin, got '{value}'").format(value=value)
+    return None
+
+
 SETTINGS = Schema(
     SETTINGS_FILE,
     (
@@ -249,6 +355,15 @@ SETTINGS = Schema(
             "The help site: contact article and announcement banner.",
             schema=HELP_SITE,
         ),
+        Field(
+            "timezone",
+            "text",
+            "Time zone of members-file times written without an offset.",
+            default="Europe/Berlin",
+            check=time_zone,
+        ),
+        Field("sending", "mapping", "How newsletters are sent.", schema=SENDING),
+        Field("members", "mapping", "How the members file is read.", schema=MEMBERS),
     ),
 )
 
@@ -332,6 +447,28 @@ class HelpSiteSettings:
 
 
 @dataclass(frozen=True)
+class SendingSettings:
+    """The approval remote, the shrunken-send guard, connections and service-notice words."""
+
+    remote: str
+    min_share: float
+    connections: int
+    advertising_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MembersSettings:
+    """How the members file is read: its column headers by field, and the known segments."""
+
+    columns: tuple[tuple[str, str], ...]
+    segments: tuple[str, ...]
+
+    def column(self, name: str) -> str:
+        """The header of field ``name`` in the members file."""
+        return dict(self.columns).get(name, name)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of ``rundbrief.yml``."""
 
@@ -344,6 +481,9 @@ class Settings:
     operator: Operator
     newsletter: NewsletterSettings
     feedback: FeedbackSettings
+    timezone: str = "Europe/Berlin"
+    sending: SendingSettings = SendingSettings("origin", 0.5, 4, tuple(ADVERTISING_WORDS))
+    members: MembersSettings = MembersSettings((), ())
     hosting: Hosting = Hosting()
     review: ReviewSettings = field(default=ReviewSettings(), repr=False)
     """Not part of the repr: the newsletter cache keys on the repr, and this shapes no email."""
@@ -439,6 +579,26 @@ def _settings(values: dict[str, Any]) -> Settings:
         hosting=Hosting(**(values["hosting"] or {})),
         review=ReviewSettings(**(values["review"] or {})),
         help_site=_help_site(values["help_site"] or {}),
+        timezone=values["timezone"],
+        sending=_sending(values["sending"] or SENDING.defaults()),
+        members=_members(values["members"] or MEMBERS.defaults()),
+    )
+
+
+def _sending(values: dict[str, Any]) -> SendingSettings:
+    return SendingSettings(
+        remote=values["remote"],
+        min_share=float(values["min_share"]),
+        connections=values["connections"],
+        advertising_words=tuple(values["advertising_words"]),
+    )
+
+
+def _members(values: dict[str, Any]) -> MembersSettings:
+    columns = values["columns"] or COLUMNS.defaults()
+    return MembersSettings(
+        columns=tuple((name, columns[name]) for name in MEMBER_COLUMNS),
+        segments=tuple(values["segments"]),
     )
 
 

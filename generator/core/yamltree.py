@@ -44,4 +44,44 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
         return Problem(rel, line, _("invalid YAML: {error}").format(error=message))
     except yaml.YAMLError as error:
         return Problem(rel, offset + 1, _("invalid YAML: {error}").format(error=error))
+    tagged = foreign_tag(node)
+    if tagged is not None:
+        return Problem(
+            rel,
+            tagged.start_mark.line + 1 + offset,
+            _("YAML tag {tag} is not allowed here; write the value as plain text").format(
+                tag=short_tag(tagged.tag)
+            ),
+        )
     return YamlTree(node, loader, offset)
+
+
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
+)
+"""What plain YAML resolves to by itself: anything else was written as a tag (``!!python/…``)."""
+
+
+def foreign_tag(node: yaml.Node | None) -> yaml.Node | None:
+    """The first node carrying a tag that plain YAML would not give it, if any."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if current.tag not in PLAIN_TAGS:
+            return current
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                stack += [value, key]
+    return None
+
+
+def short_tag(tag: str) -> str:
+    """``tag:yaml.org,2002:python/name:os.system`` as written: ``!!python/name:os.system``."""
+    return (
+        "!!" + tag.removeprefix("tag:yaml.org,2002:")
+        if tag.startswith("tag:yaml.org,2002:")
+        else tag
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from jinja2 import StrictUndefined, meta
-from jinja2.sandbox import SandboxedEnvironment
 
 from generator.marketing.textfit import Box
 
@@ -131,11 +129,32 @@ def all_texts(campaign: Campaign) -> list[Text]:
     return texts
 
 
-ENVIRONMENT = SandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-)
+PLACEHOLDER = re.compile(r"\{\{\s*(link|code|name)\s*\}\}")
+"""The only template syntax a campaign text may hold: its three placeholders."""
+TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{\{|\{%|\{#", re.DOTALL)
+"""Anything that looks like a template expression, statement or comment."""
 
 
 def variables(value: str) -> set[str]:
     """The placeholders a text uses."""
-    return set(meta.find_undeclared_variables(ENVIRONMENT.parse(value)))
+    return {match.group(1) for match in PLACEHOLDER.finditer(value)}
+
+
+def unknown_syntax(value: str) -> list[str]:
+    """Template syntax in a text that is not one of its placeholders (``lipsum()``, ``*``, …).
+
+    A text is filled by replacing its placeholders, never rendered as a template: nothing
+    in it is evaluated, so no expression can loop, multiply a string a billion times or
+    reach into Python objects.
+    """
+    return [
+        match.group(0)
+        for match in TEMPLATE_SYNTAX.finditer(value)
+        if not PLACEHOLDER.fullmatch(match.group(0))
+    ]
+
+
+def fill_text(value: str, values: Mapping[str, str]) -> str:
+    """The text with its placeholders replaced (a final line break dropped, as templates do)."""
+    text = value[:-1] if value.endswith("\n") else value
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)

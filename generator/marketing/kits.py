@@ -7,6 +7,7 @@ import html
 import io
 import multiprocessing
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -15,11 +16,11 @@ from pathlib import Path
 
 from generator.core.fingerprint import fingerprint
 from generator.core.i18n import _
-from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
-from generator.core.referral import is_valid_code
+from generator.core.problems import Problem, UsageError, raise_if_errors
 from generator.core.settings import Project
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
+from generator.marketing.fonts import missing_glyphs
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
@@ -49,30 +50,33 @@ class KitSummary:
     unchanged: int
     folder: Path
     removed: int = 0
+    skipped: tuple[Problem, ...] = ()
+    """Members without a kit, each a warning at their row (a name that does not fit, …)."""
 
 
-def kit_members(project: Project, members_file: Path) -> list[KitMember]:
-    """Read the members file; refuse codes that are not safe as a folder name (with their row)."""
+def kit_members(project: Project, members_file: Path) -> tuple[list[KitMember], list[Problem]]:
+    """Read the members file as ``send`` does: a bad row is left out with a warning at its line.
+
+    A referral code is a folder name: besides the checks of every members file, a code used
+    twice (case-insensitively: 'Anna' and 'anna' are one folder on macOS and Windows) keeps
+    the kit of its first row only. A file that cannot be read at all is an error.
+    """
     display = _display(project, members_file)
-    members, problems = read_members(members_file, display)
+    settings = project.settings
+    members, problems = read_members(
+        members_file,
+        display,
+        columns=dict(settings.members.columns),
+        timezone=settings.timezone,
+        row_severity="warning",
+    )
+    raise_if_errors(problems)
     result: list[KitMember] = []
     seen: dict[str, int] = {}
     for member in members:
         code = member.referral_code
-        if not is_valid_code(code):
-            problems.append(
-                Problem(
-                    display,
-                    member.row,
-                    _("referral code {code} is not plain ASCII letters, digits, '-' or '_'").format(
-                        code=repr(code)
-                    ),
-                )
-            )
-            continue
-        # Case-insensitively: on macOS and Windows 'Anna' and 'anna' are the same folder.
-        if code.lower() in seen:
-            first = seen[code.lower()]
+        first = seen.setdefault(code.lower(), member.row)
+        if first != member.row:
             problems.append(
                 Problem(
                     display,
@@ -80,14 +84,13 @@ def kit_members(project: Project, members_file: Path) -> list[KitMember]:
                     _("referral code '{code}' is used in row {row} too").format(
                         code=code, row=first
                     ),
+                    "warning",
                 )
             )
             continue
-        seen[code.lower()] = member.row
         name = f"{member.first_name} {member.last_name}".strip()
         result.append(KitMember(code, name, member.row, display))
-    raise_if_errors(problems)
-    return result
+    return result, problems
 
 
 def _display(project: Project, path: Path) -> str:
@@ -119,13 +122,18 @@ def write_kits(
     root = (project.build_dir / KITS).resolve()
     if not root.is_relative_to(project.root.resolve()):
         raise UsageError(_("{folder} is outside the project").format(folder=root))
-    problems = [p for m in members for p in check_fits(campaigns, m)]
-    problems += [p for m in members for p in _check_target(root, m)]
-    if problems:
-        raise ProblemsFound(problems)
+    # A member whose name does not fit (or has a character the font cannot draw), or whose
+    # folder holds someone else's files, gets no kit: a warning at the row, like send.
+    skipped: list[Problem] = []
+    writable: list[KitMember] = []
+    for member in members:
+        found = check_fits(campaigns, member) + _check_target(root, member)
+        skipped += [Problem(p.path, p.line, p.message, "warning") for p in found]
+        if not found:
+            writable.append(member)
     base = _inputs_base(project, campaigns)
     pending: list[tuple[KitMember, str]] = []
-    for member in members:
+    for member in writable:
         digest = hashlib.sha256(f"{base}\0{member.code}\0{member.name}".encode()).hexdigest()
         if _unchanged(root / member.code, digest):
             if progress:
@@ -140,7 +148,8 @@ def write_kits(
             problems = _write_serial(state, pending, progress)
         raise_if_errors(problems)
     removed = 0 if only is not None else remove_stale_kits(root, {m.code for m in members})
-    return KitSummary(len(pending), len(members) - len(pending), root, removed)
+    unchanged = len(writable) - len(pending)
+    return KitSummary(len(pending), unchanged, root, removed, tuple(sorted(skipped)))
 
 
 def remove_stale_kits(root: Path, codes: set[str]) -> int:
@@ -225,6 +234,19 @@ def _write_parallel(
 def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem]:
     """Fit the texts that name the member, before anything is written (cheap: no rendering)."""
     recipient = Recipient(member.code, member.name, member.row)
+    missing = sorted(set(missing_glyphs(member.name)) | set(missing_glyphs(member.name, bold=True)))
+    if missing:
+        # An emoji or a rare script would come out as an empty box on every banner.
+        return [
+            Problem(
+                member.source,
+                member.row,
+                _(
+                    "the name holds {characters}, which the shipped font cannot draw; no kit "
+                    "for this member"
+                ).format(characters=", ".join(repr(c) for c in missing)),
+            )
+        ]
     problems = []
     for campaign in campaigns:
         for spec in campaign.images:
@@ -254,7 +276,8 @@ def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem
 
 def _check_target(root: Path, member: KitMember) -> list[Problem]:
     # The code is validated already; this is the second lock on the door: the folder must be
-    # a direct child of build/kits/, never a symlink to elsewhere.
+    # a direct child of build/kits/, never a symlink to elsewhere, and if it exists, a kit
+    # this command wrote (it carries the inputs marker): anything else there stays.
     target = root / member.code
     if target.is_symlink() or target.resolve().parent != root:
         return [
@@ -262,6 +285,17 @@ def _check_target(root: Path, member: KitMember) -> list[Problem]:
                 member.source,
                 member.row,
                 _("kit folder for '{code}' would be outside build/kits/").format(code=member.code),
+            )
+        ]
+    if target.exists() and not (target / INPUTS).is_file():
+        return [
+            Problem(
+                member.source,
+                member.row,
+                _(
+                    "build/kits/{code} holds files rundbrief did not write; move them away to "
+                    "get this member's kit"
+                ).format(code=member.code),
             )
         ]
     return []
@@ -294,25 +328,33 @@ def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
         files += [(f"{campaign.slug}/{asset.filename}", asset.data) for asset in assets]
         files.append((f"{campaign.slug}/banner-einbinden.html", _embed(campaign, recipient)))
     folder = state.root / member.code
-    staging = folder.with_name(f".{member.code}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
+    state.root.mkdir(parents=True, exist_ok=True)
+    # Fresh, uniquely named folders of this run: nothing found on disk is ever removed,
+    # except a kit folder with our inputs marker (checked before).
+    staging = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".tmp", dir=state.root))
+    try:
+        _write_files(staging, member.code, files)
+        # Written last: a kit interrupted half-way has no marker and is written again next time.
+        (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
+        old = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".old", dir=state.root))
+        if (folder / INPUTS).is_file() and not folder.is_symlink():
+            folder.rename(old / member.code)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # (gone already when it was swapped in)
+    return []
+
+
+def _write_files(staging: Path, code: str, files: list[tuple[str, bytes]]) -> None:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
         for name, data in files:
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            bundle.writestr(f"werbemittel-{member.code}/{name}", data)
-    (staging / f"werbemittel-{member.code}.zip").write_bytes(archive.getvalue())
-    # Written last: a kit interrupted half-way has no marker and is written again next time.
-    (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
-    old = folder.with_name(f".{member.code}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
-    return []
+            bundle.writestr(f"werbemittel-{code}/{name}", data)
+    (staging / f"werbemittel-{code}.zip").write_bytes(archive.getvalue())
 
 
 def _embed(campaign: Campaign, recipient: Recipient) -> bytes:

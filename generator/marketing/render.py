@@ -10,19 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Operator
 from generator.marketing.campaign import (
-    ENVIRONMENT,
     PLACEHOLDER_CODE,
     Campaign,
     FlyerSpec,
     ImageSpec,
     Placed,
+    fill_text,
 )
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
 from generator.marketing.textfit import Fitted, fit
@@ -86,23 +87,23 @@ def qr_target(campaign: Campaign, recipient: Recipient, medium: str, content: st
     return with_query(campaign.landing_url, utm)
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(value: str) -> Template:
-    return ENVIRONMENT.from_string(value)
-
-
 def fill(value: str, recipient: Recipient, url: str) -> str:
     """A campaign text with its placeholders filled; member data stays data, never a template."""
     name = recipient.name or "Ihr Name"
-    return str(
-        _compiled(value).render(link=url, code=recipient.code or PLACEHOLDER_CODE, name=name)
-    )
+    return fill_text(value, {"link": url, "code": recipient.code or PLACEHOLDER_CODE, "name": name})
 
 
 @functools.lru_cache(maxsize=8)
 def templates(folder: Path) -> Environment:
-    """The Jinja2 environment of a campaign's template folder (SVG and HTML: autoescaped)."""
-    return Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
+    """The Jinja2 environment of a campaign's template folder (SVG and HTML: autoescaped).
+
+    Sandboxed: the templates are files of a pull request, rendered by ``check`` in CI; an
+    expression that reaches into Python (``''.__class__.__mro__``) is refused with a
+    problem at its line instead of running.
+    """
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined
+    )
 
 
 def image_svg(
@@ -160,9 +161,21 @@ def image_svg(
 
 
 def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:
-    line = getattr(error, "lineno", None) or 1
+    line = getattr(error, "lineno", None) or _template_line(error, name) or 1
     rel = f"{Path(campaign.source).parent.as_posix()}/templates/{name}"
     return Problem(rel, line, _("template error: {error}").format(error=error))
+
+
+def _template_line(error: BaseException, name: str) -> int | None:
+    """The template line a runtime error (a sandbox refusal) happened at: Jinja puts the
+    template's own lines into the traceback."""
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:

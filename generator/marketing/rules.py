@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import TemplateError
-
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.marketing.campaign import (
     AD_LABELS,
-    TEXT_VARIABLES,
     Campaign,
     Text,
     all_texts,
+    unknown_syntax,
     variables,
 )
 from generator.marketing.fonts import missing_glyphs
@@ -132,19 +130,15 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
 
 
 def _check_template_text(rel: str, text: Text) -> list[Problem]:
-    try:
-        unknown = variables(text.value) - TEXT_VARIABLES
-    except TemplateError as error:
-        return [Problem(rel, text.line, f"{text.key}: {error}")]
     problems = [
         Problem(
             rel,
             text.line,
             _("{key}: unknown placeholder '{placeholder}' (allowed: link, code, name)").format(
-                key=text.key, placeholder="{{ " + name + " }}"
+                key=text.key, placeholder=" ".join(found.split())
             ),
         )
-        for name in sorted(unknown)
+        for found in unknown_syntax(text.value)
     ]
     missing = missing_glyphs(text.value)
     if missing:

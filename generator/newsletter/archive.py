@@ -91,7 +91,8 @@ def archive_pages(
         subject, email_html, text = archive_copy(email, values)
         preheader = merge.fill_source(newsletter.preheader, values)
         folder = posixpath.dirname(archive_path(newsletter.slug))
-        files.append(StaticFile(f"{folder}/email.html", data=email_html.encode("utf-8")))
+        archived = email_html.replace("<head>", "<head>\n" + NO_SCRIPTS, 1)
+        files.append(StaticFile(f"{folder}/email.html", data=archived.encode("utf-8")))
         pages.append(
             Page(
                 path=f"{folder}/index.md",
@@ -118,6 +119,16 @@ def archive_pages(
     return pages, files
 
 
+SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+"""The archived email is shown sandboxed: no scripts, no forms, no navigating the help site;
+links open in a new window. (Same origin only so the page can size the frame to the email.)"""
+NO_SCRIPTS = (
+    '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'; '
+    "object-src 'none'; frame-src 'none'; form-action 'none'\">"
+)
+"""Put into the archived copy: opened on its own (outside the frame), it runs no script either."""
+
+
 def _page_body(newsletter: Newsletter, subject: str, text: str) -> str:
     title = html.escape(subject)
     # The email sits in an iframe (its own styles stay its own); the text version below is
@@ -126,6 +137,7 @@ def _page_body(newsletter: Newsletter, subject: str, text: str) -> str:
     return (
         f"Newsletter vom {german_date(newsletter.date)}\n\n"
         f'<iframe class="newsletter-email" src="email.html" title="Newsletter: {title}" '
+        f'sandbox="{SANDBOX}" '
         'loading="lazy" style="width:100%;height:1400px;border:1px solid #d5dcda;'
         'border-radius:4px;background:#eef2f1" '
         "onload=\"this.style.height=(this.contentWindow.document.documentElement.scrollHeight+4)+'px'\">"

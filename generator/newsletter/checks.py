@@ -18,6 +18,12 @@ from generator.newsletter.email import (
     personalise,
     sample_values,
 )
+from generator.newsletter.rules import (
+    active_content_problems,
+    audience_problems,
+    service_problems,
+    token_problems,
+)
 from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
 
@@ -53,6 +59,12 @@ def _elements(html: str) -> tuple[list[dict[str, str]], list[str]]:
         elif values.get("href"):
             hrefs.append(values["href"])
     return images, hrefs
+
+
+def image_sources(html: str) -> list[str]:
+    """The ``src`` of every image of the email HTML, in order."""
+    images, _hrefs = _elements(html)
+    return [image["src"] for image in images if image.get("src")]
 
 
 def preflight(
@@ -192,6 +204,11 @@ def preflight(
                 ),
             )
         )
+
+    problems += audience_problems(project, newsletter)
+    problems += active_content_problems(newsletter, html)
+    problems += token_problems(newsletter)
+    problems += service_problems(project, index, newsletter, email, hrefs)
 
     unsubscribe = values["unsubscribe_url"]
     operator = project.settings.operator

@@ -136,12 +136,21 @@ def render_email(
         body=converted.html,
         archive_url=archive,
         unsubscribe_url=unsubscribe,
+        kind=newsletter.kind,
     )
     html = merge.compile_parts(
         layout.with_client_fixes(inline_css(document, settings.newsletter.inliner))
     )
     text = merge.compile_parts(
-        _text_part(settings, converted, unsubscribe, archive, heading, field_widths(project))
+        _text_part(
+            settings,
+            converted,
+            unsubscribe,
+            archive,
+            heading,
+            field_widths(project),
+            newsletter.kind,
+        )
     )
     html_parts, text_parts = merge.member_parts(html), merge.member_parts(text)
     subject_parts = merge.compile_parts(subject)
@@ -231,17 +240,18 @@ def _text_part(
     archive: str,
     title: str,
     widths: Mapping[str, int],
+    kind: str = "newsletter",
 ) -> str:
     body = tree_to_text(converted.tree, converted.stash, converted.plain, title, widths)
-    return body + _text_footer(settings).format(unsubscribe=unsubscribe, archive=archive)
+    return body + _text_footer(settings, kind).format(unsubscribe=unsubscribe, archive=archive)
 
 
 @cache
-def _text_footer(settings: Settings) -> str:
+def _text_footer(settings: Settings, kind: str) -> str:
     """The text part's footer, wrapped once per settings ({unsubscribe} and {archive} open)."""
     lines = [
         "-- ",
-        wrap(layout.reason(settings)),
+        wrap(layout.reason(settings, kind)),
         "",
         wrap(_unsubscribe_how(settings)),
         "{unsubscribe}",

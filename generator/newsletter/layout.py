@@ -14,6 +14,11 @@ REASON = (
     "Sie erhalten diese E-Mail, weil Sie als Mitglied von {platform} dem Empfang unseres "
     "Newsletters zugestimmt haben (Double-Opt-in)."
 )
+SERVICE_REASON = (
+    "Sie erhalten diese Servicenachricht als Mitglied von {platform}, weil sie Ihre "
+    "Mitgliedschaft betrifft. Wir senden sie unabhängig von Ihrer Newsletter-Einwilligung; "
+    "sie enthält keine Werbung."
+)
 
 
 @cache
@@ -54,9 +59,10 @@ def with_client_fixes(inlined: str) -> str:
     return inlined.replace("</head>", client_fixes() + "</head>", 1)
 
 
-def reason(settings: Settings) -> str:
-    """Why the member receives the email (first line of the footer)."""
-    return REASON.format(platform=settings.platform_name)
+def reason(settings: Settings, kind: str = "newsletter") -> str:
+    """Why the member receives the email (first line of the footer): consent, or a service."""
+    text = SERVICE_REASON if kind == "service" else REASON
+    return text.format(platform=settings.platform_name)
 
 
 def impressum_lines(settings: Settings) -> list[str]:
@@ -83,6 +89,7 @@ def page(
     title: str = "",
     archive_url: str,
     unsubscribe_url: str,
+    kind: str = "newsletter",
 ) -> str:
     """The whole email document around ``body`` (HTML of the Markdown), before inlining;
     ``title`` is its visible ``h1`` (empty when the body has its own)."""
@@ -101,7 +108,7 @@ def page(
             logo_url=settings.newsletter.logo_url,
             unsubscribe_url=unsubscribe_url,
             one_click=one_click(settings.newsletter),
-            reason=reason(settings),
+            reason=reason(settings, kind),
             impressum=impressum_lines(settings),
         )
     )

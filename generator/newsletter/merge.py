@@ -56,6 +56,9 @@ def to_tokens(text: str, known: Iterable[str] | None = None) -> str:
     if known is None:
         return SOURCE_FIELD.sub(lambda match: token(match.group(1)), text)
     names = set(known)
+    # Text that already looks like a token would be filled with member data (or, naming no
+    # field, break the rendering): it is reported as a problem and left out here.
+    text = TOKEN.sub("", text)
 
     def replace(match: re.Match[str]) -> str:
         field = SOURCE_FIELD.fullmatch(match.group(0))

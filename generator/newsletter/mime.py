@@ -34,6 +34,17 @@ def _safe(name: str, value: str) -> str:
     return value
 
 
+def list_unsubscribe(mailto: str, unsubscribe: str) -> tuple[str, bool]:
+    """The List-Unsubscribe header of a member's link, and whether it promises one click.
+
+    Without an endpoint of the platform's the link is the prepared email alone, and no
+    one-click promise is made; with one, the ``mailto:`` (with the member's token) follows it.
+    """
+    if unsubscribe.startswith("mailto:"):
+        return f"<{unsubscribe}>", False
+    return f"<{unsubscribe}>, <{header_mailto(mailto, unsubscribe)}>", True
+
+
 def build_message(
     email: RenderedEmail,
     *,
@@ -41,9 +52,11 @@ def build_message(
     values: Mapping[str, str],
     message_id: str,
     date: dt.datetime | None = None,
+    subject_prefix: str = "",
 ) -> EmailMessage:
     """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
     subject, html, text = personalise(email, values)
+    subject = subject_prefix + subject
     unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(
@@ -56,13 +69,9 @@ def build_message(
     message_id = _safe("Message-ID", message_id)
     message["Message-ID"] = message_id if message_id.startswith("<") else f"<{message_id}>"
     message["List-Id"] = f"{_safe('List-Id', email.from_name)} <{email.list_id}>"
-    if unsubscribe.startswith("mailto:"):
-        # No endpoint of the platform's: the prepared email alone, and no one-click promise.
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-    else:
-        message["List-Unsubscribe"] = (
-            f"<{unsubscribe}>, <{header_mailto(email.unsubscribe_mailto, unsubscribe)}>"
-        )
+    header, one_click = list_unsubscribe(email.unsubscribe_mailto, unsubscribe)
+    message["List-Unsubscribe"] = header
+    if one_click:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")

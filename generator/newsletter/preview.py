@@ -9,6 +9,7 @@ from generator.core.dates import german_date
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
 from generator.core.settings import Project
+from generator.newsletter.archive import SANDBOX
 from generator.newsletter.email import personalise, sample_values
 from generator.newsletter.render import Checked
 
@@ -100,9 +101,9 @@ def _newsletter_page(
     frames = (
         '<div class="frames">'
         f'<figure><figcaption>Desktop, 600 px</figcaption><iframe src="{slug}/email.html" '
-        'width="600" title="Desktop-Ansicht"></iframe></figure>'
+        f'sandbox="{SANDBOX}" width="600" title="Desktop-Ansicht"></iframe></figure>'
         f'<figure><figcaption>Smartphone, 375 px</figcaption><iframe src="{slug}/email.html" '
-        'width="375" title="Smartphone-Ansicht"></iframe></figure>'
+        f'sandbox="{SANDBOX}" width="375" title="Smartphone-Ansicht"></iframe></figure>'
         "</div>"
         if rendered
         else ""

@@ -26,6 +26,13 @@ NEWSLETTER = Schema(
             choices=("draft", "approved"),
         ),
         Field("audience", "text", "Segment of the members file to send to.", default="alle"),
+        Field(
+            "kind",
+            "text",
+            "newsletter (needs consent) or service (a notice every affected member receives).",
+            default="newsletter",
+            choices=("newsletter", "service"),
+        ),
         Field("from_name", "text", "Display name in From (default: settings)."),
         Field("reply_to", "text", "Reply-To address (default: settings).", check=email_address),
         Field("utm_campaign", "text", "utm_campaign of own-domain links (default: the slug)."),
@@ -44,6 +51,7 @@ class Newsletter:
     date: dt.date
     status: str
     audience: str
+    kind: str
     from_name: str | None
     reply_to: str | None
     utm_campaign: str
@@ -66,6 +74,7 @@ def _newsletter(document: Document) -> Newsletter:
         date=meta["date"] or dt.date.min,
         status=meta["status"] or "draft",
         audience=meta["audience"] or "alle",
+        kind=meta["kind"] or "newsletter",
         from_name=meta.get("from_name"),
         reply_to=meta.get("reply_to"),
         utm_campaign=meta.get("utm_campaign") or slug,

@@ -54,7 +54,7 @@ def compare(
     page_sources = _sources(changes, "page", uses)
     statuses = {c.path: c.status for c in changes}
     path = members_file(project)
-    counter = MemberCounts(path) if path is not None else None
+    counter = MemberCounts(path, project) if path is not None else None
     return Review(
         base=base,
         changes=changes,

@@ -60,7 +60,7 @@ def review(project: Project, given_base: str | None = None) -> Review:
         with clock.step("page"):
             write_atomic(folder / FOLDER / "index.html", render_page(result).encode("utf-8"))
         with clock.step("swap in"):  # (as build does with site/: the old folder goes)
-            publish([(folder / FOLDER, project.build_dir / FOLDER)])
+            publish([(folder / FOLDER, project.build_dir / FOLDER)], retired=folder)
     return replace(result, steps=tuple(clock.steps))
 
 

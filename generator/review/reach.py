@@ -16,10 +16,9 @@ from pathlib import Path
 
 from generator.core.gitinfo import is_tracked
 from generator.core.i18n import _
-from generator.core.problems import Problem
 from generator.core.settings import Project
-from generator.sending.members import Member, read_members
-from generator.sending.recipients import select
+from generator.sending.members import MembersFile, Unreadable
+from generator.sending.recipients import Audience, select
 
 VARIABLE = "RUNDBRIEF_MEMBERS_FILE"
 
@@ -48,13 +47,18 @@ def members_file(project: Project, env: Mapping[str, str] | None = None) -> Path
 
 
 class MemberCounts:
-    """Reads the members file once and counts the recipients of each audience."""
+    """Reads the members file as ``send`` does and counts the recipients of each audience."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, project: Project | None = None) -> None:
         self.path = path
         self.display = path.name
-        self.members: list[Member] = []
-        self.problems: list[Problem] = []
+        settings = project.settings if project is not None else None
+        self.source = MembersFile(
+            path,
+            self.display,
+            dict(settings.members.columns) if settings else {},
+            settings.timezone if settings else "Europe/Berlin",
+        )
         self.broken: str | None = None
         self.as_of: dt.date | None = None
         try:
@@ -65,18 +69,13 @@ class MemberCounts:
         if is_tracked(path):
             self.broken = _("the members file is tracked by git: keep member data out of git")
             return
-        self.members, self.problems = read_members(path, self.display, row_severity="warning")
-        file_errors = [p for p in self.problems if p.severity == "error"]
-        if file_errors:
-            self.broken = file_errors[0].message
 
     def reach(self, audience: str) -> Reach:
         """The recipients of ``audience`` as ``send`` would select them (no suppression list)."""
         if self.broken is not None:
             return Reach(audience, None, self.broken, self.display, self.as_of)
-        selection = select(
-            self.members, self.problems, display=self.display, audience=audience, suppressed=set()
-        )
-        return Reach(
-            audience, len(selection.recipients), selection.summary(), self.display, self.as_of
-        )
+        try:
+            selection = select(self.source, Audience(audience))
+        except Unreadable as error:
+            return Reach(audience, None, error.problem.message, self.display, self.as_of)
+        return Reach(audience, selection.recipients, selection.summary(), self.display, self.as_of)

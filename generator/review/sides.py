@@ -163,7 +163,11 @@ def base_side(project: Project, commit: str) -> Side:
         manifest = json.loads((temporary / MANIFEST).read_text(encoding="utf-8"))
         manifest["key"] = key
         (temporary / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
-        publish([(temporary, folder)])
+        retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=cache))
+        try:
+            publish([(temporary, folder)], retired=retired)
+        finally:
+            shutil.rmtree(retired, ignore_errors=True)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     prune(cache, KEEP)

@@ -1,4 +1,9 @@
-"""Who receives a newsletter: consenting members of the audience, minus suppressed addresses."""
+"""Who receives a newsletter: consenting members of the audience, minus suppressed addresses.
+
+The members file is streamed twice with the same rule (``exclusion``): once to count
+(``select``: recipients, every exclusion by reason, the share of the audience that qualifies)
+before anything goes out, and once to send (``recipients``). Nobody's list is held in memory.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,24 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
-from generator.core.settings import Project
+from generator.core.settings import Project, Settings
 from generator.newsletter.email import share_link
 from generator.newsletter.unsubscribe import unsubscribe_link
-from generator.sending.members import Member
+from generator.sending.members import ADDRESS, Member, MembersFile
 
 EVERYONE = "alle"
-"""The audience that means every consenting member."""
+"""The audience that means every member (who may receive the newsletter)."""
 SECRET_VARIABLE = "RUNDBRIEF_UNSUBSCRIBE_SECRET"
+SHOWN = 50
+"""Exclusions kept one by one for the report; a list of 100,000 would bury the summary."""
 
 REASONS = {
     "invalid": N_("{count} with an invalid row"),
@@ -41,20 +49,46 @@ SUPPRESSION_REASONS = {
     "complaint": N_("complaint"),
 }
 """Why the suppression store holds an address (see ``sending/suppression.py``)."""
+DELIBERATE = ("audience", "unsubscribed", "suppressed", *SUPPRESSION_REASONS)
+"""Exclusions a member (or the sender) chose: not a sign of a wrong export or audience."""
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """Why an address is never mailed, and since when (None: a --suppress file, for good)."""
+
+    reason: str
+    since: dt.datetime | None = None
+
+    def stands_for(self, member: Member) -> bool:
+        """Whether it still holds: a double opt-in confirmed after it lifts it."""
+        confirmed = member.confirmed_at
+        return self.since is None or confirmed is None or confirmed <= self.since
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a send is for: a segment, the kind of message, and addresses never to mail."""
+
+    segment: str
+    kind: str = "newsletter"
+    suppressed: Mapping[str, Suppressed] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The recipients, and why the others are left out (each with its row)."""
+    """How many members receive the newsletter, and why the others are left out."""
 
-    recipients: tuple[Member, ...]
+    recipients: int
+    rows: int
     excluded: Counter[str] = field(default_factory=Counter)
     problems: tuple[Problem, ...] = ()
+    """The first exclusions (SHOWN of them), each with its row."""
 
     def summary(self) -> str:
         """'1,204 recipients, 37 excluded: 12 without confirmed consent, …'."""
-        head = ngettext("{count} recipient", "{count} recipients", len(self.recipients)).format(
-            count=number(len(self.recipients))
+        head = ngettext("{count} recipient", "{count} recipients", self.recipients).format(
+            count=number(self.recipients)
         )
         total = sum(self.excluded.values())
         if not total:
@@ -68,36 +102,122 @@ class Selection:
             recipients=head, count=number(total), reasons=", ".join(parts)
         )
 
+    @property
+    def considered(self) -> int:
+        """Rows that should receive this send: in the audience (or unreadable), not opted out.
 
-def _instant(value: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
+        Unsubscribed and suppressed members are left out on purpose; an invalid row or a
+        consent that cannot be read is what a wrong export or a wrong audience looks like.
+        """
+        return self.rows - sum(self.excluded[key] for key in DELIBERATE)
+
+    def shortfall(self, min_share: float) -> str | None:
+        """Why this selection must not be sent: nobody, or too small a share; else None."""
+        largest = max(
+            (key for key in REASONS if self.excluded[key]),
+            key=lambda key: self.excluded[key],
+            default=None,
+        )
+        reason = _(REASONS[largest]).format(count=number(self.excluded[largest])) if largest else ""
+        if self.recipients == 0:
+            if not reason:
+                return _("nobody to send to: the members file has no rows")
+            return _("nobody qualifies; the largest reason: {reason}").format(reason=reason)
+        share = self.recipients / self.considered if self.considered else 1.0
+        if share < min_share:
+            return _(
+                "only {share} % of the members in the audience who have not unsubscribed "
+                "qualify, at least {minimum} % expected (sending.min_share); the largest "
+                "reason: {reason}"
+            ).format(
+                share=number(share * 100, 1), minimum=number(min_share * 100, 0), reason=reason
+            )
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def exclusion(member: Member, audience: Audience) -> tuple[str, str] | None:
+    """(reason, message) if ``member`` may not receive this send, else None."""
+    if member.unsubscribed_all_at:
+        return "unsubscribed", _("unsubscribed from all mail at {time}").format(
+            time=member.unsubscribed_all_at.isoformat()
+        )
+    if audience.kind == "newsletter":
+        # A service notice concerns the membership itself: it needs no newsletter consent.
+        refused = consent_problem(member)
+        if refused is not None:
+            return refused
+    suppressed = audience.suppressed.get(member.key)
+    if suppressed is not None and suppressed.stands_for(member):
+        if suppressed.reason not in SUPPRESSION_REASONS:
+            return "suppressed", _("{address} is on the suppression list").format(
+                address=member.email
+            )
+        return suppressed.reason, _("{address} is on the suppression list: {reason}").format(
+            address=member.email, reason=_(SUPPRESSION_REASONS[suppressed.reason])
+        )
+    if audience.segment != EVERYONE and audience.segment not in member.segments:
+        return "audience", ""
+    return None
 
 
 def consent_problem(member: Member) -> tuple[str, str] | None:
-    """(reason, message) if ``member`` may not be mailed, else None."""
+    """(reason, message) if ``member`` has no valid newsletter consent, else None."""
     if member.unsubscribed_at:
-        return "unsubscribed", _("unsubscribed at {time}").format(time=member.unsubscribed_at)
-    opted, confirmed = _instant(member.opt_in_at), _instant(member.confirmed_at)
-    if opted is None:
-        return "consent", _("opt_in_at: no sign-up time ({value})").format(
-            value=member.opt_in_at or _("empty")
+        return "unsubscribed", _("unsubscribed at {time}").format(
+            time=member.unsubscribed_at.isoformat()
         )
-    if confirmed is None:
+    if member.opt_in_at is None:
+        return "consent", _("opt_in_at: no sign-up time ({value})").format(value=_("empty"))
+    if member.confirmed_at is None:
         return "consent", _("confirmed_at: consent not confirmed ({value})").format(
-            value=member.confirmed_at or _("empty")
+            value=_("empty")
         )
-    if confirmed < opted:
+    if member.confirmed_at < member.opt_in_at:
         return "consent", _("confirmed_at is before opt_in_at: no valid double opt-in")
     return None
 
 
-def read_suppressed(paths: Iterable[Path]) -> set[str]:
-    """Addresses from suppression files: one per line, or the first column of a CSV export."""
+def select(source: MembersFile, audience: Audience) -> Selection:
+    """Count the recipients and every exclusion, streaming the file (raises Unreadable)."""
+    excluded: Counter[str] = Counter()
+    shown: list[Problem] = []
+    chosen = rows = 0
+    for item in source.rows():
+        rows += 1
+        if isinstance(item, Problem):
+            excluded["invalid"] += 1
+            if len(shown) < SHOWN:
+                shown.append(Problem(item.path, item.line, item.message, "warning"))
+            continue
+        refused = exclusion(item, audience)
+        if refused is None:
+            chosen += 1
+            continue
+        excluded[refused[0]] += 1
+        if refused[1] and len(shown) < SHOWN:
+            shown.append(Problem(source.display, item.row, refused[1], "warning"))
+    return Selection(chosen, rows, excluded, tuple(shown))
+
+
+def recipients(source: MembersFile, audience: Audience) -> Iterator[Member]:
+    """The members that receive this send, in file order, by the same rule as ``select``."""
+    for item in source.rows():
+        if isinstance(item, Member) and exclusion(item, audience) is None:
+            yield item
+
+
+_ANGLED = re.compile(r"<([^<>\s]+)>")
+
+
+def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem]]:
+    """Addresses from suppression files, and a problem for every line that cannot be read.
+
+    A line may be a bare address, ``Name <a@x>``, ``<a@x>``, ``"Name, First" <a@x>``, or a
+    CSV or tab-separated row whose first field is the address; ``#`` starts a comment, and a
+    first line without any address is a header.
+    """
     addresses: set[str] = set()
+    problems: list[Problem] = []
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -107,51 +227,31 @@ def read_suppressed(paths: Iterable[Path]) -> set[str]:
                     path=path, reason=error
                 )
             ) from None
-        for line in text.splitlines():
-            first = line.replace(";", ",").split(",", 1)[0].strip().strip('"').lower()
-            if "@" in first and not first.startswith("#"):
-                addresses.add(first)
-    return addresses
+        for number_, line in enumerate(text.splitlines(), start=1):
+            entry = line.strip()
+            if not entry or entry.startswith("#") or (number_ == 1 and "@" not in entry):
+                continue
+            address = _suppressed_address(entry)
+            if address is None:
+                problems.append(
+                    Problem(
+                        str(path),
+                        number_,
+                        _("not an address: {line}; write one address per line").format(line=entry),
+                    )
+                )
+            else:
+                addresses.add(address.lower())
+    return frozenset(addresses), problems
 
 
-def select(
-    members: Iterable[Member],
-    problems: Iterable[Problem],
-    *,
-    display: str,
-    audience: str,
-    suppressed: set[str] | Mapping[str, str],
-) -> Selection:
-    """The members that may receive this newsletter, and a count of every exclusion.
-
-    ``suppressed`` maps addresses to their reason (a key of REASONS); a plain set counts
-    every address as "suppressed".
-    """
-    invalid = [p for p in problems if p.line > 1]
-    excluded: Counter[str] = Counter(invalid=len(invalid))
-    notes = list(invalid)
-    chosen = []
-    for member in members:
-        refused = consent_problem(member)
-        if refused is None and member.key in suppressed:
-            reason = suppressed[member.key] if isinstance(suppressed, Mapping) else "suppressed"
-            refused = (
-                reason,
-                _("{address} is on the suppression list").format(address=member.email)
-                if reason == "suppressed"
-                else _("{address} is on the suppression list: {reason}").format(
-                    address=member.email, reason=_(SUPPRESSION_REASONS[reason])
-                ),
-            )
-        if refused is None and audience != EVERYONE and audience not in member.segments:
-            refused = ("audience", "")
-        if refused is None:
-            chosen.append(member)
-            continue
-        excluded[refused[0]] += 1
-        if refused[1]:
-            notes.append(Problem(display, member.row, refused[1], "warning"))
-    return Selection(tuple(chosen), excluded, tuple(sorted(notes)))
+def _suppressed_address(entry: str) -> str | None:
+    angled = _ANGLED.search(entry)
+    if angled:
+        candidate = angled.group(1)
+    else:
+        candidate = re.split(r"[,;\t]", entry, maxsplit=1)[0].strip().strip('"').strip()
+    return candidate if ADDRESS.fullmatch(candidate) else None
 
 
 def unsubscribe_secret(env: Mapping[str, str] | None = None) -> bytes:
@@ -177,20 +277,37 @@ def unsubscribe_token(secret: bytes, address: str) -> str:
     return f"{_b64(data)}.{_b64(hmac.new(secret, data, hashlib.sha256).digest())}"
 
 
+class MemberValues:
+    """The merge-field values of each member; the URLs around codes and tokens built once."""
+
+    _SLOT = "rbfSLOTx"
+    """Letters only: kept as it is by URL encoding, like every code and token it stands for."""
+
+    def __init__(self, settings: Settings, *, campaign: str, secret: bytes) -> None:
+        self.fields = settings.member_fields
+        self.secret = secret
+        del campaign  # the share link carries no newsletter UTM (see email.share_link)
+        link = share_link(settings, self._SLOT)
+        unsubscribe = unsubscribe_link(settings.newsletter, self._SLOT)
+        self.link = tuple(link.split(self._SLOT))
+        self.unsubscribe = tuple(unsubscribe.split(self._SLOT))
+
+    def __call__(self, member: Member) -> dict[str, str]:
+        """The values of ``member`` (see email.known_fields)."""
+        values = {name: member.extra.get(name, "") for name in self.fields}
+        values["first_name"] = member.first_name
+        values["last_name"] = member.last_name
+        values["email"] = member.email
+        values["referral_code"] = member.referral_code
+        values["referral_link"] = member.referral_code.join(self.link)
+        values["unsubscribe_url"] = unsubscribe_token(self.secret, member.email).join(
+            self.unsubscribe
+        )
+        return values
+
+
 def member_values(
     project: Project, member: Member, *, campaign: str, secret: bytes
 ) -> dict[str, str]:
-    """The merge-field values of one member (see emails.known_fields)."""
-    settings = project.settings
-    values = {name: member.extra.get(name, "") for name in settings.member_fields}
-    values.update(
-        first_name=member.first_name,
-        last_name=member.last_name,
-        email=member.email,
-        referral_code=member.referral_code,
-        referral_link=share_link(settings, member.referral_code),  # no newsletter UTM
-        unsubscribe_url=unsubscribe_link(
-            settings.newsletter, unsubscribe_token(secret, member.email)
-        ),
-    )
-    return values
+    """The merge-field values of one member (see email.known_fields)."""
+    return MemberValues(project.settings, campaign=campaign, secret=secret)(member)

@@ -80,10 +80,12 @@ def month_name(month: str) -> str:
 def write_report(project: Project, report: Report) -> Path:
     """Write page and CSV files into ``build/reports/``, swapped in whole; return the page."""
     with staging_dir(project.root) as folder:
-        (folder / PAGE).write_text(page(project, report), encoding="utf-8")
-        (folder / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
-        (folder / MONTHS_CSV).write_bytes(months_csv(report))
-        publish([(folder, project.build_dir / REPORT_DIR)])
+        new = folder / REPORT_DIR
+        new.mkdir()
+        (new / PAGE).write_text(page(project, report), encoding="utf-8")
+        (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
+        (new / MONTHS_CSV).write_bytes(months_csv(report))
+        publish([(new, project.build_dir / REPORT_DIR)], retired=folder)
     return project.build_dir / REPORT_DIR / PAGE
 
 

@@ -27,7 +27,7 @@ from typing import Literal
 
 from generator.core.output import write_atomic
 from generator.core.settings import Project
-from generator.sending.members import Member
+from generator.sending.recipients import Suppressed
 
 STORE_FILE = "suppression.sqlite"
 SOFT_BOUNCE_GRACE = dt.timedelta(days=5)
@@ -108,12 +108,15 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def instant(value: str) -> dt.datetime | None:
-    """An ISO time from the store, the journal or the members file; naive means UTC."""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
+def instant(value: str | dt.datetime | None) -> dt.datetime | None:
+    """An ISO time from the store or the journal, or a member's time; naive means UTC."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(value or "")
+        except (TypeError, ValueError):
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
@@ -365,26 +368,18 @@ class SuppressionStore:
             )
 
 
-def standing(path: Path, members: Iterable[Member]) -> dict[str, str]:
-    """Member key → exclusion reason for every member whose suppression still stands.
+def suppressions(path: Path) -> dict[str, Suppressed]:
+    """Address → why and since when it is suppressed, for every address in the store.
 
-    A suppression is lifted when the member confirmed consent (double opt-in) again after
-    the event that caused it: the new confirmation proves the address works and wants mail.
+    ``recipients.exclusion`` lifts one for a member who confirmed consent (double opt-in)
+    again after the event that caused it: the new confirmation proves the address works and
+    wants mail.
     """
     if not path.is_file():
         return {}
     with SuppressionStore(path) as store:
-        rows = {row.address: row for row in store.suppressions()}
-    result = {}
-    for member in members:
-        row = rows.get(member.key)
-        if row is None:
-            continue
-        confirmed, since = instant(member.confirmed_at), instant(row.since)
-        if confirmed is not None and since is not None and confirmed > since:
-            continue
-        result[member.key] = EXCLUSION_KEYS[row.reason]
-    return result
+        rows = store.suppressions()
+    return {row.address: Suppressed(EXCLUSION_KEYS[row.reason], instant(row.since)) for row in rows}
 
 
 def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) -> None:

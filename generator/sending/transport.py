@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import ipaddress
 import os
 import re
@@ -12,14 +14,11 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
-from generator.newsletter.mime import wire_bytes
 
 TlsMode = Literal["starttls", "ssl", "none"]
 
@@ -31,13 +30,6 @@ class Outgoing:
     sender: str
     recipients: tuple[str, ...]
     data: bytes
-
-    @classmethod
-    def of(cls, message: EmailMessage) -> Outgoing:
-        """Take the envelope from From and To and serialise the message."""
-        sender = str(message["From"].addresses[0].addr_spec)
-        recipients = tuple(address for _, address in getaddresses([str(message["To"])]))
-        return cls(sender, recipients, wire_bytes(message))
 
 
 @dataclass(frozen=True)
@@ -77,6 +69,10 @@ class TransportStopped(RundbriefError):
 
 class Transport(Protocol):
     """Hands one finished message to whatever delivers it."""
+
+    def open(self) -> None:
+        """Connect now (raise TransportStopped if that fails) rather than at the first message."""
+        ...
 
     def send(self, message: Outgoing) -> Reply:
         """Deliver ``message`` to its recipients; raise RecipientFailed, Deferred or Uncertain."""
@@ -205,7 +201,7 @@ class SmtpTransport:
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
             if config.user:
-                smtp.login(config.user, config.password)
+                _login(smtp, config.user, config.password)
         except smtplib.SMTPAuthenticationError as error:
             raise TransportStopped(
                 _(
@@ -228,6 +224,11 @@ class SmtpTransport:
                 _("cannot connect to {server}: {reason}").format(server=config.where, reason=error)
             ) from None
         return smtp
+
+    def open(self) -> None:
+        """Connect and log in now: a wrong password stops before any other connection tries."""
+        if self._smtp is None:
+            self._smtp = self._connect()
 
     def send(self, message: Outgoing) -> Reply:
         """Deliver one message, retrying 4xx replies and dropped connections before the data."""
@@ -285,6 +286,27 @@ class SmtpTransport:
             self._drop()
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; a user name or password beyond ASCII goes as UTF-8 in AUTH PLAIN (RFC 4616).
+
+    smtplib encodes credentials as ASCII and fails with a UnicodeEncodeError on 'Passwört'.
+    """
+    if user.isascii() and password.isascii():
+        smtp.login(user, password)
+        return
+    if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise TransportStopped(
+            _(
+                "the server does not offer AUTH PLAIN, which a password with characters "
+                "beyond ASCII needs"
+            )
+        )
+    secret = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {secret}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 def _no_delay(smtp: smtplib.SMTP) -> None:
     # A message ends in a short last segment; with Nagle's algorithm it waits for the
     # server's delayed ACK (about 40 ms) on every message.
@@ -328,20 +350,45 @@ def _dot_stuffed(data: bytes) -> bytes:
 
 
 class Outbox:
-    """Writes each message as an .eml file instead of sending it (--dry-run)."""
+    """Writes each message as an .eml file instead of sending it (--dry-run).
+
+    The folder must be one rundbrief made for outboxes (see ``output.claim_folder``):
+    nothing in it is ever deleted that rundbrief did not write.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
-        folder.mkdir(parents=True, exist_ok=True)
+
+    def open(self) -> None:
+        """Nothing to connect to."""
 
     def send(self, message: Outgoing) -> Reply:
         """Write ``message`` to the next numbered file named after its recipient."""
         self.count += 1
-        to = message.recipients[0]
-        name = f"{self.count:06d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', to)}.eml"
-        (self.folder / name).write_bytes(message.data)
+        name = outbox_name(self.count, message.recipients[0])
+        try:
+            (self.folder / name).write_bytes(message.data)
+        except OSError as error:
+            raise TransportStopped(
+                _("cannot write {path}: {reason}").format(
+                    path=self.folder / name, reason=error.strerror or error
+                )
+            ) from None
         return Reply(250, f"written to {name}")
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+OUTBOX_FILE = re.compile(r"[0-9]{6,}-[A-Za-z0-9@._-]+\.eml")
+"""The files an outbox holds; nothing else in the folder is rundbrief's."""
+
+
+def outbox_name(count: int, address: str) -> str:
+    """'000001-anna@beispiel.example.eml'; a long address is shortened (file names ≤ 255 bytes)."""
+    safe = re.sub(r"[^A-Za-z0-9@._-]", "_", address)
+    if len(safe) > 120:
+        digest = hashlib.sha256(address.encode()).hexdigest()[:12]
+        safe = f"{safe[:100]}-{digest}"
+    return f"{count:06d}-{safe}.eml"

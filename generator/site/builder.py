@@ -9,6 +9,7 @@ that into problems at the source file's line.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -138,6 +139,7 @@ def serve(
 ) -> None:
     """Serve ``site_dir`` with live reload, calling ``rebuild`` whenever a watched path changes."""
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    server.set_app(host_checked(server.serve_request, host))
     for path in watch:
         if path.exists():
             server.watch(str(path))
@@ -145,3 +147,36 @@ def serve(
         server.serve()
     finally:
         server.shutdown()
+
+
+def host_checked(app: Any, bound: str) -> Any:
+    """Answer only requests addressed to this machine by address, as localhost or as ``bound``.
+
+    A web page elsewhere can make the browser send requests to 127.0.0.1 under its own
+    name (DNS rebinding) and read the preview — drafts, unpublished newsletters. Such a
+    request carries that name in its Host header: it gets 403.
+    """
+    allowed = {"localhost", bound.lower().strip("[]")}
+
+    def app_with_check(environ: dict[str, Any], start_response: Any) -> Any:
+        if not _host_allowed(environ.get("HTTP_HOST", ""), allowed):
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"403 Forbidden: unknown host name; open the preview as 127.0.0.1\n"]
+        return app(environ, start_response)
+
+    return app_with_check
+
+
+def _host_allowed(header: str, allowed: set[str]) -> bool:
+    name = header.lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    if not name or name in allowed:
+        return bool(name)
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

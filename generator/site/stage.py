@@ -107,8 +107,25 @@ def duplicate_paths(pages: Iterable[Page], files: Iterable[StaticFile]) -> list[
     ``kontakt.md`` and ``kontakt/index.md`` both become ``/kontakt/``; an article under
     ``content/newsletter/`` would collide with the generated archive.
     """
+    pages = list(pages)
     seen: dict[str, str] = {}
     problems = []
+    # A folder rundbrief generates (the newsletter archive) is rundbrief's alone: an article
+    # in it would sit among generated pages and could take the place of a future one.
+    owned = {p.path.split("/")[0] for p in pages if p.meta.get("generated") and "/" in p.path}
+    for page in pages:
+        folder = page.path.split("/")[0]
+        if page.source and page.source.startswith("content/") and folder in owned:
+            problems.append(
+                Problem(
+                    page.source,
+                    0,
+                    _(
+                        "lies in {folder}/, which rundbrief generates; move the page to another "
+                        "folder"
+                    ).format(folder=folder),
+                )
+            )
     entries = [(page_path_url(page.path), page.source or page.path) for page in pages]
     entries += [(item.path, f"content/{item.path}" if item.source else item.path) for item in files]
     for url, origin in entries:

@@ -1,0 +1,166 @@
+"""Rules on what a newsletter says and links to: its audience, safe HTML, service notices.
+
+Part of the preflight (``checks.preflight``): every problem names the line of the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from generator.core.i18n import _
+from generator.core.problems import Problem
+from generator.core.settings import Project
+from generator.newsletter import merge
+from generator.newsletter.email import RenderedEmail
+from generator.newsletter.source import Newsletter
+from generator.site.index import SiteIndex
+
+EVERYONE = "alle"
+_ACTIVE_TAG = re.compile(
+    r"<\s*(script|iframe|frame|frameset|object|embed|applet|form|base|meta\s+http-equiv)\b",
+    re.IGNORECASE,
+)
+_EVENT_ATTRIBUTE = re.compile(r"<[a-z][^>]*?\s(on[a-z]+)\s*=", re.IGNORECASE)
+_SCRIPT_URL = re.compile(
+    r"""\b(?:href|src|action)\s*=\s*["']?\s*((?:java|vb)script:|data:text/html)""", re.IGNORECASE
+)
+REFERRAL_FIELDS = ("referral_link", "referral_code")
+
+
+def audience_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
+    """An ``audience`` that is no known segment: a typo would send to nobody."""
+    known = (EVERYONE, *project.settings.members.segments)
+    if newsletter.audience in known:
+        return []
+    document = newsletter.document
+    return [
+        Problem(
+            document.rel,
+            document.line_of("audience"),
+            _(
+                "audience: unknown segment '{segment}'; known: {known} (members.segments in "
+                "rundbrief.yml)"
+            ).format(segment=newsletter.audience, known=", ".join(known)),
+        )
+    ]
+
+
+def active_content_problems(newsletter: Newsletter, html: str) -> list[Problem]:
+    """Scripts, frames, forms, event handlers and script links: mail clients strip or flag
+    them, and on the archive page they would run on the help site's domain."""
+    problems = []
+    found = [(m.group(0).lstrip("< ").split()[0], m.group(0)) for m in _ACTIVE_TAG.finditer(html)]
+    found += [(m.group(1), m.group(1)) for m in _EVENT_ATTRIBUTE.finditer(html)]
+    found += [(m.group(1), m.group(1)) for m in _SCRIPT_URL.finditer(html)]
+    seen = set()
+    for what, needle in found:
+        key = what.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(
+            Problem(
+                newsletter.document.rel,
+                line_of(newsletter, needle.split()[0]),
+                _(
+                    "'{what}' is not allowed in a newsletter (scripts, frames, forms, event "
+                    "attributes and script links are refused)"
+                ).format(what=what),
+            )
+        )
+    return problems
+
+
+def token_problems(newsletter: Newsletter) -> list[Problem]:
+    """Text that looks like rundbrief's internal stand-in for a merge field."""
+    document = newsletter.document
+    problems = []
+    sources = [
+        (offset + document.body_line, line) for offset, line in enumerate(document.body.split("\n"))
+    ]
+    sources += [
+        (document.line_of(key), getattr(newsletter, key)) for key in ("subject", "preheader")
+    ]
+    for line, text in sources:
+        for match in merge.TOKEN.finditer(text):
+            problems.append(
+                Problem(
+                    document.rel,
+                    line,
+                    _(
+                        "'{text}' looks like rundbrief's internal stand-in for a merge field; "
+                        "write {example} instead"
+                    ).format(text=match.group(0), example="{{ member.<field> }}"),
+                )
+            )
+    return problems
+
+
+def service_problems(
+    project: Project,
+    index: SiteIndex,
+    newsletter: Newsletter,
+    email: RenderedEmail,
+    hrefs: Iterable[str],
+) -> list[Problem]:
+    """A service notice goes out without newsletter consent: it must carry no advertising."""
+    if newsletter.kind != "service":
+        return []
+    document = newsletter.document
+    rel = document.rel
+    problems = []
+    for name in sorted(email.fields & set(REFERRAL_FIELDS)):
+        problems.append(
+            Problem(
+                rel,
+                line_of(newsletter, f"member.{name}"),
+                _(
+                    "kind: service carries no advertising: no referral link or code ({placeholder})"
+                ).format(placeholder="{{ member." + name + " }}"),
+            )
+        )
+    settings = project.settings
+    campaigns = (settings.referral_url.split("?")[0], index.site_url + "werbemittel/")
+    for href in sorted(set(hrefs)):
+        if href.startswith(campaigns):
+            problems.append(
+                Problem(
+                    rel,
+                    line_of(newsletter, href.split("?")[0]),
+                    _(
+                        "kind: service carries no advertising: no link to a campaign or the "
+                        "referral page ({href})"
+                    ).format(href=href.split("?")[0]),
+                )
+            )
+    lines = [(document.line_of(key), getattr(newsletter, key)) for key in ("subject", "preheader")]
+    lines += [
+        (offset + document.body_line, line) for offset, line in enumerate(document.body.split("\n"))
+    ]
+    for word in settings.sending.advertising_words:
+        pattern = re.compile(rf"(?<!\w){re.escape(word)}", re.IGNORECASE)
+        for line, text in lines:
+            if pattern.search(text):
+                problems.append(
+                    Problem(
+                        rel,
+                        line,
+                        _(
+                            "kind: service carries no advertising: '{word}' is listed as an "
+                            "advertising word (sending.advertising_words)"
+                        ).format(word=word),
+                    )
+                )
+                break
+    return problems
+
+
+def line_of(newsletter: Newsletter, needle: str) -> int:
+    """The file line that first mentions ``needle`` (case-insensitive); line 1 if none does."""
+    document = newsletter.document
+    lowered = needle.lower()
+    for offset, line in enumerate(document.body.split("\n")):
+        if lowered and lowered in line.lower():
+            return document.body_line + offset
+    return 1

@@ -1,0 +1,89 @@
+"""``mkdocs.yml`` read as data first: nothing in it may run code when the site builder loads it.
+
+MkDocs loads its configuration with PyYAML's full loader: a tag such as
+``!!python/object/apply:os.system`` runs a command, ``!!python/name:x.y`` imports a module,
+and ``hooks:`` runs Python files of the repository. A pull request could put any of them in
+``mkdocs.yml``, and CI runs ``rundbrief check`` on every pull request. So the file is
+composed (never constructed) first, and only the tags the theme's documentation asks for are
+let through; ``check`` and ``build`` refuse the same things at the same lines, before MkDocs
+sees the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from generator.core.i18n import N_, _
+from generator.core.problems import Problem
+from generator.core.yamltree import PLAIN_TAGS, SafeLoader, short_tag
+
+ALLOWED_TAGS = ("!ENV", "!relative")
+"""MkDocs' own tags: an environment variable, a path relative to the file."""
+ALLOWED_NAMES = ("material.extensions.", "pymdownx.")
+"""``!!python/name:`` may name a function of the theme or of its Markdown extensions only."""
+REFUSED_KEYS = {
+    "hooks": N_("hooks run Python files of the repository at every build"),
+    "INHERIT": N_("an inherited configuration is read from another file"),
+}
+
+
+def config_problems(path: Path, rel: str = "mkdocs.yml") -> list[Problem]:
+    """Every tag or key of the site configuration that would run or import code."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # reported where the settings read the site URL
+    try:
+        node = SafeLoader(text).get_single_node()
+    except yaml.YAMLError:
+        return []  # (invalid YAML: reported with the site URL)
+    problems: list[Problem] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if current.tag not in PLAIN_TAGS and not _allowed(current.tag):
+            problems.append(
+                Problem(
+                    rel,
+                    current.start_mark.line + 1,
+                    _(
+                        "YAML tag {tag} is not allowed in the site configuration (allowed: "
+                        "{allowed})"
+                    ).format(
+                        tag=short_tag(current.tag),
+                        allowed=", ".join(
+                            [*ALLOWED_TAGS, *(f"!!python/name:{n}…" for n in ALLOWED_NAMES)]
+                        ),
+                    ),
+                )
+            )
+            continue
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if (
+                    current is node
+                    and isinstance(key, yaml.ScalarNode)
+                    and key.value in REFUSED_KEYS
+                ):
+                    problems.append(
+                        Problem(
+                            rel,
+                            key.start_mark.line + 1,
+                            _("{key}: not allowed; {reason}").format(
+                                key=key.value, reason=_(REFUSED_KEYS[key.value])
+                            ),
+                        )
+                    )
+                stack += [key, value]
+    return sorted(problems)
+
+
+def _allowed(tag: str) -> bool:
+    if tag in ALLOWED_TAGS:
+        return True
+    name = tag.removeprefix("tag:yaml.org,2002:python/name:")
+    return name != tag and name.startswith(ALLOWED_NAMES)

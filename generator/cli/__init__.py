@@ -87,6 +87,12 @@ def localise(command: click.Command) -> None:
 
 
 pass_project = click.make_pass_decorator(Project)
+journal_option = click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
+)
 
 
 @click.group(cls=Rundbrief, help=N_("rundbrief: help site, newsletters and promotional material."))
@@ -327,12 +333,7 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
 @click.option(
     "--retry-uncertain", is_flag=True, help=N_("Send again to recipients left uncertain.")
 )
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
-)
+@journal_option
 @pass_project
 def send(
     project: Project,
@@ -372,12 +373,7 @@ def send(
 
 @main.command(help=N_("Show what the journal knows about the send of one newsletter."))
 @click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
-)
+@journal_option
 @pass_project
 def status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
     from generator.cli.sending import run_status
@@ -395,12 +391,7 @@ def status(project: Project, newsletter: Path, journal_file: Path | None) -> Non
     help=N_("Write the suppression list as CSV for the platform's member database."),
 )
 @click.option("--no-mailbox", is_flag=True, help=N_("Do not read the mailbox (with --export)."))
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
-)
+@journal_option
 @pass_project
 def feedback(
     project: Project, export_file: Path | None, no_mailbox: bool, journal_file: Path | None
@@ -421,12 +412,7 @@ def feedback(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=N_("Members file (CSV export) for sign-ups and consent over time."),
 )
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=N_("Journal file (default: .rundbrief/journal.sqlite)."),
-)
+@journal_option
 @pass_project
 def report_command(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
     from generator.cli.feedback import run_report

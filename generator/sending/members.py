@@ -24,18 +24,10 @@ from types import MappingProxyType
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_valid_code
+from generator.core.settings import MEMBER_COLUMNS
 
-REQUIRED = (
-    "email",
-    "first_name",
-    "last_name",
-    "referral_code",
-    "segments",
-    "opt_in_at",
-    "confirmed_at",
-    "unsubscribed_at",
-)
-OPTIONAL = ("unsubscribed_all_at",)
+REQUIRED = MEMBER_COLUMNS[:-1]
+OPTIONAL = MEMBER_COLUMNS[-1:]  # unsubscribed_all_at
 """Known, but an export may leave it out: the time a member refused all mail (service too)."""
 TIMES = ("opt_in_at", "confirmed_at", "unsubscribed_at", "unsubscribed_all_at")
 MAX_FIELD = 1000

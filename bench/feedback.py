@@ -27,15 +27,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers: Dovecot, SMTP, fixtures
+
+from feedback_helpers import MAILBOX, render  # noqa: E402
+from imap_helpers import DOVECOT, PASSWORD, USER, run_dovecot  # noqa: E402
+from members_helpers import MEMBER_COLUMNS  # noqa: E402
+from smtp_helpers import SECRET  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
 from generator.sending.classify import context_for  # noqa: E402
 from generator.sending.feedback import ImapConfig, close, connect, read_mailbox  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 from generator.sending.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
-from tests.feedback_helpers import MAILBOX, render  # noqa: E402
-from tests.imap_helpers import DOVECOT, PASSWORD, USER, run_dovecot  # noqa: E402
-from tests.smtp_helpers import MEMBER_COLUMNS, SECRET  # noqa: E402
 
 
 def feedback(count: int) -> None:

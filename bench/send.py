@@ -31,9 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers: Dovecot, SMTP, fixtures
 
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
 from generator.newsletter.mime import build_message, wire_bytes  # noqa: E402
@@ -45,7 +47,6 @@ from generator.sending.message import MessageTemplate  # noqa: E402
 from generator.sending.recipients import MemberValues  # noqa: E402
 from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from generator.site.index import read_site  # noqa: E402
-from tests.smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 SECRET = b"bench-secret-0123456789"
 NEWSLETTER = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"

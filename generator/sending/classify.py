@@ -148,10 +148,28 @@ def _may_be_bounce(message: Message, report: str, verp: Verp | None) -> bool:
         return False
     if str(message.get("Precedence", "")).strip().lower() == "auto_reply":
         return False
-    if report == "delivery-status" or verp is not None:
+    if report == "delivery-status":
+        return True
+    if is_auto_reply(message) and not _from_mail_system(message):
+        # An out-of-office reply (to the VERP address, often from the null reverse-path): a
+        # person's mailbox answered, so the address works. DSNs come from the mail system.
+        return False
+    if verp is not None:
         return True
     return_path = message.get("Return-Path")
     return return_path is None or str(return_path).strip() in ("", "<>")
+
+
+MAIL_SYSTEM = re.compile(
+    r"mailer-daemon|postmaster|mail ?delivery|mailadmin|mail administrator|"
+    r"delivery (?:status|subsystem)|mdaemon|nobody@|noreply-dmarc",
+    re.IGNORECASE,
+)
+"""Senders of delivery reports (the From of a bounce), as MTAs and providers name them."""
+
+
+def _from_mail_system(message: Message) -> bool:
+    return MAIL_SYSTEM.search(str(message.get("From", ""))) is not None
 
 
 def _report_type(message: Message) -> str:

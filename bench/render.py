@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/render.py [COUNT]   (both inliners are measured; tar
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,10 @@ from pathlib import Path
 
 from generator import build
 from generator.core.settings import load_project
+from generator.newsletter import render
+
+PARALLEL_FROM = render.PARALLEL_FROM
+SERIAL = 10**9
 
 REPO = Path(__file__).resolve().parent.parent
 MJML_DIR = REPO / "bench" / ".mjml"
@@ -131,7 +136,7 @@ def mjml_ms(count: int) -> float | None:
 
 def project_with(root: Path, count: int, inliner: str) -> Path:
     """The example help site and settings with ``count`` copies of the short newsletter."""
-    for name in ("content", "marketing-assets", "overrides", "mkdocs.yml"):
+    for name in ("content", "marketing-assets", "overrides", "mkdocs.yml", "fakten.yml"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
     settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
@@ -165,8 +170,12 @@ def main() -> None:
     if mjml is None:
         print("MJML 5: not installed (npm install --no-save --prefix bench/.mjml mjml@5)")
     else:
-        print(f"MJML 5 in-process:                 {mjml:6.2f} ms per render")
-    for inliner in ("css-inline", "premailer"):
+        print(f"MJML 5 in-process:                         {mjml:6.2f} ms per render")
+    cores = os.cpu_count() or 1
+    for inliner, parallel in (("css-inline", True), ("css-inline", False), ("premailer", True)):
+        # check renders many newsletters in one worker process per core; one core shows the
+        # cost of the rendering itself.
+        render.PARALLEL_FROM = SERIAL if not parallel else PARALLEL_FROM
         with tempfile.TemporaryDirectory() as temporary:
             empty = project_with(Path(temporary) / "empty", 0, inliner)
             full = project_with(Path(temporary) / "full", count, inliner)
@@ -174,10 +183,12 @@ def main() -> None:
             total = check_seconds(full)
         marginal = (total - base) / count * 1000
         ratio = f"{marginal / mjml:5.2f}× MJML" if mjml else ""
+        how = f"{cores} cores" if parallel else "1 core"
         print(
-            f"rundbrief check, {inliner:10}        {marginal:6.2f} ms per newsletter  {ratio}"
+            f"rundbrief check, {inliner:10} {how:7}  {marginal:6.2f} ms per newsletter  {ratio}"
             f"   (check {total:.2f} s with, {base:.2f} s without)"
         )
+    render.PARALLEL_FROM = PARALLEL_FROM
 
 
 if __name__ == "__main__":

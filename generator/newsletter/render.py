@@ -9,12 +9,17 @@ unchanged newsletter is neither parsed nor rendered again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import multiprocessing
+import os
 import pickle
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core import i18n
-from generator.core.facts import load_facts
+from generator.core.facts import Facts, load_facts
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
@@ -44,38 +49,115 @@ class Checked:
         return tuple(p for p in self.problems if p.severity == "error")
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every newsletter of one run is checked against, read and hashed once."""
+
+    project: Project
+    index: SiteIndex
+    facts: Facts
+    key: str
+    """The cache key of all of it: code and libraries, settings, site, facts, language."""
+    write_cache: bool
+
+
+def _run(project: Project, index: SiteIndex, facts: Facts | None, write_cache: bool) -> _Run:
+    facts = facts if facts is not None else load_facts(project)
+    key = fingerprint(
+        "newsletter",
+        repr(project.settings),
+        index.digest,
+        facts.digest,  # the digest of fakten.yml (and of the facts rundbrief.yml defines)
+        i18n.language(),
+    )
+    return _Run(project, index, facts, key, write_cache)
+
+
 def check_newsletter(
-    project: Project, index: SiteIndex, source: SourceFile, *, write_cache: bool = True
+    project: Project,
+    index: SiteIndex,
+    source: SourceFile,
+    *,
+    write_cache: bool = True,
+    facts: Facts | None = None,
 ) -> Checked:
-    """Parse, render and check one newsletter; from the cache when nothing that shapes it changed."""
-    facts = load_facts(project)
-    path = _cache_path(project, index, source, facts.digest)
-    hit = _read(path)
-    if hit is not None and hit.source == source:
-        return hit
-    newsletter, problems = parse_newsletter(source)
-    email = None
-    if newsletter is not None:
-        newsletter, found = with_facts(newsletter, facts)  # first: the rest sees the values
-        problems += found
-        email, found = render_email(project, index, newsletter)
-        problems += found
-        problems += preflight(project, index, newsletter, email)
-    checked = Checked(source, newsletter, email, tuple(sorted(problems)))
-    if write_cache:
-        with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
-            write_atomic(path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL))
-    return checked
+    """Parse, render and check one newsletter; from the cache when nothing that shapes it changed.
+
+    ``facts`` are read from ``fakten.yml`` unless given (once for many newsletters).
+    """
+    run = _run(project, index, facts, write_cache)
+    return _cached(run, source) or _check(run, source)
 
 
 def check_newsletters(
     project: Project, index: SiteIndex, *, write_cache: bool = True
 ) -> tuple[list[Checked], list[Problem]]:
-    """Every ``newsletters/*.md`` checked, newest first, and the files that could not be read."""
+    """Every ``newsletters/*.md`` checked, newest first, and the files that could not be read.
+
+    Many newsletters to render (a first build, a changed template) are rendered by one worker
+    process per core: rendering is pure Python and C, and each newsletter stands alone.
+    """
     sources, unreadable = newsletter_sources(project)
-    checked = [check_newsletter(project, index, s, write_cache=write_cache) for s in sources]
+    run = _run(project, index, None, write_cache)
+    found = {source.rel: _cached(run, source) for source in sources}
+    due = [source for source in sources if found[source.rel] is None]
+    for item in _check_all(run, due):
+        found[item.source.rel] = item
+    checked = [item for item in found.values() if item is not None]
     checked.sort(key=_newest_first)
     return checked, unreadable
+
+
+PARALLEL_FROM = 16
+"""Fewer newsletters to render than this are rendered in-process (workers cost more)."""
+
+
+def _check_all(run: _Run, sources: list[SourceFile]) -> list[Checked]:
+    workers = min(os.cpu_count() or 1, len(sources) // (PARALLEL_FROM // 2) or 1)
+    # fork keeps the loaded libraries; never fork a process that runs threads (the preview).
+    if workers < 2 or len(sources) < PARALLEL_FROM or threading.active_count() > 1:
+        return [_check(run, source) for source in sources]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(run,)
+    ) as pool:
+        return list(pool.map(_check_in_worker, sources, chunksize=8))
+
+
+_worker_run: _Run | None = None
+
+
+def _start_worker(run: _Run) -> None:
+    global _worker_run
+    _worker_run = run
+
+
+def _check_in_worker(source: SourceFile) -> Checked:
+    assert _worker_run is not None
+    return _check(_worker_run, source)
+
+
+def _cached(run: _Run, source: SourceFile) -> Checked | None:
+    hit = _read(_cache_path(run, source))
+    return hit if hit is not None and hit.source == source else None
+
+
+def _check(run: _Run, source: SourceFile) -> Checked:
+    """Parse, fill in the facts, render and check one newsletter; keep it in the cache."""
+    newsletter, problems = parse_newsletter(source)
+    email = None
+    if newsletter is not None:
+        newsletter, found = with_facts(newsletter, run.facts)  # first: the rest sees the values
+        problems += found
+        email, found = render_email(run.project, run.index, newsletter)
+        problems += found
+        problems += preflight(run.project, run.index, newsletter, email)
+    checked = Checked(source, newsletter, email, tuple(sorted(problems)))
+    if run.write_cache:
+        with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
+            path = _cache_path(run, source)
+            write_atomic(path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL))
+    return checked
 
 
 def _newest_first(checked: Checked) -> tuple[int, int, str]:
@@ -89,18 +171,12 @@ def _newest_first(checked: Checked) -> tuple[int, int, str]:
     )
 
 
-def _cache_path(project: Project, index: SiteIndex, source: SourceFile, facts: str) -> Path:
-    key = fingerprint(
-        "newsletter",
-        repr(project.settings),
-        index.digest,
-        facts,  # the digest of fakten.yml (and of the facts rundbrief.yml defines)
-        i18n.language(),
-        source.rel,
-        source.text,
-        _image_stamps(index, source.text),
-    )
-    return project.state_dir / CACHE / f"{key}.pickle"
+def _cache_path(run: _Run, source: SourceFile) -> Path:
+    digest = hashlib.sha256(run.key.encode())
+    for part in (source.rel, source.text, _image_stamps(run.index, source.text)):
+        data = part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return run.project.state_dir / CACHE / f"{digest.hexdigest()}.pickle"
 
 
 def _image_stamps(index: SiteIndex, text: str) -> str:

@@ -21,7 +21,8 @@ _ACTIVE_TAG = re.compile(
     r"<\s*(script|iframe|frame|frameset|object|embed|applet|form|base|meta\s+http-equiv)\b",
     re.IGNORECASE,
 )
-_EVENT_ATTRIBUTE = re.compile(r"<[a-z][^>]*?\s(on[a-z]+)\s*=", re.IGNORECASE)
+_EVENT_ATTRIBUTE = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
+"""An event attribute (``onclick=``), once ``_inside_tag`` confirms where it stands."""
 _SCRIPT_URL = re.compile(
     r"""\b(?:href|src|action)\s*=\s*["']?\s*((?:java|vb)script:|data:text/html)""", re.IGNORECASE
 )
@@ -46,13 +47,22 @@ def audience_problems(project: Project, newsletter: Newsletter) -> list[Problem]
     ]
 
 
+def _inside_tag(html: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` stands inside a tag (after a ``<`` that no ``>`` closed yet)."""
+    return html.rfind("<", 0, match.start()) > html.rfind(">", 0, match.start())
+
+
 def active_content_problems(newsletter: Newsletter, html: str) -> list[Problem]:
     """Scripts, frames, forms, event handlers and script links: mail clients strip or flag
     them, and on the archive page they would run on the help site's domain."""
     problems = []
     found = [(m.group(0).lstrip("< ").split()[0], m.group(0)) for m in _ACTIVE_TAG.finditer(html)]
-    found += [(m.group(1), m.group(1)) for m in _EVENT_ATTRIBUTE.finditer(html)]
-    found += [(m.group(1), m.group(1)) for m in _SCRIPT_URL.finditer(html)]
+    found += [
+        (m.group(1), m.group(1)) for m in _EVENT_ATTRIBUTE.finditer(html) if _inside_tag(html, m)
+    ]
+    lowered = html.lower()
+    if "script:" in lowered or "data:text/html" in lowered:  # (the search below is slow)
+        found += [(m.group(1), m.group(1)) for m in _SCRIPT_URL.finditer(html)]
     seen = set()
     for what, needle in found:
         key = what.lower()

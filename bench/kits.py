@@ -56,7 +56,7 @@ HEADER = "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_
 def synthetic_project(root: Path, members: int, seed: int = 5) -> Path:
     """A project with the repository's campaign and a members file of ``members`` rows."""
     rng = random.Random(seed)
-    for name in ("mkdocs.yml", "rundbrief.yml"):
+    for name in ("mkdocs.yml", "rundbrief.yml", "fakten.yml"):
         shutil.copy2(REPO / name, root / name)
     shutil.copytree(REPO / "marketing-assets", root / "marketing-assets")
     lines = [HEADER]

@@ -92,7 +92,7 @@ def padded_css() -> str:
 
 
 def synthetic_project(root: Path, count: int) -> Path:
-    for name in ("mkdocs.yml", "rundbrief.yml"):
+    for name in ("mkdocs.yml", "rundbrief.yml", "fakten.yml"):
         shutil.copy2(REPO / name, root / name)
     shutil.copytree(REPO / "content", root / "content")
     folder = root / "newsletters"

@@ -28,7 +28,15 @@ from generator.core.settings import load_project
 from generator.review.pipeline import review
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = ("content", "newsletters", "marketing-assets", "overrides", "mkdocs.yml", "rundbrief.yml")
+SOURCES = (
+    "content",
+    "newsletters",
+    "marketing-assets",
+    "overrides",
+    "mkdocs.yml",
+    "rundbrief.yml",
+    "fakten.yml",
+)
 ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "Bench",
@@ -63,8 +71,8 @@ def example(root: Path) -> Path:
     git(root, "checkout", "-q", "-b", "change")
     edit(
         root / "newsletters/2026-11-20-neuer-lastschrifttermin.md",
-        "Ab Januar",
-        "Ab dem 1. Januar",
+        "Viele Mitglieder erhalten",
+        "Sehr viele Mitglieder erhalten",
     )
     edit(root / "content/zahlungen/sepa-lastschrift.md", "die einfachste Art", "die bequemste Art")
     git(root, "commit", "-q", "-am", "change")

@@ -66,6 +66,7 @@ def corpus_sentences() -> list[str]:
     sentences = []
     for path in sorted((REPO / "content").rglob("*.md")):
         body = path.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        body = re.sub(r"\{\{.*?\}\}|<!--.*?-->", "", body)  # facts, hosting blocks: no prose
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)|[*#>`|!]|^\s*[-\d.]+\s", r"\1", body, flags=re.M)
         sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 6]
     return sentences

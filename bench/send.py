@@ -55,7 +55,14 @@ HEADER = (
     "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at,"
     "member_since"
 )
-PROJECT_FILES = ("content", "newsletters", "marketing-assets", "overrides", "mkdocs.yml")
+PROJECT_FILES = (
+    "content",
+    "newsletters",
+    "marketing-assets",
+    "overrides",
+    "mkdocs.yml",
+    "fakten.yml",
+)
 
 
 def member(n: int) -> Member:

@@ -138,7 +138,7 @@ def build_site_into(
     # Support block, announcement banner, feed link, edit buttons: what the theme shows.
     extra = {
         "rundbrief": theme.site_extra(
-            project, staged.pages, edit_links=edit_links, today=date.today()
+            project, staged.pages, staged.files, edit_links=edit_links, today=date.today()
         )
     }
     nav = build_nav(staged.pages)

@@ -131,7 +131,7 @@ def service_problems(
             )
         )
     settings = project.settings
-    campaigns = (settings.referral_url.split("?")[0], index.site_url + "werbemittel/")
+    campaigns = (settings.referral_url.split("?")[0], index.url("werbemittel/index.md"))
     for href in sorted(set(hrefs)):
         if href.startswith(campaigns):
             problems.append(

@@ -16,7 +16,7 @@ from generator.core.problems import Problem
 from generator.core.schema import https_url
 from generator.core.settings import SETTINGS_FILE, Project
 from generator.site.index import page_path_url
-from generator.site.stage import Page
+from generator.site.stage import Page, StaticFile
 
 ARCHIVE = "newsletter/"
 FEED = "newsletter/feed.xml"
@@ -68,10 +68,16 @@ def _settings_line(project: Project, key: str) -> int:
 
 
 def site_extra(
-    project: Project, pages: Iterable[Page], *, edit_links: bool, today: dt.date
+    project: Project,
+    pages: Iterable[Page],
+    files: Iterable[StaticFile],
+    *,
+    edit_links: bool,
+    today: dt.date,
 ) -> dict[str, Any]:
     """``config.extra.rundbrief`` for the templates: support block, banner, feed, edit links."""
     settings = project.settings
+    has_og_image = any(item.path == OG_IMAGE for item in files)
     help_site = settings.help_site
     paths = {page.path for page in pages}
     announcement = help_site.announcement
@@ -97,5 +103,5 @@ def site_extra(
         "announcement": banner,
         "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
         "edit_links": edit_links,
-        "og_image": OG_IMAGE if (project.content_dir / OG_IMAGE).is_file() else None,
+        "og_image": OG_IMAGE if has_og_image else None,
     }

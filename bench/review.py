@@ -23,20 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.build import build
-from generator.core.settings import load_project
-from generator.review.pipeline import review
-
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = (
-    "content",
-    "newsletters",
-    "marketing-assets",
-    "overrides",
-    "mkdocs.yml",
-    "rundbrief.yml",
-    "fakten.yml",
-)
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers: the repository's sources as a project
+
+from project_helpers import copy_sources  # noqa: E402
+
+from generator.build import build  # noqa: E402
+from generator.core.settings import load_project  # noqa: E402
+from generator.review.pipeline import review  # noqa: E402
+
 ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "Bench",
@@ -59,12 +54,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def example(root: Path) -> Path:
     """The example sources on main; branch 'change': one newsletter and one article changed."""
     root.mkdir(parents=True)
-    for name in SOURCES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
+    copy_sources(root)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")

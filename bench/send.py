@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the test helpers: Dovecot, SMTP, fixt
 
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from project_helpers import copy_sources  # noqa: E402
 from smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
@@ -54,14 +55,6 @@ FIRST = ["Anna", "Jürgen", "Özlem", "Ben", "Käthe", "Hüseyin", "Marie", "Luk
 HEADER = (
     "email,first_name,last_name,referral_code,segments,opt_in_at,confirmed_at,unsubscribed_at,"
     "member_since"
-)
-PROJECT_FILES = (
-    "content",
-    "newsletters",
-    "marketing-assets",
-    "overrides",
-    "mkdocs.yml",
-    "fakten.yml",
 )
 
 
@@ -166,14 +159,7 @@ def journal_cost() -> None:
 
 def synthetic_project(root: Path, members: int) -> Path:
     """A copy of the repository's sources, committed and pushed to a bare remote, and members."""
-    for name in PROJECT_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
-    settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
-    (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
+    copy_sources(root)
     newsletter = root / NEWSLETTER  # approved and merged, as a real send needs it
     text = newsletter.read_text(encoding="utf-8")
     newsletter.write_text(text.replace("status: draft", "status: approved"), encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from imap_helpers import DOVECOT, ImapServer, run_dovecot
+from project_helpers import copy_sources
 from smtp_helpers import SmtpServer, run_server
 
 from generator.cli import main
@@ -27,15 +28,6 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 INLINER = os.environ.get("RUNDBRIEF_TEST_INLINER", "")
 """Run the suite with another CSS inliner than the repository's (``.ci/run`` runs it with premailer too)."""
-PROJECT_FILES = (
-    "content",
-    "newsletters",
-    "marketing-assets",
-    "overrides",
-    "mkdocs.yml",
-    "rundbrief.yml",
-    "fakten.yml",
-)
 
 
 def git(root: Path, *args: str) -> str:
@@ -73,12 +65,7 @@ def repo_project() -> Project:
 def copy_example(root: Path) -> Path:
     """Copy this repository's sources to ``root`` and commit them on a ``main`` branch."""
     root.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.is_file():
-            shutil.copy2(source, root / name)
+    copy_sources(root)
     (root / "rundbrief.yml").write_text(settings_text(), encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")

@@ -88,7 +88,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else index.drafts
     problems += check_links(pages, available, hidden) + section_problems(pages)
-    problems += duplicate_paths(pages, files) + theme.check(project, available - hidden)
+    problems += duplicate_paths(pages, files) + theme.check(project, available - hidden, facts)
     problems += config_problems(project.mkdocs_file)  # before MkDocs ever loads it
     return Staged(
         index,
@@ -138,7 +138,12 @@ def build_site_into(
     # Support block, announcement banner, feed link, edit buttons: what the theme shows.
     extra = {
         "rundbrief": theme.site_extra(
-            project, staged.pages, staged.files, edit_links=edit_links, today=date.today()
+            project,
+            staged.pages,
+            staged.files,
+            load_facts(project),
+            edit_links=edit_links,
+            today=date.today(),
         )
     }
     nav = build_nav(staged.pages)

@@ -415,6 +415,8 @@ def test_the_repository_names_its_facts_and_types_them_nowhere_else():
         *sorted((REPO / "marketing-assets").glob("*.md")),
     ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    settings = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
+    text += settings[settings.index("\nhelp_site:") :].split("\n\n")[0]  # the texts the site shows
     for typed in (
         "5. Bankarbeitstag",
         "1. Bankarbeitstag",
@@ -428,6 +430,7 @@ def test_the_repository_names_its_facts_and_types_them_nowhere_else():
         "+49 30 1234567-0",
         "Antworten Sie einfach auf diese E-Mail",
         "im September",
+        "von 9 bis 17 Uhr",
     ):
         assert typed not in text, typed
     facts = load_facts(load_project(REPO))

@@ -26,20 +26,27 @@ def set_settings(root: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def set_fact(root: Path, old: str, new: str) -> None:
+    """Replace one value in fakten.yml (the test fails loudly if it is not there)."""
+    path = root / "fakten.yml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def with_announcement_until(root: Path, day: dt.date) -> None:
     set_settings(root, "until: 2027-01-31", f"until: {day.isoformat()}")
 
 
 @pytest.fixture(scope="module")
 def custom_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example with other support data, a banner until tomorrow, an article that hides its
+    """The example with other support data (the address and hours from fakten.yml, the phone
+    from rundbrief.yml), a banner until tomorrow, an article that hides its
     table of contents, one excluded from search, and one last changed on OLD_DAY."""
     root = copy_example(tmp_path_factory.mktemp("features") / "project")
     set_settings(root, "phone: +49 30 1234567-0", "phone: +49 40 7654321-9")
-    set_settings(
-        root, "email: kontakt@mitgliederwerk.example", "email: hilfe@mitgliederwerk.example"
-    )
-    set_settings(root, "montags bis freitags von 9 bis 17 Uhr", "werktags von 8 bis 20 Uhr")
+    set_fact(root, "wert: support@mitgliederwerk.example", "wert: hilfe@mitgliederwerk.example")
+    set_fact(root, "montags bis freitags von 9 bis 17 Uhr", "werktags von 8 bis 20 Uhr")
     with_announcement_until(root, TODAY + dt.timedelta(days=1))
     paypal = root / "content/zahlungen/paypal.md"
     paypal.write_text(
@@ -76,7 +83,7 @@ def meta(html: str, prop: str) -> str | None:
     return found.group(1) if found else None
 
 
-def test_support_block_under_articles_comes_from_the_settings(custom_site):
+def test_support_block_under_articles_comes_from_the_settings_and_facts(custom_site):
     html = read(custom_site, "zahlungen/auszahlung/index.html")
     block = html[html.index('class="hilfe-support"') :]
     block = block[: block.index("</aside>")]
@@ -91,7 +98,11 @@ def test_support_block_under_articles_comes_from_the_settings(custom_site):
 
 def test_announcement_is_shown_until_its_day(custom_site):
     html = read(custom_site, "konto/registrieren/index.html")
-    assert "Ab Januar 2027 buchen wir die Lastschrift" in html
+    banner = (
+        "Ab dem 1. Januar 2027 buchen wir die Lastschrift am 5. Bankarbeitstag statt am "
+        "1. Bankarbeitstag ab"
+    )
+    assert banner in html  # the facts of fakten.yml, each on the day the sentence means
     assert f'data-hilfe-bis="{(TODAY + dt.timedelta(days=1)).isoformat()}"' in html
     assert 'href="../../zahlungen/sepa-lastschrift/">Mehr erfahren</a>' in html
 
@@ -138,6 +149,35 @@ def test_announcement_settings_are_checked(example_project, cli, yaml, expected)
     line = 1 + next(
         i for i, text in enumerate(lines) if text.strip().startswith(yaml.split(":")[0].strip())
     )
+    assert f"rundbrief.yml:{line}: {expected}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "old", "new", "expected"),
+    [
+        (
+            "text:",
+            '{{ fakt.lastschrift_tag | am("2027-01-01") }}',
+            "{{ fakt.lastschrift_tag }}",
+            "help_site.announcement.text: fakt.lastschrift_tag ändert sich am 1. Januar 2027",
+        ),
+        (
+            "support_email:",
+            "{{ fakt.support_email }}",
+            "{{ fakt.suport_email }}",
+            "help_site.support_email: unbekannte Angabe 'fakt.suport_email'; meinten Sie "
+            "'fakt.support_email'?",
+        ),
+    ],
+)
+def test_facts_in_the_help_site_texts_are_checked_at_their_line(
+    example_project, cli, key, old, new, expected
+):
+    set_settings(example_project, old, new)
+    result = cli(example_project, "check")
+    assert result.exit_code == 1
+    lines = (example_project / "rundbrief.yml").read_text(encoding="utf-8").splitlines()
+    line = 1 + next(i for i, text in enumerate(lines) if text.strip().startswith(key))
     assert f"rundbrief.yml:{line}: {expected}" in result.stderr
 
 

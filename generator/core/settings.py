@@ -147,7 +147,10 @@ ANNOUNCEMENT = Schema(
     "announcement",
     (
         Field(
-            "text", "text", "One sentence shown above every page of the help site.", required=True
+            "text",
+            "text",
+            "One sentence shown above every page of the help site (may name facts).",
+            required=True,
         ),
         Field(
             "link",
@@ -169,7 +172,14 @@ HELP_SITE = Schema(
         Field(
             "support_hours",
             "text",
-            "When the phone line is staffed, shown next to operator.phone on the help site.",
+            "When the phone line is staffed, shown next to operator.phone on the help site "
+            "(may name a fact: {{ fakt.servicezeiten }}).",
+        ),
+        Field(
+            "support_email",
+            "text",
+            "The member service's address under every article (default operator.email; "
+            "may name a fact: {{ fakt.support_email }}).",
         ),
         Field(
             "announcement",
@@ -443,6 +453,7 @@ class HelpSiteSettings:
 
     contact_page: str | None = None
     support_hours: str | None = None
+    support_email: str | None = None
     announcement: Announcement | None = None
 
 
@@ -607,6 +618,7 @@ def _help_site(values: dict[str, Any]) -> HelpSiteSettings:
     return HelpSiteSettings(
         contact_page=values.get("contact_page"),
         support_hours=values.get("support_hours"),
+        support_email=values.get("support_email"),
         announcement=Announcement(**announcement) if announcement else None,
     )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from generator.core.facts import Facts
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import https_url
@@ -35,10 +36,33 @@ def archived(pages: Iterable[Page]) -> list[Page]:
     ]
 
 
-def check(project: Project, available: set[str]) -> list[Problem]:
-    """The contact article and the announcement's link must exist on the site."""
+def help_texts(project: Project, facts: Facts) -> tuple[dict[str, str], list[Problem]]:
+    """The support hours, support address and banner text, their facts filled in.
+
+    Like an article, a text names a fact that changes with the day it means; the banner of a
+    changed debit day says both values correctly for as long as it is shown.
+    """
+    settings = project.settings
+    help_site = settings.help_site
+    texts = {
+        "support_hours": help_site.support_hours or "",
+        "support_email": help_site.support_email or settings.operator.email,
+        "text": help_site.announcement.text if help_site.announcement else "",
+    }
+    filled, problems = {}, []
+    for key, text in texts.items():
+        filled[key], unresolved = facts.fill(text)
+        if unresolved:
+            line = _settings_line(project, key)
+            prefix = f"help_site.{'announcement.' if key == 'text' else ''}{key}: "
+            problems += [Problem(SETTINGS_FILE, line, prefix + item.message) for item in unresolved]
+    return filled, problems
+
+
+def check(project: Project, available: set[str], facts: Facts) -> list[Problem]:
+    """The contact article and the announcement's link must exist; the facts its texts name too."""
     help_site = project.settings.help_site
-    problems = []
+    problems = help_texts(project, facts)[1]
     if help_site.contact_page and help_site.contact_page not in available:
         message = _("help_site.contact_page: no article {path} in content/")
         line = _settings_line(project, "contact_page")
@@ -71,12 +95,14 @@ def site_extra(
     project: Project,
     pages: Iterable[Page],
     files: Iterable[StaticFile],
+    facts: Facts,
     *,
     edit_links: bool,
     today: dt.date,
 ) -> dict[str, Any]:
     """``config.extra.rundbrief`` for the templates: support block, banner, feed, edit links."""
     settings = project.settings
+    texts = help_texts(project, facts)[0]
     has_og_image = any(item.path == OG_IMAGE for item in files)
     help_site = settings.help_site
     paths = {page.path for page in pages}
@@ -85,7 +111,7 @@ def site_extra(
     if announcement is not None and today <= announcement.until:
         link = announcement.link
         banner = {
-            "text": announcement.text,
+            "text": texts["text"],
             "url": page_path_url(link) if link and not link.startswith("https://") else link,
             "until": announcement.until.isoformat(),
         }
@@ -94,8 +120,8 @@ def site_extra(
             "phone": settings.operator.phone,
             "phone_link": "tel:"
             + "".join(c for c in settings.operator.phone if c.isdigit() or c == "+"),
-            "hours": help_site.support_hours,
-            "email": settings.operator.email,
+            "hours": texts["support_hours"],
+            "email": texts["support_email"],
             "contact_url": page_path_url(help_site.contact_page)
             if help_site.contact_page
             else None,

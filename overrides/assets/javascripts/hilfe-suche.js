@@ -12,7 +12,7 @@
  *
  * and matches each query word as an exact stem, as a prefix (the word being typed), with one
  * typo (Damerau-Levenshtein, words of five letters or more) and as a compound of two indexed
- * words ("Kündigungsfrist" -> "Kündigung" + "Frist"). Scores are BM25 over title, keywords
+ * words ("Kündigungsfrist" -> "Kündigung" + "Frist"; a section with one part scores half). Scores are BM25 over title, keywords
  * (front matter `keywords:`), tags and text, multiplied by the page's `search.boost`
  * (archived newsletters get less) and by the share of query words matched.
  *
@@ -275,10 +275,10 @@ function expand(index, word, typing) {
   if (typing && written.length >= 1) for (const found of index.prefixed(written)) add(found, MATCH.prefix)
   if (written.length >= 5) {
     for (const found of index.typos(written)) add(found, MATCH.typo)
-    if (!index.has(key)) {
-      const parts = index.compound(written)
-      if (parts) return { matches, parts }
-    }
+    // Also when the compound itself is indexed: a newsletter may say "Lastschrifttermin"
+    // where the article that answers says "Lastschrift" and "Termin".
+    const parts = index.compound(written)
+    if (parts) return { matches, parts }
   }
   return { matches, parts: null }
 }
@@ -301,9 +301,14 @@ function search(index, query) {
     for (const [key, weight] of matches)
       for (const [number, score] of index.scores(key)) keep(number, weight * score)
     if (parts) {
+      // A section with both parts says what the compound says ("Lastschrift" ... "Termin");
+      // one part alone counts half ("Dividendentermin" finds the dividend article, which
+      // need not say "Termin").
       const [head, tail] = parts.map(part => index.scores(part))
-      for (const [number, score] of head)
-        if (tail.has(number)) keep(number, (MATCH.compound * (score + tail.get(number))) / 2)
+      for (const number of new Set([...head.keys(), ...tail.keys()])) {
+        const [h, t] = [head.get(number) || 0, tail.get(number) || 0]
+        keep(number, MATCH.compound * (h && t ? h + t : (h + t) / 2))
+      }
     }
     return { word, matches, parts, best }
   })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conftest import copy_example, git
@@ -10,8 +11,10 @@ from members_helpers import members_file as members_file_of
 
 from generator.core.gitinfo import approving_commit, pull_request_of
 from generator.core.settings import load_project
-from generator.review.changes import Change, changed_files, checkout, kind_of, resolve_base
+from generator.review.changes import Base, Change, changed_files, checkout, kind_of, resolve_base
 from generator.review.facts import Use, where_fact_is_used
+from generator.review.model import Review, SettingReview
+from generator.review.page import render_page
 from generator.review.pictures import _local_file
 from generator.review.reach import MemberCounts, members_file
 from generator.review.summary import escape
@@ -240,3 +243,16 @@ def test_a_changed_fact_lists_every_page_and_newsletter_that_uses_it(tmp_path):
         line = (root / use.source).read_text(encoding="utf-8").split("\n")[use.line - 1]
         assert "fakt.auszahlung_bankarbeitstage" in line
     assert where_fact_is_used(load_project(root), "gibt_es_nicht") == []
+
+
+def test_a_changed_template_is_counted_in_lines_with_the_german_singular():
+    template = Change("overrides/main.html", "modified", "setting")
+    review = Review(
+        Base("main", "0" * 40),
+        (template,),
+        settings=(SettingReview(template.path, "modified", None, (1, 3)),),
+    )
+    text = " ".join(render_page(review).split())
+    assert "1 Zeile hinzugefügt, 3 entfernt" in text
+    review = replace(review, settings=(SettingReview(template.path, "modified", None, (2, 1)),))
+    assert "2 Zeilen hinzugefügt, 1 entfernt" in " ".join(render_page(review).split())

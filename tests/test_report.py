@@ -21,6 +21,7 @@ from generator.sending.suppression import (
     SuppressionStore,
     iso,
     record_exclusions,
+    record_member_count,
     record_run,
 )
 
@@ -96,6 +97,9 @@ def build_history(project: Path, private: Path) -> Path:
             begun,
             begun + dt.timedelta(seconds=seconds),
         )
+    # Each send counts the members file (`report --members` counts it again, now).
+    for slug, rows_then in ((SEPTEMBER, 35), (NOVEMBER, 38), (LASTSCHRIFT, 39)):
+        record_member_count(project / ".rundbrief" / "suppression.sqlite", rows_then, SENDS[slug])
     for slug in (NOVEMBER, LASTSCHRIFT):
         record_exclusions(
             project / ".rundbrief" / "suppression.sqlite",
@@ -218,6 +222,17 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
     assert sum(int(row["neue_anmeldungen"]) for row in months.values()) == MEMBERS
     assert months["2026-10"]["mitglieder_mit_einwilligung"] == "33"
     assert months["2026-11"]["mitglieder_mit_einwilligung"] == "34"
+    # Rows of the members file over time: the month's last count, at a send or a report.
+    counts = sql(report, "suppression.sqlite", "SELECT recorded_at, members FROM member_counts")
+    last: dict[str, str] = {}
+    for at, rows_then in sorted((dt.datetime.fromisoformat(at), n) for at, n in counts):
+        last[at.astimezone(BERLIN).strftime("%Y-%m")] = str(rows_then)
+    assert len(counts) == 4  # three sends and this report
+    for month, row in months.items():
+        assert row["mitglieder_im_export"] == last.get(month, ""), month
+    assert months["2026-09"]["mitglieder_im_export"] == "35"
+    assert months["2026-10"]["mitglieder_im_export"] == ""  # nothing counted it that month
+    assert str(MEMBERS) in last.values()  # the report's own count
 
 
 def test_the_report_names_no_one(report):
@@ -268,7 +283,7 @@ def test_the_page_is_self_contained_and_fits_a_phone(report, browser, serve_dir,
         "Bouncequote je Newsletter: harte und weiche Bounces",
         "Abmeldungen, Bounces und Beschwerden pro Monat",
         "Neue Anmeldungen pro Monat",
-        "Mitglieder mit Einwilligung am Monatsende",
+        "Mitglieder im Export und mit Einwilligung am Monatsende",
     ]
     for measured in (result, printed):
         assert measured["scroll"] <= measured["width"], measured

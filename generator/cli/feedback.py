@@ -22,6 +22,7 @@ from generator.sending.suppression import (
     SuppressionStore,
     export_csv,
     last_reading,
+    record_member_count,
     store_path,
 )
 
@@ -199,6 +200,7 @@ def run_report(project: Project, members_file: Path | None, journal_file: Path |
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ProblemsFound(errors)
+        record_member_count(store_path(project), len(members))  # members over time
     report = gather(journal_path(project, journal_file), store_path(project), members)
     page = write_report(project, report)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page

@@ -20,7 +20,12 @@ from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
 from generator.sending.journal import Journal
 from generator.sending.recipients import SHOWN, Selection, unsubscribe_secret
 from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
-from generator.sending.suppression import record_exclusions, record_run, store_path
+from generator.sending.suppression import (
+    record_exclusions,
+    record_member_count,
+    record_run,
+    store_path,
+)
 from generator.sending.transport import (
     OUTBOX_FILE,
     Backoff,
@@ -179,6 +184,7 @@ def run_send(
         journal = Journal(journal_path(project, journal_file))
         # For `rundbrief report`: who was left out, and when the run began and ended.
         record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
+        record_member_count(store_path(project), plan.selection.rows)
     began = dt.datetime.now(dt.UTC)
     progress = Progress()
     try:

@@ -76,6 +76,8 @@ class MonthFigures:
     signups: int | None = None
     consenting: int | None = None
     """Members with valid consent at the end of the month (needs the members file)."""
+    members: int | None = None
+    """Rows of the members file as last counted in the month (at a send or a report)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def gather(
     events = _events(store)
     unsubscribed = _unsubscribes(events, members)
     newsletters = _per_newsletter(sends, events, _exclusions(store), unsubscribed)
-    months = _per_month(newsletters, events, unsubscribed, members, now)
+    months = _per_month(newsletters, events, unsubscribed, members, _member_counts(store), now)
     consenting = None if members is None else sum(consent_problem(m) is None for m in members)
     return Report(
         generated=now,
@@ -283,16 +285,26 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
+def _member_counts(store: Path) -> list[tuple[dt.datetime, int]]:
+    """(when, rows) of every count of the members file, in time order."""
+    if not store.is_file():
+        return []
+    with SuppressionStore(store) as db:
+        rows = db.db.execute("SELECT recorded_at, members FROM member_counts").fetchall()
+    return sorted((moment, n) for at, n in rows if (moment := instant(at)) is not None)
+
+
 def _per_month(
     newsletters: tuple[NewsletterFigures, ...],
     events: list[tuple[str, str, str, dt.datetime]],
     unsubscribed: dict[str, dt.datetime],
     members: list[Member] | None,
+    counted: list[tuple[dt.datetime, int]],
     now: dt.datetime,
 ) -> tuple[MonthFigures, ...]:
     opted = [when for m in members or () if (when := instant(m.opt_in_at)) is not None]
     moments = [n.started for n in newsletters if n.started] + [e[3] for e in events]
-    moments += [*unsubscribed.values(), *opted]
+    moments += [*unsubscribed.values(), *opted, *(when for when, _count in counted)]
     if not moments:
         return ()
     months = _months_between(_month(min(moments)), _month(max(*moments, now)))
@@ -308,6 +320,7 @@ def _per_month(
     unsubscribes = Counter(index(when) for when in unsubscribed.values())
     signups = Counter(index(when) for when in opted)
     confirmations, departures = _consents(members or ())
+    last_count = {index(when): n for when, n in counted}  # in time order: the month's last wins
     return tuple(
         MonthFigures(
             month=month,
@@ -319,6 +332,7 @@ def _per_month(
             consenting=None
             if members is None
             else _consenting_at(confirmations, departures, _month_end(month)),
+            members=last_count.get(number),
         )
         for number, month in enumerate(months)
     )

@@ -77,10 +77,11 @@ def charts(report: Report) -> dict[str, Markup]:
         found["signups"] = _svg(
             "signups", "Neue Anmeldungen pro Monat", lambda axes: _signups(axes, months)
         )
+    if months and (months[0].consenting is not None or any(m.members for m in months)):
         found["consenting"] = _svg(
             "consenting",
-            "Mitglieder mit Einwilligung am Monatsende",
-            lambda axes: _consenting(axes, months),
+            "Mitglieder im Export und mit Einwilligung am Monatsende",
+            lambda axes: _members(axes, months),
         )
     return found
 
@@ -194,9 +195,30 @@ def _signups(axes: Axes, months: Sequence[MonthFigures]) -> None:
     _time_axis(axes, middles[0], middles[-1], day=15)
 
 
-def _consenting(axes: Axes, months: Sequence[MonthFigures]) -> None:
+def _members(axes: Axes, months: Sequence[MonthFigures]) -> None:
     middles = [_middle(m.month) for m in months]
-    consenting = [m.consenting or 0 for m in months]
-    axes.plot(date2num(middles), consenting, color="#1f4e79", marker="o", markersize=4)
-    _count_axis(axes, "Mitglieder", max(consenting))
+    counted = [(middle, m.members) for middle, m in zip(middles, months, strict=True) if m.members]
+    top = max((n for _, n in counted), default=0)
+    if counted:  # only the months in which the file was counted (at a send or a report)
+        axes.plot(
+            date2num([middle for middle, _ in counted]),
+            [n for _, n in counted],
+            color="#5f6b7a",
+            linestyle="--",
+            marker="s",
+            markersize=4,
+            label="im Mitgliederexport",
+        )
+    if months[0].consenting is not None:
+        consenting = [m.consenting or 0 for m in months]
+        axes.plot(
+            date2num(middles),
+            consenting,
+            color="#1f4e79",
+            marker="o",
+            markersize=4,
+            label="mit Einwilligung",
+        )
+        top = max(top, *consenting)
+    _count_axis(axes, "Mitglieder", top)
     _time_axis(axes, middles[0], middles[-1], day=15)

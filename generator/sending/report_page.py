@@ -146,6 +146,7 @@ MONTH_COLUMNS = (
     "beschwerden",
     "neue_anmeldungen",
     "mitglieder_mit_einwilligung",
+    "mitglieder_im_export",
 )
 
 
@@ -201,6 +202,7 @@ def months_csv(report: Report) -> bytes:
             m.complaints,
             "" if m.signups is None else m.signups,
             "" if m.consenting is None else m.consenting,
+            "" if m.members is None else m.members,
         )
         for m in report.months
     ]

@@ -11,7 +11,9 @@ A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
   transaction as their events, so a message is never counted twice;
 - ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
 - ``exclusions`` and ``runs``: how many members each send left out, by reason, and when each
-  run of a send started and ended (for the report).
+  run of a send started and ended (for the report);
+- ``member_counts``: how many rows the members file had at each send and each report (a
+  members file is a snapshot: this is the only history of its size there is).
 """
 
 from __future__ import annotations
@@ -99,6 +101,10 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     PRIMARY KEY (newsletter, started_at)
+);
+CREATE TABLE IF NOT EXISTS member_counts (
+    recorded_at TEXT PRIMARY KEY,
+    members INTEGER NOT NULL
 );
 """
 
@@ -386,6 +392,16 @@ def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) ->
     """Keep how many members a send left out, by reason (for `rundbrief report`)."""
     with SuppressionStore(path) as store:
         store.record_exclusions(newsletter, counts)
+
+
+def record_member_count(path: Path, members: int, when: dt.datetime | None = None) -> None:
+    """Keep how many rows the members file has now (for the report's members over time)."""
+    with SuppressionStore(path) as store, store.db:
+        store.db.execute("BEGIN IMMEDIATE")
+        store.db.execute(
+            "INSERT OR REPLACE INTO member_counts (recorded_at, members) VALUES (?, ?)",
+            (iso(when or dt.datetime.now(dt.UTC)), members),
+        )
 
 
 def last_reading(path: Path) -> dt.datetime | None:

@@ -260,6 +260,7 @@ def test_codeowners_covers_everything_that_shapes_what_members_get():
         "/newsletters/",
         "/marketing-assets/",
         "/rundbrief.yml",
+        "/fakten.yml",
         "/mkdocs.yml",
         "/overrides/",
         "/generator/",

@@ -246,14 +246,26 @@ def test_a_symbolic_link_out_of_the_repository_is_refused(cli, make_project, tmp
     project = make_project({"content/index.md": ARTICLE.format(title="Start", body="Text.\n")})
     (project / "content" / "assets" / "mitglieder.csv").symlink_to(secret)
     (project / "content" / "etc").symlink_to("/etc", target_is_directory=True)
+    # Inside the repository but outside content/: the CI checkout keeps its token in .git/config,
+    # and a members file kept beside the sources is ignored by git but still on disk.
+    (project / ".git").mkdir(exist_ok=True)
+    (project / ".git" / "config").write_text("[http]\n\textraheader = token\n", encoding="utf-8")
+    (project / "mitglieder.csv").write_text("email\nbert@beispiel.example\n", encoding="utf-8")
+    (project / "content" / "assets" / "gitconfig.txt").symlink_to("../../.git/config")
+    (project / "content" / "assets" / "liste.csv").symlink_to(project / "mitglieder.csv")
+    (project / "content" / ".geheim").mkdir()
+    (project / "content" / ".geheim" / "x.txt").write_text("x", encoding="utf-8")
+    (project / "content" / "assets" / "x.txt").symlink_to("../.geheim/x.txt")
+    (project / "content" / "assets" / "logo-kopie.png").symlink_to("logo.png")  # fine
     result = cli(project, "build")
     assert result.exit_code == 1
     lines = stderr_lines(result)
-    assert (
-        "content/assets/mitglieder.csv: "
-        + _("symbolic link to a file outside the repository; not published")
-        in lines
+    refused = _("symbolic link to a file outside {folder}; not published").format(
+        folder="content/"
     )
+    for name in ("mitglieder.csv", "gitconfig.txt", "liste.csv", "x.txt"):
+        assert f"content/assets/{name}: {refused}" in lines, name
+    assert not any("logo-kopie" in line for line in lines)
     assert (
         "content/etc: " + _("folder is a symbolic link; copy the files into content/ instead")
         in lines

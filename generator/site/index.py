@@ -151,12 +151,22 @@ def read_site(project: Project) -> tuple[SiteIndex, list[Problem]]:
     return SiteIndex(project.site_url, tuple(articles), tuple(assets)), problems
 
 
-def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
-    """Every file below ``folder``, hidden ones aside; symbolic links never lead out of ``root``.
+def _links_inside(link: Path, folder: Path) -> bool:
+    """Whether a symbolic link names a file of ``folder`` with no hidden folder on the way."""
+    target = link.resolve()
+    if not target.is_relative_to(folder):
+        return False
+    return not any(part.startswith(".") for part in target.relative_to(folder).parts)
 
-    A link to a file elsewhere would publish it (a members file, ``/etc/passwd``); a linked
-    folder is not followed at all.
+
+def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
+    """Every file below ``folder``, hidden ones aside; symbolic links never lead out of it.
+
+    A link to a file elsewhere would publish it: a members file, ``/etc/passwd``, or
+    ``.git/config`` with the token the CI checkout keeps there. A link may only name another
+    file of ``folder`` (no hidden part on the way); a linked folder is not followed at all.
     """
+    inside = folder.resolve()
     files: list[Path] = []
     problems: list[Problem] = []
     for top, folders, names in os.walk(folder) if folder.is_dir() else []:
@@ -173,11 +183,15 @@ def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
                 )
         for name in sorted(n for n in names if not n.startswith(".")):
             path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            if path.is_symlink() and not _links_inside(path, inside):
                 rel = path.relative_to(root).as_posix()
                 problems.append(
                     Problem(
-                        rel, 0, _("symbolic link to a file outside the repository; not published")
+                        rel,
+                        0,
+                        _("symbolic link to a file outside {folder}; not published").format(
+                            folder=folder.relative_to(root).as_posix() + "/"
+                        ),
                     )
                 )
             elif path.is_file():

@@ -50,6 +50,36 @@ def test_scripts_frames_event_attributes_and_script_links_are_problems(cli, make
         ), (what, result.stderr)
 
 
+def test_script_links_in_any_spelling_are_problems(cli, make_project):
+    """Browsers decode character references and drop tabs and line breaks from a URL before
+    they read its scheme: each of these is ``javascript:`` to them."""
+    body = (
+        "Hallo,\n"  # line 8
+        "\n"
+        '<a href="java&#9;script:alert(1)">eins</a>\n'  # 10
+        "\n"
+        '<a href="jav&#x0A;ascript:alert(2)">zwei</a>\n'  # 12
+        "\n"
+        "<a href='&#106;avascript:alert(3)'>drei</a>\n"  # 14
+        "\n"
+        '<a href=" JaVaScRiPt&colon;alert(4)">vier</a>\n'  # 16
+        "\n"
+        "[fünf](vbscript:msgbox)\n"  # 18
+        "\n"
+        "[Beschreibung](https://www.example.org/javascript:-ein-buch) ist in Ordnung.\n"  # 20
+    )
+    project = project_with(make_project, {"2026-11-02-test.md": newsletter_text(body)})
+    result = cli(project.root, "check")
+    assert result.exit_code == 1
+    no_traceback(result)
+    refused = [line for line in result.stderr.splitlines() if "Skript-Links" in line]
+    expected = [(10, "javascript:"), (12, "javascript:"), (14, "javascript:"), (16, "javascript:")]
+    expected.append((18, "vbscript:"))
+    for line, what in expected:
+        assert any(f"{REL}:{line}: '{what}' ist" in text for text in refused), (line, refused)
+    assert len(refused) == len(expected), refused
+
+
 def test_text_that_looks_like_the_internal_merge_token_is_a_problem(cli, make_project):
     body = "Hallo,\n\nunser Code rbf656d61696cx ist kein Feld, und rbfffx auch nicht.\n"
     project = project_with(make_project, {"2026-11-02-test.md": newsletter_text(body)})

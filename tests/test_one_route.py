@@ -260,9 +260,7 @@ def test_a_symbolic_link_out_of_the_repository_is_refused(cli, make_project, tmp
     result = cli(project, "build")
     assert result.exit_code == 1
     lines = stderr_lines(result)
-    refused = _("symbolic link to a file outside {folder}; not published").format(
-        folder="content/"
-    )
+    refused = _("symbolic link to a file outside {folder}; not published").format(folder="content/")
     for name in ("mitglieder.csv", "gitconfig.txt", "liste.csv", "x.txt"):
         assert f"content/assets/{name}: {refused}" in lines, name
     assert not any("logo-kopie" in line for line in lines)

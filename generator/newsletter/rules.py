@@ -5,8 +5,10 @@ Part of the preflight (``checks.preflight``): every problem names the line of th
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
@@ -23,9 +25,15 @@ _ACTIVE_TAG = re.compile(
 )
 _EVENT_ATTRIBUTE = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
 """An event attribute (``onclick=``), once ``_inside_tag`` confirms where it stands."""
-_SCRIPT_URL = re.compile(
-    r"""\b(?:href|src|action)\s*=\s*["']?\s*((?:java|vb)script:|data:text/html)""", re.IGNORECASE
-)
+_ATTRIBUTE_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+"""Every attribute value (and a little more: any ``=`` of the text; checked all the same)."""
+_SCHEME_START = frozenset("jJvVdD&") | frozenset(map(chr, range(33)))
+"""How a script URL can begin: its scheme's first letter, a character reference, or what a
+browser skips at the start of a URL."""
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
+_NOT_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+"""What browsers drop from a URL before reading its scheme (spaces and controls at the ends, tab
+and line breaks inside): ``java&#9;script:`` is ``javascript:`` to them."""
 REFERRAL_FIELDS = ("referral_link", "referral_code")
 
 
@@ -56,23 +64,27 @@ def active_content_problems(newsletter: Newsletter, html: str) -> list[Problem]:
     """Scripts, frames, forms, event handlers and script links: mail clients strip or flag
     them, and on the archive page they would run on the help site's domain."""
     problems = []
-    found = [(m.group(0).lstrip("< ").split()[0], m.group(0)) for m in _ACTIVE_TAG.finditer(html)]
-    found += [
-        (m.group(1), m.group(1)) for m in _EVENT_ATTRIBUTE.finditer(html) if _inside_tag(html, m)
+    found: list[tuple[str, tuple[str, ...]]] = [
+        (m.group(0).lstrip("< ").split()[0], (m.group(0).split()[0],))
+        for m in _ACTIVE_TAG.finditer(html)
     ]
-    lowered = html.lower()
-    if "script:" in lowered or "data:text/html" in lowered:  # (the search below is slow)
-        found += [(m.group(1), m.group(1)) for m in _SCRIPT_URL.finditer(html)]
+    found += [
+        (m.group(1), (m.group(1),)) for m in _EVENT_ATTRIBUTE.finditer(html) if _inside_tag(html, m)
+    ]
+    # The email as members get it, and the raw HTML of the source as written: each inliner
+    # writes attributes anew (premailer escapes a tab in a URL as %09, css-inline keeps it).
+    found += _script_urls(html) + _script_urls(newsletter.document.body)
     seen = set()
-    for what, needle in found:
-        key = what.lower()
+    for what, needles in found:
+        line = next((n for n in map(partial(line_of, newsletter), needles) if n != 1), 1)
+        key = (what.lower(), line)
         if key in seen:
             continue
         seen.add(key)
         problems.append(
             Problem(
                 newsletter.document.rel,
-                line_of(newsletter, needle.split()[0]),
+                line,
                 _(
                     "'{what}' is not allowed in a newsletter (scripts, frames, forms, event "
                     "attributes and script links are refused)"
@@ -80,6 +92,28 @@ def active_content_problems(newsletter: Newsletter, html: str) -> list[Problem]:
             )
         )
     return problems
+
+
+def _script_urls(html: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(scheme, what to look for in the source) of every URL a browser would run as a script.
+
+    The value is read as the browser reads it (character references decoded, the characters
+    URL parsing drops removed), so no spelling of ``javascript:`` slips through. The inliner
+    writes attributes anew, so the source is searched for the value as written and for what
+    follows the scheme.
+    """
+    found = []
+    for match in _ATTRIBUTE_VALUE.finditer(html):
+        written = match[1] or match[2] or match[3] or ""
+        if not written or written[0] not in _SCHEME_START:
+            continue  # https://…, #anchor, mailto:…, a style: no script (the usual case)
+        value = _NOT_IN_SCHEME.sub("", html_lib.unescape(written))
+        scheme = next((s for s in _SCRIPT_SCHEMES if value.lower().startswith(s)), None)
+        if scheme is not None:
+            rest = value[len(scheme) :]
+            needles = (written.strip(), *((rest,) if len(rest) >= 4 else ()))
+            found.append((scheme, needles))
+    return found
 
 
 def token_problems(newsletter: Newsletter) -> list[Problem]:

@@ -7,6 +7,8 @@ Expected lines are built from the message catalogue (``_``) so they hold in eith
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -321,3 +323,25 @@ def test_the_summary_line_counts_problems_and_files(cli, make_project, language)
         "en": "2 problems in 2 files; nothing was written or sent.",
     }[language]
     assert result.stderr.splitlines()[-1] == summary
+
+
+def test_a_state_folder_on_another_file_system_never_costs_the_site(cli, example_project):
+    """Staging happens beside the outputs: a rename across file systems would fail half-way."""
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == example_project.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the test folder")
+    state = Path(tempfile.mkdtemp(prefix="rundbrief-state-", dir=elsewhere))
+    try:
+        (example_project / ".rundbrief").symlink_to(state, target_is_directory=True)
+        assert cli(example_project, "build").exit_code == 0
+        first = (example_project / "site" / "index.html").read_bytes()
+        index = example_project / "content" / "index.md"
+        index.write_text(index.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
+        result = cli(example_project, "build")
+        assert result.exit_code == 0, result.stderr
+        second = (example_project / "site" / "index.html").read_bytes()
+        assert b"Nachtrag." in second and first != second
+        assert any(state.iterdir())  # the state really lives there (the newsletter cache)
+        assert not list(example_project.glob(".rundbrief-stage-*"))
+    finally:
+        shutil.rmtree(state, ignore_errors=True)

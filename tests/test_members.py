@@ -102,7 +102,7 @@ def test_windows_reserved_names_are_no_referral_codes(tmp_path, code):
     path = rows_file(tmp_path, [row("a", code=code), row("b")])
     members, problems = read_members(path, "m.csv", row_severity="warning")
     assert [m.email for m in members] == ["b@beispiel.example"]
-    assert f"Empfehlungscode '{code}'" in problems[0].message
+    assert f"Empfehlungscode '{code}' ist ein Name, den Windows" in problems[0].message
 
 
 def test_an_unclosed_quote_is_a_problem_at_its_row_and_the_rows_after_it_are_read(tmp_path):

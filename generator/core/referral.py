@@ -14,7 +14,12 @@ unpacked there (a zip of it neither)."""
 
 def is_valid_code(code: str) -> bool:
     """Whether ``code`` is safe as a folder name (on every system) and a URL parameter."""
-    return CODE.fullmatch(code) is not None and RESERVED.fullmatch(code) is None
+    return CODE.fullmatch(code) is not None and not is_reserved_name(code)
+
+
+def is_reserved_name(code: str) -> bool:
+    """Whether ``code`` is a device name of Windows (``CON``, ``nul``, ``COM1``)."""
+    return RESERVED.fullmatch(code) is not None
 
 
 def with_query(url: str, params: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
-from generator.core.referral import is_valid_code
+from generator.core.referral import is_reserved_name, is_valid_code
 from generator.core.settings import MEMBER_COLUMNS
 
 REQUIRED = MEMBER_COLUMNS[:-1]
@@ -317,6 +317,11 @@ def _member(
         return _("invalid address {address}").format(address=repr(email))
     code = known["referral_code"]
     if not is_valid_code(code):
+        if is_reserved_name(code):
+            return _(
+                "referral code {code} is a name Windows reserves for a device; a kit folder "
+                "cannot have it"
+            ).format(code=repr(code))
         return _("referral code {code} is not plain ASCII letters, digits, '-' or '_'").format(
             code=repr(code)
         )

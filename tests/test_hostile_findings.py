@@ -96,8 +96,11 @@ def test_text_that_looks_like_the_internal_merge_token_is_a_problem(cli, make_pr
 def test_the_archive_embeds_the_email_sandboxed(built_example):
     page = built_example / "site" / "newsletter" / "2026-11-02-monatsupdate-november" / "index.html"
     html = page.read_text(encoding="utf-8")
-    assert 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"' in html
-    assert "allow-scripts" not in html
+    assert (
+        'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox '
+        'allow-top-navigation-by-user-activation"'
+    ) in html
+    assert "allow-scripts" not in html and "allow-top-navigation " not in html
     email = page.with_name("email.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in email and "script-src 'none'" in email
 

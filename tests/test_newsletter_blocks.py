@@ -19,6 +19,11 @@ def problems(make_project, body, **options):
     return [str(p) for p in checked(project).problems]
 
 
+def tags_of_content(html):
+    """The email's content without white space and inline styles: its structure to compare."""
+    return re.sub(r"\s+|style=\"[^\"]*\"", "", html.split('class="content"')[1])
+
+
 def html_and_text(make_project, body, **options):
     project, newsletter = one_newsletter(make_project, newsletter_text(body, **options))
     _, html, text = personalise(render(project, newsletter), sample_values(project))
@@ -151,12 +156,52 @@ def test_lists_nested_with_two_or_four_spaces_are_nested(make_project, indent):
     pad = " " * indent
     body = f"- eins\n{pad}- eins.a\n{pad}{pad}- eins.a.i\n- zwei\n\n1. erstens\n{pad}   1. sub\n"
     html, text = html_and_text(make_project, body)
-    structure = re.sub(r"\s+|style=\"[^\"]*\"", "", html.split('class="content"')[1])
+    structure = tags_of_content(html)
     assert "<li>eins<ul><li>eins.a<ul><li>eins.a.i</li></ul></li></ul></li><li>zwei</li>" in (
         structure.replace(" ", "")
     )
     assert "<li>erstens<ol><li>sub</li></ol></li>" in structure
     assert "- eins\n  - eins.a\n    - eins.a.i\n- zwei" in text
+
+
+def test_ordered_lists_nested_with_two_spaces_are_nested_in_html_and_text(make_project):
+    body = (
+        "1. Schritt eins\n  1. Unterschritt\n  2. Noch einer\n"
+        "2. Schritt zwei\n  - Punkt unter Nummer\n3. Schritt drei\n"
+    )
+    assert problems(make_project, body) == []
+    html, text = html_and_text(make_project, body)
+    structure = tags_of_content(html)
+    assert (
+        "<ol><li>Schritteins<ol><li>Unterschritt</li><li>Nocheiner</li></ol></li>"
+        "<li>Schrittzwei<ul><li>PunktunterNummer</li></ul></li><li>Schrittdrei</li></ol>"
+    ) in structure
+    assert (
+        "1. Schritt eins\n   1. Unterschritt\n   2. Noch einer\n2. Schritt zwei\n"
+        "   - Punkt unter Nummer\n3. Schritt drei\n"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("body", "marker"),
+    [("1. Schritt eins\n- Punkt\n", "- Punkt"), ("- Punkt\n 1. Schritt eins\n", "1. Schritt eins")],
+)
+def test_a_list_item_of_another_kind_that_would_join_the_item_above_is_a_warning(
+    make_project, body, marker
+):
+    assert problems(make_project, "Text\n\n" + body) == [
+        f"{REL}:11: Warnung: der Listenpunkt „{marker}“ würde an den Punkt darüber angehängt: "
+        "rücken Sie ihn um zwei Leerzeichen ein, um ihn unterzuordnen, oder lassen Sie eine "
+        "Leerzeile davor, um eine neue Liste zu beginnen"
+    ]
+
+
+def test_a_footnote_reference_without_its_text_is_an_error_at_its_line(make_project):
+    body = "Text\n\nDie Dividende[^fehlt] kommt.\n\nEine Fußnote[^1].\n\n[^1]: Da.\n"
+    assert problems(make_project, body) == [
+        f"{REL}:10: die Fußnote [^fehlt] hat keinen Text: ergänzen Sie unten eine Zeile "
+        "[^fehlt]: … oder entfernen Sie den Verweis"
+    ]
 
 
 # --- images -------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""The emails in headless Chromium without their <style> block, as GMX and WEB.DE show them."""
+"""The emails in headless Chromium: without their <style> block, as GMX and WEB.DE show them,
+and archived on the help site."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import repo_project
@@ -72,3 +74,34 @@ def test_no_overflow_and_no_small_text_without_style_block(browser, artifacts, w
             page.close()
     finally:
         context.close()
+
+
+HELP_SITE = "https://hilfe.mitgliederwerk.example/"
+"""The help site's production host: the archived email's links point there."""
+
+
+@pytest.mark.browser
+def test_a_link_in_the_archived_email_opens_in_the_whole_window(built_example, browser, serve_dir):
+    site = built_example / "site"
+    base = serve_dir(site)
+
+    def production_host(route):
+        """The help site's own host, answered from the same built site."""
+        path = site / urlsplit(route.request.url).path.lstrip("/")
+        path = path / "index.html" if path.is_dir() else path
+        if path.is_file():
+            route.fulfill(path=str(path))
+        else:
+            route.fulfill(status=404, body="")
+
+    page = browser.new_page()
+    try:
+        page.route(HELP_SITE + "**", production_host)
+        page.goto(base + "newsletter/2026-11-02-monatsupdate-november/")
+        frame = page.frame_locator("iframe.newsletter-email")
+        frame.get_by_role("link", name="Dividenden", exact=True).click()
+        page.wait_for_url(HELP_SITE + "beteiligungen/dividenden/**", timeout=10_000)
+        assert page.locator("iframe.newsletter-email").count() == 0
+        assert "Dividenden" in page.title()
+    finally:
+        page.close()

@@ -146,7 +146,10 @@ def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, 
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert index.count("ENTWURF") == 2 and index.count("FREIGEGEBEN") == 2
     page = (folder / "2026-12-24-laut.html").read_text(encoding="utf-8")
-    sandbox = 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"'
+    sandbox = (
+        'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox '
+        'allow-top-navigation-by-user-activation"'
+    )
     assert f'src="2026-12-24-laut/email.html" {sandbox} width="600"' in page
     assert f'src="2026-12-24-laut/email.html" {sandbox} width="375"' in page
     assert "subject: in Großbuchstaben geschrieben; das wirkt wie Schreien" in page

@@ -63,6 +63,19 @@ def test_an_image_on_the_help_site_must_exist_in_content(make_project):
     ]
 
 
+def test_an_image_written_by_its_source_path_is_reported_at_its_line(make_project):
+    src = "../content/assets/bild.png"
+    body = (
+        f'Text\n\n![Ein Logo]({IMG}){{ width="100" }}\n\n![Zu breit]({src}){{ width="600" }}\n\n'
+        f"![Ohne Breite]({src})\n"
+    )
+    assert messages(make_project, newsletter_text(body)) == [
+        f"{REL}:12: das Bild ist 600 px breit, breiter als die Spalte der E-Mail mit 536 px: "
+        f'{IMG}; schreiben Sie {{ width="536" }}',
+        f'{REL}:14: Bild ohne Breitenangabe: {IMG}; ergänzen Sie {{ width="536" }}',
+    ]
+
+
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [

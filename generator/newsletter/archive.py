@@ -119,9 +119,13 @@ def archive_pages(
     return pages, files
 
 
-SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
-"""The archived email is shown sandboxed: no scripts, no forms, no navigating the help site;
-links open in a new window. (Same origin only so the page can size the frame to the email.)"""
+SANDBOX = (
+    "allow-same-origin allow-popups allow-popups-to-escape-sandbox "
+    "allow-top-navigation-by-user-activation"
+)
+"""The archived email is shown sandboxed: no scripts, no forms. A link the reader clicks opens
+in the whole window (the archived copy has ``<base target="_top">``), nothing navigates the
+page on its own. (Same origin only so the page can size the frame to the email.)"""
 NO_SCRIPTS = (
     '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'; '
     "object-src 'none'; frame-src 'none'; form-action 'none'\">"

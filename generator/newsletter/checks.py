@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from email import quoprimime
 from html import unescape
 
@@ -18,6 +19,7 @@ from generator.newsletter.email import (
     personalise,
     sample_values,
 )
+from generator.newsletter.links import image_lines
 from generator.newsletter.rules import (
     active_content_problems,
     audience_problems,
@@ -110,9 +112,18 @@ def preflight(
         )
 
     images, hrefs = _elements(html)
+    written = image_lines(newsletter, index)
+    # Sources the email has more often than the body writes them: the layout's own images
+    # (the logo), which come before the body's.
+    surplus = Counter(image.get("src") or "" for image in images)
+    surplus.subtract({src: len(lines) for src, lines in written.items()})
     for image in images:
         src = image.get("src") or ""
-        line = at(src)
+        if surplus[src] > 0:
+            surplus[src] -= 1
+            line = at(src)
+        else:  # (never more of them left in the email than lines in ``written``)
+            line = written[src].pop(0)
         if not (image.get("alt") or "").strip():
             problems.append(Problem(rel, line, _("image without alt text: {src}").format(src=src)))
         if "://" in src and not src.startswith("https://"):

@@ -70,6 +70,25 @@ def link_targets(newsletter: Newsletter, index: SiteIndex) -> tuple[dict[str, st
     return mapping, problems
 
 
+def image_lines(newsletter: Newsletter, index: SiteIndex) -> dict[str, list[int]]:
+    """The source of every image the body writes, as the email has it → its lines, in order.
+
+    An image written by its source path (``../content/assets/bild.jpg``) is listed under its
+    help-site URL, so that a problem with it found in the email is reported at its line.
+    """
+    document = newsletter.document
+    lines: dict[str, list[int]] = {}
+    for link in find_links(document.body, document.body_line):
+        if not link.is_image:
+            continue
+        url = link.target
+        if link.is_relative:
+            asset = index.asset(resolve(document.rel, link.target))
+            url = index.url(asset.path) if asset is not None else url
+        lines.setdefault(url, []).append(link.line)
+    return lines
+
+
 def _target_problem(
     image: bool, target: str, index: SiteIndex, approved: bool
 ) -> tuple[str | None, Severity]:

@@ -6,7 +6,7 @@ import copy
 import re
 import threading
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import markdown
@@ -14,6 +14,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from generator.core.i18n import _
 from generator.newsletter import blocks, merge
 from generator.newsletter.blocks import PERSONAL, Note
 
@@ -42,20 +43,38 @@ class Converted:
     notes: tuple[Note, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A list item open above the current line."""
+
+    nest_at: int
+    """Indent from which a list marker below starts a sub-list of this item."""
+    column: int
+    """Column where the item's text starts."""
+    depth: int
+    ordered: bool
+
+
 class _ListIndent(Preprocessor):
-    """Sub-lists indented by two or three spaces are nested, as in CommonMark and most editors.
+    """Sub-lists indented by two spaces or more are nested, as in most editors.
 
     Python-Markdown nests a list only at four spaces per level; written with two, the sub-items
-    would silently join the outer list. An item is nested when it starts at least where the
-    text of the item above starts; it is re-indented to four spaces per level (lines stay
-    lines, so line numbers do not move).
+    would silently join the outer list ("1. Schritt" and "  1. Unterschritt" as one flat list,
+    "  - Punkt" as text of the item above). An item is nested when it starts two spaces right
+    of the marker above, or where that item's text starts; it is re-indented to four spaces
+    per level (lines stay lines, so line numbers do not move). An item of the other kind
+    (``-`` below ``1.``) on the level of the item above would join that item's text: a note.
     """
 
     MARKER = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
 
+    def __init__(self, md: markdown.Markdown, extension: _EmailExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
     def run(self, lines: list[str]) -> list[str]:
         out = []
-        stack: list[tuple[int, int]] = []  # (column where the item's text starts, depth)
+        stack: list[_Item] = []
         blank = True
         for line in lines:
             if not line.strip():
@@ -65,23 +84,41 @@ class _ListIndent(Preprocessor):
             indent = len(line) - len(line.lstrip(" "))
             marker = self.MARKER.match(line)
             if marker and (stack or indent < 4):
-                while stack and indent < stack[-1][0]:
-                    stack.pop()
+                above = None
+                while stack and indent < stack[-1].nest_at:
+                    above = stack.pop()
                 depth = len(stack)
-                stack.append((indent + len(marker.group(2)) + max(1, len(marker.group(3))), depth))
+                ordered = marker.group(2)[0].isdigit()
+                if above and above.depth == depth and above.ordered != ordered and not blank:
+                    self.extension.notes.append(_joined(line.strip()))
+                column = indent + len(marker.group(2)) + max(1, len(marker.group(3)))
+                stack.append(_Item(min(column, indent + 2), column, depth, ordered))
                 out.append(" " * (4 * depth) + line[indent:])
             elif stack and indent == 0 and blank:
                 stack = []
                 out.append(line)
             elif stack and indent:
-                while len(stack) > 1 and indent < stack[-1][0]:
+                while len(stack) > 1 and indent < stack[-1].column:
                     stack.pop()
-                column, depth = stack[-1]
-                out.append(" " * (4 * (depth + 1) + max(0, indent - column)) + line[indent:])
+                item = stack[-1]
+                out.append(
+                    " " * (4 * (item.depth + 1) + max(0, indent - item.column)) + line[indent:]
+                )
             else:
                 out.append(line)
             blank = False
         return out
+
+
+def _joined(item: str) -> Note:
+    """The note on a list item that Python-Markdown would append to the text of the one above."""
+    return Note(
+        _(
+            "list item '{item}' would join the item above: indent it by two spaces to nest "
+            "it, or leave a blank line before it to start a new list"
+        ).format(item=item),
+        (item,),
+    )
 
 
 class _Code(Treeprocessor):
@@ -89,6 +126,33 @@ class _Code(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         blocks.code_blocks(root, self.md.htmlStash.rawHtmlBlocks)
+
+
+class _Footnotes(Treeprocessor):
+    """A footnote reference without its text stays as written, ``[^label]``: an error."""
+
+    REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+
+    def __init__(self, md: markdown.Markdown, extension: _EmailExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        for label in dict.fromkeys(self._references(root)):
+            reference = f"[^{label}]"
+            message = _(
+                "footnote {reference} has no text: add a line {reference}: … below, or remove "
+                "the reference"
+            ).format(reference=reference)
+            self.extension.notes.append(Note(message, (reference,), "error"))
+
+    def _references(self, element: etree.Element) -> Iterator[str]:
+        if element.tag in ("code", "pre"):  # written as code, it is not a reference
+            return
+        yield from self.REFERENCE.findall(element.text or "")
+        for child in element:
+            yield from self._references(child)
+            yield from self.REFERENCE.findall(child.tail or "")
 
 
 class _Links(Treeprocessor):
@@ -184,8 +248,9 @@ class _EmailExtension(Extension):
         self.capture: _Capture | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
-        md.preprocessors.register(_ListIndent(md), "email_list_indent", 22)
+        md.preprocessors.register(_ListIndent(md, self), "email_list_indent", 22)
         md.treeprocessors.register(_Code(md), "email_code", 7)
+        md.treeprocessors.register(_Footnotes(md, self), "email_footnotes", 6)
         md.treeprocessors.register(_Links(md, self), "email_links", 5)
         self.capture = _Capture(md)
         md.treeprocessors.register(self.capture, "email_capture", -10)

@@ -128,3 +128,24 @@ def test_english_on_request(cli, make_project):
         "content/index.md:4: broken link: fehlt.md does not exist",
         "2 problems in 1 file; nothing was written or sent.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("language: de", "rundbrief: Hilfeseite, Newsletter und Werbemittel."),
+        ("language: en", "rundbrief: help site, newsletters and promotional material."),
+    ],
+)
+def test_the_help_of_the_command_group_speaks_the_projects_language(
+    cli, make_project, language, setting, expected
+):
+    """`--help` is answered while the arguments are read, before any command runs."""
+    language("de")
+    project = make_project({})
+    settings = project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("language: de", setting), encoding="utf-8")
+    result = cli(project, "--help")
+    assert result.exit_code == 0
+    assert expected in result.stdout

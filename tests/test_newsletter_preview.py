@@ -7,6 +7,11 @@ import urllib.request
 from newsletter_helpers import newsletter_text, project_with
 from preview_helpers import fetch, running_preview, wait_for
 
+from generator.core import i18n
+from generator.newsletter.preview import FOLDER, write_preview
+from generator.newsletter.render import check_newsletters
+from generator.site.index import read_site
+
 
 def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
     project = project_with(
@@ -46,3 +51,28 @@ def test_preview_lists_drafts_and_shows_a_saved_change(make_project):
         assert 'src="/assets/advent.png"' in fetch(url)
         with urllib.request.urlopen(preview.base + "assets/advent.png", timeout=5) as response:
             assert response.read() == b"\x89PNG neu"
+
+
+def test_the_preview_pages_speak_the_projects_language(make_project, tmp_path):
+    project = project_with(
+        make_project,
+        {"2026-12-01-entwurf.md": newsletter_text(subject="Adventsgruß", status="draft")},
+    )
+    index, _problems = read_site(project)
+    checked, unreadable = check_newsletters(project, index, write_cache=False)
+    pages = {}
+    before = i18n.language()
+    try:
+        for language in ("de", "en"):
+            i18n.use(language)
+            write_preview(project, tmp_path / language, list(checked), list(unreadable))
+            pages[language] = (tmp_path / language / FOLDER / "2026-12-01-entwurf.html").read_text(
+                encoding="utf-8"
+            )
+    finally:
+        i18n.use(before)
+    assert '<html lang="de">' in pages["de"] and "Textteil" in pages["de"]
+    assert "ENTWURF" in pages["de"] and "Smartphone, 375 px" in pages["de"]
+    assert '<html lang="en">' in pages["en"] and "Text part" in pages["en"]
+    assert "DRAFT" in pages["en"] and "Phone, 375 px" in pages["en"]
+    assert "Textteil" not in pages["en"] and "ENTWURF" not in pages["en"]

@@ -7,6 +7,7 @@ messages and exit codes in one place: 1 with the summary line for problems in th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -71,9 +72,34 @@ class Rundbrief(click.Group):
         except OSError as error:  # a full disk, a folder without write permission: no traceback
             fail(RundbriefError(disk_message(error)))
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `--help` is answered while the arguments are parsed, before the group's callback has
+        # read the project's language: read it here first.
+        if any(arg in ("--help", "-h") for arg in args) or not args:
+            _use_language_of(_project_argument(args))
+        return super().parse_args(ctx, args)
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         localise(self)
         super().format_help(ctx, formatter)
+
+
+def _project_argument(args: list[str]) -> Path:
+    """The folder named by ``-C``/``--project`` in ``args`` (the current folder if none)."""
+    for index, arg in enumerate(args):
+        if arg in ("-C", "--project") and index + 1 < len(args):
+            return Path(args[index + 1])
+        if arg.startswith("--project="):
+            return Path(arg.partition("=")[2])
+        if arg.startswith("-C") and len(arg) > 2:
+            return Path(arg[2:])
+    return Path()
+
+
+def _use_language_of(root: Path) -> None:
+    """Speak the project's language for help texts; the default if its settings are unreadable."""
+    with contextlib.suppress(RundbriefError, OSError):  # the command reports bad settings
+        i18n.use(load_project(root).settings.language)
 
 
 def localise(command: click.Command) -> None:

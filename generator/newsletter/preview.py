@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from generator.core import i18n
 from generator.core.dates import german_date
+from generator.core.i18n import _, ngettext
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
 from generator.core.settings import Project
@@ -49,29 +51,27 @@ def write_preview(
             subject, body, text = personalise(email, values)
             body = local_images(body, project.site_url)
             write_atomic(folder / slug / "email.html", body.encode("utf-8"))
-        badge = (
-            '<span class="badge approved">FREIGEGEBEN</span>'
-            if newsletter.approved
-            else '<span class="badge draft">ENTWURF</span>'
-        )
+        state = ("approved", _("APPROVED")) if newsletter.approved else ("draft", _("DRAFT"))
+        badge = '<span class="badge {}">{}</span>'.format(*state)
         page = _newsletter_page(subject, badge, slug, email is not None, text, problems)
         write_atomic(folder / f"{slug}.html", page.encode("utf-8"))
         errors = len(item.errors)
+        day = german_date(newsletter.date) if i18n.language() == "de" else newsletter.date
+        count = ngettext("({count} error)", "({count} errors)", errors).format(count=errors)
         rows.append(
-            f'<li>{badge} {german_date(newsletter.date)} – <a href="{slug}.html">'
-            f"{html.escape(subject)}</a>"
-            + (f" <strong>({errors} Fehler)</strong>" if errors else "")
+            f'<li>{badge} {day} – <a href="{slug}.html">{html.escape(subject)}</a>'
+            + (f" <strong>{count}</strong>" if errors else "")
             + "</li>"
         )
     broken_items = "".join(f"<li>{html.escape(str(p))}</li>" for p in broken)
+    title = _("Newsletter preview")
+    intro = _("All newsletters, drafts included, for a sample member.")
+    broken_title = _("Files with problems")
     index = _document(
-        "Newsletter-Vorschau",
-        "<h1>Newsletter-Vorschau</h1><p>Alle Newsletter, Entwürfe eingeschlossen, "
-        "für ein Beispielmitglied.</p><ul>"
-        + "".join(rows)
-        + "</ul>"
+        title,
+        f"<h1>{title}</h1><p>{intro}</p><ul>{''.join(rows)}</ul>"
         + (
-            f'<h2>Fehlerhafte Dateien</h2><ul class="problems">{broken_items}</ul>'
+            f'<h2>{broken_title}</h2><ul class="problems">{broken_items}</ul>'
             if broken_items
             else ""
         ),
@@ -96,29 +96,37 @@ def _newsletter_page(
         + "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
         + "</ul>"
         if problems
-        else '<p class="ok">Keine Probleme gefunden.</p>'
+        else '<p class="ok">{}</p>'.format(_("No problems found."))
+    )
+    views = (
+        (600, _("Desktop, 600 px"), _("Desktop view")),
+        (375, _("Phone, 375 px"), _("Phone view")),
     )
     frames = (
         '<div class="frames">'
-        f'<figure><figcaption>Desktop, 600 px</figcaption><iframe src="{slug}/email.html" '
-        f'sandbox="{SANDBOX}" width="600" title="Desktop-Ansicht"></iframe></figure>'
-        f'<figure><figcaption>Smartphone, 375 px</figcaption><iframe src="{slug}/email.html" '
-        f'sandbox="{SANDBOX}" width="375" title="Smartphone-Ansicht"></iframe></figure>'
-        "</div>"
+        + "".join(
+            f'<figure><figcaption>{caption}</figcaption><iframe src="{slug}/email.html" '
+            f'sandbox="{SANDBOX}" width="{width}" title="{title}"></iframe></figure>'
+            for width, caption, title in views
+        )
+        + "</div>"
         if rendered
         else ""
     )
     body = (
-        f'<p><a href="index.html">← alle Newsletter</a></p><h1>{badge} {html.escape(subject)}</h1>'
-        f"<h2>Preflight</h2>{report}{frames}"
-        f"<h2>Textteil</h2><pre>{html.escape(text)}</pre>"
+        '<p><a href="index.html">{}</a></p>'.format(_("← all newsletters"))
+        + f"<h1>{badge} {html.escape(subject)}</h1>"
+        + "<h2>{}</h2>".format(_("Preflight"))
+        + f"{report}{frames}"
+        + "<h2>{}</h2>".format(_("Text part"))
+        + f"<pre>{html.escape(text)}</pre>"
     )
     return _document(subject, body)
 
 
 def _document(title: str, body: str) -> str:
     return (
-        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{i18n.language()}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
     )

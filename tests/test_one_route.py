@@ -345,3 +345,30 @@ def test_a_state_folder_on_another_file_system_never_costs_the_site(cli, example
         assert not list(example_project.glob(".rundbrief-stage-*"))
     finally:
         shutil.rmtree(state, ignore_errors=True)
+
+
+def test_a_broken_theme_template_is_a_problem_at_its_line_in_check_and_build(cli, example_project):
+    partial = example_project / "overrides" / "partials" / "hilfe-support.html"
+    text = partial.read_text(encoding="utf-8")
+    partial.write_text(text + "{% if %}\n", encoding="utf-8")
+    line = text.count("\n") + 1
+    for command in ("check", "build"):
+        result = cli(example_project, command)
+        assert result.exit_code == 1, command
+        lines = stderr_lines(result)
+        assert lines == [
+            f"overrides/partials/hilfe-support.html:{line}: "
+            + _("theme template: {message}").format(
+                message="Expected an expression, got 'end of statement block'"
+            )
+        ], (command, lines)
+    assert not (example_project / "site").exists()
+    # A template that parses but fails while a page is rendered: build names it too.
+    partial.write_text(
+        text.replace("{{ support.phone }}", "{{ support.phone.nope.deeper }}"), encoding="utf-8"
+    )
+    result = cli(example_project, "build")
+    assert result.exit_code == 1
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and lines[0].startswith("overrides/partials/hilfe-support.html:"), lines
+    assert "'str object' has no attribute 'nope'" in lines[0]

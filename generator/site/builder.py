@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
@@ -25,6 +27,7 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page as MkdocsPage
 
 from generator.core.i18n import _
+from generator.core.problems import Problem
 from generator.site import searchindex
 from generator.site.stage import NavItem
 
@@ -34,7 +37,7 @@ class _Collect(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.messages: list[str | Problem] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -64,7 +67,7 @@ def _run(
     nav: list[NavItem],
     step: Any,
     extra: Mapping[str, Any] | None = None,
-) -> list[str]:
+) -> list[str | Problem]:
     with _captured_warnings() as captured:
         try:
             config = load_config(
@@ -86,7 +89,26 @@ def _run(
                 captured.messages.append(str(error))
         except SystemExit as error:  # MkDocs' config validation aborts with SystemExit
             captured.messages.append(_("configuration invalid ({error})").format(error=error))
+        except jinja2.TemplateError as error:  # a theme override that does not render
+            logged = [m for m in captured.messages if not str(m).startswith("Error building page")]
+            return [*logged, template_problem(error, config_file.parent)]
     return captured.messages
+
+
+def template_problem(error: jinja2.TemplateError, root: Path) -> Problem:
+    """A theme template's error at its file and line (the innermost template frame)."""
+    path, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if path is None:  # an error while rendering: Jinja puts template lines in the traceback
+        for frame, frame_line in traceback.walk_tb(error.__traceback__):
+            name = frame.f_code.co_filename
+            if name.endswith((".html", ".xml", ".j2")):
+                path, line = name, frame_line
+    rel = path or "mkdocs.yml"
+    if path and Path(path).is_absolute() and Path(path).is_relative_to(root):
+        rel = Path(path).relative_to(root).as_posix()
+    return Problem(
+        rel, line or 0, _("theme template: {message}").format(message=error.message or error)
+    )
 
 
 def build_site(
@@ -95,7 +117,7 @@ def build_site(
     site_dir: Path,
     nav: list[NavItem],
     extra: Mapping[str, Any] | None = None,
-) -> list[str]:
+) -> list[str | Problem]:
     """Build the staged docs tree into ``site_dir``; return every warning of the site builder.
 
     ``extra`` is added to the configuration's ``extra`` (what the theme templates read). The
@@ -109,9 +131,33 @@ def build_site(
 
 def validate_site(
     config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]
-) -> list[str]:
-    """Everything ``build_site`` would warn about, without rendering the theme or writing a site."""
-    return _run(config_file, docs_dir, site_dir, nav, _validate)
+) -> list[str | Problem]:
+    """Everything ``build_site`` would warn about, without rendering the theme or writing a site.
+
+    The theme's own templates (``custom_dir``, the overrides) are compiled: one that does not
+    parse is reported at its line, as the build would stop at it.
+    """
+    broken: list[Problem] = []
+
+    def step(config: Any) -> None:
+        _validate(config)
+        broken.extend(_template_problems(config, config_file.parent))
+
+    return [*_run(config_file, docs_dir, site_dir, nav, step), *broken]
+
+
+def _template_problems(config: Any, root: Path) -> list[Problem]:
+    custom = config.theme.custom_dir
+    if not custom:
+        return []
+    environment = config.theme.get_env()
+    problems = []
+    for path in sorted(Path(custom).rglob("*.html")):
+        try:
+            environment.get_template(path.relative_to(custom).as_posix())
+        except jinja2.TemplateError as error:
+            problems.append(template_problem(error, root))
+    return problems
 
 
 def _validate(config: Any) -> None:

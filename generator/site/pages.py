@@ -122,15 +122,21 @@ _ANCHOR = re.compile(r"the doc '(?P<target>[^']+)' does not contain an anchor '#
 _NOT_FOUND = re.compile(r"but the target (?:'[^']*' )?is not found among documentation files")
 
 
-def builder_problems(messages: Iterable[str], pages: Iterable[Page], config: str) -> list[Problem]:
+def builder_problems(
+    messages: Iterable[str | Problem], pages: Iterable[Page], config: str
+) -> list[Problem]:
     """The site builder's warnings as problems at the source file and line they come from.
 
     A broken link was reported by ``check_links`` already (with its line); the builder's
-    own copy of it is dropped. Warnings that name no page stay with ``config``.
+    own copy of it is dropped. Warnings that name no page stay with ``config``; a theme
+    template's error comes with its own file and line.
     """
     by_path = {page.path: page for page in pages}
     problems = []
     for message in messages:
+        if isinstance(message, Problem):
+            problems.append(message)
+            continue
         match = _DOC.match(message)
         page = by_path.get(match.group("doc")) if match else None
         if match is None or page is None or page.source is None:

@@ -311,7 +311,11 @@ def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_pro
             Use("newsletter", letter, 9),
         ]
     }
-    monkeypatch.setattr(compare, "where_fact_is_used", lambda project, key: uses.get(key, []))
+    monkeypatch.setattr(
+        compare,
+        "where_facts_are_used",
+        lambda project, keys: {key: uses.get(key, []) for key in keys},
+    )
 
     result = review(load_project(root))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.core.settings import Project
 from generator.review.changes import Base, Change, Status, file_at
-from generator.review.facts import FACTS_FILES, Use, where_fact_is_used
+from generator.review.facts import FACTS_FILES, Use, where_facts_are_used
 from generator.review.model import (
     FileReview,
     NewsletterReview,
@@ -262,11 +262,8 @@ def _setting(project: Project, base: Base, change: Change) -> SettingReview:
     if change.path.endswith((".yml", ".yaml")):
         keys = changed_keys(before, after)
         facts = change.path in FACTS_FILES
-        uses = (
-            tuple((k.key, tuple(sorted(where_fact_is_used(project, k.key)))) for k in keys)
-            if facts and keys is not None
-            else ()
-        )
+        found = where_facts_are_used(project, [k.key for k in keys]) if facts and keys else {}
+        uses = tuple((k.key, tuple(sorted(found[k.key]))) for k in keys or () if k.key in found)
         return SettingReview(change.path, change.status, keys, None, facts, uses)
     return SettingReview(change.path, change.status, None, _line_counts(before, after))
 

@@ -7,6 +7,8 @@ fact changes every text that uses it, so the review also lists — and compares 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,7 +37,11 @@ def where_fact_is_used(project: Project, key: str) -> list[Use]:
     ``key`` may be dotted as the review compares YAML keys (``lastschrift_tag.ab.2027-01-01``):
     the fact is its first part. Each place is named with the line of its first reference.
     """
-    name = key.split(".", 1)[0]
+    return where_facts_are_used(project, [key])[key]
+
+
+def where_facts_are_used(project: Project, keys: Iterable[str]) -> dict[str, list[Use]]:
+    """``where_fact_is_used`` for many keys, reading the sources once."""
     index, _problems = read_site(project)
     places: list[tuple[Literal["page", "newsletter", "campaign"], SourceFile]] = [
         ("page", article.source) for article in index.articles
@@ -44,11 +50,13 @@ def where_fact_is_used(project: Project, key: str) -> list[Use]:
     places += [("newsletter", source) for source in newsletters]
     campaigns, _unreadable = read_sources(project.assets_dir, project.root, "*.yml")
     places += [("campaign", source) for source in campaigns]
-    uses = []
+    first: dict[str, list[Use]] = defaultdict(list)  # fact name -> first reference per place
     for kind, source in places:
+        named: set[str] = set()
         for match in FORM.finditer(source.text):
-            if match.group("name") == name:
+            name = match.group("name")
+            if name not in named:
+                named.add(name)
                 line = source.text.count("\n", 0, match.start()) + 1
-                uses.append(Use(kind, source.rel, line))
-                break
-    return sorted(uses)
+                first[name].append(Use(kind, source.rel, line))
+    return {key: sorted(first.get(key.split(".", 1)[0], [])) for key in keys}

@@ -332,3 +332,100 @@ def test_a_sandbox_refusal_in_a_campaign_template_is_a_problem_at_its_line(cli, 
     assert "marketing-assets/templates/banner.svg.j2:4: Fehler in der Vorlage:" in result.stderr, (
         result.stderr
     )
+
+
+# Files of the user's in an output folder (issue 12, item 1) ------------------------------------
+
+
+def built_project(make_project, cli):
+    """A small project with one newsletter, built once: site/ and build/newsletters/ exist."""
+    project = project_with(make_project, {"2026-11-02-test.md": newsletter_text()}).root
+    result = cli(project, "build")
+    assert result.exit_code == 0, result.stderr
+    return project
+
+
+@pytest.mark.parametrize(
+    ("own", "named"),
+    [
+        ("site/meine-notiz.txt", "meine-notiz.txt"),
+        ("site/assets/meine-notiz.txt", "assets/meine-notiz.txt"),
+        ("site/eigene/bild.png", "eigene/"),
+        ("build/newsletters/meine-notiz.txt", "meine-notiz.txt"),
+        ("build/newsletters/2026-11-02-test/notiz.txt", "2026-11-02-test/notiz.txt"),
+    ],
+)
+def test_a_users_file_in_an_output_folder_is_kept_and_build_refused(make_project, cli, own, named):
+    project = built_project(make_project, cli)
+    path = project / own
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("meins", encoding="utf-8")
+    (project / "content" / "neu.md").write_text(
+        ARTICLE.format(title="Neu", body="Neuer Text.\n"), encoding="utf-8"
+    )
+    result = cli(project, "build")
+    assert result.exit_code == 1
+    no_traceback(result)
+    assert named in result.stderr and "nicht von rundbrief" in result.stderr, result.stderr
+    assert path.read_text(encoding="utf-8") == "meins"
+    # Nothing else changed either: the previous outputs are all still there, the new page is not.
+    assert (project / "site" / "index.html").is_file()
+    assert not (project / "site" / "neu").exists()
+    assert (project / "build/newsletters/2026-11-02-test/message.eml").is_file()
+    assert not list(project.glob(".rundbrief-stage-*"))
+
+
+def test_every_foreign_file_is_named_and_moving_them_away_builds_again(make_project, cli):
+    project = built_project(make_project, cli)
+    (project / "site" / "meine-notiz.txt").write_text("meins", encoding="utf-8")
+    (project / "site" / "eigene").mkdir()
+    (project / "site" / "eigene" / "bild.png").write_bytes(b"png")
+    result = cli(project, "build")
+    assert result.exit_code == 1
+    assert "meine-notiz.txt" in result.stderr and "eigene/" in result.stderr
+    assert "bild.png" not in result.stderr  # the folder is named, not each file in it
+    (project / "site" / "meine-notiz.txt").unlink()
+    (project / "site" / "eigene" / "bild.png").unlink()
+    (project / "site" / "eigene").rmdir()
+    again = cli(project, "build")
+    assert again.exit_code == 0, again.stderr
+
+
+def test_the_normal_rebuild_replaces_every_output(make_project, cli):
+    project = built_project(make_project, cli)
+    (project / "content" / "neu.md").write_text(
+        ARTICLE.format(title="Neu", body="Neuer Text.\n"), encoding="utf-8"
+    )
+    (project / "newsletters" / "2026-11-02-test.md").rename(
+        project / "newsletters" / "2026-11-03-umbenannt.md"
+    )
+    result = cli(project, "build")
+    assert result.exit_code == 0, result.stderr
+    assert (project / "site" / "neu" / "index.html").is_file()
+    assert (project / "build/newsletters/2026-11-03-umbenannt/message.eml").is_file()
+    assert not (project / "build/newsletters/2026-11-02-test").exists()
+    assert not (project / "site" / "newsletter" / "2026-11-02-test").exists()
+    again = cli(project, "build")
+    assert again.exit_code == 0, again.stderr
+
+
+def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added_since(
+    make_project, cli
+):
+    import time
+
+    # The previous version's marker held one line and no list of the files it wrote.
+    project = built_project(make_project, cli)
+    for folder in (project / "site", project / "build" / "newsletters"):
+        (folder / ".rundbrief-output").write_text(f"rundbrief {folder.name}\n", encoding="utf-8")
+    result = cli(project, "build")
+    assert result.exit_code == 0, result.stderr
+    assert "index.html" in (project / "site" / ".rundbrief-output").read_text(encoding="utf-8")
+
+    (project / "site" / ".rundbrief-output").write_text("rundbrief site\n", encoding="utf-8")
+    time.sleep(0.05)  # (after the marker, as a file put there by hand later would be)
+    (project / "site" / "meine-notiz.txt").write_text("meins", encoding="utf-8")
+    refused = cli(project, "build")
+    assert refused.exit_code == 1
+    assert "meine-notiz.txt" in refused.stderr and "früheren" in refused.stderr, refused.stderr
+    assert (project / "site" / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"

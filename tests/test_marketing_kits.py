@@ -198,3 +198,98 @@ def test_a_code_used_twice_keeps_the_first_rows_kit_as_send_does(project, cli):
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3: Warnung: Empfehlungscode 'ANNA' steht auch in Zeile 2" in result.stderr
     assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna"]
+
+
+# A file of the user's in a kit folder: kept, the run refused ---------------------------------
+
+
+def put_own_files(kit: Path) -> None:
+    (kit / "meine-notiz.txt").write_text("meins", encoding="utf-8")
+    (kit / "eigene").mkdir()
+    (kit / "eigene" / "foto.jpg").write_bytes(b"jpg")
+
+
+def assert_own_files_kept(kit: Path) -> None:
+    assert (kit / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"
+    assert (kit / "eigene" / "foto.jpg").read_bytes() == b"jpg"
+
+
+def test_a_users_file_in_a_stale_kit_is_kept_and_the_run_refused(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    ben = project / "build" / "kits" / "ben"
+    put_own_files(ben)
+
+    write_members(project, [("Anna", "Beispiel", "anna-42")])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 1
+    assert "build/kits/ben" in result.stderr, result.stderr
+    assert "meine-notiz.txt" in result.stderr and "eigene/" in result.stderr
+    assert "nicht von rundbrief" in result.stderr
+    assert_own_files_kept(ben)
+    assert (ben / ".inputs").is_file() and (ben / "werbemittel-ben.zip").is_file()  # untouched
+
+    (ben / "meine-notiz.txt").unlink()
+    (ben / "eigene" / "foto.jpg").unlink()
+    (ben / "eigene").rmdir()
+    again = cli(project, "kits", "--members", str(members))
+    assert again.exit_code == 0, again.stderr
+    assert "1 entfernt" in again.stdout and not ben.exists()
+
+
+def test_a_users_file_in_a_kit_being_rewritten_is_kept(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    anna = project / "build" / "kits" / "anna-42"
+    put_own_files(anna)
+    email = anna / SLUG / "email-freunde.txt"
+    before = email.read_text(encoding="utf-8")
+
+    write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster-Neu", "ben")])
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 1
+    assert "build/kits/anna-42" in result.stderr and "meine-notiz.txt" in result.stderr
+    assert "members.csv:2:" in result.stderr, result.stderr  # at Anna's row
+    assert_own_files_kept(anna)
+    assert email.read_text(encoding="utf-8") == before  # nothing written: the run was refused
+    assert "Muster-Neu" not in (project / "build/kits/ben" / SLUG / "email-freunde.txt").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_users_file_in_a_kit_that_stays_as_it_is_is_no_problem(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    anna = project / "build" / "kits" / "anna-42"
+    put_own_files(anna)
+    again = cli(project, "kits", "--members", str(members))
+    assert again.exit_code == 0, again.stderr
+    assert "0 Kits nach build/kits/ geschrieben, 1 unverändert" in again.stdout
+    assert_own_files_kept(anna)
+
+
+def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_since(project, cli):
+    import time
+
+    members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    kits = project / "build" / "kits"
+    for code in ("anna-42", "ben"):  # the previous version wrote only .inputs, last
+        (kits / code / ".rundbrief-output").unlink()
+        inputs = kits / code / ".inputs"
+        inputs.write_text(inputs.read_text(encoding="ascii"), encoding="ascii")
+    time.sleep(0.05)
+    (kits / "ben" / "meine-notiz.txt").write_text("meins", encoding="utf-8")
+
+    write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster-Neu", "ben")])
+    refused = cli(project, "kits", "--members", str(members))
+    assert refused.exit_code == 1
+    assert "build/kits/ben" in refused.stderr and "meine-notiz.txt" in refused.stderr
+    assert "build/kits/anna-42" not in refused.stderr, refused.stderr
+    assert (kits / "ben" / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"
+
+    (kits / "ben" / "meine-notiz.txt").unlink()
+    result = cli(project, "kits", "--members", str(members))
+    assert result.exit_code == 0, result.stderr
+    assert "2 Kits nach build/kits/ geschrieben" in result.stdout
+    assert (kits / "anna-42" / ".rundbrief-output").is_file()

@@ -1,9 +1,11 @@
 """Outputs appear whole or not at all, and nothing is deleted that rundbrief did not write.
 
 A build writes into a staging folder beside its outputs and swaps it in. Every folder
-rundbrief may later replace or empty — ``site/``, the folders of ``build/``, an outbox, a
-staging folder — carries a marker file; a folder without it (the user's documents, a
-repository given as ``--outbox .``) is refused, never cleaned.
+rundbrief may later replace or empty — ``site/``, the folders of ``build/``, a kit, an
+outbox, a staging folder — carries a marker file; a folder without it (the user's documents,
+a repository given as ``--outbox .``) is refused, never cleaned. The marker of a folder
+written whole also lists every file and folder in it: anything else found there later (a
+note put into ``site/``) is the user's, and the folder is refused with its name, not replaced.
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.core.i18n import _
+from generator.core.i18n import _, ngettext
 from generator.core.problems import RundbriefError, UsageError
 
 STAGE_PREFIX = ".rundbrief-stage-"
 MARKER = ".rundbrief-output"
-"""Written into every folder rundbrief owns; its one line says what the folder is."""
+"""Written into every folder rundbrief owns: what the folder is, then what rundbrief wrote."""
+LISTED = "# written by rundbrief (anything else here is yours, and rundbrief then leaves the folder alone):"
+"""The marker's second line; the paths follow, one a line, folders ending in ``/``.
+
+A marker without it was written by rundbrief before the list existed (see ``foreign_entries``).
+"""
+SHOWN = 5
+"""Foreign entries named in a message; the rest are counted."""
 
 
 class ForeignFolder(RundbriefError):
@@ -29,13 +38,134 @@ class ForeignFolder(RundbriefError):
 
 
 def mark(folder: Path, kind: str) -> None:
-    """Mark ``folder`` as rundbrief's output of ``kind`` (site, build, outbox, stage)."""
-    (folder / MARKER).write_text(f"rundbrief {kind}\n", encoding="utf-8")
+    """Mark ``folder`` as rundbrief's output of ``kind``, listing everything in it now.
+
+    Called when the folder is complete (a staged output about to be swapped in), or while it
+    is still empty (an outbox or a staging folder, which rundbrief fills file by file).
+    """
+    lines = [f"rundbrief {kind}", LISTED, *(_escape(path) for path in sorted(_listing(folder)))]
+    (folder / MARKER).write_text(
+        "\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape"
+    )
 
 
 def is_marked(folder: Path) -> bool:
     """Whether ``folder`` is a real folder (no symlink) that rundbrief made."""
     return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def _listing(folder: Path, prefix: str = "") -> Iterator[str]:
+    """Every path under ``folder`` (the marker aside), folders with a trailing ``/``; no links followed."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not prefix and entry.name == MARKER:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield f"{prefix}{entry.name}/"
+                yield from _listing(Path(entry.path), f"{prefix}{entry.name}/")
+            else:
+                yield prefix + entry.name
+
+
+def _escape(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _unescape(line: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m[1], m[1]), line)
+
+
+def _listed(folder: Path) -> set[str] | None:
+    """The paths the marker lists, or None for a marker without a list (an earlier version's)."""
+    try:
+        text = (folder / MARKER).read_text(encoding="utf-8", errors="surrogateescape")
+    except (OSError, UnicodeError):
+        return None
+    lines = text.split("\n")
+    if len(lines) < 2 or lines[1] != LISTED:
+        return None
+    return {_unescape(line) for line in lines[2:] if line}
+
+
+def foreign_entries(folder: Path, *, stamp: str = MARKER) -> tuple[list[str], bool]:
+    """What in the marked ``folder`` rundbrief did not write, and whether the marker is an old one.
+
+    The entries are paths relative to ``folder``, sorted; a folder of the user's is one entry
+    (``eigene/``), not every file in it. A file rundbrief listed stays rundbrief's even when it
+    was edited since. Markers written before the list existed (only their first line; for
+    kits, ``stamp`` names their ``.inputs``) were written after everything else in the folder:
+    there, whatever was created or changed after the marker is foreign (the file system's
+    change time, which copying or moving a file in sets and no tool sets back).
+    """
+    listed = _listed(folder)
+    if listed is not None:
+        return _unlisted(folder, listed), False
+    try:
+        written = (folder / stamp).lstat().st_ctime_ns
+    except OSError:  # no marker at all: nothing in the folder is rundbrief's
+        return _changed_since(folder, -1, "")[0], False
+    return _changed_since(folder, written, "")[0], True
+
+
+def _unlisted(folder: Path, listed: set[str]) -> list[str]:
+    found: list[str] = []
+    for path in sorted(_listing(folder)):  # (a folder sorts right before what it holds)
+        inside_found = found and found[-1].endswith("/") and path.startswith(found[-1])
+        if path not in listed and not inside_found:
+            found.append(path)
+    return found
+
+
+def _changed_since(folder: Path, written: int, prefix: str) -> tuple[list[str], bool]:
+    """Entries changed after ``written``, and whether every entry was (a folder then is one)."""
+    found: list[str] = []
+    whole = True
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not prefix and entry.name == MARKER:
+                continue
+            changed = entry.stat(follow_symlinks=False).st_ctime_ns > written
+            if entry.is_dir(follow_symlinks=False):
+                path = f"{prefix}{entry.name}/"
+                inside, all_new = _changed_since(Path(entry.path), written, path)
+                changed = changed and all_new
+                found += [path] if changed else inside
+            elif changed:
+                found.append(prefix + entry.name)
+            whole = whole and changed
+    return sorted(found), whole
+
+
+def foreign_message(folder: Path | str, entries: list[str], *, earlier: bool) -> str:
+    """Why ``folder`` is refused: the foreign ``entries`` named, up to a few, the rest counted."""
+    names = ", ".join(entries[:SHOWN])
+    if len(entries) > SHOWN:
+        names += ngettext(" and {count} more", " and {count} more", len(entries) - SHOWN).format(
+            count=len(entries) - SHOWN
+        )
+    if earlier:
+        return ngettext(
+            "{folder} was written by an earlier rundbrief that did not list its files, and "
+            "{names} was added or changed since; move what is yours out of the folder (or "
+            "delete the folder yourself) and run the command again",
+            "{folder} was written by an earlier rundbrief that did not list its files, and "
+            "{names} were added or changed since; move what is yours out of the folder (or "
+            "delete the folder yourself) and run the command again",
+            len(entries),
+        ).format(folder=folder, names=names)
+    return ngettext(
+        "{folder} holds {names}, which rundbrief did not write; move it out of the folder and "
+        "run the command again: rundbrief replaces and deletes only what it wrote",
+        "{folder} holds {names}, which rundbrief did not write; move them out of the folder and "
+        "run the command again: rundbrief replaces and deletes only what it wrote",
+        len(entries),
+    ).format(folder=folder, names=names)
+
+
+def refusal(folder: Path, shown: Path | str, *, stamp: str = MARKER) -> str | None:
+    """Why rundbrief may not replace or delete the marked ``folder`` (named ``shown``), or None."""
+    entries, earlier = foreign_entries(folder, stamp=stamp)
+    return foreign_message(shown, entries, earlier=earlier) if entries else None
 
 
 @contextmanager
@@ -78,15 +208,20 @@ def _alive(pid: int) -> bool:
 
 
 def check_replaceable(targets: Iterable[Path]) -> None:
-    """Raise ForeignFolder unless every existing target is an output rundbrief made."""
+    """Raise ForeignFolder unless every existing target holds only what rundbrief wrote there."""
     for target in targets:
-        if (target.exists() or target.is_symlink()) and not is_marked(target):
+        if not (target.exists() or target.is_symlink()):
+            continue
+        if not is_marked(target):
             raise ForeignFolder(
                 _(
                     "{folder} was not written by rundbrief (no {marker} in it); move or delete "
                     "it yourself, rundbrief replaces only its own outputs"
                 ).format(folder=target, marker=MARKER)
             )
+        reason = refusal(target, target)
+        if reason:
+            raise ForeignFolder(reason)
 
 
 def publish(swaps: Iterable[tuple[Path, Path]], retired: Path) -> None:
@@ -94,7 +229,8 @@ def publish(swaps: Iterable[tuple[Path, Path]], retired: Path) -> None:
 
     ``retired`` is a folder of this run (the staging folder) on the same file system, so a
     replaced output disappears with it and nothing else is ever deleted. Every target must
-    be a folder rundbrief made before (see ``check_replaceable``).
+    be a folder rundbrief made before holding nothing else (see ``check_replaceable``); each
+    new folder's marker lists what it holds.
     """
     swaps = list(swaps)
     check_replaceable(target for _, target in swaps)

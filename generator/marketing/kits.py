@@ -16,7 +16,8 @@ from pathlib import Path
 
 from generator.core.fingerprint import fingerprint
 from generator.core.i18n import _
-from generator.core.problems import Problem, UsageError, raise_if_errors
+from generator.core.output import mark, refusal
+from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.core.settings import Project
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
@@ -140,6 +141,28 @@ def write_kits(
                 progress(1)
         else:
             pending.append((member, digest))
+    # A kit to be written again or deleted must hold only what this command wrote: a file of
+    # the user's in it stops the run before anything is written, and nothing is lost.
+    stale = [] if only is not None else stale_kits(root, {m.code for m in members})
+    refused = [
+        Problem(member.source, member.row, reason)
+        for member, _digest in pending
+        if (reason := _refusal(project, root / member.code))
+    ]
+    refused += [
+        Problem(
+            _display(project, folder),
+            0,
+            _(
+                "the member of this kit is no longer in the members file, but the kit is not "
+                "deleted: {reason}"
+            ).format(reason=reason),
+        )
+        for folder in stale
+        if (reason := _refusal(project, folder))
+    ]
+    if refused:
+        raise ProblemsFound([*skipped, *refused])
     if pending:
         state = _State(project, tuple(campaigns), root, shared_renders(project, campaigns))
         if workers > 1 and len(pending) >= PARALLEL_FROM:
@@ -147,20 +170,46 @@ def write_kits(
         else:
             problems = _write_serial(state, pending, progress)
         raise_if_errors(problems)
-    removed = 0 if only is not None else remove_stale_kits(root, {m.code for m in members})
+    removed = remove_stale_kits(project, stale)
     unchanged = len(writable) - len(pending)
     return KitSummary(len(pending), unchanged, root, removed, tuple(sorted(skipped)))
 
 
-def remove_stale_kits(root: Path, codes: set[str]) -> int:
-    """Delete kits of members no longer in the members file: they hold a name and a personal link."""
+def stale_kits(root: Path, codes: set[str]) -> list[Path]:
+    """Kits this command wrote (they carry the inputs marker) for members no longer listed."""
+    return [
+        folder
+        for folder in (sorted(root.iterdir()) if root.is_dir() else [])
+        if folder.name not in codes
+        and folder.is_dir()
+        and not folder.is_symlink()
+        and (folder / INPUTS).is_file()
+    ]
+
+
+def remove_stale_kits(project: Project, stale: list[Path]) -> int:
+    """Delete the kits of members no longer listed (they hold a name and a personal link).
+
+    Each was checked to hold only what this command wrote; one that got a file of the user's
+    since is left as it is (the next run names the file).
+    """
     removed = 0
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        # Only folders this command wrote (they carry the inputs marker); anything else stays.
-        if folder.is_dir() and folder.name not in codes and (folder / INPUTS).is_file():
+    for folder in stale:
+        if _refusal(project, folder) is None:
             shutil.rmtree(folder)
             removed += 1
     return removed
+
+
+def _refusal(project: Project, folder: Path) -> str | None:
+    """Why the kit ``folder`` may not be written again or deleted (a file of the user's), or None.
+
+    A kit written before markers listed their files has only its ``.inputs``, written last:
+    what was added to it after that is the user's.
+    """
+    if not folder.is_dir():
+        return None
+    return refusal(folder, _display(project, folder), stamp=INPUTS)
 
 
 @dataclass(frozen=True)
@@ -334,8 +383,13 @@ def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
     staging = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".tmp", dir=state.root))
     try:
         _write_files(staging, member.code, files)
-        # Written last: a kit interrupted half-way has no marker and is written again next time.
+        # Written last (the kit is swapped in whole): the marker lists every file of the kit,
+        # and only those are ever replaced or deleted.
         (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
+        mark(staging, "kit")
+        reason = _refusal(state.project, folder)  # (checked before the run; once more now)
+        if reason:
+            return [Problem(member.source, member.row, reason)]
         old = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".old", dir=state.root))
         if (folder / INPUTS).is_file() and not folder.is_symlink():
             folder.rename(old / member.code)

@@ -165,6 +165,10 @@ def base_side(project: Project, commit: str) -> Side:
         (temporary / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
         retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=cache))
         try:
+            if folder.is_dir() and (folder / MANIFEST).is_file():
+                # A base built by other code (its key differs): an entry of this cache, which
+                # goes as pruned entries do, whatever version wrote it.
+                os.replace(folder, retired / "stale")
             publish([(temporary, folder)], retired=retired)
         finally:
             shutil.rmtree(retired, ignore_errors=True)

@@ -37,6 +37,8 @@ class Recorder:
     """The server's handler: records messages and plays scripted faults per recipient."""
 
     received: list[Received] = field(default_factory=list)
+    offered: list[str] = field(default_factory=list)
+    """Every RCPT TO the server was given, refused or not: one per attempt."""
     faults: dict[str, list[str]] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     delay: float = 0.0
@@ -53,6 +55,8 @@ class Recorder:
             return script.pop(0) if script else None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        with self.lock:
+            self.offered.append(address)
         fault = self._fault(address)
         if fault == "drop":
             server.transport.abort()
@@ -81,6 +85,11 @@ class Recorder:
         """How many messages each address got."""
         with self.lock:
             return collections.Counter(r.lower() for m in self.received for r in m.recipients)
+
+    def attempts_by_recipient(self) -> collections.Counter[str]:
+        """How often each address was offered (RCPT TO), accepted or refused."""
+        with self.lock:
+            return collections.Counter(address.lower() for address in self.offered)
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
         """Accept only USER and the password (UTF-8); a refusal must not be 'handled' or the client hangs."""

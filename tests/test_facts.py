@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, stderr_lines
 from marketing_helpers import copy_marketing, templates_files
 from members_helpers import kit_rows, member_row, members_csv, members_file
 
@@ -55,10 +55,6 @@ def article_text(root: Path, path: str) -> str:
     page = (root / "site" / path).read_text(encoding="utf-8")
     article = page[page.index("<article") : page.index("</article>")]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
-
-
-def stderr_lines(result) -> list[str]:
-    return result.stderr.splitlines()[:-1]
 
 
 # --- the facts themselves ------------------------------------------------------------------

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, git
+from conftest import REPO, git, stderr_lines
 from marketing_helpers import copy_marketing
 from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text, project_with, staged
@@ -36,11 +36,6 @@ def summary(problems: int, files: int) -> str:
         problems=ngettext("{count} problem", "{count} problems", problems).format(count=problems),
         files=ngettext("{count} file", "{count} files", files).format(count=files),
     )
-
-
-def stderr_lines(result) -> list[str]:
-    """The problem lines of a run, without its summary line."""
-    return result.stderr.splitlines()[:-1]
 
 
 def test_a_newsletter_reports_link_field_alt_text_and_http_in_one_run(cli, make_project):

@@ -15,14 +15,13 @@ import pytest
 from conftest import REPO, git, stderr_lines
 from marketing_helpers import copy_marketing
 from members_helpers import member_row, members_file
-from newsletter_helpers import newsletter_text, project_with, staged
+from newsletter_helpers import count_renders, newsletter_text, project_with, staged
 
 from generator.core import fingerprint
 from generator.core.i18n import _, ngettext
 from generator.core.settings import load_project
 from generator.marketing import cache as marketing_cache
 from generator.marketing.pages import stage_marketing
-from generator.newsletter import render as newsletter_render
 
 REL = "newsletters/2026-11-02-test.md"
 ARTICLE = (
@@ -131,14 +130,7 @@ def test_a_rendering_change_renders_again_and_an_unchanged_rebuild_renders_nothi
         make_project,
         {"2026-11-02-a.md": newsletter_text(), "2026-11-03-b.md": newsletter_text()},
     )
-    rendered: list[str] = []
-    real = newsletter_render.render_email
-
-    def counting(project, index, newsletter):
-        rendered.append(newsletter.slug)
-        return real(project, index, newsletter)
-
-    monkeypatch.setattr(newsletter_render, "render_email", counting)
+    rendered = count_renders(monkeypatch)
     staged(project)
     assert sorted(rendered) == ["2026-11-02-a", "2026-11-03-b"]
     staged(project)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import urllib.request
 
 from newsletter_helpers import newsletter_text, project_with
-from preview_helpers import fetch, running_preview, wait_for
+from preview_helpers import fetch, running_preview
+from smtp_helpers import wait_for
 
 
 def test_preview_lists_drafts_and_shows_a_saved_change(make_project):

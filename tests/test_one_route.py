@@ -16,6 +16,7 @@ from conftest import REPO, git, stderr_lines
 from marketing_helpers import copy_marketing
 from members_helpers import member_row, members_file
 from newsletter_helpers import count_renders, newsletter_text, project_with, staged
+from smtp_helpers import send
 
 from generator.core import fingerprint
 from generator.core.i18n import _, ngettext
@@ -189,7 +190,7 @@ def test_send_refuses_a_newsletter_whose_preflight_fails(example_project, cli, s
     git(example_project, "commit", "-q", "-am", "an image without alt text")
     line = path.read_text(encoding="utf-8").count("\n")
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", rel, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=rel)
     assert result.exit_code == 1
     assert f"{rel}:{line}: " + _("image without alt text: {src}").format(src=image) in (
         result.stderr.splitlines()

@@ -202,6 +202,11 @@ def cli() -> Callable[..., Result]:
     return run
 
 
+def stderr_lines(result: Result) -> list[str]:
+    """The problem lines of a ``cli`` run, without its summary line."""
+    return result.stderr.splitlines()[:-1]
+
+
 @pytest.fixture
 def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) with STARTTLS and AUTH on 127.0.0.1."""

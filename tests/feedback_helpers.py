@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
 
+from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.sending.recipients import unsubscribe_token
@@ -33,11 +34,6 @@ SUBJECTS = {
     LASTSCHRIFT: "Wichtig: Ihr SEPA-Lastschrifttermin ändert sich ab Januar 2027",
     WERBEN: "Mitglieder werben Mitglieder: 50 € für jede Empfehlung",
 }
-
-
-def member(number: int) -> str:
-    """The address of test member ``number`` (as ``smtp_helpers.member_row`` writes it)."""
-    return f"mitglied{number}@beispiel.example"
 
 
 def original_message_id(newsletter: str, address: str) -> str:

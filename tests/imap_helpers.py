@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from smtp_helpers import free_port
+from smtp_helpers import free_port, wait_for
 
 USER = "feedback@mitgliederwerk.example"
 PASSWORD = "imap-Geheim-4b1d8e-DO-NOT-LEAK"
@@ -80,15 +80,6 @@ service stats {{
   }}
 }}
 """
-
-
-def wait_for(condition: object, what: str, timeout: float = 20.0) -> None:
-    """Poll ``condition()`` until it is true; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def _accepts(port: int) -> bool:
@@ -213,9 +204,8 @@ def run_dovecot() -> Iterator[ImapServer]:
             [DOVECOT, "-F", "-c", str(config)], stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        wait_for(
-            lambda: _accepts(port) or master.poll() is not None, f"dovecot to listen on {port}"
-        )
+        if not wait_for(lambda: _accepts(port) or master.poll() is not None, timeout=20):
+            raise TimeoutError(f"timed out waiting for dovecot to listen on {port}")
         if master.poll() is not None:
             log = "".join(
                 path.read_text(errors="replace")

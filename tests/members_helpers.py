@@ -12,10 +12,15 @@ OPTED = "2026-01-02T10:00:00+01:00,2026-01-02T10:05:00+01:00,"
 """Sign-up and confirmation times of a valid double opt-in, and an empty unsubscribe time."""
 
 
+def member(number: int) -> str:
+    """The address of test member ``number``, as ``member_row`` writes it."""
+    return f"mitglied{number}@beispiel.example"
+
+
 def member_row(number: int, first: str = "", last: str = "Muster", consent: str = OPTED) -> str:
     """A consenting member row 'mitglied<number>@beispiel.example' with code 'code-<number>'."""
     first = first or f"Vorname{number}"
-    return f"mitglied{number}@beispiel.example,{first},{last},code-{number},alle,{consent},2024"
+    return f"{member(number)},{first},{last},code-{number},alle,{consent},2024"
 
 
 def members_csv(rows: list[str]) -> str:
@@ -34,6 +39,6 @@ def members_file(folder: Path, rows: list[str]) -> Path:
 def kit_rows(people: list[tuple[str, str, str]]) -> list[str]:
     """Consenting member rows from (first name, last name, referral code)."""
     return [
-        f"mitglied{number}@beispiel.example,{first},{last},{code},alle,{OPTED},2024"
+        f"{member(number)},{first},{last},{code},alle,{OPTED},2024"
         for number, (first, last, code) in enumerate(people)
     ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from generator.core.facts import load_facts
 from generator.core.problems import raise_if_errors
 from generator.core.settings import Project, load_project
+from generator.newsletter import render as newsletter_render
 from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import RenderedEmail, render_email
 from generator.newsletter.facts import with_facts
@@ -107,3 +110,16 @@ def staged(project: Project) -> tuple[list[Page], list[StaticFile], list[StaticF
     items, _unreadable = check_newsletters(project, index)
     pages, files = stage_newsletters(project, index, items)
     return pages, files, email_outputs(project, items)
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the newsletters rendered from now on (what the cache did not have), in order."""
+    rendered: list[str] = []
+    real = newsletter_render.render_email
+
+    def counting(project, index, newsletter):
+        rendered.append(newsletter.slug)
+        return real(project, index, newsletter)
+
+    monkeypatch.setattr(newsletter_render, "render_email", counting)
+    return rendered

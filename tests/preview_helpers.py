@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -19,19 +18,6 @@ def fetch(url: str) -> str:
     """The body of ``url`` as text."""
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode("utf-8")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    """Poll ``condition`` until it holds (connection errors count as not yet)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 class Preview:

@@ -1,13 +1,21 @@
-"""A real SMTP server for the send tests: aiosmtpd on 127.0.0.1 with STARTTLS, AUTH and faults."""
+"""A real SMTP server for the send tests: aiosmtpd on 127.0.0.1 with STARTTLS, AUTH and faults.
+
+Also what the send tests share around it (``send``, ``send_process``) and what every test
+server shares (``free_port``, ``wait_for``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -20,6 +28,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 USER = "rundbrief-sender"
 PASSWORD = "pw-Geheim-7f3e9a1c-DO-NOT-LEAK"
 SECRET = "unsubscribe-secret-for-tests-0123456789"
+NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
+"""The example project's approved newsletter that the send tests send."""
 
 
 @dataclass
@@ -37,6 +47,8 @@ class Recorder:
     """The server's handler: records messages and plays scripted faults per recipient."""
 
     received: list[Received] = field(default_factory=list)
+    offered: list[str] = field(default_factory=list)
+    """Every RCPT TO the server was given, refused or not: one per attempt."""
     faults: dict[str, list[str]] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     delay: float = 0.0
@@ -53,6 +65,8 @@ class Recorder:
             return script.pop(0) if script else None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        with self.lock:
+            self.offered.append(address)
         fault = self._fault(address)
         if fault == "drop":
             server.transport.abort()
@@ -81,6 +95,11 @@ class Recorder:
         """How many messages each address got."""
         with self.lock:
             return collections.Counter(r.lower() for m in self.received for r in m.recipients)
+
+    def attempts_by_recipient(self) -> collections.Counter[str]:
+        """How often each address was offered (RCPT TO), accepted or refused."""
+        with self.lock:
+            return collections.Counter(address.lower() for address in self.offered)
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
         """Accept only USER and the password (UTF-8); a refusal must not be 'handled' or the client hangs."""
@@ -113,6 +132,53 @@ class SmtpServer:
         }
         env.update(overrides)
         return env
+
+
+def send(
+    cli,
+    project: Path,
+    members: Path,
+    smtp: SmtpServer,
+    *extra: str,
+    newsletter: str = NEWSLETTER,
+    **env: str,
+):
+    """``rundbrief send NEWSLETTER --members MEMBERS EXTRA…`` in-process against ``smtp``.
+
+    Keywords other than ``newsletter`` override the server's RUNDBRIEF_* variables.
+    """
+    return cli(project, "send", newsletter, "--members", str(members), *extra, env=smtp.env(**env))
+
+
+def send_process(
+    project: Path, members: Path, smtp: SmtpServer, *extra: str
+) -> subprocess.Popen[str]:
+    """``rundbrief send NEWSLETTER`` against ``smtp`` in a process of its own (to kill or race)."""
+    command = [sys.executable, "-m", "generator", "-C", str(project), "send", NEWSLETTER]
+    return subprocess.Popen(
+        [*command, "--members", str(members), *extra],
+        env={**os.environ, **smtp.env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> bool:
+    """Poll ``condition()`` until it holds (connection errors count as not yet); false on timeout.
+
+    Tests wait for what they need this way, never with a fixed sleep: ``assert wait_for(...), why``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 def free_port() -> int:

@@ -6,7 +6,8 @@ import dataclasses
 import email
 from email.message import Message
 
-from feedback_helpers import BOUNCE, FROM, LASTSCHRIFT, NOVEMBER, UNSUBSCRIBE, member, render
+from feedback_helpers import BOUNCE, FROM, LASTSCHRIFT, NOVEMBER, UNSUBSCRIBE, render
+from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.sending.classify import Context, Verdict, classify

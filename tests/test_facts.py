@@ -14,9 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, stderr_lines
 from marketing_helpers import copy_marketing, templates_files
 from members_helpers import kit_rows, member_row, members_csv, members_file
+from smtp_helpers import send
 
 from generator.core.facts import FACTS_FILE, Fact, load_facts
 from generator.core.i18n import _
@@ -55,10 +56,6 @@ def article_text(root: Path, path: str) -> str:
     page = (root / "site" / path).read_text(encoding="utf-8")
     article = page[page.index("<article") : page.index("</article>")]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
-
-
-def stderr_lines(result) -> list[str]:
-    return result.stderr.splitlines()[:-1]
 
 
 # --- the facts themselves ------------------------------------------------------------------
@@ -475,7 +472,7 @@ def test_a_newsletter_naming_facts_is_not_sent_while_the_facts_differ_from_main(
         facts.read_text(encoding="utf-8").replace("2027-01-01: 5.", "2027-01-01: 6."),
         encoding="utf-8",
     )
-    result = cli(example_project, "send", approved, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=approved)
     assert result.exit_code == 1
     assert (
         f"{FACTS_FILE}:1: "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import collections
 import csv
-import sqlite3
 from pathlib import Path
 
 import pytest
-from feedback_helpers import MAILBOX, SUPPRESSED, member, render
+from feedback_helpers import MAILBOX, SUPPRESSED, render
 from imap_helpers import PASSWORD, USER, DovecotProxy
+from journal_helpers import store_file, store_sql
+from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.core.settings import load_project
@@ -28,11 +29,6 @@ def env(imap, **extra: str) -> dict[str, str]:
     return {**imap.env(), "RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET, **extra}
 
 
-def store_rows(project: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(project / ".rundbrief" / "suppression.sqlite") as db:
-        return db.execute(sql).fetchall()
-
-
 def expected_events() -> collections.Counter:
     return collections.Counter(
         (case.kind, member(case.finds[0]), case.finds[1]) for case in MAILBOX if case.finds
@@ -41,11 +37,11 @@ def expected_events() -> collections.Counter:
 
 def assert_filed_exactly_once(project: Path, imap) -> None:
     """The store and the mailbox hold exactly what one clean run over MAILBOX gives."""
-    events = store_rows(project, "SELECT kind, address, newsletter FROM events")
+    events = store_sql(project, "SELECT kind, address, newsletter FROM events")
     assert collections.Counter(events) == expected_events()
-    suppressions = dict(store_rows(project, "SELECT address, reason FROM suppressions"))
+    suppressions = dict(store_sql(project, "SELECT address, reason FROM suppressions"))
     assert suppressions == SUPPRESSED
-    filed = store_rows(project, "SELECT uid, kind FROM mailbox ORDER BY uid")
+    filed = store_sql(project, "SELECT uid, kind FROM mailbox ORDER BY uid")
     assert [kind for _, kind in filed] == [case.kind for case in MAILBOX]
     inbox = imap.folder("INBOX")
     assert len(inbox) == 2
@@ -75,7 +71,7 @@ def test_every_message_is_classified_filed_and_counted_once(example_project, cli
     )
     assert PASSWORD not in result.stdout + result.stderr
     assert_filed_exactly_once(example_project, imap)
-    evidence = dict(store_rows(example_project, "SELECT address, evidence FROM events"))
+    evidence = dict(store_sql(example_project, "SELECT address, evidence FROM events"))
     assert evidence[member(3)].startswith("<0b7e2c1a-")  # the Message-ID of the NDR
     assert evidence[member(3)].endswith("@DB9PR01MB7342.eurprd01.prod.exchangelabs.com>")
 
@@ -110,7 +106,7 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
     project = load_project(example_project)
     proxy = DovecotProxy(imap.port)
     config = ImapConfig("127.0.0.1", proxy.port, USER, PASSWORD, str(imap.ca_file))
-    store = CuttingStore(example_project / ".rundbrief" / "suppression.sqlite", proxy)
+    store = CuttingStore(store_file(example_project), proxy)
     mailbox = connect(config)
     try:
         with pytest.raises(FeedbackStopped, match="abgebrochen"):
@@ -127,7 +123,7 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
         store.close()
         proxy.close()
     # Two batches recorded; the first moved, the second still in the INBOX.
-    assert len(store_rows(example_project, "SELECT uid FROM mailbox")) == 8
+    assert len(store_sql(example_project, "SELECT uid FROM mailbox")) == 8
     assert len(imap.folder("Verarbeitet")) == 4
 
     result = cli(example_project, "feedback", env=env(imap))
@@ -156,7 +152,7 @@ def test_a_server_with_an_unknown_certificate_is_refused(example_project, cli, i
 
     assert result.exit_code == 1
     assert f"Fehler: TLS-Verbindung mit 127.0.0.1:{imap.port} fehlgeschlagen" in result.stderr
-    assert not (example_project / ".rundbrief" / "suppression.sqlite").exists() or not store_rows(
+    assert not store_file(example_project).exists() or not store_sql(
         example_project, "SELECT * FROM events"
     )
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from feedback_helpers import BOUNCE, MAILBOX, NOVEMBER, SUPPRESSED, member, render
-from members_helpers import member_row, members_file
-from smtp_helpers import SECRET
+from feedback_helpers import BOUNCE, MAILBOX, NOVEMBER, SUPPRESSED, render
+from journal_helpers import store_sql
+from members_helpers import member, member_row, members_file
+from smtp_helpers import SECRET, send
 
 from generator.sending.verp import Verp, parse_verp, verp_address
 
-NEWSLETTER = f"newsletters/{NOVEMBER}.md"
 REASON_TEXT = {
     "hard_bounce": "dauerhafter Rückläufer",
     "soft_bounces": "wiederholte vorübergehende Rückläufer",
@@ -27,7 +25,7 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
     assert cli(example_project, "feedback", env=feedback_env).exit_code == 0
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 19)])
 
-    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp)
 
     assert result.exit_code == 0, result.stderr
     assert "Rückmeldungs-Postfach" not in result.stderr  # read just now: no warning
@@ -61,18 +59,17 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
         "Neue Nachrichten: 1, in einem früheren Lauf gelesen: 2: 1 dauerhafter Rückläufer."
         in again.stdout
     )
-    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
-        row = db.execute(
-            "SELECT reason, newsletter FROM suppressions WHERE address = ?", (member(8),)
-        ).fetchone()
-        exclusions = dict(
-            db.execute(
-                "SELECT reason, count FROM exclusions WHERE newsletter = ?", (NOVEMBER,)
-            ).fetchall()
+    rows = store_sql(
+        example_project, "SELECT reason, newsletter FROM suppressions WHERE address = ?", member(8)
+    )
+    exclusions = dict(
+        store_sql(
+            example_project, "SELECT reason, count FROM exclusions WHERE newsletter = ?", NOVEMBER
         )
-        runs = db.execute("SELECT started_at <= finished_at FROM runs WHERE newsletter = ?", (NOVEMBER,)).fetchall()  # fmt: skip
+    )
+    runs = store_sql(example_project, "SELECT started_at <= finished_at FROM runs WHERE newsletter = ?", NOVEMBER)  # fmt: skip
     assert runs == [(1,)]  # the run's start and end, for the report's send duration
-    assert row == ("hard_bounce", NOVEMBER)
+    assert rows == [("hard_bounce", NOVEMBER)]
     # What the send left out is kept for the report.
     assert exclusions == {
         "unsubscribed_by_mail": 2,
@@ -84,7 +81,7 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
 
 def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp)
     assert result.exit_code == 0, result.stderr
     assert (
         "Warnung: das Rückmeldungs-Postfach wurde noch nie gelesen; führen Sie zuerst "
@@ -92,9 +89,9 @@ def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, s
         in result.stderr
     )
     # Read a day and more ago: the same warning, with the time of the last reading.
-    with sqlite3.connect(example_project / ".rundbrief" / "suppression.sqlite") as db:
-        db.execute(
-            "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')"
-        )
-    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    store_sql(
+        example_project,
+        "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')",
+    )
+    again = send(cli, example_project, members, smtp)
     assert "Warnung: das Rückmeldungs-Postfach wurde zuletzt am 2026-01-05 " in again.stderr

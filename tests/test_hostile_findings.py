@@ -11,7 +11,8 @@ import pytest
 from conftest import REPO
 from marketing_helpers import copy_marketing
 from newsletter_helpers import newsletter_text, project_with
-from preview_helpers import fetch, running_preview, wait_for
+from preview_helpers import fetch, running_preview
+from smtp_helpers import wait_for
 
 ARTICLE = (
     "---\ntitle: {title}\ndescription: Eine Seite mit genug Text für die Beschreibung.\n---\n{body}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, stderr_lines
 
 from generator.core.facts import FACTS_FILE
 from generator.core.i18n import _
@@ -168,7 +168,7 @@ def test_a_page_without_a_block_for_the_chosen_provider_is_a_problem(make_projec
     with_hosting(root, GERMAN_HOST)
     result = cli(root, "check")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[:-1] == [
+    assert stderr_lines(result) == [
         "content/index.md:7: "
         + _(
             "no hosting block for '{provider}', the provider chosen in rundbrief.yml "
@@ -197,6 +197,6 @@ def test_hosting_blocks_keep_every_line_where_it_is(make_project, cli):
     root = make_project({"content/index.md": ARTICLE.format(title="Start") + body})
     with_hosting(root, GERMAN_HOST)
     result = cli(root, "check")
-    assert result.stderr.splitlines()[:-1] == [
+    assert stderr_lines(result) == [
         "content/index.md:12: " + _("broken link: {target} does not exist").format(target="weg.md")
     ]

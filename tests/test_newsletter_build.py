@@ -6,10 +6,9 @@ import email
 import email.policy
 import xml.etree.ElementTree as etree
 
-from newsletter_helpers import newsletter_text, project_with, site_index, staged
+from newsletter_helpers import count_renders, newsletter_text, project_with, site_index, staged
 
 from generator.core.settings import load_project
-from generator.newsletter import render as newsletter_render
 from generator.newsletter.preview import write_preview
 from generator.newsletter.render import check_newsletters
 
@@ -88,14 +87,7 @@ def test_feed_is_rss_2_with_absolute_links(make_project):
 
 def test_unchanged_newsletters_come_from_the_cache(make_project, monkeypatch):
     project = three(make_project)
-    calls = []
-    real = newsletter_render.render_email
-
-    def counting(project, index, newsletter):
-        calls.append(newsletter.slug)
-        return real(project, index, newsletter)
-
-    monkeypatch.setattr(newsletter_render, "render_email", counting)
+    calls = count_renders(monkeypatch)
     staged(project)
     assert len(calls) == 3
     staged(project)

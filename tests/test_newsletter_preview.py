@@ -5,7 +5,8 @@ from __future__ import annotations
 import urllib.request
 
 from newsletter_helpers import newsletter_text, project_with
-from preview_helpers import fetch, running_preview, wait_for
+from preview_helpers import fetch, running_preview
+from smtp_helpers import wait_for
 
 from generator.core import i18n
 from generator.newsletter.preview import FOLDER, write_preview

@@ -12,17 +12,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, git
+from conftest import REPO, git, stderr_lines
 from marketing_helpers import copy_marketing
 from members_helpers import member_row, members_file
-from newsletter_helpers import newsletter_text, project_with, staged
+from newsletter_helpers import count_renders, newsletter_text, project_with, staged
+from smtp_helpers import send
 
 from generator.core import fingerprint
 from generator.core.i18n import _, ngettext
 from generator.core.settings import load_project
 from generator.marketing import cache as marketing_cache
 from generator.marketing.pages import stage_marketing
-from generator.newsletter import render as newsletter_render
 
 REL = "newsletters/2026-11-02-test.md"
 ARTICLE = (
@@ -36,11 +36,6 @@ def summary(problems: int, files: int) -> str:
         problems=ngettext("{count} problem", "{count} problems", problems).format(count=problems),
         files=ngettext("{count} file", "{count} files", files).format(count=files),
     )
-
-
-def stderr_lines(result) -> list[str]:
-    """The problem lines of a run, without its summary line."""
-    return result.stderr.splitlines()[:-1]
 
 
 def test_a_newsletter_reports_link_field_alt_text_and_http_in_one_run(cli, make_project):
@@ -136,14 +131,7 @@ def test_a_rendering_change_renders_again_and_an_unchanged_rebuild_renders_nothi
         make_project,
         {"2026-11-02-a.md": newsletter_text(), "2026-11-03-b.md": newsletter_text()},
     )
-    rendered: list[str] = []
-    real = newsletter_render.render_email
-
-    def counting(project, index, newsletter):
-        rendered.append(newsletter.slug)
-        return real(project, index, newsletter)
-
-    monkeypatch.setattr(newsletter_render, "render_email", counting)
+    rendered = count_renders(monkeypatch)
     staged(project)
     assert sorted(rendered) == ["2026-11-02-a", "2026-11-03-b"]
     staged(project)
@@ -202,7 +190,7 @@ def test_send_refuses_a_newsletter_whose_preflight_fails(example_project, cli, s
     git(example_project, "commit", "-q", "-am", "an image without alt text")
     line = path.read_text(encoding="utf-8").count("\n")
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", rel, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=rel)
     assert result.exit_code == 1
     assert f"{rel}:{line}: " + _("image without alt text: {src}").format(src=image) in (
         result.stderr.splitlines()

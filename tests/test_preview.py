@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from preview_helpers import fetch, running_preview, wait_for
+from preview_helpers import fetch, running_preview
+from smtp_helpers import wait_for
 
 
 def test_preview_shows_drafts_and_reloads_on_save(example_project):

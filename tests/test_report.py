@@ -12,8 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN, member
-from members_helpers import members_file
+from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN
+from journal_helpers import journal_file, journal_sql, store_file, store_sql
+from members_helpers import member, members_file
 
 from generator.sending.journal import Journal
 from generator.sending.suppression import (
@@ -51,7 +52,7 @@ def state_of(newsletter: str, number: int) -> tuple[str, str]:
 
 def build_history(project: Path, private: Path) -> Path:
     """Four sends in the journal, feedback in the store, and a members file; returns it."""
-    journal = Journal(project / ".rundbrief" / "journal.sqlite")
+    journal = Journal(journal_file(project))
     for slug in SENDS:
         journal.plan(slug, [(member(n), f"<{slug}.{n}@x>") for n in range(1, MEMBERS + 1)], "c0")
         for number in range(1, MEMBERS + 1):
@@ -59,7 +60,7 @@ def build_history(project: Path, private: Path) -> Path:
             if state != "pending":
                 journal.mark(slug, member(number), state, reply)
     journal.close()
-    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
+    with sqlite3.connect(journal_file(project)) as db:
         for slug, start in SENDS.items():
             for number in range(1, MEMBERS + 1):
                 stamp = iso(start + dt.timedelta(minutes=number))
@@ -86,23 +87,23 @@ def build_history(project: Path, private: Path) -> Path:
         Event("unsubscribe", member(10), "", "", "<u3>", later(NOVEMBER, 2)),  # sent twice
         Event("unsubscribe", member(12), "", "", "<u4>", later(LASTSCHRIFT, 5)),
     ]
-    with SuppressionStore(project / ".rundbrief" / "suppression.sqlite") as store:
+    with SuppressionStore(store_file(project)) as store:
         store.add(events)
     # WERBEN went out in two runs (capped, resumed the next morning), as `send` records them.
     runs = ((SENDS[WERBEN], 25 * 60), (SENDS[WERBEN] + dt.timedelta(hours=22), 14 * 60 + 5))
     for begun, seconds in runs:
         record_run(
-            project / ".rundbrief" / "suppression.sqlite",
+            store_file(project),
             WERBEN,
             begun,
             begun + dt.timedelta(seconds=seconds),
         )
     # Each send counts the members file (`report --members` counts it again, now).
     for slug, rows_then in ((SEPTEMBER, 35), (NOVEMBER, 38), (LASTSCHRIFT, 39)):
-        record_member_count(project / ".rundbrief" / "suppression.sqlite", rows_then, SENDS[slug])
+        record_member_count(store_file(project), rows_then, SENDS[slug])
     for slug in (NOVEMBER, LASTSCHRIFT):
         record_exclusions(
-            project / ".rundbrief" / "suppression.sqlite",
+            store_file(project),
             slug,
             {"consent": 3, "hard_bounce": 1, "unsubscribed_by_mail": 1, "audience": 0},
         )
@@ -124,11 +125,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
-def sql(project: Path, name: str, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(project / ".rundbrief" / name) as db:
-        return db.execute(query, args).fetchall()
-
-
 @pytest.fixture
 def report(example_project, cli, tmp_path) -> Path:
     members = build_history(example_project, tmp_path / "private")
@@ -144,8 +140,8 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
     }
     assert list(rows) == list(SENDS)  # in the order they were sent
     starts = sorted(SENDS.values())
-    first_unsubscribe = sql(
-        report, "suppression.sqlite",
+    first_unsubscribe = store_sql(
+        report,
         "SELECT address, MIN(at) FROM events WHERE kind = 'unsubscribe' GROUP BY address",
     )  # fmt: skip
     unsubscribed = {a: dt.datetime.fromisoformat(at) for a, at in first_unsubscribe}
@@ -159,28 +155,28 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
 
     for slug, row in rows.items():
         states = dict(
-            sql(report, "journal.sqlite", "SELECT state, COUNT(*) FROM deliveries WHERE newsletter = ? GROUP BY state", slug)
+            journal_sql(report, "SELECT state, COUNT(*) FROM deliveries WHERE newsletter = ? GROUP BY state", slug)
         )  # fmt: skip
         assert int(row["versendet"]) == states.get("sent", 0)
         assert int(row["fehlgeschlagen"]) == states.get("failed", 0)
         assert int(row["unsicher"]) == states.get("sending", 0)
         assert int(row["ausstehend"]) == states.get("pending", 0)
         kinds = {
-            kind: {address for (address,) in sql(report, "suppression.sqlite", "SELECT DISTINCT address FROM events WHERE newsletter = ? AND kind = ?", slug, kind)}
+            kind: {address for (address,) in store_sql(report, "SELECT DISTINCT address FROM events WHERE newsletter = ? AND kind = ?", slug, kind)}
             for kind in ("hard_bounce", "soft_bounce", "complaint")
         }  # fmt: skip
         assert int(row["harte_bounces"]) == len(kinds["hard_bounce"])
         assert int(row["weiche_bounces"]) == len(kinds["soft_bounce"] - kinds["hard_bounce"])
         assert int(row["beschwerden"]) == len(kinds["complaint"])
-        excluded = dict(sql(report, "suppression.sqlite", "SELECT reason, count FROM exclusions WHERE newsletter = ?", slug))  # fmt: skip
+        excluded = dict(store_sql(report, "SELECT reason, count FROM exclusions WHERE newsletter = ?", slug))  # fmt: skip
         for column, value in row.items():
             if column.startswith("ausgeschlossen_"):
                 assert int(value) == excluded.get(column.removeprefix("ausgeschlossen_"), 0)
         assert int(row["abmeldungen_danach"]) == after[SENDS[slug]]
-        runs = sql(report, "suppression.sqlite", "SELECT started_at, finished_at FROM runs WHERE newsletter = ?", slug)  # fmt: skip
+        runs = store_sql(report, "SELECT started_at, finished_at FROM runs WHERE newsletter = ?", slug)  # fmt: skip
         if not runs:  # sent before runs were recorded: the journal's first and last times
-            runs = sql(
-                report, "journal.sqlite",
+            runs = journal_sql(
+                report,
                 "SELECT MIN(created_at), MAX(updated_at) FROM deliveries WHERE newsletter = ? AND state != 'pending'", slug,
             )  # fmt: skip
         span = sum(
@@ -201,7 +197,7 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
 
     months = {row["monat"]: row for row in read_csv(report / "build" / "reports" / "monate.csv")}
     assert list(months)[0] == "2026-01" and "2026-12" in months
-    events = sql(report, "suppression.sqlite", "SELECT kind, address, at FROM events")
+    events = store_sql(report, "SELECT kind, address, at FROM events")
     for month, row in months.items():
         in_month = lambda kind, month=month: {  # noqa: E731
             a for k, a, at in events
@@ -223,7 +219,7 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
     assert months["2026-10"]["mitglieder_mit_einwilligung"] == "33"
     assert months["2026-11"]["mitglieder_mit_einwilligung"] == "34"
     # Rows of the members file over time: the month's last count, at a send or a report.
-    counts = sql(report, "suppression.sqlite", "SELECT recorded_at, members FROM member_counts")
+    counts = store_sql(report, "SELECT recorded_at, members FROM member_counts")
     last: dict[str, str] = {}
     for at, rows_then in sorted((dt.datetime.fromisoformat(at), n) for at, n in counts):
         last[at.astimezone(BERLIN).strftime("%Y-%m")] = str(rows_then)

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from journal_helpers import journal_states
-from members_helpers import member_row, members_file
-from smtp_helpers import SmtpServer
+from journal_helpers import journal_sql, journal_states
+from members_helpers import member, member_row, members_file
+from smtp_helpers import send_process, wait_for
 
-NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 MEMBERS = 500
-
-
-def run(project: Path, members: Path, smtp: SmtpServer, *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "generator", "-C", str(project), "send", NEWSLETTER]
-    return subprocess.Popen(
-        [*command, "--members", str(members), *extra],
-        env={**os.environ, **smtp.env()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 @pytest.mark.slow
@@ -35,20 +19,18 @@ def test_sigkill_mid_run_then_resume_gives_each_member_one_message(
     example_project, smtp, tmp_path, connections
 ):
     members = members_file(tmp_path / "private", [member_row(n) for n in range(MEMBERS)])
-    everyone = {f"mitglied{n}@beispiel.example" for n in range(MEMBERS)}
+    everyone = {member(n) for n in range(MEMBERS)}
     smtp.recorder.delay = 0.003  # long enough to land the kill in the middle
-    process = run(example_project, members, smtp, "--connections", str(connections))
-    deadline = time.monotonic() + 60
-    while len(smtp.recorder.received) < 150 and process.poll() is None:
-        assert time.monotonic() < deadline, "the send never got going"
-        time.sleep(0.01)
+    process = send_process(example_project, members, smtp, "--connections", str(connections))
+    going = wait_for(lambda: len(smtp.recorder.received) >= 150 or process.poll() is not None, 60)
+    assert going, "the send never got going"
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
     killed_at = len(smtp.recorder.received)
     assert killed_at < MEMBERS, "the send finished before it could be killed"
 
-    resumed = run(example_project, members, smtp)
+    resumed = send_process(example_project, members, smtp)
     stdout, stderr = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, stderr
 
@@ -68,7 +50,7 @@ def test_sigkill_mid_run_then_resume_gives_each_member_one_message(
         # only those (the others of them got theirs: marked sent by hand, as after a look).
         for reached in uncertain - unreached:
             mark_sent(example_project, reached)
-        retry = run(example_project, members, smtp, "--retry-uncertain")
+        retry = send_process(example_project, members, smtp, "--retry-uncertain")
         assert retry.wait(timeout=60) == 0
         assert set(journal_states(example_project).values()) == {"sent"}
     counts = smtp.recorder.count_by_recipient()
@@ -79,7 +61,4 @@ def test_sigkill_mid_run_then_resume_gives_each_member_one_message(
 
 def mark_sent(project: Path, recipient: str) -> None:
     """What the operator does after finding a message in the relay's log."""
-    import sqlite3
-
-    with sqlite3.connect(project / ".rundbrief" / "journal.sqlite") as db:
-        db.execute("UPDATE deliveries SET state = 'sent' WHERE recipient = ?", (recipient,))
+    journal_sql(project, "UPDATE deliveries SET state = 'sent' WHERE recipient = ?", recipient)

@@ -10,13 +10,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from conftest import git
-from journal_helpers import journal_rows
+from journal_helpers import journal_file, journal_rows
 from members_helpers import OPTED, member_row, members_file
-from smtp_helpers import PASSWORD, SECRET, body_text
+from smtp_helpers import NEWSLETTER, PASSWORD, SECRET, body_text, send
 
 from generator.sending.recipients import unsubscribe_token
 
-NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
 SLUG = "2026-11-02-monatsupdate-november"
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
@@ -57,15 +56,8 @@ def test_every_consenting_member_gets_exactly_one_message_of_their_own(
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text.replace("min_share: 0.5", "min_share: 0.2"), encoding="utf-8")
     approve(example_project, REFERRAL)  # (commits and pushes the settings too)
-    result = cli(
-        example_project,
-        "send",
-        REFERRAL,
-        "--members",
-        str(members),
-        "--suppress",
-        str(suppression),
-        env=smtp.env(),
+    result = send(
+        cli, example_project, members, smtp, "--suppress", str(suppression), newsletter=REFERRAL
     )
     assert result.exit_code == 0, result.stderr
     assert (
@@ -128,9 +120,9 @@ def test_every_consenting_member_gets_exactly_one_message_of_their_own(
 
 def test_running_again_sends_nothing_twice_and_status_counts(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(n) for n in range(5)])
-    first = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    first = send(cli, example_project, members, smtp)
     assert first.exit_code == 0, first.stderr
-    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    again = send(cli, example_project, members, smtp)
     assert again.exit_code == 0, again.stderr
     assert "0 verschickt, 5 schon früher verschickt" in again.stdout
     assert set(smtp.recorder.count_by_recipient().values()) == {1}
@@ -145,16 +137,7 @@ def test_running_again_sends_nothing_twice_and_status_counts(example_project, cl
 def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):
     rows = [member_row(1), member_row(2).replace(",alle,", ",kreditnehmer alle,")]
     members = members_file(tmp_path / "private", rows)
-    result = cli(
-        example_project,
-        "send",
-        NEWSLETTER,
-        "--members",
-        str(members),
-        "--audience",
-        "kreditnehmer",
-        env=smtp.env(),
-    )
+    result = send(cli, example_project, members, smtp, "--audience", "kreditnehmer")
     assert result.exit_code == 0, result.stderr
     assert "1 Empfänger, 1 ausgeschlossen: 1 nicht in der Zielgruppe" in result.stdout
     assert list(smtp.recorder.count_by_recipient()) == ["mitglied2@beispiel.example"]
@@ -171,7 +154,7 @@ def test_hostile_rows_neither_break_the_send_nor_inject(example_project, cli, sm
             member_row(4, "Normal", "Muster"),
         ],
     )
-    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp)
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3: Warnung: first_name: Zeilenumbrüche" in result.stderr
     assert "members.csv:5: Warnung: last_name: 10.000 Zeichen, erlaubt sind höchstens 1.000" in (
@@ -191,9 +174,7 @@ def test_hostile_rows_neither_break_the_send_nor_inject(example_project, cli, sm
 
 def test_dry_run_writes_personal_eml_files_and_sends_nothing(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(1, "Anna"), member_row(2, "Ben")])
-    result = cli(
-        example_project, "send", NEWSLETTER, "--members", str(members), "--dry-run", env=smtp.env()
-    )
+    result = send(cli, example_project, members, smtp, "--dry-run")
     assert result.exit_code == 0, result.stderr
     outbox = example_project / "build" / "outbox" / SLUG
     files = sorted(p.name for p in outbox.glob("*.eml"))
@@ -203,24 +184,23 @@ def test_dry_run_writes_personal_eml_files_and_sends_nothing(example_project, cl
     ]
     assert b"Hallo Ben," in (outbox / files[1]).read_bytes()
     assert smtp.recorder.received == []
-    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+    assert not journal_file(example_project).exists()
 
 
 def test_test_copies_are_for_the_sample_member_and_marked_test(
     example_project, cli, smtp, tmp_path
 ):
     members = members_file(tmp_path / "private", [member_row(1, "Anna"), member_row(2, "Ben")])
-    result = cli(
+    result = send(
+        cli,
         example_project,
-        "send",
-        REFERRAL,  # a draft: test copies are how a draft is tried out
-        "--members",
-        str(members),
+        members,
+        smtp,
         "--test-to",
         "pruefung@mitgliederwerk.example",
         "--test-to",
         "gruenderin@mitgliederwerk.example",
-        env=smtp.env(),
+        newsletter=REFERRAL,  # a draft: test copies are how a draft is tried out
     )
     assert result.exit_code == 0, result.stderr
     assert smtp.recorder.count_by_recipient() == {
@@ -242,7 +222,7 @@ def test_test_copies_are_for_the_sample_member_and_marked_test(
             assert real not in raw
         assert "ref=ERIKA7Q2" in text
         assert "t=beispiel" in message["List-Unsubscribe"]
-    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+    assert not journal_file(example_project).exists()
 
     without_members = cli(
         example_project,
@@ -258,12 +238,11 @@ def test_test_copies_are_for_the_sample_member_and_marked_test(
 
 def test_hourly_cap_stops_and_the_next_run_continues(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(n) for n in range(5)])
-    args = ("send", NEWSLETTER, "--members", str(members), "--max-per-hour", "3")
-    first = cli(example_project, *args, env=smtp.env())
+    first = send(cli, example_project, members, smtp, "--max-per-hour", "3")
     assert first.exit_code == 0, first.stderr
     assert "Stundenlimit erreicht" in first.stdout
     assert len(smtp.recorder.received) == 3
-    second = cli(example_project, *args, env=smtp.env())
+    second = send(cli, example_project, members, smtp, "--max-per-hour", "3")
     assert "0 verschickt, 3 schon früher verschickt" in second.stdout
     assert len(smtp.recorder.received) == 3
     status = cli(example_project, "status", NEWSLETTER)
@@ -272,8 +251,7 @@ def test_hourly_cap_stops_and_the_next_run_continues(example_project, cli, smtp,
 
 def test_no_unsubscribe_secret_no_send(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(1)])
-    env = smtp.env(RUNDBRIEF_UNSUBSCRIBE_SECRET="")
-    result = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=env)
+    result = send(cli, example_project, members, smtp, RUNDBRIEF_UNSUBSCRIBE_SECRET="")
     assert result.exit_code == 2
     assert "Bitte setzen Sie vor dem Versand RUNDBRIEF_UNSUBSCRIBE_SECRET" in result.stderr
     assert smtp.recorder.received == []
@@ -282,16 +260,9 @@ def test_no_unsubscribe_secret_no_send(example_project, cli, smtp, tmp_path):
 def test_the_password_appears_nowhere(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(1), member_row(2)])
     smtp.recorder.faults["mitglied2@beispiel.example"] = ["550"]
-    ok = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    ok = send(cli, example_project, members, smtp)
     members_file(members.parent, [member_row(1), member_row(2), member_row(3)])
-    wrong = cli(
-        example_project,
-        "send",
-        NEWSLETTER,
-        "--members",
-        str(members),
-        env=smtp.env(RUNDBRIEF_SMTP_PASSWORD=PASSWORD + "-falsch"),
-    )
+    wrong = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_PASSWORD=PASSWORD + "-falsch")
     assert wrong.exit_code == 1
     assert "Anmeldung als 'rundbrief-sender' bei 127.0.0.1:" in wrong.stderr
     assert "fehlgeschlagen: 535" in wrong.stderr
@@ -311,8 +282,6 @@ def test_a_members_file_tracked_by_git_is_warned_about(example_project, cli, smt
 
     path = members_file(example_project / "private", [member_row(1)])
     subprocess.run(["git", "add", "-f", str(path)], cwd=example_project, check=True)
-    result = cli(
-        example_project, "send", NEWSLETTER, "--members", str(path), "--dry-run", env=smtp.env()
-    )
+    result = send(cli, example_project, path, smtp, "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "private/members.csv: Warnung: die Mitgliederdatei ist in git erfasst" in result.stderr

@@ -2,50 +2,38 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from journal_helpers import journal_rows, journal_states
-from members_helpers import member_row, members_file
-from smtp_helpers import SmtpServer
-
-NEWSLETTER = "newsletters/2026-11-02-monatsupdate-november.md"
-
-
-def address(number: int) -> str:
-    return f"mitglied{number}@beispiel.example"
-
-
-def send(cli, project: Path, members: Path, smtp: SmtpServer, *extra: str, **env: str):
-    return cli(project, "send", NEWSLETTER, "--members", str(members), *extra, env=smtp.env(**env))
+from members_helpers import member, member_row, members_file
+from smtp_helpers import NEWSLETTER, send
 
 
 def test_temporary_permanent_and_dropped_are_each_handled(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 7)])
     smtp.recorder.faults.update(
         {
-            address(2): ["451", "452"],  # greylisted twice, then accepted
-            address(3): ["550"],  # no such mailbox
-            address(4): ["drop"],  # connection lost before the data: safe to retry
-            address(5): ["451"] * 5,  # refused on all five attempts of this run
+            member(2): ["451", "452"],  # greylisted twice, then accepted
+            member(3): ["550"],  # no such mailbox
+            member(4): ["drop"],  # connection lost before the data: safe to retry
+            member(5): ["451"] * 5,  # refused on all five attempts of this run
         }
     )
     result = send(cli, example_project, members, smtp)
     assert result.exit_code == 0, result.stderr
     counts = smtp.recorder.count_by_recipient()
-    assert counts == {address(1): 1, address(2): 1, address(4): 1, address(6): 1}
+    assert counts == {member(1): 1, member(2): 1, member(4): 1, member(6): 1}
     journal = {r: (row.state, row.reply) for r, row in journal_rows(example_project).items()}
     assert {r: s for r, (s, _) in journal.items()} == {
-        address(1): "sent",
-        address(2): "sent",
-        address(3): "failed",
-        address(4): "sent",
-        address(5): "pending",
-        address(6): "sent",
+        member(1): "sent",
+        member(2): "sent",
+        member(3): "failed",
+        member(4): "sent",
+        member(5): "pending",
+        member(6): "sent",
     }
-    assert journal[address(3)][1] == f"550 scripted reply for {address(3)}"
-    assert journal[address(5)][1].startswith("deferred: 451")
+    assert journal[member(3)][1] == f"550 scripted reply for {member(3)}"
+    assert journal[member(5)][1].startswith("deferred: 451")
     assert "4 verschickt, 1 fehlgeschlagen, 1 zurückgestellt" in result.stdout
-    assert f"fehlgeschlagen: {address(3)}: 550 scripted reply" in result.stderr
+    assert f"fehlgeschlagen: {member(3)}: 550 scripted reply" in result.stderr
 
     # The next run retries only the deferred recipient.
     again = send(cli, example_project, members, smtp)
@@ -53,7 +41,7 @@ def test_temporary_permanent_and_dropped_are_each_handled(example_project, cli, 
         "1 verschickt, 4 schon früher verschickt, 1 in einem früheren Lauf fehlgeschlagen"
         in again.stdout
     )
-    assert smtp.recorder.count_by_recipient()[address(5)] == 1
+    assert smtp.recorder.count_by_recipient()[member(5)] == 1
     assert sum(smtp.recorder.count_by_recipient().values()) == 5
 
 
@@ -61,23 +49,23 @@ def test_lost_reply_after_the_data_is_uncertain_and_not_resent(
     example_project, cli, smtp, tmp_path
 ):
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 4)])
-    smtp.recorder.faults[address(2)] = ["data-drop"]
+    smtp.recorder.faults[member(2)] = ["data-drop"]
     first = send(cli, example_project, members, smtp)
     assert first.exit_code == 0, first.stderr
     assert "2 verschickt, 1 unsicher" in first.stdout
-    assert journal_rows(example_project)[address(2)].state == "sending"
-    assert smtp.recorder.count_by_recipient() == {address(1): 1, address(2): 1, address(3): 1}
+    assert journal_rows(example_project)[member(2)].state == "sending"
+    assert smtp.recorder.count_by_recipient() == {member(1): 1, member(2): 1, member(3): 1}
 
     second = send(cli, example_project, members, smtp)
     assert "0 verschickt, 2 schon früher verschickt, 1 unsicher" in second.stdout
-    assert smtp.recorder.count_by_recipient()[address(2)] == 1
+    assert smtp.recorder.count_by_recipient()[member(2)] == 1
     status = cli(example_project, "status", NEWSLETTER)
     assert "1 unsicher" in status.stdout
 
     forced = send(cli, example_project, members, smtp, "--retry-uncertain")
     assert "1 verschickt" in forced.stdout
-    assert smtp.recorder.count_by_recipient()[address(2)] == 2  # the operator asked for it
-    assert journal_rows(example_project)[address(2)].state == "sent"
+    assert smtp.recorder.count_by_recipient()[member(2)] == 2  # the operator asked for it
+    assert journal_rows(example_project)[member(2)].state == "sent"
 
 
 def test_a_slow_server_still_gets_every_message_once(example_project, cli, smtp, tmp_path):

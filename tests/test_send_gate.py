@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from journal_helpers import journal_runs
+from journal_helpers import journal_file, journal_runs
 from members_helpers import member_row, members_file
-from smtp_helpers import SmtpServer
+from smtp_helpers import NEWSLETTER, SmtpServer, send
 
-APPROVED = "newsletters/2026-11-02-monatsupdate-november.md"
+APPROVED = NEWSLETTER
 DRAFT = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
 
@@ -20,11 +20,11 @@ def members(tmp_path: Path) -> Path:
 
 
 def refused(cli, project: Path, newsletter: str, members: Path, smtp: SmtpServer) -> str:
-    result = cli(project, "send", newsletter, "--members", str(members), env=smtp.env())
+    result = send(cli, project, members, smtp, newsletter=newsletter)
     assert result.exit_code == 1
     assert "es wurde nichts geschrieben oder verschickt" in result.stderr
     assert smtp.recorder.received == []
-    assert not (project / ".rundbrief" / "journal.sqlite").exists()
+    assert not journal_file(project).exists()
     return result.stderr
 
 
@@ -68,15 +68,13 @@ def test_a_new_file_only_on_a_branch_is_refused(example_project, cli, members, s
 
 def test_a_branch_with_the_same_file_as_main_may_send(example_project, cli, members, smtp):
     git(example_project, "checkout", "-q", "-b", "other-work")
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 0, result.stderr
     assert len(smtp.recorder.received) == 2
 
 
 def test_a_draft_may_go_to_the_outbox(example_project, cli, members, smtp):
-    result = cli(
-        example_project, "send", DRAFT, "--members", str(members), "--dry-run", env=smtp.env()
-    )
+    result = send(cli, example_project, members, smtp, "--dry-run", newsletter=DRAFT)
     assert result.exit_code == 0, result.stderr
     assert len(list((example_project / "build" / "outbox").rglob("*.eml"))) == 2
 
@@ -144,7 +142,7 @@ def test_what_was_pushed_to_main_is_sent(example_project, cli, members, smtp):
     path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag.\n", encoding="utf-8")
     git(example_project, "commit", "-q", "-am", "reviewed and merged")
     git(example_project, "push", "-q", "origin", "main")
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 0, result.stderr
     assert len(smtp.recorder.received) == 2
 
@@ -160,7 +158,7 @@ def test_a_merge_on_the_remote_is_fetched_before_comparing(example_project, cli,
     git(other, "push", "-q", "origin", "main")
     git(example_project, "pull", "-q", "--ff-only", "origin", "main")
     git(example_project, "update-ref", "-d", "refs/remotes/origin/main")  # as if never fetched
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 0, result.stderr
 
 
@@ -169,7 +167,7 @@ def test_an_unreachable_remote_is_a_clear_refusal_and_offline_is_logged(
 ):
     remote = example_project.parent / "project-origin.git"
     remote.rename(remote.with_name("gone.git"))
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 1
     assert (
         "Fehler: der Branch main von origin ist nicht erreichbar, um die Freigabe zu prüfen"
@@ -179,9 +177,7 @@ def test_an_unreachable_remote_is_a_clear_refusal_and_offline_is_logged(
     assert "Traceback" not in result.stderr
     assert smtp.recorder.received == []
 
-    offline = cli(
-        example_project, "send", APPROVED, "--members", str(members), "--offline", env=smtp.env()
-    )
+    offline = send(cli, example_project, members, smtp, "--offline", newsletter=APPROVED)
     assert offline.exit_code == 0, offline.stderr
     assert (
         "Warnung: --offline: verglichen mit origin/main, wie es zuletzt abgerufen wurde (Commit "
@@ -200,10 +196,10 @@ def test_the_remote_name_comes_from_the_settings(example_project, cli, members, 
     settings.write_text(text.replace("remote: origin", "remote: github"), encoding="utf-8")
     git(example_project, "commit", "-q", "-am", "remote name")
     git(example_project, "push", "-q", "origin", "main")
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 1
     assert "der Branch main von github ist nicht erreichbar" in result.stderr
     assert smtp.recorder.received == []
     add_remote(example_project, "github")
-    result = cli(example_project, "send", APPROVED, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=APPROVED)
     assert result.exit_code == 0, result.stderr

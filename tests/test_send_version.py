@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import git
 from members_helpers import member_row, members_file
+from smtp_helpers import send
 
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
@@ -33,7 +34,7 @@ def merge_approval(project: Path, tmp_path: Path, message: str, *, squash: bool 
 def test_send_names_the_commit_and_the_merged_pull_request(example_project, cli, smtp, tmp_path):
     head = merge_approval(example_project, tmp_path, "Merge pull request #12 from team/freigabe")
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", REFERRAL, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=REFERRAL)
     assert result.exit_code == 0, result.stderr
     assert f"Verschickte Fassung: Commit {head[:12]} (Pull Request #12)\n" in result.stdout
 
@@ -43,7 +44,7 @@ def test_a_squash_merge_names_its_pull_request_too(example_project, cli, smtp, t
         example_project, tmp_path, "Adventsnewsletter freigeben (#31)", squash=True
     )
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", REFERRAL, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=REFERRAL)
     assert result.exit_code == 0, result.stderr
     assert f"Verschickte Fassung: Commit {head[:12]} (Pull Request #31)\n" in result.stdout
 
@@ -51,7 +52,7 @@ def test_a_squash_merge_names_its_pull_request_too(example_project, cli, smtp, t
 def test_without_a_pull_request_only_the_commit_is_named(example_project, cli, smtp, tmp_path):
     head = merge_approval(example_project, tmp_path, "Freigabe direkt auf main")
     members = members_file(tmp_path / "private", [member_row(1)])
-    result = cli(example_project, "send", REFERRAL, "--members", str(members), env=smtp.env())
+    result = send(cli, example_project, members, smtp, newsletter=REFERRAL)
     assert result.exit_code == 0, result.stderr
     assert f"Verschickte Fassung: Commit {head[:12]}\n" in result.stdout
     assert "Pull Request" not in result.stdout

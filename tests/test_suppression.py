@@ -7,8 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN, member
-from members_helpers import member_row, members_file
+from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN
+from journal_helpers import journal_sql
+from members_helpers import member, member_row, members_file
 
 from generator.sending.journal import Journal
 from generator.sending.members import read_members
@@ -39,10 +40,12 @@ def sent(journal: Path, newsletter: str, address: str, days: float) -> None:
     db.plan(newsletter, [(address, f"<{newsletter}.x@mitgliederwerk.example>")], "c0ffee")
     db.mark(newsletter, address, "sent", "250 ok")
     db.close()
-    with sqlite3.connect(journal) as raw:
-        raw.execute(
-            "UPDATE deliveries SET sent_at = ? WHERE newsletter = ?", (days_ago(days), newsletter)
-        )
+    journal_sql(
+        journal,
+        "UPDATE deliveries SET sent_at = ? WHERE newsletter = ?",
+        days_ago(days),
+        newsletter,
+    )
 
 
 @pytest.fixture

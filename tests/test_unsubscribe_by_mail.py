@@ -11,13 +11,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from conftest import git
-from feedback_helpers import NOVEMBER, member
-from members_helpers import member_row, members_file
-from smtp_helpers import SECRET, body_text
+from members_helpers import member, member_row, members_file
+from smtp_helpers import SECRET, body_text, send
 
 from generator.sending.verp import read_unsubscribe_token
 
-NEWSLETTER = f"newsletters/{NOVEMBER}.md"
 ONE_CLICK_LINE = "  unsubscribe_url: https://www.mitgliederwerk.example/newsletter/abmelden\n"
 
 
@@ -38,7 +36,7 @@ def test_without_an_endpoint_every_message_unsubscribes_by_mail(
     assert cli(example_project, "check").exit_code == 0  # preflight accepts the mailto link
     members = members_file(tmp_path / "private", [member_row(n) for n in (1, 2)])
 
-    sent = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    sent = send(cli, example_project, members, smtp)
 
     assert sent.exit_code == 0, sent.stderr
     messages = {r.recipients[0]: r.message for r in smtp.recorder.received}
@@ -77,14 +75,14 @@ def test_without_an_endpoint_every_message_unsubscribes_by_mail(
     assert feedback.exit_code == 0, feedback.stderr
     assert "Neue Nachrichten: 1, in einem früheren Lauf gelesen: 0: 1 Abmeldung." in feedback.stdout
 
-    again = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    again = send(cli, example_project, members, smtp)
     assert again.exit_code == 0, again.stderr
     assert "1 Empfänger, 1 ausgeschlossen: 1 per E-Mail abgemeldet" in again.stdout
 
 
 def test_with_an_endpoint_the_one_click_headers_stay(example_project, cli, smtp, tmp_path):
     members = members_file(tmp_path / "private", [member_row(1)])
-    sent = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    sent = send(cli, example_project, members, smtp)
     assert sent.exit_code == 0, sent.stderr
     message = smtp.recorder.received[0].message
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

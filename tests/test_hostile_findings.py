@@ -430,3 +430,18 @@ def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added
     assert refused.exit_code == 1
     assert "meine-notiz.txt" in refused.stderr and "früheren" in refused.stderr, refused.stderr
     assert (project / "site" / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"
+
+    # A folder of the user's moved in later: its files are older than the marker, the folder's
+    # entry is not (a move sets it); it is named whole and kept with everything in it.
+    (project / "site" / "meine-notiz.txt").unlink()
+    own = project.parent / "eigene"
+    own.mkdir()
+    (own / "alt.txt").write_text("älter als die Markierung", encoding="utf-8")
+    time.sleep(0.05)
+    (project / "site" / ".rundbrief-output").write_text("rundbrief site\n", encoding="utf-8")
+    time.sleep(0.05)
+    own.rename(project / "site" / "eigene")
+    refused = cli(project, "build")
+    assert refused.exit_code == 1
+    assert "eigene/" in refused.stderr, refused.stderr
+    assert (project / "site" / "eigene" / "alt.txt").is_file()

@@ -103,8 +103,8 @@ def foreign_entries(folder: Path, *, stamp: str = MARKER) -> tuple[list[str], bo
     try:
         written = (folder / stamp).lstat().st_ctime_ns
     except OSError:  # no marker at all: nothing in the folder is rundbrief's
-        return _changed_since(folder, -1, "")[0], False
-    return _changed_since(folder, written, "")[0], True
+        return _changed_since(folder, -1, ""), False
+    return _changed_since(folder, written, ""), True
 
 
 def _unlisted(folder: Path, listed: set[str]) -> list[str]:
@@ -116,10 +116,11 @@ def _unlisted(folder: Path, listed: set[str]) -> list[str]:
     return found
 
 
-def _changed_since(folder: Path, written: int, prefix: str) -> tuple[list[str], bool]:
-    """Entries changed after ``written``, and whether every entry was (a folder then is one)."""
+def _changed_since(folder: Path, written: int, prefix: str) -> list[str]:
+    """Entries added or changed after ``written`` (a folder's time changes when it is moved
+    in or something in it is added, removed or renamed: such a folder is named whole, since
+    what in it is whose cannot be told apart)."""
     found: list[str] = []
-    whole = True
     with os.scandir(folder) as entries:
         for entry in entries:
             if not prefix and entry.name == MARKER:
@@ -127,13 +128,10 @@ def _changed_since(folder: Path, written: int, prefix: str) -> tuple[list[str], 
             changed = entry.stat(follow_symlinks=False).st_ctime_ns > written
             if entry.is_dir(follow_symlinks=False):
                 path = f"{prefix}{entry.name}/"
-                inside, all_new = _changed_since(Path(entry.path), written, path)
-                changed = changed and all_new
-                found += [path] if changed else inside
+                found += [path] if changed else _changed_since(Path(entry.path), written, path)
             elif changed:
                 found.append(prefix + entry.name)
-            whole = whole and changed
-    return sorted(found), whole
+    return sorted(found)
 
 
 def foreign_message(folder: Path | str, entries: list[str], *, earlier: bool) -> str:

@@ -68,6 +68,10 @@ def test_script_links_in_any_spelling_are_problems(cli, make_project):
         "[fünf](vbscript:msgbox)\n"  # 18
         "\n"
         "[Beschreibung](https://www.example.org/javascript:-ein-buch) ist in Ordnung.\n"  # 20
+        "\n"
+        'Die Formel lautet a = "b, und hier: <a href="javascript:alert(5)">klick</a>.\n'  # 22
+        "\n"
+        'a = "b, und [klick](javascript:alert(6)) fertig "c.\n'  # 24
     )
     project = project_with(make_project, {"2026-11-02-test.md": newsletter_text(body)})
     result = cli(project.root, "check")
@@ -75,7 +79,7 @@ def test_script_links_in_any_spelling_are_problems(cli, make_project):
     no_traceback(result)
     refused = [line for line in result.stderr.splitlines() if "Skript-Links" in line]
     expected = [(10, "javascript:"), (12, "javascript:"), (14, "javascript:"), (16, "javascript:")]
-    expected.append((18, "vbscript:"))
+    expected += [(18, "vbscript:"), (22, "javascript:"), (24, "javascript:")]
     for line, what in expected:
         assert any(f"{REL}:{line}: '{what}' ist" in text for text in refused), (line, refused)
     assert len(refused) == len(expected), refused

@@ -25,8 +25,10 @@ _ACTIVE_TAG = re.compile(
 )
 _EVENT_ATTRIBUTE = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
 """An event attribute (``onclick=``), once ``_inside_tag`` confirms where it stands."""
+_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
+"""An opening tag with its attributes (a quoted value may hold ``>``)."""
 _ATTRIBUTE_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-"""Every attribute value (and a little more: any ``=`` of the text; checked all the same)."""
+"""An attribute value inside a tag."""
 _SCHEME_START = frozenset("jJvVdD&") | frozenset(map(chr, range(33)))
 """How a script URL can begin: its scheme's first letter, a character reference, or what a
 browser skips at the start of a URL."""
@@ -103,7 +105,8 @@ def _script_urls(html: str) -> list[tuple[str, tuple[str, ...]]]:
     follows the scheme.
     """
     found = []
-    for match in _ATTRIBUTE_VALUE.finditer(html):
+    values = (value for tag in _TAG.findall(html) for value in _ATTRIBUTE_VALUE.finditer(tag))
+    for match in values:
         written = match[1] or match[2] or match[3] or ""
         if not written or written[0] not in _SCHEME_START:
             continue  # https://…, #anchor, mailto:…, a style: no script (the usual case)

@@ -247,6 +247,8 @@ def test_a_symbolic_link_out_of_the_repository_is_refused(cli, make_project, tmp
     (project / "content" / ".geheim" / "x.txt").write_text("x", encoding="utf-8")
     (project / "content" / "assets" / "x.txt").symlink_to("../.geheim/x.txt")
     (project / "content" / "assets" / "logo-kopie.png").symlink_to("logo.png")  # fine
+    (project / "content" / "assets" / "a.png").symlink_to("b.png")  # links naming each other
+    (project / "content" / "assets" / "b.png").symlink_to("a.png")
     result = cli(project, "build")
     assert result.exit_code == 1
     lines = stderr_lines(result)
@@ -254,10 +256,27 @@ def test_a_symbolic_link_out_of_the_repository_is_refused(cli, make_project, tmp
     for name in ("mitglieder.csv", "gitconfig.txt", "liste.csv", "x.txt"):
         assert f"content/assets/{name}: {refused}" in lines, name
     assert not any("logo-kopie" in line for line in lines)
+    nowhere = _("symbolic link that leads to no file; not published")
+    assert (
+        f"content/assets/a.png: {nowhere}" in lines and f"content/assets/b.png: {nowhere}" in lines
+    )
+
     assert (
         "content/etc: " + _("folder is a symbolic link; copy the files into content/ instead")
         in lines
     )
+    assert not (project / "site").exists()
+
+
+def test_content_as_a_symbolic_link_is_refused(cli, make_project):
+    project = make_project({"elsewhere/index.md": ARTICLE.format(title="Start", body="Text.\n")})
+    (project / "content").rename(project / "inhalt")
+    (project / "content").symlink_to(".git" if (project / ".git").is_dir() else "elsewhere")
+    result = cli(project, "build")
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "content: " + _("folder is a symbolic link; make it a real folder")
+    ]
     assert not (project / "site").exists()
 
 

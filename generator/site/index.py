@@ -151,12 +151,19 @@ def read_site(project: Project) -> tuple[SiteIndex, list[Problem]]:
     return SiteIndex(project.site_url, tuple(articles), tuple(assets)), problems
 
 
-def _links_inside(link: Path, folder: Path) -> bool:
-    """Whether a symbolic link names a file of ``folder`` with no hidden folder on the way."""
-    target = link.resolve()
-    if not target.is_relative_to(folder):
-        return False
-    return not any(part.startswith(".") for part in target.relative_to(folder).parts)
+def _link_problem(link: Path, folder: Path, shown: str) -> str | None:
+    """Why a symbolic link in ``folder`` (resolved; ``shown`` to people) is not published;
+    None for a link to another of its files (with no hidden folder on the way)."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # a link to nothing, or links naming each other
+        return _("symbolic link that leads to no file; not published")
+    inside = target.is_relative_to(folder) and not any(
+        part.startswith(".") for part in target.relative_to(folder).parts
+    )
+    if inside:
+        return None
+    return _("symbolic link to a file outside {folder}; not published").format(folder=shown)
 
 
 def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
@@ -166,9 +173,12 @@ def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
     ``.git/config`` with the token the CI checkout keeps there. A link may only name another
     file of ``folder`` (no hidden part on the way); a linked folder is not followed at all.
     """
-    inside = folder.resolve()
     files: list[Path] = []
     problems: list[Problem] = []
+    if folder.is_symlink():  # content/ itself: it could name any folder, .git/ included
+        rel = folder.relative_to(root).as_posix()
+        return [], [Problem(rel, 0, _("folder is a symbolic link; make it a real folder"))]
+    inside = folder.resolve()
     for top, folders, names in os.walk(folder) if folder.is_dir() else []:
         here = Path(top)
         folders[:] = sorted(f for f in folders if not f.startswith("."))
@@ -183,17 +193,10 @@ def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
                 )
         for name in sorted(n for n in names if not n.startswith(".")):
             path = here / name
-            if path.is_symlink() and not _links_inside(path, inside):
-                rel = path.relative_to(root).as_posix()
-                problems.append(
-                    Problem(
-                        rel,
-                        0,
-                        _("symbolic link to a file outside {folder}; not published").format(
-                            folder=folder.relative_to(root).as_posix() + "/"
-                        ),
-                    )
-                )
+            shown = folder.relative_to(root).as_posix() + "/"
+            refused = _link_problem(path, inside, shown) if path.is_symlink() else None
+            if refused:
+                problems.append(Problem(path.relative_to(root).as_posix(), 0, refused))
             elif path.is_file():
                 files.append(path)
     return files, problems

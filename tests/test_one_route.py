@@ -379,3 +379,12 @@ def test_a_broken_theme_template_is_a_problem_at_its_line_in_check_and_build(cli
     lines = stderr_lines(result)
     assert len(lines) == 1 and lines[0].startswith("overrides/partials/hilfe-support.html:"), lines
     assert "'str object' has no attribute 'nope'" in lines[0]
+    # robots.txt and sitemap.xml are templates too (static templates of the theme).
+    partial.write_text(text, encoding="utf-8")
+    robots = example_project / "overrides" / "robots.txt"
+    lines_before = robots.read_text(encoding="utf-8").count("\n")
+    robots.write_text(robots.read_text(encoding="utf-8") + "{% if x %}\n", encoding="utf-8")
+    result = cli(example_project, "check")
+    assert result.exit_code == 1
+    [line] = stderr_lines(result)
+    assert line.startswith(f"overrides/robots.txt:{lines_before + 1}: "), line

@@ -101,7 +101,7 @@ def template_problem(error: jinja2.TemplateError, root: Path) -> Problem:
     if path is None:  # an error while rendering: Jinja puts template lines in the traceback
         for frame, frame_line in traceback.walk_tb(error.__traceback__):
             name = frame.f_code.co_filename
-            if name.endswith((".html", ".xml", ".j2")):
+            if not name.endswith(".py") and Path(name).is_relative_to(root):  # a template
                 path, line = name, frame_line
     rel = path or "mkdocs.yml"
     if path and Path(path).is_absolute() and Path(path).is_relative_to(root):
@@ -151,10 +151,13 @@ def _template_problems(config: Any, root: Path) -> list[Problem]:
     if not custom:
         return []
     environment = config.theme.get_env()
+    names = {path.relative_to(custom).as_posix() for path in Path(custom).rglob("*.html")}
+    # Static templates too (robots.txt, sitemap.xml, …): rendered by the build like pages.
+    names |= {name for name in config.theme.static_templates if (Path(custom) / name).is_file()}
     problems = []
-    for path in sorted(Path(custom).rglob("*.html")):
+    for name in sorted(names):
         try:
-            environment.get_template(path.relative_to(custom).as_posix())
+            environment.get_template(name)
         except jinja2.TemplateError as error:
             problems.append(template_problem(error, root))
     return problems

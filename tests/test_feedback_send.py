@@ -95,3 +95,15 @@ def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, s
     )
     again = send(cli, example_project, members, smtp)
     assert "Warnung: das Rückmeldungs-Postfach wurde zuletzt am 2026-01-05 " in again.stderr
+
+
+def test_send_and_report_count_the_members_file_alike(example_project, cli, smtp, tmp_path):
+    """The report's members over time mixes counts taken by `send` and by `report`."""
+    rows = [member_row(n) for n in range(1, 6)] + ["kaputt,Vor,Nach,BAD CODE,alle,x,x,"]
+    members = members_file(tmp_path / "private", rows)
+    result = send(cli, example_project, members, smtp)
+    assert result.exit_code == 0, result.stderr
+    report = cli(example_project, "report", "--members", str(members))
+    assert report.exit_code == 0, report.stderr
+    counts = [n for (n,) in store_sql(example_project, "SELECT members FROM member_counts")]
+    assert counts == [5, 5]  # the five readable rows, at the send and at the report

@@ -184,7 +184,7 @@ def run_send(
         journal = Journal(journal_path(project, journal_file))
         # For `rundbrief report`: who was left out, and when the run began and ended.
         record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
-        record_member_count(store_path(project), plan.selection.rows)
+        record_member_count(store_path(project), plan.selection.members)  # as `report` counts
     began = dt.datetime.now(dt.UTC)
     progress = Progress()
     try:

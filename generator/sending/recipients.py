@@ -103,6 +103,11 @@ class Selection:
         )
 
     @property
+    def members(self) -> int:
+        """The members the file names: its rows less those that could not be read."""
+        return self.rows - self.excluded["invalid"]
+
+    @property
     def considered(self) -> int:
         """Rows that should receive this send: in the audience (or unreadable), not opted out.
 

@@ -149,3 +149,9 @@ def test_the_help_of_the_command_group_speaks_the_projects_language(
     result = cli(project, "--help")
     assert result.exit_code == 0
     assert expected in result.stdout
+    helps = {"de": "Diese Hilfe zeigen und beenden.", "en": "Show this message and exit."}
+    version = {"de": "Die Version zeigen und beenden.", "en": "Show the version and exit."}
+    language_code = setting.split()[-1]
+    assert helps[language_code] in result.stdout and version[language_code] in result.stdout
+    command = cli(project, "check", "--help")
+    assert helps[language_code] in command.stdout

@@ -61,8 +61,20 @@ def disk_message(error: OSError) -> str:
     return _("{path}: {reason}").format(path=where, reason=error.strerror or error)
 
 
-class Rundbrief(click.Group):
+class Localised(click.Command):
+    """A command whose ``--help`` option is described in the active language too."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class Rundbrief(Localised, click.Group):
     """The command group; every library error of every command ends here."""
+
+    command_class = Localised
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -131,7 +143,7 @@ journal_option = click.option(
     show_default=True,
     help=N_("The rundbrief repository."),
 )
-@click.version_option(package_name="rundbrief")
+@click.version_option(package_name="rundbrief", help=N_("Show the version and exit."))
 @click.pass_context
 def main(context: click.Context, root: Path) -> None:
     project = load_project(root)

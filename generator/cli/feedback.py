@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from generator.cli.sending import journal_path
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
 from generator.sending.classify import context_for
 from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.sending.journal import journal_path
 from generator.sending.members import read_members
 from generator.sending.recipients import unsubscribe_secret
 from generator.sending.suppression import (

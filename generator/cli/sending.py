@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from generator.cli.feedback import warn_if_feedback_is_old
 from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
 from generator.core.output import claim_folder
@@ -17,7 +18,7 @@ from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.newsletter.email import sample_values
 from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
-from generator.sending.journal import Journal
+from generator.sending.journal import Journal, journal_path
 from generator.sending.recipients import SHOWN, Selection, unsubscribe_secret
 from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
 from generator.sending.suppression import (
@@ -43,11 +44,6 @@ def sample_name(project: Project) -> str:
     """The name of the synthetic member of test copies and build outputs."""
     values = sample_values(project)
     return f"{values['first_name']} {values['last_name']}"
-
-
-def journal_path(project: Project, given: Path | None) -> Path:
-    """The journal file: --journal, else .rundbrief/journal.sqlite."""
-    return given or project.state_dir / "journal.sqlite"
 
 
 def smtp_transport() -> SmtpTransport:
@@ -164,8 +160,6 @@ def run_send(
         )
         return
     if gated:
-        from generator.cli.feedback import warn_if_feedback_is_old
-
         warn_if_feedback_is_old(project)
     _report_exclusions(plan.selection)
     click.echo(plan.selection.summary())

@@ -24,6 +24,7 @@ from typing import Literal
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError
+from generator.core.settings import Project
 
 State = Literal["pending", "sending", "sent", "failed"]
 STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed")
@@ -79,6 +80,11 @@ _CLAIM = (
 def now() -> str:
     """The current time in UTC, as the journal stores it."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def journal_path(project: Project, given: Path | None = None) -> Path:
+    """The journal file: ``given`` (``--journal``), else ``.rundbrief/journal.sqlite``."""
+    return given or project.state_dir / "journal.sqlite"
 
 
 class JournalError(RundbriefError):

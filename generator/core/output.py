@@ -189,13 +189,14 @@ def remove_stale_stages(parent: Path) -> int:
     removed = 0
     for folder in parent.glob(f"{STAGE_PREFIX}*"):
         pid = folder.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
-        if is_marked(folder) and pid.isdigit() and not _alive(int(pid)):
+        if is_marked(folder) and pid.isdigit() and not process_running(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (one of another user's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from generator.core.i18n import _
+from generator.core.output import process_running
 from generator.core.problems import RundbriefError
 from generator.core.settings import Project
 
@@ -368,10 +369,4 @@ def process_alive(pid: int, token: str) -> bool:
     """Whether the process that recorded ``token`` still runs."""
     if token and Path("/proc").is_dir():
         return process_token(pid) == token
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_running(pid)

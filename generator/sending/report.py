@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.sending.members import Member
@@ -97,17 +98,19 @@ def gather(
 ) -> Report:
     """Read the journal, the store and the members into the report's figures."""
     now = now or dt.datetime.now(dt.UTC)
-    sends = _sends(journal, store)
-    events = _events(store)
+    stored = _read_store(store)
+    sends = _sends(journal, _runs(stored["runs"]))
+    events = _events(stored["events"])
     unsubscribed = _unsubscribes(events, members)
-    newsletters = _per_newsletter(sends, events, _exclusions(store), unsubscribed)
-    months = _per_month(newsletters, events, unsubscribed, members, _member_counts(store), now)
+    newsletters = _per_newsletter(sends, events, _exclusions(stored["exclusions"]), unsubscribed)
+    counted = _member_counts(stored["member_counts"])
+    months = _per_month(newsletters, events, unsubscribed, members, counted, now)
     consenting = None if members is None else sum(consent_problem(m) is None for m in members)
     return Report(
         generated=now,
         newsletters=newsletters,
         months=months,
-        suppressed=_suppressed(store),
+        suppressed=dict(stored["suppressed"]),
         members=None if members is None else len(members),
         consenting=consenting,
     )
@@ -123,7 +126,27 @@ class _Send:
     runs: int = 0
 
 
-def _sends(journal: Path, store: Path) -> dict[str, _Send]:
+STORE_QUERIES = {
+    "runs": "SELECT newsletter, started_at, finished_at FROM runs ORDER BY newsletter, started_at",
+    "events": "SELECT kind, address, newsletter, at FROM events",
+    "exclusions": "SELECT newsletter, reason, count FROM exclusions ORDER BY newsletter, reason",
+    "suppressed": "SELECT reason, COUNT(*) FROM suppressions GROUP BY reason",
+    "member_counts": "SELECT recorded_at, members FROM member_counts",
+}
+"""What the report reads from the suppression store, table by table."""
+
+
+def _read_store(store: Path) -> dict[str, list[Any]]:
+    """The rows of every query in ``STORE_QUERIES``, over one connection (none without a store)."""
+    if not store.is_file():
+        return {name: [] for name in STORE_QUERIES}
+    with SuppressionStore(store) as db:
+        return {name: db.db.execute(query).fetchall() for name, query in STORE_QUERIES.items()}
+
+
+def _sends(
+    journal: Path, runs: dict[str, list[tuple[dt.datetime, dt.datetime]]]
+) -> dict[str, _Send]:
     """Counts by state and the failed replies from the journal; timing from the recorded runs.
 
     The counts come from the journal's (newsletter, state) index without reading a row.
@@ -139,7 +162,6 @@ def _sends(journal: Path, store: Path) -> dict[str, _Send]:
             "SELECT newsletter, state, COUNT(*) FROM deliveries GROUP BY newsletter, state"
         ):
             sends[newsletter].states[state] += count
-        runs = _runs(store)
         for newsletter, send in sends.items():
             if send.states["failed"]:
                 for reply, count in db.execute(
@@ -167,48 +189,26 @@ def _sends(journal: Path, store: Path) -> dict[str, _Send]:
     return sends
 
 
-def _runs(store: Path) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+def _runs(rows: list[Any]) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
     """newsletter → (start, end) of each recorded run, in order."""
-    if not store.is_file():
-        return {}
     found: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    with SuppressionStore(store) as db:
-        for newsletter, started, finished in db.db.execute(
-            "SELECT newsletter, started_at, finished_at FROM runs ORDER BY newsletter, started_at"
-        ):
-            begin, end = instant(started), instant(finished)
-            if begin and end:
-                found[newsletter].append((begin, end))
+    for newsletter, started, finished in rows:
+        begin, end = instant(started), instant(finished)
+        if begin and end:
+            found[newsletter].append((begin, end))
     return found
 
 
-def _events(store: Path) -> list[tuple[str, str, str, dt.datetime]]:
+def _events(rows: list[Any]) -> list[tuple[str, str, str, dt.datetime]]:
     """(kind, address, newsletter, when) of every event in the store."""
-    if not store.is_file():
-        return []
-    with SuppressionStore(store) as db:
-        rows = db.db.execute("SELECT kind, address, newsletter, at FROM events").fetchall()
     return [(k, a, n, moment) for k, a, n, at in rows if (moment := instant(at)) is not None]
 
 
-def _exclusions(store: Path) -> dict[str, list[tuple[str, int]]]:
-    if not store.is_file():
-        return {}
+def _exclusions(rows: list[Any]) -> dict[str, list[tuple[str, int]]]:
     found: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    with SuppressionStore(store) as db:
-        for newsletter, reason, count in db.db.execute(
-            "SELECT newsletter, reason, count FROM exclusions ORDER BY newsletter, reason"
-        ):
-            found[newsletter].append((reason, count))
+    for newsletter, reason, count in rows:
+        found[newsletter].append((reason, count))
     return found
-
-
-def _suppressed(store: Path) -> dict[str, int]:
-    if not store.is_file():
-        return {}
-    with SuppressionStore(store) as db:
-        rows = db.db.execute("SELECT reason, COUNT(*) FROM suppressions GROUP BY reason")
-        return dict(rows.fetchall())
 
 
 def _unsubscribes(
@@ -285,12 +285,8 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def _member_counts(store: Path) -> list[tuple[dt.datetime, int]]:
+def _member_counts(rows: list[Any]) -> list[tuple[dt.datetime, int]]:
     """(when, rows) of every count of the members file, in time order."""
-    if not store.is_file():
-        return []
-    with SuppressionStore(store) as db:
-        rows = db.db.execute("SELECT recorded_at, members FROM member_counts").fetchall()
     return sorted((moment, n) for at, n in rows if (moment := instant(at)) is not None)
 
 

@@ -106,6 +106,18 @@ FEEDBACK = Schema(
             default="Verarbeitet",
         ),
         Field(
+            "quarantine_folder",
+            "text",
+            "IMAP folder for messages over a size, depth or part limit, or unreadable (created).",
+            default="Quarantäne",
+        ),
+        Field(
+            "authserv_id",
+            "text",
+            "authserv-id of our receiving server's Authentication-Results (DMARC of unsubscribes).",
+            default="",
+        ),
+        Field(
             "soft_bounce_limit",
             "integer",
             "Soft bounces in a row (distinct newsletters) after which an address is suppressed.",
@@ -420,6 +432,8 @@ class FeedbackSettings:
     folder: str
     processed_folder: str
     soft_bounce_limit: int
+    quarantine_folder: str = "Quarantäne"
+    authserv_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -439,18 +439,24 @@ def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.d
 def neutralise(cell: str) -> str:
     """A CSV cell a spreadsheet shows as text, also when a reader splits it on ',' or ';'.
 
-    A leading formula character (or an escape already there) gets one ``'`` in front, which
-    ``restore`` takes off again: an address such as ``-anna@example.org`` comes back unchanged.
-    Inside free text, a formula character after a separator gets one too.
+    A leading formula character (after blanks, too, or an escape already there) gets one
+    ``'`` in front, which ``restore`` takes off again: an address such as
+    ``-anna@example.org`` comes back unchanged. Inside free text, a formula character after
+    a separator gets one too.
     """
     cell = SEPARATED_FORMULA.sub(r"\1\2" + ESCAPE, cell)
-    return ESCAPE + cell if cell.startswith((*FORMULA_START, ESCAPE)) else cell
+    return ESCAPE + cell if _starts_formula(cell) else cell
 
 
 def restore(cell: str) -> str:
     """The value ``neutralise`` was given for a cell (an address read back from the export)."""
     rest = cell[len(ESCAPE) :]
-    return rest if cell.startswith(ESCAPE) and rest.startswith((*FORMULA_START, ESCAPE)) else cell
+    return rest if cell.startswith(ESCAPE) and _starts_formula(rest) else cell
+
+
+def _starts_formula(cell: str) -> bool:
+    starts = (*FORMULA_START, ESCAPE)
+    return cell.startswith(starts) or cell.lstrip().startswith(starts)
 
 
 EXPORT_COLUMNS = ("email", "reason", "since", "newsletter", "evidence", "detail")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import email
+import re
 from collections.abc import Iterator
 from email.message import Message
 
@@ -129,3 +131,67 @@ def test_out_of_office_replies_to_the_bounce_address_are_ignored_not_bounces(sen
     for name in ("out-of-office.eml", "automatic-reply-exchange.eml"):
         verdict = classify(parse(render(name, address=member(13))), sent)
         assert verdict.kind == "auto_reply" and verdict.findings == (), name
+
+
+def unsubscribe_from(sender: str, *results: str) -> bytes:
+    """A token-less unsubscribe from ``sender`` with these Authentication-Results, top down."""
+    head = "".join(f"Authentication-Results: {value}\r\n" for value in results)
+    return (
+        f"{head}From: {sender}\r\nTo: {UNSUBSCRIBE}\r\nSubject: Abmelden\r\n\r\nbitte austragen\r\n"
+    ).encode()
+
+
+PASS = f"{AUTHSERV}; spf=pass smtp.mailfrom=beispiel.example; dmarc=pass (p=reject) header.from=beispiel.example"  # fmt: skip
+
+
+def test_an_unsubscribe_by_mail_needs_dmarc_pass_from_our_own_server():
+    taken = classify(parse(unsubscribe_from(member(1), PASS)), CONTEXT)
+    assert found(taken) == [("unsubscribe", member(1), "")] and taken.how == "dmarc"
+    refused = {
+        "no results": unsubscribe_from(member(1)),
+        "another server": unsubscribe_from(member(1), PASS.replace(AUTHSERV, "mx.other.example")),
+        "dmarc fail": unsubscribe_from(member(1), PASS.replace("dmarc=pass", "dmarc=fail")),
+        "other domain": unsubscribe_from(member(1), PASS.replace("from=beispiel", "from=post")),
+        "forged below ours": unsubscribe_from(
+            member(1), PASS.replace("dmarc=pass", "dmarc=none"), PASS
+        ),  # fmt: skip
+        "two senders": unsubscribe_from(f"{member(1)}, {member(2)}", PASS),
+        "two From lines": unsubscribe_from(member(1), PASS).replace(
+            b"To:", f"From: {member(2)}\r\nTo:".encode()
+        ),  # fmt: skip
+    }
+    for name, data in refused.items():
+        verdict = classify(parse(data), CONTEXT)
+        assert verdict.kind == "unverified" and verdict.findings == (), name
+    # Results above ours are another server's, added later: ours still decides.
+    above = unsubscribe_from(member(1), "mx.other.example; dmarc=fail", PASS)
+    assert classify(parse(above), CONTEXT).kind == "unsubscribe"
+    unconfigured = dataclasses.replace(CONTEXT, authserv_id="")
+    assert classify(parse(unsubscribe_from(member(1), PASS)), unconfigured).kind == "unverified"
+
+
+def test_a_signed_verp_counts_only_for_a_send_in_the_journal_within_90_days(tmp_path):
+    data = render("gmail-address-not-found.eml", address=member(4), newsletter=LASTSCHRIFT)
+    now = dt.datetime.now(dt.UTC)
+    for days, kind in ((89, "hard_bounce"), (91, "unverified")):
+        path = tmp_path / f"{days}.sqlite"
+        journal = JournalSent(sent_journal(path, [(LASTSCHRIFT, member(4))], now - dt.timedelta(days=days)))  # fmt: skip
+        verdict = classify(parse(data), dataclasses.replace(CONTEXT, sent=journal), now)
+        journal.close()
+        assert verdict.kind == kind, days
+    # Signed, but never sent to that member for that newsletter (a replayed or leaked address).
+    journal = JournalSent(sent_journal(tmp_path / "other.sqlite", [(NOVEMBER, member(4))]))
+    verdict = classify(parse(data), dataclasses.replace(CONTEXT, sent=journal))
+    journal.close()
+    assert verdict.kind == "unverified" and verdict.findings == ()
+
+
+def test_a_forged_complaint_or_bounce_without_our_message_id_suppresses_no_one(sent):
+    complaint = render("arf-complaint.eml", address=member(6), newsletter=LASTSCHRIFT, verp=False)
+    bounce = render("postfix-user-unknown.eml", address=member(1), verp=False)
+    for data in (complaint, bounce):
+        guessed = re.sub(rb"(monatsupdate-november|neuer-lastschrifttermin)\.[0-9a-f]{20}", rb"\1.0123456789abcdef0123", data)  # fmt: skip
+        assert guessed != data
+        verdict = classify(parse(guessed), sent)
+        assert verdict.kind == "unverified" and verdict.findings == ()
+        assert classify(parse(data), sent).how == "quote"  # the real one is taken

@@ -20,6 +20,7 @@ from generator.newsletter.email import (
     sample_values,
 )
 from generator.newsletter.links import image_lines
+from generator.newsletter.scaffold import placeholder_problems
 from generator.newsletter.rules import (
     active_content_problems,
     audience_problems,
@@ -219,6 +220,7 @@ def preflight(
     problems += audience_problems(project, newsletter)
     problems += active_content_problems(newsletter, html)
     problems += token_problems(newsletter)
+    problems += placeholder_problems(newsletter)
     problems += service_problems(project, index, newsletter, email, hrefs)
 
     unsubscribe = values["unsubscribe_url"]

@@ -132,7 +132,9 @@ def test_new_newsletter_scaffolds_a_valid_draft_and_never_overwrites(make_projec
 def test_an_untouched_scaffold_cannot_be_approved(make_project, cli):
     """Its placeholder texts would reach every member: an error at each line once approved."""
     project = project_with(make_project, {})
-    assert cli(project.root, "new", "newsletter", "Neuigkeiten", "--date", "2026-12-20").exit_code == 0
+    assert (
+        cli(project.root, "new", "newsletter", "Neuigkeiten", "--date", "2026-12-20").exit_code == 0
+    )
     path = project.newsletters_dir / "2026-12-20-neuigkeiten.md"
     draft = path.read_text(encoding="utf-8")
     assert cli(project.root, "check", "--strict").exit_code == 0  # a draft may hold them

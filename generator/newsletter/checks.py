@@ -20,13 +20,13 @@ from generator.newsletter.email import (
     sample_values,
 )
 from generator.newsletter.links import image_lines
-from generator.newsletter.scaffold import placeholder_problems
 from generator.newsletter.rules import (
     active_content_problems,
     audience_problems,
     service_problems,
     token_problems,
 )
+from generator.newsletter.scaffold import placeholder_problems
 from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
 

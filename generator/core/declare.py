@@ -69,10 +69,19 @@ def key(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+@cache
 def declared_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
-    """The declared fields of ``cls`` with their resolved type hints (``init=False`` ones left out)."""
+    """The fields of a declared dataclass with their resolved type hints.
+
+    A field without a doc is an error, not a key the schema silently leaves out: every key a
+    writer may set is explained in the reference and the editor.
+    """
     hints = typing.get_type_hints(cls)
-    return [(f, hints[f.name]) for f in dataclasses.fields(cls) if f.init and "doc" in f.metadata]
+    fields = [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    undocumented = [f.name for f, _hint in fields if not str(f.metadata.get("doc", "")).strip()]
+    if undocumented:
+        raise TypeError(f"{cls.__name__}: declare {', '.join(undocumented)} with key(doc, …)")
+    return fields
 
 
 @cache

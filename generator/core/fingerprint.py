@@ -106,7 +106,8 @@ def email_inputs(obj: Any) -> str:
     every rendered email.
     """
     parts: list[str] = []
-    for f, _hint in declared_fields(type(obj)):
+    declared: type = type(obj)
+    for f, _hint in declared_fields(declared):
         value = getattr(obj, f.name)
         if f.metadata["shapes_email"]:
             parts.append(f"{f.name}={value!r}")

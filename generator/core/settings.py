@@ -26,19 +26,19 @@ from generator.core.sources import load_yaml_file, read_source
 SETTINGS_FILE = "rundbrief.yml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Operator:
     """The company behind the platform, as the Impressum names it."""
 
     name: str = key("Name des Unternehmens, das die Plattform betreibt (Impressum).")
     street: str = key("Straße und Hausnummer der Anschrift.")
     city: str = key("Postleitzahl und Ort.")
+    country: str = key("Land der Anschrift.", default="Deutschland")
     phone: str = key("Telefonnummer für das Impressum.")
     email: str = key("Kontaktadresse für das Impressum.", check=email_address)
     register: str = key("Registergericht und Registernummer.")
     vat_id: str = key("Umsatzsteuer-Identifikationsnummer.")
     representatives: str = key("Wer das Unternehmen vertritt (Vorstand).")
-    country: str = key("Land der Anschrift.", default="Deutschland")
 
     @property
     def address(self) -> str:
@@ -46,7 +46,7 @@ class Operator:
         return f"{self.street}, {self.city}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewsletterSettings:
     """How newsletters are sent and what they carry in every message."""
 
@@ -56,15 +56,15 @@ class NewsletterSettings:
     )
     reply_to: str = key("Wohin Antworten gehen.", check=email_address)
     list_id: str = key("Wert der Kopfzeile List-Id, ein Name wie eine Domain.")
-    unsubscribe_mailto: str = key(
-        "Adresse für Abmeldungen per E-Mail (liest rundbrief feedback).", check=email_address
-    )
-    logo_url: str = key("Absolute https-Adresse des Logos im Kopf der E-Mail.", check=https_url)
     unsubscribe_url: str = key(
         "Abmelde-Adresse mit einem Klick (RFC 8058); ohne sie meldet man sich per E-Mail ab.",
         default="",
         check=https_url,
     )
+    unsubscribe_mailto: str = key(
+        "Adresse für Abmeldungen per E-Mail (liest rundbrief feedback).", check=email_address
+    )
+    logo_url: str = key("Absolute https-Adresse des Logos im Kopf der E-Mail.", check=https_url)
     inliner: str = key(
         "Werkzeug, das das CSS in die E-Mail schreibt.",
         default="css-inline",
@@ -131,17 +131,18 @@ class ReviewSettings:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Announcement:
     """A banner above every page of the help site, shown until (and including) a date."""
 
     text: str = key("Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).")
-    until: dt.date = key("Letzter Tag, an dem der Hinweis erscheint (JJJJ-MM-TT).")
     link: str | None = key(
         "Wohin „Mehr erfahren“ führt: ein Artikel (Pfad in content/, z. B. "
         "zahlungen/x.md) oder eine https-Adresse.",
         default=None,
     )
+
+    until: dt.date = key("Letzter Tag, an dem der Hinweis erscheint (JJJJ-MM-TT).")
 
 
 @dataclass(frozen=True)
@@ -301,10 +302,13 @@ def member_field_names(values: list[str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """All settings of ``rundbrief.yml``; ``shapes_email`` marks what the newsletter cache keys on."""
 
+    language: str = key(
+        "Sprache der Meldungen von rundbrief selbst.", default="de", choices=("de", "en")
+    )
     platform_name: str = key(
         "Name der Plattform, wie die Mitglieder sie kennen.", shapes_email=True
     )
@@ -314,21 +318,18 @@ class Settings:
         check=https_url,
         shapes_email=True,
     )
-    own_domains: tuple[str, ...] = key(
-        "Domains, deren Links UTM-Felder bekommen (Subdomains eingeschlossen).",
-        shapes_email=True,
-    )
-    operator: Operator = key("Anbieterkennzeichnung (Impressum, § 5 DDG).", shapes_email=True)
-    newsletter: NewsletterSettings = key("Absender der Newsletter.", shapes_email=True)
-    language: str = key(
-        "Sprache der Meldungen von rundbrief selbst.", default="de", choices=("de", "en")
-    )
     member_fields: tuple[str, ...] = key(
         "Weitere Spalten der Mitgliederdatei, nutzbar als {{ member.<name> }}.",
         default=(),
         check=member_field_names,
         shapes_email=True,
     )
+    own_domains: tuple[str, ...] = key(
+        "Domains, deren Links UTM-Felder bekommen (Subdomains eingeschlossen).",
+        shapes_email=True,
+    )
+    operator: Operator = key("Anbieterkennzeichnung (Impressum, § 5 DDG).", shapes_email=True)
+    newsletter: NewsletterSettings = key("Absender der Newsletter.", shapes_email=True)
     feedback: FeedbackSettings = key(
         "Unzustellbarkeiten und Abmeldungen lesen (rundbrief feedback).",
         default=FeedbackSettings(),

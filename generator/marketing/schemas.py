@@ -104,7 +104,7 @@ class QrDecl:
     size: float = key("Kantenlänge in Pixeln, weißer Rand eingeschlossen.", bounds=PIXELS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImageDecl:
     """One image of a campaign: size, template and the texts in their boxes."""
 
@@ -113,10 +113,11 @@ class ImageDecl:
     width: int = key("Breite in Pixeln.", bounds=PIXELS)
     height: int = key("Höhe in Pixeln.", bounds=PIXELS)
     medium: str = key("utm_medium der Links und QR-Codes.")
-    boxes: tuple[BoxDecl, ...] = key("Die Texte des Bildes.")
     template: str = key("SVG-Vorlage in marketing-assets/templates/.", default="banner.svg.j2")
     background: str = key("Hintergrundfarbe (#rrggbb).", default="#00796b", check=_colour)
     qr: QrDecl | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+
+    boxes: tuple[BoxDecl, ...] = key("Die Texte des Bildes.")
 
 
 @dataclass(frozen=True)
@@ -138,39 +139,40 @@ class EmailDecl:
     text: str = key("Die Nachricht; muss {{ link }} enthalten.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FlyerDecl:
     """The print flyer: its template and texts."""
 
     name: str = _name()
     title: str = _title()
-    headline: str = key("Hauptbotschaft.")
-    text: str = key("Absatz unter der Überschrift.")
-    scan_hint: str = key("Text neben dem QR-Code.")
     template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
     stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
+    headline: str = key("Hauptbotschaft.")
+    text: str = key("Absatz unter der Überschrift.")
     points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=())
 
+    scan_hint: str = key("Text neben dem QR-Code.")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class CampaignFile:
     """A campaign file of ``marketing-assets/``, declared once (docs/referenz/kampagnen.md)."""
 
     title: str = key("Name der Kampagne.")
     slug: str = key("Ordnername ihrer Dateien.", check=_slug)
     description: str = key("Ein Satz für das Hilfe-Center.")
-    utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
-    texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
-    consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
     landing_url: str | None = key(
         "Wohin die Links führen (sonst referral_url aus rundbrief.yml).",
         default=None,
         check=https_url,
     )
     utm_source: str = key("utm_source jedes Links.", default="empfehlung")
+    utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
+    texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
     images: tuple[ImageDecl, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
     social_posts: tuple[PostDecl, ...] = key("Texte für soziale Netzwerke.", default=())
     emails: tuple[EmailDecl, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
+    consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
     flyer: FlyerDecl | None = key("Flyer zum Drucken (wahlweise).", default=None)
 
 

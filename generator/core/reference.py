@@ -109,7 +109,7 @@ def markdown_table(schema: Schema) -> str:
     ]
     for row in rows(schema):
         lines.append(
-            f"| `{_cell(row.key)}` | {row.kind} | {_cell(row.default)} | "
+            f"| `{row.key}` | {row.kind} | {_cell(row.default)} | "
             f"{_cell(row.allowed)} | {_cell(row.doc)} |"
         )
     return "\n".join(lines) + "\n"
@@ -164,7 +164,7 @@ def _value(field: Field, dotted: str, enums: Mapping[str, Sequence[str]]) -> dic
         if choices:
             result["enum"] = choices
         result |= extra
-        if field.kind == "text" and field.required and "pattern" not in result:
+        if field.kind == "text" and field.required and not choices and "pattern" not in result:
             result["pattern"] = r"\S"  # (an empty required text is refused)
     if field.bounds is not None:
         result["minimum"], result["maximum"] = field.bounds

@@ -69,15 +69,20 @@ def key(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def located() -> Any:
+    """Not a key: the line of the object in its file, filled in by ``build`` from the line map."""
+    return dataclasses.field(default=0, metadata={"located": True})
+
+
 @cache
 def declared_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
-    """The fields of a declared dataclass with their resolved type hints.
+    """The keys of a declared dataclass with their resolved type hints (``located`` left out).
 
     A field without a doc is an error, not a key the schema silently leaves out: every key a
     writer may set is explained in the reference and the editor.
     """
     hints = typing.get_type_hints(cls)
-    fields = [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    fields = [(f, hints[f.name]) for f in dataclasses.fields(cls) if "located" not in f.metadata]
     undocumented = [f.name for f, _hint in fields if not str(f.metadata.get("doc", "")).strip()]
     if undocumented:
         raise TypeError(f"{cls.__name__}: declare {', '.join(undocumented)} with key(doc, …)")
@@ -160,22 +165,37 @@ def _field(f: dataclasses.Field[Any], hint: Any) -> Field:
     )
 
 
-def build(cls: type[T], values: Mapping[str, Any]) -> T:
-    """The instance of a declared dataclass from validated values (absent keys: the defaults)."""
-    return _typed(cls, values)
+def build(cls: type[T], values: Mapping[str, Any], lines: Mapping[str, int] | None = None) -> T:
+    """The instance of a declared dataclass from validated values (absent keys: the defaults).
+
+    ``lines`` is the line map of the validation (dotted key → line): every nested object
+    with a ``located()`` field gets the line it stands at.
+    """
+    return typing.cast(T, _typed(cls, values, lines or {}, ""))
 
 
-def _typed(hint: Any, value: Any) -> Any:
+def _typed(hint: Any, value: Any, lines: Mapping[str, int], dotted: str) -> Any:
     if value is None:
         return None
     hint, _optional_ = _optional(hint)
+    below = f"{dotted}." if dotted else ""
     if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
-        fields = declared_fields(typing.cast(type, hint))
-        given = {f.name: _typed(h, value[f.name]) for f, h in fields if f.name in value}
-        return typing.cast(Any, hint)(**given)
+        cls = typing.cast(type, hint)
+        given = {
+            f.name: _typed(h, value[f.name], lines, below + f.name)
+            for f, h in declared_fields(cls)
+            if f.name in value
+        }
+        for f in dataclasses.fields(cls):
+            if "located" in f.metadata:
+                given[f.name] = lines.get(dotted, 0)
+        return cls(**given)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is tuple and isinstance(value, list):
-        return tuple(_typed(args[0], item) for item in value)
+        return tuple(_typed(args[0], item, lines, f"{below}{n}") for n, item in enumerate(value))
     if origin is dict and isinstance(value, Mapping):
-        return {str(name): _typed(args[1], item) for name, item in value.items()}
+        return {
+            str(name): _typed(args[1], item, lines, f"{below}{name}")
+            for name, item in value.items()
+        }
     return value

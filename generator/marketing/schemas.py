@@ -1,7 +1,8 @@
 """The declaration of a campaign file: every key, its kind, its rules and what it means.
 
-Declared once as dataclasses (see ``core/declare.py``); the validating schema, the reference
-page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them.
+Declared once as dataclasses (see ``core/declare.py``): the validating schema, the reference
+page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them, and the
+images and the flyer of a loaded campaign are these objects, each with its line.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from generator.core.declare import key, schema_of
+from generator.core.declare import key, located, schema_of
 from generator.core.i18n import N_, _
 from generator.core.schema import hinted, https_url
+from generator.marketing.textfit import Box
 
 PIXELS = (16, 4096)
 """Sane image sizes: a social image or banner, never a raster that fills the memory (R-20)."""
@@ -76,7 +78,7 @@ TEXT_NAMES = (
 
 
 @dataclass(frozen=True)
-class BoxDecl:
+class Placed:
     """A text placed in a box of an image."""
 
     text: str = key("Welcher Text aus texts hier steht.", choices=TEXT_NAMES)
@@ -93,10 +95,18 @@ class BoxDecl:
     color: str = key("Textfarbe (#rrggbb).", default="#ffffff", check=_colour)
     button: bool = key("Eine Schaltfläche hinter den Text zeichnen.", default=False)
     member: bool = key("Nur in persönlichen Paketen (der Text nennt das Mitglied).", default=False)
+    line: int = located()
+
+    @property
+    def box(self) -> Box:
+        """The box the text is fitted into."""
+        return Box(
+            self.x, self.y, self.width, self.height, self.size, self.min_size, self.bold, self.align
+        )
 
 
 @dataclass(frozen=True)
-class QrDecl:
+class QrSpot:
     """Where an image carries the QR code."""
 
     x: float = key("Linker Rand in Pixeln.", bounds=PLACE)
@@ -105,7 +115,7 @@ class QrDecl:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImageDecl:
+class ImageSpec:
     """One image of a campaign: size, template and the texts in their boxes."""
 
     name: str = _name()
@@ -115,13 +125,18 @@ class ImageDecl:
     medium: str = key("utm_medium der Links und QR-Codes.")
     template: str = key("SVG-Vorlage in marketing-assets/templates/.", default="banner.svg.j2")
     background: str = key("Hintergrundfarbe (#rrggbb).", default="#00796b", check=_colour)
-    qr: QrDecl | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+    qr: QrSpot | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+    boxes: tuple[Placed, ...] = key("Die Texte des Bildes.")
+    line: int = located()
 
-    boxes: tuple[BoxDecl, ...] = key("Die Texte des Bildes.")
+    @property
+    def personal(self) -> bool:
+        """Whether the image differs per member (QR code, name or code on it)."""
+        return self.qr is not None or any(box.member for box in self.boxes)
 
 
 @dataclass(frozen=True)
-class PostDecl:
+class SocialPost:
     """A text for social networks."""
 
     name: str = _name()
@@ -130,7 +145,7 @@ class PostDecl:
 
 
 @dataclass(frozen=True)
-class EmailDecl:
+class EmailText:
     """A text members send themselves."""
 
     name: str = _name()
@@ -140,7 +155,7 @@ class EmailDecl:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FlyerDecl:
+class FlyerSpec:
     """The print flyer: its template and texts."""
 
     name: str = _name()
@@ -150,8 +165,8 @@ class FlyerDecl:
     headline: str = key("Hauptbotschaft.")
     text: str = key("Absatz unter der Überschrift.")
     points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=())
-
     scan_hint: str = key("Text neben dem QR-Code.")
+    line: int = located()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,11 +184,11 @@ class CampaignFile:
     utm_source: str = key("utm_source jedes Links.", default="empfehlung")
     utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
     texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
-    images: tuple[ImageDecl, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
-    social_posts: tuple[PostDecl, ...] = key("Texte für soziale Netzwerke.", default=())
-    emails: tuple[EmailDecl, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
+    images: tuple[ImageSpec, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
+    social_posts: tuple[SocialPost, ...] = key("Texte für soziale Netzwerke.", default=())
+    emails: tuple[EmailText, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
     consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
-    flyer: FlyerDecl | None = key("Flyer zum Drucken (wahlweise).", default=None)
+    flyer: FlyerSpec | None = key("Flyer zum Drucken (wahlweise).", default=None)
 
 
 CAMPAIGN = schema_of(CampaignFile, N_("campaign"))

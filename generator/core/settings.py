@@ -115,9 +115,15 @@ class Hosting:
         choices=HOSTING_PROVIDERS,
     )
     name: str | None = key(
-        "Name des Webhosters (nur sftp), genannt in der Datenschutzerklärung.", default=None
+        "Name des Webhosters, genannt in der Datenschutzerklärung: Pflicht bei sftp, bei "
+        "github-pages nicht erlaubt.",
+        default=None,
     )
-    address: str | None = key("Anschrift des Webhosters (nur sftp) in einer Zeile.", default=None)
+    address: str | None = key(
+        "Anschrift des Webhosters in einer Zeile: Pflicht bei sftp, bei github-pages nicht "
+        "erlaubt.",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,8 @@ class ReviewSettings:
 
     members_file: str | None = key(
         "Mitgliederdatei außerhalb von git, in der rundbrief review die Empfänger jeder "
-        "Zielgruppe zählt (RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
+        "Zielgruppe zählt (~ erlaubt, relative Pfade ab dem Repository; "
+        "RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
         default=None,
     )
 
@@ -194,8 +201,8 @@ class SendingSettings:
         default="origin",
     )
     min_share: float = key(
-        "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der Zielgruppe ihn "
-        "bekäme.",
+        "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der nicht "
+        "abgemeldeten Mitglieder der Zielgruppe ihn bekäme.",
         default=0.5,
         bounds=(0, 1),
     )
@@ -328,7 +335,11 @@ class Settings:
         "Domains, deren Links UTM-Felder bekommen (Subdomains eingeschlossen).",
         shapes_email=True,
     )
-    operator: Operator = key("Anbieterkennzeichnung (Impressum, § 5 DDG).", shapes_email=True)
+    operator: Operator = key(
+        "Anbieterkennzeichnung (Impressum, § 5 DDG); steht in jedem Newsletter und auf jedem "
+        "Flyer.",
+        shapes_email=True,
+    )
     newsletter: NewsletterSettings = key("Absender der Newsletter.", shapes_email=True)
     feedback: FeedbackSettings = key(
         "Unzustellbarkeiten und Abmeldungen lesen (rundbrief feedback).",

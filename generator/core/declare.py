@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -171,31 +171,56 @@ def build(cls: type[T], values: Mapping[str, Any], lines: Mapping[str, int] | No
     ``lines`` is the line map of the validation (dotted key → line): every nested object
     with a ``located()`` field gets the line it stands at.
     """
-    return typing.cast(T, _typed(cls, values, lines or {}, ""))
+    declared: Any = cls
+    return typing.cast(T, _converter(declared)(values, lines or {}, ""))
 
 
-def _typed(hint: Any, value: Any, lines: Mapping[str, int], dotted: str) -> Any:
-    if value is None:
-        return None
+Converter = Callable[[Any, Mapping[str, int], str], Any]
+
+
+@cache
+def _converter(hint: Any) -> Converter:
+    """How a validated value of ``hint`` becomes typed; worked out once per type, not per value."""
     hint, _optional_ = _optional(hint)
-    below = f"{dotted}." if dotted else ""
-    if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
-        cls = typing.cast(type, hint)
-        given = {
-            f.name: _typed(h, value[f.name], lines, below + f.name)
-            for f, h in declared_fields(cls)
-            if f.name in value
-        }
-        for f in dataclasses.fields(cls):
-            if "located" in f.metadata:
-                given[f.name] = lines.get(dotted, 0)
-        return cls(**given)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin is tuple and isinstance(value, list):
-        return tuple(_typed(args[0], item, lines, f"{below}{n}") for n, item in enumerate(value))
-    if origin is dict and isinstance(value, Mapping):
-        return {
-            str(name): _typed(args[1], item, lines, f"{below}{name}")
-            for name, item in value.items()
+    if dataclasses.is_dataclass(hint):
+        return _object_converter(typing.cast(type, hint))
+    if origin is tuple:
+        item = _converter(args[0])
+
+        def items(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+            if not isinstance(value, list):
+                return value
+            return tuple(item(v, lines, f"{dotted}.{n}") for n, v in enumerate(value))
+
+        return items
+    if origin is dict:
+        entry = _converter(args[1])
+
+        def entries(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+            if not isinstance(value, Mapping):
+                return value
+            return {str(k): entry(v, lines, f"{dotted}.{k}") for k, v in value.items()}
+
+        return entries
+    return lambda value, lines, dotted: value
+
+
+def _object_converter(cls: type) -> Converter:
+    keys = [(f.name, _converter(hint)) for f, hint in declared_fields(cls)]
+    located_ = [f.name for f in dataclasses.fields(cls) if "located" in f.metadata]
+
+    def convert(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+        if not isinstance(value, Mapping):
+            return value  # (None, or the default instance the validator filled in)
+        below = f"{dotted}." if dotted else ""
+        given = {
+            name: None if value[name] is None else typed(value[name], lines, below + name)
+            for name, typed in keys
+            if name in value
         }
-    return value
+        for name in located_:
+            given[name] = lines.get(dotted, 0)
+        return cls(**given)
+
+    return convert

@@ -8,7 +8,7 @@ images and the flyer of a loaded campaign are these objects, each with its line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from generator.core.declare import key, located, schema_of
@@ -51,30 +51,21 @@ def _title() -> Any:
 class CampaignTexts:
     """The texts placed on the images of a campaign, by name."""
 
-    label: str = key("Werbekennzeichnung auf jedem Bild (Anzeige oder Werbung).")
-    headline: str | None = key("Hauptbotschaft.", default=None)
-    subline: str | None = key("Zweite Zeile der Botschaft.", default=None)
-    bonus: str | None = key("Was ein neues Mitglied bekommt.", default=None)
-    cta: str | None = key("Aufforderung auf der Schaltfläche.", default=None)
+    label: str = key("Werbekennzeichnung auf jedem Bild (Anzeige oder Werbung).", names_facts=True)
+    headline: str | None = key("Hauptbotschaft.", default=None, names_facts=True)
+    subline: str | None = key("Zweite Zeile der Botschaft.", default=None, names_facts=True)
+    bonus: str | None = key("Was ein neues Mitglied bekommt.", default=None, names_facts=True)
+    cta: str | None = key("Aufforderung auf der Schaltfläche.", default=None, names_facts=True)
     recommended_by: str | None = key(
-        "Nennt das Mitglied; nur in persönlichen Paketen.", default=None
+        "Nennt das Mitglied; nur in persönlichen Paketen.", default=None, names_facts=True
     )
     code_hint: str | None = key(
-        "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None
+        "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None, names_facts=True
     )
-    risk: str | None = key("Risikohinweis.", default=None)
+    risk: str | None = key("Risikohinweis.", default=None, names_facts=True)
 
 
-TEXT_NAMES = (
-    "label",
-    "headline",
-    "subline",
-    "bonus",
-    "cta",
-    "recommended_by",
-    "code_hint",
-    "risk",
-)
+TEXT_NAMES = tuple(field.name for field in fields(CampaignTexts))
 
 
 @dataclass(frozen=True)
@@ -141,7 +132,9 @@ class SocialPost:
 
     name: str = _name()
     title: str = _title()
-    text: str = key("Der Beitrag; muss die Werbekennzeichnung und {{ link }} enthalten.")
+    text: str = key(
+        "Der Beitrag; muss die Werbekennzeichnung und {{ link }} enthalten.", names_facts=True
+    )
 
 
 @dataclass(frozen=True)
@@ -150,8 +143,8 @@ class EmailText:
 
     name: str = _name()
     title: str = _title()
-    subject: str = key("Betreffzeile.")
-    text: str = key("Die Nachricht; muss {{ link }} enthalten.")
+    subject: str = key("Betreffzeile.", names_facts=True)
+    text: str = key("Die Nachricht; muss {{ link }} enthalten.", names_facts=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,10 +155,10 @@ class FlyerSpec:
     title: str = _title()
     template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
     stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
-    headline: str = key("Hauptbotschaft.")
-    text: str = key("Absatz unter der Überschrift.")
-    points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=())
-    scan_hint: str = key("Text neben dem QR-Code.")
+    headline: str = key("Hauptbotschaft.", names_facts=True)
+    text: str = key("Absatz unter der Überschrift.", names_facts=True)
+    points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=(), names_facts=True)
+    scan_hint: str = key("Text neben dem QR-Code.", names_facts=True)
     line: int = located()
 
 
@@ -175,7 +168,7 @@ class CampaignFile:
 
     title: str = key("Name der Kampagne.")
     slug: str = key("Ordnername ihrer Dateien.", check=_slug)
-    description: str = key("Ein Satz für das Hilfe-Center.")
+    description: str = key("Ein Satz für das Hilfe-Center.", names_facts=True)
     landing_url: str | None = key(
         "Wohin die Links führen (sonst referral_url aus rundbrief.yml).",
         default=None,
@@ -187,7 +180,9 @@ class CampaignFile:
     images: tuple[ImageSpec, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
     social_posts: tuple[SocialPost, ...] = key("Texte für soziale Netzwerke.", default=())
     emails: tuple[EmailText, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
-    consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
+    consent_note: str = key(
+        "Steht über jedem E-Mail-Text: nur mit Einwilligung senden.", names_facts=True
+    )
     flyer: FlyerSpec | None = key("Flyer zum Drucken (wahlweise).", default=None)
 
 

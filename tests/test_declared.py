@@ -61,11 +61,37 @@ def test_a_key_without_doc_is_refused_not_left_out():
         schema_of(Empty)
 
 
+def declarations_only(rel: str, text: str) -> Any:
+    """A generated file without the project's known values (segments, fact names).
+
+    Those follow ``rundbrief.yml`` and ``fakten.yml``, which the writer changes in a content
+    pull request: a new fact must not fail CI, it is offered once ``scripts/reference`` runs.
+    """
+    if not rel.endswith(".json"):
+        return text
+    document = json.loads(text)
+    document.pop("$defs", None)
+    if rel.endswith("newsletter.schema.json"):
+        document["properties"]["audience"].pop("enum", None)
+    return document
+
+
 def test_committed_references_and_schemas_are_generated_from_the_declarations():
     for rel, text in outputs(REPO).items():
         path = REPO / rel
         assert path.is_file(), f"{rel} is missing: run scripts/reference"
-        assert path.read_text(encoding="utf-8") == text, f"{rel} differs: run scripts/reference"
+        committed = declarations_only(rel, path.read_text(encoding="utf-8"))
+        assert committed == declarations_only(rel, text), f"{rel} differs: run scripts/reference"
+
+
+def test_a_new_fact_does_not_fail_the_comparison_but_a_changed_declaration_does():
+    generated = outputs(REPO)
+    rel = "schemas/kampagne.schema.json"
+    document = json.loads(generated[rel])
+    document["$defs"]["fakten"]["examples"].append("{{ fakt.neu }}")
+    assert declarations_only(rel, json.dumps(document)) == declarations_only(rel, generated[rel])
+    document["properties"]["slug"]["description"] = "anders"
+    assert declarations_only(rel, json.dumps(document)) != declarations_only(rel, generated[rel])
 
 
 def test_the_editor_checks_each_yaml_file_with_its_schema():

@@ -46,13 +46,15 @@ def key(
     choices: tuple[str, ...] = (),
     bounds: tuple[float, float] | None = None,
     shapes_email: bool = False,
+    names_facts: bool = False,
     keys: Check | None = None,
     each: Any = None,
 ) -> Any:
     """A declared key: a dataclass field with its doc and rules; required when it has no default.
 
     ``shapes_email``: the value changes an email or its checks (it is part of the newsletter
-    cache key). ``keys`` and ``each`` (another ``key(...)``) describe a ``dict[str, X]`` whose
+    cache key). ``names_facts``: the text may name facts (``{{ fakt.<name> }}``), filled in when
+    it is read; the editor offers the known ones. ``keys`` and ``each`` (another ``key(...)``) describe a ``dict[str, X]`` whose
     keys the writer chooses: the rule for a key, and the doc and check of each value.
     """
     metadata = {
@@ -61,6 +63,7 @@ def key(
         "choices": choices,
         "bounds": bounds,
         "shapes_email": shapes_email,
+        "names_facts": names_facts,
         "keys": keys,
         "each": each.metadata if each is not None else None,
     }
@@ -162,6 +165,7 @@ def _field(f: dataclasses.Field[Any], hint: Any) -> Field:
         check=meta["check"],
         bounds=meta["bounds"],
         shapes_email=meta["shapes_email"],
+        names_facts=meta["names_facts"],
     )
 
 

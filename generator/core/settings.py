@@ -142,7 +142,9 @@ class ReviewSettings:
 class Announcement:
     """A banner above every page of the help site, shown until (and including) a date."""
 
-    text: str = key("Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).")
+    text: str = key(
+        "Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).", names_facts=True
+    )
     link: str | None = key(
         "Wohin „Mehr erfahren“ führt: ein Artikel (Pfad in content/, z. B. "
         "zahlungen/x.md) oder eine https-Adresse.",
@@ -164,11 +166,13 @@ class HelpSiteSettings:
         "Wann das Telefon besetzt ist, neben operator.phone im Hilfe-Center "
         "(darf einen Fakt nennen: {{ fakt.servicezeiten }}).",
         default=None,
+        names_facts=True,
     )
     support_email: str | None = key(
         "Adresse des Mitgliederservice unter jedem Artikel (sonst operator.email; darf "
         "einen Fakt nennen: {{ fakt.support_email }}).",
         default=None,
+        names_facts=True,
     )
     announcement: Announcement | None = key(
         "Ein Hinweis über jeder Seite bis zu einem Tag, z. B. für einen geänderten Lastschrifttag.",

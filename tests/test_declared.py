@@ -97,6 +97,8 @@ def test_a_new_fact_does_not_fail_the_comparison_but_a_changed_declaration_does(
 def test_the_editor_checks_each_yaml_file_with_its_schema():
     configured = json.loads((REPO / ".vscode" / "settings.json").read_text(encoding="utf-8"))
     assert configured["yaml.schemas"] == editor_schemas(REPO)
+    extensions = json.loads((REPO / ".vscode" / "extensions.json").read_text(encoding="utf-8"))
+    assert "redhat.vscode-yaml" in extensions["recommendations"]  # (it reads yaml.schemas)
     for schema_file in editor_schemas(REPO):
         jsonschema.Draft202012Validator.check_schema(json.loads((REPO / schema_file).read_text()))
 

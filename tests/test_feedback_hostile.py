@@ -183,7 +183,9 @@ def test_a_classification_that_fails_quarantines_that_message_only(
     assert len(imap.folder(QUARANTINE)) == 1
 
 
-@pytest.mark.parametrize("setting", ["processed_folder: INBOX", "quarantine_folder: INBOX"])
+@pytest.mark.parametrize(
+    "setting", ["processed_folder: INBOX", "quarantine_folder: INBOX", "processed_folder: inbox"]
+)
 def test_filing_into_the_folder_that_is_read_is_refused(example_project, cli, imap, setting):
     settings = example_project / "rundbrief.yml"
     text = settings.read_text(encoding="utf-8")

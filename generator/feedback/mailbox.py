@@ -150,19 +150,24 @@ def connect(config: ImapConfig, timeout: float = 60.0) -> MailBox:
     return mailbox
 
 
+def _same_folder(one: str, other: str) -> bool:
+    """IMAP folder names compare exactly, except INBOX in any case (RFC 3501, 5.1)."""
+    return one == other or one.upper() == other.upper() == "INBOX"
+
+
 def check_folders(folder: str, processed_folder: str, quarantine_folder: str) -> None:
     """Refuse settings that would file messages back where they are read from."""
     for name, value in (
         ("feedback.processed_folder", processed_folder),
         ("feedback.quarantine_folder", quarantine_folder),
     ):
-        if value == folder:
+        if _same_folder(value, folder):
             raise UsageError(
                 _("{setting} must differ from feedback.folder ('{folder}')").format(
                     setting=name, folder=folder
                 )
             )
-    if quarantine_folder == processed_folder:
+    if _same_folder(quarantine_folder, processed_folder):
         raise UsageError(
             _(
                 "feedback.quarantine_folder must differ from feedback.processed_folder ('{folder}')"

@@ -24,7 +24,7 @@ from generator.core.settings import load_project
 from generator.feedback.classify import context_for
 from generator.feedback.mailbox import ImapConfig, close, connect, read_mailbox
 from generator.feedback.sent import JournalSent
-from generator.feedback.suppression import SuppressionStore
+from generator.feedback.suppression import Read, SuppressionStore
 
 QUARANTINE = utf7_encode("Quarantäne").decode("ascii")
 """The quarantine folder's name as IMAP spells it (modified UTF-7)."""
@@ -233,3 +233,25 @@ def _read(project: Path, imap, requests: list[str]) -> feedback_mailbox.Feedback
         close(mailbox)
         store.close()
         sent.close()
+
+
+def test_a_message_quarantined_but_not_yet_moved_is_moved_to_quarantine_next_time(
+    example_project, imap
+):
+    imap.append([nested(50, member(1)), render("unsubscribe-with-token.eml", address=member(2))])
+    client = imap.client()
+    try:
+        _, status = client.status("INBOX", "(UIDVALIDITY)")
+    finally:
+        client.logout()
+    uidvalidity = int(status[0].split(b"UIDVALIDITY ")[1].rstrip(b")"))
+    # What a run that lost its connection after recording, before moving, leaves behind.
+    with SuppressionStore(store_file(example_project)) as store:
+        store.record("INBOX", uidvalidity, [Read(1, "quarantined", "imap:INBOX/1 depth", ())])
+
+    outcome = _read(example_project, imap, [])
+
+    assert (outcome.new, outcome.earlier, outcome.refiled) == (1, 1, 1)
+    assert outcome.quarantined == []  # counted in the run that read it
+    assert len(imap.folder(QUARANTINE)) == 1 and len(imap.folder("Verarbeitet")) == 1
+    assert imap.folder("INBOX") == []

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_reserved_name, is_valid_code
@@ -306,7 +307,12 @@ def _member(
         )
     record = [value.strip() for value in values]
     joined = "".join(record)  # one search for the common case: nothing to complain about
-    if UNSAFE.search(joined) or BIDI.search(joined) or len(joined) > MAX_FIELD:
+    if (
+        UNSAFE.search(joined)
+        or BIDI.search(joined)
+        or ENCODED_WORD in joined
+        or len(joined) > MAX_FIELD
+    ):
         for column, value in zip(columns, record, strict=True):
             problem = value_problem(column, value)
             if problem:
@@ -353,21 +359,35 @@ def _member(
 
 
 def value_problem(column: str, value: str) -> str:
-    """Why ``value`` may not go into a message (empty if it may)."""
-    unsafe = UNSAFE.search(value)
-    if unsafe:
-        return _("{column}: a line break or control character is not allowed ({char})").format(
-            column=column, char=_describe(unsafe.group(0))
-        )
-    bidi = BIDI.search(value)
-    if bidi:
-        return _(
-            "{column}: a character that changes the writing direction is not allowed ({char})"
-        ).format(column=column, char=_describe(bidi.group(0)))
+    """Why ``value`` may not go into a message (empty if it may).
+
+    Encoded words (``=?utf-8?q?…?=``) are judged by what they decode to, as a header reads them.
+    """
+    found = _character_problem(column, value)
+    if found:
+        return found
     if len(value) > MAX_FIELD:
         return _("{column}: {count} characters, at most {limit} allowed").format(
             column=column, count=number(len(value)), limit=number(MAX_FIELD)
         )
+    for text in readings(value)[1:]:
+        found = _character_problem(column, text)
+        if found:
+            return _("{problem}, hidden in an encoded word (=?…?=)").format(problem=found)
+    return ""
+
+
+def _character_problem(column: str, text: str) -> str:
+    unsafe = UNSAFE.search(text)
+    if unsafe:
+        return _("{column}: a line break or control character is not allowed ({char})").format(
+            column=column, char=_describe(unsafe.group(0))
+        )
+    bidi = BIDI.search(text)
+    if bidi:
+        return _(
+            "{column}: a character that changes the writing direction is not allowed ({char})"
+        ).format(column=column, char=_describe(bidi.group(0)))
     return ""
 
 

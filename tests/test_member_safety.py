@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from members_helpers import member, member_row, members_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from journal_helpers import store_sql
+from members_helpers import MEMBER_COLUMNS, OPTED, member, member_row, members_csv, members_file
 from newsletter_helpers import newsletter_text, one_newsletter, render
 from smtp_helpers import NEWSLETTER, send
 
 from generator.core.headers import HeaderInjection, header_text
+from generator.core.settings import load_project
+from generator.members.recipients import Audience, recipients, select
+from generator.members.source import MembersFile, open_members
 from generator.newsletter.email import sample_values
 from generator.newsletter.mime import build_message
 from generator.sending.message import MessageTemplate
@@ -85,3 +91,107 @@ def test_the_encoder_refuses_an_encoded_word_put_together_from_two_fields(make_p
 )
 def test_harmless_encoded_words_pass_the_encoder(value):
     assert header_text("Subject", value) == value
+
+
+# One way to open the members source ----------------------------------------------------------
+
+MAPPED = (
+    "  # columns:              # headers of the export, if they differ from the field names\n"
+    "  #   email: E-Mail\n"
+    "  #   first_name: Vorname\n",
+    "  columns:\n    email: E-Mail\n    first_name: Vorname\n    opt_in_at: Anmeldung\n",
+)
+
+
+def mapped_export(project: Path, folder: Path) -> Path:
+    """Settings that name the export's headers (merged), and an export with those headers."""
+    settings = project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    assert MAPPED[0] in text
+    settings.write_text(text.replace(*MAPPED), encoding="utf-8")
+    git(project, "commit", "-q", "-am", "mapped columns")
+    git(project, "push", "-q", "origin", "main")
+    header = MEMBER_COLUMNS.replace("email,first_name", "E-Mail,Vorname").replace(
+        "opt_in_at", "Anmeldung"
+    )
+    rows = [member_row(n).replace(OPTED, "01.02.2026 10:00,01.02.2026 10:05,") for n in (1, 2, 3)]
+    folder.mkdir()
+    path = folder / "export.csv"
+    path.write_text("\n".join([header, *rows, "kaputt,,,,,,,,"]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_report_and_kits_read_the_mapped_export_as_send_does(example_project, cli, smtp, tmp_path):
+    export = mapped_export(example_project, tmp_path / "private")
+    report = cli(example_project, "report", "--members", str(export))
+    assert report.exit_code == 0, report.stderr
+    assert store_sql(example_project, "SELECT members FROM member_counts") == [(3,)]
+    kits = cli(example_project, "kits", "--members", str(export), "--member", "code-2")
+    assert kits.exit_code == 0, kits.stderr
+    assert "export.csv:5: Warnung: ungültige Adresse 'kaputt'" in kits.stderr
+    sent = send(cli, example_project, export, smtp)
+    assert sent.exit_code == 0, sent.stderr
+    assert "export.csv:5: Warnung: ungültige Adresse 'kaputt'" in sent.stderr
+    assert sorted(smtp.recorder.count_by_recipient()) == [member(1), member(2), member(3)]
+
+
+def test_every_command_warns_of_a_members_file_tracked_by_git(example_project, cli):
+    path = example_project / "mitglieder.csv"
+    path.write_text(members_csv([member_row(1)]), encoding="utf-8")
+    git(example_project, "add", "mitglieder.csv")
+    source = open_members(load_project(example_project), path)
+    assert source.display == "mitglieder.csv"
+    assert [p.message for p in source.warnings] == [
+        "die Mitgliederdatei ist in git erfasst: Mitgliederdaten gehören nicht in git"
+    ]
+    result = cli(example_project, "report", "--members", str(path))
+    assert "mitglieder.csv: Warnung: die Mitgliederdatei ist in git erfasst" in result.stderr
+
+
+# The most restrictive answer wins (R-8) ------------------------------------------------------
+
+UNSUBSCRIBED = OPTED.rstrip(",") + ",2026-03-01T09:00:00+01:00"
+UNCONFIRMED = "2026-01-02T10:00:00+01:00,,"
+
+
+@pytest.mark.parametrize("later", [False, True])
+@pytest.mark.parametrize("restriction", [UNSUBSCRIBED, UNCONFIRMED])
+def test_a_member_listed_twice_is_mailed_only_if_every_row_allows_it(
+    example_project, cli, smtp, tmp_path, later, restriction
+):
+    rows = [member_row(n) for n in range(1, 6)]
+    strict = member_row(1, consent=restriction).replace(member(1), member(1).upper())
+    rows.insert(len(rows) if later else 0, strict)
+    members = members_file(tmp_path / "private", rows)
+    result = send(cli, example_project, members, smtp)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(smtp.recorder.count_by_recipient()) == [member(n) for n in range(2, 6)]
+    assert "die strengste ihrer Zeilen gilt" in result.stderr
+
+
+SEGMENTS = st.sets(st.sampled_from(["alle", "lastschrift", "anleger"]), max_size=3)
+CONSENTS = st.sampled_from([OPTED, UNSUBSCRIBED, UNCONFIRMED])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(CONSENTS, SEGMENTS, st.booleans()), min_size=1, max_size=4),
+    audience=st.sampled_from(["alle", "lastschrift"]),
+    order=st.randoms(use_true_random=False),
+)
+def test_whatever_the_order_the_strictest_row_decides(tmp_path_factory, rows, audience, order):
+    texts = [
+        member_row(1, consent=consent)
+        .replace(",alle,", f",{' '.join(sorted(segments))},")
+        .replace(member(1), member(1).upper() if upper else member(1))
+        for consent, segments, upper in rows
+    ]
+    expected = all(consent == OPTED for consent, _, _ in rows) and (
+        audience == "alle" or all(audience in segments for _, segments, _ in rows)
+    )
+    order.shuffle(texts)
+    path = members_file(tmp_path_factory.mktemp("m"), [*texts, member_row(2)])
+    source = MembersFile(path, "members.csv")
+    chosen = [m.key for m in recipients(source, Audience(audience))]
+    assert (member(1) in chosen) == expected
+    assert select(source, Audience(audience)).recipients == len(chosen)

@@ -78,7 +78,9 @@ def records(lines: Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str
     """Each CSV record with the line it starts on, or a message for a record that is broken.
 
     A broken record (a quote never closed, a field far too long, a NUL byte) is reported at
-    its first line, and reading goes on with the line after it: nothing is swallowed.
+    its first line, and reading goes on with the line after it: nothing is swallowed. So is a
+    record whose quote closes only in a later line: no value of a members file may hold a line
+    break, and the lines in between are rows of their own.
     """
     while True:
         consumed: list[tuple[int, str]] = []
@@ -94,6 +96,16 @@ def records(lines: Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str
                 yield consumed[0][0], _broken(consumed[0][1], consumed, error)
                 lines.give_back(consumed[1:])
                 break  # a new reader, from the line after the broken record's first
+            if len(consumed) > 1:
+                yield (
+                    consumed[0][0],
+                    _(
+                        "a quote opened in this row closes only in row {row}; a value may not "
+                        "span rows"
+                    ).format(row=consumed[-1][0]),
+                )
+                lines.give_back(consumed[1:])
+                break
             yield consumed[0][0], values
 
 

@@ -64,6 +64,7 @@ def run(project: Path, *args: str) -> tuple[float, float, int]:
         start = time.perf_counter()
         result = subprocess.run(
             command,
+            cwd=project.parent,  # not the checkout: PYTHONPATH chooses the code measured
             env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(REPO))},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

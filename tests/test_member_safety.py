@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import csv
+import dataclasses
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import git, repo_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from journal_helpers import store_sql
 from members_helpers import MEMBER_COLUMNS, OPTED, member, member_row, members_csv, members_file
-from newsletter_helpers import newsletter_text, one_newsletter, render
-from smtp_helpers import NEWSLETTER, send
+from newsletter_helpers import checked, newsletter_text, one_newsletter, render
+from smtp_helpers import NEWSLETTER, SECRET, send
 
 from generator.core.headers import HeaderInjection, header_text
+from generator.core.problems import Problem
 from generator.core.settings import load_project
 from generator.members.recipients import Audience, recipients, select
-from generator.members.source import MembersFile, open_members
+from generator.members.source import Member, MembersFile, open_members
+from generator.members.values import MemberValues
 from generator.newsletter.email import sample_values
-from generator.newsletter.mime import build_message
+from generator.newsletter.mime import build_message, wire_bytes
 from generator.sending.message import MessageTemplate
 
 INJECTIONS = [
@@ -195,3 +201,130 @@ def test_whatever_the_order_the_strictest_row_decides(tmp_path_factory, rows, au
     chosen = [m.key for m in recipients(source, Audience(audience))]
     assert (member(1) in chosen) == expected
     assert select(source, Audience(audience)).recipients == len(chosen)
+
+
+# Properties over hostile member fields -------------------------------------------------------
+
+FRAGMENTS = [
+    "=?utf-8?q?",
+    "=?UTF-8?B?DQpCY2M6IHhAZXZpbC5leGFtcGxl?=",
+    "=?iso-8859-1?Q?",
+    "=0D=0A",
+    "=0A",
+    "Bcc:",
+    "Reply-To: x@evil.example",
+    "?=",
+    "_",
+    '"',
+    ";",
+    ",",
+    "\r\n",
+    "\n",
+    "\r",
+    "\u2028",
+    "\x85",
+    "\x00",
+    "\t",
+    "=",
+    "+",
+    "-",
+    "@",
+    "ä",
+    "😀",
+    "\u202e",
+    " ",
+]
+PIECE = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4))
+
+
+def encoded_word(text: str, label: str, kind: str) -> str:
+    """``text`` as an RFC 2047 encoded word: its UTF-8 bytes under any charset label and case."""
+    data = text.encode("utf-8")
+    if kind in "qQ":
+        payload = "".join(f"={byte:02X}" for byte in data)
+    else:
+        payload = base64.b64encode(data).decode("ascii")
+    return f"=?{label}?{kind}?{payload}?="
+
+
+ENCODED = st.builds(
+    encoded_word,
+    st.lists(PIECE, max_size=4).map("".join),
+    st.sampled_from(["utf-8", "UTF-8", "iso-8859-1", "x-unbekannt", "utf-8*de"]),
+    st.sampled_from(["q", "Q", "b", "B"]),
+)
+VALUE = st.lists(st.one_of(PIECE, ENCODED), max_size=5).map("".join)
+ADDRESS_VALUE = st.one_of(st.just("gast@beispiel.example"), VALUE.map(lambda v: v + "@b.example"))
+
+
+class Greeting(tuple):
+    """(email, values); shown short when Hypothesis reports an example."""
+
+    def __repr__(self) -> str:
+        return "Greeting(...)"
+
+
+@pytest.fixture(scope="module")
+def greeting():
+    """A repository newsletter whose subject holds both names side by side, and its values."""
+    project = repo_project()
+    email = checked(project, "2026-12-01-mitglieder-werben-mitglieder.md").email
+    assert email is not None
+    parts = ("", "first_name", "", "last_name", ", Ihr Update ", "referral_code", "")
+    email = dataclasses.replace(
+        email,
+        subject_parts=parts,
+        fields=email.fields | {"first_name", "last_name", "referral_code"},
+    )
+    values = MemberValues(project.settings, campaign="test", secret=SECRET.encode())
+    return Greeting((email, values))
+
+
+def headers_of(data: bytes) -> list[tuple[str, str]]:
+    message = message_from_bytes(data, policy=policy.SMTP)
+    return [(name.lower(), str(value)) for name, value in message.items()]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    address=ADDRESS_VALUE,
+    first=VALUE,
+    last=VALUE,
+    code=st.one_of(st.just("code-9"), VALUE),
+    segments=st.one_of(st.just("alle"), VALUE),
+    since=VALUE,
+)
+def test_member_values_never_become_header_lines_and_refusals_name_their_row(
+    tmp_path_factory, greeting, address, first, last, code, segments, since
+):
+    email, values = greeting
+    path = tmp_path_factory.mktemp("hostile") / "members.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(MEMBER_COLUMNS + "\n")
+        csv.writer(stream, lineterminator="\n").writerow(
+            [address, first, last, code, segments, *OPTED.split(",")[:2], "", since]
+        )
+        stream.write(member_row(2) + "\n")
+    with path.open(encoding="utf-8", newline="") as stream:
+        last_line = sum(1 for _ in stream)
+    items = list(MembersFile(path, "members.csv").rows())
+    for item in items:
+        if isinstance(item, Problem):
+            assert item.path == "members.csv" and 2 <= item.line <= last_line, item
+    members = [item for item in items if isinstance(item, Member)]
+    assert members and members[-1].email == member(2) and members[-1].row == last_line
+    benign = [name for name, _ in headers_of(MessageTemplate(email).render(
+        to=member(2), values=values(members[-1]), message_id="<b.1@mitgliederwerk.example>"
+    ))]  # fmt: skip
+    for one in members:
+        kwargs = {"to": one.email, "values": values(one), "message_id": "<m.1@mw.example>"}
+        try:
+            fast = MessageTemplate(email).render(**kwargs)
+            slow = wire_bytes(build_message(email, **kwargs))
+        except HeaderInjection:
+            continue  # refused, never built: that recipient fails, nobody else is touched
+        for data in (fast, slow):
+            headers = headers_of(data)
+            assert [name for name, _ in headers] == benign
+            assert all("\r" not in v and "\n" not in v for _, v in headers)
+            assert dict(headers)["to"] == one.email

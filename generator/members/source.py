@@ -325,7 +325,8 @@ def _member(
                 return problem
     known = {name: record[index] for name, index in fields.items()}
     email = known["email"]
-    if not ADDRESS.fullmatch(email) or len(email) > 254:
+    # An encoded word in an address would be decoded in the To header: another address shown.
+    if not ADDRESS.fullmatch(email) or len(email) > 254 or ENCODED_WORD in email:
         return _("invalid address {address}").format(address=repr(email))
     code = known["referral_code"]
     if not is_valid_code(code):

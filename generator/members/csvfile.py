@@ -79,9 +79,11 @@ def records(lines: Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str
 
     A broken record (a quote never closed, a field far too long, a NUL byte) is reported at
     its first line, and reading goes on with the line after it: nothing is swallowed. So is a
-    record whose quote closes only in a later line: no value of a members file may hold a line
-    break, and the lines in between are rows of their own.
+    record whose quote closes only in a later line when one of the lines it took is a whole
+    row by itself (a stray quote would swallow that row); otherwise it is one value with a line
+    break, as Excel writes a cell, returned whole (and refused at its row by the caller).
     """
+    width = 0  # fields of the header: the first record
     while True:
         consumed: list[tuple[int, str]] = []
         reader = csv.reader(_feed(lines, consumed), delimiter=delimiter, strict=True)
@@ -96,7 +98,7 @@ def records(lines: Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str
                 yield consumed[0][0], _broken(consumed[0][1], consumed, error)
                 lines.give_back(consumed[1:])
                 break  # a new reader, from the line after the broken record's first
-            if len(consumed) > 1:
+            if len(consumed) > 1 and any(_width(t, delimiter) == width for _, t in consumed[1:]):
                 yield (
                     consumed[0][0],
                     _(
@@ -106,7 +108,16 @@ def records(lines: Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str
                 )
                 lines.give_back(consumed[1:])
                 break
+            width = width or len(values)
             yield consumed[0][0], values
+
+
+def _width(line: str, delimiter: str) -> int:
+    """How many fields ``line`` has as a record of its own (0 if it is none)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter, strict=True), []))
+    except csv.Error:
+        return 0
 
 
 def _feed(lines: Lines, consumed: list[tuple[int, str]]) -> Iterator[str]:

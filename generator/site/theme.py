@@ -19,6 +19,8 @@ from generator.core.settings import SETTINGS_FILE, Project
 from generator.site.index import page_path_url
 from generator.site.stage import Page, StaticFile
 
+OVERRIDES = "overrides"
+"""The theme's own templates and files (``theme.custom_dir``), published as they are."""
 ARCHIVE = "newsletter/"
 FEED = "newsletter/feed.xml"
 OG_IMAGE = "assets/logo.png"  # link previews show the logo (PNG: not every network takes SVG)

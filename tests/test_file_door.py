@@ -7,13 +7,21 @@ a careless checkout would take.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
 from conftest import stderr_lines
+from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text
+from smtp_helpers import send
 
+from generator.core import files
+from generator.core.files import RefusedFile
 from generator.core.i18n import _
+from generator.core.output import MARKER, claim_folder, is_marked
+from generator.core.problems import RundbriefError
 
 SECRET = "[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0LXRva2Vu\n"
 ARTICLE = (
@@ -72,3 +80,69 @@ def test_a_link_out_of_its_source_folder_is_refused_and_never_published(cli, mak
     assert f"{rel}: {refused}" in stderr_lines(result)
     assert _published(project) == []
     assert (project / ".git" / "config").read_text(encoding="utf-8") == SECRET
+
+
+# nothing is written through a link ------------------------------------------------------
+
+
+def test_a_linked_marker_in_the_outbox_is_never_written_through(
+    example_project, cli, smtp, tmp_path
+):
+    config = example_project / ".git" / "config"
+    before = config.read_bytes()
+    members = members_file(tmp_path / "private", [member_row(1)])
+    outbox = tmp_path / "ausgang"
+    outbox.mkdir()
+    (outbox / MARKER).symlink_to(config)
+    result = send(cli, example_project, members, smtp, "--dry-run", "--outbox", str(outbox))
+    assert result.exit_code != 0
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in outbox.iterdir()) == [MARKER]
+    assert MARKER in result.stderr
+
+
+def test_a_linked_marker_of_site_is_never_written_through(cli, example_project):
+    config = example_project / ".git" / "config"
+    before = config.read_bytes()
+    (example_project / "site").mkdir()
+    (example_project / "site" / MARKER).symlink_to(config)
+    result = cli(example_project, "build")
+    assert result.exit_code != 0
+    assert MARKER in result.stderr
+    assert config.read_bytes() == before
+    assert (example_project / "site" / MARKER).is_symlink()
+
+
+def test_the_door_writes_no_file_through_a_link_or_into_a_pipe(tmp_path):
+    target = tmp_path / "config"
+    target.write_bytes(b"keep")
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "file.eml").symlink_to(target)
+    (output / "sub").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(output / "pipe.eml")
+    for path in (output / "file.eml", output / "sub" / "config", output / "pipe.eml"):
+        with pytest.raises(RefusedFile):
+            files.write_bytes(path, b"overwritten", within=output)
+    with pytest.raises(RefusedFile):
+        files.write_bytes(output / "new.eml", b"x", within=output / "sub")
+    with pytest.raises(RundbriefError):  # (a folder holding links and pipes is not an outbox)
+        claim_folder(output, "outbox", re.compile(r".*\.eml"))
+    assert target.read_bytes() == b"keep"
+    files.write_bytes(output / "deep" / "new.eml", b"fine", within=output)
+    assert (output / "deep" / "new.eml").read_bytes() == b"fine"
+    with pytest.raises(FileExistsError):
+        files.write_bytes(output / "deep" / "new.eml", b"again", within=output, exclusive=True)
+    assert (output / "deep" / "new.eml").read_bytes() == b"fine"
+
+
+def test_a_marker_that_is_a_link_is_refused_not_written(tmp_path):
+    target = tmp_path / "config"
+    target.write_bytes(b"keep")
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / MARKER).symlink_to(target)
+    assert not is_marked(outbox)
+    with pytest.raises(RundbriefError):
+        claim_folder(outbox, "outbox", re.compile(r".*\.eml"))
+    assert target.read_bytes() == b"keep"

@@ -211,6 +211,13 @@ def write_text(path: Path, text: str, *, within: Path | None = None) -> None:
     write_bytes(path, text.encode("utf-8", "surrogateescape"), within=within)
 
 
+def _not_regular(path: Path) -> str:
+    return _(
+        "{path} is a symbolic link or not a regular file; rundbrief does not read or write "
+        "through it"
+    ).format(path=path)
+
+
 @contextmanager
 def _opened(path: Path, exclusive: bool) -> Iterator[BinaryIO]:
     flags = _WRITE_FLAGS | (os.O_EXCL if exclusive else 0)
@@ -218,20 +225,12 @@ def _opened(path: Path, exclusive: bool) -> Iterator[BinaryIO]:
         handle = os.open(path, flags, 0o644)
     except OSError as error:
         if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
-            raise RefusedFile(
-                _(
-                    "{path} is a symbolic link or not a regular file; rundbrief does not write through it"
-                ).format(path=path)
-            ) from None
+            raise RefusedFile(_not_regular(path)) from None
         raise
     stream = os.fdopen(handle, "wb")
     with stream:
         if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise RefusedFile(
-                _(
-                    "{path} is a symbolic link or not a regular file; rundbrief does not write through it"
-                ).format(path=path)
-            )
+            raise RefusedFile(_not_regular(path))
         os.ftruncate(handle, 0)  # (only now: truncating on open would empty a refused file)
         yield stream
 
@@ -242,6 +241,20 @@ def copy_file(source: Path, target: Path, *, root: Path, within: Path) -> None:
     if isinstance(data, Problem):
         raise RefusedFile(str(data))
     write_bytes(target, data, within=within)
+
+
+def read_output(path: Path) -> bytes:
+    """The bytes of a file rundbrief wrote (a marker, a cache entry): never through a link."""
+    try:
+        handle = os.open(path, _READ_FLAGS)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedFile(_not_regular(path)) from None
+        raise
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise RefusedFile(_not_regular(path))
+        return stream.read()
 
 
 def open_named_file(path: Path) -> BinaryIO:

@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import stderr_lines
+from conftest import git, stderr_lines
 from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text
 from smtp_helpers import send
 
-from generator.core import files
+from generator.core import files, gitinfo
 from generator.core.files import RefusedFile
 from generator.core.i18n import _
 from generator.core.output import MARKER, claim_folder, is_marked
@@ -146,3 +146,46 @@ def test_a_marker_that_is_a_link_is_refused_not_written(tmp_path):
     with pytest.raises(RundbriefError):
         claim_folder(outbox, "outbox", re.compile(r".*\.eml"))
     assert target.read_bytes() == b"keep"
+
+
+# R-6: arguments never become options -----------------------------------------------------------
+
+
+def _set_remote(project: Path, value: str) -> int:
+    """Put ``sending.remote: value`` into rundbrief.yml; return its line."""
+    settings = project / "rundbrief.yml"
+    lines = settings.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines) if line.startswith("  remote:"))
+    lines[number] = f"  remote: {value}"
+    settings.write_text("\n".join(lines), encoding="utf-8")
+    return number + 1
+
+
+@pytest.mark.parametrize("command", ["check", "send"])
+def test_a_remote_that_is_an_option_is_refused_and_never_run(
+    example_project, cli, smtp, tmp_path, command
+):
+    witness = tmp_path / "ran"
+    line = _set_remote(example_project, f'"--upload-pack=touch {witness}"')
+    git(example_project, "commit", "-q", "-am", "hostile remote")
+    if command == "send":
+        members = members_file(tmp_path / "private", [member_row(1)])
+        result = send(cli, example_project, members, smtp)
+    else:
+        result = cli(example_project, "check")
+    assert result.exit_code == 1, result.stderr
+    assert any(
+        line_.startswith(f"rundbrief.yml:{line}: ") and "sending.remote" in line_
+        for line_ in stderr_lines(result)
+    ), result.stderr
+    assert not witness.exists()
+    assert smtp.recorder.received == []
+
+
+def test_git_never_reads_a_value_as_an_option(example_project, tmp_path):
+    witness = tmp_path / "ran"
+    with pytest.raises(ValueError):
+        gitinfo.fetch_main(example_project, f"--upload-pack=touch {witness}")
+    assert gitinfo.commit_of(example_project, "--output=x") is None
+    assert not (example_project / "x").exists()
+    assert not witness.exists()

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.arguments import git_remote
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.schema import Field, Schema, email_address, https_url
@@ -222,6 +223,7 @@ SENDING = Schema(
             "text",
             "Git remote whose main branch holds what the founder approved.",
             default="origin",
+            check=git_remote,
         ),
         Field(
             "min_share",

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 from generator.core.facts import load_facts
-from generator.core.files import walk
 from generator.core.gitinfo import revision_dates
 from generator.core.output import check_replaceable, publish, staging_dir
 from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
@@ -91,7 +90,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     problems += check_links(pages, available, hidden) + section_problems(pages)
     problems += duplicate_paths(pages, files) + theme.check(project, available - hidden, facts)
     problems += config_problems(project.mkdocs_file)  # before MkDocs ever loads it
-    problems += walk(project.root, project.root / theme.OVERRIDES)[1]  # no link out of the theme
+    problems += theme.own_files_problems(project, files)  # overrides/ through the door
     return Staged(
         index,
         tuple(newsletters),

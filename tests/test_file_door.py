@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, stderr_lines
+from conftest import REPO, git, stderr_lines
 from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text
 from smtp_helpers import send
@@ -189,3 +191,102 @@ def test_git_never_reads_a_value_as_an_option(example_project, tmp_path):
     assert gitinfo.commit_of(example_project, "--output=x") is None
     assert not (example_project / "x").exists()
     assert not witness.exists()
+
+
+# R-27: newsletter file names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["Adventsaktion 2026!.md", "2026-13-45-advent.md", "2026-12-01-Advent.md", "advent.md"]
+)
+def test_a_misnamed_newsletter_file_is_a_problem_at_the_file(cli, make_project, name):
+    project = make_project({"content/index.md": ARTICLE, f"newsletters/{name}": newsletter_text()})
+    result = cli(project, "check")
+    assert result.exit_code == 1
+    expected = _(
+        "file name must be YYYY-MM-DD-slug.md: a date, then lower-case letters, digits "
+        "and hyphens (at most {count} characters), e.g. 2026-12-01-adventsaktion.md"
+    ).format(count=100)
+    assert stderr_lines(result) == [f"newsletters/{name}: {expected}"]
+
+
+# R-33: a generated page never silently replaces a content file ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "other"),
+    [
+        ("content/newsletter/index.html", "newsletter/index.md"),
+        ("content/werbemittel/index.html", "marketing-assets/werbemittel.md"),
+    ],
+)
+def test_a_content_file_where_a_generated_page_is_written_is_a_problem(
+    cli, example_project, rel, other
+):
+    (example_project / rel).parent.mkdir(parents=True, exist_ok=True)
+    (example_project / rel).write_text("<p>Eigene Seite</p>", encoding="utf-8")
+    result = cli(example_project, "check")
+    assert result.exit_code == 1
+    lines = [line for line in stderr_lines(result) if line.startswith(f"{rel}: ")]
+    assert len(lines) == 1 and other in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(
+    "rel", ["content/assets/javascripts/hilfe.js", "content/404.html", "content/sitemap.xml"]
+)
+def test_a_content_file_where_the_theme_writes_its_own_is_a_problem(cli, example_project, rel):
+    (example_project / rel).parent.mkdir(parents=True, exist_ok=True)
+    (example_project / rel).write_text("alert(1)", encoding="utf-8")
+    result = cli(example_project, "build")
+    assert result.exit_code == 1
+    message = _("lies where the site writes its own file /{path}; rename or move it")
+    path = rel.removeprefix("content/")
+    assert f"{rel}: {message.format(path=path)}" in stderr_lines(result)
+    assert not (example_project / "site").exists()
+
+
+# R-19: the shipped font, whatever fontconfig the machine has -----------------------------------
+
+HOSTILE_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts</dir>
+  <match target="pattern">
+    <test name="family"><string>DejaVu Sans</string></test>
+    <edit name="family" mode="assign" binding="strong"><string>DejaVu Serif</string></edit>
+  </match>
+</fontconfig>
+"""
+RENDER = (
+    "import hashlib\n"
+    "from generator.marketing.render import png\n"
+    'svg = (\'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="60">\'\n'
+    '       \'<text x="5" y="40" font-family="DejaVu Sans" font-size="30">Grüße ẞ</text></svg>\')\n'
+    "print(hashlib.sha256(png(svg, 300, 60)).hexdigest())\n"
+)
+
+
+def test_the_shipped_font_is_drawn_whatever_fontconfig_the_machine_has(tmp_path):
+    hostile = tmp_path / "hostile.conf"
+    hostile.write_text(HOSTILE_FONTS, encoding="utf-8")
+    home = tmp_path / "home"
+    (home / ".config" / "fontconfig").mkdir(parents=True)
+    (home / ".config" / "fontconfig" / "fonts.conf").write_text(HOSTILE_FONTS, encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FONTCONFIG", "XDG_"))}
+    environments = [
+        {**clean, "HOME": str(tmp_path)},
+        {**clean, "HOME": str(tmp_path), "FONTCONFIG_FILE": str(hostile)},
+        {**clean, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")},
+    ]
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", RENDER],
+            env={**env, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.strip()
+        for env in environments
+    }
+    assert len(digests) == 1, digests

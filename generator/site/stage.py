@@ -126,10 +126,13 @@ def duplicate_paths(pages: Iterable[Page], files: Iterable[StaticFile]) -> list[
                     ).format(folder=folder),
                 )
             )
+    # Keyed by the file each becomes: a page kontakt/ is written as kontakt/index.html, and a
+    # file content/kontakt/index.html would silently replace it (or it the file).
     entries = [(page_path_url(page.path), page.source or page.path) for page in pages]
     entries += [(item.path, f"content/{item.path}" if item.source else item.path) for item in files]
     for url, origin in entries:
-        first = seen.setdefault(url, origin)
+        written = url + "index.html" if url.endswith("/") or not url else url
+        first = seen.setdefault(written, origin)
         if first != origin:
             place = origin if origin.startswith(("content/", "marketing-assets/")) else first
             other = first if place == origin else origin

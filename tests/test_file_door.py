@@ -7,6 +7,7 @@ a careless checkout would take.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, git, stderr_lines
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from members_helpers import member_row, members_file
 from newsletter_helpers import newsletter_text
 from smtp_helpers import send
@@ -290,3 +293,81 @@ def test_the_shipped_font_is_drawn_whatever_fontconfig_the_machine_has(tmp_path)
         for env in environments
     }
     assert len(digests) == 1, digests
+
+
+# The invariant, for any path: read and written inside the repository, or refused -----------------
+
+SEGMENTS = st.sampled_from(
+    [
+        "..",
+        ".",
+        "",
+        "content",
+        "sub",
+        "a.md",
+        "b.md",
+        "same",
+        "chain",
+        "out",
+        "abs",
+        "up",
+        ".git",
+        "config",
+        "Grüße.md",
+        "x\0y",
+        "/etc/passwd",
+        "neu.txt",
+    ]
+)
+REFERENCES = st.builds("/".join, st.lists(SEGMENTS, min_size=1, max_size=6)) | st.text(max_size=20)
+
+
+@pytest.fixture(scope="module")
+def hostile_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A repository whose content/ holds links of every kind, beside a secret outside it."""
+    base = tmp_path_factory.mktemp("door")
+    root = base / "repo"
+    (root / "content" / "sub").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text(SECRET, encoding="utf-8")
+    (base / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (root / "content" / "a.md").write_text("inside a", encoding="utf-8")
+    (root / "content" / "sub" / "b.md").write_text("inside b", encoding="utf-8")
+    (root / "content" / "Grüße.md").write_text("inside grüße", encoding="utf-8")
+    (root / "content" / "same").symlink_to("a.md")  # allowed: a file of the same folder
+    (root / "content" / "sub" / "chain").symlink_to("../chain")  # a chain that leads out
+    (root / "content" / "chain").symlink_to("../.git/config")
+    (root / "content" / "out").symlink_to(base / "secret.txt")
+    (root / "content" / "abs").symlink_to("/etc/passwd")
+    (root / "content" / "up").symlink_to("../..", target_is_directory=True)
+    return base, root
+
+
+@settings(max_examples=300, deadline=None)
+@given(reference=REFERENCES)
+def test_any_path_is_read_inside_the_repository_or_refused(hostile_tree, reference):
+    _base, root = hostile_tree
+    found = files.inside(root, reference)
+    if found is not None:
+        real = Path(os.path.realpath(found))
+        assert real.is_relative_to(root / "content") and ".git" not in real.parts
+    data = files.read_bytes(root / reference, root) if "\0" not in reference else None
+    if isinstance(data, bytes):
+        assert data.startswith(b"inside"), (reference, data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reference=REFERENCES)
+def test_any_path_is_written_inside_the_output_or_refused(hostile_tree, reference):
+    base, root = hostile_tree
+    before = {path: path.read_bytes() for path in (base / "secret.txt", root / ".git" / "config")}
+    output = root / "content"
+    with contextlib.suppress(RefusedFile, OSError):
+        files.write_bytes(output / reference, b"written", within=output)
+    after = {path: path.read_bytes() for path in before}
+    assert after == before
+    written = [p for p in base.rglob("*") if p.is_file() and not p.is_symlink()]
+    for path in written:
+        if path.read_bytes() == b"written":
+            assert path.is_relative_to(output) and path.resolve().is_relative_to(output)
+            path.unlink()

@@ -48,10 +48,15 @@ def shown(path: Path, root: Path) -> str:
 def source_folder(path: Path, root: Path) -> Path:
     """The source folder ``path`` belongs to: the top folder of the repository it lies in."""
     try:
-        parts = path.relative_to(root).parts
+        parts = _normal(path).relative_to(_normal(root)).parts
     except ValueError:
         return root
     return root / parts[0] if len(parts) > 1 else root
+
+
+def _normal(path: Path) -> Path:
+    """``path`` with ``.`` and ``..`` taken away by name (links are judged afterwards)."""
+    return Path(os.path.normpath(path))
 
 
 def _outside(real: Path, folder: Path) -> bool:
@@ -69,6 +74,8 @@ def _folder_name(folder: Path, root: Path) -> str:
 def refusal(path: Path, root: Path, folder: Path | None = None) -> str | None:
     """Why the door does not read ``path`` (a file of ``folder``, by default its source folder)."""
     folder = folder if folder is not None else source_folder(path, root)
+    if "\0" in str(path) or not _normal(path).is_relative_to(_normal(folder)):
+        return _("lies outside {folder}; not read").format(folder=_folder_name(folder, root))
     try:
         mode = path.lstat().st_mode
         real = Path(os.path.realpath(path, strict=True))
@@ -97,14 +104,13 @@ def read_bytes(path: Path, root: Path, folder: Path | None = None) -> bytes | Pr
         return Problem(rel, 0, reason)
     try:
         # The target by its resolved name, never following a link swapped in since the check.
-        handle = os.open(os.path.realpath(path), _READ_FLAGS)
+        handle = os.open(os.path.realpath(path, strict=True), _READ_FLAGS)
     except OSError as error:
         return Problem(rel, 0, _("cannot read file: {reason}").format(reason=error.strerror))
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        return Problem(rel, 0, _("not a regular file (a pipe, device, socket or folder); not read"))
     with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return Problem(
-                rel, 0, _("not a regular file (a pipe, device, socket or folder); not read")
-            )
         return stream.read()
 
 
@@ -168,14 +174,16 @@ def inside(root: Path, reference: str, folder: Path | None = None) -> Path | Non
 def _folders_to(target: Path, within: Path) -> None:
     """Create the folders from ``within`` to ``target``; refuse a link or a file on the way."""
     try:
-        parts = target.relative_to(within).parts
+        if "\0" in str(target):
+            raise ValueError(target)
+        parts = _normal(target).relative_to(_normal(within)).parts
     except ValueError:
         raise RefusedFile(
             _("{path} lies outside {folder}; rundbrief does not write there").format(
                 path=target, folder=within
             )
         ) from None
-    here = within
+    here = _normal(within)
     for part in ("", *parts):
         here = here / part if part else here
         try:
@@ -186,7 +194,8 @@ def _folders_to(target: Path, within: Path) -> None:
         if not stat.S_ISDIR(mode):
             raise RefusedFile(
                 _(
-                    "{path} is a symbolic link or a file, not a folder; rundbrief does not write through it"
+                    "{path} is a symbolic link or a file, not a folder; rundbrief does not "
+                    "write through it"
                 ).format(path=here)
             )
 
@@ -199,6 +208,9 @@ def write_bytes(
     ``within`` is the output folder: no folder between it and ``path`` may be a link.
     ``exclusive``: the file must not exist yet.
     """
+    if path.name in ("", ".", "..") or "\0" in str(path):
+        raise RefusedFile(_not_regular(path))
+    path = _normal(path)  # (by name: the kernel would take ".." after a link from its target)
     if within is None:
         path.parent.mkdir(parents=True, exist_ok=True)
     _folders_to(path.parent, within if within is not None else path.parent)

@@ -371,3 +371,36 @@ def test_any_path_is_written_inside_the_output_or_refused(hostile_tree, referenc
         if path.read_bytes() == b"written":
             assert path.is_relative_to(output) and path.resolve().is_relative_to(output)
             path.unlink()
+
+
+# a members file that is a pipe or a device ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "special"),
+    [("send", "pipe"), ("kits", "pipe"), ("report", "pipe"), ("kits", "/dev/zero")],
+)
+def test_a_members_file_that_is_a_pipe_or_device_is_refused_without_hanging(
+    example_project, smtp, tmp_path, command, special
+):
+    members = tmp_path / "members.csv"
+    if special == "pipe":
+        os.mkfifo(members)
+    else:
+        members = Path(special)
+    arguments = {
+        "send": ["send", "newsletters/2026-11-02-monatsupdate-november.md", "--dry-run"],
+        "kits": ["kits"],
+        "report": ["report"],
+    }[command]
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "-C", str(example_project), *arguments]
+        + ["--members", str(members)],
+        env={**os.environ, **smtp.env(), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,  # a run that reads the pipe or the device waits here for ever
+    )
+    assert result.returncode in (1, 2), result.stderr
+    refused = _("not a regular file (a pipe, device, socket or folder); name a file")
+    assert f"{members}: {refused}" in result.stderr, result.stderr

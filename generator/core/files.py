@@ -36,6 +36,11 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_C
 class RefusedFile(RundbriefError):
     """A file rundbrief was asked to read or write that the door does not let through."""
 
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        """Why, without the path (for a problem that names the file itself)."""
+
 
 def shown(path: Path, root: Path) -> str:
     """``path`` as people see it in a message: relative to ``root`` if it lies there."""
@@ -273,20 +278,13 @@ def open_named_file(path: Path) -> BinaryIO:
     """Open a file the user named (the members file) for reading: anywhere, but a regular file.
 
     The one exception to the repository rule: the user chose the path. A named pipe or device
-    would hang the run or never end; it is refused before anything is read from it.
+    would hang the run or never end; it is refused before anything is read from it (opened
+    without blocking, then asked what it is). Raises OSError if it cannot be opened at all.
     """
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        raise RefusedFile(
-            _("{path}: cannot read file: {reason}").format(path=path, reason=error.strerror)
-        ) from None
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
-        raise RefusedFile(
-            _("{path}: not a regular file (a pipe, device, socket or folder); name a file").format(
-                path=path
-            )
-        )
+        reason = _("not a regular file (a pipe, device, socket or folder); name a file")
+        raise RefusedFile(f"{path}: {reason}", reason)
     os.set_blocking(handle, True)
     return os.fdopen(handle, "rb")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import unicodedata
 import zoneinfo
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from generator.core.files import RefusedFile, open_named_file
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_reserved_name, is_valid_code
@@ -104,7 +106,8 @@ class MembersFile:
         must then be disregarded by the caller.
         """
         try:
-            stream = self.path.open(encoding="utf-8-sig", newline="")
+            # The door's one named exception: anywhere, but a regular file (a pipe would hang).
+            raw = open_named_file(self.path)
         except OSError as error:
             raise Unreadable(
                 Problem(
@@ -113,7 +116,9 @@ class MembersFile:
                     _("cannot read the members file: {reason}").format(reason=error.strerror),
                 )
             ) from None
-        with stream:
+        except RefusedFile as refused:
+            raise Unreadable(Problem(self.display, 0, refused.reason)) from None
+        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
             lines = _Lines(stream, self.display)
             yield from self._rows(lines)
 

@@ -404,3 +404,36 @@ def test_a_members_file_that_is_a_pipe_or_device_is_refused_without_hanging(
     assert result.returncode in (1, 2), result.stderr
     refused = _("not a regular file (a pipe, device, socket or folder); name a file")
     assert f"{members}: {refused}" in result.stderr, result.stderr
+
+
+# the approval gate without git ----------------------------------------------------------------
+
+
+def test_the_gate_says_clearly_when_the_folder_is_no_git_checkout_or_git_is_missing(
+    cli, make_project, smtp, tmp_path
+):
+    project = make_project(
+        {"content/index.md": ARTICLE, "newsletters/2026-11-02-test.md": newsletter_text()}
+    )
+    members = members_file(tmp_path / "private", [member_row(1)])
+    arguments = ("send", "newsletters/2026-11-02-test.md", "--members", str(members))
+    result = cli(project, *arguments, env=smtp.env())
+    assert result.exit_code == 1
+    expected = _(
+        "{root} is not a git checkout: send compares the newsletter with the approved main "
+        "branch of the remote; run it in a clone of the repository"
+    ).format(root=project)
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+    git(project, "init", "-q", "-b", "main")
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    result = cli(project, *arguments, env={**smtp.env(), "PATH": str(empty)})
+    assert result.exit_code == 1
+    missing = _(
+        "git is not installed (or not on PATH): send checks with git that the newsletter "
+        "is on the approved main branch; install git and run the command again"
+    )
+    assert missing in result.stderr, result.stderr
+    assert smtp.recorder.received == []

@@ -252,12 +252,9 @@ def _opened(path: Path, exclusive: bool) -> Iterator[BinaryIO]:
         yield stream
 
 
-def copy_file(source: Path, target: Path, *, root: Path, within: Path) -> None:
-    """Copy the repository file ``source`` into the output ``target`` through the door both ways."""
-    data = read_bytes(source, root)
-    if isinstance(data, Problem):
-        raise RefusedFile(str(data))
-    write_bytes(target, data, within=within)
+def copy_file(source: Path, target: Path, *, within: Path) -> None:
+    """Copy a source file the walk let through into the output ``target`` (regular files only)."""
+    write_bytes(target, read_output(Path(os.path.realpath(source))), within=within)
 
 
 def read_output(path: Path) -> bytes:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core.arguments import operand
+from generator.core.i18n import _
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -72,6 +74,21 @@ def pull_request_of(root: Path, commit: str) -> str | None:
     subject = git(root, "log", "-1", "--format=%s", "--end-of-options", commit, "--")
     match = _PULL_REQUEST.search(subject.strip()) if subject else None
     return f"#{match.group(1) or match.group(2)}" if match else None
+
+
+def checkout_problem(root: Path) -> str | None:
+    """Why git cannot answer for ``root``: git missing, or no git checkout; None if it can."""
+    if shutil.which("git") is None:
+        return _(
+            "git is not installed (or not on PATH): send checks with git that the newsletter "
+            "is on the approved main branch; install git and run the command again"
+        )
+    if git(root, "rev-parse", "--git-dir") is None:
+        return _(
+            "{root} is not a git checkout: send compares the newsletter with the approved main "
+            "branch of the remote; run it in a clone of the repository"
+        ).format(root=root)
+    return None
 
 
 def remote_ref(remote: str) -> str:

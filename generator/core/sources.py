@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.core.files import read_bytes, shown, walk
+from generator.core.files import read_bytes, read_walked, shown, walk
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import Schema
@@ -46,10 +46,18 @@ class Document:
         return self.lines.get(key, 1)
 
 
-def read_source(path: Path, root: Path, folder: Path | None = None) -> SourceFile | Problem:
-    """Read a UTF-8 text file through the door; a file that is not UTF-8 is a problem, not a crash."""
+def read_source(
+    path: Path, root: Path, folder: Path | None = None, *, walked: bool = False
+) -> SourceFile | Problem:
+    """Read a UTF-8 text file through the door; a file that is not UTF-8 is a problem, not a crash.
+
+    ``walked``: ``path`` is a file ``walk`` returned for ``folder`` (checked there already).
+    """
     rel = shown(path, root)
-    raw = read_bytes(path, root, folder)
+    if walked and folder is not None:
+        raw = read_walked(path, root, folder)
+    else:
+        raw = read_bytes(path, root, folder)
     if isinstance(raw, Problem):
         return raw
     try:
@@ -133,7 +141,7 @@ def read_sources(folder: Path, root: Path, pattern: str) -> tuple[list[SourceFil
     sources: list[SourceFile] = []
     for path in paths:
         if fnmatch.fnmatch(path.name, pattern):
-            result = read_source(path, root, folder)
+            result = read_source(path, root, folder, walked=True)
             if isinstance(result, Problem):
                 problems.append(result)
             else:

@@ -139,7 +139,7 @@ def read_site(project: Project) -> tuple[SiteIndex, list[Problem]]:
         if path.suffix != ".md":
             assets.append(Asset(docs_path, path))
             continue
-        source = read_source(path, project.root, folder)
+        source = read_source(path, project.root, folder, walked=True)
         if isinstance(source, Problem):
             problems.append(source)
             continue

@@ -66,6 +66,20 @@ LINKS = {
 }
 
 
+@pytest.mark.parametrize("rel", ["mkdocs.yml", "fakten.yml"])
+def test_a_settings_file_that_links_out_is_refused(cli, make_project, rel):
+    project = make_project({"content/index.md": ARTICLE})
+    _with_git_secret(project)
+    (project / rel).unlink(missing_ok=True)
+    (project / rel).symlink_to(".git/config")
+    result = cli(project, "build")
+    assert result.exit_code == 1, result.stderr
+    refused = _("symbolic link to a file outside {folder}; not published").format(folder="./")
+    assert f"{rel}: {refused}" in result.stderr, result.stderr
+    assert not (project / "site").exists()
+    assert (project / ".git" / "config").read_text(encoding="utf-8") == SECRET
+
+
 @pytest.mark.parametrize("rel", sorted(LINKS))
 def test_a_link_out_of_its_source_folder_is_refused_and_never_published(cli, make_project, rel):
     project = make_project(

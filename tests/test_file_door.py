@@ -451,3 +451,14 @@ def test_the_gate_says_clearly_when_the_folder_is_no_git_checkout_or_git_is_miss
     )
     assert missing in result.stderr, result.stderr
     assert smtp.recorder.received == []
+
+
+def test_a_werbemittel_page_without_front_matter_is_a_problem_not_a_traceback(cli, example_project):
+    (example_project / "marketing-assets" / "notiz.md").write_text("[http]\n\tx = y\n", "utf-8")
+    result = cli(example_project, "build")
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "marketing-assets/notiz.md:1: "
+        + _("missing front matter: the file must start with a '---' line")
+    ]
+    assert not (example_project / "site").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -27,6 +28,9 @@ from generator.core.files import RefusedFile
 from generator.core.i18n import _
 from generator.core.output import MARKER, claim_folder, is_marked
 from generator.core.problems import RundbriefError
+from generator.core.settings import load_project
+from generator.marketing import cache as marketing_cache
+from generator.marketing.load import load_campaigns
 
 SECRET = "[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0LXRva2Vu\n"
 ARTICLE = (
@@ -462,3 +466,33 @@ def test_a_werbemittel_page_without_front_matter_is_a_problem_not_a_traceback(cl
         + _("missing front matter: the file must start with a '---' line")
     ]
     assert not (example_project / "site").exists()
+
+
+# Found on the way: a cache entry planted in the repository is never unpickled ---------------------
+
+
+class _Planted:
+    """Unpickling it creates the witness file (as any code a pull request would put there)."""
+
+    def __init__(self, witness: Path) -> None:
+        self.witness = witness
+
+    def __reduce__(self):
+        return (Path.touch, (self.witness,))
+
+
+def test_a_cache_entry_committed_to_the_repository_is_never_unpickled(
+    cli, example_project, tmp_path
+):
+    project = load_project(example_project)
+    campaigns, _problems = load_campaigns(project)
+    witness = tmp_path / "ran"
+    for campaign in campaigns:
+        path = project.state_dir / marketing_cache.CACHE
+        path.mkdir(parents=True, exist_ok=True)
+        name = f"{campaign.slug}-{marketing_cache.key(project, campaign)}.pickle"
+        (path / name).write_bytes(pickle.dumps(_Planted(witness)))
+    assert campaigns
+    result = cli(example_project, "check")
+    assert result.exit_code == 0, result.stderr
+    assert not witness.exists()

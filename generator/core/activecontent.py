@@ -1,0 +1,237 @@
+"""The final scanner: every script-capable thing in an HTML document, read as a browser reads it.
+
+Every HTML file rundbrief writes passes through ``findings`` before it is published. The
+document is parsed by a real HTML5 parser (Lexbor, through selectolax), so spellings that a
+pattern misses — ``<img/src=x/onerror=…>``, ``java&#9;script:``, upper-case attributes,
+``<template>`` contents — are seen exactly as the browser sees them.
+
+What counts as script-capable: a ``<script>`` that is not one of the site's own files (an
+allow-list of exact paths, checked against the files' hashes by the caller), any ``on…``
+attribute, ``javascript:``/``vbscript:``/``data:`` in a URL that is navigated or loaded as a
+document, ``srcdoc``, ``<object>``/``<embed>``/``<applet>``, a frame that is not sandboxed
+without scripts, ``<base href>``, a form that posts somewhere, ``<meta http-equiv=refresh>``,
+SVG animations that set a link, and CSS that runs code (``expression(``, script URLs,
+``behavior``, ``-moz-binding``, ``@import``). Text from content (a subject, a title) is held
+to more: there also any element that can change the page around it (``<style>``, frames,
+forms, ``<base>``, ``<meta>``, ``<link>``) counts.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "livescript"})
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "xlink:href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "cite",
+        "longdesc",
+        "ping",
+        "lowsrc",
+        "dynsrc",
+        "codebase",
+        "classid",
+        "archive",
+        "manifest",
+        "icon",
+        "to",
+        "from",
+        "values",
+        "by",
+    }
+)
+"""Attributes whose value a browser follows, loads or (SVG animations) writes into a link."""
+IMAGE_DATA = frozenset({("img", "src"), ("source", "src"), ("video", "poster"), ("input", "src")})
+"""Where a ``data:`` URL is only ever an image (an image runs no script, even an SVG one)."""
+ALWAYS = frozenset({"object", "embed", "applet", "frameset", "portal"})
+FROM_CONTENT = frozenset({"style", "iframe", "frame", "form", "base", "meta", "link", "script"})
+"""Elements text from content never brings, whatever their attributes."""
+DATA_BLOCKS = frozenset({"application/json", "application/ld+json"})
+"""Script types a browser never runs (data for the page's own scripts)."""
+_DROPPED = re.compile(r"[\t\n\r]")
+_EDGES = "".join(map(chr, range(33)))
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.DOTALL)
+_CSS_ACTIVE = re.compile(
+    r"expression\s*\(|(?:java|vb|live)script\s*:|behavior\s*:|-moz-binding|@import"
+)
+_ANIMATIONS = frozenset({"animate", "set", "animatemotion", "animatetransform", "animatecolor"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One script-capable thing: what it is, and the text to look for in a source to place it."""
+
+    what: str
+    needles: tuple[str, ...]
+
+
+def findings(
+    markup: str | bytes,
+    *,
+    page: str = "index.html",
+    scripts: Iterable[str] = (),
+    content: bool = False,
+) -> list[Finding]:
+    """Every script-capable thing in an HTML document (or, with ``content``, a piece of text).
+
+    ``page`` is the document's path in its site and ``scripts`` the site paths of the site's
+    own script files: a ``<script src>`` is allowed only when it resolves to one of them.
+    """
+    if isinstance(markup, bytes):
+        markup = markup.decode("utf-8", "replace")
+    if not _may_hold_markup(markup):
+        return []  # text without a tag, entity or URL scheme: the usual case for a title
+    tree = LexborHTMLParser(markup)
+    found: list[Finding] = []
+    own = frozenset(scripts)
+    for node in _elements(tree):
+        found.extend(_element_findings(node, page, own, content))
+    return found
+
+
+def _may_hold_markup(text: str) -> bool:
+    return "<" in text
+
+
+def _elements(tree: LexborHTMLParser) -> Iterator[LexborNode]:
+    root = tree.root
+    if root is None:
+        return
+    for node in root.traverse(include_text=False):
+        yield node
+        if node.tag == "template":  # its content is a fragment of its own (scripts clone it)
+            outer = node.html or ""
+            inner = outer[outer.find(">") + 1 : outer.rfind("</")]
+            if inner:
+                yield from _elements(LexborHTMLParser(inner))
+
+
+def _element_findings(
+    node: LexborNode, page: str, scripts: frozenset[str], content: bool
+) -> Iterator[Finding]:
+    tag = (node.tag or "").lower()
+    attributes = {name.lower(): value or "" for name, value in node.attributes.items()}
+    if tag in ALWAYS or (content and tag in FROM_CONTENT):
+        yield Finding(tag, (f"<{tag}",))
+    elif tag == "script":
+        yield from _script_findings(attributes, page, scripts)
+    elif tag in ("iframe", "frame"):
+        sandbox = attributes.get("sandbox")
+        if sandbox is None or "allow-scripts" in sandbox.lower().split():
+            yield Finding(tag, (f"<{tag}",))
+    elif tag == "base" and "href" in attributes:
+        yield Finding("base href", ("<base", attributes["href"]))
+    elif tag == "form" and attributes.get("action", "").strip():
+        yield Finding("form action", ("<form", attributes["action"]))
+    elif tag == "meta" and attributes.get("http-equiv", "").strip().lower() == "refresh":
+        yield Finding("meta refresh", ("refresh", attributes.get("content", "")))
+    elif tag == "style":
+        yield from _css_findings(node.text(deep=True) or "", "style")
+    if tag in _ANIMATIONS and attributes.get("attributename", "").lower() in ("href", "xlink:href"):
+        yield Finding(f"{tag} href", (f"<{tag}",))
+    for name, value in attributes.items():
+        if name.startswith("on"):
+            yield Finding(name, (value, name) if len(value) >= 4 else (name,))
+        elif name == "srcdoc":
+            yield Finding("srcdoc", ("srcdoc",))
+        elif name == "style":
+            yield from _css_findings(value, "style=")
+        elif name in URL_ATTRIBUTES:
+            scheme = script_scheme(value, image=(tag, name) in IMAGE_DATA)
+            if scheme:
+                yield Finding(f"{scheme}:", _url_needles(value, scheme))
+
+
+def _script_findings(
+    attributes: dict[str, str], page: str, scripts: frozenset[str]
+) -> Iterator[Finding]:
+    src = attributes.get("src")
+    if src is None:
+        kind = attributes.get("type", "").strip().lower()
+        if kind not in DATA_BLOCKS:
+            yield Finding("script", ("<script",))
+        return
+    if script_scheme(src):
+        return  # reported with the URL attributes
+    if _site_path(page, src) not in scripts:
+        yield Finding("script", (src, "<script"))
+
+
+def _site_path(page: str, src: str) -> str | None:
+    """The path of ``src`` in the site, as seen from ``page``; None for another host."""
+    src = src.strip().split("#")[0].split("?")[0]
+    if not src or "//" in src or ":" in src.split("/")[0]:
+        return None
+    if src.startswith("/"):
+        return posixpath.normpath(src.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), src))
+
+
+def script_scheme(value: str, *, image: bool = False) -> str | None:
+    """The scheme of a URL that would run or load a script (``javascript``, ``data`` …), or None.
+
+    The value is read as a browser reads it: spaces and controls at the ends and tabs and line
+    breaks inside are dropped. It is read once more percent-decoded, so that a link a later
+    step decodes (``%6Aavascript:``) is refused too.
+    """
+    for candidate in (value, unquote(value), unquote(unquote(value))):
+        text = _DROPPED.sub("", candidate).strip(_EDGES).lower()
+        match = _SCHEME.match(text)
+        if match is None:
+            continue
+        scheme = match.group(1)
+        if scheme in SCRIPT_SCHEMES:
+            return scheme
+        if scheme == "data" and not (image and text.startswith("data:image/")):
+            return scheme
+    return None
+
+
+def _url_needles(value: str, scheme: str) -> tuple[str, ...]:
+    text = value.strip()
+    rest = text.split(":", 1)[1] if ":" in text else ""
+    return tuple(n for n in (text, rest if len(rest) >= 4 else "", f"{scheme}:") if n)
+
+
+def _css_findings(css: str, where: str) -> Iterator[Finding]:
+    text = _CSS_ESCAPE.sub(_unescape_css, _CSS_COMMENT.sub("", css)).lower()
+    match = _CSS_ACTIVE.search(_DROPPED.sub("", text))
+    if match:
+        what = re.sub(r"\s+", "", match.group(0)).replace("behavior:", "behavior")
+        yield Finding(f"{where} {what}", (what.rstrip("(:"), where.rstrip("=")))
+
+
+def _unescape_css(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF else ""
+    return match.group(2)
+
+
+def line_of(text: str, needles: Iterable[str], *, first_line: int = 1) -> int | None:
+    """The line of ``text`` (numbered from ``first_line``) that first holds a needle, trying
+    the needles in order (case-insensitive); None if none is there."""
+    lowered = text.lower()
+    for needle in needles:
+        needle = needle.lower().strip()
+        if not needle:
+            continue
+        at = lowered.find(needle)
+        if at >= 0:
+            return first_line + lowered.count("\n", 0, at)
+    return None

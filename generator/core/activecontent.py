@@ -57,7 +57,7 @@ URL_ATTRIBUTES = frozenset(
 IMAGE_DATA = frozenset({("img", "src"), ("source", "src"), ("video", "poster"), ("input", "src")})
 """Where a ``data:`` URL is only ever an image (an image runs no script, even an SVG one)."""
 ALWAYS = frozenset({"object", "embed", "applet", "frameset", "portal"})
-FROM_CONTENT = frozenset({"style", "iframe", "frame", "form", "base", "meta", "link", "script"})
+FROM_CONTENT = ALWAYS | {"style", "iframe", "frame", "form", "base", "meta", "link", "script"}
 """Elements text from content never brings, whatever their attributes."""
 DATA_BLOCKS = frozenset({"application/json", "application/ld+json"})
 """Script types a browser never runs (data for the page's own scripts)."""
@@ -86,11 +86,13 @@ def findings(
     page: str = "index.html",
     scripts: Iterable[str] = (),
     content: bool = False,
+    refuse: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Every script-capable thing in an HTML document (or, with ``content``, a piece of text).
 
     ``page`` is the document's path in its site and ``scripts`` the site paths of the site's
     own script files: a ``<script src>`` is allowed only when it resolves to one of them.
+    ``refuse`` names elements refused whatever their attributes (an email holds no frame).
     """
     if isinstance(markup, bytes):
         markup = markup.decode("utf-8", "replace")
@@ -99,8 +101,9 @@ def findings(
     tree = LexborHTMLParser(markup)
     found: list[Finding] = []
     own = frozenset(scripts)
+    refused = refuse | FROM_CONTENT if content else refuse | ALWAYS
     for node in _elements(tree):
-        found.extend(_element_findings(node, page, own, content))
+        found.extend(_element_findings(node, page, own, refused))
     return found
 
 
@@ -122,11 +125,11 @@ def _elements(tree: LexborHTMLParser) -> Iterator[LexborNode]:
 
 
 def _element_findings(
-    node: LexborNode, page: str, scripts: frozenset[str], content: bool
+    node: LexborNode, page: str, scripts: frozenset[str], refused: frozenset[str]
 ) -> Iterator[Finding]:
     tag = (node.tag or "").lower()
     attributes = {name.lower(): value or "" for name, value in node.attributes.items()}
-    if tag in ALWAYS or (content and tag in FROM_CONTENT):
+    if tag in refused:
         yield Finding(tag, (f"<{tag}",))
     elif tag == "script":
         yield from _script_findings(attributes, page, scripts)
@@ -235,3 +238,18 @@ def line_of(text: str, needles: Iterable[str], *, first_line: int = 1) -> int | 
         if at >= 0:
             return first_line + lowered.count("\n", 0, at)
     return None
+
+
+SITE_POLICY = (
+    "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+"""The help site's Content-Security-Policy (a ``<meta>`` in every page; a web host may send it
+as a header too): scripts only from the site's own files, no inline script, no handler."""
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'"
+)
+"""The policy of a self-contained page (the review page, the report): no script at all, no
+request to any host; pictures are embedded, styles inline."""

@@ -1,0 +1,99 @@
+"""The last step before anything is published: every written HTML file scanned for active content.
+
+A finding is a problem at the source that brought it (the article, newsletter or campaign
+line that holds it), else at the written file; the build then stops and the previous outputs
+stay. The site's own scripts are an allow-list of exact files: Material's, the project's in
+``overrides/`` and the Werbemittel copy button, each recognised by its content's hash at the
+path it was written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from generator.core.activecontent import Finding, findings, line_of
+from generator.core.i18n import _
+from generator.core.problems import Problem
+from generator.site.builder import theme_scripts
+
+SCANNED = (".html", ".htm", ".svg", ".xhtml")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source file a finding may come from: its path in the repository and its text."""
+
+    rel: str
+    text: str
+
+
+def own_script_hashes(root: Path) -> frozenset[str]:
+    """SHA-256 of every script file the site may load: the theme's, ``overrides/``, the package's."""
+    files = [*theme_scripts(), *sorted((root / "overrides").rglob("*.js"))]
+    digests = {_digest(path.read_bytes()) for path in files if path.is_file()}
+    script = resources.files("generator.marketing").joinpath("kopieren.js").read_bytes()
+    return frozenset({*digests, _digest(script)})
+
+
+def scan_folder(
+    folder: Path, label: str, sources: Sequence[Source], own: frozenset[str]
+) -> list[Problem]:
+    """Every finding in the HTML and SVG files under ``folder`` (shown as ``label``), as problems."""
+    if not folder.is_dir():
+        return []
+    allowed = frozenset(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*.js")
+        if _digest(path.read_bytes()) in own
+    )
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in SCANNED or not path.is_file():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        found = findings(data, page=rel, scripts=allowed)
+        if found:
+            text = data.decode("utf-8", "replace")
+            problems += [
+                _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
+            ]
+    return sorted(set(problems))
+
+
+def _candidates(rel: str, sources: Sequence[Source]) -> list[Source]:
+    """The sources to look in, the likeliest first (a page's own Markdown file)."""
+    stem = rel.removesuffix("index.html").rstrip("/").rsplit("/", 1)[-1]
+    named = [s for s in sources if stem and Path(s.rel).stem == stem]
+    return [*named, *(s for s in sources if s not in named)]
+
+
+def _problem(item: Finding, output: str, text: str, sources: Iterable[Source]) -> Problem:
+    message = _(
+        "'{what}' could run a script on the published page ({output}): scripts, event "
+        "attributes, script links, frames, forms and embeds are refused"
+    ).format(what=item.what, output=output)
+    for source in sources:
+        line = line_of(source.text, item.needles)
+        if line is not None:
+            return Problem(source.rel, line, message)
+    return Problem(output, line_of(text, item.needles) or 0, message)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_sources(root: Path, rels: Iterable[str]) -> list[Source]:
+    """The texts of the source files ``rels`` (relative to ``root``); unreadable ones are left out."""
+    found = []
+    for rel in dict.fromkeys(rels):
+        try:
+            found.append(Source(rel, (root / rel).read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue  # (reported where the file is read as a source)
+    return found

@@ -212,3 +212,62 @@ def test_an_injected_inline_script_and_handler_are_blocked(browser, example_site
     assert page.title() != "ausgefuehrt"
     assert len(violations) >= 2, violations
     page.close()
+
+
+def test_the_review_lists_every_new_element_that_is_more_than_text(make_project, cli):
+    """R-4: the visible text stays the same, but a hidden frame, a script, a handler, a style
+    and a link to a new host were added: each is listed in red on the review page."""
+    from conftest import git
+
+    from generator.core.settings import load_project
+    from generator.review.pipeline import review
+
+    root = make_project(
+        {
+            "content/index.md": INDEX.replace("Konto", "Start"),
+            "content/konto/index.md": INDEX,
+            "content/konto/a.md": INDEX.replace("Konto", "A") + "\nEin Absatz.\n",
+        }
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    added = (
+        '<p onmouseover="x()">Ein Absatz.</p>\n\n'
+        '<iframe src="https://fremd.example/" sandbox style="display:none"></iframe>\n\n'
+        "<script>steal()</script>\n\n<style>p{color:red}</style>\n\n"
+        '<a href="https://fremd.example/x"></a>\n'
+    )
+    (root / "content/konto/a.md").write_text(
+        INDEX.replace("Konto", "A") + "\n" + added, encoding="utf-8"
+    )
+    result = review(load_project(root))
+    [page] = [p for p in result.pages if p.source == "content/konto/a.md"]
+    assert page.note == "unchanged-active"
+    listed = "\n".join(page.active)
+    for what in (
+        "<iframe",
+        "<script",
+        "<style",
+        "onmouseover",
+        "Link zu neuem Host: fremd.example",
+    ):
+        assert what in listed, page.active
+    assert any(p.path == "content/konto/a.md" and "'script'" in p.message for p in result.problems)
+    html = (root / "build/review/index.html").read_text(encoding="utf-8")
+    assert "Der sichtbare Text ist unverändert – aber" in html
+    assert html.count('<div class="active">') == 1
+    assert "&lt;iframe" in html and '<iframe src="https://fremd' not in html
+
+
+def test_the_job_summary_shows_pull_request_text_as_text():
+    """R-43: no HTML, autolink, mention or broken code span from a subject, title or path."""
+    from generator.review.summary import code, escape
+
+    shown = escape('Hallo @gruender <img src="https://fremd.example/p.png"> www.fremd.example `x`')
+    assert "\\<img" in shown and "@gruender" not in shown  # a backslash: shown, not a tag
+    assert "https://" not in shown and "www.fremd" not in shown
+    assert "\\`x\\`" in shown
+    assert escape("Zeile eins\n# Überschrift") == "Zeile eins \\# Überschrift"
+    assert code("content/a`b.md") == "`` content/a`b.md ``"
+    assert code("content/a.md") == "`content/a.md`"

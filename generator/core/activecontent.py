@@ -26,6 +26,9 @@ from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from generator.core.i18n import _
+from generator.core.problems import Problem
+
 SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "livescript"})
 URL_ATTRIBUTES = frozenset(
     {
@@ -253,3 +256,19 @@ PAGE_POLICY = (
 )
 """The policy of a self-contained page (the review page, the report): no script at all, no
 request to any host; pictures are embedded, styles inline."""
+
+
+def refusal(what: str, output: str) -> str:
+    """The message for a finding in the written file ``output``."""
+    return _(
+        "'{what}' could run a script on the published page ({output}): scripts, event "
+        "attributes, script links, frames, forms and embeds are refused"
+    ).format(what=what, output=output)
+
+
+def refused(markup: str, output: str) -> list[Problem]:
+    """Every finding in a page rundbrief wrote itself (no script of its own), at its line."""
+    return [
+        Problem(output, line_of(markup, item.needles) or 0, refusal(item.what, output))
+        for item in findings(markup)
+    ]

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from generator.core.activecontent import Finding, findings, line_of
-from generator.core.i18n import _
+from generator.core.activecontent import Finding, findings, line_of, refusal
 from generator.core.problems import Problem
 from generator.site.builder import theme_scripts
 
@@ -73,10 +72,7 @@ def _candidates(rel: str, sources: Sequence[Source]) -> list[Source]:
 
 
 def _problem(item: Finding, output: str, text: str, sources: Iterable[Source]) -> Problem:
-    message = _(
-        "'{what}' could run a script on the published page ({output}): scripts, event "
-        "attributes, script links, frames, forms and embeds are refused"
-    ).format(what=item.what, output=output)
+    message = refusal(item.what, output)
     for source in sources:
         line = line_of(source.text, item.needles)
         if line is not None:

@@ -105,7 +105,8 @@ def findings(
     found: list[Finding] = []
     own = frozenset(scripts)
     refused = refuse | FROM_CONTENT if content else refuse | ALWAYS
-    for node in _elements(tree):
+    every = content or _MAY_NEED_EVERY.search(markup) is not None
+    for node in _elements(tree, every):
         found.extend(_element_findings(node, page, own, refused))
     return found
 
@@ -114,17 +115,31 @@ def _may_hold_markup(text: str) -> bool:
     return "<" in text
 
 
-def _elements(tree: LexborHTMLParser) -> Iterator[LexborNode]:
+_CANDIDATES = ", ".join(
+    [
+        *sorted(ALWAYS | FROM_CONTENT | _ANIMATIONS | {"template"}),
+        *(f"[{name}]" for name in sorted(URL_ATTRIBUTES | {"style", "srcdoc"}) if ":" not in name),
+    ]
+)
+"""The elements a rule can apply to, selected by the parser itself (most of a page is not)."""
+_MAY_NEED_EVERY = re.compile(r"""[\s/"'][oO][nN][^\s/>=]*\s*=|xlink""", re.IGNORECASE)
+"""Where an event attribute or an ``xlink:href`` could stand, every element is looked at: an
+attribute name begins after a space, a ``/`` or a quote (a superset of what the parser reads)."""
+
+
+def _elements(tree: LexborHTMLParser, every: bool) -> Iterator[LexborNode]:
+    """The elements to check: all of them, or those ``_CANDIDATES`` selects (the usual case)."""
     root = tree.root
     if root is None:
         return
-    for node in root.traverse(include_text=False):
+    nodes = root.traverse(include_text=False) if every else tree.css(_CANDIDATES)
+    for node in nodes:
         yield node
         if node.tag == "template":  # its content is a fragment of its own (scripts clone it)
             outer = node.html or ""
             inner = outer[outer.find(">") + 1 : outer.rfind("</")]
             if inner:
-                yield from _elements(LexborHTMLParser(inner))
+                yield from _elements(LexborHTMLParser(inner), True)
 
 
 def _element_findings(
@@ -195,6 +210,10 @@ def script_scheme(value: str, *, image: bool = False) -> str | None:
     breaks inside are dropped. It is read once more percent-decoded, so that a link a later
     step decodes (``%6Aavascript:``) is refused too.
     """
+    if ":" not in value and "%" not in value:
+        return None  # no scheme at all, percent-encoded or not: a path (the usual case)
+    if value[:8].lower().startswith(("https://", "http://")):
+        return None  # (decoded once more, such a URL still begins the same)
     for candidate in (value, unquote(value), unquote(unquote(value))):
         text = _DROPPED.sub("", candidate).strip(_EDGES).lower()
         match = _SCHEME.match(text)

@@ -97,56 +97,85 @@ def findings(
     own script files: a ``<script src>`` is allowed only when it resolves to one of them.
     ``refuse`` names elements refused whatever their attributes (an email holds no frame).
     """
-    if isinstance(markup, bytes):
-        markup = markup.decode("utf-8", "replace")
     if not _may_hold_markup(markup):
         return []  # text without a tag, entity or URL scheme: the usual case for a title
     tree = LexborHTMLParser(markup)
     found: list[Finding] = []
     own = frozenset(scripts)
     refused = refuse | FROM_CONTENT if content else refuse | ALWAYS
-    every = content or _MAY_NEED_EVERY.search(markup) is not None
-    for node in _elements(tree, every):
-        found.extend(_element_findings(node, page, own, refused))
+    for node, attributes in _elements(tree):
+        found.extend(_element_findings(node, attributes, page, own, refused))
     return found
 
 
-def _may_hold_markup(text: str) -> bool:
-    return "<" in text
+def _template_content(node: LexborNode) -> LexborHTMLParser:
+    outer = node.html or ""
+    return LexborHTMLParser(outer[outer.find(">") + 1 : outer.rfind("</")])
 
 
-_CANDIDATES = ", ".join(
-    [
-        *sorted(ALWAYS | FROM_CONTENT | _ANIMATIONS | {"template"}),
-        *(f"[{name}]" for name in sorted(URL_ATTRIBUTES | {"style", "srcdoc"}) if ":" not in name),
-    ]
-)
-"""The elements a rule can apply to, selected by the parser itself (most of a page is not)."""
-_MAY_NEED_EVERY = re.compile(r"""[\s/"'][oO][nN][^\s/>=]*\s*=|xlink""", re.IGNORECASE)
-"""Where an event attribute or an ``xlink:href`` could stand, every element is looked at: an
-attribute name begins after a space, a ``/`` or a quote (a superset of what the parser reads)."""
+def _may_hold_markup(text: str | bytes) -> bool:
+    if isinstance(text, str):
+        return "<" in text
+    return b"<" in text
 
 
-def _elements(tree: LexborHTMLParser, every: bool) -> Iterator[LexborNode]:
-    """The elements to check: all of them, or those ``_CANDIDATES`` selects (the usual case)."""
+_TAGS = ALWAYS | FROM_CONTENT | _ANIMATIONS | {"template"}
+"""Elements a rule applies to whatever their attributes; any other needs an attribute."""
+
+
+PLAIN_ATTRIBUTES = frozenset(
+    {
+        "class", "id", "title", "role", "tabindex", "alt", "width", "height", "lang", "dir",
+        "rel", "type", "name", "for", "value", "loading", "colspan", "rowspan", "hreflang",
+        "property", "content", "charset", "media", "sizes", "target", "download",
+        "autocomplete", "autocapitalize", "autocorrect", "spellcheck", "placeholder",
+        "required", "checked", "open", "start", "datetime", "viewbox", "xmlns", "d", "fill",
+        "crossorigin", "integrity", "async", "defer", "align", "scope", "headers", "label",
+        "viewBox", "hidden",
+    }
+)  # fmt: skip
+"""Attributes that never run, load or hide anything (the bulk of a page): a quick pass."""
+
+
+def _plain(attributes: dict[str, str | None]) -> bool:
+    """Whether an element's attributes can be passed over without a closer look."""
+    for name in attributes.keys() - PLAIN_ATTRIBUTES:  # (usually empty, or just href)
+        if name in ("href", "src"):  # a path or an https link: no scheme that could run
+            text = attributes[name] or ""
+            if (":" in text or "%" in text) and not text[:8].lower().startswith(
+                ("https://", "http://")
+            ):
+                return False
+        elif not name.startswith(("aria-", "data-")) or name.lower() != name:
+            return False
+    return True
+
+
+def _elements(tree: LexborHTMLParser) -> Iterator[tuple[LexborNode, dict[str, str | None]]]:
+    """Every element that may need a look, with its attributes (most of a page has none)."""
     root = tree.root
     if root is None:
         return
-    nodes = root.traverse(include_text=False) if every else tree.css(_CANDIDATES)
-    for node in nodes:
-        yield node
+    for node in root.traverse(include_text=False):
+        attributes = node.attributes
+        if node.tag not in _TAGS and (
+            not attributes.keys() - PLAIN_ATTRIBUTES or _plain(attributes)
+        ):
+            continue
+        yield node, attributes
         if node.tag == "template":  # its content is a fragment of its own (scripts clone it)
-            outer = node.html or ""
-            inner = outer[outer.find(">") + 1 : outer.rfind("</")]
-            if inner:
-                yield from _elements(LexborHTMLParser(inner), True)
+            yield from _elements(_template_content(node))
 
 
 def _element_findings(
-    node: LexborNode, page: str, scripts: frozenset[str], refused: frozenset[str]
+    node: LexborNode,
+    given: dict[str, str | None],
+    page: str,
+    scripts: frozenset[str],
+    refused: frozenset[str],
 ) -> Iterator[Finding]:
     tag = (node.tag or "").lower()
-    attributes = {name.lower(): value or "" for name, value in node.attributes.items()}
+    attributes = {name.lower(): value or "" for name, value in given.items()}
     if tag in refused:
         yield Finding(tag, (f"<{tag}",))
     elif tag == "script":
@@ -233,7 +262,14 @@ def _url_needles(value: str, scheme: str) -> tuple[str, ...]:
     return tuple(n for n in (text, rest if len(rest) >= 4 else "", f"{scheme}:") if n)
 
 
+_CSS_WORDS = ("expression", "script", "behavior", "binding", "import", "\\", "/*")
+"""What active CSS needs (or what could hide it): CSS without any of them is plain style."""
+
+
 def _css_findings(css: str, where: str) -> Iterator[Finding]:
+    lowered = css.lower()
+    if not any(word in lowered for word in _CSS_WORDS):
+        return
     text = _CSS_ESCAPE.sub(_unescape_css, _CSS_COMMENT.sub("", css)).lower()
     match = _CSS_ACTIVE.search(_DROPPED.sub("", text))
     if match:

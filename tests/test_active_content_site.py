@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import stderr_lines
+from conftest import mini_project, stderr_lines
 from newsletter_helpers import newsletter_text
 from search_helpers import open_search, settled_results, type_query
 from selectolax.lexbor import LexborHTMLParser
@@ -44,33 +44,19 @@ TAGS_PAGE = "---\ntitle: Schlagwörter\ndescription: Alle Schlagwörter des Hilf
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     """A project with a hostile article and newsletter, built once (read-only)."""
-    from conftest import REPO, settings_text
-
-    root = tmp_path_factory.mktemp("hostile") / "project"
-    root.mkdir()
-    import shutil
-
-    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    import re
-
-    settings = re.sub(r"(?m)^help_site:\n(?:[ #].*\n|\n)*", "", settings_text())
-    (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
-    shutil.copytree(REPO / "overrides", root / "overrides")
-    (root / "content" / "assets").mkdir(parents=True)
-    (root / "content" / "konto").mkdir()
-    for logo in ("logo.svg", "logo.png"):
-        shutil.copy2(REPO / "content" / "assets" / logo, root / "content" / "assets" / logo)
-    (root / "content" / "index.md").write_text(INDEX.replace("Konto", "Start"), encoding="utf-8")
-    (root / "content" / "schlagwoerter.md").write_text(TAGS_PAGE, encoding="utf-8")
-    (root / "content" / "konto" / "index.md").write_text(INDEX, encoding="utf-8")
-    (root / "content" / "konto" / "boese.md").write_text(ARTICLE, encoding="utf-8")
-    (root / "newsletters").mkdir()
-    (root / "newsletters" / "2026-11-02-test.md").write_text(
-        newsletter_text(subject=f"'{SUBJECT}'"), encoding="utf-8"
-    )
     from generator.build import build
     from generator.core.settings import load_project
 
+    root = mini_project(
+        tmp_path_factory.mktemp("hostile") / "project",
+        {
+            "content/index.md": INDEX.replace("Konto", "Start"),
+            "content/schlagwoerter.md": TAGS_PAGE,
+            "content/konto/index.md": INDEX,
+            "content/konto/boese.md": ARTICLE,
+            "newsletters/2026-11-02-test.md": newsletter_text(subject=f"'{SUBJECT}'"),
+        },
+    )
     build(load_project(root))
     return root
 

@@ -257,3 +257,29 @@ def test_the_job_summary_shows_pull_request_text_as_text():
     assert escape("Zeile eins\n# Überschrift") == "Zeile eins \\# Überschrift"
     assert code("content/a`b.md") == "`` content/a`b.md ``"
     assert code("content/a.md") == "`content/a.md`"
+
+
+def test_template_syntax_over_several_lines_is_found_like_on_one(cli, make_project):
+    """R-29: a merge field, a tag or a fact reference split over lines is read, or refused at
+    its first line; it never reaches members as raw template syntax."""
+    body = "Hallo {{\n  member.first_name\n}},\n\n{% if\n  member.x %}Geheim{% endif %}\n"
+    article = INDEX.replace("Konto", "A") + "\nBeitrag: {{ fakt.beitrag\n}} im Monat.\n"
+    project = make_project(
+        {
+            "content/index.md": INDEX,
+            "content/a.md": article,
+            "fakten.yml": "beitrag:\n  wert: 4,90 €\n",
+            "newsletters/2026-11-02-test.md": newsletter_text(body),
+        }
+    )
+    result = cli(project, "check")
+    assert result.exit_code == 1
+    lines = stderr_lines(result)
+    rel = "newsletters/2026-11-02-test.md"
+    assert any(line.startswith(f"{rel}:12: ") and "{% if" in line for line in lines), lines
+    assert not any("first_name" in line for line in lines), lines  # read as the merge field
+    assert not any(line.startswith("content/a.md") for line in lines), lines  # fact filled in
+    (project / "newsletters/2026-11-02-test.md").unlink()
+    assert cli(project, "build").exit_code == 0
+    page = (project / "site/a/index.html").read_text(encoding="utf-8")
+    assert "Beitrag: 4,90 € im Monat." in " ".join(page.split()) and "fakt" not in page

@@ -18,7 +18,7 @@ from newsletter_helpers import ARTICLE, INDEX
 from generator.core.activecontent import findings
 from generator.core.settings import load_project
 from generator.core.sources import SourceFile
-from generator.marketing.pages import _environment as campaign_templates
+from generator.marketing.pages import templates as campaign_templates
 from generator.newsletter.archive import archive_pages
 from generator.newsletter.email import archive_copy, neutral_values, personalise, sample_values
 from generator.newsletter.render import check_newsletter

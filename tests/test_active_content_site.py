@@ -114,6 +114,7 @@ def test_a_script_in_an_article_stops_the_build_at_its_line(cli, make_project):
     hostile = {
         "a.md": "<p>Hier <b onmouseover=alert(1)>klicken</b></p>",
         "b.md": '<iframe src="https://fremd.example/"></iframe>',
+        "c.md": '<a href="%6Aavascript:alert(1)">Gewinn</a>',
     }
     for name, markup in hostile.items():
         text = INDEX.replace("Konto", name) + f"\nText.\n\n{markup}\n"  # markup on line 9
@@ -123,6 +124,7 @@ def test_a_script_in_an_article_stops_the_build_at_its_line(cli, make_project):
     lines = stderr_lines(result)
     assert any(line.startswith("content/a.md:9: 'onmouseover'") for line in lines), lines
     assert any(line.startswith("content/b.md:9: 'iframe'") for line in lines), lines
+    assert any(line.startswith("content/c.md:9: 'javascript:'") for line in lines), lines
     assert (project / "site" / "index.html").read_bytes() == before
 
 

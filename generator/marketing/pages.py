@@ -111,7 +111,7 @@ def campaign_markdown(campaign: Campaign, assets: list[Asset]) -> str:
         subject, body = email_parts(campaign, email, GENERIC)
         emails.append((email, subject, body))
     return (
-        _environment()
+        templates()
         .get_template("campaign.md.j2")
         .render(
             campaign=campaign,
@@ -128,7 +128,8 @@ def campaign_markdown(campaign: Campaign, assets: list[Asset]) -> str:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """The templates of ``marketing/templates/`` (pages, snippets), autoescaped."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("generator.marketing", "templates"),
         autoescape=True,

@@ -10,6 +10,7 @@ path it was written to.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,7 @@ from generator.core.problems import Problem
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
+SEARCH_INDEX = "search/search_index.json"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,27 @@ def scan_folder(
             problems += [
                 _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
             ]
+    problems += _search_index_problems(folder, label)
     return sorted(set(problems))
+
+
+def _search_index_problems(folder: Path, label: str) -> list[Problem]:
+    """The search index: Material's bundle shows its titles and excerpts as HTML."""
+    path = folder / SEARCH_INDEX
+    try:
+        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # no index (a site without search), or not ours to read
+    problems = []
+    for doc in docs:
+        for key in ("title", "text"):
+            for item in findings(str(doc.get(key) or ""), content=True):
+                problems.append(
+                    Problem(
+                        f"{label}/{SEARCH_INDEX}", 0, refusal(item.what, f"{label}/{SEARCH_INDEX}")
+                    )
+                )
+    return problems
 
 
 def _candidates(rel: str, sources: Sequence[Source]) -> list[Source]:

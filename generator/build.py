@@ -27,7 +27,7 @@ from generator.site.pages import (
     staged_files,
     staged_pages,
 )
-from generator.site.scan import own_script_hashes, read_sources, scan_folder
+from generator.site.scan import Memo, own_script_hashes, read_sources, scan_folder
 from generator.site.stage import (
     Page,
     StaticFile,
@@ -174,10 +174,13 @@ def scan_written(
     ]
     sources = read_sources(project.root, rels)
     own = own_script_hashes(project.root)
-    return [
-        *scan_folder(site_dir, "site", sources, own),
-        *scan_folder(build_dir, "build", sources, own),
+    memo = Memo.read(project.state_dir)  # files unchanged since the last build: not parsed again
+    problems = [
+        *scan_folder(site_dir, "site", sources, own, memo),
+        *scan_folder(build_dir, "build", sources, own, memo),
     ]
+    memo.write(project.state_dir)
+    return problems
 
 
 def validate_site(project: Project, staged: Staged) -> list[Problem]:

@@ -285,3 +285,30 @@ def test_template_syntax_over_several_lines_is_found_like_on_one(cli, make_proje
     assert cli(project, "build").exit_code == 0
     page = (project / "site/a/index.html").read_text(encoding="utf-8")
     assert "Beitrag: 4,90 € im Monat." in " ".join(page.split()) and "fakt" not in page
+
+
+def test_a_rebuild_parses_only_what_changed_and_still_refuses(cli, make_project, monkeypatch):
+    """The memo of clean files (.rundbrief/cache/scan-clean.txt) skips what is byte for byte
+    the same; a changed page is parsed again, and a refused one is never remembered."""
+    from generator.site import scan
+
+    project = make_project({"content/index.md": INDEX, "content/a.md": INDEX.replace("Konto", "A")})
+    assert cli(project, "build").exit_code == 0
+    parsed: list[str] = []
+    real = scan.findings
+
+    def counting(data, **options):
+        if "page" in options:  # (not the search index's titles)
+            parsed.append(options["page"])
+        return real(data, **options)
+
+    monkeypatch.setattr(scan, "findings", counting)
+    assert cli(project, "build").exit_code == 0
+    assert parsed == []
+    (project / "content" / "a.md").write_text(
+        INDEX.replace("Konto", "A") + "\n<p onclick=x()>Text</p>\n", encoding="utf-8"
+    )
+    for _ in range(2):
+        result = cli(project, "build")
+        assert result.exit_code == 1 and "content/a.md:7: 'onclick'" in result.stderr
+    assert parsed.count("a/index.html") == 2

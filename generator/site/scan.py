@@ -9,19 +9,24 @@ path it was written to.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from generator.core.activecontent import Finding, findings, line_of, refusal
+from generator.core.fingerprint import fingerprint
+from generator.core.output import write_atomic
 from generator.core.problems import Problem
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
 SEARCH_INDEX = "search/search_index.json"
+MEMO = "cache/scan-clean.txt"
+"""The keys of the files the last scan found clean, in the state folder (``.rundbrief/``)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,28 @@ class Source:
 
     rel: str
     text: str
+
+
+@dataclass
+class Memo:
+    """Keys of the files found clean: by the build before (read) and by this one (to keep)."""
+
+    before: frozenset[str] = frozenset()
+    now: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, state_dir: Path) -> Memo:
+        """The keys the last build kept (none if there is no memo or it cannot be read)."""
+        try:
+            text = (state_dir / MEMO).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return cls()
+        return cls(frozenset(text.split()))
+
+    def write(self, state_dir: Path) -> None:
+        """Keep this build's keys (only they: the memo never grows beyond one site)."""
+        with contextlib.suppress(OSError):  # a cache: the next build scans everything again
+            write_atomic(state_dir / MEMO, "\n".join(sorted(self.now)).encode("ascii"))
 
 
 def own_script_hashes(root: Path) -> frozenset[str]:
@@ -41,9 +68,17 @@ def own_script_hashes(root: Path) -> frozenset[str]:
 
 
 def scan_folder(
-    folder: Path, label: str, sources: Sequence[Source], own: frozenset[str]
+    folder: Path,
+    label: str,
+    sources: Sequence[Source],
+    own: frozenset[str],
+    memo: Memo | None = None,
 ) -> list[Problem]:
-    """Every finding in the HTML and SVG files under ``folder`` (shown as ``label``), as problems."""
+    """Every finding in the HTML and SVG files under ``folder`` (shown as ``label``), as problems.
+
+    A file ``memo`` knows as clean (the same bytes at the same path, the same allowed scripts,
+    the same scanner) is not parsed again; the keys of the clean files are added to it.
+    """
     if not folder.is_dir():
         return []
     allowed = frozenset(
@@ -51,14 +86,22 @@ def scan_folder(
         for path in folder.rglob("*.js")
         if _digest(path.read_bytes()) in own
     )
+    memo = memo if memo is not None else Memo()
+    prefix = fingerprint("site", *sorted(allowed), *sorted(own)).encode()
     problems: list[Problem] = []
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() not in SCANNED or not path.is_file():
             continue
         rel = path.relative_to(folder).as_posix()
         data = path.read_bytes()
+        key = hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+        if key in memo.before:
+            memo.now.add(key)
+            continue
         found = findings(data, page=rel, scripts=allowed)
-        if found:
+        if not found:
+            memo.now.add(key)
+        else:
             text = data.decode("utf-8", "replace")
             problems += [
                 _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found

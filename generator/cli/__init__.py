@@ -19,10 +19,13 @@ from typing import Any, NoReturn
 
 import click
 
+from generator.cli.click_texts import speak_our_language
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
 from generator.core.settings import Project, load_project
+
+speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
 
 
 def report(problems: Iterable[Problem]) -> None:
@@ -70,11 +73,22 @@ class Localised(click.Command):
             option.help = _("Show this message and exit.")
         return option
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        # Click's placeholders in the usage line are constants, not messages: translate them.
+        words = {"[OPTIONS]": _("[OPTIONS]"), "COMMAND [ARGS]...": _("COMMAND [ARGS]...")}
+        return [words.get(piece, piece) for piece in super().collect_usage_pieces(ctx)]
 
-class Rundbrief(Localised, click.Group):
-    """The command group; every library error of every command ends here."""
+
+class LocalisedGroup(Localised, click.Group):
+    """A group of commands (``rundbrief new …``) in the active language."""
 
     command_class = Localised
+
+
+class Rundbrief(LocalisedGroup):
+    """The command group; every library error of every command ends here."""
+
+    group_class = LocalisedGroup
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -265,6 +279,24 @@ def new_newsletter(project: Project, title: str, day: dt.datetime | None) -> Non
     path = scaffold(project, title, day.date() if day else dt.date.today())
     click.echo(
         _("Created {path} (status: draft).").format(path=path.relative_to(project.root).as_posix())
+    )
+
+
+@new.command("artikel", help=N_("Create content/SECTION/slug.md as a draft help article."))
+@click.argument("title")
+@click.option(
+    "--bereich",
+    "section",
+    required=True,
+    help=N_("Section of the help site: a folder of content/ (e.g. zahlungen)."),
+)
+@pass_project
+def new_article(project: Project, title: str, section: str) -> None:
+    from generator.site.scaffold import new_article as scaffold
+
+    path = scaffold(project, title, section)
+    click.echo(
+        _("Created {path} (draft: true).").format(path=path.relative_to(project.root).as_posix())
     )
 
 

@@ -24,14 +24,8 @@ from generator.core.problems import (
     raise_if_errors,
 )
 from generator.core.settings import SETTINGS_FILE, Project
-from generator.newsletter.checks import image_sources
-from generator.newsletter.email import RenderedEmail, sample_values
-from generator.newsletter.mime import build_message, wire_bytes
-from generator.newsletter.render import check_newsletter
-from generator.newsletter.source import Newsletter, newsletter_source
-from generator.sending.members import MembersFile, Unreadable
-from generator.sending.message import MessageTemplate
-from generator.sending.recipients import (
+from generator.feedback.suppression import store_path, suppressions
+from generator.members.recipients import (
     EVERYONE,
     Audience,
     Selection,
@@ -39,7 +33,13 @@ from generator.sending.recipients import (
     read_suppressed,
     select,
 )
-from generator.sending.suppression import store_path, suppressions
+from generator.members.source import MembersFile, Unreadable, open_members
+from generator.newsletter.checks import image_sources
+from generator.newsletter.email import RenderedEmail, sample_values
+from generator.newsletter.mime import build_message, wire_bytes
+from generator.newsletter.render import check_newsletter
+from generator.newsletter.source import Newsletter, newsletter_source
+from generator.sending.message import MessageTemplate
 from generator.sending.transport import Outgoing, Transport
 from generator.site.index import SiteIndex, read_site
 
@@ -227,26 +227,12 @@ def prepare(
     kind = newsletter.kind if newsletter else "newsletter"
     target = Audience(segment, kind, suppressed)
     if members_file is not None:
-        settings = project.settings
-        members = MembersFile(
-            members_file,
-            _display(project, members_file),
-            dict(settings.members.columns),
-            settings.timezone,
-        )
+        members = open_members(project, members_file)
+        warnings += members.warnings
         try:
             selection = select(members, target)
         except Unreadable as error:
             problems.append(error.problem)
-        if gitinfo.is_tracked(members_file):
-            warnings.append(
-                Problem(
-                    members.display,
-                    0,
-                    _("the members file is tracked by git: keep member data out of git"),
-                    "warning",
-                )
-            )
     raise_if_errors(problems)
     assert newsletter is not None and email is not None  # no errors: both exist
     if members is not None and guard:
@@ -282,13 +268,6 @@ def _check_segment(project: Project, segment: str) -> None:
                 segment=segment, known=", ".join(known)
             )
         )
-
-
-def _display(project: Project, path: Path) -> str:
-    resolved = path.resolve()
-    if resolved.is_relative_to(project.root):
-        return resolved.relative_to(project.root).as_posix()
-    return str(path)
 
 
 def message_id(plan: Plan) -> str:

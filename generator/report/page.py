@@ -17,8 +17,8 @@ import jinja2
 
 from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
-from generator.sending.report import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
-from generator.sending.report_charts import charts
+from generator.report.charts import charts
+from generator.report.figures import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
 
 REPORT_DIR = "reports"
 PAGE = "bericht.html"
@@ -41,6 +41,33 @@ SUPPRESSION_LABELS = {
     "soft_bounces": "wiederholte weiche Bounces",
     "complaint": "Beschwerde",
 }
+
+STATUS_LABELS = {
+    "5.1.1": "Empfängeradresse unbekannt",
+    "5.1.2": "Domain des Empfängers unbekannt",
+    "5.1.10": "Domain empfängt keine E-Mails",
+    "5.2.1": "Postfach gesperrt",
+    "5.2.2": "Postfach voll",
+    "4.2.2": "Postfach voll",
+    "5.4.1": "Empfänger abgelehnt",
+    "4.4.1": "Server des Empfängers nicht erreichbar",
+    "5.7.1": "abgelehnt (Richtlinie, Spamfilter oder Sperrliste)",
+    "4.7.1": "vorläufig abgelehnt (Richtlinie oder Greylisting)",
+    "5.7.26": "abgelehnt: Absender-Authentifizierung (DMARC, SPF, DKIM) fehlgeschlagen",
+}
+"""What the common enhanced status codes (RFC 3463) mean: the report shows codes, not replies."""
+
+
+def status_label(status: str) -> str:
+    """The meaning of ``550 5.1.1``: known code, else the class (permanent or temporary)."""
+    reply, _, enhanced = status.partition(" ")
+    if enhanced in STATUS_LABELS:
+        return STATUS_LABELS[enhanced]
+    if reply.startswith("5"):
+        return "dauerhafter Fehler"
+    if reply.startswith("4"):
+        return "vorübergehender Fehler"
+    return "Antwort ohne Statuscode"
 
 
 def number(value: float | int | None) -> str:
@@ -92,12 +119,17 @@ def write_report(project: Project, report: Report) -> Path:
 @cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator.sending", "templates"),
+        loader=jinja2.PackageLoader("generator.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
     environment.filters.update(
-        number=number, percent=percent, when=when, duration=duration, month_name=month_name
+        number=number,
+        percent=percent,
+        when=when,
+        duration=duration,
+        month_name=month_name,
+        status_label=status_label,
     )
     return environment
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from generator.cli.progress import Progress
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
@@ -19,40 +20,11 @@ from generator.feedback.suppression import (
     SuppressionStore,
     export_csv,
     last_reading,
-    record_member_count,
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import read_members
-from generator.sending.journal import journal_path
-
-
-class ReadProgress:
-    """One line on stderr while a long mailbox is read: count, rate, time left."""
-
-    def __init__(self) -> None:
-        self.begin = time.monotonic()
-        self.shown = 0.0
-        self.total = 0
-
-    def show(self, done: int, total: int) -> None:
-        """``done`` of ``total`` new messages are read."""
-        self.total = total
-        now = time.monotonic()
-        if total and (now - self.shown > 0.2 or done == total):
-            self.shown = now
-            rate = done / max(now - self.begin, 1e-9)
-            left = time.strftime("%H:%M:%S", time.gmtime((total - done) / rate)) if done else "--"
-            line = _("Reading {done}/{total} messages  {rate} msg/s  ETA {left}").format(
-                done=number(done), total=number(total), rate=number(rate), left=left
-            )
-            click.echo("\r" + line, err=True, nl=False)
-
-    def end(self) -> None:
-        """Finish the line."""
-        if self.total:
-            click.echo("", err=True)
-
+from generator.sending.journal import open_journal
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
 
@@ -82,7 +54,7 @@ def run_feedback(
     store = SuppressionStore(store_path(project))
     try:
         if mailbox:
-            _read(project, store, journal_path(project, journal_file))
+            _read(project, store, journal_file)
         rows = store.suppressions()
         counts = {reason: sum(1 for row in rows if row.reason == reason) for reason in REASONS}
         click.echo(
@@ -106,7 +78,7 @@ def run_feedback(
         store.close()
 
 
-def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
+def _read(project: Project, store: SuppressionStore, journal_file: Path | None) -> None:
     settings = project.settings
     context = context_for(settings.newsletter, unsubscribe_secret())
     config = imap_config()
@@ -116,7 +88,7 @@ def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
             folder=settings.feedback.folder, user=config.user, where=config.where
         )
     )
-    progress = ReadProgress()
+    progress = Progress(_("Reading {done}/{total} messages  {rate} msg/s  ETA {eta}"))
     try:
         outcome = read_mailbox(
             mailbox,
@@ -124,12 +96,17 @@ def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
             context,
             folder=settings.feedback.folder,
             processed_folder=settings.feedback.processed_folder,
-            progress=progress.show,
+            progress=progress.update,
         )
     finally:
         progress.end()
         close(mailbox)
-    added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    journal = open_journal(project, journal_file, create=False)
+    try:
+        added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    finally:
+        if journal is not None:
+            journal.close()
     _summarise(project, outcome, len(added))
 
 
@@ -200,8 +177,14 @@ def run_report(project: Project, members_file: Path | None, journal_file: Path |
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ProblemsFound(errors)
-        record_member_count(store_path(project), len(members))  # members over time
-    report = gather(journal_path(project, journal_file), store_path(project), members)
+    journal = open_journal(project, journal_file, create=members is not None)
+    try:
+        if journal is not None and members is not None:
+            journal.record_member_count(len(members))  # members over time
+        report = gather(journal, store_path(project), members)
+    finally:
+        if journal is not None:
+            journal.close()
     page = write_report(project, report)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(

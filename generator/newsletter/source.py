@@ -27,6 +27,11 @@ NEWSLETTER = Schema(
         ),
         Field("audience", "text", "Segment of the members file to send to.", default="alle"),
         Field(
+            "other_audiences",
+            "texts",
+            "Segments `send --audience` may choose instead (approved with the newsletter).",
+        ),
+        Field(
             "kind",
             "text",
             "newsletter (needs consent) or service (a notice every affected member receives).",
@@ -51,6 +56,7 @@ class Newsletter:
     date: dt.date
     status: str
     audience: str
+    other_audiences: tuple[str, ...]
     kind: str
     from_name: str | None
     reply_to: str | None
@@ -74,6 +80,7 @@ def _newsletter(document: Document) -> Newsletter:
         date=meta["date"] or dt.date.min,
         status=meta["status"] or "draft",
         audience=meta["audience"] or "alle",
+        other_audiences=tuple(meta.get("other_audiences") or ()),
         kind=meta["kind"] or "newsletter",
         from_name=meta.get("from_name"),
         reply_to=meta.get("reply_to"),

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from generator.feedback.suppression import SuppressionStore, instant
 from generator.members.recipients import consent_problem
 from generator.members.source import Member
-from generator.sending.journal import Journal
+from generator.sending.state import SendState
 
 COMPLAINT_LIMIT = 0.003
 """Gmail and Yahoo: a bulk sender's spam-complaint rate must stay under 0.3 %."""
@@ -96,7 +96,7 @@ class Report:
 
 
 def gather(
-    journal: Journal | None,
+    journal: SendState | None,
     store: Path,
     members: list[Member] | None = None,
     now: dt.datetime | None = None,
@@ -140,7 +140,7 @@ def _read_store(store: Path) -> dict[str, list[Any]]:
         return {"events": db.event_times(), "suppressed": db.counts_by_reason()}
 
 
-def _sends(journal: Journal | None) -> dict[str, _Send]:
+def _sends(journal: SendState | None) -> dict[str, _Send]:
     """Counts by state and the failed replies from the journal; timing from its runs.
 
     The counts come from the journal's (newsletter, state) index without reading a row.
@@ -170,7 +170,7 @@ def _sends(journal: Journal | None) -> dict[str, _Send]:
     return sends
 
 
-def _runs(journal: Journal) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+def _runs(journal: SendState) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
     """newsletter → (start, end) of each recorded run, in order."""
     found: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for run in journal.run_times():

@@ -24,8 +24,8 @@ from generator.core.problems import RundbriefError, UsageError
 from generator.members.recipients import MemberValues, recipients
 from generator.members.source import Member
 from generator.members.verp import return_path
-from generator.sending.journal import Journal
 from generator.sending.send import Plan, message_id
+from generator.sending.state import SendState
 from generator.sending.transport import (
     Deferred,
     Outgoing,
@@ -122,7 +122,7 @@ class FileChanged(RundbriefError):
 def deliver(
     plan: Plan,
     connect: Callable[[], Transport],
-    journal: Journal | None,
+    journal: SendState | None,
     *,
     connections: int = 1,
     rate: float | None = None,
@@ -191,7 +191,7 @@ def _unchanged(plan: Plan) -> None:
         )
 
 
-def _hourly_budget(journal: Journal | None, max_per_hour: int | None) -> int | None:
+def _hourly_budget(journal: SendState | None, max_per_hour: int | None) -> int | None:
     if max_per_hour is None:
         return None
     hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
@@ -204,7 +204,7 @@ class _Run:
     def __init__(
         self,
         plan: Plan,
-        journal: Journal | None,
+        journal: SendState | None,
         connections: int,
         rate: float | None,
         retry_uncertain: bool,

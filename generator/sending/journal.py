@@ -24,17 +24,25 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
 
 from generator.core.i18n import _
-from generator.core.output import process_running
 from generator.core.problems import RundbriefError
 from generator.core.settings import Project
+from generator.sending.state import (
+    STATES,
+    AlreadySent,
+    Entry,
+    Run,
+    RunTimes,
+    SendRunning,
+    State,
+    lock_refusal,
+    process_token,
+)
 
-State = Literal["pending", "sending", "sent", "failed"]
-STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed")
+__all__ = ["STATES", "AlreadySent", "Entry", "Journal", "JournalError", "SendRunning", "State"]
+
 LEGACY_STORE = "suppression.sqlite"
 """Earlier versions kept runs, exclusions and member counts in the suppression store."""
 
@@ -147,108 +155,7 @@ class JournalError(RundbriefError):
     """The journal file cannot be used (not a database, disk full, read-only)."""
 
 
-class SendRunning(RundbriefError):
-    """Another run of the same newsletter is sending right now."""
-
-
-class AlreadySent(RundbriefError):
-    """The same subject and text went out before under another file name."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One recipient's row."""
-
-    recipient: str
-    state: State
-    message_id: str
-    reply: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Run:
-    """A run that holds the lock of its newsletter (not ended)."""
-
-    id: int
-    newsletter: str
-    pid: int
-    host: str
-    process: str
-    started_at: dt.datetime
-    seen_at: dt.datetime
-
-    @property
-    def here(self) -> bool:
-        """Whether the run was started on this machine."""
-        return self.host == socket.gethostname()
-
-    @property
-    def alive(self) -> bool | None:
-        """Whether its process still runs; None when it runs on another host (nobody can tell)."""
-        return process_alive(self.pid, self.process) if self.here else None
-
-
-@dataclass(frozen=True)
-class RunTimes:
-    """When one run of a send started and ended, for the report's send durations."""
-
-    newsletter: str
-    started_at: str
-    ended_at: str
-
-
-class SendState(Protocol):
-    """What the send, the report and the suppression store ask of the send state."""
-
-    def begin_run(
-        self,
-        newsletter: str,
-        *,
-        commit: str,
-        offline: bool = False,
-        connections: int = 1,
-        audience: str = "",
-        audience_override: bool = False,
-        content: str = "",
-    ) -> int:
-        """Take the newsletter's lock and record the run."""
-        ...
-
-    def end_run(self, run_id: int, outcome: str) -> None:
-        """Release the lock, with one line on how the run ended."""
-        ...
-
-    def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
-        """Add (recipient, Message-ID) rows as pending."""
-        ...
-
-    def claim(
-        self, newsletter: str, recipients: list[str], commit: str, *, retry_uncertain: bool = False
-    ) -> dict[str, str | Entry | None]:
-        """Claim recipients for sending, committed before anything is sent."""
-        ...
-
-    def mark(
-        self, newsletter: str, recipient: str, state: State, reply: str = "", commit: str = ""
-    ) -> None:
-        """Set one recipient's state."""
-        ...
-
-    def counts(self, newsletter: str) -> dict[State, int]:
-        """How many recipients are in each state."""
-        ...
-
-    def sent_since(self, since: dt.datetime) -> int:
-        """Messages handed over since ``since``."""
-        ...
-
-    def sent_to(self, addresses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
-        """(recipient, newsletter, sent_at) of every message that reached the relay."""
-        ...
-
-
-class Journal:
+class Journal:  # implements state.SendState
     """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over."""
 
     def __init__(self, path: Path, *, legacy: Path | None = None) -> None:
@@ -385,7 +292,7 @@ class Journal:
                     if run.alive is False:
                         self._end(run.id, "ended without a word", timed=False)
                         continue
-                    raise SendRunning(_running(run))
+                    raise SendRunning(lock_refusal(run))
                 if content:
                     self._not_sent_as(newsletter, content)
                 cursor = self.db.execute(
@@ -468,7 +375,7 @@ class Journal:
                 runs = self._active(newsletter)
                 for run in runs:
                     if run.alive:
-                        raise SendRunning(_running(run))
+                        raise SendRunning(lock_refusal(run))
                 for run in runs:
                     self._end(
                         run.id, f"lock released by hand on {socket.gethostname()}", timed=False
@@ -738,28 +645,6 @@ def _moment(value: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _running(run: Run) -> str:
-    """Why a run is refused: who holds the lock, where, since when, how to release it."""
-    if run.here:
-        return _(
-            "another send of this newsletter is running (process {pid} on {host}, started "
-            "{started} UTC); wait until it has finished, then run the command again: it sends "
-            "only to whoever is left"
-        ).format(pid=run.pid, host=run.host, started=run.started_at.isoformat()[:19])
-    silent = dt.datetime.now(dt.UTC) - run.seen_at
-    return _(
-        "a send of this newsletter on {host} (process {pid}, started {started} UTC) holds the "
-        "lock and has been silent for {minutes} minutes; if that run is gone for good, release "
-        "the lock with `rundbrief status newsletters/{newsletter}.md --release-lock` and run again"
-    ).format(
-        host=run.host,
-        pid=run.pid,
-        started=run.started_at.isoformat()[:19],
-        minutes=max(0, int(silent.total_seconds() // 60)),
-        newsletter=run.newsletter,
-    )
-
-
 def _journal_error(path: Path, error: sqlite3.Error | OSError) -> JournalError:
     reason = str(error)
     if isinstance(error, sqlite3.DatabaseError) and "not a database" in reason:
@@ -778,20 +663,3 @@ def _journal_error(path: Path, error: sqlite3.Error | OSError) -> JournalError:
     return JournalError(
         _("cannot use the journal {path}: {reason}").format(path=path, reason=reason)
     )
-
-
-def process_token(pid: int) -> str:
-    """What tells this process apart from a later one with the same id (its start time)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()
-    return fields[19] if len(fields) > 19 else ""
-
-
-def process_alive(pid: int, token: str) -> bool:
-    """Whether the process that recorded ``token`` still runs."""
-    if token and Path("/proc").is_dir():
-        return process_token(pid) == token
-    return process_running(pid)

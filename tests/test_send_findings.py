@@ -10,14 +10,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 from conftest import git
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from journal_helpers import journal_rows, journal_runs, journal_sql, journal_states
 from members_helpers import member, member_row, members_file
 from smtp_helpers import NEWSLETTER, send, send_process, wait_for
 
+from generator.core.terminal import plain
 from generator.feedback.suppression import Event, SuppressionStore
 from generator.sending.journal import Journal, SendRunning
 
@@ -200,6 +204,16 @@ def test_escape_sequences_in_a_relay_reply_are_stripped(example_project, cli, sm
     reply = journal_rows(example_project)[member(1)].reply
     assert reply.startswith("550 klick") and "scripted reply" in reply
     assert "evil.example" not in reply  # a hidden link target is not shown either
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_a_printable_reply_holds_no_control_character_and_keeps_its_words(text):
+    shown = plain(text)
+    assert not any(unicodedata.category(char) == "Cc" for char in shown)
+    assert plain(shown) == shown
+    if not any(unicodedata.category(char) == "Cc" for char in text):
+        assert shown == " ".join(text.split())  # nothing but escapes and controls is removed
 
 
 # a refused login never claims a sent version ----------------------------------------

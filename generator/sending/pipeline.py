@@ -104,11 +104,12 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
     with journal:
         if not request.new_journal:
             _not_sent_elsewhere(project, journal, plan)
+        connections = request.connections or project.settings.sending.connections
+        outcome = _deliver(plan, request, smtp_transport, journal, progress, connections)
         # For `rundbrief report`: who was left out, and the members file's size over time.
         journal.record_exclusions(plan.newsletter.slug, plan.selection.excluded)
         journal.record_member_count(plan.selection.members)
-        connections = request.connections or project.settings.sending.connections
-        return _deliver(plan, request, smtp_transport, journal, progress, connections)
+    return outcome
 
 
 def _deliver(

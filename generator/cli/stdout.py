@@ -28,6 +28,11 @@ class Forgiving(io.TextIOBase):
     def errors(self) -> str | None:  # type: ignore[override]
         return self.stream.errors
 
+    @property
+    def buffer(self) -> object:
+        """The binary stream underneath (for whoever writes bytes; unguarded)."""
+        return self.stream.buffer
+
     def write(self, text: str) -> int:
         try:
             return self.stream.write(text)

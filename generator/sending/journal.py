@@ -449,6 +449,8 @@ class Journal:  # implements state.SendState
         """Return claimed recipients that were never handed over to 'pending' (Ctrl-C)."""
         stamp = now()
         rows = [(stamp, newsletter, recipient) for recipient in recipients]
+        if not rows:
+            return
         try:
             with self.db:
                 self.db.execute("BEGIN")

@@ -61,6 +61,7 @@ def test_an_audience_the_newsletter_does_not_name_is_refused(example_project, cl
     # A dry run may try any segment: nothing leaves, nothing is approved.
     dry = send(cli, example_project, members, smtp, "--audience", "kreditnehmer", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
+    assert f"Probelauf: 1 Nachricht in build/outbox/{SLUG}/ geschrieben" in dry.stdout
 
 
 def test_an_approved_other_audience_is_sent_and_recorded(example_project, cli, smtp, tmp_path):

@@ -70,7 +70,7 @@ def run_send(project: Project, request: SendRequest) -> None:
     # Only what reached the relay has a sent version: a refused login sent nothing.
     if request.gated and outcome.sent and outcome.plan is not None:
         click.echo(_approved_version(project, outcome.plan))
-    _summarise(project, outcome, outcome.outbox)
+    _summarise(project, outcome)
 
 
 def _tested(project: Project, outcome: Outcome) -> None:
@@ -104,7 +104,8 @@ def _approved_version(project: Project, plan: Plan) -> str:
     )
 
 
-def _summarise(project: Project, outcome: Outcome, folder: Path | None) -> None:
+def _summarise(project: Project, outcome: Outcome) -> None:
+    folder = outcome.outbox
     for failure in outcome.failures[:SHOWN_EXCLUSIONS]:
         click.echo(_("failed: {failure}").format(failure=failure), err=True)
     if len(outcome.failures) > SHOWN_EXCLUSIONS:

@@ -35,10 +35,10 @@ from members_helpers import MEMBER_COLUMNS  # noqa: E402
 from smtp_helpers import SECRET  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
-from generator.sending.classify import context_for  # noqa: E402
-from generator.sending.feedback import ImapConfig, close, connect, read_mailbox  # noqa: E402
+from generator.feedback.classify import context_for  # noqa: E402
+from generator.feedback.mailbox import ImapConfig, close, connect, read_mailbox  # noqa: E402
+from generator.feedback.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
-from generator.sending.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
 
 
 def feedback(count: int) -> None:

@@ -39,13 +39,13 @@ from project_helpers import copy_sources  # noqa: E402
 from smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
+from generator.members.recipients import MemberValues  # noqa: E402
+from generator.members.source import Member  # noqa: E402
 from generator.newsletter.mime import build_message, wire_bytes  # noqa: E402
 from generator.newsletter.render import check_newsletter  # noqa: E402
 from generator.newsletter.source import newsletter_source  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
-from generator.sending.members import Member  # noqa: E402
 from generator.sending.message import MessageTemplate  # noqa: E402
-from generator.sending.recipients import MemberValues  # noqa: E402
 from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from generator.site.index import read_site  # noqa: E402
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from members_helpers import member
 from smtp_helpers import SECRET
 
-from generator.sending.recipients import unsubscribe_token
-from generator.sending.verp import verp_address
+from generator.members.recipients import unsubscribe_token
+from generator.members.verp import verp_address
 
 MAIL = Path(__file__).resolve().parent / "mail"
 FROM = "newsletter@mitgliederwerk.example"

@@ -10,7 +10,7 @@ from feedback_helpers import BOUNCE, FROM, LASTSCHRIFT, NOVEMBER, UNSUBSCRIBE, r
 from members_helpers import member
 from smtp_helpers import SECRET
 
-from generator.sending.classify import Context, Verdict, classify
+from generator.feedback.classify import Context, Verdict, classify
 
 CONTEXT = Context(
     secret=SECRET.encode(),

@@ -14,9 +14,9 @@ from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.core.settings import load_project
-from generator.sending.classify import context_for
-from generator.sending.feedback import FeedbackStopped, ImapConfig, close, connect, read_mailbox
-from generator.sending.suppression import Read, Suppression, SuppressionStore, export_csv
+from generator.feedback.classify import context_for
+from generator.feedback.mailbox import FeedbackStopped, ImapConfig, close, connect, read_mailbox
+from generator.feedback.suppression import Read, Suppression, SuppressionStore, export_csv
 
 SUMMARY = (
     "Neue Nachrichten: 18, in einem früheren Lauf gelesen: 0: 2 Abmeldungen, 6 dauerhafte "

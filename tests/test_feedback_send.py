@@ -7,7 +7,7 @@ from journal_helpers import store_sql
 from members_helpers import member, member_row, members_file
 from smtp_helpers import SECRET, send
 
-from generator.sending.verp import Verp, parse_verp, verp_address
+from generator.members.verp import Verp, parse_verp, verp_address
 
 REASON_TEXT = {
     "hard_bounce": "dauerhafter Rückläufer",

@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from generator.sending.members import read_members
+from generator.members.source import read_members
 
 HEADER = "email;first_name;last_name;referral_code;segments;opt_in_at;confirmed_at;unsubscribed_at"
 

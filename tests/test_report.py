@@ -16,8 +16,7 @@ from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN
 from journal_helpers import journal_file, journal_sql, store_file, store_sql
 from members_helpers import member, members_file
 
-from generator.sending.journal import Journal
-from generator.sending.suppression import (
+from generator.feedback.suppression import (
     Event,
     SuppressionStore,
     iso,
@@ -25,6 +24,7 @@ from generator.sending.suppression import (
     record_member_count,
     record_run,
 )
+from generator.sending.journal import Journal
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SEPTEMBER = "2026-09-07-monatsupdate-september"

@@ -14,7 +14,7 @@ from journal_helpers import journal_file, journal_rows
 from members_helpers import OPTED, member_row, members_file
 from smtp_helpers import NEWSLETTER, PASSWORD, SECRET, body_text, send
 
-from generator.sending.recipients import unsubscribe_token
+from generator.members.recipients import unsubscribe_token
 
 SLUG = "2026-11-02-monatsupdate-november"
 REFERRAL = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"

@@ -11,10 +11,10 @@ from feedback_helpers import LASTSCHRIFT, NOVEMBER, WERBEN
 from journal_helpers import journal_sql
 from members_helpers import member, member_row, members_file
 
+from generator.feedback.suppression import Event, Read, SuppressionStore, iso, suppressions
+from generator.members.recipients import Audience, exclusion
+from generator.members.source import read_members
 from generator.sending.journal import Journal
-from generator.sending.members import read_members
-from generator.sending.recipients import Audience, exclusion
-from generator.sending.suppression import Event, Read, SuppressionStore, iso, suppressions
 
 NOW = dt.datetime(2026, 12, 20, 12, 0, tzinfo=dt.UTC)
 

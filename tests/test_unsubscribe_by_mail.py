@@ -14,7 +14,7 @@ from conftest import git
 from members_helpers import member, member_row, members_file
 from smtp_helpers import SECRET, body_text, send
 
-from generator.sending.verp import read_unsubscribe_token
+from generator.members.verp import read_unsubscribe_token
 
 ONE_CLICK_LINE = "  unsubscribe_url: https://www.mitgliederwerk.example/newsletter/abmelden\n"
 

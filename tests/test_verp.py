@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.sending.recipients import unsubscribe_token
-from generator.sending.verp import Verp, parse_verp, read_unsubscribe_token, verp_address
+from generator.members.recipients import unsubscribe_token
+from generator.members.verp import Verp, parse_verp, read_unsubscribe_token, verp_address
 
 SECRET = b"verp-secret-for-tests-0123456789"
 BOUNCE = "bounce@bounces.mitgliederwerk.example"

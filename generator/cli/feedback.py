@@ -12,12 +12,9 @@ import click
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
-from generator.sending.classify import context_for
-from generator.sending.feedback import FeedbackOutcome, close, connect, imap_config, read_mailbox
-from generator.sending.journal import journal_path
-from generator.sending.members import read_members
-from generator.sending.recipients import unsubscribe_secret
-from generator.sending.suppression import (
+from generator.feedback.classify import context_for
+from generator.feedback.mailbox import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
     export_csv,
@@ -25,6 +22,9 @@ from generator.sending.suppression import (
     record_member_count,
     store_path,
 )
+from generator.members.recipients import unsubscribe_secret
+from generator.members.source import read_members
+from generator.sending.journal import journal_path
 
 
 class ReadProgress:
@@ -190,8 +190,8 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
 
 def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
     """Gather the figures and write build/reports/."""
-    from generator.sending.report import gather
-    from generator.sending.report_page import write_report
+    from generator.report.figures import gather
+    from generator.report.page import write_report
 
     started = time.perf_counter()
     members = None

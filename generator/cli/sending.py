@@ -16,17 +16,17 @@ from generator.core.i18n import _, ngettext, number
 from generator.core.output import claim_folder
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
-from generator.newsletter.email import sample_values
-from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
-from generator.sending.journal import Journal, journal_path
-from generator.sending.recipients import SHOWN, Selection, unsubscribe_secret
-from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
-from generator.sending.suppression import (
+from generator.feedback.suppression import (
     record_exclusions,
     record_member_count,
     record_run,
     store_path,
 )
+from generator.members.recipients import SHOWN, Selection, unsubscribe_secret
+from generator.newsletter.email import sample_values
+from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
+from generator.sending.journal import Journal, journal_path
+from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
 from generator.sending.transport import (
     OUTBOX_FILE,
     Backoff,

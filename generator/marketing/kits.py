@@ -25,7 +25,7 @@ from generator.marketing.fonts import missing_glyphs
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
-from generator.sending.members import read_members
+from generator.members.source import read_members
 
 KITS = "kits"
 INPUTS = ".inputs"

@@ -17,8 +17,8 @@ from pathlib import Path
 from generator.core.gitinfo import is_tracked
 from generator.core.i18n import _
 from generator.core.settings import Project
-from generator.sending.members import MembersFile, Unreadable
-from generator.sending.recipients import Audience, select
+from generator.members.recipients import Audience, select
+from generator.members.source import MembersFile, Unreadable
 
 VARIABLE = "RUNDBRIEF_MEMBERS_FILE"
 

@@ -1,9 +1,10 @@
-"""Sending an approved newsletter to members.
+"""Sending one approved newsletter to its recipients, nothing twice.
 
-Owns the members file (streamed, every row checked), who receives a newsletter (consent,
-audience, suppression, service notices), the personal values of each message, the message
-serialised once per newsletter, the transports (SMTP, outbox), the SQLite journal that makes
-sure nobody is mailed twice (one run at a time, each recipient claimed before it is handed
-over), the approval gate against the remote's main branch, and delivery over one or several
-connections.
+Owns the send itself: the approval gate against the remote's main branch and everything
+checked before the first message (``send``), the message serialised once per newsletter and
+filled in per recipient (``message``), the transports (SMTP, outbox; ``transport``), the
+journal that makes sure nobody is mailed twice — one run at a time, each recipient claimed
+before it is handed over (``journal``) — and delivery over one or several connections
+(``delivery``). Who the recipients are comes from ``members``; who must not be mailed again
+from ``feedback``'s suppression store.
 """

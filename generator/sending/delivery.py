@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from generator.core.i18n import N_, _, number
 from generator.core.problems import RundbriefError
+from generator.members.recipients import MemberValues, recipients
+from generator.members.source import Member
+from generator.members.verp import return_path
 from generator.sending.journal import Journal
-from generator.sending.members import Member
-from generator.sending.recipients import MemberValues, recipients
 from generator.sending.send import Plan, message_id
 from generator.sending.transport import (
     Deferred,
@@ -31,7 +32,6 @@ from generator.sending.transport import (
     TransportStopped,
     Uncertain,
 )
-from generator.sending.verp import return_path
 
 GIVE_UP_AFTER = 600.0
 """Seconds of nothing but temporary refusals (4xx) after which a run stops: the relay is stuck."""

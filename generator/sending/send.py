@@ -24,14 +24,8 @@ from generator.core.problems import (
     raise_if_errors,
 )
 from generator.core.settings import SETTINGS_FILE, Project
-from generator.newsletter.checks import image_sources
-from generator.newsletter.email import RenderedEmail, sample_values
-from generator.newsletter.mime import build_message, wire_bytes
-from generator.newsletter.render import check_newsletter
-from generator.newsletter.source import Newsletter, newsletter_source
-from generator.sending.members import MembersFile, Unreadable
-from generator.sending.message import MessageTemplate
-from generator.sending.recipients import (
+from generator.feedback.suppression import store_path, suppressions
+from generator.members.recipients import (
     EVERYONE,
     Audience,
     Selection,
@@ -39,7 +33,13 @@ from generator.sending.recipients import (
     read_suppressed,
     select,
 )
-from generator.sending.suppression import store_path, suppressions
+from generator.members.source import MembersFile, Unreadable
+from generator.newsletter.checks import image_sources
+from generator.newsletter.email import RenderedEmail, sample_values
+from generator.newsletter.mime import build_message, wire_bytes
+from generator.newsletter.render import check_newsletter
+from generator.newsletter.source import Newsletter, newsletter_source
+from generator.sending.message import MessageTemplate
 from generator.sending.transport import Outgoing, Transport
 from generator.site.index import SiteIndex, read_site
 

@@ -17,8 +17,8 @@ import jinja2
 
 from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
-from generator.sending.report import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
-from generator.sending.report_charts import charts
+from generator.report.charts import charts
+from generator.report.figures import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
 
 REPORT_DIR = "reports"
 PAGE = "bericht.html"
@@ -92,7 +92,7 @@ def write_report(project: Project, report: Report) -> Path:
 @cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator.sending", "templates"),
+        loader=jinja2.PackageLoader("generator.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )

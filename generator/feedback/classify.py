@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flufl.bounce import all_failures
 
 from generator.core.settings import NewsletterSettings
-from generator.sending.verp import Verp, parse_verp, read_unsubscribe_token
+from generator.members.verp import Verp, parse_verp, read_unsubscribe_token
 
 Kind = Literal["unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "other"]
 KINDS: tuple[Kind, ...] = (

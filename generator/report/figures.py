@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.sending.members import Member
-from generator.sending.recipients import consent_problem
-from generator.sending.suppression import SuppressionStore, instant
+from generator.feedback.suppression import SuppressionStore, instant
+from generator.members.recipients import consent_problem
+from generator.members.source import Member
 
 COMPLAINT_LIMIT = 0.003
 """Gmail and Yahoo: a bulk sender's spam-complaint rate must stay under 0.3 %."""

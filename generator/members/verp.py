@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from generator.core.settings import NewsletterSettings
-from generator.sending.recipients import unsubscribe_token
+from generator.members.recipients import unsubscribe_token
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")
 """Newsletter slugs that fit a local part unchanged (file stems such as 2026-11-02-name)."""

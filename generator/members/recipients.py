@@ -21,9 +21,9 @@ from pathlib import Path
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
 from generator.core.settings import Project, Settings
+from generator.members.source import ADDRESS, Member, MembersFile
 from generator.newsletter.email import share_link
 from generator.newsletter.unsubscribe import unsubscribe_link
-from generator.sending.members import ADDRESS, Member, MembersFile
 
 EVERYONE = "alle"
 """The audience that means every member (who may receive the newsletter)."""

@@ -29,7 +29,7 @@ from typing import Literal
 
 from generator.core.output import write_atomic
 from generator.core.settings import Project
-from generator.sending.recipients import Suppressed
+from generator.members.recipients import Suppressed
 
 STORE_FILE = "suppression.sqlite"
 SOFT_BOUNCE_GRACE = dt.timedelta(days=5)

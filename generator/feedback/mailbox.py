@@ -25,8 +25,8 @@ from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
-from generator.sending.classify import Context, Verdict, classify
-from generator.sending.suppression import Event, Read, SuppressionStore, iso
+from generator.feedback.classify import Context, Verdict, classify
+from generator.feedback.suppression import Event, Read, SuppressionStore, iso
 
 RECORDED_KINDS = ("unsubscribe", "hard_bounce", "soft_bounce", "complaint")
 BATCH = 200

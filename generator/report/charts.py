@@ -20,7 +20,7 @@ from matplotlib.dates import DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from generator.sending.report import (
+from generator.report.figures import (
     COMPLAINT_LIMIT,
     COMPLAINT_TARGET,
     TIMEZONE,

@@ -68,6 +68,15 @@ def test_every_command_and_option_is_in_the_reference() -> None:
     assert "Warnungen wie Fehler behandeln." in page  # German, as --help shows it
 
 
+def test_every_message_is_findable_by_its_german_text() -> None:
+    page = reference.messages()
+    assert (
+        "| Link führt ins Leere: {target} gibt es nicht | broken link: {target} does not exist |"
+        in page
+    )
+    assert "| {count} Problem / {count} Probleme | {count} problem / {count} problems |" in page
+
+
 def imports_of(path: Path, package_root: Path) -> list[str]:
     """The units (packages or modules directly under the package) that ``path`` imports."""
     module = path.relative_to(package_root.parent).with_suffix("").parts

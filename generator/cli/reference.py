@@ -1,4 +1,4 @@
-"""The generated pages of the documentation: commands, exit codes and the code layout.
+"""The generated pages of the documentation: commands, exit codes, messages, code layout.
 
 ``python -m generator.cli.reference [DOCS_DIR]`` writes them into ``docs/seiten/``;
 ``tests/test_docs.py`` regenerates them and fails when the committed pages differ.
@@ -106,7 +106,8 @@ def _display(unit: str) -> str:
 
 def _cell(text: str) -> str:
     """``text`` fit for a Markdown table cell (one line, no column break, no raw HTML)."""
-    return text.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _prose(text: str) -> str:
@@ -234,9 +235,46 @@ def exit_codes() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _forms(text: str | tuple[str, ...] | list[str]) -> str:
+    """A message's text, its plural forms joined (each once)."""
+    forms = [text] if isinstance(text, str) else list(text)
+    return " / ".join(dict.fromkeys(form.strip().replace("\n", " ") for form in forms))
+
+
+def messages() -> str:
+    """Every message of the German catalogue, findable by its text, beside its English id."""
+    from babel.messages.pofile import read_po  # a development dependency, like this page
+
+    po = i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+    with po.open("rb") as stream:
+        catalog = read_po(stream, locale="de", domain=i18n.DOMAIN)
+    rows = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        rows.append((_forms(message.string), _forms(message.id)))
+    rows.sort(key=lambda row: (row[0].casefold(), row[1]))
+    lines = [
+        GENERATED,
+        "# Alle Meldungen",
+        "",
+        "Jede Meldung, die rundbrief zeigen kann, mit ihrer englischen Urform (so steht sie im "
+        "Code, und so zeigt rundbrief sie mit `language: en`). Suchen Sie nach einem Stück des "
+        "Textes, den Sie sehen; `{…}` steht für das, was rundbrief einsetzt (eine Datei, eine "
+        "Zahl, einen Wert). Was eine Meldung bedeutet und wie man sie liest: "
+        "[Was die Meldungen bedeuten](../schreiben/meldungen.md).",
+        "",
+        "| Meldung | englische Urform |",
+        "|---|---|",
+        *(f"| {_prose(german)} | {_prose(english)} |" for german, english in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "referenz/befehle.md": commands,
     "referenz/exit-codes.md": exit_codes,
+    "referenz/meldungen.md": messages,
     "entwicklung/code-layout.md": code_layout,
 }
 

@@ -105,3 +105,65 @@ def test_a_link_in_the_archived_email_opens_in_the_whole_window(built_example, b
         assert "Dividenden" in page.title()
     finally:
         page.close()
+
+
+# Forced dark mode as the Gmail and Outlook apps and Outlook for Windows apply it: they ignore
+# the email's own dark rules, darken every background and lighten every text, but leave
+# images as they are. A logo of dark text on a transparent background then lands on dark grey.
+FORCED_DARK = """
+* { background-color: #1f1f1f !important; color: #e8eaed !important;
+    border-color: #5f6368 !important; background-image: none !important; }
+"""
+
+
+def _luminance(pixel: tuple[int, ...]) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = pixel[:3]
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.browser
+def test_logo_stays_readable_in_forced_dark_mode(browser, artifacts, tmp_path):
+    """The wordmark's letters against what surrounds them, after the colours are inverted."""
+    from PIL import Image
+
+    project = repo_project()
+    newsletters, _ = check_newsletters(project, site_index(project))
+    item = newsletters[0]
+    assert item.email is not None
+    _, html, _ = personalise(item.email, sample_values(project))
+    logo = (REPO / "content" / "assets" / "logo.png").read_bytes()
+    page = browser.new_page(viewport={"width": 600, "height": 400})
+    try:
+
+        def serve(route):
+            if route.request.url.endswith("/assets/logo.png"):
+                route.fulfill(body=logo, content_type="image/png")
+            else:
+                route.abort()
+
+        page.route("**/*", serve)
+        page.set_content(html, wait_until="load")
+        page.add_style_tag(content=FORCED_DARK)
+        shot = tmp_path / "logo.png"
+        page.locator(".header img").screenshot(path=str(shot))
+        page.screenshot(path=str(artifacts / "newsletter-forced-dark.png"))
+    finally:
+        page.close()
+    image = Image.open(shot).convert("RGB")
+    width, height = image.size
+    # The wordmark is the right three quarters; its letters are its darkest pixels, and what
+    # lies around them is the most frequent colour there.
+    words = image.crop((width // 4, 0, width, height))
+    colours = words.getcolors(maxcolors=width * height) or []
+    background = max(colours)[1]
+    letters = min((colour for _, colour in colours), key=_luminance)
+    assert _contrast(letters, background) >= 4.5, (letters, background)

@@ -157,13 +157,30 @@ def buttons(root: etree.Element, stash: Stash) -> list[Note]:
         paragraph.tag = "div"
         paragraph.set("class", "button-wrap")
         paragraph.text = stash("".join(items))
-    for link in root.iter("a"):
-        if is_button(link) and id(link) not in grouped:
+    for block in root.iter():
+        stray = [link for link in block if is_button(link) and id(link) not in grouped]
+        for link in stray:
             classes = [c for c in (link.get("class") or "").split() if c != "button"]
             if classes:
                 link.set("class", " ".join(classes))
             else:
                 del link.attrib["class"]
+        if len(stray) > 1:
+            # Two buttons inside one sentence would read as two run-together links.
+            labels = [label_of(link) for link in stray]
+            notes.append(
+                Note(
+                    _(
+                        "{count} buttons stand inside one sentence and would show as "
+                        "run-together links: put each [Text](…){{ .button }} on a line of its "
+                        "own, with blank lines around the buttons"
+                    ).format(count=len(stray)),
+                    (labels[0], ".button"),
+                    "error",
+                )
+            )
+            continue
+        for link in stray:
             label = label_of(link)
             notes.append(
                 Note(
@@ -176,6 +193,25 @@ def buttons(root: etree.Element, stash: Stash) -> list[Note]:
                 )
             )
     return notes
+
+
+# --- Footnotes ------------------------------------------------------------------------------
+
+_FOOTNOTE_ID = re.compile(r"fn(ref)?-")
+
+
+def footnote_anchors(root: etree.Element) -> None:
+    """Every footnote and reference gets a ``name`` anchor beside its ``id``.
+
+    Gmail, Outlook for Windows and Yahoo drop ``id`` attributes; ``<a name>`` survives there,
+    so the jumps between a reference and its note keep working.
+    """
+    for element in list(root.iter()):
+        target = element.get("id") or ""
+        if _FOOTNOTE_ID.match(target):
+            anchor = etree.Element("a", {"name": target})
+            anchor.tail, element.text = element.text, None
+            element.insert(0, anchor)
 
 
 # --- Quotes, rules, code ------------------------------------------------------------------------
@@ -277,7 +313,7 @@ def is_numeric(text: str) -> bool:
 def tables(root: etree.Element) -> list[Note]:
     """Data tables get their attributes for Outlook; numeric cells never wrap and align right.
 
-    A table wider than a phone is reported: more than four columns, or a row whose longest
+    A table wider than a phone is reported: more than four columns, or columns whose longest
     words (and whole numbers) add up to more than the phone's column.
     """
     notes = []
@@ -302,9 +338,10 @@ def tables(root: etree.Element) -> list[Note]:
                 text = label_of(cell)
                 if cell.tag == "td" and text and not is_numeric(text):
                     numeric[index] = False
-        widest = 0.0
+        # The browser gives each column the width of its widest cell, so the table needs the
+        # sum of the columns' widest cells, which may sit in different rows.
+        column_widths = [0.0] * columns
         for cells in grid:
-            width = 0.0
             for index, cell in enumerate(cells):
                 text = label_of(cell)
                 numeric_cell = is_numeric(text)
@@ -316,9 +353,9 @@ def tables(root: etree.Element) -> list[Note]:
                         cell.set("style", "text-align: right;")
                 bold = cell.tag == "th"
                 tokens = [text] if numeric_cell else text.split()
-                width += max((text_width(t, CELL[0], bold=bold) for t in tokens), default=0)
-                width += CELL[1]
-            widest = max(widest, width)
+                width = max((text_width(t, CELL[0], bold=bold) for t in tokens), default=0)
+                column_widths[index] = max(column_widths[index], width + CELL[1])
+        widest = sum(column_widths)
         header = tuple(label_of(cell) for cell in grid[0] if label_of(cell)) if grid else ()
         if columns > MAX_COLUMNS:
             notes.append(

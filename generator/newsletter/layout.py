@@ -43,7 +43,8 @@ def stylesheet() -> str:
 
 @cache
 def client_fixes() -> str:
-    """The ``<style>`` block for Apple Mail's data detectors and Outlook.com's dark mode.
+    """The ``<style>`` block of client fixes: Apple Mail's data detectors, Outlook.com's dark
+    mode, Samsung Mail's message width and Gmail's download button over images.
 
     Its rules match nothing when the CSS is inlined (they select attributes the clients add
     later), so it joins the email after inlining, untouched by either inliner.

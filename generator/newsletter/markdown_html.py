@@ -180,6 +180,9 @@ class _Links(Treeprocessor):
             size = extension.image_size(source) if not element.get("height") else None
             if size and width.isdigit() and size[0]:
                 element.set("height", str(round(int(width) * size[1] / size[0])))
+            # Gmail lays a download button over larger images; clients.css hides it for "g-img".
+            classes = (element.get("class") or "").split()
+            element.set("class", " ".join([*classes, "g-img"]))
 
 
 class _Capture(Treeprocessor):
@@ -203,6 +206,7 @@ class _Blocks(Treeprocessor):
         notes += blocks.tables(root)
         notes += blocks.buttons(root, self.md.htmlStash.store)
         blocks.quotes_and_rules(root)
+        blocks.footnote_anchors(root)
         _mark_personal(root)
 
 

@@ -333,12 +333,19 @@ class _Writer:
 
 
 def _code(code: str) -> str:
-    """A code block indented by four spaces; a line too long for the text part is folded."""
+    """A code block indented by four spaces; a line too long for the text part is wrapped.
+
+    A long line breaks at its last space that fits (a word longer than the line is cut), and
+    its continuation is indented two more spaces, so a reader still sees one line of code.
+    """
     lines = []
     for line in code.rstrip("\n").split("\n"):
-        line = line.rstrip()
-        while len(line) > WIDTH - 4:
-            lines.append("    " + line[: WIDTH - 4])
-            line = line[WIDTH - 4 :]
-        lines.append("    " + line if line else "")
+        line, prefix = line.rstrip(), "    "
+        while len(prefix) + len(line) > WIDTH:
+            room = WIDTH - len(prefix)
+            cut = line.rfind(" ", 1, room + 1)
+            cut = cut if cut > 0 else room
+            lines.append(prefix + line[:cut].rstrip())
+            line, prefix = line[cut:].lstrip(), "      "
+        lines.append(prefix + line if line else "")
     return "\n".join(lines)

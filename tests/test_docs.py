@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+import html as htmllib
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import markdown
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import reference
 
@@ -70,11 +75,12 @@ def test_every_command_and_option_is_in_the_reference() -> None:
 
 def test_every_message_is_findable_by_its_german_text() -> None:
     page = reference.messages()
-    assert (
-        "| Link führt ins Leere: {target} gibt es nicht | broken link: {target} does not exist |"
-        in page
-    )
-    assert "| {count} Problem / {count} Probleme | {count} problem / {count} problems |" in page
+    rows = [
+        ("Link führt ins Leere: {target} gibt es nicht", "broken link: {target} does not exist"),
+        ("{count} Problem / {count} Probleme", "{count} problem / {count} problems"),
+    ]
+    for german, english in rows:
+        assert f"| {reference._prose(german)} | {reference._prose(english)} |" in page
 
 
 def imports_of(path: Path, package_root: Path) -> list[str]:
@@ -173,3 +179,28 @@ class _Lenient(yaml.SafeLoader):
 
 
 _Lenient.add_constructor("!relative", lambda loader, node: loader.construct_scalar(node))
+
+
+# Pieces that mean something to Markdown or HTML, among ordinary text.
+MARKUP = st.sampled_from(
+    ["{:", "{", "}", " .c", "#x", "&", "&amp;", "<", ">", "|", "\\", "*", "_", "`", "[", "]"]
+    + ["(", ")", "!", ":", "-", "~", "^", " ", "  ", "1.", "\t"]
+)
+DOCS_EXTENSIONS = ["tables", "attr_list", "toc", "admonition", "pymdownx.superfences"]
+
+
+# Help texts and messages are the project's own: no control characters (Markdown uses some).
+PLAIN = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP | PLAIN, max_size=12).map("".join))
+@example("gilt ab {: .wichtig }")  # an attribute list at the end of a cell is read as one
+@example("a\rb")
+def test_a_help_text_shows_literally_in_a_table_cell(text: str) -> None:
+    cell_markdown = reference._prose(text)
+    html = markdown.markdown(f"| a |\n|---|\n| {cell_markdown} |\n", extensions=DOCS_EXTENSIONS)
+    cell = re.search(r"<td>(.*?)</td>", html, re.DOTALL)
+    assert cell is not None, html
+    shown = htmllib.unescape(re.sub(r"<[^>]+>", "", cell.group(1)))
+    assert " ".join(shown.split()) == " ".join(text.split())

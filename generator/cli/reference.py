@@ -106,14 +106,13 @@ def _display(unit: str) -> str:
 
 def _cell(text: str) -> str:
     """``text`` fit for a Markdown table cell (one line, no column break, no raw HTML)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;")
-    return text.replace("|", "\\|").replace("\n", " ")
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace("|", "\\|")
 
 
 def _prose(text: str) -> str:
-    """Help text as Markdown that shows it literally."""
-    text = re.sub(r"([\\`*_\[\]])", r"\\\1", text)
-    return _cell(text)
+    """Help text as Markdown that shows it literally (no emphasis, link or attribute list)."""
+    return _cell(re.sub(r"([\\`*_\[\]{}])", r"\\\1", text))
 
 
 def _commands(

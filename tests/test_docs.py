@@ -16,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.cli import reference
+from generator.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +70,10 @@ def test_generated_pages_are_current(tmp_path: Path) -> None:
 
 
 def test_every_command_and_option_is_in_the_reference() -> None:
+    i18n.use("en")
     page = reference.commands()
+    assert i18n.language() == "en"  # the page is German; the language in use stays as it was
+    i18n.use(i18n.DEFAULT)
     for path in ("rundbrief send", "rundbrief new newsletter", "rundbrief report"):
         assert f"## `{path}`" in page
     for option in ("--members", "--dry-run", "--retry-uncertain", "--summary", "--edit-links"):

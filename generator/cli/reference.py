@@ -131,8 +131,17 @@ def commands() -> str:
     """The command reference, in German as ``--help`` shows it."""
     from generator.cli import localise, main
 
+    previous = i18n.language()
     i18n.use("de")
     localise(main)
+    try:
+        return _command_page(main)
+    finally:  # the Click objects and the messages speak the language they spoke before
+        i18n.use(previous or i18n.DEFAULT)
+        localise(main)
+
+
+def _command_page(main: click.Group) -> str:
     root = click.Context(main, info_name="rundbrief", terminal_width=100)
     lines = [
         "# Befehle",

@@ -212,3 +212,14 @@ def test_a_help_text_shows_literally_in_a_table_cell(text: str) -> None:
     assert cell is not None, html
     shown = htmllib.unescape(re.sub(r"<[^>]+>", "", cell.group(1)))
     assert " ".join(shown.split()) == " ".join(text.split())
+
+
+def test_the_readme_is_a_front_door_whose_links_lead_somewhere() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    assert "scripts/setup && .venv/bin/rundbrief build" in readme
+    assert "scripts/setup --test && .venv/bin/python -m pytest" in readme
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    local = [target for target in targets if "://" not in target]
+    assert local, "the README links into the documentation"
+    assert [target for target in local if not (ROOT / target).is_file()] == []

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
     ("review", "preview"),
-    ("build", "report", "sending"),
+    ("build", "reference", "report", "sending"),
     ("feedback", "marketing"),
     ("members",),
     ("newsletter",),

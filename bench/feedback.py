@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the test helpers: Dovecot, SMTP, fixtures
 
-from feedback_helpers import MAILBOX, render  # noqa: E402
+from feedback_helpers import MAILBOX, render, sent_journal  # noqa: E402
 from imap_helpers import DOVECOT, PASSWORD, USER, run_dovecot  # noqa: E402
 from members_helpers import MEMBER_COLUMNS  # noqa: E402
 from smtp_helpers import SECRET  # noqa: E402
@@ -37,6 +37,7 @@ from smtp_helpers import SECRET  # noqa: E402
 from generator.core.settings import load_project  # noqa: E402
 from generator.feedback.classify import context_for  # noqa: E402
 from generator.feedback.mailbox import ImapConfig, close, connect, read_mailbox  # noqa: E402
+from generator.feedback.sent import JournalSent  # noqa: E402
 from generator.feedback.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 
@@ -65,6 +66,12 @@ def feedback(count: int) -> None:
             f"(a) {count:,} messages written to the Maildir in {time.perf_counter() - begin:.1f} s"
         )
         with tempfile.TemporaryDirectory() as folder:
+            # The sends the reports speak of: each bounce must match its journal row.
+            sends = [
+                (MAILBOX[n % len(MAILBOX)].newsletter, f"m{n}@beispiel.example")
+                for n in range(count)
+            ]
+            sent = JournalSent(sent_journal(Path(folder) / "journal.sqlite", sends))
             store = SuppressionStore(Path(folder) / "suppression.sqlite")
             config = ImapConfig("127.0.0.1", server.port, USER, PASSWORD, str(server.ca_file))
             begin = time.perf_counter()
@@ -73,14 +80,21 @@ def feedback(count: int) -> None:
                 outcome = read_mailbox(
                     mailbox,
                     store,
-                    context_for(project.settings.newsletter, SECRET.encode()),
+                    context_for(
+                        project.settings.newsletter,
+                        SECRET.encode(),
+                        sent,
+                        project.settings.feedback,
+                    ),
                     folder="INBOX",
                     processed_folder="Verarbeitet",
+                    quarantine_folder="Quarantäne",
                 )
             finally:
                 close(mailbox)
             total = time.perf_counter() - begin
             store.close()
+            sent.close()
     finally:
         next(server_run, None)
     timings = outcome.timings

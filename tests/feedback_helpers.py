@@ -8,9 +8,12 @@ whom and what it must be classified as.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import sqlite3
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 from members_helpers import member
 from smtp_helpers import SECRET
 
+from generator.feedback.suppression import iso
 from generator.members.recipients import unsubscribe_token
 from generator.members.verp import verp_address
 
@@ -120,12 +124,12 @@ class Case:
 MAILBOX = (
     # RFC 3464 from Postfix, sent before VERP: member from the report, newsletter from Message-ID.
     Case("postfix-user-unknown.eml", 1, NOVEMBER, False, "hard_bounce", (1, NOVEMBER)),
-    # Exim's plain-text bounce (flufl.bounce): no returned Message-ID part, so no newsletter.
-    Case("exim-no-such-user.eml", 2, NOVEMBER, False, "hard_bounce", (2, "")),
+    # Exim's plain-text bounce (flufl.bounce): the Message-ID of our copy is quoted in the text.
+    Case("exim-no-such-user.eml", 2, NOVEMBER, False, "hard_bounce", (2, NOVEMBER)),
     Case("exchange-online-ndr.eml", 3, LASTSCHRIFT, True, "hard_bounce", (3, LASTSCHRIFT)),
     Case("gmail-address-not-found.eml", 4, LASTSCHRIFT, True, "hard_bounce", (4, LASTSCHRIFT)),
     # GMX/WEB.DE's own text format (flufl.bounce).
-    Case("gmx-user-unknown.eml", 5, NOVEMBER, False, "hard_bounce", (5, "")),
+    Case("gmx-user-unknown.eml", 5, NOVEMBER, False, "hard_bounce", (5, NOVEMBER)),
     # ARF from a feedback loop, recipient redacted: the token in List-Unsubscribe names them.
     Case("arf-complaint.eml", 6, LASTSCHRIFT, False, "complaint", (6, LASTSCHRIFT)),
     # Three soft bounces in a row (three newsletters): suppressed at the default limit 3.
@@ -160,3 +164,33 @@ SUPPRESSED = {
     member(11): "hard_bounce",
 }
 """What the suppression store holds after reading MAILBOX once."""
+
+
+def sent_journal(
+    path: Path, sends: Iterable[tuple[str, str]], when: dt.datetime | None = None
+) -> Path:
+    """A send journal (the send's own schema) in which each (newsletter, address) was sent.
+
+    With the Message-ID ``render`` quotes for that copy, ``when`` (default: three hours ago,
+    an hour before ``render``'s reports are dated).
+    """
+    from generator.sending.journal import Journal
+
+    Journal(path).close()
+    stamp = iso(when or dt.datetime.now(dt.UTC) - dt.timedelta(hours=3))
+    rows = [
+        (newsletter, address.lower(), "sent", original_message_id(newsletter, address), stamp)
+        for newsletter, address in dict.fromkeys(sends)
+    ]
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.executemany(
+            "INSERT INTO deliveries (newsletter, recipient, state, message_id, created_at,"
+            " updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*row, row[-1], row[-1]) for row in rows],
+        )
+    return path
+
+
+def mailbox_sends() -> list[tuple[str, str]]:
+    """(newsletter, address) of every copy the messages of MAILBOX are about."""
+    return [(case.newsletter, member(case.number)) for case in MAILBOX]

@@ -7,15 +7,16 @@ import csv
 from pathlib import Path
 
 import pytest
-from feedback_helpers import MAILBOX, SUPPRESSED, render
+from feedback_helpers import MAILBOX, NOVEMBER, SUPPRESSED, mailbox_sends, render, sent_journal
 from imap_helpers import PASSWORD, USER, DovecotProxy
-from journal_helpers import store_file, store_sql
+from journal_helpers import journal_file, store_file, store_sql
 from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.core.settings import load_project
 from generator.feedback.classify import context_for
 from generator.feedback.mailbox import FeedbackStopped, ImapConfig, close, connect, read_mailbox
+from generator.feedback.sent import JournalSent
 from generator.feedback.suppression import Read, Suppression, SuppressionStore, export_csv
 
 SUMMARY = (
@@ -53,6 +54,7 @@ def assert_filed_exactly_once(project: Path, imap) -> None:
 
 
 def test_every_message_is_classified_filed_and_counted_once(example_project, cli, imap):
+    sent_journal(journal_file(example_project), mailbox_sends())
     imap.append(case.message() for case in MAILBOX)
 
     result = cli(example_project, "feedback", env=env(imap))
@@ -103,6 +105,7 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
     example_project, cli, imap
 ):
     imap.append(case.message() for case in MAILBOX)
+    sent = JournalSent(sent_journal(journal_file(example_project), mailbox_sends()))
     project = load_project(example_project)
     proxy = DovecotProxy(imap.port)
     config = ImapConfig("127.0.0.1", proxy.port, USER, PASSWORD, str(imap.ca_file))
@@ -113,13 +116,14 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
             read_mailbox(
                 mailbox,
                 store,
-                context_for(project.settings.newsletter, SECRET.encode()),
+                context_for(project.settings.newsletter, SECRET.encode(), sent),
                 folder="INBOX",
                 processed_folder="Verarbeitet",
                 batch=4,
             )
     finally:
         close(mailbox)
+        sent.close()
         store.close()
         proxy.close()
     # Two batches recorded; the first moved, the second still in the INBOX.
@@ -159,6 +163,10 @@ def test_a_server_with_an_unknown_certificate_is_refused(example_project, cli, i
 
 def test_the_exported_list_opens_safely_in_a_spreadsheet(example_project, cli, imap, tmp_path):
     formula = "=1+2@beispiel.example"
+    sent_journal(
+        journal_file(example_project),
+        [(NOVEMBER, "-2+3@beispiel.example"), (NOVEMBER, member(1))],
+    )
     imap.append(
         [
             render("unsubscribe-without-token.eml", address=formula),

@@ -13,7 +13,16 @@ from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
 from generator.feedback.classify import context_for
-from generator.feedback.mailbox import FeedbackOutcome, close, connect, imap_config, read_mailbox
+from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, MAX_SIZE
+from generator.feedback.mailbox import (
+    FeedbackOutcome,
+    check_folders,
+    close,
+    connect,
+    imap_config,
+    read_mailbox,
+)
+from generator.feedback.sent import open_sent
 from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
@@ -108,7 +117,10 @@ def run_feedback(
 
 def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
     settings = project.settings
-    context = context_for(settings.newsletter, unsubscribe_secret())
+    feedback = settings.feedback
+    check_folders(feedback.folder, feedback.processed_folder, feedback.quarantine_folder)
+    sent = open_sent(journal)
+    context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
     config = imap_config()
     mailbox = connect(config)
     click.echo(
@@ -122,13 +134,15 @@ def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
             mailbox,
             store,
             context,
-            folder=settings.feedback.folder,
-            processed_folder=settings.feedback.processed_folder,
+            folder=feedback.folder,
+            processed_folder=feedback.processed_folder,
+            quarantine_folder=feedback.quarantine_folder,
             progress=progress.show,
         )
     finally:
         progress.end()
         close(mailbox)
+        sent.close()
     added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
     _summarise(project, outcome, len(added))
 
@@ -142,6 +156,16 @@ def _reason(reason: str) -> str:
     }[reason]
 
 
+def _quarantine_reason(reason: str) -> str:
+    return {
+        "size": _("larger than {size} MB").format(size=number(MAX_SIZE // 1_000_000)),
+        "parts": _("more than {count} MIME parts").format(count=number(MAX_PARTS)),
+        "depth": _("nested deeper than {count} levels").format(count=number(MAX_DEPTH)),
+        "unparsable": _("cannot be parsed"),
+        "error": _("classifying it failed"),
+    }[reason]
+
+
 def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int) -> None:
     kinds = outcome.kinds
     parts = [
@@ -152,11 +176,22 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         ngettext(
             "{n} automatic reply (ignored)", "{n} automatic replies (ignored)", kinds["auto_reply"]
         ),
+        ngettext("{n} not verified", "{n} not verified", kinds["unverified"]),
         ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
+        ngettext("{n} quarantined", "{n} quarantined", kinds["quarantined"]),
     ]
     numbers = [
         kinds[k]
-        for k in ("unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "other")
+        for k in (
+            "unsubscribe",
+            "hard_bounce",
+            "soft_bounce",
+            "complaint",
+            "auto_reply",
+            "unverified",
+            "other",
+            "quarantined",
+        )
     ]
     shown = [part.format(n=number(n)) for part, n in zip(parts, numbers, strict=True) if n]
     click.echo(
@@ -180,6 +215,25 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
                 count=number(kinds["other"]), folder=feedback.folder
             )
         )
+    if kinds["unverified"]:
+        click.echo(
+            _(
+                "Not verified (no signed VERP address, no quoted Message-ID of ours, no token, "
+                "no DMARC pass from our server): {count}, suppressing no one, left unread in "
+                "{folder} for a person to look at."
+            ).format(count=number(kinds["unverified"]), folder=feedback.folder)
+        )
+    if kinds["quarantined"]:
+        click.echo(
+            _("Moved to {folder} unread: {count}:").format(
+                count=number(kinds["quarantined"]), folder=feedback.quarantine_folder
+            )
+        )
+        for uid, reason in outcome.quarantined:
+            click.echo(f"  UID {uid}: {_quarantine_reason(reason)}")
+        if kinds["quarantined"] > len(outcome.quarantined):
+            rest = kinds["quarantined"] - len(outcome.quarantined)
+            click.echo("  " + _("and {count} more").format(count=number(rest)))
     if soft_suppressed:
         click.echo(
             _("Suppressed after {limit} soft bounces in a row: {count}.").format(

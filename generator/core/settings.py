@@ -93,6 +93,16 @@ class FeedbackSettings:
     processed_folder: str = key(
         "IMAP-Ordner, in den erkannte Nachrichten verschoben werden.", default="Verarbeitet"
     )
+    quarantine_folder: str = key(
+        "IMAP-Ordner für Nachrichten über einer Grenze (Größe, Verschachtelung, Teile) oder "
+        "unlesbare; wird angelegt.",
+        default="Quarantäne",
+    )
+    authserv_id: str = key(
+        "authserv-id des eigenen Empfangsservers in Authentication-Results: nur dessen "
+        "oberstes DMARC-Ergebnis zählt für Abmeldungen ohne Token (leer: keinem trauen).",
+        default="",
+    )
     soft_bounce_limit: int = key(
         "Vorübergehende Unzustellbarkeiten in Folge (verschiedene Newsletter), nach denen "
         "eine Adresse gesperrt wird.",

@@ -8,14 +8,19 @@ Kinds, tried in this order (a bounce often carries ``Auto-Submitted`` too, so re
 3. ``auto_reply``: out-of-office and other automatic replies (RFC 3834 ``Auto-Submitted``,
    ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply``): ignored;
 4. ``unsubscribe``: a message to the ``mailto:`` unsubscribe address; the member is the
-   address in the token in its subject, or else its sender (a plain message there is taken
-   as one at once: bounces go to envelope senders, never to that address);
+   address in the token in its subject, or else its one sender, when our receiving server
+   found the sender's domain to pass DMARC (``authresults``);
 5. ``soft_bounce`` again: anything else sent to a member's VERP address (a bounce too garbled
    to read; soft, so that one odd message alone suppresses nobody);
-6. ``other``: everything else, left unread for a person.
+6. ``unverified``: a report or unsubscribe that names someone but proves nothing: left for a
+   person, suppresses no one;
+7. ``other``: everything else, left unread for a person.
 
-A VERP address in the recipient headers names the member and newsletter of a bounce or
-complaint better than its report does; it is used whenever its signature holds.
+Every message may be forged. A bounce or complaint names a member only by proof: it arrived
+at the member's signed VERP address, or it quotes the Message-ID the journal recorded for
+that member's copy; either within ``verp.LIFETIME`` of the send (``sent``). What the report
+text says about addresses only picks the candidate to check. Times are the arrival
+(IMAP INTERNALDATE), never the sender's ``Date:``.
 """
 
 from __future__ import annotations
@@ -24,25 +29,32 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flufl.bounce import all_failures
 
-from generator.core.settings import NewsletterSettings
-from generator.members.verp import Verp, parse_verp, read_unsubscribe_token
+from generator.core.settings import FeedbackSettings, NewsletterSettings
+from generator.feedback.authresults import dmarc_pass
+from generator.feedback.sent import NothingSent, SentMessages
+from generator.feedback.suppression import single_address
+from generator.members.verp import Verp, parse_verp, read_unsubscribe_token, within_lifetime
 
-Kind = Literal["unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "other"]
+Kind = Literal[
+    "unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "unverified", "other"
+]
 KINDS: tuple[Kind, ...] = (
     "unsubscribe",
     "hard_bounce",
     "soft_bounce",
     "complaint",
     "auto_reply",
+    "unverified",
     "other",
 )
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
@@ -51,6 +63,10 @@ ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 COMPLAINT_TYPES = ("abuse", "fraud", "virus", "other")
 """ARF Feedback-Type values that are complaints (not 'not-spam' or 'auth-failure')."""
 DETAIL_LENGTH = 300
+MAX_CANDIDATES = 10
+"""Addresses and quoted Message-IDs tried per message (each pair is one journal lookup)."""
+QUOTE_SCAN = 100_000
+"""Characters of each text part searched for a quoted Message-ID of ours."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +79,19 @@ class Context:
     sender_domain: str
     own_addresses: frozenset[str] = frozenset()
     """Addresses of the platform's own that a report may name but that are no members."""
+    sent: SentMessages = field(default_factory=NothingSent, compare=False)
+    """The send journal: what a bounce or complaint must match."""
+    authserv_id: str = ""
+    """The authserv-id of our receiving server's Authentication-Results ('': trust none)."""
 
 
-def context_for(settings: NewsletterSettings, secret: bytes) -> Context:
-    """The classification context of a project's newsletter settings."""
+def context_for(
+    settings: NewsletterSettings,
+    secret: bytes,
+    sent: SentMessages | None = None,
+    feedback: FeedbackSettings | None = None,
+) -> Context:
+    """The classification context of a project's newsletter and feedback settings."""
     own = (settings.from_address, settings.reply_to, settings.unsubscribe_mailto)
     return Context(
         secret=secret,
@@ -74,6 +99,8 @@ def context_for(settings: NewsletterSettings, secret: bytes) -> Context:
         bounce_address=settings.bounce_address.lower(),
         sender_domain=settings.from_address.rpartition("@")[2].lower(),
         own_addresses=frozenset(a.lower() for a in (*own, settings.bounce_address) if a),
+        sent=sent or NothingSent(),
+        authserv_id=feedback.authserv_id if feedback is not None else "",
     )
 
 
@@ -96,15 +123,15 @@ class Verdict:
     evidence: str = ""
     at: dt.datetime | None = None
     how: str = ""
-    """How the member was found: verp, token, report, sender."""
+    """How the member was found: verp, quote, token, dmarc."""
 
 
-def classify(message: Message, context: Context) -> Verdict:
-    """Classify one message (as parsed by the email package with the compat32 policy)."""
-    evidence = " ".join(str(message.get("Message-ID", "")).split())
-    at = _date(message)
+def classify(message: Message, context: Context, arrived: dt.datetime | None = None) -> Verdict:
+    """Classify one message (compat32) that arrived at ``arrived`` (IMAP INTERNALDATE)."""
+    evidence = " ".join(str(message.get("Message-ID", "")).split())[:DETAIL_LENGTH]
+    at = arrived or dt.datetime.now(dt.UTC)
     recipients = _recipients(message)
-    verp = _verp(recipients, context)
+    verp = _verp(recipients, context, at)
     report = _report_type(message)
     if report == "feedback-report":
         return _complaint(message, context, verp, evidence, at)
@@ -178,18 +205,6 @@ def _report_type(message: Message) -> str:
     return str(message.get_param("report-type", "") or "").lower()
 
 
-def _date(message: Message) -> dt.datetime | None:
-    try:
-        moment = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
-        return None  # a clock far in the future would distort every statistic
-    return moment
-
-
 def _addresses(message: Message, names: tuple[str, ...]) -> list[str]:
     values = [str(value) for name in names for value in message.get_all(name, [])]
     return [spec.lower() for _, spec in email.utils.getaddresses(values) if "@" in spec]
@@ -203,7 +218,8 @@ def _recipients(message: Message) -> list[str]:
     return [address.lower() for address in ADDR_SPEC.findall(values)]
 
 
-def _verp(recipients: list[str], context: Context) -> Verp | None:
+def _verp(recipients: list[str], context: Context, at: dt.datetime) -> Verp | None:
+    """The first signed VERP address among ``recipients`` whose send the journal confirms."""
     if not context.bounce_address:
         return None
     domain = "@" + context.bounce_address.rpartition("@")[2]
@@ -211,8 +227,73 @@ def _verp(recipients: list[str], context: Context) -> Verp | None:
         if address.endswith(domain):
             verp = parse_verp(context.bounce_address, context.secret, address)
             if verp is not None:
-                return verp
+                sent = context.sent.sent(verp.newsletter, verp.address)
+                if sent is not None and within_lifetime(sent.at, at):
+                    return verp
     return None
+
+
+def _message_id(message: Message | None) -> str:
+    if message is None:
+        return ""
+    return "".join(str(message.get("Message-ID", "")).split()).strip("<>").lower()
+
+
+def _quoted(
+    message: Message,
+    original: Message | None,
+    candidates: list[str],
+    context: Context,
+    at: dt.datetime,
+) -> tuple[str, str] | None:
+    """(address, newsletter) of the first candidate whose copy ``message`` quotes, by the journal.
+
+    A Message-ID of ours (in the returned message, References, In-Reply-To, or quoted in the
+    text) must be the one the journal recorded for that member's copy of the newsletter it
+    names: 80 random bits only that member's mailbox has seen.
+    """
+    ids = _our_ids(message, original, context)
+    for address in list(dict.fromkeys(candidates))[:MAX_CANDIDATES]:
+        for newsletter, quoted in ids:
+            sent = context.sent.sent(newsletter, address)
+            if (
+                sent is not None
+                and sent.message_id.strip("<>").lower() == quoted
+                and within_lifetime(sent.at, at)
+            ):
+                return address, newsletter
+    return None
+
+
+@lru_cache(maxsize=8)
+def _our_id_pattern(sender_domain: str) -> re.Pattern[str]:
+    """``<slug.20 hex digits@sender domain>``: a Message-ID as `rundbrief send` makes them."""
+    return re.compile(
+        r"<\s*([a-z0-9][a-z0-9._-]{0,200})\.([0-9a-f]{20})@" + re.escape(sender_domain) + r"\s*>",
+        re.IGNORECASE,
+    )
+
+
+def _our_ids(message: Message, original: Message | None, context: Context) -> list[tuple[str, str]]:
+    """(newsletter, message id without brackets) of Message-IDs of ours the report quotes."""
+    if not context.sender_domain:
+        return []
+    pattern = _our_id_pattern(context.sender_domain)
+    texts = [str(message.get(name, "")) for name in ("In-Reply-To", "References")]
+    if original is not None:
+        texts.append(str(original.get("Message-ID", "")))
+    for part in message.walk():
+        payload = part.get_payload() if part.get_content_maintype() == "text" else None
+        if isinstance(payload, str):
+            texts.append(payload[:QUOTE_SCAN])
+    found: dict[tuple[str, str], None] = {}
+    for text in texts:
+        for match in pattern.finditer(text):
+            slug, random = match.group(1).lower(), match.group(2).lower()
+            found[slug, f"{slug}.{random}@{context.sender_domain}"] = None
+            if len(found) >= MAX_CANDIDATES:
+                return list(found)
+    return list(found)
 
 
 def _parts(message: Message, content_type: str) -> Iterator[Message]:
@@ -233,17 +314,6 @@ def _original(message: Message) -> Message | None:
             if isinstance(payload, str):
                 return HeaderParser().parsestr(payload)
     return None
-
-
-def _newsletter_of(original: Message | None, context: Context) -> str:
-    """The newsletter slug in a Message-ID of ours, ``<slug.hex20@sender-domain>``."""
-    if original is None:
-        return ""
-    local, _, domain = str(original.get("Message-ID", "")).strip().strip("<>").rpartition("@")
-    slug, _, random = local.rpartition(".")
-    if domain.lower() != context.sender_domain or len(random) != 20 or not slug:
-        return ""
-    return slug if all(c in "0123456789abcdef" for c in random) else ""
 
 
 def _tokens(text: str) -> Iterator[str]:
@@ -282,7 +352,7 @@ def _list_unsubscribe_address(original: Message | None, context: Context) -> str
 
 
 def _complaint(
-    message: Message, context: Context, verp: Verp | None, evidence: str, at: dt.datetime | None
+    message: Message, context: Context, verp: Verp | None, evidence: str, at: dt.datetime
 ) -> Verdict:
     report = next(_parts(message, "message/feedback-report"), None)
     fields = report.get_payload(0) if report is not None and report.is_multipart() else None
@@ -292,31 +362,27 @@ def _complaint(
         return Verdict("other", evidence=evidence, at=at)
     original = _original(message)
     detail = f"ARF {feedback_type}, {str(fields.get('User-Agent', '')).strip()}".strip(", ")
+    detail = detail[:DETAIL_LENGTH]
     if verp is None:
         # The report names the envelope sender of the message complained about.
         senders = _addresses(fields, ("Original-Mail-From",))
         senders += _addresses(original, ("Return-Path",)) if original is not None else []
-        verp = _verp(senders, context)
+        verp = _verp(senders, context, at)
     if verp is not None:
-        return Verdict(
-            "complaint",
-            (Finding("complaint", verp.address, verp.newsletter, detail),),
-            evidence,
-            at,
-            "verp",
-        )
-    newsletter = _newsletter_of(original, context)
-    address, how = _list_unsubscribe_address(original, context), "token"
-    if address is None:
-        named = _addresses(fields, ("Original-Rcpt-To",)) or (
-            _addresses(original, ("To",)) if original is not None else []
-        )
-        address, how = (named[0], "report") if named else (None, "")
-    if address is None:
+        finding = Finding("complaint", verp.address, verp.newsletter, detail)
+        return Verdict("complaint", (finding,), evidence, at, "verp")
+    # Recipients are often redacted: the token in the returned List-Unsubscribe names them.
+    token = _list_unsubscribe_address(original, context)
+    candidates = [token] if token else []
+    candidates += _addresses(fields, ("Original-Rcpt-To",))
+    candidates += _addresses(original, ("To",)) if original is not None else []
+    if not candidates:
         return Verdict("other", evidence=evidence, at=at)
-    return Verdict(
-        "complaint", (Finding("complaint", address, newsletter, detail),), evidence, at, how
-    )
+    proven = _quoted(message, original, candidates, context, at)
+    if proven is None:
+        return Verdict("unverified", evidence=evidence, at=at, how="report")
+    finding = Finding("complaint", proven[0], proven[1], detail)
+    return Verdict("complaint", (finding,), evidence, at, "quote")
 
 
 def _status_blocks(message: Message) -> Iterator[tuple[str, str, str, str]]:
@@ -382,7 +448,7 @@ def _bounce(
     context: Context,
     verp: Verp | None,
     evidence: str,
-    at: dt.datetime | None,
+    at: dt.datetime,
     heuristics: bool = True,
 ) -> Verdict | None:
     # The report's own recipient blocks say hard or soft; flufl.bounce finds the addresses
@@ -408,15 +474,18 @@ def _bounce(
         detail = next(f.detail for f in seen if f.kind == worst)
         finding = Finding(worst, verp.address, verp.newsletter, detail)
         return Verdict(worst, (finding,), evidence, at, "verp")
-    newsletter = _newsletter_of(_original(message), context)
-    findings = tuple(
-        Finding(f.kind, f.address, newsletter, f.detail)
-        for f in seen
-        if "@" in f.address and not _ours(f.address, context)
-    )
-    if not findings:
+    members = [f for f in seen if single_address(f.address) and not _ours(f.address, context)]
+    if not members:
         return Verdict("other", evidence=evidence, at=at)
-    return Verdict(_worst(findings), findings, evidence, at, "report")
+    # Only the member whose own copy the report quotes: one Message-ID, one member.
+    original = _original(message)
+    proven = _quoted(message, original, [f.address for f in members], context, at)
+    if proven is None:
+        return Verdict("unverified", evidence=evidence, at=at, how="report")
+    address, newsletter = proven
+    found = next(f for f in members if f.address == address)
+    finding = Finding(found.kind, address, newsletter, found.detail)
+    return Verdict(found.kind, (finding,), evidence, at, "quote")
 
 
 def _worst(findings: list[Finding] | tuple[Finding, ...]) -> Kind:
@@ -430,14 +499,16 @@ def _ours(address: str, context: Context) -> bool:
     )
 
 
-def _unsubscribe(
-    message: Message, context: Context, evidence: str, at: dt.datetime | None
-) -> Verdict:
+def _unsubscribe(message: Message, context: Context, evidence: str, at: dt.datetime) -> Verdict:
     address = _token_address(_subject(message), context)
-    how = "token"
-    if address is None:
-        senders = _addresses(message, ("From",))
-        if not senders:
-            return Verdict("other", evidence=evidence, at=at)
-        address, how = senders[0], "sender"
-    return Verdict("unsubscribe", (Finding("unsubscribe", address.lower()),), evidence, at, how)
+    if address is not None:
+        finding = Finding("unsubscribe", address.lower())
+        return Verdict("unsubscribe", (finding,), evidence, at, "token")
+    senders = _addresses(message, ("From",))
+    if not senders:
+        return Verdict("other", evidence=evidence, at=at)
+    # Exactly one sender, and our own server saw its domain pass DMARC: From is not forged.
+    sender = single_address(senders[0]) if len(senders) == 1 else None
+    if sender is None or not dmarc_pass(message, context.authserv_id, sender.rpartition("@")[2]):
+        return Verdict("unverified", evidence=evidence, at=at, how="sender")
+    return Verdict("unsubscribe", (Finding("unsubscribe", sender),), evidence, at, "dmarc")

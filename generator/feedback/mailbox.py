@@ -1,11 +1,14 @@
 """Reading the feedback mailbox over IMAP: every message classified once, filed, resumable.
 
-For each batch of new messages: fetch (``BODY.PEEK``, so nothing is marked read by looking),
-classify, then record the events together with the messages' UIDs and the folder's
-UIDVALIDITY in one transaction, then move the recognised ones to the processed folder.
-A connection lost anywhere in between costs nothing: a message recorded but not yet moved is
-moved (not counted) on the next run, one not yet recorded is read again. Messages nobody
-recognises stay unread where they are, counted once.
+For each batch of new messages: fetch sizes and arrival times (INTERNALDATE), then the
+messages within ``limits.MAX_SIZE`` in chunks of at most ``FETCH_BYTES`` (``BODY.PEEK``, so
+nothing is marked read by looking), classify, then record the events together with the
+messages' UIDs and the folder's UIDVALIDITY in one transaction, then move the recognised ones
+to the processed folder. A message over a limit, unparseable, or one whose classification
+fails goes to the quarantine folder, named in the summary; the run goes on. A connection
+lost anywhere in between costs nothing: a message recorded but not yet moved is moved (not
+counted) on the next run, one not yet recorded is read again. Messages nobody recognises, or
+that prove nothing (``unverified``), stay unread where they are, counted once.
 """
 
 from __future__ import annotations
@@ -14,23 +17,41 @@ import contextlib
 import datetime as dt
 import imaplib
 import os
+import re
 import ssl
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from imap_tools import MailBox, MailMessageFlags
-from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
+from imap_tools.errors import (
+    MailboxFetchError,
+    MailboxLoginError,
+    UnexpectedCommandStatusError,
+)
+from imap_tools.utils import check_command_status
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.feedback.classify import Context, Verdict, classify
+from generator.feedback.limits import MAX_SIZE, QuarantineReason, Refused, open_message
 from generator.feedback.suppression import Event, Read, SuppressionStore, iso
 
 RECORDED_KINDS = ("unsubscribe", "hard_bounce", "soft_bounce", "complaint")
+STAYING_KINDS = ("other", "unverified")
+"""Left unread in the folder for a person."""
+QUARANTINED = "quarantined"
 BATCH = 200
-"""Messages per FETCH round trip and per transaction."""
+"""Messages per transaction (and at most per FETCH round trip)."""
+FETCH_BYTES = 8_000_000
+"""Bytes of messages per FETCH round trip: memory stays bounded however large the mailbox."""
+QUARANTINE_NAMED = 20
+"""Quarantined messages named in the summary (the rest are counted)."""
+FETCHED = re.compile(rb"UID (\d+)")
+SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+ARRIVED = re.compile(rb'INTERNALDATE "([^"]+)"')
+MONTHS = ("jan feb mar apr may jun jul aug sep oct nov dec").split()
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,8 @@ class FeedbackOutcome:
     refiled: int = 0
     moved: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
-    addresses: set[str] = field(default_factory=set)
+    quarantined: list[tuple[int, QuarantineReason]] = field(default_factory=list)
+    """(UID, why) of the first ``QUARANTINE_NAMED`` messages moved to quarantine."""
     timings: Timings = field(default_factory=Timings)
 
 
@@ -128,6 +150,31 @@ def connect(config: ImapConfig, timeout: float = 60.0) -> MailBox:
     return mailbox
 
 
+def _same_folder(one: str, other: str) -> bool:
+    """IMAP folder names compare exactly, except INBOX in any case (RFC 3501, 5.1)."""
+    return one == other or one.upper() == other.upper() == "INBOX"
+
+
+def check_folders(folder: str, processed_folder: str, quarantine_folder: str) -> None:
+    """Refuse settings that would file messages back where they are read from."""
+    for name, value in (
+        ("feedback.processed_folder", processed_folder),
+        ("feedback.quarantine_folder", quarantine_folder),
+    ):
+        if _same_folder(value, folder):
+            raise UsageError(
+                _("{setting} must differ from feedback.folder ('{folder}')").format(
+                    setting=name, folder=folder
+                )
+            )
+    if _same_folder(quarantine_folder, processed_folder):
+        raise UsageError(
+            _(
+                "feedback.quarantine_folder must differ from feedback.processed_folder ('{folder}')"
+            ).format(folder=processed_folder)
+        )
+
+
 def read_mailbox(
     mailbox: MailBox,
     store: SuppressionStore,
@@ -135,14 +182,17 @@ def read_mailbox(
     *,
     folder: str,
     processed_folder: str,
+    quarantine_folder: str = "Quarantäne",
     batch: int = BATCH,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> FeedbackOutcome:
     """Classify every message of ``folder`` not read before; file events and move messages."""
+    check_folders(folder, processed_folder, quarantine_folder)
     outcome = FeedbackOutcome()
     try:
-        if not mailbox.folder.exists(processed_folder):
-            mailbox.folder.create(processed_folder)
+        for name in (processed_folder, quarantine_folder):
+            if not mailbox.folder.exists(name):
+                mailbox.folder.create(name)
         mailbox.folder.set(folder)
         uidvalidity = int(mailbox.folder.status(folder, ["UIDVALIDITY"])["UIDVALIDITY"])
         uids = [int(uid) for uid in mailbox.uids("ALL")]
@@ -150,9 +200,8 @@ def read_mailbox(
         outcome.total = len(uids)
         outcome.earlier = sum(1 for uid in uids if uid in seen)
         # Recorded by a run that lost its connection before moving them: move, do not count.
-        outcome.refiled = _file(
-            mailbox, [uid for uid in uids if seen.get(uid, "other") != "other"], processed_folder
-        )
+        earlier = [(uid, seen[uid]) for uid in uids if uid in seen]
+        outcome.refiled = _file_all(mailbox, earlier, processed_folder, quarantine_folder)
         new = [uid for uid in uids if uid not in seen]
         outcome.new = len(new)
         progress(0, len(new))
@@ -161,9 +210,8 @@ def read_mailbox(
             reads = _read_batch(mailbox, new[start : start + batch], context, folder, outcome)
             begin = time.perf_counter()
             store.record(folder, uidvalidity, reads)
-            outcome.moved += _file(
-                mailbox, [r.uid for r in reads if r.kind != "other"], processed_folder
-            )
+            filed = [(r.uid, r.kind) for r in reads]
+            outcome.moved += _file_all(mailbox, filed, processed_folder, quarantine_folder)
             outcome.timings.store += time.perf_counter() - begin
             done += len(reads)
             progress(done, len(new))
@@ -184,26 +232,113 @@ def read_mailbox(
     return outcome
 
 
+def _file_all(
+    mailbox: MailBox, filed: list[tuple[int, str]], processed_folder: str, quarantine_folder: str
+) -> int:
+    """Move recognised messages to the processed folder, quarantined ones to quarantine."""
+    quarantined = [uid for uid, kind in filed if kind == QUARANTINED]
+    recognised = [uid for uid, kind in filed if kind != QUARANTINED and kind not in STAYING_KINDS]
+    return _file(mailbox, recognised, processed_folder) + _file(
+        mailbox, quarantined, quarantine_folder
+    )
+
+
 def _read_batch(
     mailbox: MailBox, uids: Sequence[int], context: Context, folder: str, outcome: FeedbackOutcome
 ) -> list[Read]:
     reads = []
-    messages = mailbox.fetch(uid_list=[str(uid) for uid in uids], mark_seen=False, bulk=True)
+    begin = time.perf_counter()
+    sizes = _sizes(mailbox, uids)
+    outcome.timings.fetch += time.perf_counter() - begin
+    wanted = []
+    for uid, (size, _arrived) in sizes.items():
+        if size > MAX_SIZE:
+            reads.append(_quarantine(uid, "size", folder, outcome))  # never fetched
+        else:
+            wanted.append(uid)
+    bodies = _bodies(mailbox, wanted, sizes)
     while True:
         begin = time.perf_counter()
-        message = next(messages, None)
+        item = next(bodies, None)
         outcome.timings.fetch += time.perf_counter() - begin
-        if message is None:
+        if item is None:
             break
+        uid, raw = item
         begin = time.perf_counter()
-        verdict = classify(message.obj, context)
-        uid = int(message.uid or 0)
+        try:
+            verdict = classify(open_message(raw), context, sizes[uid][1])
+        except Refused as refused:
+            reads.append(_quarantine(uid, refused.reason, folder, outcome))
+            continue
+        except Exception:  # noqa: BLE001 - one message must never stop reading the others
+            reads.append(_quarantine(uid, "error", folder, outcome))
+            continue
         evidence = verdict.evidence or f"imap:{folder}/{uid}"
         reads.append(Read(uid, verdict.kind, evidence, _events(verdict, evidence)))
         outcome.timings.classify += time.perf_counter() - begin
         outcome.kinds[verdict.kind] += 1
-        outcome.addresses.update(f.address for f in verdict.findings)
     return reads
+
+
+def _quarantine(uid: int, reason: QuarantineReason, folder: str, outcome: FeedbackOutcome) -> Read:
+    outcome.kinds[QUARANTINED] += 1
+    if len(outcome.quarantined) < QUARANTINE_NAMED:
+        outcome.quarantined.append((uid, reason))
+    return Read(uid, QUARANTINED, f"imap:{folder}/{uid} {reason}", ())
+
+
+def _sizes(mailbox: MailBox, uids: Sequence[int]) -> dict[int, tuple[int, dt.datetime]]:
+    """UID → (RFC822.SIZE, INTERNALDATE) of each message still there."""
+    result = mailbox.client.uid(
+        "FETCH", ",".join(str(uid) for uid in uids), "(UID RFC822.SIZE INTERNALDATE)"
+    )
+    check_command_status(result, MailboxFetchError)
+    found = {}
+    for line in result[1]:
+        data = line[0] if isinstance(line, tuple) else line
+        if not isinstance(data, bytes):
+            continue
+        uid, size = FETCHED.search(data), SIZE.search(data)
+        if uid is not None and size is not None:
+            arrived = ARRIVED.search(data)
+            found[int(uid.group(1))] = (int(size.group(1)), _internaldate(arrived))
+    return found
+
+
+def _internaldate(found: re.Match[bytes] | None) -> dt.datetime:
+    """An IMAP date-time (``05-Dec-2026 16:13:12 +0000``), or now if the server gave none."""
+    if found is not None:
+        try:
+            day, month, rest = found.group(1).decode("ascii").strip().split("-", 2)
+            moment = dt.datetime.strptime(
+                f"{day}-{MONTHS.index(month.lower()) + 1}-{rest}", "%d-%m-%Y %H:%M:%S %z"
+            )
+            return moment.astimezone(dt.UTC)
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return dt.datetime.now(dt.UTC)
+
+
+def _bodies(
+    mailbox: MailBox, uids: list[int], sizes: Mapping[int, tuple[int, dt.datetime]]
+) -> Iterator[tuple[int, bytes]]:
+    """(UID, message) of each of ``uids``, fetched at most ``FETCH_BYTES`` per round trip."""
+    chunk: list[int] = []
+    total = 0
+    for uid in [*uids, 0]:
+        size = sizes[uid][0] if uid else 0
+        if chunk and (not uid or total + size > FETCH_BYTES):
+            result = mailbox.client.uid(
+                "FETCH", ",".join(str(u) for u in chunk), "(UID BODY.PEEK[])"
+            )
+            check_command_status(result, MailboxFetchError)
+            for item in result[1]:
+                if isinstance(item, tuple) and (found := FETCHED.search(item[0])):
+                    yield int(found.group(1)), item[1]
+            chunk, total = [], 0
+        if uid:
+            chunk.append(uid)
+            total += size
 
 
 def _events(verdict: Verdict, evidence: str) -> tuple[Event, ...]:
@@ -215,13 +350,13 @@ def _events(verdict: Verdict, evidence: str) -> tuple[Event, ...]:
     )
 
 
-def _file(mailbox: MailBox, uids: list[int], processed_folder: str) -> int:
-    """Mark ``uids`` read and move them to the processed folder."""
+def _file(mailbox: MailBox, uids: list[int], destination: str) -> int:
+    """Mark ``uids`` read and move them to ``destination``."""
     if not uids:
         return 0
     chosen = [str(uid) for uid in uids]
     mailbox.flag(chosen, MailMessageFlags.SEEN, True)
-    mailbox.move(chosen, processed_folder)
+    mailbox.move(chosen, destination)
     return len(uids)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ EXCLUSION_KEYS: dict[str, str] = {
 """Store reason → the reason key `recipients.select` counts exclusions under."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Spreadsheets run a cell starting with one of these as a formula (CSV injection)."""
+ESCAPE = "'"
+"""Spreadsheets show a cell starting with it as text and drop it (and so does ``restore``)."""
+SEPARATED_FORMULA = re.compile(r"([,;\t|])(\s*)(?=[=+\-@\t\r'])")
+"""A field boundary for readers that split on ',' ';' tab or '|', followed by a formula start."""
+SINGLE_ADDRESS = re.compile(r"[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+")
+"""Exactly one plain addr-spec: no list, no display name, no separator another reader splits on."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -129,6 +136,11 @@ def instant(value: str | dt.datetime | None) -> dt.datetime | None:
 def store_path(project: Project) -> Path:
     """``.rundbrief/suppression.sqlite``, beside the send journal."""
     return project.state_dir / STORE_FILE
+
+
+def single_address(text: str) -> str | None:
+    """``text`` lower-cased if it is exactly one plain address, else None (never a list)."""
+    return text.lower() if SINGLE_ADDRESS.fullmatch(text) else None
 
 
 @dataclass(frozen=True)
@@ -231,6 +243,8 @@ class SuppressionStore:
                 self._add(event, stamp)
 
     def _add(self, event: Event, stamp: str) -> None:
+        if single_address(event.address) is None:
+            return  # a line naming several addresses (or none) suppresses none of them
         self.db.execute(
             "INSERT INTO events (kind, address, newsletter, detail, evidence, at, recorded_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -423,8 +437,26 @@ def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.d
 
 
 def neutralise(cell: str) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading formula character gets a quote."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
+    """A CSV cell a spreadsheet shows as text, also when a reader splits it on ',' or ';'.
+
+    A leading formula character (after blanks, too, or an escape already there) gets one
+    ``'`` in front, which ``restore`` takes off again: an address such as
+    ``-anna@example.org`` comes back unchanged. Inside free text, a formula character after
+    a separator gets one too.
+    """
+    cell = SEPARATED_FORMULA.sub(r"\1\2" + ESCAPE, cell)
+    return ESCAPE + cell if _starts_formula(cell) else cell
+
+
+def restore(cell: str) -> str:
+    """The value ``neutralise`` was given for a cell (an address read back from the export)."""
+    rest = cell[len(ESCAPE) :]
+    return rest if cell.startswith(ESCAPE) and _starts_formula(rest) else cell
+
+
+def _starts_formula(cell: str) -> bool:
+    starts = (*FORMULA_START, ESCAPE)
+    return cell.startswith(starts) or cell.lstrip().startswith(starts)
 
 
 EXPORT_COLUMNS = ("email", "reason", "since", "newsletter", "evidence", "detail")

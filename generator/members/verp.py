@@ -7,13 +7,17 @@ Each message leaves with its own envelope sender (Return-Path) on the bounce dom
 
 A bounce is sent to that address, so the address it arrives at names one member and one
 newsletter even when the report itself is garbled. The signature (HMAC-SHA256 with the
-unsubscribe secret, 80 bits, base32) makes a forged address worthless. Everything is
-lower case: some mail servers lower-case the addresses they bounce to.
+unsubscribe secret, 80 bits, base32) makes a forged address worthless; it covers the
+newsletter and the member, so it names one row of the send journal, and it is honoured only
+for ``LIFETIME`` after that row was sent (``within_lifetime``): an address seen once cannot be
+replayed in forged reports for ever. Everything is lower case: some mail servers lower-case the
+addresses they bounce to.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -28,6 +32,10 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")
 DOT_ATOM = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 """An unquoted local part (RFC 5321 dot-string), lower case."""
 SIGNATURE_BYTES = 10
+LIFETIME = dt.timedelta(days=90)
+"""How long after the send a signed VERP address (or a quoted Message-ID) still counts."""
+CLOCK_SKEW = dt.timedelta(hours=1)
+"""A report may arrive this much before the journal says the message was sent (clocks)."""
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,8 @@ def read_unsubscribe_token(secret: bytes, token: str) -> str | None:
     if "@" not in address or not hmac.compare_digest(token, unsubscribe_token(secret, address)):
         return None
     return address
+
+
+def within_lifetime(sent: dt.datetime | None, arrived: dt.datetime) -> bool:
+    """Whether a report that arrived at ``arrived`` may still speak for a message sent at ``sent``."""
+    return sent is not None and sent - CLOCK_SKEW <= arrived <= sent + LIFETIME

@@ -27,8 +27,8 @@ COMPLAINT_LIMIT = 0.003
 COMPLAINT_TARGET = 0.001
 """… and should stay under 0.1 %."""
 TIMEZONE = ZoneInfo("Europe/Berlin")
-ADDRESS = re.compile(r"\S*@\S*")
-"""Anything address-like in a server reply: the report names no one."""
+STATUS = re.compile(r"\s*([245]\d\d)(?:[ -]+([245]\.\d{1,3}\.\d{1,3})(?!\S))?")
+"""The reply code and enhanced status code (RFC 3463) at the start of a server reply."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class NewsletterFigures:
     uncertain: int
     pending: int
     failures: tuple[tuple[str, int], ...]
-    """Server replies of failed recipients (addresses blanked), most frequent first."""
+    """Status codes of failed recipients' server replies (``550 5.1.1``), most frequent first."""
     excluded: tuple[tuple[str, int], ...]
     hard_bounces: int = 0
     soft_bounces: int = 0
@@ -101,7 +101,7 @@ def gather(
     stored = _read_store(store)
     sends = _sends(journal, _runs(stored["runs"]))
     events = _events(stored["events"])
-    unsubscribed = _unsubscribes(events, members)
+    unsubscribed = _unsubscribes(events, members, _recipients(journal))
     newsletters = _per_newsletter(sends, events, _exclusions(stored["exclusions"]), unsubscribed)
     counted = _member_counts(stored["member_counts"])
     months = _per_month(newsletters, events, unsubscribed, members, counted, now)
@@ -169,7 +169,7 @@ def _sends(
                     " AND state = 'failed' GROUP BY reply",
                     (newsletter,),
                 ):
-                    send.failures[ADDRESS.sub("[Adresse]", " ".join(reply.split()))] += count
+                    send.failures[status_of(reply)] += count
             if runs.get(newsletter):
                 spans = runs[newsletter]
                 send.started, send.finished = spans[0][0], max(end for _, end in spans)
@@ -187,6 +187,18 @@ def _sends(
     finally:
         db.close()
     return sends
+
+
+def status_of(reply: str) -> str:
+    """Only the codes of a server reply: its text may name the member, plainly or disguised.
+
+    ``anna(at)example(dot)org`` or a base64 address survives any pattern that blanks
+    addresses; what the report shows of a reply is ``550 5.1.1``, ``421`` or ``''``.
+    """
+    found = STATUS.match(reply)
+    if found is None:
+        return ""
+    return " ".join(code for code in found.groups() if code)
 
 
 def _runs(rows: list[Any]) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
@@ -211,10 +223,30 @@ def _exclusions(rows: list[Any]) -> dict[str, list[tuple[str, int]]]:
     return found
 
 
+def _recipients(journal: Path) -> frozenset[str]:
+    """Every address the journal shows a newsletter was handed over for."""
+    if not journal.is_file():
+        return frozenset()
+    db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute(
+            "SELECT DISTINCT recipient FROM deliveries WHERE state IN ('sent', 'sending')"
+        )
+        return frozenset(address for (address,) in rows)
+    finally:
+        db.close()
+
+
 def _unsubscribes(
-    events: Iterable[tuple[str, str, str, dt.datetime]], members: list[Member] | None
+    events: Iterable[tuple[str, str, str, dt.datetime]],
+    members: list[Member] | None,
+    recipients: frozenset[str],
 ) -> dict[str, dt.datetime]:
-    """address → when it first unsubscribed: by mail (store) or in the members file."""
+    """address → when it first unsubscribed: by mail (store) or in the members file.
+
+    Only addresses a newsletter was sent to count: anyone can write to the unsubscribe
+    address, and a stranger leaving a list they were never on is no unsubscribe.
+    """
     first: dict[str, dt.datetime] = {}
     for kind, address, _, when in events:
         if kind == "unsubscribe" and (address not in first or when < first[address]):
@@ -223,7 +255,7 @@ def _unsubscribes(
         left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
         if left is not None and (member.key not in first or left < first[member.key]):
             first[member.key] = left
-    return first
+    return {address: when for address, when in first.items() if address in recipients}
 
 
 def _per_newsletter(

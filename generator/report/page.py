@@ -42,6 +42,33 @@ SUPPRESSION_LABELS = {
     "complaint": "Beschwerde",
 }
 
+STATUS_LABELS = {
+    "5.1.1": "Empfängeradresse unbekannt",
+    "5.1.2": "Domain des Empfängers unbekannt",
+    "5.1.10": "Domain empfängt keine E-Mails",
+    "5.2.1": "Postfach gesperrt",
+    "5.2.2": "Postfach voll",
+    "4.2.2": "Postfach voll",
+    "5.4.1": "Empfänger abgelehnt",
+    "4.4.1": "Server des Empfängers nicht erreichbar",
+    "5.7.1": "abgelehnt (Richtlinie, Spamfilter oder Sperrliste)",
+    "4.7.1": "vorläufig abgelehnt (Richtlinie oder Greylisting)",
+    "5.7.26": "abgelehnt: Absender-Authentifizierung (DMARC, SPF, DKIM) fehlgeschlagen",
+}
+"""What the common enhanced status codes (RFC 3463) mean: the report shows codes, not replies."""
+
+
+def status_label(status: str) -> str:
+    """The meaning of ``550 5.1.1``: known code, else the class (permanent or temporary)."""
+    reply, _, enhanced = status.partition(" ")
+    if enhanced in STATUS_LABELS:
+        return STATUS_LABELS[enhanced]
+    if reply.startswith("5"):
+        return "dauerhafter Fehler"
+    if reply.startswith("4"):
+        return "vorübergehender Fehler"
+    return "Antwort ohne Statuscode"
+
 
 def number(value: float | int | None) -> str:
     """German thousands separator: 12.345."""
@@ -97,7 +124,12 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     environment.filters.update(
-        number=number, percent=percent, when=when, duration=duration, month_name=month_name
+        number=number,
+        percent=percent,
+        when=when,
+        duration=duration,
+        month_name=month_name,
+        status_label=status_label,
     )
     return environment
 

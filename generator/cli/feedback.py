@@ -32,7 +32,7 @@ from generator.feedback.suppression import (
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
-from generator.members.source import read_members
+from generator.members.source import Member, Unreadable, open_members
 from generator.sending.journal import journal_path
 
 
@@ -244,18 +244,21 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
 
 def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
     """Gather the figures and write build/reports/."""
-    from generator.report.figures import gather
+    from generator.report.figures import MemberFacts, gather
     from generator.report.page import write_report
 
     started = time.perf_counter()
-    members = None
+    facts = None
     if members_file is not None:
-        members, problems = read_members(members_file, str(members_file), row_severity="warning")
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise ProblemsFound(errors)
-        record_member_count(store_path(project), len(members))  # members over time
-    report = gather(journal_path(project, journal_file), store_path(project), members)
+        source = open_members(project, members_file)
+        for warning in source.warnings:
+            click.echo(str(warning), err=True)
+        try:
+            facts = MemberFacts.of(m for m in source.rows() if isinstance(m, Member))
+        except Unreadable as error:
+            raise ProblemsFound([error.problem]) from None
+        record_member_count(store_path(project), facts.count)  # members over time
+    report = gather(journal_path(project, journal_file), store_path(project), facts)
     page = write_report(project, report)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(

@@ -25,7 +25,8 @@ from generator.marketing.fonts import missing_glyphs
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
-from generator.members.source import read_members
+from generator.members.source import Unreadable, open_members
+from generator.members.values import display_name
 
 KITS = "kits"
 INPUTS = ".inputs"
@@ -58,39 +59,37 @@ class KitSummary:
 def kit_members(project: Project, members_file: Path) -> tuple[list[KitMember], list[Problem]]:
     """Read the members file as ``send`` does: a bad row is left out with a warning at its line.
 
-    A referral code is a folder name: besides the checks of every members file, a code used
-    twice (case-insensitively: 'Anna' and 'anna' are one folder on macOS and Windows) keeps
-    the kit of its first row only. A file that cannot be read at all is an error.
+    The file is streamed: only each member's code, name and row are kept. A referral code is
+    a folder name: besides the checks of every members file, a code used twice
+    (case-insensitively: 'Anna' and 'anna' are one folder on macOS and Windows) keeps the
+    kit of its first row only. A file that cannot be read at all is an error.
     """
-    display = _display(project, members_file)
-    settings = project.settings
-    members, problems = read_members(
-        members_file,
-        display,
-        columns=dict(settings.members.columns),
-        timezone=settings.timezone,
-        row_severity="warning",
-    )
-    raise_if_errors(problems)
+    source = open_members(project, members_file)
+    problems = list(source.warnings)
     result: list[KitMember] = []
     seen: dict[str, int] = {}
-    for member in members:
-        code = member.referral_code
-        first = seen.setdefault(code.lower(), member.row)
-        if first != member.row:
-            problems.append(
-                Problem(
-                    display,
-                    member.row,
-                    _("referral code '{code}' is used in row {row} too").format(
-                        code=code, row=first
-                    ),
-                    "warning",
+    try:
+        for member in source.rows():
+            if isinstance(member, Problem):
+                problems.append(Problem(member.path, member.line, member.message, "warning"))
+                continue
+            code = member.referral_code
+            first = seen.setdefault(code.lower(), member.row)
+            if first != member.row:
+                problems.append(
+                    Problem(
+                        source.display,
+                        member.row,
+                        _("referral code '{code}' is used in row {row} too").format(
+                            code=code, row=first
+                        ),
+                        "warning",
+                    )
                 )
-            )
-            continue
-        name = f"{member.first_name} {member.last_name}".strip()
-        result.append(KitMember(code, name, member.row, display))
+                continue
+            result.append(KitMember(code, display_name(member), member.row, source.display))
+    except Unreadable as error:
+        raise ProblemsFound([error.problem]) from None
     return result, problems
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.files import RefusedFile, read_output, write_bytes, write_text
 from generator.core.fingerprint import fingerprint
 from generator.core.i18n import _
 from generator.core.output import mark, refusal
@@ -359,8 +360,8 @@ def _inputs_base(project: Project, campaigns: list[Campaign]) -> str:
 def _unchanged(folder: Path, digest: str) -> bool:
     marker = folder / INPUTS
     try:
-        return marker.read_text(encoding="ascii").strip() == digest
-    except OSError:
+        return read_output(marker).decode("ascii").strip() == digest
+    except (OSError, UnicodeError, RefusedFile):
         return False
 
 
@@ -384,7 +385,7 @@ def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
         _write_files(staging, member.code, files)
         # Written last (the kit is swapped in whole): the marker lists every file of the kit,
         # and only those are ever replaced or deleted.
-        (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
+        write_text(staging / INPUTS, digest + "\n", within=staging)
         mark(staging, "kit")
         reason = _refusal(state.project, folder)  # (checked before the run; once more now)
         if reason:
@@ -403,11 +404,9 @@ def _write_files(staging: Path, code: str, files: list[tuple[str, bytes]]) -> No
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
         for name, data in files:
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            write_bytes(staging / name, data, within=staging)
             bundle.writestr(f"werbemittel-{code}/{name}", data)
-    (staging / f"werbemittel-{code}.zip").write_bytes(archive.getvalue())
+    write_bytes(staging / f"werbemittel-{code}.zip", archive.getvalue(), within=staging)
 
 
 def _embed(campaign: Campaign, recipient: Recipient) -> bytes:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.files import RefusedFile, open_named_file
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
 from generator.members.source import ADDRESS, Member, MembersFile
@@ -222,8 +223,9 @@ def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem
     problems: list[Problem] = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            with open_named_file(path) as stream:  # (named by the user: no pipe, no device)
+                text = stream.read().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError, RefusedFile) as error:
             raise UsageError(
                 _("cannot read the suppression file {path}: {reason}").format(
                     path=path, reason=error

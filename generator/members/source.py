@@ -11,6 +11,7 @@ unclosed quote or a field far over any limit.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import unicodedata
 import zoneinfo
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from generator.core.files import RefusedFile, open_named_file
 from generator.core.gitinfo import is_tracked
 from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
@@ -174,7 +176,8 @@ class MembersFile:
     def _records(self) -> Iterator[_Header | tuple[int, list[str] | str]]:
         """First the header, then every record with its line (or why it is broken)."""
         try:
-            stream = self.path.open(encoding="utf-8-sig", newline="")
+            # The door's one named exception: anywhere, but a regular file (a pipe would hang).
+            raw = open_named_file(self.path)
         except OSError as error:
             raise Unreadable(
                 Problem(
@@ -183,7 +186,9 @@ class MembersFile:
                     _("cannot read the members file: {reason}").format(reason=error.strerror),
                 )
             ) from None
-        with stream:
+        except RefusedFile as refused:
+            raise Unreadable(Problem(self.display, 0, refused.reason)) from None
+        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
             lines = Lines(stream, self.display)
             first = lines.peek()
             if first is None:

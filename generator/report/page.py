@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.core.files import write_bytes, write_text
 from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
 from generator.report.charts import charts
@@ -108,10 +109,9 @@ def write_report(project: Project, report: Report) -> Path:
     """Write page and CSV files into ``build/reports/``, swapped in whole; return the page."""
     with staging_dir(project.root) as folder:
         new = folder / REPORT_DIR
-        new.mkdir()
-        (new / PAGE).write_text(page(project, report), encoding="utf-8")
-        (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
-        (new / MONTHS_CSV).write_bytes(months_csv(report))
+        write_text(new / PAGE, page(project, report), within=folder)
+        write_bytes(new / NEWSLETTER_CSV, newsletter_csv(report), within=folder)
+        write_bytes(new / MONTHS_CSV, months_csv(report), within=folder)
         publish([(new, project.build_dir / REPORT_DIR)], retired=folder)
     return project.build_dir / REPORT_DIR / PAGE
 

@@ -100,6 +100,9 @@ def approval(
     remote = project.settings.sending.remote
     ref = gitinfo.remote_ref(remote)
     warnings: list[Problem] = []
+    unusable = gitinfo.checkout_problem(project.root)  # (not "cannot be reached": say why)
+    if unusable:
+        raise RemoteUnreachable(unusable)
     if not offline:
         failure = gitinfo.fetch_main(project.root, remote)
         if failure is not None:

@@ -83,7 +83,7 @@ def _one_line(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class FactEntry:
-    """One fact of ``fakten.yml`` as written, declared once (reference: docs/referenz/fakten.md)."""
+    """One fact of ``fakten.yml`` as written, declared once (reference: docs/seiten/referenz/fakten.md)."""
 
     wert: str | int | dt.date = key(
         "Der Wert: eine Zeile Text, eine ganze Zahl oder ein Datum (bis zur ersten Änderung).",

@@ -21,7 +21,7 @@ KINDS = ("newsletter", "service")
 
 @dataclass(frozen=True, kw_only=True)
 class FrontMatter:
-    """The front matter of a newsletter, declared once (reference: docs/referenz/newsletter.md)."""
+    """The front matter of a newsletter, declared once (reference: docs/seiten/referenz/newsletter.md)."""
 
     subject: str = key(
         "Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).", names_facts=True

@@ -46,7 +46,7 @@ def hide_values(values: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class ArticleFront:
-    """The front matter of a help article, declared once (reference: docs/referenz/artikel.md)."""
+    """The front matter of a help article, declared once (reference: docs/seiten/referenz/artikel.md)."""
 
     title: str = key("Seitentitel: Überschrift und Eintrag in der Navigation.")
     description: str = key(

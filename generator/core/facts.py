@@ -27,9 +27,10 @@ from typing import Any
 
 from generator.core import i18n
 from generator.core.dates import german_date
+from generator.core.declare import entries_schema, key
 from generator.core.i18n import _
 from generator.core.problems import Problem
-from generator.core.schema import Field, Schema
+from generator.core.schema import hinted
 from generator.core.settings import Project, Settings
 from generator.core.sources import read_source
 from generator.core.yamltree import parse_yaml
@@ -47,6 +48,7 @@ FORM = re.compile(
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
+@hinted("kleine Buchstaben, Ziffern, _", pattern="^[a-z][a-z0-9_]*$")
 def _fact_name(key: str) -> str | None:
     if not _NAME.fullmatch(key):
         return _(
@@ -55,6 +57,7 @@ def _fact_name(key: str) -> str | None:
     return None
 
 
+@hinted("JJJJ-MM-TT", placeholder="<JJJJ-MM-TT>", pattern=r"^\d{4}-\d{2}-\d{2}$")
 def _iso_day(key: str) -> str | None:
     try:
         dt.date.fromisoformat(key)
@@ -63,6 +66,7 @@ def _iso_day(key: str) -> str | None:
     return None
 
 
+@hinted("eine Zeile, ohne { und }", pattern=r"^[^{}\r\n]*\S[^{}\r\n]*$")
 def _one_line(value: Any) -> str | None:
     """Check: a value that can stand anywhere in a line of Markdown, YAML text or a template."""
     if not isinstance(value, str):
@@ -76,37 +80,27 @@ def _one_line(value: Any) -> str | None:
     return None
 
 
-CHANGES = Schema(
-    "ab",
-    (),
-    extra=Field("", "scalar", "The value from this day on.", required=True, check=_one_line),
-    keys=_iso_day,
-)
-FACT = Schema(
-    "fact",
-    (
-        Field(
-            "wert",
-            "scalar",
-            "The value: text, a whole number or a date (until the first change).",
-            required=True,
-            check=_one_line,
-        ),
-        Field("info", "text", "What the fact means, for whoever edits the file."),
-        Field(
-            "ab",
-            "mapping",
-            "Changes: the day (YYYY-MM-DD) → the value from then on.",
-            schema=CHANGES,
-        ),
-    ),
-)
-FACTS = Schema(
-    FACTS_FILE,
-    (),
-    extra=Field("", "mapping", "One fact.", schema=FACT),
-    keys=_fact_name,
-)
+@dataclass(frozen=True)
+class FactEntry:
+    """One fact of ``fakten.yml`` as written, declared once (reference: docs/referenz/fakten.md)."""
+
+    wert: str | int | dt.date = key(
+        "Der Wert: eine Zeile Text, eine ganze Zahl oder ein Datum (bis zur ersten Änderung).",
+        check=_one_line,
+    )
+    info: str | None = key(
+        "Wofür der Fakt steht, für alle, die die Datei bearbeiten (erscheint nirgends).",
+        default=None,
+    )
+    ab: dict[str, str | int | dt.date] | None = key(
+        "Änderungen: der Tag (JJJJ-MM-TT) → der Wert ab diesem Tag.",
+        default=None,
+        keys=_iso_day,
+        each=key("Der Wert ab diesem Tag.", check=_one_line),
+    )
+
+
+FACTS = entries_schema(FACTS_FILE, FactEntry, "Ein Fakt, beim Namen genannt.", keys=_fact_name)
 
 
 def render(value: Any) -> str:

@@ -9,11 +9,15 @@ shape it, and whatever inputs the caller adds (settings, sources, templates of t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+
+from generator.core.declare import declared_fields
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -92,3 +96,23 @@ def fingerprint(capability: str, *inputs: bytes | str) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def email_inputs(obj: Any) -> str:
+    """The values of every field marked ``shapes_email`` in a declared object, as one text.
+
+    A marked section counts whole; an unmarked one counts with its marked fields. The newsletter
+    cache keys on this text: a change to anything else (the review or help-site settings) keeps
+    every rendered email.
+    """
+    parts: list[str] = []
+    declared: type = type(obj)
+    for f, _hint in declared_fields(declared):
+        value = getattr(obj, f.name)
+        if f.metadata["shapes_email"]:
+            parts.append(f"{f.name}={value!r}")
+        elif dataclasses.is_dataclass(value):
+            inner = email_inputs(value)
+            if inner:
+                parts.append(f"{f.name}({inner})")
+    return ";".join(parts)

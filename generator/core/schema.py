@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -34,6 +34,29 @@ Check = Callable[[Any], str | None]
 """A further rule on a value of the right kind: returns a message, or None if the value is fine."""
 
 
+C = TypeVar("C", bound=Callable[..., Any])
+
+
+def hinted(
+    hint: str, placeholder: str | None = None, json: dict[str, Any] | None = None, **keywords: Any
+) -> Callable[[C], C]:
+    """Attach to a check what the reference says of it and the part the editor can check too.
+
+    ``hint``: the rule in a few German words for the table; ``keywords`` (and ``json``, for
+    keywords such as ``not``): JSON Schema the editor can apply (``pattern``, ``minLength``…);
+    ``placeholder``: how a key checked by it is shown (``<JJJJ-MM-TT>``).
+    """
+
+    def mark(check: C) -> C:
+        setattr(check, "hint", hint)  # noqa: B010 - an attribute mypy does not know of
+        setattr(check, "json", (json or {}) | keywords)  # noqa: B010
+        setattr(check, "placeholder", placeholder or "<name>")  # noqa: B010
+        return check
+
+    return mark
+
+
+@hinted("https://…", pattern=r"^https://[^/\s]+")
 def https_url(value: str) -> str | None:
     """Check: an absolute https:// URL."""
     parts = urlsplit(value)
@@ -42,6 +65,7 @@ def https_url(value: str) -> str | None:
     return None
 
 
+@hinted("E-Mail-Adresse", pattern=r"^[^@\s<>,;]+@[^\s<>,;]*\.[^\s<>,;]*$")
 def email_address(value: str) -> str | None:
     """Check: a plain email address (no display name, no list)."""
     local, _at, domain = value.partition("@")
@@ -62,6 +86,8 @@ class Field:
     choices: tuple[str, ...] = ()
     schema: Schema | None = None
     check: Check | None = None
+    bounds: tuple[float, float] | None = None
+    shapes_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,8 +327,20 @@ def _kind_problem(field: Field, value: Any) -> str | None:
         return _("expected {expected}, got {found}").format(expected=expected, found=got)
     if field.kind == "text" and field.required and not value.strip():
         return _("must not be empty")
-    if field.choices and value not in field.choices:
+    if field.bounds is not None and field.kind in ("integer", "number"):
+        low, high = field.bounds
+        if not low <= value <= high:
+            return _("expected a number from {low} to {high}, got {value}").format(
+                low=_number(low), high=_number(high), value=value
+            )
+    if field.choices and field.kind != "texts" and value not in field.choices:
+        # (the choices of a list hold for each item: its check names the wrong one)
         return _("expected one of {choices}, got '{value}'").format(
             choices=", ".join(field.choices), value=value
         )
     return None
+
+
+def _number(value: float) -> str:
+    """A bound as written: 64, not 64.0."""
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,205 +1,175 @@
-"""The project: where its folders are, and the settings in ``rundbrief.yml``."""
+"""The project: where its folders are, and the settings in ``rundbrief.yml``.
+
+Every section is declared once, as the frozen dataclass it becomes (see ``core/declare.py``):
+the doc of each key is what the reference page ``docs/referenz/einstellungen.md`` and the
+editor show.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator.core.declare import build, key, schema_of
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
-from generator.core.schema import Field, Schema, email_address, https_url
+from generator.core.schema import email_address, hinted, https_url
 from generator.core.sources import load_yaml_file, read_source
 
 SETTINGS_FILE = "rundbrief.yml"
 
 
-OPERATOR = Schema(
-    "operator",
-    (
-        Field("name", "text", "Legal name of the platform operator.", required=True),
-        Field("street", "text", "Street and number of the postal address.", required=True),
-        Field("city", "text", "Postcode and city.", required=True),
-        Field("country", "text", "Country of the postal address.", default="Deutschland"),
-        Field("phone", "text", "Telephone number for the Impressum.", required=True),
-        Field(
-            "email",
-            "text",
-            "Contact address for the Impressum.",
-            required=True,
-            check=email_address,
-        ),
-        Field("register", "text", "Commercial register court and number.", required=True),
-        Field("vat_id", "text", "VAT identification number.", required=True),
-        Field("representatives", "text", "Who represents the company (board).", required=True),
-    ),
-)
+@dataclass(frozen=True, kw_only=True)
+class Operator:
+    """The company behind the platform, as the Impressum names it."""
 
-NEWSLETTER = Schema(
-    "newsletter",
-    (
-        Field("from_name", "text", "Display name in From.", required=True),
-        Field(
-            "from_address",
-            "text",
-            "Sender address; its domain must pass SPF/DKIM/DMARC.",
-            required=True,
-            check=email_address,
-        ),
-        Field("reply_to", "text", "Where replies go.", required=True, check=email_address),
-        Field("list_id", "text", "List-Id header value, a domain-like name.", required=True),
-        Field(
-            "unsubscribe_url",
-            "text",
-            "One-click unsubscribe endpoint (RFC 8058); without it, unsubscribing is by mail.",
-            default="",
-            check=https_url,
-        ),
-        Field(
-            "unsubscribe_mailto",
-            "text",
-            "Address for mailto unsubscribe.",
-            required=True,
-            check=email_address,
-        ),
-        Field(
-            "logo_url",
-            "text",
-            "Absolute https URL of the logo image in the email header.",
-            required=True,
-            check=https_url,
-        ),
-        Field(
-            "inliner",
-            "text",
-            "CSS inliner: css-inline (default) or premailer.",
-            default="css-inline",
-            choices=("css-inline", "premailer"),
-        ),
-        Field(
-            "bounce_address",
-            "text",
-            "Envelope sender base for VERP: bounce@d gives bounce+<member token>@d per message.",
-            default="",
-            check=email_address,
-        ),
-    ),
-)
+    name: str = key("Name des Unternehmens, das die Plattform betreibt (Impressum).")
+    street: str = key("Straße und Hausnummer der Anschrift.")
+    city: str = key("Postleitzahl und Ort.")
+    country: str = key("Land der Anschrift.", default="Deutschland")
+    phone: str = key("Telefonnummer für das Impressum.")
+    email: str = key("Kontaktadresse für das Impressum.", check=email_address)
+    register: str = key("Registergericht und Registernummer.")
+    vat_id: str = key("Umsatzsteuer-Identifikationsnummer.")
+    representatives: str = key("Wer das Unternehmen vertritt (Vorstand).")
 
-FEEDBACK = Schema(
-    "feedback",
-    (
-        Field(
-            "folder",
-            "text",
-            "IMAP folder that bounces and unsubscribes arrive in.",
-            default="INBOX",
-        ),
-        Field(
-            "processed_folder",
-            "text",
-            "IMAP folder that recognised messages are moved to.",
-            default="Verarbeitet",
-        ),
-        Field(
-            "soft_bounce_limit",
-            "integer",
-            "Soft bounces in a row (distinct newsletters) after which an address is suppressed.",
-            default=3,
-            check=lambda n: None if n >= 1 else f"expected at least 1, got {n}",
-        ),
-    ),
-)
-
-HOSTING_PROVIDERS = ("github-pages", "sftp")
-
-HOSTING = Schema(
-    "hosting",
-    (
-        Field(
-            "provider",
-            "text",
-            "Where the publish workflow deploys the site: github-pages or sftp (a web host in Germany).",
-            default="github-pages",
-            choices=HOSTING_PROVIDERS,
-        ),
-        Field("name", "text", "Name of the web host (sftp only), named in the privacy policy."),
-        Field("address", "text", "Postal address of the web host (sftp only), on one line."),
-    ),
-)
-
-REVIEW = Schema(
-    "review",
-    (
-        Field(
-            "members_file",
-            "text",
-            "Members file outside git in which rundbrief review counts each audience.",
-        ),
-    ),
-)
-
-ANNOUNCEMENT = Schema(
-    "announcement",
-    (
-        Field(
-            "text",
-            "text",
-            "One sentence shown above every page of the help site (may name facts).",
-            required=True,
-        ),
-        Field(
-            "link",
-            "text",
-            "Where 'Mehr erfahren' leads: an article (content path, e.g. zahlungen/x.md) or https URL.",
-        ),
-        Field("until", "date", "Last day the banner is shown (YYYY-MM-DD).", required=True),
-    ),
-)
-
-HELP_SITE = Schema(
-    "help_site",
-    (
-        Field(
-            "contact_page",
-            "text",
-            "Article on how to reach support (content path, e.g. support/kontakt.md).",
-        ),
-        Field(
-            "support_hours",
-            "text",
-            "When the phone line is staffed, shown next to operator.phone on the help site "
-            "(may name a fact: {{ fakt.servicezeiten }}).",
-        ),
-        Field(
-            "support_email",
-            "text",
-            "The member service's address under every article (default operator.email; "
-            "may name a fact: {{ fakt.support_email }}).",
-        ),
-        Field(
-            "announcement",
-            "mapping",
-            "A banner above every page until a date, e.g. for a changed debit day.",
-            schema=ANNOUNCEMENT,
-        ),
-    ),
-)
+    @property
+    def address(self) -> str:
+        """Postal address on one line."""
+        return f"{self.street}, {self.city}"
 
 
-def _between(value: float, low: float, high: float) -> str | None:
-    if low <= value <= high:
-        return None
-    return _("expected a number from {low} to {high}, got {value}").format(
-        low=low, high=high, value=value
+@dataclass(frozen=True, kw_only=True)
+class NewsletterSettings:
+    """How newsletters are sent and what they carry in every message."""
+
+    from_name: str = key("Absendername im Feld „Von“.")
+    from_address: str = key(
+        "Absenderadresse; ihre Domain muss SPF, DKIM und DMARC bestehen.", check=email_address
+    )
+    reply_to: str = key("Wohin Antworten gehen.", check=email_address)
+    list_id: str = key("Wert der Kopfzeile List-Id, ein Name wie eine Domain.")
+    unsubscribe_url: str = key(
+        "Abmelde-Adresse mit einem Klick (RFC 8058); ohne sie meldet man sich per E-Mail ab.",
+        default="",
+        check=https_url,
+    )
+    unsubscribe_mailto: str = key(
+        "Adresse für Abmeldungen per E-Mail (liest rundbrief feedback).", check=email_address
+    )
+    logo_url: str = key("Absolute https-Adresse des Logos im Kopf der E-Mail.", check=https_url)
+    inliner: str = key(
+        "Werkzeug, das das CSS in die E-Mail schreibt.",
+        default="css-inline",
+        choices=("css-inline", "premailer"),
+    )
+    bounce_address: str = key(
+        "Grundadresse des Umschlag-Absenders (VERP): aus bounce@d wird je Nachricht "
+        "bounce+<Mitglieds-Token>@d.",
+        default="",
+        check=email_address,
     )
 
 
-ADVERTISING_WORDS = [
+@hinted("mindestens 1", minimum=1)
+def _at_least_one(value: int) -> str | None:
+    return None if value >= 1 else f"expected at least 1, got {value}"
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """Where `rundbrief feedback` reads and files messages, and when soft bounces suppress."""
+
+    folder: str = key(
+        "IMAP-Ordner, in dem Unzustellbarkeiten und Abmeldungen ankommen.", default="INBOX"
+    )
+    processed_folder: str = key(
+        "IMAP-Ordner, in den erkannte Nachrichten verschoben werden.", default="Verarbeitet"
+    )
+    soft_bounce_limit: int = key(
+        "Vorübergehende Unzustellbarkeiten in Folge (verschiedene Newsletter), nach denen "
+        "eine Adresse gesperrt wird.",
+        default=3,
+        check=_at_least_one,
+    )
+
+
+HOSTING_PROVIDERS = ("github-pages", "sftp")
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """Where the publish workflow deploys the help site (and what the privacy policy says)."""
+
+    provider: str = key(
+        "Wohin der Veröffentlichungs-Workflow das Hilfe-Center bringt: github-pages oder "
+        "sftp (ein Webhoster in Deutschland).",
+        default="github-pages",
+        choices=HOSTING_PROVIDERS,
+    )
+    name: str | None = key(
+        "Name des Webhosters (nur sftp), genannt in der Datenschutzerklärung.", default=None
+    )
+    address: str | None = key("Anschrift des Webhosters (nur sftp) in einer Zeile.", default=None)
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """What ``rundbrief review`` needs beyond the repository."""
+
+    members_file: str | None = key(
+        "Mitgliederdatei außerhalb von git, in der rundbrief review die Empfänger jeder "
+        "Zielgruppe zählt (RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
+        default=None,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Announcement:
+    """A banner above every page of the help site, shown until (and including) a date."""
+
+    text: str = key("Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).")
+    link: str | None = key(
+        "Wohin „Mehr erfahren“ führt: ein Artikel (Pfad in content/, z. B. "
+        "zahlungen/x.md) oder eine https-Adresse.",
+        default=None,
+    )
+
+    until: dt.date = key("Letzter Tag, an dem der Hinweis erscheint (JJJJ-MM-TT).")
+
+
+@dataclass(frozen=True)
+class HelpSiteSettings:
+    """What the help site shows from the settings besides the operator's contact data."""
+
+    contact_page: str | None = key(
+        "Artikel, wie man den Support erreicht (Pfad in content/, z. B. support/kontakt.md).",
+        default=None,
+    )
+    support_hours: str | None = key(
+        "Wann das Telefon besetzt ist, neben operator.phone im Hilfe-Center "
+        "(darf einen Fakt nennen: {{ fakt.servicezeiten }}).",
+        default=None,
+    )
+    support_email: str | None = key(
+        "Adresse des Mitgliederservice unter jedem Artikel (sonst operator.email; darf "
+        "einen Fakt nennen: {{ fakt.support_email }}).",
+        default=None,
+    )
+    announcement: Announcement | None = key(
+        "Ein Hinweis über jeder Seite bis zu einem Tag, z. B. für einen geänderten Lastschrifttag.",
+        default=None,
+    )
+
+
+ADVERTISING_WORDS = (
     "Aktion",
     "Angebot",
     "Bonus",
@@ -211,40 +181,34 @@ ADVERTISING_WORDS = [
     "Rabatt",
     "werben",
     "Werbung",
-]
+)
 """Words a service notice may not hold (it goes out without newsletter consent)."""
 
-SENDING = Schema(
-    "sending",
-    (
-        Field(
-            "remote",
-            "text",
-            "Git remote whose main branch holds what the founder approved.",
-            default="origin",
-        ),
-        Field(
-            "min_share",
-            "number",
-            "Refuse a send when fewer members of the audience qualify (0 to 1).",
-            default=0.5,
-            check=lambda value: _between(value, 0, 1),
-        ),
-        Field(
-            "connections",
-            "integer",
-            "SMTP connections at once (default of send --connections).",
-            default=4,
-            check=lambda value: _between(value, 1, 64),
-        ),
-        Field(
-            "advertising_words",
-            "texts",
-            "Words that make a service notice advertising (refused in kind: service).",
-            default=ADVERTISING_WORDS,
-        ),
-    ),
-)
+
+@dataclass(frozen=True)
+class SendingSettings:
+    """The approval remote, the shrunken-send guard, connections and service-notice words."""
+
+    remote: str = key(
+        "Git-Remote, dessen main-Zweig enthält, was die Gründerin freigegeben hat.",
+        default="origin",
+    )
+    min_share: float = key(
+        "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der Zielgruppe ihn "
+        "bekäme.",
+        default=0.5,
+        bounds=(0, 1),
+    )
+    connections: int = key(
+        "SMTP-Verbindungen zugleich (Vorgabe von send --connections).", default=4, bounds=(1, 64)
+    )
+    advertising_words: tuple[str, ...] = key(
+        "Wörter, die eine Service-Mitteilung zur Werbung machen (kind: service wird dann "
+        "verweigert).",
+        default=ADVERTISING_WORDS,
+        shapes_email=True,
+    )
+
 
 MEMBER_COLUMNS = (
     "email",
@@ -259,33 +223,50 @@ MEMBER_COLUMNS = (
 )
 """The fields of the members file rundbrief knows (the last one optional)."""
 
-COLUMNS = Schema(
-    "members.columns",
-    tuple(
-        Field(name, "text", f"Column header of {name} (default: {name}).", default=name)
-        for name in MEMBER_COLUMNS
-    ),
-)
 
-MEMBERS = Schema(
-    "members",
-    (
-        Field(
-            "columns",
-            "mapping",
-            "Column headers of the members file as the platform exports it, by field.",
-            schema=COLUMNS,
-        ),
-        Field(
-            "segments",
-            "texts",
-            "Segments a newsletter's audience may name (alle is always allowed).",
-            default=[],
-        ),
-    ),
-)
+def _column(name: str) -> Any:
+    return key(f"Spaltenüberschrift von {name} in der Mitgliederdatei.", default=name)
 
 
+@dataclass(frozen=True)
+class MemberColumns:
+    """The column headers of the members file as the platform exports it, by field."""
+
+    email: str = _column("email")
+    first_name: str = _column("first_name")
+    last_name: str = _column("last_name")
+    referral_code: str = _column("referral_code")
+    segments: str = _column("segments")
+    opt_in_at: str = _column("opt_in_at")
+    confirmed_at: str = _column("confirmed_at")
+    unsubscribed_at: str = _column("unsubscribed_at")
+    unsubscribed_all_at: str = _column("unsubscribed_all_at")
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """(field, header) pairs, so that ``dict(columns)`` maps each field to its header."""
+        return iter((name, getattr(self, name)) for name in MEMBER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class MembersSettings:
+    """How the members file is read: its column headers by field, and the known segments."""
+
+    columns: MemberColumns = key(
+        "Spaltenüberschriften der Mitgliederdatei, wie die Plattform sie exportiert, je Feld.",
+        default=MemberColumns(),
+    )
+    segments: tuple[str, ...] = key(
+        "Zielgruppen, die die audience eines Newsletters nennen darf (alle geht immer).",
+        default=(),
+        shapes_email=True,
+    )
+
+    def column(self, name: str) -> str:
+        """The header of field ``name`` in the members file."""
+        return str(getattr(self.columns, name, name))
+
+
+@hinted("Zeitzone wie Europe/Berlin")
 def time_zone(value: str) -> str | None:
     """Check: an IANA time zone such as Europe/Berlin."""
     try:
@@ -295,211 +276,84 @@ def time_zone(value: str) -> str | None:
     return None
 
 
-SETTINGS = Schema(
-    SETTINGS_FILE,
-    (
-        Field(
-            "language",
-            "text",
-            "Language of rundbrief's own messages: de (default) or en.",
-            default="de",
-            choices=("de", "en"),
-        ),
-        Field("platform_name", "text", "Name of the platform as members know it.", required=True),
-        Field("platform_url", "text", "Home page of the platform.", required=True, check=https_url),
-        Field(
-            "referral_url",
-            "text",
-            "Landing page that referral links point to (gets ref and UTM).",
-            required=True,
-            check=https_url,
-        ),
-        Field(
-            "member_fields",
-            "texts",
-            "Extra members-file columns usable as merge fields.",
-            default=[],
-        ),
-        Field(
-            "own_domains",
-            "texts",
-            "Domains whose links get UTM parameters (subdomains included).",
-            required=True,
-        ),
-        Field(
-            "operator",
-            "mapping",
-            "Provider identification (Impressum, § 5 DDG).",
-            required=True,
-            schema=OPERATOR,
-        ),
-        Field(
-            "newsletter",
-            "mapping",
-            "Sender settings for newsletters.",
-            required=True,
-            schema=NEWSLETTER,
-        ),
-        Field(
-            "feedback",
-            "mapping",
-            "Reading bounces and unsubscribes (rundbrief feedback).",
-            schema=FEEDBACK,
-        ),
-        Field(
-            "hosting",
-            "mapping",
-            "Where the help site is hosted; the privacy policy says the same.",
-            schema=HOSTING,
-        ),
-        Field(
-            "review",
-            "mapping",
-            "Settings of rundbrief review.",
-            default={},
-            schema=REVIEW,
-        ),
-        Field(
-            "help_site",
-            "mapping",
-            "The help site: contact article and announcement banner.",
-            schema=HELP_SITE,
-        ),
-        Field(
-            "timezone",
-            "text",
-            "Time zone of members-file times written without an offset.",
-            default="Europe/Berlin",
-            check=time_zone,
-        ),
-        Field("sending", "mapping", "How newsletters are sent.", schema=SENDING),
-        Field("members", "mapping", "How the members file is read.", schema=MEMBERS),
-    ),
+RESERVED_FIELDS = (*MEMBER_COLUMNS, "referral_link", "unsubscribe_url")
+"""Merge fields rundbrief fills itself: an extra column may not take their name."""
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@hinted(
+    "kleine Buchstaben, Ziffern, _; keine Spalte, die rundbrief schon kennt",
+    pattern="^[a-z][a-z0-9_]*$",
+    json={"not": {"enum": list(RESERVED_FIELDS)}},
 )
+def member_field_names(values: list[str]) -> str | None:
+    """Check: extra columns usable as ``{{ member.<name> }}``, none named like a known column."""
+    for name in values:
+        if not _FIELD_NAME.fullmatch(name):
+            return _(
+                "expected names of small letters, digits and '_' (used as {example}), got '{value}'"
+            ).format(example="{{ member.<name> }}", value=name)
+        if name in RESERVED_FIELDS:
+            return _(
+                "'{value}' is a field rundbrief knows already; list only extra columns here"
+            ).format(value=name)
+    if len(set(values)) < len(values):
+        return _("a name appears twice")
+    return None
 
 
-@dataclass(frozen=True)
-class Operator:
-    """The company behind the platform, as the Impressum names it."""
-
-    name: str
-    street: str
-    city: str
-    country: str
-    phone: str
-    email: str
-    register: str
-    vat_id: str
-    representatives: str
-
-    @property
-    def address(self) -> str:
-        """Postal address on one line."""
-        return f"{self.street}, {self.city}"
-
-
-@dataclass(frozen=True)
-class NewsletterSettings:
-    """How newsletters are sent and what they carry in every message."""
-
-    from_name: str
-    from_address: str
-    reply_to: str
-    list_id: str
-    unsubscribe_url: str
-    unsubscribe_mailto: str
-    logo_url: str
-    inliner: str
-    bounce_address: str = ""
-
-
-@dataclass(frozen=True)
-class FeedbackSettings:
-    """Where `rundbrief feedback` reads and files messages, and when soft bounces suppress."""
-
-    folder: str
-    processed_folder: str
-    soft_bounce_limit: int
-
-
-@dataclass(frozen=True)
-class Hosting:
-    """Where the publish workflow deploys the help site (and what the privacy policy says)."""
-
-    provider: str = "github-pages"
-    name: str | None = None
-    address: str | None = None
-
-
-@dataclass(frozen=True)
-class ReviewSettings:
-    """What ``rundbrief review`` needs beyond the repository."""
-
-    members_file: str | None = None
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """A banner above every page of the help site, shown until (and including) a date."""
-
-    text: str
-    link: str | None
-    until: dt.date
-
-
-@dataclass(frozen=True)
-class HelpSiteSettings:
-    """What the help site shows from the settings besides the operator's contact data."""
-
-    contact_page: str | None = None
-    support_hours: str | None = None
-    support_email: str | None = None
-    announcement: Announcement | None = None
-
-
-@dataclass(frozen=True)
-class SendingSettings:
-    """The approval remote, the shrunken-send guard, connections and service-notice words."""
-
-    remote: str
-    min_share: float
-    connections: int
-    advertising_words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MembersSettings:
-    """How the members file is read: its column headers by field, and the known segments."""
-
-    columns: tuple[tuple[str, str], ...]
-    segments: tuple[str, ...]
-
-    def column(self, name: str) -> str:
-        """The header of field ``name`` in the members file."""
-        return dict(self.columns).get(name, name)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    """All settings of ``rundbrief.yml``."""
+    """All settings of ``rundbrief.yml``; ``shapes_email`` marks what the newsletter cache keys on."""
 
-    language: str
-    platform_name: str
-    platform_url: str
-    referral_url: str
-    member_fields: tuple[str, ...]
-    own_domains: tuple[str, ...]
-    operator: Operator
-    newsletter: NewsletterSettings
-    feedback: FeedbackSettings
-    timezone: str = "Europe/Berlin"
-    sending: SendingSettings = SendingSettings("origin", 0.5, 4, tuple(ADVERTISING_WORDS))
-    members: MembersSettings = MembersSettings((), ())
-    hosting: Hosting = Hosting()
-    review: ReviewSettings = field(default=ReviewSettings(), repr=False)
-    """Not part of the repr: the newsletter cache keys on the repr, and this shapes no email."""
-    help_site: HelpSiteSettings = field(default=HelpSiteSettings(), repr=False)
-    """Not part of the repr either: it shapes the site, not the emails."""
+    language: str = key(
+        "Sprache der Meldungen von rundbrief selbst.", default="de", choices=("de", "en")
+    )
+    platform_name: str = key(
+        "Name der Plattform, wie die Mitglieder sie kennen.", shapes_email=True
+    )
+    platform_url: str = key("Startseite der Plattform.", check=https_url, shapes_email=True)
+    referral_url: str = key(
+        "Landeseite, auf die Empfehlungslinks führen (bekommt ref und UTM-Felder).",
+        check=https_url,
+        shapes_email=True,
+    )
+    member_fields: tuple[str, ...] = key(
+        "Weitere Spalten der Mitgliederdatei, nutzbar als {{ member.<name> }}.",
+        default=(),
+        check=member_field_names,
+        shapes_email=True,
+    )
+    own_domains: tuple[str, ...] = key(
+        "Domains, deren Links UTM-Felder bekommen (Subdomains eingeschlossen).",
+        shapes_email=True,
+    )
+    operator: Operator = key("Anbieterkennzeichnung (Impressum, § 5 DDG).", shapes_email=True)
+    newsletter: NewsletterSettings = key("Absender der Newsletter.", shapes_email=True)
+    feedback: FeedbackSettings = key(
+        "Unzustellbarkeiten und Abmeldungen lesen (rundbrief feedback).",
+        default=FeedbackSettings(),
+    )
+    hosting: Hosting = key(
+        "Wo das Hilfe-Center liegt; die Datenschutzerklärung sagt dasselbe.", default=Hosting()
+    )
+    review: ReviewSettings = key("Einstellungen von rundbrief review.", default=ReviewSettings())
+    help_site: HelpSiteSettings = key(
+        "Das Hilfe-Center: Kontakt-Artikel, Servicezeiten und Hinweis über jeder Seite.",
+        default=HelpSiteSettings(),
+    )
+    timezone: str = key(
+        "Zeitzone für Zeiten der Mitgliederdatei, die ohne Abstand zu UTC geschrieben sind.",
+        default="Europe/Berlin",
+        check=time_zone,
+    )
+    sending: SendingSettings = key("Wie Newsletter verschickt werden.", default=SendingSettings())
+    members: MembersSettings = key(
+        "Wie die Mitgliederdatei gelesen wird.", default=MembersSettings()
+    )
+
+
+SETTINGS = schema_of(Settings, SETTINGS_FILE)
 
 
 @dataclass(frozen=True)
@@ -564,72 +418,24 @@ def load_project(root: Path) -> Project:
     if isinstance(source, Problem):
         raise ProblemsFound([source])
     loaded, problems = load_yaml_file(source, SETTINGS)
-    if loaded is not None:
-        problems += _hosting_problems(loaded[0]["hosting"] or {}, loaded[1])
+    settings = build(Settings, loaded[0]) if loaded is not None else None
+    if settings is not None and loaded is not None:
+        problems += _hosting_problems(settings.hosting, loaded[1])
     site_url = _site_url(root)
     if isinstance(site_url, Problem):
         problems.append(site_url)
-    if problems or loaded is None or isinstance(site_url, Problem):
+    if problems or settings is None or isinstance(site_url, Problem):
         raise ProblemsFound(problems)
-    return Project(root, _settings(loaded[0]), site_url)
+    return Project(root, settings, site_url)
 
 
-def _settings(values: dict[str, Any]) -> Settings:
-    return Settings(
-        language=values["language"],
-        platform_name=values["platform_name"],
-        platform_url=values["platform_url"],
-        referral_url=values["referral_url"],
-        member_fields=tuple(values["member_fields"]),
-        own_domains=tuple(values["own_domains"]),
-        operator=Operator(**values["operator"]),
-        newsletter=NewsletterSettings(**values["newsletter"]),
-        feedback=FeedbackSettings(
-            **{f.name: f.default for f in FEEDBACK.fields} | (values["feedback"] or {})
-        ),
-        hosting=Hosting(**(values["hosting"] or {})),
-        review=ReviewSettings(**(values["review"] or {})),
-        help_site=_help_site(values["help_site"] or {}),
-        timezone=values["timezone"],
-        sending=_sending(values["sending"] or SENDING.defaults()),
-        members=_members(values["members"] or MEMBERS.defaults()),
-    )
-
-
-def _sending(values: dict[str, Any]) -> SendingSettings:
-    return SendingSettings(
-        remote=values["remote"],
-        min_share=float(values["min_share"]),
-        connections=values["connections"],
-        advertising_words=tuple(values["advertising_words"]),
-    )
-
-
-def _members(values: dict[str, Any]) -> MembersSettings:
-    columns = values["columns"] or COLUMNS.defaults()
-    return MembersSettings(
-        columns=tuple((name, columns[name]) for name in MEMBER_COLUMNS),
-        segments=tuple(values["segments"]),
-    )
-
-
-def _help_site(values: dict[str, Any]) -> HelpSiteSettings:
-    announcement = values.get("announcement")
-    return HelpSiteSettings(
-        contact_page=values.get("contact_page"),
-        support_hours=values.get("support_hours"),
-        support_email=values.get("support_email"),
-        announcement=Announcement(**announcement) if announcement else None,
-    )
-
-
-def _hosting_problems(values: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
+def _hosting_problems(hosting: Hosting, lines: dict[str, int]) -> list[Problem]:
     """A German web host must be named for the privacy policy; GitHub Pages names itself."""
-    provider = values.get("provider") or "github-pages"
+    provider = hosting.provider
     line = lines.get("hosting.provider", lines.get("hosting", 1))
     problems = []
-    for key in ("name", "address"):
-        given = values.get(key)
+    for name in ("name", "address"):
+        given = getattr(hosting, name)
         if provider == "sftp" and not given:
             problems.append(
                 Problem(
@@ -637,16 +443,16 @@ def _hosting_problems(values: dict[str, Any], lines: dict[str, int]) -> list[Pro
                     line,
                     _(
                         "hosting.{key}: required with provider sftp (named in the privacy policy)"
-                    ).format(key=key),
+                    ).format(key=name),
                 )
             )
         elif provider != "sftp" and given:
             problems.append(
                 Problem(
                     SETTINGS_FILE,
-                    lines[f"hosting.{key}"],
+                    lines[f"hosting.{name}"],
                     _("hosting.{key}: only for provider sftp; {provider} names itself").format(
-                        key=key, provider=provider
+                        key=name, provider=provider
                     ),
                 )
             )

@@ -1,14 +1,27 @@
-"""The schema of a campaign file: every key, its kind and what it means."""
+"""The declaration of a campaign file: every key, its kind, its rules and what it means.
+
+Declared once as dataclasses (see ``core/declare.py``); the validating schema, the reference
+page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from generator.core.declare import key, schema_of
 from generator.core.i18n import N_, _
-from generator.core.schema import Field, Schema, https_url
+from generator.core.schema import hinted, https_url
+
+PIXELS = (16, 4096)
+"""Sane image sizes: a social image or banner, never a raster that fills the memory (R-20)."""
+PLACE = (0, 4096)
+"""Where a box or the QR code may stand inside an image."""
+FONT_SIZES = (4, 400)
 
 
+@hinted("kleine Buchstaben, Ziffern, Bindestriche", pattern="^[a-z0-9]+(-[a-z0-9]+)*$")
 def _slug(value: Any) -> str | None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
         return _(
@@ -17,139 +30,150 @@ def _slug(value: Any) -> str | None:
     return None
 
 
+@hinted("Farbe wie #00796b", pattern="^#[0-9a-fA-F]{6}$")
 def _colour(value: Any) -> str | None:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         return _("expected a colour like #00796b, got '{value}'").format(value=value)
     return None
 
 
-TEXTS = Schema(
-    "texts",
-    (
-        Field(
-            "label", "text", "Advertising label on every image (Anzeige/Werbung).", required=True
-        ),
-        Field("headline", "text", "Main message."),
-        Field("subline", "text", "Second line of the message."),
-        Field("bonus", "text", "What a new member gets."),
-        Field("cta", "text", "Call to action on the button."),
-        Field("recommended_by", "text", "Names the member; only in personal kits."),
-        Field("code_hint", "text", "Shows the member's code; only in personal kits."),
-        Field("risk", "text", "Risk warning."),
-    ),
-)
-TEXT_NAMES = tuple(field.name for field in TEXTS.fields)
+def _name() -> Any:
+    return key("Dateiname ohne Endung (kleine Buchstaben, Ziffern, Bindestriche).", check=_slug)
 
-BOX = Schema(
-    "box",
-    (
-        Field("text", "text", "Which of 'texts' goes here.", required=True, choices=TEXT_NAMES),
-        Field("x", "number", "Left edge in pixels.", required=True),
-        Field("y", "number", "Top edge in pixels.", required=True),
-        Field("width", "number", "Width in pixels.", required=True),
-        Field("height", "number", "Height in pixels.", required=True),
-        Field("size", "integer", "Largest font size in pixels.", required=True),
-        Field(
-            "min_size",
-            "integer",
-            "Smallest font size before the text counts as too long.",
-            required=True,
-        ),
-        Field("bold", "boolean", "Bold type.", default=False),
-        Field("align", "text", "left or center.", default="left", choices=("left", "center")),
-        Field("color", "text", "Text colour.", default="#ffffff", check=_colour),
-        Field("button", "boolean", "Draw a button behind the text.", default=False),
-        Field(
-            "member", "boolean", "Only in personal kits (the text names the member).", default=False
-        ),
-    ),
+
+def _title() -> Any:
+    return key("Titel im Hilfe-Center.")
+
+
+@dataclass(frozen=True)
+class CampaignTexts:
+    """The texts placed on the images of a campaign, by name."""
+
+    label: str = key("Werbekennzeichnung auf jedem Bild (Anzeige oder Werbung).")
+    headline: str | None = key("Hauptbotschaft.", default=None)
+    subline: str | None = key("Zweite Zeile der Botschaft.", default=None)
+    bonus: str | None = key("Was ein neues Mitglied bekommt.", default=None)
+    cta: str | None = key("Aufforderung auf der Schaltfläche.", default=None)
+    recommended_by: str | None = key(
+        "Nennt das Mitglied; nur in persönlichen Paketen.", default=None
+    )
+    code_hint: str | None = key(
+        "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None
+    )
+    risk: str | None = key("Risikohinweis.", default=None)
+
+
+TEXT_NAMES = (
+    "label",
+    "headline",
+    "subline",
+    "bonus",
+    "cta",
+    "recommended_by",
+    "code_hint",
+    "risk",
 )
 
-QR_SPOT = Schema(
-    "qr",
-    (
-        Field("x", "number", "Left edge in pixels.", required=True),
-        Field("y", "number", "Top edge in pixels.", required=True),
-        Field("size", "number", "Edge length in pixels, white margin included.", required=True),
-    ),
-)
 
-IMAGE = Schema(
-    "image",
-    (
-        Field("name", "text", "File name without extension.", required=True, check=_slug),
-        Field("title", "text", "Shown on the help site.", required=True),
-        Field("width", "integer", "Width in pixels.", required=True),
-        Field("height", "integer", "Height in pixels.", required=True),
-        Field("medium", "text", "utm_medium of links and QR codes.", required=True),
-        Field(
-            "template",
-            "text",
-            "SVG template in marketing-assets/templates/.",
-            default="banner.svg.j2",
-        ),
-        Field("background", "text", "Background colour.", default="#00796b", check=_colour),
-        Field("qr", "mapping", "Where the QR code goes (optional).", schema=QR_SPOT),
-        Field("boxes", "mappings", "The texts of the image.", required=True, schema=BOX),
-    ),
-)
+@dataclass(frozen=True)
+class BoxDecl:
+    """A text placed in a box of an image."""
 
-POST = Schema(
-    "social post",
-    (
-        Field("name", "text", "File name without extension.", required=True, check=_slug),
-        Field("title", "text", "Shown on the help site.", required=True),
-        Field("text", "text", "The post; must carry the label and {{ link }}.", required=True),
-    ),
-)
+    text: str = key("Welcher Text aus texts hier steht.", choices=TEXT_NAMES)
+    x: float = key("Linker Rand in Pixeln.", bounds=PLACE)
+    y: float = key("Oberer Rand in Pixeln.", bounds=PLACE)
+    width: float = key("Breite in Pixeln.", bounds=PLACE)
+    height: float = key("Höhe in Pixeln.", bounds=PLACE)
+    size: int = key("Größte Schriftgröße in Pixeln.", bounds=FONT_SIZES)
+    min_size: int = key(
+        "Kleinste Schriftgröße; passt der Text so nicht, ist er zu lang.", bounds=FONT_SIZES
+    )
+    bold: bool = key("Fette Schrift.", default=False)
+    align: str = key("Ausrichtung.", default="left", choices=("left", "center"))
+    color: str = key("Textfarbe (#rrggbb).", default="#ffffff", check=_colour)
+    button: bool = key("Eine Schaltfläche hinter den Text zeichnen.", default=False)
+    member: bool = key("Nur in persönlichen Paketen (der Text nennt das Mitglied).", default=False)
 
-EMAIL = Schema(
-    "email",
-    (
-        Field("name", "text", "File name without extension.", required=True, check=_slug),
-        Field("title", "text", "Shown on the help site.", required=True),
-        Field("subject", "text", "Subject line.", required=True),
-        Field("text", "text", "The message; must carry {{ link }}.", required=True),
-    ),
-)
 
-FLYER = Schema(
-    "flyer",
-    (
-        Field("name", "text", "File name without extension.", required=True, check=_slug),
-        Field("title", "text", "Shown on the help site.", required=True),
-        Field(
-            "template",
-            "text",
-            "HTML template in marketing-assets/templates/.",
-            default="flyer.html.j2",
-        ),
-        Field(
-            "stylesheet", "text", "CSS file in marketing-assets/templates/.", default="flyer.css"
-        ),
-        Field("headline", "text", "Main message.", required=True),
-        Field("text", "text", "Paragraph below the headline.", required=True),
-        Field("points", "texts", "Short list of benefits.", default=[]),
-        Field("scan_hint", "text", "Text next to the QR code.", required=True),
-    ),
-)
+@dataclass(frozen=True)
+class QrDecl:
+    """Where an image carries the QR code."""
 
-CAMPAIGN = Schema(
-    N_("campaign"),
-    (
-        Field("title", "text", "Name of the campaign.", required=True),
-        Field("slug", "text", "Folder name of its files.", required=True, check=_slug),
-        Field("description", "text", "One sentence for the help site.", required=True),
-        Field("landing_url", "text", "Where links point (default: referral_url).", check=https_url),
-        Field("utm_source", "text", "utm_source of every link.", default="empfehlung"),
-        Field("utm_campaign", "text", "utm_campaign of every link.", required=True, check=_slug),
-        Field("texts", "mapping", "Texts placed on images.", required=True, schema=TEXTS),
-        Field("images", "mappings", "Banners and social images.", default=[], schema=IMAGE),
-        Field("social_posts", "mappings", "Texts for social networks.", default=[], schema=POST),
-        Field("emails", "mappings", "Texts members send themselves.", default=[], schema=EMAIL),
-        Field(
-            "consent_note", "text", "Heads every email text: send only with consent.", required=True
-        ),
-        Field("flyer", "mapping", "Print flyer (optional).", schema=FLYER),
-    ),
-)
+    x: float = key("Linker Rand in Pixeln.", bounds=PLACE)
+    y: float = key("Oberer Rand in Pixeln.", bounds=PLACE)
+    size: float = key("Kantenlänge in Pixeln, weißer Rand eingeschlossen.", bounds=PIXELS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageDecl:
+    """One image of a campaign: size, template and the texts in their boxes."""
+
+    name: str = _name()
+    title: str = _title()
+    width: int = key("Breite in Pixeln.", bounds=PIXELS)
+    height: int = key("Höhe in Pixeln.", bounds=PIXELS)
+    medium: str = key("utm_medium der Links und QR-Codes.")
+    template: str = key("SVG-Vorlage in marketing-assets/templates/.", default="banner.svg.j2")
+    background: str = key("Hintergrundfarbe (#rrggbb).", default="#00796b", check=_colour)
+    qr: QrDecl | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+
+    boxes: tuple[BoxDecl, ...] = key("Die Texte des Bildes.")
+
+
+@dataclass(frozen=True)
+class PostDecl:
+    """A text for social networks."""
+
+    name: str = _name()
+    title: str = _title()
+    text: str = key("Der Beitrag; muss die Werbekennzeichnung und {{ link }} enthalten.")
+
+
+@dataclass(frozen=True)
+class EmailDecl:
+    """A text members send themselves."""
+
+    name: str = _name()
+    title: str = _title()
+    subject: str = key("Betreffzeile.")
+    text: str = key("Die Nachricht; muss {{ link }} enthalten.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlyerDecl:
+    """The print flyer: its template and texts."""
+
+    name: str = _name()
+    title: str = _title()
+    template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
+    stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
+    headline: str = key("Hauptbotschaft.")
+    text: str = key("Absatz unter der Überschrift.")
+    points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=())
+
+    scan_hint: str = key("Text neben dem QR-Code.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignFile:
+    """A campaign file of ``marketing-assets/``, declared once (docs/referenz/kampagnen.md)."""
+
+    title: str = key("Name der Kampagne.")
+    slug: str = key("Ordnername ihrer Dateien.", check=_slug)
+    description: str = key("Ein Satz für das Hilfe-Center.")
+    landing_url: str | None = key(
+        "Wohin die Links führen (sonst referral_url aus rundbrief.yml).",
+        default=None,
+        check=https_url,
+    )
+    utm_source: str = key("utm_source jedes Links.", default="empfehlung")
+    utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
+    texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
+    images: tuple[ImageDecl, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
+    social_posts: tuple[PostDecl, ...] = key("Texte für soziale Netzwerke.", default=())
+    emails: tuple[EmailDecl, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
+    consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
+    flyer: FlyerDecl | None = key("Flyer zum Drucken (wahlweise).", default=None)
+
+
+CAMPAIGN = schema_of(CampaignFile, N_("campaign"))

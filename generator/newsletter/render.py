@@ -20,7 +20,7 @@ from pathlib import Path
 
 from generator.core import i18n
 from generator.core.facts import Facts, load_facts
-from generator.core.fingerprint import fingerprint
+from generator.core.fingerprint import email_inputs, fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
 from generator.core.settings import Project
@@ -65,7 +65,7 @@ def _run(project: Project, index: SiteIndex, facts: Facts | None, write_cache: b
     facts = facts if facts is not None else load_facts(project)
     key = fingerprint(
         "newsletter",
-        repr(project.settings),
+        email_inputs(project.settings),  # exactly the settings marked shapes_email
         index.digest,
         facts.digest,  # the digest of fakten.yml (and of the facts rundbrief.yml defines)
         i18n.language(),

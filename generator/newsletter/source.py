@@ -5,55 +5,63 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from generator.core.declare import key, schema_of
 from generator.core.i18n import N_, _
 from generator.core.problems import Problem, ProblemsFound
-from generator.core.schema import Field, Schema, email_address
+from generator.core.schema import email_address
 from generator.core.settings import Project
 from generator.core.sources import Document, SourceFile, load_document, read_source, read_sources
 
-NEWSLETTER = Schema(
-    N_("front matter"),
-    (
-        Field("subject", "text", "Subject line; may hold merge fields.", required=True),
-        Field("preheader", "text", "Preview text shown after the subject.", required=True),
-        Field("date", "date", "Publication date; orders the archive.", required=True),
-        Field(
-            "status",
-            "text",
-            "draft: preview only; approved: archived and sendable.",
-            required=True,
-            choices=("draft", "approved"),
-        ),
-        Field("audience", "text", "Segment of the members file to send to.", default="alle"),
-        Field(
-            "kind",
-            "text",
-            "newsletter (needs consent) or service (a notice every affected member receives).",
-            default="newsletter",
-            choices=("newsletter", "service"),
-        ),
-        Field("from_name", "text", "Display name in From (default: settings)."),
-        Field("reply_to", "text", "Reply-To address (default: settings).", check=email_address),
-        Field("utm_campaign", "text", "utm_campaign of own-domain links (default: the slug)."),
-    ),
-)
+STATUSES = ("draft", "approved")
+KINDS = ("newsletter", "service")
 
 
-@dataclass(frozen=True)
-class Newsletter:
-    """A validated newsletter source."""
+@dataclass(frozen=True, kw_only=True)
+class FrontMatter:
+    """The front matter of a newsletter, declared once (reference: docs/referenz/newsletter.md)."""
+
+    subject: str = key("Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).")
+    preheader: str = key("Vorschautext, den das Postfach nach dem Betreff zeigt.")
+    date: dt.date = key("Erscheinungstag (JJJJ-MM-TT); ordnet das Archiv.")
+    status: str = key(
+        "draft: nur in der Vorschau; approved: freigegeben, im Archiv und versendbar.",
+        choices=STATUSES,
+    )
+    audience: str = key(
+        "Zielgruppe aus der Mitgliederdatei (alle oder ein Segment aus members.segments).",
+        default="alle",
+    )
+    kind: str = key(
+        "newsletter (braucht die Einwilligung) oder service (eine Mitteilung, die jedes "
+        "betroffene Mitglied bekommt).",
+        default="newsletter",
+        choices=KINDS,
+    )
+    from_name: str | None = key(
+        "Absendername im Feld „Von“ (sonst newsletter.from_name aus rundbrief.yml).", default=None
+    )
+    reply_to: str | None = key(
+        "Antwortadresse (sonst newsletter.reply_to aus rundbrief.yml).",
+        default=None,
+        check=email_address,
+    )
+    utm_campaign: str | None = key(
+        "utm_campaign der Links auf eigene Domains (sonst der Dateiname ohne Datum).",
+        default=None,
+    )
+
+
+FRONT_MATTER = schema_of(FrontMatter, N_("front matter"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Newsletter(FrontMatter):
+    """A validated newsletter source: its front matter, its document and its slug."""
 
     document: Document
     slug: str
-    subject: str
-    preheader: str
-    date: dt.date
-    status: str
-    audience: str
-    kind: str
-    from_name: str | None
-    reply_to: str | None
     utm_campaign: str
 
     @property
@@ -62,23 +70,26 @@ class Newsletter:
         return self.status == "approved"
 
 
+FALLBACKS: dict[str, Any] = {
+    "subject": "",
+    "preheader": "",
+    "date": dt.date.min,
+    "status": "draft",
+    "audience": "alle",
+    "kind": "newsletter",
+}
+"""What a required key with a problem stands in for, so that the body is still checked."""
+
+
 def _newsletter(document: Document) -> Newsletter:
     """The newsletter of a document; keys with problems fall back so the body is still checked."""
-    meta = document.meta
     slug = document.source.path.stem
-    return Newsletter(
-        document=document,
-        slug=slug,
-        subject=meta["subject"] or "",
-        preheader=meta["preheader"] or "",
-        date=meta["date"] or dt.date.min,
-        status=meta["status"] or "draft",
-        audience=meta["audience"] or "alle",
-        kind=meta["kind"] or "newsletter",
-        from_name=meta.get("from_name"),
-        reply_to=meta.get("reply_to"),
-        utm_campaign=meta.get("utm_campaign") or slug,
-    )
+    values = {
+        name: (value or FALLBACKS[name]) if name in FALLBACKS else value
+        for name, value in document.meta.items()
+    }
+    values["utm_campaign"] = values.get("utm_campaign") or slug
+    return Newsletter(document=document, slug=slug, **values)
 
 
 def newsletter_sources(project: Project) -> tuple[list[SourceFile], list[Problem]]:
@@ -89,7 +100,7 @@ def newsletter_sources(project: Project) -> tuple[list[SourceFile], list[Problem
 
 def parse_newsletter(source: SourceFile) -> tuple[Newsletter | None, list[Problem]]:
     """Validate one newsletter source; with front-matter problems the body can still be checked."""
-    document, problems = load_document(source, NEWSLETTER)
+    document, problems = load_document(source, FRONT_MATTER)
     return (_newsletter(document) if document is not None else None), problems
 
 

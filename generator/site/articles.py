@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from generator.core.declare import key, schema_of
 from generator.core.i18n import N_, _
 from generator.core.problems import Problem
-from generator.core.schema import Field, Schema
+from generator.core.schema import hinted
 from generator.core.sources import Document, SourceFile, load_document
 
 
+@hinted("20 bis 200 Zeichen", minLength=20, maxLength=200)
 def _description_length(value: str) -> str | None:
     if not 20 <= len(value) <= 200:
         return _("expected 20 to 200 characters, got {count}").format(count=len(value))
@@ -16,20 +20,16 @@ def _description_length(value: str) -> str | None:
 
 HIDE = ("navigation", "toc", "path", "footer", "tags", "feedback")
 
-PAGE_SEARCH = Schema(
-    "search",
-    (
-        Field(
-            "exclude", "boolean", "true: the page is not found by the site search.", default=False
-        ),
-        Field(
-            "boost",
-            "number",
-            "Rank factor in search results (default 1; archived newsletters get less).",
-            default=1,
-        ),
-    ),
-)
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Search options of a page (Material's ``search`` front matter)."""
+
+    exclude: bool = key("true: die Suche findet die Seite nicht.", default=False)
+    boost: float = key(
+        "Gewicht in den Suchergebnissen (Vorgabe 1; archivierte Newsletter bekommen weniger).",
+        default=1,
+    )
 
 
 def hide_values(values: list[str]) -> str | None:
@@ -42,53 +42,37 @@ def hide_values(values: list[str]) -> str | None:
     return None
 
 
-HELP_PAGE = Schema(
-    N_("front matter"),
-    (
-        Field(
-            "title",
-            "text",
-            "Page title, shown as the heading and in the navigation.",
-            required=True,
-        ),
-        Field(
-            "description",
-            "text",
-            "One sentence for search results and link previews.",
-            required=True,
-            check=_description_length,
-        ),
-        Field("tags", "texts", "Keywords; each gets a page listing its articles.", default=[]),
-        Field(
-            "order",
-            "integer",
-            "Position in its section (an index page: the section's position).",
-            default=100,
-        ),
-        Field(
-            "draft", "boolean", "true: shown in preview, absent from the built site.", default=False
-        ),
-        Field(
-            "keywords",
-            "texts",
-            "Words members search for that the text may not use (synonyms, everyday terms).",
-            default=[],
-        ),
-        Field(
-            "hide",
-            "texts",
-            "Parts of the page layout to hide (Material: navigation, toc, path, footer, tags).",
-            default=[],
-            check=hide_values,
-        ),
-        Field(
-            "search",
-            "mapping",
-            "Search options (Material): exclude the page, or boost its rank.",
-            schema=PAGE_SEARCH,
-        ),
-    ),
-)
+@dataclass(frozen=True)
+class ArticleFront:
+    """The front matter of a help article, declared once (reference: docs/referenz/artikel.md)."""
+
+    title: str = key("Seitentitel: Überschrift und Eintrag in der Navigation.")
+    description: str = key(
+        "Ein Satz (20 bis 200 Zeichen) für Suchergebnisse und Link-Vorschauen.",
+        check=_description_length,
+    )
+    tags: tuple[str, ...] = key(
+        "Schlagwörter; jedes bekommt eine Seite mit seinen Artikeln.", default=()
+    )
+    order: int = key("Stelle im Abschnitt (eine index.md: die Stelle des Abschnitts).", default=100)
+    draft: bool = key("true: nur in der Vorschau, nicht im gebauten Hilfe-Center.", default=False)
+    keywords: tuple[str, ...] = key(
+        "Wörter, nach denen Mitglieder suchen, die im Text nicht stehen (Synonyme, Alltagswörter).",
+        default=(),
+    )
+    hide: tuple[str, ...] = key(
+        "Teile des Seitenlayouts, die ausgeblendet werden.",
+        default=(),
+        check=hide_values,
+        choices=HIDE,
+    )
+    search: SearchOptions | None = key(
+        "Suchoptionen: die Seite von der Suche ausnehmen oder ihr Gewicht ändern.",
+        default=None,
+    )
+
+
+HELP_PAGE = schema_of(ArticleFront, N_("front matter"))
 
 PASSED_THROUGH = ("keywords", "hide", "search")
 """Front matter that goes to the site builder as it is, when the article sets it."""

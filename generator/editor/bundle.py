@@ -26,9 +26,7 @@ from pathlib import Path
 
 PACKAGE = "@sveltia/cms"
 VERSION = "0.221.1"
-INTEGRITY = (
-    "sha512-J+Qoik9kGMk2L7vNpOQrnDmFRi+NB6vwJ0f657YtsxWH0P8WYSYRRSRC2pQ/jGGbVlM//Pg/WIgmkpswqoo3gQ=="
-)
+INTEGRITY = "sha512-J+Qoik9kGMk2L7vNpOQrnDmFRi+NB6vwJ0f657YtsxWH0P8WYSYRRSRC2pQ/jGGbVlM//Pg/WIgmkpswqoo3gQ=="
 """The registry's Subresource-Integrity hash of the package archive (``npm view … dist.integrity``)."""
 
 SCRIPT = "sveltia-cms.js"
@@ -96,7 +94,15 @@ def fetch() -> bytes:
     with tempfile.TemporaryDirectory(prefix="rundbrief-editor-") as temporary:
         try:
             result = subprocess.run(
-                [npm, "pack", "--silent", "--pack-destination", temporary, "--", f"{PACKAGE}@{VERSION}"],
+                [
+                    npm,
+                    "pack",
+                    "--silent",
+                    "--pack-destination",
+                    temporary,
+                    "--",
+                    f"{PACKAGE}@{VERSION}",
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -120,4 +126,3 @@ def install(prefix: Path | None = None) -> Path:
     path = installed(prefix)
     assert path is not None
     return path
-

@@ -72,9 +72,7 @@ def widget(field: Field, enums: Mapping[str, Sequence[str]], prefix: str = "") -
             item |= {"widget": "keyvalue", "key_label": "Name", "value_label": "Wert"}
     else:
         item["widget"] = "string"
-    if field.default not in (None, "", [], ()) and "options" not in item:
-        item["default"] = field.default
-    elif field.default not in (None, "") and "options" in item:
+    if field.default not in (None, "", [], ()):
         item["default"] = field.default
     return item
 

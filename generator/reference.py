@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.facts import FACTS, FACTS_FILE
+from generator.core.facts import FACTS, FACTS_FILE, load_facts
 from generator.core.reference import json_schema, markdown_table
 from generator.core.schema import Schema
 from generator.core.settings import SETTINGS, SETTINGS_FILE, load_project
@@ -47,11 +47,14 @@ class Declared:
     front_matter: bool
     globs: tuple[str, ...]
     enums: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    facts: Sequence[str] = ()
 
 
 def declared(root: Path) -> list[Declared]:
     """The five declared files; known values (segments) come from the project's settings."""
-    segments = ("alle", *load_project(root).settings.members.segments)
+    project = load_project(root)
+    segments = ("alle", *project.settings.members.segments)
+    facts = tuple(sorted(load_facts(project).facts))
     return [
         Declared(
             "einstellungen.md",
@@ -63,6 +66,7 @@ def declared(root: Path) -> list[Declared]:
             SETTINGS,
             False,
             (SETTINGS_FILE,),
+            facts=facts,
         ),
         Declared(
             "artikel.md",
@@ -85,6 +89,7 @@ def declared(root: Path) -> list[Declared]:
             True,
             ("newsletters/*.md",),
             {"audience": segments},
+            facts,
         ),
         Declared(
             "kampagnen.md",
@@ -95,6 +100,7 @@ def declared(root: Path) -> list[Declared]:
             CAMPAIGN,
             False,
             ("marketing-assets/*.yml",),
+            facts=facts,
         ),
         Declared(
             "fakten.md",
@@ -126,7 +132,7 @@ def page_text(item: Declared) -> str:
 
 def schema_text(item: Declared) -> str:
     """The JSON Schema of one declared file, as written to ``schemas/``."""
-    document = json_schema(item.schema, item.title, item.intro, item.enums)
+    document = json_schema(item.schema, item.title, item.intro, item.enums, item.facts)
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 

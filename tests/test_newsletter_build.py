@@ -6,6 +6,7 @@ import email
 import email.policy
 import xml.etree.ElementTree as etree
 
+from conftest import stderr_lines
 from newsletter_helpers import count_renders, newsletter_text, project_with, site_index, staged
 
 from generator.core.settings import load_project
@@ -126,6 +127,32 @@ def test_new_newsletter_scaffolds_a_valid_draft_and_never_overwrites(make_projec
     assert again.exit_code == 2
     assert "gibt es schon; die Datei wird nicht überschrieben" in again.stderr
     assert path.read_text(encoding="utf-8").endswith("Eigener Text.\n")
+
+
+def test_an_untouched_scaffold_cannot_be_approved(make_project, cli):
+    """Its placeholder texts would reach every member: an error at each line once approved."""
+    project = project_with(make_project, {})
+    assert (
+        cli(project.root, "new", "newsletter", "Neuigkeiten", "--date", "2026-12-20").exit_code == 0
+    )
+    path = project.newsletters_dir / "2026-12-20-neuigkeiten.md"
+    draft = path.read_text(encoding="utf-8")
+    assert cli(project.root, "check", "--strict").exit_code == 0  # a draft may hold them
+    path.write_text(draft.replace("status: draft", "status: approved"), encoding="utf-8")
+    result = cli(project.root, "check", "--strict")
+    assert result.exit_code == 1
+    placeholders = [line for line in stderr_lines(result) if "Platzhalter" in line]
+    rel = f"newsletters/{path.name}"
+    assert [line.split(": ")[0] for line in placeholders] == [f"{rel}:3", f"{rel}:10", f"{rel}:10"]
+    assert "ersetzen Sie ihn durch Ihren eigenen Text" in placeholders[0]
+    written = draft.replace("status: draft", "status: approved")
+    written = written.replace(
+        "Ein Satz, der im Posteingang nach dem Betreff erscheint (20 bis 140 Zeichen).",
+        "Was sich zum Jahresende bei uns ändert, kurz für Sie",
+    )
+    written = written.split("hier steht Ihr Text.")[0] + "alles Gute zum Jahresende.\n"
+    path.write_text(written, encoding="utf-8")
+    assert cli(project.root, "check").exit_code == 0
 
 
 def test_preview_pages_show_drafts_both_widths_text_and_preflight(make_project, tmp_path):

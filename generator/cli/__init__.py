@@ -19,10 +19,13 @@ from typing import Any, NoReturn
 
 import click
 
+from generator.cli.click_texts import speak_our_language
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, ProblemsFound, RundbriefError
 from generator.core.settings import Project, load_project
+
+speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
 
 
 def report(problems: Iterable[Problem]) -> None:
@@ -70,11 +73,22 @@ class Localised(click.Command):
             option.help = _("Show this message and exit.")
         return option
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        # Click's placeholders in the usage line are constants, not messages: translate them.
+        words = {"[OPTIONS]": _("[OPTIONS]"), "COMMAND [ARGS]...": _("COMMAND [ARGS]...")}
+        return [words.get(piece, piece) for piece in super().collect_usage_pieces(ctx)]
 
-class Rundbrief(Localised, click.Group):
-    """The command group; every library error of every command ends here."""
+
+class LocalisedGroup(Localised, click.Group):
+    """A group of commands (``rundbrief new …``) in the active language."""
 
     command_class = Localised
+
+
+class Rundbrief(LocalisedGroup):
+    """The command group; every library error of every command ends here."""
+
+    group_class = LocalisedGroup
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -46,13 +46,15 @@ def key(
     choices: tuple[str, ...] = (),
     bounds: tuple[float, float] | None = None,
     shapes_email: bool = False,
+    names_facts: bool = False,
     keys: Check | None = None,
     each: Any = None,
 ) -> Any:
     """A declared key: a dataclass field with its doc and rules; required when it has no default.
 
     ``shapes_email``: the value changes an email or its checks (it is part of the newsletter
-    cache key). ``keys`` and ``each`` (another ``key(...)``) describe a ``dict[str, X]`` whose
+    cache key). ``names_facts``: the text may name facts (``{{ fakt.<name> }}``), filled in when
+    it is read; the editor offers the known ones. ``keys`` and ``each`` (another ``key(...)``) describe a ``dict[str, X]`` whose
     keys the writer chooses: the rule for a key, and the doc and check of each value.
     """
     metadata = {
@@ -61,6 +63,7 @@ def key(
         "choices": choices,
         "bounds": bounds,
         "shapes_email": shapes_email,
+        "names_facts": names_facts,
         "keys": keys,
         "each": each.metadata if each is not None else None,
     }
@@ -69,15 +72,20 @@ def key(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def located() -> Any:
+    """Not a key: the line of the object in its file, filled in by ``build`` from the line map."""
+    return dataclasses.field(default=0, metadata={"located": True})
+
+
 @cache
 def declared_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
-    """The fields of a declared dataclass with their resolved type hints.
+    """The keys of a declared dataclass with their resolved type hints (``located`` left out).
 
     A field without a doc is an error, not a key the schema silently leaves out: every key a
     writer may set is explained in the reference and the editor.
     """
     hints = typing.get_type_hints(cls)
-    fields = [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    fields = [(f, hints[f.name]) for f in dataclasses.fields(cls) if "located" not in f.metadata]
     undocumented = [f.name for f, _hint in fields if not str(f.metadata.get("doc", "")).strip()]
     if undocumented:
         raise TypeError(f"{cls.__name__}: declare {', '.join(undocumented)} with key(doc, …)")
@@ -157,25 +165,66 @@ def _field(f: dataclasses.Field[Any], hint: Any) -> Field:
         check=meta["check"],
         bounds=meta["bounds"],
         shapes_email=meta["shapes_email"],
+        names_facts=meta["names_facts"],
     )
 
 
-def build(cls: type[T], values: Mapping[str, Any]) -> T:
-    """The instance of a declared dataclass from validated values (absent keys: the defaults)."""
-    return _typed(cls, values)
+def build(cls: type[T], values: Mapping[str, Any], lines: Mapping[str, int] | None = None) -> T:
+    """The instance of a declared dataclass from validated values (absent keys: the defaults).
+
+    ``lines`` is the line map of the validation (dotted key → line): every nested object
+    with a ``located()`` field gets the line it stands at.
+    """
+    declared: Any = cls
+    return typing.cast(T, _converter(declared)(values, lines or {}, ""))
 
 
-def _typed(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+Converter = Callable[[Any, Mapping[str, int], str], Any]
+
+
+@cache
+def _converter(hint: Any) -> Converter:
+    """How a validated value of ``hint`` becomes typed; worked out once per type, not per value."""
     hint, _optional_ = _optional(hint)
-    if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
-        fields = declared_fields(typing.cast(type, hint))
-        given = {f.name: _typed(h, value[f.name]) for f, h in fields if f.name in value}
-        return typing.cast(Any, hint)(**given)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin is tuple and isinstance(value, list):
-        return tuple(_typed(args[0], item) for item in value)
-    if origin is dict and isinstance(value, Mapping):
-        return {str(name): _typed(args[1], item) for name, item in value.items()}
-    return value
+    if dataclasses.is_dataclass(hint):
+        return _object_converter(typing.cast(type, hint))
+    if origin is tuple:
+        item = _converter(args[0])
+
+        def items(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+            if not isinstance(value, list):
+                return value
+            return tuple(item(v, lines, f"{dotted}.{n}") for n, v in enumerate(value))
+
+        return items
+    if origin is dict:
+        entry = _converter(args[1])
+
+        def entries(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+            if not isinstance(value, Mapping):
+                return value
+            return {str(k): entry(v, lines, f"{dotted}.{k}") for k, v in value.items()}
+
+        return entries
+    return lambda value, lines, dotted: value
+
+
+def _object_converter(cls: type) -> Converter:
+    keys = [(f.name, _converter(hint)) for f, hint in declared_fields(cls)]
+    located_ = [f.name for f in dataclasses.fields(cls) if "located" in f.metadata]
+
+    def convert(value: Any, lines: Mapping[str, int], dotted: str) -> Any:
+        if not isinstance(value, Mapping):
+            return value  # (None, or the default instance the validator filled in)
+        below = f"{dotted}." if dotted else ""
+        given = {
+            name: None if value[name] is None else typed(value[name], lines, below + name)
+            for name, typed in keys
+            if name in value
+        }
+        for name in located_:
+            given[name] = lines.get(dotted, 0)
+        return cls(**given)
+
+    return convert

@@ -27,7 +27,7 @@ from typing import Any
 
 from generator.core import i18n
 from generator.core.dates import german_date
-from generator.core.declare import entries_schema, key
+from generator.core.declare import build, entries_schema, key
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import hinted
@@ -320,12 +320,13 @@ def _parse(text: str | None, builtins: tuple[tuple[str, str], ...], language: st
                     ),
                 )
             )
-        elif name not in broken and fact.get("wert") is not None:
+        elif name not in broken:
+            entry = build(FactEntry, fact)
             changes = sorted(
                 (dt.date.fromisoformat(day), render(value))
-                for day, value in (fact.get("ab") or {}).items()
+                for day, value in (entry.ab or {}).items()
             )
-            facts[name] = Fact(name, render(fact["wert"]), tuple(changes))
+            facts[name] = Fact(name, render(entry.wert), tuple(changes))
     return Facts(facts, frozenset(broken), tuple(problems), digest)
 
 

@@ -54,6 +54,11 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "transla
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_, with a plural
+    """Mark a singular and plural pair for the catalogue (translated with ``ngettext``)."""
+    return singular, plural
+
+
 use(DEFAULT)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,8 @@ def _allowed(field: Field) -> str:
     hint = getattr(field.check, "hint", None)
     if hint:
         parts.append(str(hint))
+    if field.names_facts:
+        parts.append("darf Fakten nennen: {{ fakt.<name> }}")
     return "; ".join(parts)
 
 
@@ -115,16 +118,45 @@ def markdown_table(schema: Schema) -> str:
     return "\n".join(lines) + "\n"
 
 
+FACTS_DEF = "#/$defs/fakten"
+
+
 def json_schema(
-    schema: Schema, title: str, description: str, enums: Mapping[str, Sequence[str]] = {}
+    schema: Schema,
+    title: str,
+    description: str,
+    enums: Mapping[str, Sequence[str]] = {},
+    facts: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a schema; ``enums`` adds known values by dotted key."""
-    return {
+    """The JSON Schema (draft 2020-12) of a schema.
+
+    ``enums`` adds known values by dotted key (``[]`` items without their index); ``facts``
+    are the names of the known facts, offered as examples wherever a text may name one.
+    """
+    document: dict[str, Any] = {
         "$schema": JSON_SCHEMA,
         "title": title,
         "description": description,
         **_object(schema, "", enums),
     }
+    if facts and FACTS_DEF in json.dumps(document):
+        examples = [f"{{{{ fakt.{name} }}}}" for name in facts]
+        document["$defs"] = {"fakten": {"examples": examples}}
+    else:
+        _drop_facts(document)
+    return document
+
+
+def _drop_facts(node: Any) -> None:
+    """No facts known: no reference to their examples either."""
+    if isinstance(node, dict):
+        if node.get("$ref") == FACTS_DEF:
+            del node["$ref"]
+        for value in node.values():
+            _drop_facts(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_facts(value)
 
 
 def _object(schema: Schema, prefix: str, enums: Mapping[str, Sequence[str]]) -> dict[str, Any]:
@@ -158,14 +190,18 @@ def _value(field: Field, dotted: str, enums: Mapping[str, Sequence[str]]) -> dic
     if field.kind == "texts":
         if choices:
             result["items"] = {"type": "string", "enum": choices}
-        elif extra:
+        elif extra or field.names_facts:
             result["items"] = {"type": "string", **extra}
+        if field.names_facts:
+            result["items"]["$ref"] = FACTS_DEF
     else:
         if choices:
             result["enum"] = choices
         result |= extra
         if field.kind == "text" and field.required and not choices and "pattern" not in result:
             result["pattern"] = r"\S"  # (an empty required text is refused)
+        if field.names_facts:
+            result["$ref"] = FACTS_DEF  # (the known facts, offered while typing)
     if field.bounds is not None:
         result["minimum"], result["maximum"] = field.bounds
     default = _json_default(field.default)

@@ -88,6 +88,7 @@ class Field:
     check: Check | None = None
     bounds: tuple[float, float] | None = None
     shapes_email: bool = False
+    names_facts: bool = False
 
 
 @dataclass(frozen=True)

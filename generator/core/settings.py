@@ -115,9 +115,15 @@ class Hosting:
         choices=HOSTING_PROVIDERS,
     )
     name: str | None = key(
-        "Name des Webhosters (nur sftp), genannt in der Datenschutzerklärung.", default=None
+        "Name des Webhosters, genannt in der Datenschutzerklärung: Pflicht bei sftp, bei "
+        "github-pages nicht erlaubt.",
+        default=None,
     )
-    address: str | None = key("Anschrift des Webhosters (nur sftp) in einer Zeile.", default=None)
+    address: str | None = key(
+        "Anschrift des Webhosters in einer Zeile: Pflicht bei sftp, bei github-pages nicht "
+        "erlaubt.",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,8 @@ class ReviewSettings:
 
     members_file: str | None = key(
         "Mitgliederdatei außerhalb von git, in der rundbrief review die Empfänger jeder "
-        "Zielgruppe zählt (RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
+        "Zielgruppe zählt (~ erlaubt, relative Pfade ab dem Repository; "
+        "RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
         default=None,
     )
 
@@ -135,7 +142,9 @@ class ReviewSettings:
 class Announcement:
     """A banner above every page of the help site, shown until (and including) a date."""
 
-    text: str = key("Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).")
+    text: str = key(
+        "Ein Satz über jeder Seite des Hilfe-Centers (darf Fakten nennen).", names_facts=True
+    )
     link: str | None = key(
         "Wohin „Mehr erfahren“ führt: ein Artikel (Pfad in content/, z. B. "
         "zahlungen/x.md) oder eine https-Adresse.",
@@ -157,11 +166,13 @@ class HelpSiteSettings:
         "Wann das Telefon besetzt ist, neben operator.phone im Hilfe-Center "
         "(darf einen Fakt nennen: {{ fakt.servicezeiten }}).",
         default=None,
+        names_facts=True,
     )
     support_email: str | None = key(
         "Adresse des Mitgliederservice unter jedem Artikel (sonst operator.email; darf "
         "einen Fakt nennen: {{ fakt.support_email }}).",
         default=None,
+        names_facts=True,
     )
     announcement: Announcement | None = key(
         "Ein Hinweis über jeder Seite bis zu einem Tag, z. B. für einen geänderten Lastschrifttag.",
@@ -194,8 +205,8 @@ class SendingSettings:
         default="origin",
     )
     min_share: float = key(
-        "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der Zielgruppe ihn "
-        "bekäme.",
+        "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der nicht "
+        "abgemeldeten Mitglieder der Zielgruppe ihn bekäme.",
         default=0.5,
         bounds=(0, 1),
     )
@@ -328,7 +339,11 @@ class Settings:
         "Domains, deren Links UTM-Felder bekommen (Subdomains eingeschlossen).",
         shapes_email=True,
     )
-    operator: Operator = key("Anbieterkennzeichnung (Impressum, § 5 DDG).", shapes_email=True)
+    operator: Operator = key(
+        "Anbieterkennzeichnung (Impressum, § 5 DDG); steht in jedem Newsletter und auf jedem "
+        "Flyer.",
+        shapes_email=True,
+    )
     newsletter: NewsletterSettings = key("Absender der Newsletter.", shapes_email=True)
     feedback: FeedbackSettings = key(
         "Unzustellbarkeiten und Abmeldungen lesen (rundbrief feedback).",

@@ -1,4 +1,8 @@
-"""A campaign of ``marketing-assets/``: what it holds once validated, and its text templates."""
+"""A campaign of ``marketing-assets/``: what it holds once validated, and its text templates.
+
+Its images and flyer are the declared objects of ``schemas.py``; its texts are seen here with
+the key and line each comes from, for the problems the rules find in them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.marketing.textfit import Box
+from generator.marketing.schemas import FlyerSpec, ImageSpec
 
 TEMPLATES = "templates"
 PLACEHOLDER_CODE = "DEINCODE"
@@ -27,48 +31,6 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Placed:
-    """A text placed in a box of an image."""
-
-    text: str
-    box: Box
-    color: str
-    button: bool
-    member: bool
-    line: int
-
-
-@dataclass(frozen=True)
-class QrSpot:
-    """Where an image carries the QR code."""
-
-    x: float
-    y: float
-    size: float
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """One image of a campaign: size, template and the texts in their boxes."""
-
-    name: str
-    title: str
-    width: int
-    height: int
-    medium: str
-    template: str
-    background: str
-    qr: QrSpot | None
-    boxes: tuple[Placed, ...]
-    line: int
-
-    @property
-    def personal(self) -> bool:
-        """Whether the image differs per member (QR code, name or code on it)."""
-        return self.qr is not None or any(box.member for box in self.boxes)
-
-
-@dataclass(frozen=True)
 class TextAsset:
     """A social post or an email text."""
 
@@ -76,21 +38,6 @@ class TextAsset:
     title: str
     subject: Text | None
     text: Text
-
-
-@dataclass(frozen=True)
-class FlyerSpec:
-    """The print flyer: its template and texts."""
-
-    name: str
-    title: str
-    template: str
-    stylesheet: str
-    headline: str
-    text: str
-    points: tuple[str, ...]
-    scan_hint: str
-    line: int
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,16 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from generator.core.declare import build
 from generator.core.facts import Facts, load_facts
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.core.sources import SourceFile, load_yaml_file, read_sources
-from generator.marketing.campaign import (
-    TEMPLATES,
-    Campaign,
-    FlyerSpec,
-    ImageSpec,
-    Placed,
-    QrSpot,
-    Text,
-    TextAsset,
-)
+from generator.marketing.campaign import TEMPLATES, Campaign, Text, TextAsset
 from generator.marketing.fonts import FONT_DIR
 from generator.marketing.rules import check_campaign
-from generator.marketing.schemas import CAMPAIGN
-from generator.marketing.textfit import Box
+from generator.marketing.schemas import CAMPAIGN, CampaignFile
 
 
 def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
@@ -122,97 +113,42 @@ def _campaign(
     templates: Path,
     digest: str,
 ) -> Campaign:
-    texts = {
-        key: Text(f"texts.{key}", value, lines[f"texts.{key}"])
-        for key, value in values["texts"].items()
-        if value is not None
+    """The campaign: its declared parts as built, its texts with the key and line of each."""
+    file = build(CampaignFile, values, lines)
+
+    def text(key: str, value: str) -> Text:
+        return Text(key, value, lines[key])
+
+    named = {
+        f"texts.{name}": value
+        for name, value in vars(file.texts).items()
+        if isinstance(value, str)  # (a text that is not set is no text)
     }
-    images = tuple(_image(item, lines, f"images.{n}") for n, item in enumerate(values["images"]))
-    posts = tuple(
-        TextAsset(
-            item["name"], item["title"], None, _text(item, lines, f"social_posts.{n}", "text")
-        )
-        for n, item in enumerate(values["social_posts"])
-    )
-    emails = tuple(
-        TextAsset(
-            item["name"],
-            item["title"],
-            _text(item, lines, f"emails.{n}", "subject"),
-            _text(item, lines, f"emails.{n}", "text"),
-        )
-        for n, item in enumerate(values["emails"])
-    )
-    flyer = values["flyer"]
     return Campaign(
         source=rel,
-        title=values["title"],
-        slug=values["slug"],
-        description=values["description"],
-        landing_url=values["landing_url"] or project.settings.referral_url,
-        utm_source=values["utm_source"],
-        utm_campaign=values["utm_campaign"],
-        texts=texts,
-        images=images,
-        social_posts=posts,
-        emails=emails,
-        consent_note=Text("consent_note", values["consent_note"], lines["consent_note"]),
-        flyer=_flyer(flyer, lines["flyer"]) if flyer else None,
+        title=file.title,
+        slug=file.slug,
+        description=file.description,
+        landing_url=file.landing_url or project.settings.referral_url,
+        utm_source=file.utm_source,
+        utm_campaign=file.utm_campaign,
+        texts={key.removeprefix("texts."): text(key, value) for key, value in named.items()},
+        images=file.images,
+        social_posts=tuple(
+            TextAsset(post.name, post.title, None, text(f"social_posts.{n}.text", post.text))
+            for n, post in enumerate(file.social_posts)
+        ),
+        emails=tuple(
+            TextAsset(
+                email.name,
+                email.title,
+                text(f"emails.{n}.subject", email.subject),
+                text(f"emails.{n}.text", email.text),
+            )
+            for n, email in enumerate(file.emails)
+        ),
+        consent_note=text("consent_note", file.consent_note),
+        flyer=file.flyer,
         templates=templates,
         digest=digest,
-    )
-
-
-def _text(item: dict[str, Any], lines: dict[str, int], prefix: str, key: str) -> Text:
-    return Text(f"{prefix}.{key}", item[key], lines[f"{prefix}.{key}"])
-
-
-def _image(item: dict[str, Any], lines: dict[str, int], prefix: str) -> ImageSpec:
-    boxes = tuple(
-        Placed(
-            text=box["text"],
-            box=Box(
-                box["x"],
-                box["y"],
-                box["width"],
-                box["height"],
-                box["size"],
-                box["min_size"],
-                box["bold"],
-                box["align"],
-            ),
-            color=box["color"],
-            button=box["button"],
-            member=box["member"],
-            line=lines[f"{prefix}.boxes.{n}"],
-        )
-        for n, box in enumerate(item["boxes"])
-    )
-    spot = item["qr"]
-    qr = QrSpot(spot["x"], spot["y"], spot["size"]) if spot else None
-    return ImageSpec(
-        item["name"],
-        item["title"],
-        item["width"],
-        item["height"],
-        item["medium"],
-        item["template"],
-        item["background"],
-        qr,
-        boxes,
-        lines[prefix],
-    )
-
-
-def _flyer(values: dict[str, Any], line: int) -> FlyerSpec:
-    return FlyerSpec(
-        values["name"],
-        values["title"],
-        values["template"],
-        values["stylesheet"],
-        values["headline"],
-        values["text"],
-        tuple(values["points"]),
-        values["scan_hint"],
-        line,
     )

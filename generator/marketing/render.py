@@ -17,15 +17,9 @@ from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Operator
-from generator.marketing.campaign import (
-    PLACEHOLDER_CODE,
-    Campaign,
-    FlyerSpec,
-    ImageSpec,
-    Placed,
-    fill_text,
-)
+from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
+from generator.marketing.schemas import FlyerSpec, ImageSpec, Placed
 from generator.marketing.textfit import Fitted, fit
 
 use_shipped_fonts()  # before cairosvg or weasyprint load cairo, pango and fontconfig

@@ -1,18 +1,20 @@
 """The declaration of a campaign file: every key, its kind, its rules and what it means.
 
-Declared once as dataclasses (see ``core/declare.py``); the validating schema, the reference
-page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them.
+Declared once as dataclasses (see ``core/declare.py``): the validating schema, the reference
+page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them, and the
+images and the flyer of a loaded campaign are these objects, each with its line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from generator.core.declare import key, schema_of
+from generator.core.declare import key, located, schema_of
 from generator.core.i18n import N_, _
 from generator.core.schema import hinted, https_url
+from generator.marketing.textfit import Box
 
 PIXELS = (16, 4096)
 """Sane image sizes: a social image or banner, never a raster that fills the memory (R-20)."""
@@ -49,34 +51,25 @@ def _title() -> Any:
 class CampaignTexts:
     """The texts placed on the images of a campaign, by name."""
 
-    label: str = key("Werbekennzeichnung auf jedem Bild (Anzeige oder Werbung).")
-    headline: str | None = key("Hauptbotschaft.", default=None)
-    subline: str | None = key("Zweite Zeile der Botschaft.", default=None)
-    bonus: str | None = key("Was ein neues Mitglied bekommt.", default=None)
-    cta: str | None = key("Aufforderung auf der Schaltfläche.", default=None)
+    label: str = key("Werbekennzeichnung auf jedem Bild (Anzeige oder Werbung).", names_facts=True)
+    headline: str | None = key("Hauptbotschaft.", default=None, names_facts=True)
+    subline: str | None = key("Zweite Zeile der Botschaft.", default=None, names_facts=True)
+    bonus: str | None = key("Was ein neues Mitglied bekommt.", default=None, names_facts=True)
+    cta: str | None = key("Aufforderung auf der Schaltfläche.", default=None, names_facts=True)
     recommended_by: str | None = key(
-        "Nennt das Mitglied; nur in persönlichen Paketen.", default=None
+        "Nennt das Mitglied; nur in persönlichen Paketen.", default=None, names_facts=True
     )
     code_hint: str | None = key(
-        "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None
+        "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None, names_facts=True
     )
-    risk: str | None = key("Risikohinweis.", default=None)
+    risk: str | None = key("Risikohinweis.", default=None, names_facts=True)
 
 
-TEXT_NAMES = (
-    "label",
-    "headline",
-    "subline",
-    "bonus",
-    "cta",
-    "recommended_by",
-    "code_hint",
-    "risk",
-)
+TEXT_NAMES = tuple(field.name for field in fields(CampaignTexts))
 
 
 @dataclass(frozen=True)
-class BoxDecl:
+class Placed:
     """A text placed in a box of an image."""
 
     text: str = key("Welcher Text aus texts hier steht.", choices=TEXT_NAMES)
@@ -93,10 +86,18 @@ class BoxDecl:
     color: str = key("Textfarbe (#rrggbb).", default="#ffffff", check=_colour)
     button: bool = key("Eine Schaltfläche hinter den Text zeichnen.", default=False)
     member: bool = key("Nur in persönlichen Paketen (der Text nennt das Mitglied).", default=False)
+    line: int = located()
+
+    @property
+    def box(self) -> Box:
+        """The box the text is fitted into."""
+        return Box(
+            self.x, self.y, self.width, self.height, self.size, self.min_size, self.bold, self.align
+        )
 
 
 @dataclass(frozen=True)
-class QrDecl:
+class QrSpot:
     """Where an image carries the QR code."""
 
     x: float = key("Linker Rand in Pixeln.", bounds=PLACE)
@@ -105,7 +106,7 @@ class QrDecl:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImageDecl:
+class ImageSpec:
     """One image of a campaign: size, template and the texts in their boxes."""
 
     name: str = _name()
@@ -115,43 +116,50 @@ class ImageDecl:
     medium: str = key("utm_medium der Links und QR-Codes.")
     template: str = key("SVG-Vorlage in marketing-assets/templates/.", default="banner.svg.j2")
     background: str = key("Hintergrundfarbe (#rrggbb).", default="#00796b", check=_colour)
-    qr: QrDecl | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+    qr: QrSpot | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+    boxes: tuple[Placed, ...] = key("Die Texte des Bildes.")
+    line: int = located()
 
-    boxes: tuple[BoxDecl, ...] = key("Die Texte des Bildes.")
+    @property
+    def personal(self) -> bool:
+        """Whether the image differs per member (QR code, name or code on it)."""
+        return self.qr is not None or any(box.member for box in self.boxes)
 
 
 @dataclass(frozen=True)
-class PostDecl:
+class SocialPost:
     """A text for social networks."""
 
     name: str = _name()
     title: str = _title()
-    text: str = key("Der Beitrag; muss die Werbekennzeichnung und {{ link }} enthalten.")
+    text: str = key(
+        "Der Beitrag; muss die Werbekennzeichnung und {{ link }} enthalten.", names_facts=True
+    )
 
 
 @dataclass(frozen=True)
-class EmailDecl:
+class EmailText:
     """A text members send themselves."""
 
     name: str = _name()
     title: str = _title()
-    subject: str = key("Betreffzeile.")
-    text: str = key("Die Nachricht; muss {{ link }} enthalten.")
+    subject: str = key("Betreffzeile.", names_facts=True)
+    text: str = key("Die Nachricht; muss {{ link }} enthalten.", names_facts=True)
 
 
 @dataclass(frozen=True, kw_only=True)
-class FlyerDecl:
+class FlyerSpec:
     """The print flyer: its template and texts."""
 
     name: str = _name()
     title: str = _title()
     template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
     stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
-    headline: str = key("Hauptbotschaft.")
-    text: str = key("Absatz unter der Überschrift.")
-    points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=())
-
-    scan_hint: str = key("Text neben dem QR-Code.")
+    headline: str = key("Hauptbotschaft.", names_facts=True)
+    text: str = key("Absatz unter der Überschrift.", names_facts=True)
+    points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=(), names_facts=True)
+    scan_hint: str = key("Text neben dem QR-Code.", names_facts=True)
+    line: int = located()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,7 +168,7 @@ class CampaignFile:
 
     title: str = key("Name der Kampagne.")
     slug: str = key("Ordnername ihrer Dateien.", check=_slug)
-    description: str = key("Ein Satz für das Hilfe-Center.")
+    description: str = key("Ein Satz für das Hilfe-Center.", names_facts=True)
     landing_url: str | None = key(
         "Wohin die Links führen (sonst referral_url aus rundbrief.yml).",
         default=None,
@@ -169,11 +177,13 @@ class CampaignFile:
     utm_source: str = key("utm_source jedes Links.", default="empfehlung")
     utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
     texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
-    images: tuple[ImageDecl, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
-    social_posts: tuple[PostDecl, ...] = key("Texte für soziale Netzwerke.", default=())
-    emails: tuple[EmailDecl, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
-    consent_note: str = key("Steht über jedem E-Mail-Text: nur mit Einwilligung senden.")
-    flyer: FlyerDecl | None = key("Flyer zum Drucken (wahlweise).", default=None)
+    images: tuple[ImageSpec, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
+    social_posts: tuple[SocialPost, ...] = key("Texte für soziale Netzwerke.", default=())
+    emails: tuple[EmailText, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
+    consent_note: str = key(
+        "Steht über jedem E-Mail-Text: nur mit Einwilligung senden.", names_facts=True
+    )
+    flyer: FlyerSpec | None = key("Flyer zum Drucken (wahlweise).", default=None)
 
 
 CAMPAIGN = schema_of(CampaignFile, N_("campaign"))

@@ -26,6 +26,7 @@ from generator.newsletter.rules import (
     service_problems,
     token_problems,
 )
+from generator.newsletter.scaffold import placeholder_problems
 from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
 
@@ -219,6 +220,7 @@ def preflight(
     problems += audience_problems(project, newsletter)
     problems += active_content_problems(newsletter, html)
     problems += token_problems(newsletter)
+    problems += placeholder_problems(newsletter)
     problems += service_problems(project, index, newsletter, email, hrefs)
 
     unsubscribe = values["unsubscribe_url"]

@@ -22,8 +22,10 @@ KINDS = ("newsletter", "service")
 class FrontMatter:
     """The front matter of a newsletter, declared once (reference: docs/referenz/newsletter.md)."""
 
-    subject: str = key("Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).")
-    preheader: str = key("Vorschautext, den das Postfach nach dem Betreff zeigt.")
+    subject: str = key(
+        "Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).", names_facts=True
+    )
+    preheader: str = key("Vorschautext, den das Postfach nach dem Betreff zeigt.", names_facts=True)
     date: dt.date = key("Erscheinungstag (JJJJ-MM-TT); ordnet das Archiv.")
     status: str = key(
         "draft: nur in der Vorschau; approved: freigegeben, im Archiv und versendbar.",

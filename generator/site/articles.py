@@ -25,7 +25,9 @@ HIDE = ("navigation", "toc", "path", "footer", "tags", "feedback")
 class SearchOptions:
     """Search options of a page (Material's ``search`` front matter)."""
 
-    exclude: bool = key("true: die Suche findet die Seite nicht.", default=False)
+    exclude: bool = key(
+        "true: die Suche findet die Seite nicht (und die Sitemap nennt sie nicht).", default=False
+    )
     boost: float = key(
         "Gewicht in den Suchergebnissen (Vorgabe 1; archivierte Newsletter bekommen weniger).",
         default=1,
@@ -54,10 +56,18 @@ class ArticleFront:
     tags: tuple[str, ...] = key(
         "Schlagwörter; jedes bekommt eine Seite mit seinen Artikeln.", default=()
     )
-    order: int = key("Stelle im Abschnitt (eine index.md: die Stelle des Abschnitts).", default=100)
-    draft: bool = key("true: nur in der Vorschau, nicht im gebauten Hilfe-Center.", default=False)
+    order: int = key(
+        "Stelle im Abschnitt, danach nach Titel (eine index.md: die Stelle des Abschnitts).",
+        default=100,
+    )
+    draft: bool = key(
+        "true: nur in der Vorschau, nicht im gebauten Hilfe-Center (eine veröffentlichte "
+        "Seite darf nicht darauf verlinken).",
+        default=False,
+    )
     keywords: tuple[str, ...] = key(
-        "Wörter, nach denen Mitglieder suchen, die im Text nicht stehen (Synonyme, Alltagswörter).",
+        "Wörter, nach denen Mitglieder suchen, die im Text nicht stehen (Synonyme, "
+        "Alltagswörter, englische Begriffe); die Suche findet sie, gezeigt werden sie nie.",
         default=(),
     )
     hide: tuple[str, ...] = key(

@@ -33,7 +33,9 @@ _LABEL_END = re.compile(r"[;:.,(]|\s[–-]\s")
 
 
 def label(field: Field) -> str:
-    """A field's short German label: its doc up to the first punctuation, else its name."""
+    """A field's short German label: as declared, else its doc up to the first punctuation."""
+    if field.label:
+        return field.label
     head = _LABEL_END.split(field.doc, maxsplit=1)[0].strip()
     return head if 0 < len(head) <= 40 else field.name
 

@@ -100,21 +100,31 @@ def test_the_configuration_is_valid_for_the_editor():
 def test_a_changed_archive_is_refused_and_nothing_is_installed(tmp_path):
     data = io.BytesIO()
     with tarfile.open(fileobj=data, mode="w:gz") as tar:
-        for name in bundle.MEMBERS:
+        for name in bundle.EDITOR.files:
             member = tarfile.TarInfo(name)
             payload = b"alert('not the pinned release')"
             member.size = len(payload)
             tar.addfile(member, io.BytesIO(payload))
     with pytest.raises(bundle.BundleError, match="checksum"):
-        bundle.unpack(data.getvalue(), tmp_path / "editor")
-    assert not (tmp_path / "editor").exists()
+        bundle.install(tmp_path, fetcher=lambda package: data.getvalue())
+    assert bundle.installed(tmp_path) is None
+    assert not bundle.folder(tmp_path).exists()
 
 
 def test_the_built_site_serves_the_editor_from_itself(built_example):
     admin = built_example / "site" / "admin"
     page = (admin / "index.html").read_text(encoding="utf-8")
-    assert re.findall(r"<script\b[^>]*>", page) == ['<script src="sveltia-cms.js">']
-    assert (admin / "sveltia-cms.js").read_bytes() == (bundle.installed() or Path()).read_bytes()
+    assert re.findall(r"<script\b[^>]*>", page) == [
+        '<script src="local.js">',
+        '<script src="sveltia-cms.js">',
+    ]
+    installed = bundle.installed()
+    assert installed is not None
+    for name in ("sveltia-cms.js", "locales/de.json", "fonts/material-symbols-outlined.woff2"):
+        assert (admin / name).read_bytes() == (installed / name).read_bytes(), name
+    # The editor's script names no CDN for its fonts; the copies are served beside it.
+    script = (admin / "sveltia-cms.js").read_text(encoding="utf-8")
+    assert bundle.FONT_CDN not in script and "fonts/material-symbols-outlined.woff2" in script
     assert "script-src 'self'" in page.replace("&#39;", "'")
     config = yaml.safe_load((admin / "config.yml").read_text(encoding="utf-8"))
     assert config["publish_mode"] == "editorial_workflow"
@@ -148,7 +158,7 @@ def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
     page.route(
-        "**/admin/config.yml",
+        re.compile(r"/admin/config\.yml(\?|$)"),
         lambda route: route.fulfill(
             body=yaml.safe_dump(config, allow_unicode=True), content_type="application/yaml"
         ),
@@ -156,17 +166,19 @@ def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
     try:
         started = time.monotonic()
         page.goto(example_site + "admin/", wait_until="commit")
+        page.get_by_text("Mit Test-Repository arbeiten").click(timeout=60_000)
         page.get_by_text("Newsletter", exact=True).first.wait_for(timeout=60_000)
         ready = time.monotonic() - started
         page.screenshot(path=str(artifacts / "editor-collections.png"))
         page.goto(example_site + "admin/#/collections/newsletter/new", wait_until="commit")
-        page.get_by_text("Betreffzeile").first.wait_for(timeout=60_000)
+        page.get_by_text("Vorschautext", exact=True).first.wait_for(timeout=60_000)
         body = page.inner_text("body")
         page.screenshot(path=str(artifacts / "editor-newsletter.png"), full_page=True)
     finally:
         page.close()
-    for label in ("Betreffzeile", "Vorschautext", "Erscheinungstag"):
-        assert label in body, label
+    for label in ("Betreff", "Vorschautext", "Erscheinungstag", "Zielgruppe", "Text"):
+        assert f"\n{label}" in body, label
+    assert "Vorschautext, den das Postfach nach dem Betreff zeigt." in body  # the hint
     assert errors == []
     assert hosts == {urlsplit(example_site).netloc}, f"requests to other hosts: {hosts}"
     print(f"/admin/ ready after {ready:.2f} s")

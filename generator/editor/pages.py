@@ -23,6 +23,8 @@ from generator.site.index import SiteIndex
 from generator.site.stage import StaticFile
 
 FOLDER = "admin"
+LOCAL = "local.js"
+"""Loaded before the editor: its German interface from this site instead of a CDN."""
 
 POLICY = "; ".join(
     [
@@ -32,7 +34,7 @@ POLICY = "; ".join(
         "img-src 'self' data: blob: https://avatars.githubusercontent.com "
         "https://raw.githubusercontent.com",
         "font-src 'self' data:",
-        "connect-src 'self' blob: https://api.github.com https://github.com",
+        "connect-src 'self' blob: data: https://api.github.com https://github.com",
         "frame-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
@@ -61,8 +63,8 @@ def stage_editor(
     project: Project, index: SiteIndex, *, preview: bool = False
 ) -> tuple[list[StaticFile], list[Problem]]:
     """The editor's files for the staged tree, or a warning when its script is not installed."""
-    script = bundle.installed()
-    if script is None:
+    installed = bundle.installed()
+    if installed is None:
         warning = Problem(
             "scripts/setup",
             0,
@@ -70,18 +72,22 @@ def stage_editor(
             "warning",
         )
         return [], [warning]
-    page = (
-        _templates()
-        .get_template("index.html.j2")
-        .render(
-            title=f"{project.settings.platform_name} – Redaktion",
-            script=bundle.SCRIPT,
-            policy=POLICY,
-        )
+    templates = _templates()
+    page = templates.get_template("index.html.j2").render(
+        title=f"{project.settings.platform_name} – Redaktion",
+        scripts=[LOCAL, bundle.SCRIPT],
+        policy=POLICY,
     )
+    assert templates.loader is not None
+    local, _path, _uptodate = templates.loader.get_source(templates, LOCAL)
     config = editor_config(project, index, preview=preview)
     return [
         StaticFile(f"{FOLDER}/index.html", data=page.encode("utf-8")),
         StaticFile(f"{FOLDER}/config.yml", data=config_text(config).encode("utf-8")),
-        StaticFile(f"{FOLDER}/{bundle.SCRIPT}", source=script),
+        StaticFile(f"{FOLDER}/{LOCAL}", data=local.encode("utf-8")),
+        *(
+            StaticFile(f"{FOLDER}/{name}", source=installed / name)
+            for name in bundle.kept_files()
+            if name.startswith(("locales/", "fonts/")) or name in (bundle.SCRIPT, "LICENSE.txt")
+        ),
     ], []

@@ -182,3 +182,40 @@ def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
     assert errors == []
     assert hosts == {urlsplit(example_site).netloc}, f"requests to other hosts: {hosts}"
     print(f"/admin/ ready after {ready:.2f} s")
+
+
+@pytest.mark.browser
+def test_the_preview_shows_the_problems_of_the_open_file_beside_the_form(
+    example_project, browser, artifacts
+):
+    """In `rundbrief preview` the editor's panel names the open file's problems, in German."""
+    from preview_helpers import fetch, running_preview
+    from smtp_helpers import wait_for
+
+    newsletter = example_project / "newsletters" / "2026-11-02-monatsupdate-november.md"
+    text = newsletter.read_text(encoding="utf-8")
+    newsletter.write_text(
+        text.replace("\npreheader:", "\npreheader: zu kurz\nx_preheader:", 1), encoding="utf-8"
+    )
+    with running_preview(example_project) as preview:
+        assert wait_for(lambda: "Redaktion" in fetch(preview.base + "admin/"), timeout=120)
+        config = yaml.safe_load(fetch(preview.base + "admin/config.yml"))
+        assert "site_url" not in config  # "view on the site" opens the preview itself
+        newsletters = collection(config, "newsletter")
+        assert newsletters["preview_path"] == "newsletter-vorschau/{{filename}}.html"
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        try:
+            page.goto(
+                preview.base
+                + "admin/#/collections/newsletter/entries/2026-11-02-monatsupdate-november",
+                wait_until="commit",
+            )
+            panel = page.locator(".rundbrief-check")
+            panel.wait_for(state="visible", timeout=60_000)
+            shown = panel.inner_text()
+            page.screenshot(path=str(artifacts / "editor-preview-problems.png"))
+        finally:
+            page.close()
+    rel = "newsletters/2026-11-02-monatsupdate-november.md"
+    assert f"rundbrief check findet in {rel}:" in shown
+    assert f"{rel}:3: " in shown and f"{rel}:4: " in shown  # at their lines, as check says

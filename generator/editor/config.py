@@ -190,7 +190,8 @@ def editor_config(project: Project, index: SiteIndex, *, preview: bool = False) 
         },
         # Every save is a branch and a pull request; the founder's merge publishes it.
         "publish_mode": "editorial_workflow",
-        "site_url": project.site_url.rstrip("/"),
+        # In the preview, "view on the site" opens the preview server itself (the default).
+        **({} if preview else {"site_url": project.site_url.rstrip("/")}),
         "media_folder": ASSETS,
         "public_folder": "/assets",
         "app_title": f"{project.settings.platform_name} – Redaktion",

@@ -8,6 +8,8 @@ in. Without the installed script (``scripts/setup`` not run) the site is built w
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -25,6 +27,9 @@ from generator.site.stage import StaticFile
 FOLDER = "admin"
 LOCAL = "local.js"
 """Loaded before the editor: its German interface from this site instead of a CDN."""
+CHECK = ("check.js", "check.css")
+"""The preview's panel of the problems in the file open in the editor."""
+PROBLEMS = "problems.json"
 
 POLICY = "; ".join(
     [
@@ -73,21 +78,54 @@ def stage_editor(
         )
         return [], [warning]
     templates = _templates()
+    scripts = [LOCAL, CHECK[0], bundle.SCRIPT] if preview else [LOCAL, bundle.SCRIPT]
     page = templates.get_template("index.html.j2").render(
         title=f"{project.settings.platform_name} – Redaktion",
-        scripts=[LOCAL, bundle.SCRIPT],
+        scripts=scripts,
+        styles=[CHECK[1]] if preview else [],
         policy=POLICY,
     )
     assert templates.loader is not None
-    local, _path, _uptodate = templates.loader.get_source(templates, LOCAL)
+    own = [LOCAL, *CHECK] if preview else [LOCAL]
+    sources = {name: templates.loader.get_source(templates, name)[0] for name in own}
     config = editor_config(project, index, preview=preview)
     return [
         StaticFile(f"{FOLDER}/index.html", data=page.encode("utf-8")),
         StaticFile(f"{FOLDER}/config.yml", data=config_text(config).encode("utf-8")),
-        StaticFile(f"{FOLDER}/{LOCAL}", data=local.encode("utf-8")),
+        *(
+            StaticFile(f"{FOLDER}/{name}", data=text.encode("utf-8"))
+            for name, text in sources.items()
+        ),
         *(
             StaticFile(f"{FOLDER}/{name}", source=installed / name)
             for name in bundle.kept_files()
             if name.startswith(("locales/", "fonts/")) or name in (bundle.SCRIPT, "LICENSE.txt")
         ),
     ], []
+
+
+def problems_report(project: Project, index: SiteIndex, problems: Iterable[Problem]) -> bytes:
+    """``admin/problems.json`` of the preview: every problem by file, and how to find the file.
+
+    The panel (``check.js``) maps the entry open in the editor to its file through the
+    collections, and shows that file's problems in the words of ``rundbrief check``.
+    """
+    config = editor_config(project, index, preview=True)
+    collections: dict[str, dict[str, str]] = {}
+    for item in config["collections"]:
+        if "folder" in item:
+            collections[item["name"]] = {"folder": item["folder"], "extension": item["extension"]}
+        for entry in item.get("files", []):
+            collections[item["name"]] = {"file": entry["file"]}
+    files: dict[str, list[dict[str, str]]] = {}
+    for problem in sorted(problems):
+        files.setdefault(problem.path, []).append(
+            {"severity": problem.severity, "text": str(problem)}
+        )
+    report = {
+        "heading": _("rundbrief check finds in {file}:"),
+        "fine": _("rundbrief check finds nothing to fix in {file}."),
+        "collections": collections,
+        "files": files,
+    }
+    return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("review", "preview"),
     ("build", "report"),
-    ("sending",),
+    ("editor", "sending"),
     ("reference", "feedback"),
     ("marketing",),
     ("members",),

@@ -63,8 +63,8 @@ def test_a_change_that_changes_nothing_is_a_problem(make_project, cli):
     result = cli(root, "check")
     assert result.exit_code == 1
     lines = stderr_lines(result)
-    message = _("gebuehr.ab.{day}: the value is the same as before ({value}): this changes nothing")
+    message = _("{key}: the value is the same as before ({value}): this changes nothing")
     assert lines == [
-        f"{FACTS_FILE}:6: " + message.format(day="2027-01-01", value="15 €"),
-        f"{FACTS_FILE}:8: " + message.format(day="2029-01-01", value="20 €"),
+        f"{FACTS_FILE}:6: " + message.format(key="gebuehr.ab.2027-01-01", value="15 €"),
+        f"{FACTS_FILE}:8: " + message.format(key="gebuehr.ab.2029-01-01", value="20 €"),
     ], lines

@@ -36,6 +36,7 @@ from generator.site.stage import (
     stub,
     write_tree,
 )
+from generator.site.synonyms import thesaurus_problems
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
 def check(project: Project, *, strict: bool = False) -> list[Problem]:
     """Validate everything build would, site builder included; write nothing. Raise on errors."""
     staged = stage(project, drafts=False, write_cache=False)
-    problems = [*staged.problems, *validate_site(project, staged)]
+    problems = [*staged.problems, *validate_site(project, staged), *thesaurus_problems()]
     raise_if_errors(problems, strict=strict)
     return problems
 
@@ -124,7 +125,7 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
         write_tree(folder / "build", (), outputs)
         news = [folder / "site", *(folder / "build" / name for name in owned)]
         publish(zip(news, targets, strict=True), retired=folder)
-    return BuildResult(len(staged.pages), staged.problems)
+    return BuildResult(len(staged.pages), (*staged.problems, *thesaurus_problems()))
 
 
 def build_site_into(

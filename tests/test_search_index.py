@@ -5,6 +5,13 @@ from __future__ import annotations
 import json
 
 from generator.site.searchindex import EXCERPT, base36, fold
+from generator.site.synonyms import (
+    THESAURUS,
+    groups,
+    read_groups,
+    synonym_table,
+    thesaurus_problems,
+)
 
 
 def documents(packed: str) -> dict[int, int]:
@@ -60,3 +67,48 @@ def test_built_index_holds_words_not_text(built_example):
     assert documents(words["iban"]).get(sepa, 0) >= 8  # a keyword weighs 8
     archived = [doc for doc in pages if doc["location"].startswith("newsletter/")]
     assert archived and all(doc.get("boost") == 0.3 for doc in archived)
+
+
+def test_synonyms_are_cut_to_the_words_of_the_site():
+    thesaurus = (
+        "# comment\n"
+        "Zahlungsunfähigkeit;Pleite (ugs.);Insolvenz;Konkurs\n"
+        "Hinterlassenschaft;Nachlass;Erbschaft\n"  # no word of the site: left out
+        "in Konkurs gehen;Pleite machen\n"  # phrases only: left out
+        "Passwort;Kennwort;PW\n"
+    )
+    vocabulary = ["insolvenz", "passworter", "konto"]
+    table = synonym_table(groups(thesaurus), vocabulary, fold)
+    assert table["pleite"] == "insolvenz" and table["konkurs"] == "insolvenz"
+    assert table["zahlungsunfahigkeit"] == "insolvenz"
+    assert table["kennwort"] == "passworter" and table["pw"] == "passworter"  # (by its root)
+    assert "nachlass" not in table and "erbschaft" not in table
+    assert "insolvenz" not in table and "passwort" not in table  # the site finds its own words
+
+
+def test_without_openthesaurus_the_build_warns_and_the_site_list_still_works(tmp_path):
+    missing = tmp_path / "openthesaurus.txt"
+    [warning] = thesaurus_problems(missing)
+    assert warning.severity == "warning" and "openthesaurus-de-text" in warning.message
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search/synonyme.txt").write_text("Erstattung;refund\n", encoding="utf-8")
+    table = synonym_table(read_groups(tmp_path, missing), ["erstattung"], fold)
+    assert table == {"refund": "erstattung"}
+    assert thesaurus_problems(THESAURUS) == []  # installed here (scripts/setup)
+
+
+def test_the_built_index_knows_synonyms_and_abbreviations_of_the_facts(built_example):
+    index = json.loads(
+        (built_example / "site/search/search_index.json").read_text(encoding="utf-8")
+    )
+    synonyms = index["config"]["rundbrief"]["synonyms"]
+    words = index["config"]["rundbrief"]["words"]
+    assert all(target in words for value in synonyms.values() for target in value.split(","))
+    # abbreviations of the terms of fakten.yml (tax, contract, payment)
+    assert fold("Kapitalertragsteuer") in synonyms["kapest"].split(",")
+    assert "hauptversammlung" in synonyms["hv"].split(",")
+    assert "mitgliedschaftsbedingungen" in synonyms["agb"].split(",")
+    assert "mwst" not in synonyms  # a keyword of the VAT article: the site finds it itself
+    assert "insolvenz" in synonyms["bankrott"].split(",")  # from OpenThesaurus
+    assert "erstattungen" in synonyms["refund"].split(",")  # English, from the site's list
+    assert not (built_example / "site/search/synonyme.txt").exists()  # read at build time

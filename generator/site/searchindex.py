@@ -11,6 +11,8 @@ what the search worker (``overrides/assets/javascripts/hilfe-suche.js``) needs:
   parses and copies to the worker much faster than arrays and decodes only when a query
   needs the word;
 - ``config.rundbrief.lengths``: the number of words of each document (for BM25);
+- ``config.rundbrief.synonyms``: words members type that the site does not use, each with
+  the site's words it stands for (``synonyms.py``: OpenThesaurus and the site's own list);
 - ``docs``: location and title of every section, and a short excerpt of each article's
   opening text, for the result list (matching sections are listed by their headings).
 
@@ -28,6 +30,8 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from generator.site.synonyms import SITE_LIST, read_groups, synonym_table
 
 INDEX = "search/search_index.json"
 KEYWORDS = "search/keywords.json"
@@ -83,9 +87,10 @@ def compact(site_dir: Path) -> None:
     keywords = (
         json.loads(keywords_file.read_text(encoding="utf-8")) if keywords_file.is_file() else {}
     )
-    index["docs"], index["config"]["rundbrief"] = _compacted(
-        index["docs"], keywords, stop_words(site_dir)
-    )
+    index["docs"], compacted = _compacted(index["docs"], keywords, stop_words(site_dir))
+    compacted["synonyms"] = synonym_table(read_groups(site_dir), compacted["words"], fold)
+    index["config"]["rundbrief"] = compacted
+    (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 

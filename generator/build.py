@@ -27,6 +27,7 @@ from generator.site.pages import (
     staged_files,
     staged_pages,
 )
+from generator.site.related import with_related
 from generator.site.stage import (
     Page,
     StaticFile,
@@ -85,6 +86,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     # Facts and hosting blocks of the hand-written pages, filled in line for line.
     pages, found = fill_pages(pages, facts, project.settings.hosting.provider)
     problems += found
+    pages = with_related(pages)  # "Verwandte Artikel" under every article
 
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else index.drafts

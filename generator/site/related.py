@@ -65,8 +65,7 @@ def with_related(pages: Iterable[Page]) -> list[Page]:
                 scored.append((-score, other.order, other.title, other))
         scored.sort(key=lambda item: item[:3])
         related = [
-            {"title": other.title, "url": page_path_url(other.path)}
-            for *_, other in scored[:SHOWN]
+            {"title": other.title, "url": page_path_url(other.path)} for *_, other in scored[:SHOWN]
         ]
         result.append(replace(page, meta={**page.meta, "related": related}) if related else page)
     return result

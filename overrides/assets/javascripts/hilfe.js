@@ -21,15 +21,20 @@
 
   // Material wraps tables for sideways scrolling; without focus a keyboard cannot scroll them.
   function scrollableTables() {
-    var wrappers = document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])")
+    var wrappers = document.querySelectorAll(".md-typeset__scrollwrap")
     for (var i = 0; i < wrappers.length; i++) {
       var wrapper = wrappers[i]
-      var caption = wrapper.closest("article") && wrapper.querySelector("th")
+      if (wrapper.hasAttribute("tabindex")) continue
+      // named by number and column heads: each region's name is unique on the page
+      var heads = Array.prototype.map.call(wrapper.querySelectorAll("th"), function (th) {
+        return th.textContent.trim()
+      })
       wrapper.setAttribute("tabindex", "0")
       wrapper.setAttribute("role", "region")
       wrapper.setAttribute(
         "aria-label",
-        "Tabelle" + (caption ? ": " + caption.textContent.trim() : "") + " (seitlich scrollbar)"
+        "Tabelle " + (i + 1) + (heads.length ? " (" + heads.join(", ") + ")" : "") +
+          ", seitlich scrollbar"
       )
     }
   }

@@ -112,3 +112,5 @@ def test_the_built_index_knows_synonyms_and_abbreviations_of_the_facts(built_exa
     assert "insolvenz" in synonyms["bankrott"].split(",")  # from OpenThesaurus
     assert "erstattungen" in synonyms["refund"].split(",")  # English, from the site's list
     assert not (built_example / "site/search/synonyme.txt").exists()  # read at build time
+    for table in (words, synonyms):  # in JavaScript's order: the worker need not sort
+        assert list(table) == sorted(table, key=lambda form: form.encode("utf-16-be"))

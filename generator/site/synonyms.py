@@ -100,7 +100,8 @@ def synonym_table(
             others = targets - by_root.get(root(form), set())
             if others:
                 table.setdefault(form, set()).update(others)
-    return {form: ",".join(sorted(targets)) for form, targets in sorted(table.items())}
+    ordered = sorted(table.items(), key=lambda item: item[0].encode("utf-16-be"))  # (as JS sorts)
+    return {form: ",".join(sorted(targets)) for form, targets in ordered}
 
 
 def read_groups(site_dir: Path, thesaurus: Path = THESAURUS) -> list[list[str]]:

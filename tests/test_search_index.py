@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.site.searchindex import EXCERPT, base36, fold
 from generator.site.synonyms import (
     THESAURUS,
     groups,
     read_groups,
+    root,
     synonym_table,
     thesaurus_problems,
 )
@@ -114,3 +118,21 @@ def test_the_built_index_knows_synonyms_and_abbreviations_of_the_facts(built_exa
     assert not (built_example / "site/search/synonyme.txt").exists()  # read at build time
     for table in (words, synonyms):  # in JavaScript's order: the worker need not sort
         assert list(table) == sorted(table, key=lambda form: form.encode("utf-16-be"))
+
+
+WORDS = st.text(alphabet="abcdeiklmnorstuäöüß", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sources=st.lists(st.lists(WORDS, min_size=2, max_size=6), max_size=8),
+    vocabulary=st.sets(WORDS.map(fold), max_size=12),
+)
+def test_a_synonym_leads_only_to_words_of_the_site_and_never_replaces_one(sources, vocabulary):
+    table = synonym_table(sources, vocabulary, fold)
+    roots = {root(form) for form in vocabulary}
+    for form, targets in table.items():
+        assert root(form) not in roots  # a word of the site is found as itself
+        assert targets and set(targets.split(",")) <= vocabulary
+        # only what shares a group with the word
+        assert any(form in map(fold, group) for group in sources)

@@ -198,7 +198,9 @@ def index_files(site: Path, engine: str) -> list[Path]:
         ]
     files = [site / "search/search_index.json"]
     if engine.startswith("rundbrief"):
-        files += [site / "search/keywords.json", site / "assets/javascripts/hilfe-suche.js"]
+        files += [site / "assets/javascripts/hilfe-suche.js"]
+    if engine == "rundbrief-full":  # (the compact index holds the keywords: not downloaded)
+        files += [site / "search/keywords.json"]
     return files
 
 

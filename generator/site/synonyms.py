@@ -13,7 +13,7 @@ Members search with words the articles do not use: "Pleite" for "Insolvenz", "Mw
 
 Only groups holding a word of the site are kept, and only those words become targets: the
 index gains ``synonyms``, each word a member may type that the site does not use (folded like
-every indexed word) with the indexed words it stands for, comma-separated. The worker stems both sides, so inflected forms meet.
+every indexed word) with the indexed words it stands for (``packed``: one string). The worker stems both sides, so inflected forms meet.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ SITE_LIST = "search/synonyme.txt"
 """The site's own groups, as the site builder copies them from ``overrides/``."""
 ENDINGS = ("en", "er", "es", "e", "n", "s")
 REMARK = re.compile(r"\([^)]*\)")
+UNUSED = re.compile(r"\((?:[^)]*\b)?(?:veraltet|geh\.|derb|vulg\.|selten)[^)]*\)")
+"""Remarks of words members do not type into a help site's search: archaic, elevated, vulgar."""
 WORD = re.compile(r"[^\W_]+")
 
 
@@ -58,6 +60,8 @@ def groups(text: str) -> Iterator[list[str]]:
             continue
         words = []
         for term in line.split(";"):
+            if UNUSED.search(term):
+                continue
             found = WORD.findall(REMARK.sub(" ", term))
             if len(found) == 1:
                 words.append(found[0])
@@ -82,26 +86,34 @@ def synonym_table(
     group mixes senses ("Nachlass": inheritance and discount) – its words should only help
     where the site would otherwise find nothing for them.
     """
-    vocabulary = set(vocabulary)
-    by_root: dict[str, set[str]] = {}
-    for form in vocabulary:
-        by_root.setdefault(root(form), set()).add(form)
+    # One word per root on both sides (the shortest): the worker stems every word, and
+    # "insolvenz" stands for "insolvenzen" too – half the size at 1,000 pages.
+    by_root: dict[str, str] = {}
+    for form in sorted(set(vocabulary), key=lambda form: (len(form), form)):
+        by_root.setdefault(root(form), form)
     table: dict[str, set[str]] = {}
     for group in sources:
-        forms = {fold(word) for word in group}
-        targets: set[str] = set()
-        for form in forms:
-            targets |= by_root.get(root(form), set())
+        forms = {root(fold(word)): fold(word) for word in sorted(group, key=len, reverse=True)}
+        targets = {by_root[key] for key in forms if key in by_root}
         if not targets:
             continue
-        for form in forms:
-            if root(form) in by_root:
-                continue
-            others = targets - by_root.get(root(form), set())
-            if others:
-                table.setdefault(form, set()).update(others)
+        for key, form in forms.items():
+            if key not in by_root:
+                table.setdefault(form, set()).update(targets)
     ordered = sorted(table.items(), key=lambda item: item[0].encode("utf-16-be"))  # (as JS sorts)
     return {form: ",".join(sorted(targets)) for form, targets in ordered}
+
+
+def packed(table: dict[str, str]) -> str:
+    """The table as one string, each set of targets once: ``key,key:target,target|…``.
+
+    Most words of a thesaurus group lead to the same words of the site; written once per
+    group the table is a third smaller (measured at 1,000 pages, gzip-compressed).
+    """
+    keys: dict[str, list[str]] = {}
+    for form, targets in table.items():
+        keys.setdefault(targets, []).append(form)
+    return "|".join(f"{','.join(forms)}:{targets}" for targets, forms in keys.items())
 
 
 def read_groups(site_dir: Path, thesaurus: Path = THESAURUS) -> list[list[str]]:

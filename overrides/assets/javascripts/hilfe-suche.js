@@ -110,8 +110,12 @@ class Index {
     const index = new Index(docs)
     index.lengths = Float64Array.from(data.lengths)
     index.packed = data.words // plain word -> "gap,count,gap,count…" in base 36
-    index.synonyms = data.synonyms || {} // plain word -> "site word,site word…"
-    index.synonymForms = sorted(Object.keys(index.synonyms))
+    // "word,word:site word,site word|…" -> plain word -> "site word,site word"
+    for (const group of (data.synonyms || "").split("|")) {
+      const [forms, targets] = group.split(":")
+      if (targets) for (const form of forms.split(",")) index.synonyms[form] = targets
+    }
+    index.synonymForms = Object.keys(index.synonyms).sort()
     return index.finish(sorted(Object.keys(data.words)))
   }
 

@@ -65,8 +65,8 @@ def test_built_index_holds_words_not_text(built_example):
     pages = [doc for doc in docs if "#" not in doc["location"]]
     assert sections and all("text" not in doc for doc in sections)
     assert all(len(doc["text"]) <= EXCERPT + 2 for doc in pages)
-    for packed in words.values():
-        numbers = list(documents(packed))
+    for postings in words.values():
+        numbers = list(documents(postings))
         assert numbers == sorted(set(numbers)) and all(0 <= n < len(docs) for n in numbers)
     sepa = next(i for i, doc in enumerate(docs) if doc["location"] == "zahlungen/sepa-lastschrift/")
     assert documents(words["iban"]).get(sepa, 0) >= 8  # a keyword weighs 8

@@ -185,3 +185,19 @@ def test_warning_boxes_are_at_body_text_size(browser, example_site):
     )
     assert sizes[0] == sizes[1], sizes
     context.close()
+
+
+@pytest.mark.browser
+def test_a_near_match_is_shown_instead_of_nothing(browser, example_site):
+    """Two typos in one word: the strict pass finds nothing, the loose one the article."""
+    from search_helpers import open_search, type_query
+
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(example_site + "zahlungen/", wait_until="networkidle")
+    open_search(page)
+    type_query(page, "Hauptversamlungg ")  # (a space: the word is complete, no prefix match)
+    found = settled_results(page)
+    assert "beteiligungen/hauptversammlung/" in found[:3], found
+    assert page.locator(".hilfe-nichts-gefunden").count() == 0
+    context.close()

@@ -16,6 +16,7 @@ over the same HTML, article body only, keywords added as weighted text, archived
 ranked down like ours; needs ``pip install 'rundbrief[bench]'``).
 
 Run: .venv/bin/python bench/search.py [PAGES]   (default 1000)
+     .venv/bin/python bench/search.py --quality  (only the top-3 scores of our engine, example site)
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, QuietHandler, copy_example, git  # noqa: E402
 from search_helpers import (  # noqa: E402
+    BLIND_QUERIES,
     SEARCH_INPUT,
     load_queries,
     open_search,
@@ -196,7 +198,9 @@ def index_files(site: Path, engine: str) -> list[Path]:
         ]
     files = [site / "search/search_index.json"]
     if engine.startswith("rundbrief"):
-        files += [site / "search/keywords.json", site / "assets/javascripts/hilfe-suche.js"]
+        files += [site / "assets/javascripts/hilfe-suche.js"]
+    if engine == "rundbrief-full":  # (the compact index holds the keywords: not downloaded)
+        files += [site / "search/keywords.json"]
     return files
 
 
@@ -265,10 +269,10 @@ def ui_keystrokes(page: Page) -> list[float]:
     return times
 
 
-def ui_quality(page: Page, base: str) -> tuple[int, int, list[str]]:
+def ui_quality(page: Page, base: str, blind: bool = False) -> tuple[int, int, list[str]]:
     page.goto(base + "zahlungen/paypal/", wait_until="networkidle")
     open_search(page)
-    queries = load_queries()
+    queries = load_queries(BLIND_QUERIES) if blind else load_queries()
     hits, misses = 0, []
     for query in queries:
         type_query(page, query.text)
@@ -307,9 +311,9 @@ def pagefind_keystrokes(page: Page) -> list[float]:
     ]
 
 
-def pagefind_quality(page: Page, base: str) -> tuple[int, int, list[str]]:
+def pagefind_quality(page: Page, base: str, blind: bool = False) -> tuple[int, int, list[str]]:
     page.goto(base + "zahlungen/paypal/", wait_until="networkidle")
-    queries = load_queries()
+    queries = load_queries(BLIND_QUERIES) if blind else load_queries()
     hits, misses = 0, []
     for query in queries:
         urls = [
@@ -344,11 +348,13 @@ def measure(browser, site: Path, engine: str, quality: bool) -> dict[str, object
             result["keys"] = pagefind_keystrokes(page)
             if quality:
                 result["quality"] = pagefind_quality(page, base)
+                result["blind"] = pagefind_quality(page, base, blind=True)
         else:
             ui_first_result(page, base)
             result["keys"] = ui_keystrokes(page)
             if quality:
                 result["quality"] = ui_quality(page, base)
+                result["blind"] = ui_quality(page, base, blind=True)
         context.close()
     return result
 
@@ -356,15 +362,19 @@ def measure(browser, site: Path, engine: str, quality: bool) -> dict[str, object
 def report(name: str, engine: str, result: dict[str, object]) -> None:
     keys = result["keys"]
     assert isinstance(keys, list)
-    quality = result.get("quality")
+    quality, blind = result.get("quality"), result.get("blind")
     score = f"{quality[0]:>2}/{quality[1]}" if isinstance(quality, tuple) else "    -"
+    unseen = f"{blind[0]:>2}/{blind[1]}" if isinstance(blind, tuple) else "    -"
     print(
-        f"{name:<10} {engine:<14} {score:>6} {int(result['raw']) / 1024:>9.0f} "  # type: ignore[call-overload]
+        f"{name:<10} {engine:<14} {score:>6} {unseen:>6} "
+        f"{int(result['raw']) / 1024:>9.0f} "  # type: ignore[call-overload]
         f"{int(result['gzip']) / 1024:>9.0f} {float(result['first']):>9.0f} "  # type: ignore[arg-type]
         f"{statistics.median(keys):>8.1f} {statistics.quantiles(keys, n=10)[-1]:>8.1f}"
     )
     if isinstance(quality, tuple) and quality[2]:
         print(f"{'':<25} missed: {', '.join(quality[2])}")
+    if isinstance(blind, tuple) and blind[2]:
+        print(f"{'':<25} missed (blind): {', '.join(blind[2])}")
 
 
 def main(pages: int) -> None:
@@ -374,7 +384,7 @@ def main(pages: int) -> None:
         print("pagefind not installed (pip install 'rundbrief[bench]'): skipping that engine")
         ENGINES.pop("pagefind")
     print(
-        f"{'site':<10} {'engine':<14} {'top-3':>6} {'index KiB':>9} {'gzip KiB':>9} "
+        f"{'site':<10} {'engine':<14} {'top-3':>6} {'blind':>6} {'index KiB':>9} {'gzip KiB':>9} "
         f"{'first ms':>9} {'key p50':>8} {'key p90':>8}"
     )
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
@@ -396,5 +406,25 @@ def main(pages: int) -> None:
         browser.close()
 
 
+def quality_only() -> None:
+    """Top-3 hits of the site as built, on the tuned and on the blind query set."""
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        site = built_site(copy_example(Path(folder) / "example"))
+        with served(site) as base:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            for label, blind in (("query set", False), ("blind set", True)):
+                hits, total, misses = ui_quality(page, base, blind=blind)
+                print(f"{label}: {hits}/{total} in the top three ({100 * hits / total:.0f} %)")
+                if misses:
+                    print("  missed: " + ", ".join(misses))
+            context.close()
+        browser.close()
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    if sys.argv[1:] == ["--quality"]:
+        quality_only()
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

@@ -28,6 +28,7 @@ from generator.site.pages import (
     staged_files,
     staged_pages,
 )
+from generator.site.related import with_related
 from generator.site.scan import Memo, own_script_hashes, read_sources, scan_folder
 from generator.site.stage import (
     Page,
@@ -38,6 +39,7 @@ from generator.site.stage import (
     stub,
     write_tree,
 )
+from generator.site.synonyms import thesaurus_problems
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     # Facts and hosting blocks of the hand-written pages, filled in line for line.
     pages, found = fill_pages(pages, facts, project.settings.hosting.provider)
     problems += found
+    pages = with_related(pages)  # "Verwandte Artikel" under every article
 
     available = {page.path for page in pages} | {item.path for item in files}
     hidden = set() if drafts else index.drafts
@@ -112,7 +115,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
 def check(project: Project, *, strict: bool = False) -> list[Problem]:
     """Validate everything build would, site builder included; write nothing. Raise on errors."""
     staged = stage(project, drafts=False, write_cache=False)
-    problems = [*staged.problems, *validate_site(project, staged)]
+    problems = [*staged.problems, *validate_site(project, staged), *thesaurus_problems()]
     raise_if_errors(problems, strict=strict)
     return problems
 
@@ -133,7 +136,7 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
         raise_if_errors(scan_written(project, staged, folder / "site", folder / "build"))
         news = [folder / "site", *(folder / "build" / name for name in owned)]
         publish(zip(news, targets, strict=True), retired=folder)
-    return BuildResult(len(staged.pages), staged.problems)
+    return BuildResult(len(staged.pages), (*staged.problems, *thesaurus_problems()))
 
 
 def build_site_into(

@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 QUERIES = Path(__file__).resolve().parent / "data" / "search_queries.tsv"
+BLIND_QUERIES = QUERIES.with_name("search_queries_blind.tsv")
+"""Written blind, before any tuning; measured, never tuned for (bench/search.py --quality)."""
 SEARCH_INPUT = "input.md-search__input"
 RESULT_LINKS = ".md-search-result__item > a.md-search-result__link:first-child"
 

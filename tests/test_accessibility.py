@@ -67,3 +67,46 @@ def test_no_axe_violation_with_search_results_open(example_site, browser, scheme
     page.locator(".hilfe-nichts-gefunden").wait_for()
     assert violations(page) == []
     context.close()
+
+
+# Pages of every kind: start page, section overview, articles with tables and notes, the
+# archive and an archived newsletter, a Werbemittel page, the tag list.
+KINDS = [
+    "",
+    "zahlungen/",
+    "support/bearbeitungszeiten/",
+    "konto/konto-gehackt/",
+    "newsletter/",
+    "newsletter/2026-11-02-monatsupdate-november/",
+    "werbemittel/",
+    "schlagwoerter/",
+]
+VIEWPORTS = {"375": {"width": 375, "height": 740}, "1280": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("menu", ["closed", "open"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", sorted(VIEWPORTS))
+def test_no_axe_violation_at_phone_and_desktop_width_menu_closed_and_open(
+    example_site, browser, width, scheme, menu
+):
+    context = browser.new_context(viewport=VIEWPORTS[width], color_scheme=scheme, locale="de-DE")
+    page = context.new_page()
+    found = {}
+    for path in KINDS:
+        page.goto(example_site + path, wait_until="load")
+        if menu == "open":
+            if width == "375":  # the drawer, opened with the header's menu button
+                page.locator("label.md-header__button[for=__drawer]").click()
+                page.locator(".md-sidebar--primary").wait_for(state="visible")
+            else:  # desktop: the navigation is always shown; open a collapsed section
+                toggle = page.locator("label.md-nav__link[for^=__nav_]").first
+                if toggle.is_visible():
+                    toggle.click()
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+    context.close()
+    assert not found, "\n".join(
+        f"{path}: {line}" for path, lines in found.items() for line in lines
+    )

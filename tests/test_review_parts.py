@@ -131,7 +131,9 @@ def test_the_page_text_is_what_the_article_shows(tmp_path):
         "<h1>Titel<a class='headerlink' href='#t'>&para;</a></h1>"
         "<p>Erster <strong>Absatz</strong><br>zweite Zeile</p><img alt='Ein Bild' src='b.png'>"
         "<ul><li>Punkt &amp; Komma</li></ul>"
-        "<aside class='md-source-file'>27. November 2026</aside></article>"
+        "<aside class='md-source-file'>27. November 2026</aside>"
+        "<nav class='hilfe-verwandt'><h2>Verwandte Artikel</h2><ul><li>B</li></ul></nav>"
+        "<aside class='hilfe-hilfreich'><h2>War dieser Artikel hilfreich?</h2></aside></article>"
         "<footer>Fuß</footer></body></html>",
         encoding="utf-8",
     )

@@ -39,7 +39,17 @@ def search_page(browser, example_site) -> Iterator[object]:  # noqa: ANN001
 
 def test_query_set_covers_every_kind():
     kinds = {query.kind for query in QUERIES}
-    assert {"inflected", "compound", "umlaut", "typo", "phrase", "synonym", "none"} <= kinds
+    assert {
+        "inflected",
+        "compound",
+        "umlaut",
+        "typo",
+        "phrase",
+        "synonym",
+        "english",
+        "everyday",
+        "none",
+    } <= kinds
     assert len([query for query in QUERIES if query.expected]) >= 30
 
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.site.searchindex import EXCERPT, base36, fold
+from generator.site.synonyms import (
+    THESAURUS,
+    groups,
+    packed,
+    read_groups,
+    root,
+    synonym_table,
+    thesaurus_problems,
+)
 
 
 def documents(packed: str) -> dict[int, int]:
@@ -53,10 +65,90 @@ def test_built_index_holds_words_not_text(built_example):
     pages = [doc for doc in docs if "#" not in doc["location"]]
     assert sections and all("text" not in doc for doc in sections)
     assert all(len(doc["text"]) <= EXCERPT + 2 for doc in pages)
-    for packed in words.values():
-        numbers = list(documents(packed))
+    for postings in words.values():
+        numbers = list(documents(postings))
         assert numbers == sorted(set(numbers)) and all(0 <= n < len(docs) for n in numbers)
     sepa = next(i for i, doc in enumerate(docs) if doc["location"] == "zahlungen/sepa-lastschrift/")
     assert documents(words["iban"]).get(sepa, 0) >= 8  # a keyword weighs 8
     archived = [doc for doc in pages if doc["location"].startswith("newsletter/")]
     assert archived and all(doc.get("boost") == 0.3 for doc in archived)
+
+
+def test_synonyms_are_cut_to_the_words_of_the_site():
+    thesaurus = (
+        "# comment\n"
+        "Zahlungsunfähigkeit;Pleite (ugs.);Insolvenz;Konkurs\n"
+        "Hinterlassenschaft;Nachlass;Erbschaft\n"  # no word of the site: left out
+        "in Konkurs gehen;Pleite machen\n"  # phrases only: left out
+        "Passwort;Kennwort;PW\n"
+    )
+    vocabulary = ["insolvenz", "passworter", "konto"]
+    table = synonym_table(groups(thesaurus), vocabulary, fold)
+    assert table["pleite"] == "insolvenz" and table["konkurs"] == "insolvenz"
+    assert table["zahlungsunfahigkeit"] == "insolvenz"
+    assert table["kennwort"] == "passworter" and table["pw"] == "passworter"  # (by its root)
+    assert "nachlass" not in table and "erbschaft" not in table
+    assert "insolvenz" not in table and "passwort" not in table  # the site finds its own words
+
+
+def test_without_openthesaurus_the_build_warns_and_the_site_list_still_works(tmp_path):
+    missing = tmp_path / "openthesaurus.txt"
+    [warning] = thesaurus_problems(missing)
+    assert warning.severity == "warning" and "openthesaurus-de-text" in warning.message
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search/synonyme.txt").write_text("Erstattung;refund\n", encoding="utf-8")
+    table = synonym_table(read_groups(tmp_path, missing), ["erstattung"], fold)
+    assert table == {"refund": "erstattung"}
+    assert thesaurus_problems(THESAURUS) == []  # installed here (scripts/setup)
+
+
+def unpacked(text: str) -> dict[str, str]:
+    """The synonyms as the worker reads them: "word,word:target,target|…" → word → targets."""
+    table = {}
+    for group in text.split("|"):
+        forms, targets = group.split(":")
+        table |= dict.fromkeys(forms.split(","), targets)
+    return table
+
+
+def test_the_synonym_table_is_written_once_per_set_of_targets():
+    table = {"pleite": "insolvenz", "konkurs": "insolvenz", "refund": "erstattung"}
+    text = packed(table)
+    assert text.count("insolvenz") == 1
+    assert unpacked(text) == table
+
+
+def test_the_built_index_knows_synonyms_and_abbreviations_of_the_facts(built_example):
+    index = json.loads(
+        (built_example / "site/search/search_index.json").read_text(encoding="utf-8")
+    )
+    synonyms = unpacked(index["config"]["rundbrief"]["synonyms"])
+    words = index["config"]["rundbrief"]["words"]
+    assert len(synonyms) > 1000
+    assert all(target in words for value in synonyms.values() for target in value.split(","))
+    # abbreviations of the terms of fakten.yml (tax, contract, payment)
+    assert fold("Kapitalertragsteuer") in synonyms["kapest"].split(",")
+    assert "hauptversammlung" in synonyms["hv"].split(",")
+    assert "mitgliedschaftsbedingungen" in synonyms["agb"].split(",")
+    assert "mwst" not in synonyms  # a keyword of the VAT article: the site finds it itself
+    assert "insolvenz" in synonyms["bankrott"].split(",")  # from OpenThesaurus
+    assert "erstattungen" in synonyms["refund"].split(",")  # English, from the site's list
+    assert not (built_example / "site/search/synonyme.txt").exists()  # read at build time
+
+
+WORDS = st.text(alphabet="abcdeiklmnorstuäöüß", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sources=st.lists(st.lists(WORDS, min_size=2, max_size=6), max_size=8),
+    vocabulary=st.sets(WORDS.map(fold), max_size=12),
+)
+def test_a_synonym_leads_only_to_words_of_the_site_and_never_replaces_one(sources, vocabulary):
+    table = synonym_table(sources, vocabulary, fold)
+    roots = {root(form) for form in vocabulary}
+    for form, targets in table.items():
+        assert root(form) not in roots  # a word of the site is found as itself
+        assert targets and set(targets.split(",")) <= vocabulary
+        # only what shares a group with the word
+        assert any(form in map(fold, group) for group in sources)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from generator.core import i18n
 from generator.core.dates import german_date
 from generator.core.declare import build, entries_schema, key
@@ -33,7 +35,7 @@ from generator.core.problems import Problem
 from generator.core.schema import hinted
 from generator.core.settings import Project, Settings
 from generator.core.sources import read_source
-from generator.core.yamltree import parse_yaml
+from generator.core.yamltree import PLAIN_TAGS, YamlTree, parse_yaml, tag_problems
 
 FACTS_FILE = "fakten.yml"
 FILTERS = ("am", "ab", "bis")
@@ -309,12 +311,15 @@ def _parse(text: str | None, builtins: tuple[tuple[str, str], ...], language: st
             broken.add(name)
     if text is None or not text.strip():
         return Facts(facts, frozenset(broken), tuple(problems), digest)
-    tree = parse_yaml(text, FACTS_FILE)
+    tree = parse_yaml(text, FACTS_FILE, refuse_tags=False)
     if isinstance(tree, Problem):
         return Facts(facts, frozenset(broken), (*problems, tree), digest, unreadable=True)
+    tagged, tagged_names = _drop_tagged(tree)
+    if tagged and not tagged_names:  # the file as a whole is tagged: nothing can be trusted
+        return Facts(facts, frozenset(broken), (*problems, *tagged), digest, unreadable=True)
     values, lines, found = FACTS.validate(tree, FACTS_FILE, start_line=1)
-    problems += found
-    broken |= _with_problems(lines, found)
+    problems += sorted([*tagged, *found], key=lambda problem: problem.line)
+    broken |= tagged_names | _with_problems(lines, found)
     for name, fact in values.items():
         if name in facts:
             problems.append(
@@ -333,7 +338,54 @@ def _parse(text: str | None, builtins: tuple[tuple[str, str], ...], language: st
                 for day, value in (entry.ab or {}).items()
             )
             facts[name] = Fact(name, render(entry.wert), tuple(changes))
+            problems += _changes_nothing(facts[name], lines)
     return Facts(facts, frozenset(broken), tuple(problems), digest)
+
+
+def _drop_tagged(tree: YamlTree) -> tuple[list[Problem], set[str]]:
+    """Problems for YAML tags; each fact holding one is taken out of ``tree`` (named in the set).
+
+    Only that fact is broken: every other fact of the file stays usable.
+    """
+    node = tree.node
+    if node is None:
+        return [], set()
+    if not isinstance(node, yaml.MappingNode) or node.tag not in PLAIN_TAGS:
+        return tag_problems(node, FACTS_FILE, tree.offset), set()
+    problems: list[Problem] = []
+    names: set[str] = set()
+    kept = []
+    for name, value in node.value:
+        found = tag_problems(name, FACTS_FILE, tree.offset) + tag_problems(
+            value, FACTS_FILE, tree.offset
+        )
+        if found:
+            problems += found
+            names.add(str(name.value))
+        else:
+            kept.append((name, value))
+    node.value = kept  # (the tree was composed for this call alone)
+    return problems, names
+
+
+def _changes_nothing(fact: Fact, lines: Mapping[str, int]) -> list[Problem]:
+    """A problem for each dated change to the value that holds already (R-35: a no-op change)."""
+    problems = []
+    before = fact.value
+    for day, value in fact.changes:
+        if value == before:
+            key = f"{fact.name}.ab.{day.isoformat()}"
+            problems.append(
+                Problem(
+                    FACTS_FILE,
+                    lines.get(key, lines.get(fact.name, 1)),
+                    _(
+                        "{key}: the value is the same as before ({value}): this changes nothing"
+                    ).format(key=f"{fact.name}.ab.{day.isoformat()}", value=value),
+                )
+            )
+        before = value
+    return problems
 
 
 def _with_problems(lines: Mapping[str, int], problems: list[Problem]) -> set[str]:

@@ -24,8 +24,14 @@ class YamlTree:
     offset: int
 
 
-def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
-    """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text."""
+def parse_yaml(
+    text: str, rel: str, offset: int = 0, *, refuse_tags: bool = True
+) -> YamlTree | Problem:
+    """Compose YAML into nodes; ``offset`` is the number of file lines before the YAML text.
+
+    With ``refuse_tags=False`` a tagged node is left in the tree for the caller to report
+    (``tag_problems``), so that one tagged entry does not hide all the others.
+    """
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -50,7 +56,7 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
         )
     except yaml.YAMLError as error:
         return Problem(rel, offset + 1, _("invalid YAML: {error}").format(error=error))
-    tagged = foreign_tag(node)
+    tagged = foreign_tag(node) if refuse_tags else None
     if tagged is not None:
         return Problem(
             rel,
@@ -103,6 +109,30 @@ PLAIN_TAGS = frozenset(
     for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
 )
 """What plain YAML resolves to by itself: anything else was written as a tag (``!!python/…``)."""
+
+
+def tag_problems(node: yaml.Node, rel: str, offset: int = 0) -> list[Problem]:
+    """A problem at the line of every node carrying a foreign tag (none inside another)."""
+    problems = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.tag not in PLAIN_TAGS:
+            problems.append(
+                Problem(
+                    rel,
+                    current.start_mark.line + 1 + offset,
+                    _("YAML tag {tag} is not allowed here; write the value as plain text").format(
+                        tag=short_tag(current.tag)
+                    ),
+                )
+            )
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                stack += [value, key]
+    return problems
 
 
 def foreign_tag(node: yaml.Node | None) -> yaml.Node | None:

@@ -215,9 +215,10 @@ def fact_fields(path: Path, schema: Schema) -> list[dict[str, Any]]:
     import yaml
 
     try:
-        names = list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).keys())
-    except (OSError, yaml.YAMLError):
-        names = []
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):  # check names what is wrong; no form then
+        loaded = None
+    names = list(loaded) if isinstance(loaded, dict) else []
     assert schema.extra is not None and schema.extra.schema is not None
     inner = [widget(f, {}) for f in schema.extra.schema.fields]
     return [

@@ -21,8 +21,12 @@ BLOCKS = frozenset(
 """Elements that start a new line of text."""
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 SKIPPED_TAGS = frozenset(("script", "style", "svg", "template"))
-SKIPPED_CLASSES = frozenset(("headerlink", "md-content__button", "md-source-file"))
-"""Permalink signs, the edit button and the last-changed date (it moves with every commit)."""
+SKIPPED_CLASSES = frozenset(
+    ("headerlink", "md-content__button", "md-source-file", "hilfe-verwandt", "hilfe-hilfreich")
+)
+"""Permalink signs, the edit button, the last-changed date (it moves with every commit), and
+the related articles and "War dieser Artikel hilfreich?" (computed: one new article would
+otherwise show as a change on every page that now lists it)."""
 CONTEXT = 12
 """Unchanged words kept on each side of a change; longer unchanged stretches become "…"."""
 

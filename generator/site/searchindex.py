@@ -11,6 +11,8 @@ what the search worker (``overrides/assets/javascripts/hilfe-suche.js``) needs:
   parses and copies to the worker much faster than arrays and decodes only when a query
   needs the word;
 - ``config.rundbrief.lengths``: the number of words of each document (for BM25);
+- ``config.rundbrief.synonyms``: words members type that the site does not use, each with
+  the site's words it stands for (``synonyms.py``: OpenThesaurus and the site's own list);
 - ``docs``: location and title of every section, and a short excerpt of each article's
   opening text, for the result list (matching sections are listed by their headings).
 
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.files import read_output, write_text
+from generator.site.synonyms import SITE_LIST, packed, read_groups, synonym_table
 
 INDEX = "search/search_index.json"
 KEYWORDS = "search/keywords.json"
@@ -83,9 +86,10 @@ def compact(site_dir: Path) -> None:
     index = json.loads(read_output(path))
     keywords_file = site_dir / KEYWORDS
     keywords = json.loads(read_output(keywords_file)) if keywords_file.is_file() else {}
-    index["docs"], index["config"]["rundbrief"] = _compacted(
-        index["docs"], keywords, stop_words(site_dir)
-    )
+    index["docs"], compacted = _compacted(index["docs"], keywords, stop_words(site_dir))
+    compacted["synonyms"] = packed(synonym_table(read_groups(site_dir), compacted["words"], fold))
+    index["config"]["rundbrief"] = compacted
+    (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)
     text = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
     write_text(path, text, within=site_dir)  # (the door: site/ is written through nothing)
 
@@ -136,6 +140,7 @@ def _packed(postings: dict[str, list[int]], documents: int) -> dict[str, str]:
     table = [base36(n) for n in range(max(documents, 4096))]
     size = len(table)
     packed = {}
+    # sorted as JavaScript compares strings: the worker can use the order without sorting
     for form, flat in postings.items():
         numbers = flat[0::2]
         flat[2::2] = [b - a for a, b in zip(numbers, numbers[1:], strict=False)]

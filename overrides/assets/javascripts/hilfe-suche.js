@@ -12,9 +12,16 @@
  *
  * and matches each query word as an exact stem, as a prefix (the word being typed), with one
  * typo (Damerau-Levenshtein, words of five letters or more) and as a compound of two indexed
- * words ("Kündigungsfrist" -> "Kündigung" + "Frist"; a section with one part scores half). Scores are BM25 over title, keywords
+ * words ("Kündigungsfrist" -> "Kündigung" + "Frist"; a section with one part scores half) and as
+ * a synonym the site does not use ("Pleite" -> "Insolvenz", "MwSt" -> "Umsatzsteuer",
+ * "refund" -> "Erstattung": OpenThesaurus and overrides/search/synonyme.txt, cut to the site's
+ * words at build time, see generator/site/synonyms.py). Scores are BM25 over title, keywords
  * (front matter `keywords:`), tags and text, multiplied by the page's `search.boost`
- * (archived newsletters get less) and by the share of query words matched.
+ * (archived newsletters get less) and by the share of query words matched. A page's further
+ * matching sections add less the more sections it has, so a very long page does not win by
+ * length alone; a demoted page (an archived newsletter) never ranks above a page that matches
+ * as many of the query words. When nothing matches, the words are matched more loosely (two
+ * typos, a shared beginning) before the member is told that nothing was found.
  *
  * The index comes compact from `rundbrief build` (generator/site/searchindex.py: plain forms
  * with their documents, in config.rundbrief) or, after a plain MkDocs build, as Material's
@@ -34,7 +41,7 @@ const RESULT = 3
 
 // The same weights as generator/site/searchindex.py, for a full index.
 const WEIGHTS = { pageTitle: 10, sectionTitle: 5, keywords: 8, tags: 4, text: 1 }
-const MATCH = { exact: 1, prefix: 0.8, compound: 0.6, typo: 0.5 }
+const MATCH = { exact: 1, prefix: 0.8, compound: 0.6, synonym: 0.6, typo: 0.5, near: 0.3 }
 const K1 = 1.2
 const B = 0.75
 const MAX_EXPANSIONS = [0, 16, 32, 64] // words a prefix of 1, 2, 3+ letters may stand for
@@ -103,7 +110,8 @@ class Index {
     const index = new Index(docs)
     index.lengths = Float64Array.from(data.lengths)
     index.packed = data.words // plain word -> "gap,count,gap,count…" in base 36
-    return index.finish(Object.keys(data.words).sort())
+    index.synonymText = data.synonyms || "" // read on the first query that needs it
+    return index.finish(Object.keys(data.words))
   }
 
   /** From Material's full index (a plain MkDocs build): every section's text, tokenised here. */
@@ -133,21 +141,32 @@ class Index {
         }
       index.lengths[number] = length
     })
-    return index.finish([...forms].sort())
+    return index.finish([...forms])
   }
 
   constructor(docs) {
     this.docs = docs
     this.postings = new Map() // key -> Map(doc number -> weighted term frequency)
     this.packed = null
+    this.synonymText = ""
+    this.synonyms = null // plain word -> "site word,site word", once read
+    this.synonymForms = null
     this.lengths = new Float64Array(docs.length)
   }
 
-  /** ``surface``: every word as written (plain, unstemmed), sorted; prefixes and typos are
-   *  found on these, so "Auszahlu" and "Auszahlng" both reach the key "auszahl". */
+  /** ``surface``: every word as written (plain, unstemmed); prefixes and typos are found on
+   *  these, so "Auszahlu" and "Auszahlng" both reach the key "auszahl". Grouped by first
+   *  letter and each group sorted when a query first needs it: no sort before the first
+   *  keystroke is answered (40,000 words at 1,000 pages). */
   finish(surface) {
     this.average = this.lengths.reduce((a, b) => a + b, 0) / Math.max(1, this.docs.length)
-    this.surface = surface
+    this.surface = new Buckets(surface)
+    // sections per page: the more a page has, the less each further match adds
+    this.sectionCount = new Map()
+    for (const doc of this.docs) {
+      const page = doc.location.split("#")[0]
+      this.sectionCount.set(page, (this.sectionCount.get(page) || 0) + 1)
+    }
     this.byLength = new Map()
     for (const form of surface) {
       const list = this.byLength.get(form.length) || []
@@ -157,19 +176,52 @@ class Index {
     return this
   }
 
-  /** The sorted words that start with ``prefix`` (binary search, then a run). */
-  range(prefix) {
+  /** The words (of ``buckets``, by default the site's) that start with ``prefix``, sorted. */
+  range(prefix, buckets = this.surface) {
+    const list = buckets.sorted(prefix)
     let low = 0
-    let high = this.surface.length
+    let high = list.length
     while (low < high) {
       const middle = (low + high) >> 1
-      if (this.surface[middle] < prefix) low = middle + 1
+      if (list[middle] < prefix) low = middle + 1
       else high = middle
     }
     const found = []
-    for (let i = low; i < this.surface.length && this.surface[i].startsWith(prefix); i++)
-      found.push(this.surface[i])
+    for (let i = low; i < list.length && list[i].startsWith(prefix); i++) found.push(list[i])
     return found
+  }
+
+  /** Keys of the site's words that a word with ``key`` stands for (it is not on the site). */
+  synonymsOf(key) {
+    if (!this.synonyms) {
+      // "word,word:site word,site word|…" -> plain word -> "site word,site word"
+      this.synonyms = {}
+      for (const group of this.synonymText.split("|")) {
+        const [forms, targets] = group.split(":")
+        if (targets) for (const form of forms.split(",")) this.synonyms[form] = targets
+      }
+      this.synonymForms = new Buckets(Object.keys(this.synonyms))
+    }
+    const found = new Set()
+    // as for postings: every word with this key starts with it
+    for (const form of this.range(key, this.synonymForms)) {
+      if (analyse(form) !== key) continue
+      for (const target of this.synonyms[form].split(",")) found.add(analyse(target))
+    }
+    return [...found]
+  }
+
+  /** Keys of words two typos away or sharing a long beginning: only when nothing matched. */
+  near(word) {
+    const found = new Set()
+    if (word.length >= 7)
+      for (let length = word.length - 2; length <= word.length + 2; length++)
+        for (const candidate of this.byLength.get(length) || [])
+          if (withinEdits(word, candidate, 2)) found.add(analyse(candidate))
+    if (word.length >= 5)
+      for (const candidate of this.range(word.slice(0, Math.max(4, word.length - 3))).slice(0, 16))
+        found.add(analyse(candidate))
+    return [...found]
   }
 
   has(key) {
@@ -240,6 +292,55 @@ class Index {
   }
 }
 
+/** Optimal string alignment distance of ``a`` and ``b`` is at most ``limit`` (small words). */
+function withinEdits(a, b, limit) {
+  if (Math.abs(a.length - b.length) > limit) return false
+  let previous = null
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    let best = i
+    for (let j = 1; j <= b.length; j++) {
+      let cost = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      )
+      if (previous && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        cost = Math.min(cost, previous[j - 2] + 1)
+      next.push(cost)
+      best = Math.min(best, cost)
+    }
+    if (best > limit) return false
+    previous = row
+    row = next
+  }
+  return row[b.length] <= limit
+}
+
+/** Words grouped by their first letter; a group is sorted the first time it is asked for. */
+class Buckets {
+  constructor(words) {
+    this.groups = new Map()
+    for (const word of words) {
+      const group = this.groups.get(word[0])
+      if (group) group.push(word)
+      else this.groups.set(word[0], [word])
+    }
+    this.done = new Set()
+  }
+
+  sorted(prefix) {
+    const letter = prefix[0]
+    const group = this.groups.get(letter) || []
+    if (!this.done.has(letter)) {
+      group.sort()
+      this.done.add(letter)
+    }
+    return group
+  }
+}
+
 function withinOneEdit(a, b) {
   if (a.length === b.length) {
     let first = -1
@@ -263,7 +364,7 @@ function withinOneEdit(a, b) {
 /* ----- Search --------------------------------------------------------------------------- */
 
 /** What each query word may match: index keys with the weight of the kind of match. */
-function expand(index, word, typing) {
+function expand(index, word, typing, loose) {
   const key = analyse(word)
   const matches = new Map()
   const add = (found, weight) => {
@@ -272,7 +373,10 @@ function expand(index, word, typing) {
   }
   add(key, MATCH.exact)
   const written = plain(word)
+  // a synonym stands for a whole word: not for the first letters of one being typed
+  if (!typing || written.length >= 3) for (const found of index.synonymsOf(key)) add(found, MATCH.synonym)
   if (typing && written.length >= 1) for (const found of index.prefixed(written)) add(found, MATCH.prefix)
+  if (loose) for (const found of index.near(written)) add(found, MATCH.near)
   if (written.length >= 5) {
     for (const found of index.typos(written)) add(found, MATCH.typo)
     // Also when the compound itself is indexed: a newsletter may say "Lastschrifttermin"
@@ -284,6 +388,12 @@ function expand(index, word, typing) {
 }
 
 function search(index, query) {
+  const found = rank(index, query, false)
+  // An empty list only when even a loose match finds nothing (a near match is better)
+  return found.items.length ? found : rank(index, query, true)
+}
+
+function rank(index, query, loose) {
   const typed = words(query)
   const typing = !/\s$/.test(query)
   const terms = typed.filter(word => !STOP_WORDS.has(word.toLowerCase()))
@@ -293,7 +403,7 @@ function search(index, query) {
   // per query word: document number -> best score for that word
   const perWord = asked.map((word, position) => {
     const isLast = position === asked.length - 1 && word === typed[typed.length - 1]
-    const { matches, parts } = expand(index, word, typing && isLast)
+    const { matches, parts } = expand(index, word, typing && isLast, loose)
     const best = new Map()
     const keep = (number, score) => {
       if ((best.get(number) || 0) < score) best.set(number, score)
@@ -328,22 +438,33 @@ function search(index, query) {
     const coverage = matched / perWord.length
     score *= coverage * coverage
     const location = doc.location.split("#")[0]
-    const page = pages.get(location) || { location, sections: [], best: 0, sum: 0 }
+    const page = pages.get(location) || { location, sections: [], best: 0, sum: 0, words: new Set() }
     page.sections.push({ number, score })
     page.best = Math.max(page.best, score)
     page.sum += score
+    perWord.forEach(({ best }, position) => best.has(number) && page.words.add(position))
     pages.set(location, page)
   }
   const pageNumber = new Map(index.docs.map((doc, number) => [doc.location, number]))
-  const ranked = [...pages.values()]
+  const scored = [...pages.values()]
     .filter(page => pageNumber.has(page.location))
     .map(page => {
       const article = index.docs[pageNumber.get(page.location)]
       const boost = typeof article.boost === "number" ? article.boost : 1
-      return { ...page, total: boost * (page.best + 0.2 * (page.sum - page.best)) }
+      const rest = (0.2 * (page.sum - page.best)) / Math.sqrt(index.sectionCount.get(page.location) || 1)
+      return { ...page, boost, covered: page.words.size, total: boost * (page.best + rest) }
     })
-    .sort((a, b) => b.total - a.total)
-    .slice(0, MAX_RESULTS)
+  // A demoted page (archived newsletter) stays below every page covering as many query words.
+  const ceiling = new Map()
+  for (const page of scored)
+    if (page.boost >= 1)
+      for (let covered = 0; covered <= page.covered; covered++)
+        ceiling.set(covered, Math.min(ceiling.get(covered) ?? Infinity, page.total))
+  for (const page of scored)
+    page.rank = page.boost < 1 && ceiling.has(page.covered)
+      ? Math.min(page.total, ceiling.get(page.covered) * 0.999 - 1e-9)
+      : page.total
+  const ranked = scored.sort((a, b) => b.rank - a.rank).slice(0, MAX_RESULTS)
 
   const keys = new Set(perWord.flatMap(({ matches, parts }) => [...matches.keys(), ...(parts || [])]))
   const items = ranked.map(page => {

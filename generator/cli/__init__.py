@@ -282,6 +282,20 @@ def new_newsletter(project: Project, title: str, day: dt.datetime | None) -> Non
     )
 
 
+@new.command("kampagne", help=N_("Create marketing-assets/slug.yml from a layout preset."))
+@click.argument("title")
+@pass_project
+def new_campaign(project: Project, title: str) -> None:
+    from generator.marketing.scaffold import new_campaign as scaffold
+
+    path = scaffold(project, title)
+    click.echo(
+        _(
+            "Created {path}: check it with 'rundbrief check', see it with 'rundbrief preview'."
+        ).format(path=path.relative_to(project.root).as_posix())
+    )
+
+
 @main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
 @click.option(
     "--members",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from generator.core.problems import Problem
 from generator.core.settings import Operator
-from generator.marketing.campaign import Campaign, TextAsset
+from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
 from generator.marketing.render import (
     Recipient,
     fill,
@@ -20,6 +20,8 @@ from generator.marketing.render import (
     qr_target,
 )
 
+SAMPLE = Recipient(PLACEHOLDER_CODE, "Maxi Mustermann")
+"""Whose name the contrast of the texts naming a member is checked with."""
 Shared = MutableMapping[str, bytes]
 """Renders that are the same for every member (banners without QR or name), by file name."""
 
@@ -47,8 +49,13 @@ def render_assets(
         filename = f"{spec.name}.png"
         cached = None if spec.personal or shared is None else shared.get(filename)
         if cached is None:
-            svg, found = image_svg(campaign, spec, recipient)
+            generic = recipient.code is None
+            svg, found = image_svg(campaign, spec, recipient, check_contrast=generic)
             problems += found
+            if generic and any(box.member for box in spec.boxes):
+                # The texts naming the member are checked as a member's kit would show them.
+                _svg, found = image_svg(campaign, spec, SAMPLE, check_contrast=True)
+                problems += [p for p in found if p not in problems]
             if svg is None:
                 continue
             cached = png(svg, spec.width, spec.height)

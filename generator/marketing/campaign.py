@@ -59,6 +59,8 @@ class Campaign:
     flyer: FlyerSpec | None
     templates: Path
     digest: str
+    picture: str | None = None
+    """The campaign's picture as a data URL, for the images that show it."""
 
 
 def all_texts(campaign: Campaign) -> list[Text]:

@@ -9,17 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from PIL import Image
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, with_query
 from generator.core.settings import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
+from generator.marketing.contrast import (
+    Plate,
+    Verdict,
+    choose,
+    glyphs,
+    judge,
+    needed_ratio,
+    solid,
+)
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
-from generator.marketing.schemas import FlyerSpec, ImageSpec, Placed
+from generator.marketing.schemas import AUTO, FlyerSpec, ImageSpec, Placed
 from generator.marketing.textfit import Fitted, fit
 
 use_shipped_fonts()  # before cairosvg or weasyprint load cairo, pango and fontconfig
@@ -41,10 +52,12 @@ QR_BORDER = 2
 
 @dataclass(frozen=True)
 class Block:
-    """A placed text of an image, fitted into its box."""
+    """A placed text of an image, fitted into its box, in the colour (and on the plate) it gets."""
 
     placed: Placed
     fitted: Fitted
+    colour: str = "#ffffff"
+    plate: Plate | None = None
 
 
 @dataclass(frozen=True)
@@ -101,9 +114,12 @@ def templates(folder: Path) -> Environment:
 
 
 def image_svg(
-    campaign: Campaign, spec: ImageSpec, recipient: Recipient
+    campaign: Campaign, spec: ImageSpec, recipient: Recipient, *, check_contrast: bool = False
 ) -> tuple[str | None, list[Problem]]:
-    """The image as SVG text, every text fitted into its box; problems if one does not fit."""
+    """The image as SVG text, every text fitted into its box and readable on what is behind it.
+
+    Problems if a text does not fit, or (with ``check_contrast``) if it is too faint.
+    """
     blocks: list[Block] = []
     problems: list[Problem] = []
     url = link(campaign, recipient, spec.medium, spec.name)
@@ -142,16 +158,109 @@ def image_svg(
         blocks.append(Block(placed, fitted))
     if problems:
         return None, problems
+    try:
+        behind = background(campaign, spec)
+    except TemplateError as error:
+        return None, [_template_problem(campaign, spec.template, error)]
+    blocks = [_readable(block, spec, behind) for block in blocks]
+    if check_contrast:
+        problems = [
+            _faint(campaign, spec, block, verdict)
+            for block in blocks
+            if not (verdict := _verdict(block, spec, behind)).readable
+        ]
     qr = None
     if spec.qr:
         target = qr_target(campaign, recipient, spec.medium, spec.name)
         qr = qr_image(target, spec.qr.x, spec.qr.y, spec.qr.size)
     try:
-        template = templates(campaign.templates).get_template(spec.template)
-        svg = template.render(spec=spec, blocks=blocks, qr=qr, family=FAMILY)
+        svg = _svg(campaign, spec, blocks, qr, texts=True)
     except TemplateError as error:
         return None, [_template_problem(campaign, spec.template, error)]
-    return svg, []
+    return svg, problems
+
+
+def _svg(
+    campaign: Campaign, spec: ImageSpec, blocks: list[Block], qr: QrImage | None, *, texts: bool
+) -> str:
+    template = templates(campaign.templates).get_template(spec.template)
+    return template.render(
+        spec=spec, blocks=blocks, qr=qr, family=FAMILY, texts=texts, picture=campaign.picture
+    )
+
+
+_backgrounds: dict[tuple[str, ImageSpec], np.ndarray] = {}
+
+
+def background(campaign: Campaign, spec: ImageSpec) -> np.ndarray:
+    """The image without its texts as RGB pixels: what lies behind each text.
+
+    The same for every member (names and codes are texts; the QR code's white spot is
+    drawn): rendered once per campaign version and image in a process.
+    """
+    cache_key = (campaign.digest, spec)
+    if cache_key not in _backgrounds:
+        # Buttons and plates of a set colour are background too; ``auto`` plates come later.
+        blocks = [
+            Block(placed, Fitted(placed.size, (), False, "start"))
+            for placed in spec.boxes
+            if placed.button
+        ]
+        blocks += [
+            Block(placed, Fitted(placed.size, (), False, "start"), plate=_set_plate(placed, spec))
+            for placed in spec.boxes
+            if placed.plate not in (None, AUTO) and not placed.button
+        ]
+        data = png(_svg(campaign, spec, blocks, None, texts=False), spec.width, spec.height)
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        if len(_backgrounds) > 64:
+            _backgrounds.clear()
+        _backgrounds[cache_key] = pixels
+    return _backgrounds[cache_key]
+
+
+def _set_plate(placed: Placed, spec: ImageSpec) -> Plate:
+    # A plate of a set colour covers its whole box (its text is not fitted yet here).
+    box = placed.box
+    radius = min(box.height / 2, placed.size * 0.3)
+    return Plate(box.x, box.y, box.width, box.height, radius, str(placed.plate))
+
+
+def _readable(block: Block, spec: ImageSpec, behind: np.ndarray) -> Block:
+    colour, plate, _verdict_ = choose(block.placed, block.fitted, spec, behind)
+    if block.placed.plate not in (None, AUTO):
+        plate = _set_plate(block.placed, spec)
+    return Block(block.placed, block.fitted, colour, plate)
+
+
+def _verdict(block: Block, spec: ImageSpec, behind: np.ndarray) -> Verdict:
+    needed = needed_ratio(block.fitted.size, block.fitted.bold)
+    if block.plate is not None:
+        return solid(block.colour, block.plate.colour, needed)
+    return judge(block.colour, behind, glyphs(block.fitted, spec.width, spec.height), needed)
+
+
+def _faint(campaign: Campaign, spec: ImageSpec, block: Block, verdict: Verdict) -> Problem:
+    """A text too faint on what is behind it: at its box's line, naming the colour pair."""
+    return Problem(
+        campaign.source,
+        block.placed.line or campaign.texts[block.placed.text].line,
+        _(
+            "texts.{text}: {colour} on {behind} in image '{image}' ({width}×{height}) has a "
+            "contrast of {ratio}:1 at {size} px; readable text needs {needed}:1 (WCAG AA): "
+            "choose another colour, move the box or give it a plate"
+        ).format(
+            text=block.placed.text,
+            colour=block.colour,
+            behind=verdict.behind,
+            image=spec.name,
+            width=spec.width,
+            height=spec.height,
+            ratio=f"{verdict.ratio:.1f}",
+            size=block.fitted.size,
+            needed=f"{verdict.needed:g}",
+        ),
+    )
 
 
 def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:

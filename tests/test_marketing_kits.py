@@ -12,17 +12,14 @@ from members_helpers import kit_rows, members_csv
 from PIL import Image
 from pypdf import PdfReader
 
-from generator.core.referral import referral_link
-
 SLUG = "mitglieder-werben-mitglieder"
-LANDING = "https://www.mitgliederwerk.example/mitmachen"
+LETTERS = {"banner": "b", "social": "s", "email": "e", "print": "p"}
 
 
 def member_link(code: str, medium: str, content: str) -> str:
-    """The link the tests expect, built independently of the kit code."""
-    return referral_link(
-        LANDING, code, source="empfehlung", medium=medium, campaign=SLUG, content=content
-    )
+    """The short link the tests expect (rundbrief.yml's short_link), built independently."""
+    del content  # (a short link names campaign and medium, not the single asset)
+    return f"https://mwk.example/r/{code}/mwm{LETTERS[medium]}"
 
 
 @pytest.fixture
@@ -70,7 +67,7 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     assert email.startswith("Hinweis für Sie:") and "Anna Beispiel" in email
     assert member_link("anna-42", "email", "email-freunde") in email
     embed = (kit / "banner-einbinden.html").read_text(encoding="utf-8")
-    assert 'rel="sponsored noopener"' in embed and "ref=anna-42" in embed
+    assert 'rel="sponsored noopener"' in embed and member_link("anna-42", "banner", "") in embed
 
     bundle = zipfile.ZipFile(kit.parent / "werbemittel-anna-42.zip")
     names = set(bundle.namelist())
@@ -157,7 +154,7 @@ def test_a_name_too_long_for_any_size_gets_no_kit_and_the_others_do(project, cli
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
     assert (
-        "marketing-assets/mitglieder-werben-mitglieder.yml:17: Warnung: texts.recommended_by: "
+        "marketing-assets/mitglieder-werben-mitglieder.yml:19: Warnung: texts.recommended_by: "
         "passt für das Mitglied in Zeile 3 auch mit" in result.stderr
     )
     assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42"]

@@ -74,6 +74,20 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
                 )
             )
         seen[campaign.slug] = campaign.source
+    shorts: dict[str, str] = {}
+    for campaign in campaigns:
+        if campaign.short_form and campaign.short in shorts:
+            problems.append(
+                Problem(
+                    campaign.source,
+                    1,
+                    _(
+                        "short name '{short}' of the short links is used by {other} too: set "
+                        "another one with 'short:'"
+                    ).format(short=campaign.short, other=shorts[campaign.short]),
+                )
+            )
+        shorts.setdefault(campaign.short, campaign.source)
     return campaigns, problems
 
 
@@ -197,6 +211,8 @@ def _campaign(
         landing_url=file.landing_url or project.settings.referral_url,
         utm_source=file.utm_source,
         utm_campaign=file.utm_campaign or file.slug,
+        short=file.short or "".join(word[0] for word in file.slug.split("-"))[:6],
+        short_form=project.settings.short_link,
         texts={key.removeprefix("texts."): text(key, value) for key, value in named.items()},
         images=images,
         social_posts=tuple(

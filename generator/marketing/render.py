@@ -17,7 +17,7 @@ from PIL import Image
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
-from generator.core.referral import referral_link, with_query
+from generator.core.referral import referral_link, short_link, with_query
 from generator.core.settings import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
 from generator.marketing.contrast import (
@@ -74,7 +74,14 @@ class QrImage:
 
 
 def link(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
-    """The link shown in a text: the member's, or the generic one with the placeholder code."""
+    """The link shown in a text: the member's, or the generic one with the placeholder code.
+
+    Short (``…/r/CODE/mwms``) where the platform has a short-link form: the platform turns
+    the campaign's short name and the medium's letter back into the UTM fields.
+    """
+    if campaign.short_form:
+        code = recipient.code or PLACEHOLDER_CODE
+        return short_link(campaign.short_form, code, campaign.short, medium)
     return referral_link(
         campaign.landing_url,
         recipient.code or PLACEHOLDER_CODE,
@@ -340,8 +347,13 @@ def flyer_pdf(
                 flyer=flyer,
                 operator=operator,
                 qr=qr,
-                # Printed for typing by hand: the landing page; the code stands next to it.
-                link=campaign.landing_url.removeprefix("https://"),
+                # Printed for typing by hand: the member's short link, or the landing page
+                # (the code stands next to it).
+                link=(
+                    link(campaign, recipient, "print", flyer.name)
+                    if campaign.short_form and recipient.code
+                    else campaign.landing_url
+                ).removeprefix("https://"),
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",

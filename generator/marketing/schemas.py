@@ -66,6 +66,13 @@ def _picture(value: Any) -> str | None:
     return None
 
 
+@hinted("1 bis 6 kleine Buchstaben oder Ziffern", pattern="^[a-z0-9]{1,6}$")
+def _short(value: Any) -> str | None:
+    if not re.fullmatch(r"[a-z0-9]{1,6}", value):
+        return _("expected 1 to 6 lowercase letters or digits, got '{value}'").format(value=value)
+    return None
+
+
 def _name() -> Any:
     return key("Dateiname ohne Endung (kleine Buchstaben, Ziffern, Bindestriche).", check=_slug)
 
@@ -239,6 +246,12 @@ class CampaignFile:
     utm_source: str = key("utm_source jedes Links.", default="empfehlung")
     utm_campaign: str | None = key(
         "utm_campaign jedes Links (sonst der slug).", default=None, check=_slug
+    )
+    short: str | None = key(
+        "Kürzel der Kampagne in Kurzlinks (1 bis 6 kleine Buchstaben oder Ziffern; sonst die "
+        "Anfangsbuchstaben des slug).",
+        default=None,
+        check=_short,
     )
     preset: str | None = key(
         "Layout-Vorlage, die alle Texte in jeder Größe platziert.", default=None, choices=PRESETS

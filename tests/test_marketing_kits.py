@@ -74,7 +74,8 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     on_disk = {
         f"werbemittel-anna-42/{p.relative_to(kit.parent).as_posix()}" for p in kit.rglob("*")
     }
-    assert names == on_disk and len(names) == 15
+    on_disk.add("werbemittel-anna-42/so-nutzen-sie-ihre-werbemittel.html")
+    assert names == on_disk and len(names) == 17
     png = bundle.read(f"werbemittel-anna-42/{SLUG}/social-1080x1080.png")
     assert Image.open(io.BytesIO(png)).size == (1080, 1080)
 

@@ -22,6 +22,7 @@ from generator.marketing.render import (
 
 SAMPLE = Recipient(PLACEHOLDER_CODE, "Maxi Mustermann")
 """Whose name the contrast of the texts naming a member is checked with."""
+HOME_FLYER = "Flyer für den Drucker zu Hause (DIN A4 mit zwei A5-Flyern, ohne Schnittmarken)"
 Shared = MutableMapping[str, bytes]
 """Renders that are the same for every member (banners without QR or name), by file name."""
 
@@ -78,6 +79,12 @@ def render_assets(
         problems += found
         if pdf is not None:
             assets.append(Asset(f"{campaign.flyer.name}.pdf", "flyer", campaign.flyer.title, pdf))
+        if campaign.flyer.home_stylesheet:
+            pdf, found = flyer_pdf(campaign, campaign.flyer, operator, recipient, home=True)
+            problems += found
+            if pdf is not None:
+                name, title = f"{campaign.flyer.name}-zuhause.pdf", HOME_FLYER
+                assets.append(Asset(name, "flyer", title, pdf))
     return assets, problems
 
 

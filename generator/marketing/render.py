@@ -332,9 +332,18 @@ def qr_svg(url: str) -> bytes:
 
 
 def flyer_pdf(
-    campaign: Campaign, flyer: FlyerSpec, operator: Operator, recipient: Recipient
+    campaign: Campaign,
+    flyer: FlyerSpec,
+    operator: Operator,
+    recipient: Recipient,
+    *,
+    home: bool = False,
 ) -> tuple[bytes | None, list[Problem]]:
-    """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet)."""
+    """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet).
+
+    ``home``: the version for the home printer, two A5 flyers on A4 without bleed or marks
+    (the home stylesheet, added after the print shop's).
+    """
     from weasyprint import HTML
 
     target = qr_target(campaign, recipient, "print", flyer.name)
@@ -357,17 +366,23 @@ def flyer_pdf(
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
+                copies=2 if home else 1,
             )
         )
     except TemplateError as error:
         return None, [_template_problem(campaign, flyer.template, error)]
-    font_config, stylesheets = _stylesheets(campaign.templates / flyer.stylesheet, campaign.digest)
+    sheets = [
+        flyer.stylesheet,
+        *([flyer.home_stylesheet] if home and flyer.home_stylesheet else []),
+    ]
+    paths = tuple(campaign.templates / name for name in sheets)
+    font_config, stylesheets = _stylesheets(paths, campaign.digest)
     document = HTML(string=html, base_url=str(campaign.templates))
     return document.write_pdf(stylesheets=stylesheets, font_config=font_config), []
 
 
 @functools.lru_cache(maxsize=4)
-def _stylesheets(path: Path, digest: str) -> tuple[Any, list[Any]]:
+def _stylesheets(paths: tuple[Path, ...], digest: str) -> tuple[Any, list[Any]]:
     """Parsed once per campaign version: loading fonts per flyer would cost ten times the render."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -380,4 +395,4 @@ def _stylesheets(path: Path, digest: str) -> tuple[Any, list[Any]]:
         f"@font-face {{ font-family: '{FAMILY}'; src: url('{BOLD.as_uri()}'); font-weight: 700; }}\n"
     )
     fonts = CSS(string=faces, font_config=font_config)
-    return font_config, [fonts, CSS(filename=str(path), font_config=font_config)]
+    return font_config, [fonts, *(CSS(filename=str(p), font_config=font_config) for p in paths)]

@@ -224,6 +224,11 @@ class FlyerSpec:
     title: str = _title()
     template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
     stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
+    home_stylesheet: str | None = key(
+        "CSS-Datei der Fassung für den Drucker zu Hause (A4 mit zwei A5, ohne Schnittmarken), "
+        "zusätzlich zu stylesheet; null: keine.",
+        default="flyer-zuhause.css",
+    )
     headline: str = key("Hauptbotschaft.", names_facts=True)
     text: str = key("Absatz unter der Überschrift.", names_facts=True)
     points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=(), names_facts=True)

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from marketing_helpers import LONG_NAME, copy_marketing, decode_qr
+from marketing_helpers import LONG_NAME, approve, copy_marketing, decode_qr
 from members_helpers import kit_rows, members_csv
 from PIL import Image
 from pypdf import PdfReader
@@ -26,7 +26,7 @@ def member_link(code: str, medium: str, content: str) -> str:
 def project(make_project) -> Path:
     root = make_project({})
     copy_marketing(root)
-    return root
+    return approve(root)
 
 
 def write_members(project: Path, rows: list[tuple[str, str, str]]) -> Path:

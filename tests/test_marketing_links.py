@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from marketing_helpers import copy_marketing, decode_qr, templates_files
+from marketing_helpers import approve, copy_marketing, decode_qr, templates_files
 from members_helpers import kit_rows, members_csv
 from pypdf import PdfReader
 
@@ -22,6 +22,7 @@ def _kit(make_project, cli, settings_edit=None):
     if settings_edit:
         path = root / "rundbrief.yml"
         path.write_text(settings_edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    approve(root)
     members = root / "members.csv"
     members.write_text(members_csv(kit_rows([("Anna", "Beispiel", "anna-2026")])), encoding="utf-8")
     result = cli(root, "kits", "--members", str(members))

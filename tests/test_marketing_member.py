@@ -8,7 +8,7 @@ import zipfile
 
 import pypdfium2 as pdfium
 import pytest
-from marketing_helpers import copy_marketing, decode_qr
+from marketing_helpers import approve, copy_marketing, decode_qr
 from members_helpers import kit_rows, members_csv
 from pypdf import PdfReader
 
@@ -20,6 +20,7 @@ MM = 72 / 25.4
 def kit(make_project, cli):
     root = make_project({})
     copy_marketing(root)
+    approve(root)
     members = root / "members.csv"
     rows = kit_rows([("Anna <b>", "Beispiel & Co", "anna-2026")])
     members.write_text(members_csv(rows), encoding="utf-8")

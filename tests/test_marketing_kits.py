@@ -291,3 +291,18 @@ def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_s
     assert result.exit_code == 0, result.stderr
     assert "2 Kits nach build/kits/ geschrieben" in result.stdout
     assert (kits / "anna-42" / ".rundbrief-output").is_file()
+
+
+def test_a_kits_images_are_palette_pngs_a_third_of_true_colour_and_still_decode(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    kit = project / "build" / "kits" / "anna-42" / SLUG
+    for name in ("social-1080x1080", "social-1200x630"):
+        image = Image.open(kit / f"{name}.png")
+        assert image.mode == "P"  # (true colour was 110 and 70 KB)
+        assert (kit / f"{name}.png").stat().st_size < {"social-1080x1080": 55_000}.get(name, 35_000)
+        assert decode_qr((kit / f"{name}.png").read_bytes()) == [
+            member_link("anna-42", "social", name)
+        ]
+    personal = sum(p.stat().st_size for p in kit.iterdir() if p.is_file())
+    assert personal < 250_000  # every file of the kit (was 285 KB), the zip beside it

@@ -10,6 +10,7 @@ from generator.core.settings import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
 from generator.marketing.render import (
     Recipient,
+    compact,
     fill,
     flyer_pdf,
     image_svg,
@@ -59,7 +60,7 @@ def render_assets(
                 problems += [p for p in found if p not in problems]
             if svg is None:
                 continue
-            cached = png(svg, spec.width, spec.height)
+            cached = compact(png(svg, spec.width, spec.height))
             if shared is not None and not spec.personal:
                 shared[filename] = cached
         assets.append(Asset(filename, "image", spec.title, cached, "", spec.width, spec.height))

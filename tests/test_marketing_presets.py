@@ -227,3 +227,29 @@ def test_the_example_campaign_is_a_preset_and_readable_everywhere():
         encoding="utf-8"
     )
     assert "preset: headline-button" in text and "boxes:" not in text
+
+
+def test_a_picture_that_is_missing_or_a_link_out_is_a_problem_at_its_line(make_project, tmp_path):
+    outside = tmp_path / "geheim.jpg"
+    outside.write_bytes(PICTURE)
+    files = {
+        "marketing-assets/a.yml": PRESET.format(preset="photo-quote", extra="picture: fehlt.jpg"),
+        "marketing-assets/b.yml": PRESET.format(
+            preset="photo-quote", extra="picture: link.jpg"
+        ).replace("slug: test", "slug: zwei"),
+        **templates_files(),
+    }
+    root = make_project(files)
+    (root / "marketing-assets" / "link.jpg").symlink_to(outside)
+    _campaigns, problems = load_campaigns(load_project(root))
+    messages = {(p.path, p.line, p.message) for p in problems}
+    assert (
+        "marketing-assets/a.yml",
+        5,
+        "picture: fehlt.jpg nicht in marketing-assets/ gefunden",
+    ) in messages
+    assert (
+        "marketing-assets/b.yml",
+        5,
+        "picture: link.jpg ist keine Datei in marketing-assets/",
+    ) in messages

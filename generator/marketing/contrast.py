@@ -117,7 +117,7 @@ def choose(
     needed = needed_ratio(fitted.size, fitted.bold)
     plate_colour = placed.plate
     if plate_colour is not None and plate_colour != AUTO:
-        colour = _auto_on(plate_colour, spec, needed) if placed.color == AUTO else placed.color
+        colour = _auto_on(plate_colour, spec) if placed.color == AUTO else placed.color
         return colour, plate(fitted, spec, plate_colour), solid(colour, plate_colour, needed)
     mask = glyphs(fitted, spec.width, spec.height)
     candidates = [WHITE, spec.dark] if placed.color == AUTO else [placed.color]
@@ -133,7 +133,7 @@ def choose(
     return colour, None, verdict
 
 
-def _auto_on(behind: str, spec: ImageSpec, needed: float) -> str:
+def _auto_on(behind: str, spec: ImageSpec) -> str:
     return max((WHITE, spec.dark), key=lambda colour: ratio(colour, behind))
 
 

@@ -143,7 +143,10 @@ def read_picture(
     line = lines.get("picture", 1)
     path = folder / name
     inside = path.resolve().is_relative_to(folder.resolve())
-    if not inside or any(part.is_symlink() for part in (path, *path.parents) if part != folder):
+    below = [
+        part for part in (path, *path.parents) if part.is_relative_to(folder) and part != folder
+    ]
+    if not inside or any(part.is_symlink() for part in below):
         return None, [
             Problem(
                 rel, line, _("picture: {name} is not a file of marketing-assets/").format(name=name)

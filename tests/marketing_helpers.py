@@ -43,3 +43,15 @@ def copy_marketing(root: Path) -> None:
     """Put the repository's marketing-assets/ into a test project, with the facts it names."""
     shutil.copytree(REPO / "marketing-assets", root / "marketing-assets", dirs_exist_ok=True)
     shutil.copy2(REPO / "fakten.yml", root / "fakten.yml")
+
+
+def approve(root: Path) -> Path:
+    """Commit the project on main and push it to a bare remote 'origin': what kits build from."""
+    from conftest import add_remote, git
+
+    (root / ".gitignore").write_text("build/\n.rundbrief/\nmembers.csv\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "approved campaign")
+    add_remote(root)
+    return root

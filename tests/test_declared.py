@@ -266,16 +266,21 @@ def line_of(path: Path, text: str) -> int:
 
 def test_an_image_of_absurd_size_is_refused_at_its_line(example_project):
     campaign = example_project / "marketing-assets" / "mitglieder-werben-mitglieder.yml"
-    edit(campaign, "    width: 1200\n", "    width: 1200000\n")
-    edit(campaign, "    height: 90\n", "    height: 0\n")
+    own = (
+        "images:\n"
+        "  - {name: banner-300x250, title: A, medium: banner, boxes: [],\n"
+        "     width: 1200000,\n"
+        "     height: 0}\n"
+    )
+    edit(campaign, "\nsocial_posts:\n", f"\n{own}social_posts:\n")
     _campaigns, problems = load_campaigns(load_project(example_project))
     rel = "marketing-assets/mitglieder-werben-mitglieder.yml"
     messages = [str(problem) for problem in problems]
-    width = line_of(campaign, "    width: 1200000")
-    height = line_of(campaign, "    height: 0")
+    width = line_of(campaign, "     width: 1200000,")
+    height = line_of(campaign, "     height: 0}")
     bounds = "eine Zahl von 16 bis 4096 erwartet, gefunden:"
-    assert f"{rel}:{width}: images.5.width: {bounds} 1200000" in messages
-    assert f"{rel}:{height}: images.1.height: {bounds} 0" in messages
+    assert f"{rel}:{width}: images.0.width: {bounds} 1200000" in messages
+    assert f"{rel}:{height}: images.0.height: {bounds} 0" in messages
 
 
 @pytest.mark.parametrize("name", ["email", "referral_link", "Mitglied seit"])

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, stderr_lines
-from marketing_helpers import copy_marketing, templates_files
+from conftest import REPO, git, stderr_lines
+from marketing_helpers import approve, copy_marketing, templates_files
 from members_helpers import kit_rows, member_row, members_csv, members_file
 from smtp_helpers import send
 
@@ -207,6 +207,7 @@ def test_changing_one_fact_changes_the_article_the_newsletter_and_the_campaign(
 def test_a_changed_fact_renders_the_personal_kits_again(make_project, cli):
     root = make_project({})
     copy_marketing(root)
+    approve(root)  # (kits are made only from campaigns as on the remote's main)
     members = root / "members.csv"
     members.write_text(members_csv(kit_rows([("Anna", "Beispiel", "anna-42")])), encoding="utf-8")
     assert cli(root, "kits", "--members", str(members)).exit_code == 0
@@ -221,6 +222,8 @@ def test_a_changed_fact_renders_the_personal_kits_again(make_project, cli):
         text.replace("Empfehlung kommt\n  wert: 10 €", "Empfehlung kommt\n  wert: 15 €"),
         encoding="utf-8",
     )
+    git(root, "commit", "-q", "-am", "15 €")  # approved: merged into the remote's main
+    git(root, "push", "-q", "origin", "main")
     changed = cli(root, "kits", "--members", str(members))
     assert "1 Kit nach build/kits/ geschrieben, 0 unverändert" in changed.stdout, changed.stdout
     assert "15 € Willkommensguthaben" in post.read_text(encoding="utf-8")

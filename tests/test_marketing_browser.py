@@ -32,7 +32,7 @@ def test_werbemittel_page_shows_previews_and_copies_texts(
 
     source = page.locator("pre#mitglieder-werben-mitglieder-post-kurz")
     expected = source.inner_text()
-    assert expected.startswith("#Werbung") and "ref=DEINCODE" in expected
+    assert expected.startswith("#Werbung") and "/r/DEINCODE/mwms" in expected
     button = page.locator("button[data-kopieren='mitglieder-werben-mitglieder-post-kurz']")
     button.click()
     page.wait_for_function(
@@ -49,7 +49,7 @@ def test_werbemittel_page_links_every_download_and_the_rules(built_example):
     for name in ("flyer-a5.pdf", "qr-code.svg", "banner-728x90.png", "social-1200x630.png"):
         assert f"mitglieder-werben-mitglieder/{name}" in html
         assert (site / "mitglieder-werben-mitglieder" / name).is_file()
-    assert "ref=DEINCODE" in html
+    assert "https://mwk.example/r/DEINCODE/mwms" in html
     assert "Die Regeln in Kürze" in html
     assert "Nur mit Einwilligung" in html and "ausdrücklich" in html  # the consent note
     assert (site / "kopieren.js").is_file() and 'src="kopieren.js"' in html

@@ -8,7 +8,6 @@ import pytest
 from marketing_helpers import decode_qr, repo_campaign
 from pypdf import PdfReader
 
-from generator.core.referral import referral_link
 from generator.marketing.render import GENERIC, Recipient, flyer_pdf
 
 BLEED_PT = 3 / 25.4 * 72  # 3 mm in PostScript points: 8.5 pt
@@ -53,21 +52,13 @@ def test_flyer_names_the_operator_with_postal_address(member_flyer):
     assert "Totalverlust" in text
 
 
-def test_qr_code_in_the_flyer_decodes_to_the_members_link_with_utm_fields(member_flyer):
-    _, campaign = repo_campaign()
+def test_qr_code_in_the_flyer_decodes_to_the_members_short_link(member_flyer):
     images = member_flyer.pages[0].images
     decoded = [text for image in images for text in decode_qr(image.image)]
-    expected = referral_link(
-        "https://www.mitgliederwerk.example/mitmachen",
-        "anna-42",
-        source="empfehlung",
-        medium="print",
-        campaign="mitglieder-werben-mitglieder",
-        content="flyer-a5",
-    )
-    assert decoded == [expected]
-    assert "ref=anna-42" in expected and "utm_content=flyer-a5" in expected
-    assert "anna-42" in member_flyer.pages[0].extract_text()
+    # rundbrief.yml's short_link: code, the campaign's short name, p for print.
+    assert decoded == ["https://mwk.example/r/anna-42/mwmp"]
+    text = member_flyer.pages[0].extract_text()
+    assert "anna-42" in text and "mwk.example/r/anna-42/mwmp" in text
 
 
 def test_generic_flyer_shows_no_placeholder_code():

@@ -7,29 +7,26 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from marketing_helpers import LONG_NAME, copy_marketing, decode_qr
+from marketing_helpers import LONG_NAME, approve, copy_marketing, decode_qr
 from members_helpers import kit_rows, members_csv
 from PIL import Image
 from pypdf import PdfReader
 
-from generator.core.referral import referral_link
-
 SLUG = "mitglieder-werben-mitglieder"
-LANDING = "https://www.mitgliederwerk.example/mitmachen"
+LETTERS = {"banner": "b", "social": "s", "email": "e", "print": "p"}
 
 
 def member_link(code: str, medium: str, content: str) -> str:
-    """The link the tests expect, built independently of the kit code."""
-    return referral_link(
-        LANDING, code, source="empfehlung", medium=medium, campaign=SLUG, content=content
-    )
+    """The short link the tests expect (rundbrief.yml's short_link), built independently."""
+    del content  # (a short link names campaign and medium, not the single asset)
+    return f"https://mwk.example/r/{code}/mwm{LETTERS[medium]}"
 
 
 @pytest.fixture
 def project(make_project) -> Path:
     root = make_project({})
     copy_marketing(root)
-    return root
+    return approve(root)
 
 
 def write_members(project: Path, rows: list[tuple[str, str, str]]) -> Path:
@@ -70,14 +67,15 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     assert email.startswith("Hinweis für Sie:") and "Anna Beispiel" in email
     assert member_link("anna-42", "email", "email-freunde") in email
     embed = (kit / "banner-einbinden.html").read_text(encoding="utf-8")
-    assert 'rel="sponsored noopener"' in embed and "ref=anna-42" in embed
+    assert 'rel="sponsored noopener"' in embed and member_link("anna-42", "banner", "") in embed
 
     bundle = zipfile.ZipFile(kit.parent / "werbemittel-anna-42.zip")
     names = set(bundle.namelist())
     on_disk = {
         f"werbemittel-anna-42/{p.relative_to(kit.parent).as_posix()}" for p in kit.rglob("*")
     }
-    assert names == on_disk and len(names) == 15
+    on_disk.add("werbemittel-anna-42/so-nutzen-sie-ihre-werbemittel.html")
+    assert names == on_disk and len(names) == 17
     png = bundle.read(f"werbemittel-anna-42/{SLUG}/social-1080x1080.png")
     assert Image.open(io.BytesIO(png)).size == (1080, 1080)
 
@@ -157,7 +155,7 @@ def test_a_name_too_long_for_any_size_gets_no_kit_and_the_others_do(project, cli
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
     assert (
-        "marketing-assets/mitglieder-werben-mitglieder.yml:17: Warnung: texts.recommended_by: "
+        "marketing-assets/mitglieder-werben-mitglieder.yml:19: Warnung: texts.recommended_by: "
         "passt für das Mitglied in Zeile 3 auch mit" in result.stderr
     )
     assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42"]
@@ -293,3 +291,18 @@ def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_s
     assert result.exit_code == 0, result.stderr
     assert "2 Kits nach build/kits/ geschrieben" in result.stdout
     assert (kits / "anna-42" / ".rundbrief-output").is_file()
+
+
+def test_a_kits_images_are_palette_pngs_a_third_of_true_colour_and_still_decode(project, cli):
+    members = write_members(project, [("Anna", "Beispiel", "anna-42")])
+    assert cli(project, "kits", "--members", str(members)).exit_code == 0
+    kit = project / "build" / "kits" / "anna-42" / SLUG
+    for name in ("social-1080x1080", "social-1200x630"):
+        image = Image.open(kit / f"{name}.png")
+        assert image.mode == "P"  # (true colour was 110 and 70 KB)
+        assert (kit / f"{name}.png").stat().st_size < {"social-1080x1080": 55_000}.get(name, 35_000)
+        assert decode_qr((kit / f"{name}.png").read_bytes()) == [
+            member_link("anna-42", "social", name)
+        ]
+    personal = sum(p.stat().st_size for p in kit.iterdir() if p.is_file())
+    assert personal < 250_000  # every file of the kit (was 285 KB), the zip beside it

@@ -162,7 +162,7 @@ def test_every_social_text_is_labelled_and_carries_the_link(generic_assets):
     for post in campaign.social_posts:
         text = generic_assets[f"{post.name}.txt"].data.decode()
         assert "Anzeige" in text or "#Werbung" in text
-        assert "ref=DEINCODE" in text and "utm_medium=social" in text
+        assert "https://mwk.example/r/DEINCODE/mwms" in text  # (short: rundbrief.yml)
 
 
 def test_a_social_text_without_label_is_a_problem(make_project, cli):
@@ -185,9 +185,9 @@ def test_every_email_text_carries_the_consent_note(generic_assets):
     for email in campaign.emails:
         text = generic_assets[f"{email.name}.txt"].data.decode()
         assert text.startswith(note)
-        assert "Betreff: " in text and "ref=DEINCODE" in text
+        assert "Betreff: " in text and "https://mwk.example/r/DEINCODE/mwme" in text
         member_text = email_text(campaign, email, Recipient("anna", "Anna Beispiel", 2))
-        assert member_text.startswith(note) and "ref=anna" in member_text
+        assert member_text.startswith(note) and "https://mwk.example/r/anna/mwme" in member_text
 
 
 def test_generic_qr_code_leads_to_the_landing_page_with_utm_fields(generic_assets):

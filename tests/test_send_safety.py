@@ -88,11 +88,12 @@ def test_build_never_replaces_a_site_folder_it_did_not_write(example_project, cl
 
 
 def test_a_kit_folder_rundbrief_did_not_write_is_kept(make_project, cli):
-    from marketing_helpers import copy_marketing
+    from marketing_helpers import approve, copy_marketing
     from members_helpers import kit_rows
 
     project = make_project({})
     copy_marketing(project)
+    approve(project)  # (kits are made only from campaigns as on the remote's main)
     foreign = project / "build" / "kits" / "anna"
     foreign.mkdir(parents=True)
     (foreign / "eigene-datei.txt").write_text("meins", encoding="utf-8")

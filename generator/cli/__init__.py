@@ -22,7 +22,7 @@ import click
 from generator.cli.click_texts import speak_our_language
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
-from generator.core.problems import Problem, ProblemsFound, RundbriefError
+from generator.core.problems import Problem, ProblemsFound, RundbriefError, raise_if_errors
 from generator.core.settings import Project, load_project
 
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
@@ -303,6 +303,20 @@ def new_article(project: Project, title: str, section: str) -> None:
     )
 
 
+@new.command("kampagne", help=N_("Create marketing-assets/slug.yml from a layout preset."))
+@click.argument("title")
+@pass_project
+def new_campaign(project: Project, title: str) -> None:
+    from generator.marketing.scaffold import new_campaign as scaffold
+
+    path = scaffold(project, title)
+    click.echo(
+        _(
+            "Created {path}: check it with 'rundbrief check', see it with 'rundbrief preview'."
+        ).format(path=path.relative_to(project.root).as_posix())
+    )
+
+
 @main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
 @click.option(
     "--members",
@@ -320,12 +334,24 @@ def new_article(project: Project, title: str, section: str) -> None:
     default=None,
     help=N_("Worker processes for rendering (default: number of CPUs)."),
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help=N_("Check the approval against the remote's main as fetched last (logged)."),
+)
 @pass_project
-def kits(project: Project, members_file: Path, code: str | None, jobs: int | None) -> None:
+def kits(
+    project: Project, members_file: Path, code: str | None, jobs: int | None, offline: bool
+) -> None:
     from generator.cli.progress import Progress
+    from generator.marketing.approval import approve_kits, log_run
     from generator.marketing.kits import kit_members, write_kits
 
     started = time.perf_counter()
+    # Only approved campaigns reach members: what shapes a kit must be as on the remote's main.
+    approval = approve_kits(project, offline=offline)
+    report(list(approval.warnings))
+    raise_if_errors(approval.problems)
     members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
     report(warnings)
     progress = Progress(_("Kits {done}/{total}  {rate} kits/s  ETA {eta}"))
@@ -336,6 +362,7 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
     finally:
         progress.end()
     report(summary.skipped)
+    log_run(project, approval, summary.written)
     click.echo(
         _(
             "Wrote {kits}, {unchanged} unchanged, {removed} removed, into {folder}/ in {seconds} s."

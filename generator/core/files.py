@@ -81,6 +81,11 @@ def refusal(path: Path, root: Path, folder: Path | None = None) -> str | None:
     folder = folder if folder is not None else source_folder(path, root)
     if "\0" in str(path) or not _normal(path).is_relative_to(_normal(folder)):
         return _("lies outside {folder}; not read").format(folder=_folder_name(folder, root))
+    if (
+        _normal(path).is_relative_to(_normal(root))
+        and ".git" in _normal(path).relative_to(_normal(root)).parts
+    ):  # git's own files (CI's token in .git/config) are never a source
+        return _("lies in the repository's .git folder; not read")
     try:
         mode = path.lstat().st_mode
         real = Path(os.path.realpath(path, strict=True))

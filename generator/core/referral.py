@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from generator.core.i18n import _
+
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A referral code becomes a path and a URL: plain ASCII letters, digits, '-' and '_' only."""
 RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])")
@@ -39,3 +41,32 @@ def referral_link(
     if content:
         params["utm_content"] = content
     return with_query(landing_url, params)
+
+
+MEDIA = {"banner": "b", "social": "s", "email": "e", "print": "p"}
+"""The medium of a short link as one letter (any other medium is written out)."""
+SHORT_FIELDS = ("{code}", "{campaign}", "{medium}")
+
+
+def short_link_form(value: str) -> str | None:
+    """Check: a short-link form, an https URL with ``{code}``, ``{campaign}`` and ``{medium}``."""
+    parts = urlsplit(value)
+    rest = value
+    for field in SHORT_FIELDS:
+        rest = rest.replace(field, "")
+    if parts.scheme != "https" or not parts.netloc or any(f not in value for f in SHORT_FIELDS):
+        return _(
+            "expected an https:// URL with {{code}}, {{campaign}} and {{medium}}, like "
+            "https://mwk.example/r/{{code}}/{{campaign}}{{medium}}, got '{value}'"
+        ).format(value=value)
+    if "{" in rest or "}" in rest:
+        return _(
+            "only {{code}}, {{campaign}} and {{medium}} may stand in braces, got '{value}'"
+        ).format(value=value)
+    return None
+
+
+def short_link(form: str, code: str, campaign: str, medium: str) -> str:
+    """A member's short link: the form with the code, the campaign's short name and the medium."""
+    letter = MEDIA.get(medium, medium)
+    return form.replace("{code}", code).replace("{campaign}", campaign).replace("{medium}", letter)

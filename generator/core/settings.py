@@ -21,6 +21,7 @@ from generator.core.arguments import git_remote
 from generator.core.declare import build, key, schema_of
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
+from generator.core.referral import short_link_form
 from generator.core.schema import email_address, hinted, https_url
 from generator.core.sources import load_yaml_file, read_source
 
@@ -340,6 +341,12 @@ class Settings:
         "Landeseite, auf die Empfehlungslinks führen (bekommt ref und UTM-Felder).",
         check=https_url,
         shapes_email=True,
+    )
+    short_link: str | None = key(
+        "Form der kurzen Empfehlungslinks in Werbemitteln und QR-Codes, mit {code}, {campaign} "
+        "(Kürzel der Kampagne) und {medium} (b, s, e, p); ohne: lange Links mit UTM-Feldern.",
+        default=None,
+        check=short_link_form,
     )
     member_fields: tuple[str, ...] = key(
         "Weitere Spalten der Mitgliederdatei, nutzbar als {{ member.<name> }}.",

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from generator.core.problems import Problem
 from generator.core.settings import Operator
-from generator.marketing.campaign import Campaign, TextAsset
+from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
 from generator.marketing.render import (
     Recipient,
+    compact,
     fill,
     flyer_pdf,
     image_svg,
@@ -20,6 +21,9 @@ from generator.marketing.render import (
     qr_target,
 )
 
+SAMPLE = Recipient(PLACEHOLDER_CODE, "Maxi Mustermann")
+"""Whose name the contrast of the texts naming a member is checked with."""
+HOME_FLYER = "Flyer für den Drucker zu Hause (DIN A4 mit zwei A5-Flyern, ohne Schnittmarken)"
 Shared = MutableMapping[str, bytes]
 """Renders that are the same for every member (banners without QR or name), by file name."""
 
@@ -47,11 +51,16 @@ def render_assets(
         filename = f"{spec.name}.png"
         cached = None if spec.personal or shared is None else shared.get(filename)
         if cached is None:
-            svg, found = image_svg(campaign, spec, recipient)
+            generic = recipient.code is None
+            svg, found = image_svg(campaign, spec, recipient, check_contrast=generic)
             problems += found
+            if generic and any(box.member for box in spec.boxes):
+                # The texts naming the member are checked as a member's kit would show them.
+                _svg, found = image_svg(campaign, spec, SAMPLE, check_contrast=True)
+                problems += [p for p in found if p not in problems]
             if svg is None:
                 continue
-            cached = png(svg, spec.width, spec.height)
+            cached = compact(png(svg, spec.width, spec.height))
             if shared is not None and not spec.personal:
                 shared[filename] = cached
         assets.append(Asset(filename, "image", spec.title, cached, "", spec.width, spec.height))
@@ -71,6 +80,12 @@ def render_assets(
         problems += found
         if pdf is not None:
             assets.append(Asset(f"{campaign.flyer.name}.pdf", "flyer", campaign.flyer.title, pdf))
+        if campaign.flyer.home_stylesheet:
+            pdf, found = flyer_pdf(campaign, campaign.flyer, operator, recipient, home=True)
+            problems += found
+            if pdf is not None:
+                name, title = f"{campaign.flyer.name}-zuhause.pdf", HOME_FLYER
+                assets.append(Asset(name, "flyer", title, pdf))
     return assets, problems
 
 

@@ -59,6 +59,12 @@ class Campaign:
     flyer: FlyerSpec | None
     templates: Path
     digest: str
+    picture: str | None = None
+    short: str = ""
+    """The campaign's short name in short links."""
+    short_form: str | None = None
+    """The platform's short-link form (``short_link`` of ``rundbrief.yml``), if it has one."""
+    """The campaign's picture as a data URL, for the images that show it."""
 
 
 def all_texts(campaign: Campaign) -> list[Text]:

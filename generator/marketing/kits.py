@@ -22,6 +22,8 @@ from generator.core.settings import Project
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
 from generator.marketing.fonts import missing_glyphs
+from generator.marketing.guide import FILENAME as GUIDE
+from generator.marketing.guide import guide
 from generator.marketing.load import load_campaigns
 from generator.marketing.pages import templates
 from generator.marketing.render import GENERIC, Recipient, fill, link
@@ -369,13 +371,17 @@ def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
     """Render and write one kit into a staging folder, then swap it in; return any problems."""
     recipient = Recipient(member.code, member.name, member.row)
     files: list[tuple[str, bytes]] = []
+    rendered = []
+    operator = state.project.settings.operator
     for campaign in state.campaigns:
-        operator = state.project.settings.operator
         assets, problems = render_assets(campaign, operator, recipient, state.shared[campaign.slug])
         if problems:
             return problems
+        rendered.append((campaign, assets))
         files += [(f"{campaign.slug}/{asset.filename}", asset.data) for asset in assets]
         files.append((f"{campaign.slug}/banner-einbinden.html", _embed(campaign, recipient)))
+    # What the member may do with it, where each image fits, the texts ready to copy.
+    files.append((GUIDE, guide(rendered, operator, recipient)))
     folder = state.root / member.code
     state.root.mkdir(parents=True, exist_ok=True)
     # Fresh, uniquely named folders of this run: nothing found on disk is ever removed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -10,6 +11,7 @@ from importlib import resources
 import jinja2
 
 from generator.core.problems import Problem
+from generator.core.referral import MEDIA
 from generator.core.settings import Project
 from generator.core.sources import Document, load_document, read_sources
 from generator.marketing.assets import Asset, email_parts
@@ -55,6 +57,10 @@ def stage_marketing(project: Project, *, write_cache: bool = True) -> MarketingS
     script = resources.files("generator.marketing").joinpath(SCRIPT).read_bytes()
     files = [StaticFile(f"{SECTION}/{SCRIPT}", data=script)]
     outputs: list[StaticFile] = []
+    if project.settings.short_link and rendered:
+        outputs.append(
+            StaticFile("marketing-assets/kurzlinks.json", data=short_links(project, campaigns))
+        )
     for campaign, assets in rendered:
         for asset in assets:
             files.append(StaticFile(f"{SECTION}/{campaign.slug}/{asset.filename}", data=asset.data))
@@ -62,6 +68,23 @@ def stage_marketing(project: Project, *, write_cache: bool = True) -> MarketingS
                 StaticFile(f"marketing-assets/{campaign.slug}/{asset.filename}", data=asset.data)
             )
     return MarketingStage(pages, files, outputs, problems)
+
+
+def short_links(project: Project, campaigns: list[Campaign]) -> bytes:
+    """What the platform needs to turn a short link back into ref and UTM fields."""
+    table = {
+        "form": project.settings.short_link,
+        "campaigns": {
+            c.short: {
+                "landing_url": c.landing_url,
+                "utm_source": c.utm_source,
+                "utm_campaign": c.utm_campaign,
+            }
+            for c in campaigns
+        },
+        "media": {letter: medium for medium, letter in MEDIA.items()},
+    }
+    return (json.dumps(table, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _documents(project: Project) -> tuple[list[Document], list[Problem]]:

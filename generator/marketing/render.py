@@ -9,17 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from PIL import Image
 
 from generator.core.i18n import _
 from generator.core.problems import Problem
-from generator.core.referral import referral_link, with_query
+from generator.core.referral import referral_link, short_link, with_query
 from generator.core.settings import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
+from generator.marketing.contrast import (
+    Plate,
+    Verdict,
+    choose,
+    glyphs,
+    judge,
+    needed_ratio,
+    solid,
+)
 from generator.marketing.fonts import BOLD, FAMILY, REGULAR, use_shipped_fonts
-from generator.marketing.schemas import FlyerSpec, ImageSpec, Placed
+from generator.marketing.schemas import AUTO, FlyerSpec, ImageSpec, Placed
 from generator.marketing.textfit import Fitted, fit
 
 use_shipped_fonts()  # before cairosvg or weasyprint load cairo, pango and fontconfig
@@ -41,10 +52,12 @@ QR_BORDER = 2
 
 @dataclass(frozen=True)
 class Block:
-    """A placed text of an image, fitted into its box."""
+    """A placed text of an image, fitted into its box, in the colour (and on the plate) it gets."""
 
     placed: Placed
     fitted: Fitted
+    colour: str = "#ffffff"
+    plate: Plate | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,14 @@ class QrImage:
 
 
 def link(campaign: Campaign, recipient: Recipient, medium: str, content: str) -> str:
-    """The link shown in a text: the member's, or the generic one with the placeholder code."""
+    """The link shown in a text: the member's, or the generic one with the placeholder code.
+
+    Short (``…/r/CODE/mwms``) where the platform has a short-link form: the platform turns
+    the campaign's short name and the medium's letter back into the UTM fields.
+    """
+    if campaign.short_form:
+        code = recipient.code or PLACEHOLDER_CODE
+        return short_link(campaign.short_form, code, campaign.short, medium)
     return referral_link(
         campaign.landing_url,
         recipient.code or PLACEHOLDER_CODE,
@@ -101,9 +121,12 @@ def templates(folder: Path) -> Environment:
 
 
 def image_svg(
-    campaign: Campaign, spec: ImageSpec, recipient: Recipient
+    campaign: Campaign, spec: ImageSpec, recipient: Recipient, *, check_contrast: bool = False
 ) -> tuple[str | None, list[Problem]]:
-    """The image as SVG text, every text fitted into its box; problems if one does not fit."""
+    """The image as SVG text, every text fitted into its box and readable on what is behind it.
+
+    Problems if a text does not fit, or (with ``check_contrast``) if it is too faint.
+    """
     blocks: list[Block] = []
     problems: list[Problem] = []
     url = link(campaign, recipient, spec.medium, spec.name)
@@ -142,16 +165,109 @@ def image_svg(
         blocks.append(Block(placed, fitted))
     if problems:
         return None, problems
+    try:
+        behind = background(campaign, spec)
+    except TemplateError as error:
+        return None, [_template_problem(campaign, spec.template, error)]
+    blocks = [_readable(block, spec, behind) for block in blocks]
+    if check_contrast:
+        problems = [
+            _faint(campaign, spec, block, verdict)
+            for block in blocks
+            if not (verdict := _verdict(block, spec, behind)).readable
+        ]
     qr = None
     if spec.qr:
         target = qr_target(campaign, recipient, spec.medium, spec.name)
         qr = qr_image(target, spec.qr.x, spec.qr.y, spec.qr.size)
     try:
-        template = templates(campaign.templates).get_template(spec.template)
-        svg = template.render(spec=spec, blocks=blocks, qr=qr, family=FAMILY)
+        svg = _svg(campaign, spec, blocks, qr, texts=True)
     except TemplateError as error:
         return None, [_template_problem(campaign, spec.template, error)]
-    return svg, []
+    return svg, problems
+
+
+def _svg(
+    campaign: Campaign, spec: ImageSpec, blocks: list[Block], qr: QrImage | None, *, texts: bool
+) -> str:
+    template = templates(campaign.templates).get_template(spec.template)
+    return template.render(
+        spec=spec, blocks=blocks, qr=qr, family=FAMILY, texts=texts, picture=campaign.picture
+    )
+
+
+_backgrounds: dict[tuple[str, ImageSpec], np.ndarray] = {}
+
+
+def background(campaign: Campaign, spec: ImageSpec) -> np.ndarray:
+    """The image without its texts as RGB pixels: what lies behind each text.
+
+    The same for every member (names and codes are texts; the QR code's white spot is
+    drawn): rendered once per campaign version and image in a process.
+    """
+    cache_key = (campaign.digest, spec)
+    if cache_key not in _backgrounds:
+        # Buttons and plates of a set colour are background too; ``auto`` plates come later.
+        blocks = [
+            Block(placed, Fitted(placed.size, (), False, "start"))
+            for placed in spec.boxes
+            if placed.button
+        ]
+        blocks += [
+            Block(placed, Fitted(placed.size, (), False, "start"), plate=_set_plate(placed, spec))
+            for placed in spec.boxes
+            if placed.plate not in (None, AUTO) and not placed.button
+        ]
+        data = png(_svg(campaign, spec, blocks, None, texts=False), spec.width, spec.height)
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        if len(_backgrounds) > 64:
+            _backgrounds.clear()
+        _backgrounds[cache_key] = pixels
+    return _backgrounds[cache_key]
+
+
+def _set_plate(placed: Placed, spec: ImageSpec) -> Plate:
+    # A plate of a set colour covers its whole box (its text is not fitted yet here).
+    box = placed.box
+    radius = min(box.height / 2, placed.size * 0.3)
+    return Plate(box.x, box.y, box.width, box.height, radius, str(placed.plate))
+
+
+def _readable(block: Block, spec: ImageSpec, behind: np.ndarray) -> Block:
+    colour, plate, _verdict_ = choose(block.placed, block.fitted, spec, behind)
+    if block.placed.plate not in (None, AUTO):
+        plate = _set_plate(block.placed, spec)
+    return Block(block.placed, block.fitted, colour, plate)
+
+
+def _verdict(block: Block, spec: ImageSpec, behind: np.ndarray) -> Verdict:
+    needed = needed_ratio(block.fitted.size, block.fitted.bold)
+    if block.plate is not None:
+        return solid(block.colour, block.plate.colour, needed)
+    return judge(block.colour, behind, glyphs(block.fitted, spec.width, spec.height), needed)
+
+
+def _faint(campaign: Campaign, spec: ImageSpec, block: Block, verdict: Verdict) -> Problem:
+    """A text too faint on what is behind it: at its box's line, naming the colour pair."""
+    return Problem(
+        campaign.source,
+        block.placed.line or campaign.texts[block.placed.text].line,
+        _(
+            "texts.{text}: {colour} on {behind} in image '{image}' ({width}×{height}) has a "
+            "contrast of {ratio}:1 at {size} px; readable text needs {needed}:1 (WCAG AA): "
+            "choose another colour, move the box or give it a plate"
+        ).format(
+            text=block.placed.text,
+            colour=block.colour,
+            behind=verdict.behind,
+            image=spec.name,
+            width=spec.width,
+            height=spec.height,
+            ratio=f"{verdict.ratio:.1f}",
+            size=block.fitted.size,
+            needed=f"{verdict.needed:g}",
+        ),
+    )
 
 
 def _template_problem(campaign: Campaign, name: str, error: TemplateError) -> Problem:
@@ -201,6 +317,21 @@ def png(svg: str, width: int, height: int) -> bytes:
     return bytes(data or b"")
 
 
+def compact(data: bytes) -> bytes:
+    """A rendered image as a PNG of at most 256 colours: a third of the bytes, the same look.
+
+    The designs are flat areas and antialiased text; without dithering every area keeps its
+    one colour and the QR code's modules stay black and white. 10,000 kits hold two social
+    images each: 180 KB of true-colour PNG a kit became 70 KB.
+    """
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    buffer = io.BytesIO()
+    image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        buffer, "PNG"
+    )
+    return buffer.getvalue()
+
+
 def qr_png(url: str) -> bytes:
     """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4)."""
     buffer = io.BytesIO()
@@ -216,9 +347,18 @@ def qr_svg(url: str) -> bytes:
 
 
 def flyer_pdf(
-    campaign: Campaign, flyer: FlyerSpec, operator: Operator, recipient: Recipient
+    campaign: Campaign,
+    flyer: FlyerSpec,
+    operator: Operator,
+    recipient: Recipient,
+    *,
+    home: bool = False,
 ) -> tuple[bytes | None, list[Problem]]:
-    """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet)."""
+    """The print flyer as PDF: A5 with 3 mm bleed and crop marks (set in the stylesheet).
+
+    ``home``: the version for the home printer, two A5 flyers on A4 without bleed or marks
+    (the home stylesheet, added after the print shop's).
+    """
     from weasyprint import HTML
 
     target = qr_target(campaign, recipient, "print", flyer.name)
@@ -231,22 +371,33 @@ def flyer_pdf(
                 flyer=flyer,
                 operator=operator,
                 qr=qr,
-                # Printed for typing by hand: the landing page; the code stands next to it.
-                link=campaign.landing_url.removeprefix("https://"),
+                # Printed for typing by hand: the member's short link, or the landing page
+                # (the code stands next to it).
+                link=(
+                    link(campaign, recipient, "print", flyer.name)
+                    if campaign.short_form and recipient.code
+                    else campaign.landing_url
+                ).removeprefix("https://"),
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
+                copies=2 if home else 1,
             )
         )
     except TemplateError as error:
         return None, [_template_problem(campaign, flyer.template, error)]
-    font_config, stylesheets = _stylesheets(campaign.templates / flyer.stylesheet, campaign.digest)
+    sheets = [
+        flyer.stylesheet,
+        *([flyer.home_stylesheet] if home and flyer.home_stylesheet else []),
+    ]
+    paths = tuple(campaign.templates / name for name in sheets)
+    font_config, stylesheets = _stylesheets(paths, campaign.digest)
     document = HTML(string=html, base_url=str(campaign.templates))
     return document.write_pdf(stylesheets=stylesheets, font_config=font_config), []
 
 
 @functools.lru_cache(maxsize=4)
-def _stylesheets(path: Path, digest: str) -> tuple[Any, list[Any]]:
+def _stylesheets(paths: tuple[Path, ...], digest: str) -> tuple[Any, list[Any]]:
     """Parsed once per campaign version: loading fonts per flyer would cost ten times the render."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -259,4 +410,4 @@ def _stylesheets(path: Path, digest: str) -> tuple[Any, list[Any]]:
         f"@font-face {{ font-family: '{FAMILY}'; src: url('{BOLD.as_uri()}'); font-weight: 700; }}\n"
     )
     fonts = CSS(string=faces, font_config=font_config)
-    return font_config, [fonts, CSS(filename=str(path), font_config=font_config)]
+    return font_config, [fonts, *(CSS(filename=str(p), font_config=font_config) for p in paths)]

@@ -111,6 +111,8 @@ def check_campaign(campaign: Campaign) -> list[Problem]:
     if flyer:
         problems += _check_file(rel, flyer.line, campaign.templates / flyer.template)
         problems += _check_file(rel, flyer.line, campaign.templates / flyer.stylesheet)
+        if flyer.home_stylesheet:
+            problems += _check_file(rel, flyer.line, campaign.templates / flyer.home_stylesheet)
     named = [(image.name, image.line) for image in campaign.images]
     named += [(item.name, item.text.line) for item in (*campaign.social_posts, *campaign.emails)]
     named += [(flyer.name, flyer.line)] if flyer else []

@@ -21,6 +21,15 @@ PIXELS = (16, 4096)
 PLACE = (0, 4096)
 """Where a box or the QR code may stand inside an image."""
 FONT_SIZES = (4, 400)
+AUTO = "auto"
+"""A text colour chosen by the pixels behind the text (see ``contrast.py``)."""
+PRESETS = ("headline-button", "big-number", "photo-quote")
+"""The layouts a campaign may name instead of placing every box (see ``presets.py``)."""
+CONSENT_NOTE = (
+    "Hinweis für Sie: Schicken Sie diese E-Mail nur selbst und nur an Menschen, die Ihnen "
+    "ausdrücklich erlaubt haben, ihnen solche Empfehlungen zu senden – niemals an gekaufte oder "
+    "gesammelte Adresslisten."
+)
 
 
 @hinted("kleine Buchstaben, Ziffern, Bindestriche", pattern="^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -36,6 +45,31 @@ def _slug(value: Any) -> str | None:
 def _colour(value: Any) -> str | None:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         return _("expected a colour like #00796b, got '{value}'").format(value=value)
+    return None
+
+
+@hinted("Farbe wie #00796b oder auto", pattern="^(#[0-9a-fA-F]{6}|auto)$")
+def _text_colour(value: Any) -> str | None:
+    if value == AUTO:
+        return None
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        return _("expected a colour like #00796b or 'auto', got '{value}'").format(value=value)
+    return None
+
+
+@hinted("Bild in marketing-assets/ (PNG oder JPEG)", pattern=r"^[^/].*\.(png|jpe?g)$")
+def _picture(value: Any) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9_./-]+\.(png|jpe?g)", value) or ".." in value.split("/"):
+        return _(
+            "expected a PNG or JPEG file in marketing-assets/ like bilder/foto.jpg, got '{value}'"
+        ).format(value=value)
+    return None
+
+
+@hinted("1 bis 6 kleine Buchstaben oder Ziffern", pattern="^[a-z0-9]{1,6}$")
+def _short(value: Any) -> str | None:
+    if not re.fullmatch(r"[a-z0-9]{1,6}", value):
+        return _("expected 1 to 6 lowercase letters or digits, got '{value}'").format(value=value)
     return None
 
 
@@ -63,6 +97,10 @@ class CampaignTexts:
         "Zeigt den Code des Mitglieds; nur in persönlichen Paketen.", default=None, names_facts=True
     )
     risk: str | None = key("Risikohinweis.", default=None, names_facts=True)
+    number: str | None = key(
+        "Die große Zahl der Vorlage big-number (z. B. 10 €).", default=None, names_facts=True
+    )
+    quote: str | None = key("Das Zitat der Vorlage photo-quote.", default=None, names_facts=True)
 
 
 TEXT_NAMES = tuple(field.name for field in fields(CampaignTexts))
@@ -83,8 +121,17 @@ class Placed:
     )
     bold: bool = key("Fette Schrift.", default=False)
     align: str = key("Ausrichtung.", default="left", choices=("left", "center"))
-    color: str = key("Textfarbe (#rrggbb).", default="#ffffff", check=_colour)
+    color: str = key(
+        "Textfarbe (#rrggbb); auto: die lesbarste Farbe vor den Pixeln dahinter.",
+        default="#ffffff",
+        check=_text_colour,
+    )
     button: bool = key("Eine Schaltfläche hinter den Text zeichnen.", default=False)
+    plate: str | None = key(
+        "Farbe einer Fläche hinter dem Text (#rrggbb); auto: nur wo der Text sonst nicht lesbar ist.",
+        default=None,
+        check=_text_colour,
+    )
     member: bool = key("Nur in persönlichen Paketen (der Text nennt das Mitglied).", default=False)
     line: int = located()
 
@@ -105,6 +152,25 @@ class QrSpot:
     size: float = key("Kantenlänge in Pixeln, weißer Rand eingeschlossen.", bounds=PIXELS)
 
 
+@dataclass(frozen=True)
+class PictureSpot:
+    """Where an image shows the campaign's picture (cut to fill the area)."""
+
+    x: float = key("Linker Rand in Pixeln.", bounds=PLACE)
+    y: float = key("Oberer Rand in Pixeln.", bounds=PLACE)
+    width: float = key("Breite in Pixeln.", bounds=PLACE)
+    height: float = key("Höhe in Pixeln.", bounds=PLACE)
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The colours a layout preset paints with."""
+
+    background: str = key("Hintergrund.", default="#00796b", check=_colour)
+    accent: str = key("Hervorhebung und Schaltflächen.", default="#ffc107", check=_colour)
+    dark: str = key("Logo-Fläche, Schrift auf der Hervorhebung.", default="#004d40", check=_colour)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ImageSpec:
     """One image of a campaign: size, template and the texts in their boxes."""
@@ -116,7 +182,10 @@ class ImageSpec:
     medium: str = key("utm_medium der Links und QR-Codes.")
     template: str = key("SVG-Vorlage in marketing-assets/templates/.", default="banner.svg.j2")
     background: str = key("Hintergrundfarbe (#rrggbb).", default="#00796b", check=_colour)
+    accent: str = key("Farbe der Verzierung (#rrggbb).", default="#ffc107", check=_colour)
+    dark: str = key("Farbe der Logo-Fläche (#rrggbb).", default="#004d40", check=_colour)
     qr: QrSpot | None = key("Wo der QR-Code steht (wahlweise).", default=None)
+    picture: PictureSpot | None = key("Wo das Bild der Kampagne steht (wahlweise).", default=None)
     boxes: tuple[Placed, ...] = key("Die Texte des Bildes.")
     line: int = located()
 
@@ -155,6 +224,11 @@ class FlyerSpec:
     title: str = _title()
     template: str = key("HTML-Vorlage in marketing-assets/templates/.", default="flyer.html.j2")
     stylesheet: str = key("CSS-Datei in marketing-assets/templates/.", default="flyer.css")
+    home_stylesheet: str | None = key(
+        "CSS-Datei der Fassung für den Drucker zu Hause (A4 mit zwei A5, ohne Schnittmarken), "
+        "zusätzlich zu stylesheet; null: keine.",
+        default="flyer-zuhause.css",
+    )
     headline: str = key("Hauptbotschaft.", names_facts=True)
     text: str = key("Absatz unter der Überschrift.", names_facts=True)
     points: tuple[str, ...] = key("Kurze Liste der Vorteile.", default=(), names_facts=True)
@@ -175,13 +249,36 @@ class CampaignFile:
         check=https_url,
     )
     utm_source: str = key("utm_source jedes Links.", default="empfehlung")
-    utm_campaign: str = key("utm_campaign jedes Links.", check=_slug)
+    utm_campaign: str | None = key(
+        "utm_campaign jedes Links (sonst der slug).", default=None, check=_slug
+    )
+    short: str | None = key(
+        "Kürzel der Kampagne in Kurzlinks (1 bis 6 kleine Buchstaben oder Ziffern; sonst die "
+        "Anfangsbuchstaben des slug).",
+        default=None,
+        check=_short,
+    )
+    preset: str | None = key(
+        "Layout-Vorlage, die alle Texte in jeder Größe platziert.", default=None, choices=PRESETS
+    )
+    sizes: tuple[str, ...] | None = key(
+        "Welche Größen die Vorlage macht (Namen wie banner-300x250; sonst alle).", default=None
+    )
+    colors: Brand | None = key("Markenfarben der Vorlage (sonst die der Marke).", default=None)
+    picture: str | None = key(
+        "Bild der Vorlage photo-quote, Pfad in marketing-assets/.", default=None, check=_picture
+    )
     texts: CampaignTexts = key("Texte, die auf den Bildern stehen.")
-    images: tuple[ImageSpec, ...] = key("Banner und Bilder für soziale Netzwerke.", default=())
+    images: tuple[ImageSpec, ...] = key(
+        "Banner und Bilder mit Pixelangaben; mit preset: ersetzt das Bild gleichen Namens.",
+        default=(),
+    )
     social_posts: tuple[SocialPost, ...] = key("Texte für soziale Netzwerke.", default=())
     emails: tuple[EmailText, ...] = key("Texte, die Mitglieder selbst verschicken.", default=())
     consent_note: str = key(
-        "Steht über jedem E-Mail-Text: nur mit Einwilligung senden.", names_facts=True
+        "Steht über jedem E-Mail-Text: nur mit Einwilligung senden.",
+        default=CONSENT_NOTE,
+        names_facts=True,
     )
     flyer: FlyerSpec | None = key("Flyer zum Drucken (wahlweise).", default=None)
 

@@ -246,6 +246,7 @@ def run_report(project: Project, members_file: Path | None, journal_file: Path |
     """Gather the figures and write build/reports/."""
     from generator.report.figures import gather
     from generator.report.page import write_report
+    from generator.report.sources import editions
 
     started = time.perf_counter()
     members = None
@@ -255,7 +256,12 @@ def run_report(project: Project, members_file: Path | None, journal_file: Path |
         if errors:
             raise ProblemsFound(errors)
         record_member_count(store_path(project), len(members))  # members over time
-    report = gather(journal_path(project, journal_file), store_path(project), members)
+    report = gather(
+        journal_path(project, journal_file),
+        store_path(project),
+        members,
+        editions=editions(project),
+    )
     page = write_report(project, report)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(

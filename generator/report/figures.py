@@ -32,6 +32,16 @@ STATUS = re.compile(r"\s*([245]\d\d)(?:[ -]+([245]\.\d{1,3}\.\d{1,3})(?!\S))?")
 
 
 @dataclass(frozen=True)
+class Edition:
+    """What a newsletter's source says about it (the report names newsletters by subject)."""
+
+    subject: str
+    date: dt.date | None
+    audience: str
+    utm_campaign: str
+
+
+@dataclass(frozen=True)
 class NewsletterFigures:
     """One newsletter's send and what came back."""
 
@@ -53,6 +63,18 @@ class NewsletterFigures:
     complaints: int = 0
     unsubscribes: int = 0
     """Unsubscribes that arrived after this send started and before the next one."""
+    edition: Edition | None = None
+    """From the newsletter's source; None once the source is gone from ``newsletters/``."""
+
+    @property
+    def subject(self) -> str:
+        """The newsletter's subject, or its file name once the source is gone."""
+        return self.edition.subject if self.edition else self.slug
+
+    @property
+    def recipients(self) -> int:
+        """Everyone the send was planned for."""
+        return self.sent + self.failed + self.uncertain + self.pending
 
     @property
     def bounce_rate(self) -> float | None:
@@ -81,6 +103,21 @@ class MonthFigures:
     """Rows of the members file as last counted in the month (at a send or a report)."""
 
 
+UNATTRIBUTED_REASONS = ("unknown_send", "no_newsletter", "before_first_send")
+"""Why a report belongs to no newsletter of the journal."""
+
+
+@dataclass(frozen=True)
+class Unattributed:
+    """Reports (distinct addresses) of one kind that belong to no newsletter, and why."""
+
+    kind: str
+    reason: str
+    count: int
+    newsletter: str = ""
+    """The newsletter the report names, when the journal does not know it."""
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything the report page and its CSV files show."""
@@ -91,10 +128,15 @@ class Report:
     suppressed: dict[str, int] = field(default_factory=dict)
     members: int | None = None
     consenting: int | None = None
+    unattributed: tuple[Unattributed, ...] = ()
 
 
 def gather(
-    journal: Path, store: Path, members: list[Member] | None = None, now: dt.datetime | None = None
+    journal: Path,
+    store: Path,
+    members: list[Member] | None = None,
+    now: dt.datetime | None = None,
+    editions: dict[str, Edition] | None = None,
 ) -> Report:
     """Read the journal, the store and the members into the report's figures."""
     now = now or dt.datetime.now(dt.UTC)
@@ -102,7 +144,9 @@ def gather(
     sends = _sends(journal, _runs(stored["runs"]))
     events = _events(stored["events"])
     unsubscribed = _unsubscribes(events, members, _recipients(journal))
-    newsletters = _per_newsletter(sends, events, _exclusions(stored["exclusions"]), unsubscribed)
+    newsletters = _per_newsletter(
+        sends, events, _exclusions(stored["exclusions"]), unsubscribed, editions or {}
+    )
     counted = _member_counts(stored["member_counts"])
     months = _per_month(newsletters, events, unsubscribed, members, counted, now)
     consenting = None if members is None else sum(consent_problem(m) is None for m in members)
@@ -113,6 +157,7 @@ def gather(
         suppressed=dict(stored["suppressed"]),
         members=None if members is None else len(members),
         consenting=consenting,
+        unattributed=_unattributed(newsletters, events, unsubscribed),
     )
 
 
@@ -263,6 +308,7 @@ def _per_newsletter(
     events: list[tuple[str, str, str, dt.datetime]],
     exclusions: dict[str, list[tuple[str, int]]],
     unsubscribed: dict[str, dt.datetime],
+    editions: dict[str, Edition],
 ) -> tuple[NewsletterFigures, ...]:
     distinct: dict[tuple[str, str], set[str]] = defaultdict(set)
     for kind, address, newsletter, _ in events:
@@ -298,9 +344,39 @@ def _per_newsletter(
                 soft_bounces=len(distinct[slug, "soft_bounce"] - distinct[slug, "hard_bounce"]),
                 complaints=len(distinct[slug, "complaint"]),
                 unsubscribes=after[slug],
+                edition=editions.get(slug),
             )
         )
     return tuple(figures)
+
+
+def _unattributed(
+    newsletters: tuple[NewsletterFigures, ...],
+    events: list[tuple[str, str, str, dt.datetime]],
+    unsubscribed: dict[str, dt.datetime],
+) -> tuple[Unattributed, ...]:
+    """Bounces, complaints and unsubscribes no newsletter of the journal can own, and why.
+
+    A bounce of an older mailing (sent before this journal, or from another one) beside a
+    newsletter's own zero would read as that newsletter's; the report shows it apart.
+    """
+    known = {n.slug for n in newsletters}
+    first = min((n.started for n in newsletters if n.started), default=None)
+    distinct: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for kind, address, newsletter, _ in events:
+        if kind == "unsubscribe":
+            continue  # counted below, by time, as the newsletters count them
+        if not newsletter:
+            distinct[kind, "no_newsletter", ""].add(address)
+        elif newsletter not in known:
+            distinct[kind, "unknown_send", newsletter].add(address)
+    for address, when in unsubscribed.items():
+        if first is None or when < first:
+            distinct["unsubscribe", "before_first_send", ""].add(address)
+    return tuple(
+        Unattributed(kind, reason, len(addresses), newsletter)
+        for (kind, reason, newsletter), addresses in sorted(distinct.items())
+    )
 
 
 def _month(moment: dt.datetime) -> str:

@@ -11,19 +11,48 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import jinja2
 
 from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
+from generator.feedback.suppression import neutralise
 from generator.report.charts import charts
 from generator.report.figures import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
+from generator.report.glance import changes, health, last_sent
 
 REPORT_DIR = "reports"
 PAGE = "bericht.html"
 NEWSLETTER_CSV = "newsletter.csv"
 MONTHS_CSV = "monate.csv"
+UNATTRIBUTED_CSV = "nicht-zugeordnet.csv"
+SCRIPT = "sortieren.js"
+COLUMNS = (
+    "Newsletter",
+    "Datum",
+    "Empfänger",
+    "versendet",
+    "Bounces",
+    "Beschwer\u00adden",
+    "Abmel\u00addungen",
+    "Bounce\u00adquote",
+    "Beschwerde\u00adquote",
+)
+"""The comparison table's headings (soft hyphens: the table fits a narrow window)."""
+KIND_LABELS = {
+    "hard_bounce": "harte Bounces",
+    "soft_bounce": "weiche Bounces",
+    "complaint": "Beschwerden",
+    "unsubscribe": "Abmeldungen",
+}
+UNATTRIBUTED_LABELS = {
+    "unknown_send": "gehört zu einem Versand, den das Versandjournal nicht kennt "
+    "(ein älterer Versand oder einer von einem anderen Rechner)",
+    "no_newsletter": "die Rückmeldung nennt keinen Newsletter",
+    "before_first_send": "vor dem ersten Versand in diesem Journal",
+}
 EXCLUSION_LABELS = {
     "invalid": "ungültige Zeile im Mitgliederexport",
     "consent": "ohne bestätigte Einwilligung",
@@ -80,6 +109,15 @@ def percent(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f} %".replace(".", ",")
 
 
+def day(moment: dt.date | None) -> str:
+    """A day as German spreadsheets and readers expect it: 02.11.2026 (Berlin time)."""
+    if moment is None:
+        return "–"
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(TIMEZONE).date()
+    return moment.strftime("%d.%m.%Y")
+
+
 def when(moment: dt.datetime | None) -> str:
     """A moment in Berlin time: 02.11.2026, 08:15 Uhr."""
     return "–" if moment is None else moment.astimezone(TIMEZONE).strftime("%d.%m.%Y, %H:%M Uhr")
@@ -104,6 +142,28 @@ def month_name(month: str) -> str:
     return f"{number_}/{year}"
 
 
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def month_long(month: str) -> str:
+    """2026-11 → November 2026."""
+    year, number_ = month.split("-")
+    return f"{MONTHS[int(number_) - 1]} {year}"
+
+
 def write_report(project: Project, report: Report) -> Path:
     """Write page and CSV files into ``build/reports/``, swapped in whole; return the page."""
     with staging_dir(project.root) as folder:
@@ -112,6 +172,10 @@ def write_report(project: Project, report: Report) -> Path:
         (new / PAGE).write_text(page(project, report), encoding="utf-8")
         (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
         (new / MONTHS_CSV).write_bytes(months_csv(report))
+        (new / UNATTRIBUTED_CSV).write_bytes(unattributed_csv(report))
+        (new / SCRIPT).write_bytes(
+            resources.files("generator.report").joinpath(SCRIPT).read_bytes()
+        )
         publish([(new, project.build_dir / REPORT_DIR)], retired=folder)
     return project.build_dir / REPORT_DIR / PAGE
 
@@ -127,8 +191,10 @@ def _environment() -> jinja2.Environment:
         number=number,
         percent=percent,
         when=when,
+        day=day,
         duration=duration,
         month_name=month_name,
+        month_long=month_long,
         status_label=status_label,
     )
     return environment
@@ -136,6 +202,7 @@ def _environment() -> jinja2.Environment:
 
 def page(project: Project, report: Report) -> str:
     """The HTML page with every chart inline."""
+    last = last_sent(report)
     return (
         _environment()
         .get_template("report.html.j2")
@@ -147,52 +214,75 @@ def page(project: Project, report: Report) -> str:
             suppression_labels=SUPPRESSION_LABELS,
             limit=COMPLAINT_LIMIT,
             target=COMPLAINT_TARGET,
-            sent=sum(n.sent for n in report.newsletters),
+            columns=COLUMNS,
+            last=last,
+            light=health(last),
+            change=changes(report),
+            kind_labels=KIND_LABELS,
+            unattributed_labels=UNATTRIBUTED_LABELS,
+            signups=None,
         )
     )
 
 
 NEWSLETTER_COLUMNS = (
-    "newsletter",
-    "versandbeginn",
-    "versandende",
-    "dauer_sekunden",
-    "durchgaenge",
+    "Newsletter",
+    "Datei",
+    "Datum",
+    "Zielgruppe",
+    "utm_campaign",
+    "Versandbeginn",
+    "Versandende",
+    "Dauer in Sekunden",
+    "Durchgänge",
+    "Empfänger",
     "versendet",
     "fehlgeschlagen",
     "unsicher",
     "ausstehend",
-    *(f"ausgeschlossen_{key}" for key in EXCLUSION_LABELS),
-    "harte_bounces",
-    "weiche_bounces",
-    "beschwerden",
-    "abmeldungen_danach",
-    "bouncequote_prozent",
-    "beschwerdequote_prozent",
+    *(f"nicht angeschrieben: {label}" for label in EXCLUSION_LABELS.values()),
+    "Harte Bounces",
+    "Weiche Bounces",
+    "Beschwerden",
+    "Abmeldungen danach",
+    "Bouncequote in %",
+    "Beschwerdequote in %",
 )
 MONTH_COLUMNS = (
-    "monat",
-    "abmeldungen",
-    "harte_bounces",
-    "weiche_bounces",
-    "beschwerden",
-    "neue_anmeldungen",
-    "mitglieder_mit_einwilligung",
-    "mitglieder_im_export",
+    "Monat",
+    "Abmeldungen",
+    "Harte Bounces",
+    "Weiche Bounces",
+    "Beschwerden",
+    "Neue Anmeldungen",
+    "Mitglieder mit Einwilligung",
+    "Mitglieder im Export",
 )
+UNATTRIBUTED_COLUMNS = ("Art", "Anzahl", "Grund", "Newsletter laut Rückmeldung")
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """CSV as German spreadsheets open it: UTF-8 with BOM, semicolons, decimal commas."""
+    """CSV as German Excel opens it: UTF-8 with BOM, semicolons, decimal commas; formula-safe.
+
+    Subjects, audiences and campaign names are text someone typed: a cell that starts like a
+    formula is neutralised as in the suppression export.
+    """
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows(
+        [neutralise(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _share(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.4f}".replace(".", ",")
+
+
+def _moment(value: dt.datetime | None) -> str:
+    """TT.MM.JJJJ HH:MM in Berlin time, which German Excel reads as a date and time."""
+    return "" if value is None else value.astimezone(TIMEZONE).strftime("%d.%m.%Y %H:%M")
 
 
 def newsletter_csv(report: Report) -> bytes:
@@ -202,11 +292,16 @@ def newsletter_csv(report: Report) -> bytes:
         excluded = dict(n.excluded)
         rows.append(
             (
+                n.subject,
                 n.slug,
-                n.started.isoformat(timespec="seconds") if n.started else "",
-                n.finished.isoformat(timespec="seconds") if n.finished else "",
+                day(n.edition.date) if n.edition and n.edition.date else "",
+                n.edition.audience if n.edition else "",
+                n.edition.utm_campaign if n.edition else "",
+                _moment(n.started),
+                _moment(n.finished),
                 int(n.duration.total_seconds()) if n.duration is not None else "",
                 n.runs,
+                n.recipients,
                 n.sent,
                 n.failed,
                 n.uncertain,
@@ -227,7 +322,7 @@ def months_csv(report: Report) -> bytes:
     """One row per month."""
     rows = [
         (
-            m.month,
+            month_name(m.month),
             m.unsubscribes,
             m.hard_bounces,
             m.soft_bounces,
@@ -239,3 +334,12 @@ def months_csv(report: Report) -> bytes:
         for m in report.months
     ]
     return _csv(MONTH_COLUMNS, rows)
+
+
+def unattributed_csv(report: Report) -> bytes:
+    """The reports no newsletter owns, and why."""
+    rows = [
+        (KIND_LABELS[u.kind], u.count, UNATTRIBUTED_LABELS[u.reason], u.newsletter)
+        for u in report.unattributed
+    ]
+    return _csv(UNATTRIBUTED_COLUMNS, rows)

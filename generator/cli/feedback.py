@@ -242,13 +242,22 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         )
 
 
-def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+def run_report(
+    project: Project,
+    members_file: Path | None,
+    journal_file: Path | None,
+    signups_file: Path | None = None,
+) -> None:
     """Gather the figures and write build/reports/."""
     from generator.report.figures import gather
     from generator.report.page import write_report
+    from generator.report.signups import read_signups
     from generator.report.sources import editions
 
     started = time.perf_counter()
+    signups = None  # read first: a bad export stops the report before anything is recorded
+    if signups_file is not None:
+        signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
     members = None
     if members_file is not None:
         members, problems = read_members(members_file, str(members_file), row_severity="warning")
@@ -262,7 +271,10 @@ def run_report(project: Project, members_file: Path | None, journal_file: Path |
         members,
         editions=editions(project),
     )
-    page = write_report(project, report)
+    names = None
+    if members is not None and project.settings.signups.referrer_names:
+        names = {m.referral_code: f"{m.first_name} {m.last_name}".strip() for m in members}
+    page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(
         _("Wrote the report for {count} newsletters to {path} in {seconds} s.").format(

@@ -22,6 +22,7 @@ from generator.feedback.suppression import neutralise
 from generator.report.charts import charts
 from generator.report.figures import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
 from generator.report.glance import changes, health, last_sent
+from generator.report.signups import NO_CAMPAIGN, Signups, SignupTables, tables
 
 REPORT_DIR = "reports"
 PAGE = "bericht.html"
@@ -164,12 +165,21 @@ def month_long(month: str) -> str:
     return f"{MONTHS[int(number_) - 1]} {year}"
 
 
-def write_report(project: Project, report: Report) -> Path:
+def write_report(
+    project: Project,
+    report: Report,
+    signups: Signups | None = None,
+    names: dict[str, str] | None = None,
+) -> Path:
     """Write page and CSV files into ``build/reports/``, swapped in whole; return the page."""
+    counted = None if signups is None else signup_tables(report, signups, names)
     with staging_dir(project.root) as folder:
         new = folder / REPORT_DIR
         new.mkdir()
-        (new / PAGE).write_text(page(project, report), encoding="utf-8")
+        (new / PAGE).write_text(page(project, report, counted), encoding="utf-8")
+        if counted is not None:
+            for name, data in signup_csvs(counted).items():
+                (new / name).write_bytes(data)
         (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
         (new / MONTHS_CSV).write_bytes(months_csv(report))
         (new / UNATTRIBUTED_CSV).write_bytes(unattributed_csv(report))
@@ -200,9 +210,22 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def page(project: Project, report: Report) -> str:
+def signup_tables(report: Report, signups: Signups, names: dict[str, str] | None) -> SignupTables:
+    """The sign-up tables, the newsletters by subject (newest first) and their utm_campaign."""
+    newsletters = [
+        (n.subject, n.edition.utm_campaign if n.edition else n.slug)
+        for n in reversed(report.newsletters)
+    ]
+    return tables(signups, newsletters, names)
+
+
+def page(project: Project, report: Report, signups: SignupTables | None = None) -> str:
     """The HTML page with every chart inline."""
     last = last_sent(report)
+    brought = None
+    if signups is not None and last is not None:
+        campaign = last.edition.utm_campaign if last.edition else last.slug
+        brought = sum(n for _subject, c, n in signups.newsletters if c == campaign)
     return (
         _environment()
         .get_template("report.html.j2")
@@ -220,7 +243,11 @@ def page(project: Project, report: Report) -> str:
             change=changes(report),
             kind_labels=KIND_LABELS,
             unattributed_labels=UNATTRIBUTED_LABELS,
-            signups=None,
+            signups=signups,
+            names=signups is not None and any(name for _c, name, _n in signups.codes),
+            brought=brought,
+            top_codes=TOP_CODES,
+            no_campaign=NO_CAMPAIGN,
         )
     )
 
@@ -343,3 +370,27 @@ def unattributed_csv(report: Report) -> bytes:
         for u in report.unattributed
     ]
     return _csv(UNATTRIBUTED_COLUMNS, rows)
+
+
+TOP_CODES = 10
+"""Referral codes on the page (the CSV holds every code)."""
+SIGNUP_CSVS = {
+    "anmeldungen-newsletter.csv": ("Newsletter", "utm_campaign", "Anmeldungen"),
+    "anmeldungen-kampagnen.csv": ("Kampagne (utm_campaign)", "Medium (utm_medium)", "Anmeldungen"),
+    "anmeldungen-codes.csv": ("Empfehlungscode", "Name", "Anmeldungen"),
+    "anmeldungen-monate.csv": ("Monat", "Anmeldungen"),
+}
+
+
+def signup_csvs(counted: SignupTables) -> dict[str, bytes]:
+    """One CSV per sign-up table of the page (every code, not only the top ones)."""
+    rows: list[list[tuple[object, ...]]] = [
+        list(counted.newsletters),
+        list(counted.campaigns),
+        list(counted.codes),
+        [(month_name(month), n) for month, n in counted.months],
+    ]
+    return {
+        name: _csv(columns, table)
+        for (name, columns), table in zip(SIGNUP_CSVS.items(), rows, strict=True)
+    }

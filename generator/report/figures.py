@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,9 @@ def gather(
     stored = _read_store(store)
     sends = _sends(journal, _runs(stored["runs"]))
     events = _events(stored["events"])
-    unsubscribed = _unsubscribes(events, members, _recipients(journal))
+    unsubscribed = _unsubscribes(
+        events, members, lambda addresses: _were_sent(journal, sends, addresses)
+    )
     newsletters = _per_newsletter(
         sends, events, _exclusions(stored["exclusions"]), unsubscribed, editions or {}
     )
@@ -268,16 +271,23 @@ def _exclusions(rows: list[Any]) -> dict[str, list[tuple[str, int]]]:
     return found
 
 
-def _recipients(journal: Path) -> frozenset[str]:
-    """Every address the journal shows a newsletter was handed over for."""
+def _were_sent(journal: Path, newsletters: Iterable[str], addresses: Iterable[str]) -> set[str]:
+    """Those of ``addresses`` the journal shows a newsletter was handed over for.
+
+    One primary-key lookup per newsletter until the first hit: reading every distinct
+    recipient of a million-row journal took a third of the report's time.
+    """
     if not journal.is_file():
-        return frozenset()
+        return set()
+    slugs = list(newsletters)
     db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    query = (
+        "SELECT 1 FROM deliveries WHERE newsletter IN (SELECT value FROM json_each(?))"
+        " AND recipient = ? AND +state IN ('sent', 'sending') LIMIT 1"  # +: by the key
+    )
+    listed = json.dumps(slugs)
     try:
-        rows = db.execute(
-            "SELECT DISTINCT recipient FROM deliveries WHERE state IN ('sent', 'sending')"
-        )
-        return frozenset(address for (address,) in rows)
+        return {a for a in addresses if db.execute(query, (listed, a)).fetchone() is not None}
     finally:
         db.close()
 
@@ -285,7 +295,7 @@ def _recipients(journal: Path) -> frozenset[str]:
 def _unsubscribes(
     events: Iterable[tuple[str, str, str, dt.datetime]],
     members: list[Member] | None,
-    recipients: frozenset[str],
+    were_sent: Callable[[Iterable[str]], set[str]],
 ) -> dict[str, dt.datetime]:
     """address → when it first unsubscribed: by mail (store) or in the members file.
 
@@ -300,7 +310,8 @@ def _unsubscribes(
         left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
         if left is not None and (member.key not in first or left < first[member.key]):
             first[member.key] = left
-    return {address: when for address, when in first.items() if address in recipients}
+    sent = were_sent(first)
+    return {address: when for address, when in first.items() if address in sent}
 
 
 def _per_newsletter(

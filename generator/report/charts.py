@@ -49,11 +49,14 @@ FIGSIZE = (4.2, 3.2)
 375 px phone and does not grow beyond 19 px on a desktop."""
 RECENT_MONTHS = 24
 """Monthly charts show the last two years; the CSV holds every month."""
+RECENT_NEWSLETTERS = 24
+"""Charts per newsletter show the last 24 bars (readable on a phone); the table has them all."""
 
 
 def charts(report: Report) -> dict[str, Markup]:
     """Every chart of the report as inline SVG, by name."""
     dated = [n for n in report.newsletters if n.started is not None and n.sent]
+    dated = dated[-RECENT_NEWSLETTERS:]
     months = report.months[-RECENT_MONTHS:]
     found = {}
     if dated:

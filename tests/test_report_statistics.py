@@ -165,3 +165,42 @@ def test_the_export_columns_come_from_the_settings_and_names_only_when_switched_
     assert codes == [("code-1", "Vorname1 Muster", "3"), ("code-2", "Vorname2 Muster", "1"), ("code-3", "Vorname3 Muster", "1")]  # fmt: skip
     page = (folder / "bericht.html").read_text(encoding="utf-8")
     assert "<td><code>code-1</code></td><td>Vorname1 Muster</td><td>3</td>" in page
+
+
+def test_members_over_time_by_segment_are_counts_from_the_members_file(
+    example_project, cli, tmp_path
+):
+    def row(n: int, segments: str, opted: str, left: str = "") -> str:
+        stamp = f"{opted}T10:00:00+01:00"
+        return f"{member(n)},Vorname{n},Muster,code-{n},{segments},{stamp},{stamp},{left},2024"
+
+    rows = [
+        row(1, "alle", "2026-10-03"),
+        row(2, "aktionaere", "2026-10-04"),
+        row(3, "aktionaere", "2026-11-05", left="2026-12-01T09:00:00+01:00"),
+        row(4, "aktionaere|sparer", "2026-11-06"),
+        row(5, "sparer", "2026-12-02"),
+    ]
+    members = members_file(tmp_path / "private", rows)
+
+    result = cli(example_project, "report", "--members", str(members))
+
+    assert result.exit_code == 0, result.stderr
+    folder = example_project / "build" / "reports"
+    table = {
+        (r["Monat"], r["Zielgruppe"]): (r["Neu"], r["Abgemeldet"], r["Mit Einwilligung am Monatsende"])
+        for r in read_csv(folder / "mitglieder-zielgruppen.csv")
+    }  # fmt: skip
+    assert table["10/2026", "alle"] == ("2", "0", "2")
+    assert table["11/2026", "alle"] == ("2", "0", "4")
+    assert table["12/2026", "alle"] == ("1", "1", "4")
+    assert table["11/2026", "aktionaere"] == ("2", "0", "3")
+    assert table["12/2026", "aktionaere"] == ("0", "1", "2")
+    assert table["12/2026", "sparer"] == ("1", "0", "2")
+    page = (folder / "bericht.html").read_text(encoding="utf-8")
+    assert (
+        '<td>12/2026 · aktionaere</td><td data-spalte="neu">0</td>'
+        '<td data-spalte="abgemeldet">1</td><td data-spalte="mit Einwilligung">2</td>'
+    ) in page
+    for path in folder.iterdir():
+        assert "beispiel.example" not in path.read_text(encoding="utf-8-sig"), path.name

@@ -120,6 +120,22 @@ class Unattributed:
 
 
 @dataclass(frozen=True)
+class SegmentMonth:
+    """One audience segment in one month, from the members file's times (counts only)."""
+
+    month: str
+    segment: str
+    new: int
+    unsubscribed: int
+    consenting: int
+    """With valid consent at the month's end."""
+
+
+EVERYONE = "alle"
+"""The audience every member belongs to."""
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the report page and its CSV files show."""
 
@@ -130,6 +146,8 @@ class Report:
     members: int | None = None
     consenting: int | None = None
     unattributed: tuple[Unattributed, ...] = ()
+    segments: tuple[SegmentMonth, ...] = ()
+    """Month by month, each segment (``alle`` first); empty without the members file."""
 
 
 def gather(
@@ -161,6 +179,7 @@ def gather(
         members=None if members is None else len(members),
         consenting=consenting,
         unattributed=_unattributed(newsletters, events, unsubscribed),
+        segments=_per_segment(members, [m.month for m in months]),
     )
 
 
@@ -451,6 +470,44 @@ def _per_month(
         )
         for number, month in enumerate(months)
     )
+
+
+def _per_segment(members: list[Member] | None, months: list[str]) -> tuple[SegmentMonth, ...]:
+    """New, unsubscribed and consenting members of each segment, month by month."""
+    if members is None or not months:
+        return ()
+    groups: dict[str, list[Member]] = defaultdict(list)
+    for member in members:
+        groups[EVERYONE].append(member)
+        for segment in member.segments - {EVERYONE}:
+            groups[segment].append(member)
+    found = []
+    starts = [_month_start(month).astimezone(dt.UTC) for month in months]
+    for segment in [EVERYONE, *sorted(set(groups) - {EVERYONE})]:
+        group = groups[segment]
+        new = Counter(_index(starts, when) for m in group if (when := instant(m.opt_in_at)))
+        left = Counter(
+            _index(starts, when)
+            for m in group
+            if m.unsubscribed_at and (when := instant(m.unsubscribed_at))
+        )
+        confirmations, departures = _consents(group)
+        for number, month in enumerate(months):
+            found.append(
+                SegmentMonth(
+                    month=month,
+                    segment=segment,
+                    new=new[number],
+                    unsubscribed=left[number],
+                    consenting=_consenting_at(confirmations, departures, _month_end(month)),
+                )
+            )
+    return tuple(found)
+
+
+def _index(starts: list[dt.datetime], moment: dt.datetime) -> int:
+    """The month (index into ``starts``) of ``moment``; -1 before the first."""
+    return bisect.bisect_right(starts, moment) - 1
 
 
 def _consents(members: Iterable[Member]) -> tuple[list[dt.datetime], list[dt.datetime]]:

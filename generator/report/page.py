@@ -20,7 +20,13 @@ from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
 from generator.feedback.suppression import neutralise
 from generator.report.charts import charts
-from generator.report.figures import COMPLAINT_LIMIT, COMPLAINT_TARGET, TIMEZONE, Report
+from generator.report.figures import (
+    COMPLAINT_LIMIT,
+    COMPLAINT_TARGET,
+    TIMEZONE,
+    Report,
+    SegmentMonth,
+)
 from generator.report.glance import changes, health, last_sent
 from generator.report.signups import NO_CAMPAIGN, Signups, SignupTables, tables
 
@@ -29,6 +35,7 @@ PAGE = "bericht.html"
 NEWSLETTER_CSV = "newsletter.csv"
 MONTHS_CSV = "monate.csv"
 UNATTRIBUTED_CSV = "nicht-zugeordnet.csv"
+SEGMENTS_CSV = "mitglieder-zielgruppen.csv"
 SCRIPT = "sortieren.js"
 COLUMNS = (
     "Newsletter",
@@ -183,6 +190,8 @@ def write_report(
         (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
         (new / MONTHS_CSV).write_bytes(months_csv(report))
         (new / UNATTRIBUTED_CSV).write_bytes(unattributed_csv(report))
+        if report.segments:
+            (new / SEGMENTS_CSV).write_bytes(segments_csv(report))
         (new / SCRIPT).write_bytes(
             resources.files("generator.report").joinpath(SCRIPT).read_bytes()
         )
@@ -219,6 +228,17 @@ def signup_tables(report: Report, signups: Signups, names: dict[str, str] | None
     return tables(signups, newsletters, names)
 
 
+SEGMENT_MONTHS = 6
+"""Months of the segment table on the page (the CSV holds every month)."""
+
+
+def _recent_segments(report: Report) -> list[SegmentMonth]:
+    """The segment table of the page: the last months, newest first, ``alle`` first in each."""
+    recent = {m.month for m in report.months[-SEGMENT_MONTHS:]}
+    rows = [row for row in report.segments if row.month in recent]
+    return sorted(rows, key=lambda row: row.month, reverse=True)  # stable: segment order kept
+
+
 def page(project: Project, report: Report, signups: SignupTables | None = None) -> str:
     """The HTML page with every chart inline."""
     last = last_sent(report)
@@ -244,6 +264,8 @@ def page(project: Project, report: Report, signups: SignupTables | None = None) 
             kind_labels=KIND_LABELS,
             unattributed_labels=UNATTRIBUTED_LABELS,
             signups=signups,
+            segments=_recent_segments(report),
+            segment_months=SEGMENT_MONTHS,
             names=signups is not None and any(name for _c, name, _n in signups.codes),
             brought=brought,
             top_codes=TOP_CODES,
@@ -394,3 +416,15 @@ def signup_csvs(counted: SignupTables) -> dict[str, bytes]:
         name: _csv(columns, table)
         for (name, columns), table in zip(SIGNUP_CSVS.items(), rows, strict=True)
     }
+
+
+SEGMENT_COLUMNS = ("Monat", "Zielgruppe", "Neu", "Abgemeldet", "Mit Einwilligung am Monatsende")
+
+
+def segments_csv(report: Report) -> bytes:
+    """Members by segment and month."""
+    rows = [
+        (month_name(s.month), s.segment, s.new, s.unsubscribed, s.consenting)
+        for s in report.segments
+    ]
+    return _csv(SEGMENT_COLUMNS, rows)

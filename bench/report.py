@@ -45,7 +45,7 @@ def sources(root: Path, newsletters: int) -> list[str]:
     for slug in sorted(slugs)[:newsletters]:
         day = slug[:10]
         (folder / f"{slug}.md").write_text(
-            f"---\nsubject: Monatsupdate {day}: Neues aus der Plattform\npreheader: Kurz\n"
+            f"---\nsubject: 'Monatsupdate {day}: Neues aus der Plattform'\npreheader: Kurz\n"
             f"date: {day}\nstatus: approved\naudience: alle\n---\nHallo,\n\nText.\n",
             encoding="utf-8",
         )
@@ -114,6 +114,9 @@ def main() -> None:
         )
         reports = root / "build" / "reports"
         page = reports / "bericht.html"
+        assert "Monatsupdate 2018-01-07: Neues aus der Plattform" in page.read_text(
+            encoding="utf-8"
+        )
         print(f"    page: {page.stat().st_size / 1000:,.0f} KB; files: {sorted(p.name for p in reports.iterdir())}")  # fmt: skip
         load = os.getloadavg()
         print(f"    load average while measuring: {load[0]:.1f} (2 cores shared)")

@@ -204,3 +204,24 @@ def test_members_over_time_by_segment_are_counts_from_the_members_file(
     ) in page
     for path in folder.iterdir():
         assert "beispiel.example" not in path.read_text(encoding="utf-8-sig"), path.name
+
+
+def test_typed_text_in_the_csvs_never_runs_as_a_formula(example_project, cli, tmp_path):
+    export = tmp_path / "anmeldungen.csv"
+    export.write_text(
+        "date,referral_code,utm_campaign,utm_source,utm_medium,utm_content\n"
+        '2026-11-02,@SUM(A1),"=HYPERLINK(""https://x.example"")",x,+banner,\n'
+        "2026-11-03,-code,kampagne,x,social,\n",
+        encoding="utf-8",
+    )
+
+    result = cli(example_project, "report", "--signups", str(export))
+
+    assert result.exit_code == 0, result.stderr
+    folder = example_project / "build" / "reports"
+    campaigns = [tuple(r.values()) for r in read_csv(folder / "anmeldungen-kampagnen.csv")]
+    assert ('\'=HYPERLINK("https://x.example")', "'+banner", "1") in campaigns
+    codes = [r["Empfehlungscode"] for r in read_csv(folder / "anmeldungen-codes.csv")]
+    assert sorted(codes) == ["'-code", "'@SUM(A1)"]
+    page = (folder / "bericht.html").read_text(encoding="utf-8")
+    assert "<code>=HYPERLINK(&#34;https://x.example&#34;)</code>" in page  # shown as text

@@ -39,8 +39,8 @@ from project_helpers import copy_sources  # noqa: E402
 from smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
 from generator.core.settings import load_project  # noqa: E402
-from generator.members.recipients import MemberValues  # noqa: E402
 from generator.members.source import Member  # noqa: E402
+from generator.members.values import MemberValues  # noqa: E402
 from generator.newsletter.mime import build_message, wire_bytes  # noqa: E402
 from generator.newsletter.render import check_newsletter  # noqa: E402
 from generator.newsletter.source import newsletter_source  # noqa: E402

@@ -90,6 +90,7 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     problems += check_links(pages, available, hidden) + section_problems(pages)
     problems += duplicate_paths(pages, files) + theme.check(project, available - hidden, facts)
     problems += config_problems(project.mkdocs_file)  # before MkDocs ever loads it
+    problems += theme.own_files_problems(project, files)  # overrides/ through the door
     return Staged(
         index,
         tuple(newsletters),

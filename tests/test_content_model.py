@@ -21,7 +21,8 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
     [
         (
             "---\ntitle: Gut\ndescription: [eine, Liste]\n---\nText.\n",
-            "content/a.md:3: description: Text erwartet, gefunden: eine Liste",
+            "content/a.md:3: description: Text erwartet, gefunden: eine Liste; schreiben Sie den "
+            "Text in einer Zeile hinter den Schlüssel, ohne „- “ oder eckige Klammern",
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite, die in Ordnung ist.\norder: zwei\n---\nText.\n",
@@ -41,11 +42,13 @@ def problems_of(cli, project: Path, command: str = "check") -> tuple[int, list[s
         ),
         (
             "---\ntitle: Gut\ndescription: Eine Seite: kaputt: ja\n---\nText.\n",
-            "content/a.md:3: ungültiges YAML: mapping values are not allowed in this context",
+            "content/a.md:3: der Wert von description enthält einen Doppelpunkt: setzen Sie ihn in "
+            'Anführungszeichen, description: "Eine Seite: kaputt: ja"',
         ),
         (
             "---\ntitle: 'offen\ndescription: x\n---\nText.\n",
-            "content/a.md:2: ungültiges YAML: while scanning a quoted scalar, found unexpected end of stream",
+            "content/a.md:2: das Anführungszeichen ' in dieser Zeile wird nie geschlossen: beenden "
+            "Sie den Wert in derselben Zeile mit '",
         ),
         (
             "",
@@ -108,7 +111,8 @@ def test_all_problems_of_all_files_in_one_run_and_nothing_written(cli, make_proj
     result = cli(project, "build")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "content/a.md:2: title: Text erwartet, gefunden: eine Liste",
+        "content/a.md:2: title: Text erwartet, gefunden: eine Liste; schreiben Sie den Text in "
+        "einer Zeile hinter den Schlüssel, ohne „- “ oder eckige Klammern",
         "content/b: Abschnittsordner ohne index.md: legen Sie content/b/index.md mit dem Titel des Abschnitts an",
         "content/b/c.md:4: unbekanntes Feld 'foo' (erlaubt: description, draft, hide, keywords, order, search, tags, title)",
         "content/b/c.md:5: unbekanntes Feld 'bar' (erlaubt: description, draft, hide, keywords, order, search, tags, title)",
@@ -153,3 +157,50 @@ def test_settings_file_problems_name_their_line(cli, make_project):
         f"rundbrief.yml:{line}: newsletter.inliner: erlaubt: css-inline, premailer; gefunden: 'turbo'"
         in result.stderr
     )
+
+
+# The everyday slips in a newsletter's front matter: one problem each, at the line to fix, with
+# the fix; never a follow-up error for the keys after it.
+SLIPS = {
+    "colon": (
+        "subject: Wichtig: Neue Termine im Dezember\n",
+        2,
+        "der Wert von subject enthält einen Doppelpunkt: setzen Sie ihn in Anführungszeichen, "
+        'subject: "Wichtig: Neue Termine im Dezember"',
+    ),
+    "quote": (
+        'subject: "Neue Termine im Dezember\n',
+        2,
+        'das Anführungszeichen " in dieser Zeile wird nie geschlossen',
+    ),
+    "tab": (
+        "subject: Neue Termine\n\taudience: alle\n",
+        3,
+        "ein Tabulator am Zeilenanfang: YAML rückt nur mit Leerzeichen ein",
+    ),
+    "indent": (
+        "subject: Neue Termine\n  audience: alle\n",
+        3,
+        "diese Zeile ist eingerückt, als gehöre sie zur Zeile darüber: schreiben Sie audience: an",
+    ),
+    "list": (
+        "subject:\n  - Neue Termine\n",
+        2,
+        "subject: Text erwartet, gefunden: eine Liste; schreiben Sie den Text in einer Zeile",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_yaml_slips_get_the_fix_and_no_follow_up_errors(make_project, cli, slip):
+    first, line, expected = SLIPS[slip]
+    text = (
+        "---\n" + first + "preheader: Was sich im Dezember ändert und was Sie jetzt tun können\n"
+        "date: 2026-12-01\nstatus: draft\n---\nHallo,\n\nText.\n"
+    )
+    project = make_project({"content/index.md": GOOD, "newsletters/2026-12-01-termine.md": text})
+    code, lines = problems_of(cli, project)
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"newsletters/2026-12-01-termine.md:{line}: {expected}"), lines
+    assert "YAML" not in lines[0] or slip == "tab"  # the parser's English words stay out

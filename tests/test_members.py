@@ -193,3 +193,39 @@ def test_the_sample_members_file_of_the_repository_reads_without_problems():
     assert problems == []
     assert len(members) >= 10
     assert all(m.email.endswith(".example") for m in members)
+
+
+# A quote never swallows other rows (R-13) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "lines", "kept"),
+    [
+        # a quote opened in row 3 and closed in row 5: row 4 must not vanish inside it
+        # (a quote inside an unquoted value is a character of it: 'Dora"' is a name)
+        ([row("a"), row("b", first='"Bernd'), row("c"), row("d", first='Dora"'), row("e")],
+         [3], "acde"),
+        # the same, closed at the end of a row
+        ([row("a"), row("b", first='"Bernd'), row("c"), row("d") + '"', row("e")], [3, 5], "ace"),
+        # a quoted value across two rows, as Excel writes a line break in a cell: one problem
+        ([row("a"), row("b", first='"Bernd\nBerta"'), row("c")], [3], "ac"),
+        # the same with CRLF inside the quotes
+        ([row("a"), row("b", first='"Bernd\r\nBerta"'), row("c")], [3], "ac"),
+        # a quote opened in the first data row and closed in the last
+        ([row("b", first='"Bernd'), row("c"), row("d"), row("e", first='Eva"')], [2], "cde"),
+    ],
+)  # fmt: skip
+def test_a_quote_across_rows_affects_only_the_rows_it_is_in(tmp_path, rows, lines, kept):
+    path = rows_file(tmp_path, rows)
+    members, problems = read_members(path, "m.csv", row_severity="warning")
+    assert [p.line for p in problems] == lines
+    assert "".join(m.email[0] for m in members) == kept
+
+
+def test_crlf_line_ends_with_a_quoted_field_are_read_row_by_row(tmp_path):
+    path = tmp_path / "m.csv"
+    text = HEADER + "\r\n" + "\r\n".join([row("a"), row("b", first='"Be; rnd"'), row("c")])
+    path.write_bytes((text + "\r\n").encode("utf-8"))
+    members, problems = read_members(path, "m.csv")
+    assert problems == []
+    assert [(m.row, m.first_name) for m in members] == [(2, "Anna"), (3, "Be; rnd"), (4, "Anna")]

@@ -262,7 +262,10 @@ def test_a_symbolic_link_out_of_the_repository_is_refused(cli, make_project, tmp
     )
 
     assert (
-        "content/etc: " + _("folder is a symbolic link; copy the files into content/ instead")
+        "content/etc: "
+        + _("folder is a symbolic link; copy the files into {folder} instead").format(
+            folder="content/"
+        )
         in lines
     )
     assert not (project / "site").exists()

@@ -13,6 +13,7 @@ from journal_helpers import journal_rows, journal_runs, journal_states
 from members_helpers import MEMBER_COLUMNS, OPTED, member, member_row, members_csv, members_file
 from smtp_helpers import NEWSLETTER, send, send_process, wait_for
 
+from generator.sending import transport
 from generator.sending.journal import Journal
 
 SLUG = "2026-11-02-monatsupdate-november"
@@ -426,10 +427,10 @@ def test_a_full_disk_in_the_outbox_stops_with_a_message(
 
     members = members_file(tmp_path / "private", [member_row(1), member_row(2)])
 
-    def full(self, data):
-        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+    def full(path, data, **_options):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(transport, "write_bytes", full)  # (the outbox writes through the door)
     result = send(cli, example_project, members, smtp, "--dry-run")
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr

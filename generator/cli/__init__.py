@@ -282,6 +282,24 @@ def new_newsletter(project: Project, title: str, day: dt.datetime | None) -> Non
     )
 
 
+@new.command("artikel", help=N_("Create content/SECTION/slug.md as a draft help article."))
+@click.argument("title")
+@click.option(
+    "--bereich",
+    "section",
+    required=True,
+    help=N_("Section of the help site: a folder of content/ (e.g. zahlungen)."),
+)
+@pass_project
+def new_article(project: Project, title: str, section: str) -> None:
+    from generator.site.scaffold import new_article as scaffold
+
+    path = scaffold(project, title, section)
+    click.echo(
+        _("Created {path} (draft: true).").format(path=path.relative_to(project.root).as_posix())
+    )
+
+
 @main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
 @click.option(
     "--members",

@@ -32,7 +32,7 @@ from generator.feedback.suppression import (
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
-from generator.members.source import read_members
+from generator.members.source import Member, Unreadable, open_members
 from generator.sending.journal import journal_path
 
 
@@ -249,7 +249,7 @@ def run_report(
     signups_file: Path | None = None,
 ) -> None:
     """Gather the figures and write build/reports/."""
-    from generator.report.figures import gather
+    from generator.report.figures import MemberFacts, gather
     from generator.report.page import write_report
     from generator.report.signups import read_signups
     from generator.report.sources import editions
@@ -258,22 +258,26 @@ def run_report(
     signups = None  # read first: a bad export stops the report before anything is recorded
     if signups_file is not None:
         signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
-    members = None
+    facts = None
     if members_file is not None:
-        members, problems = read_members(members_file, str(members_file), row_severity="warning")
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise ProblemsFound(errors)
-        record_member_count(store_path(project), len(members))  # members over time
+        source = open_members(project, members_file)
+        for warning in source.warnings:
+            click.echo(str(warning), err=True)
+        try:
+            facts = MemberFacts.of(
+                (m for m in source.rows() if isinstance(m, Member)),
+                with_names=project.settings.signups.referrer_names,
+            )
+        except Unreadable as error:
+            raise ProblemsFound([error.problem]) from None
+        record_member_count(store_path(project), facts.count)  # members over time
     report = gather(
         journal_path(project, journal_file),
         store_path(project),
-        members,
+        facts,
         editions=editions(project),
     )
-    names = None
-    if members is not None and project.settings.signups.referrer_names:
-        names = {m.referral_code: f"{m.first_name} {m.last_name}".strip() for m in members}
+    names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from generator.core.arguments import operand
+from generator.core.i18n import _
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -58,15 +62,33 @@ _PULL_REQUEST = re.compile(r"^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$")
 
 def approving_commit(root: Path, rel: str, tip: str) -> str | None:
     """The commit on ``tip``'s first-parent line that last changed ``rel``: the merge that approved it."""
-    out = (git(root, "log", "-1", "--first-parent", "--format=%H", tip, "--", rel) or "").strip()
+    out = git(
+        root, "log", "-1", "--first-parent", "--format=%H", "--end-of-options", tip, "--", rel
+    )
+    out = (out or "").strip()
     return out or None
 
 
 def pull_request_of(root: Path, commit: str) -> str | None:
     """'#12' when the subject of ``commit`` names the pull request that merged it, else None."""
-    subject = git(root, "log", "-1", "--format=%s", commit, "--")
+    subject = git(root, "log", "-1", "--format=%s", "--end-of-options", commit, "--")
     match = _PULL_REQUEST.search(subject.strip()) if subject else None
     return f"#{match.group(1) or match.group(2)}" if match else None
+
+
+def checkout_problem(root: Path) -> str | None:
+    """Why git cannot answer for ``root``: git missing, or no git checkout; None if it can."""
+    if shutil.which("git") is None:
+        return _(
+            "git is not installed (or not on PATH): send checks with git that the newsletter "
+            "is on the approved main branch; install git and run the command again"
+        )
+    if git(root, "rev-parse", "--git-dir") is None:
+        return _(
+            "{root} is not a git checkout: send compares the newsletter with the approved main "
+            "branch of the remote; run it in a clone of the repository"
+        ).format(root=root)
+    return None
 
 
 def remote_ref(remote: str) -> str:
@@ -76,9 +98,9 @@ def remote_ref(remote: str) -> str:
 
 def fetch_main(root: Path, remote: str) -> str | None:
     """Fetch the remote's main into its remote-tracking ref; the reason if that failed."""
-    result = _run(
-        root, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/main:{remote_ref(remote)}"
-    )
+    # "--": a remote named "--upload-pack=…" is a (missing) repository, never an option.
+    refspec = f"+refs/heads/main:{remote_ref(remote)}"
+    result = _run(root, "fetch", "--quiet", "--no-tags", "--", operand(remote), refspec)
     if result is None:
         return "git did not answer within 60 seconds"
     if result.returncode != 0:
@@ -88,7 +110,7 @@ def fetch_main(root: Path, remote: str) -> str | None:
 
 def commit_of(root: Path, ref: str) -> str | None:
     """The commit ``ref`` points at, or None."""
-    out = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     return out.strip() if out else None
 
 
@@ -111,7 +133,7 @@ def compare_with(root: Path, commit: str, rels: list[str]) -> list[FileState]:
             changed.add(entry[3:])
             if entry[0] in "RC":
                 next(entries, None)  # the path it was renamed or copied from
-    listing = git(root, "ls-tree", "-z", commit, "--", *rels) or ""
+    listing = git(root, "ls-tree", "-z", "--end-of-options", commit, "--", *rels) or ""
     committed = {}
     for entry in listing.split("\0"):
         if "\t" in entry:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator.core.files import RefusedFile, read_output, write_text
 from generator.core.i18n import _, ngettext
 from generator.core.problems import RundbriefError, UsageError
 
@@ -44,14 +46,18 @@ def mark(folder: Path, kind: str) -> None:
     is still empty (an outbox or a staging folder, which rundbrief fills file by file).
     """
     lines = [f"rundbrief {kind}", LISTED, *(_escape(path) for path in sorted(_listing(folder)))]
-    (folder / MARKER).write_text(
-        "\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape"
-    )
+    # Through the door: a marker that is a link to .git/config is refused, never written through.
+    write_text(folder / MARKER, "\n".join(lines) + "\n", within=folder)
 
 
 def is_marked(folder: Path) -> bool:
-    """Whether ``folder`` is a real folder (no symlink) that rundbrief made."""
-    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+    """Whether ``folder`` is a real folder (no symlink) that rundbrief made (its marker no link)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    try:
+        return stat.S_ISREG((folder / MARKER).lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _listing(folder: Path, prefix: str = "") -> Iterator[str]:
@@ -78,8 +84,8 @@ def _unescape(line: str) -> str:
 def _listed(folder: Path) -> set[str] | None:
     """The paths the marker lists, or None for a marker without a list (an earlier version's)."""
     try:
-        text = (folder / MARKER).read_text(encoding="utf-8", errors="surrogateescape")
-    except (OSError, UnicodeError):
+        text = read_output(folder / MARKER).decode("utf-8", errors="surrogateescape")
+    except (OSError, UnicodeError, RefusedFile):
         return None
     lines = text.split("\n")
     if len(lines) < 2 or lines[1] != LISTED:

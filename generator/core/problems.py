@@ -36,7 +36,8 @@ class ProblemsFound(RundbriefError):
     """The input has problems; all of them are carried, sorted by place."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems))
+        # (a folder two stages walk, e.g. marketing-assets/, names the same refusal twice)
+        self.problems = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @property

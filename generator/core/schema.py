@@ -325,7 +325,11 @@ def _kind_problem(field: Field, value: Any) -> str | None:
         got = describe(value)
         if isinstance(value, str) and field.kind != "text":
             got = _("text '{value}'").format(value=value)
-        return _("expected {expected}, got {found}").format(expected=expected, found=got)
+        problem = _("expected {expected}, got {found}").format(expected=expected, found=got)
+        if field.kind in ("text", "scalar", "date") and isinstance(value, list):
+            # Usually the text went on the next line as a list item ("- Text"), or into brackets.
+            problem += _("; write the text on one line after the key, without '- ' or brackets")
+        return problem
     if field.kind == "text" and field.required and not value.strip():
         return _("must not be empty")
     if field.bounds is not None and field.kind in ("integer", "number"):

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.arguments import git_remote
 from generator.core.declare import build, key, schema_of
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
@@ -213,6 +214,7 @@ class SendingSettings:
     remote: str = key(
         "Git-Remote, dessen main-Zweig enthält, was die Gründerin freigegeben hat.",
         default="origin",
+        check=git_remote,  # (core/arguments: git must never read it as an option)
     )
     min_share: float = key(
         "Ein Versand wird verweigert, wenn ein kleinerer Anteil (0 bis 1) der nicht "

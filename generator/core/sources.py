@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.core.files import read_bytes, read_walked, shown, walk
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import Schema
@@ -44,13 +46,20 @@ class Document:
         return self.lines.get(key, 1)
 
 
-def read_source(path: Path, root: Path) -> SourceFile | Problem:
-    """Read a UTF-8 text file; a file that is not UTF-8 is a problem, not a crash."""
-    rel = path.relative_to(root).as_posix()
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return Problem(rel, 0, _("cannot read file: {reason}").format(reason=error.strerror))
+def read_source(
+    path: Path, root: Path, folder: Path | None = None, *, walked: bool = False
+) -> SourceFile | Problem:
+    """Read a UTF-8 text file through the door; a file that is not UTF-8 is a problem, not a crash.
+
+    ``walked``: ``path`` is a file ``walk`` returned for ``folder`` (checked there already).
+    """
+    rel = shown(path, root)
+    if walked and folder is not None:
+        raw = read_walked(path, root, folder)
+    else:
+        raw = read_bytes(path, root, folder)
+    if isinstance(raw, Problem):
+        return raw
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -123,12 +132,16 @@ def load_yaml_file(
 
 
 def read_sources(folder: Path, root: Path, pattern: str) -> tuple[list[SourceFile], list[Problem]]:
-    """Read every file under ``folder`` matching ``pattern``, sorted by path."""
+    """Read every file under ``folder`` matching ``pattern``, sorted by path.
+
+    The problems name every entry of ``folder`` the door refuses, whatever its name: a link
+    to ``.git/config`` among the images is found by the walk that reads the texts.
+    """
+    paths, problems = walk(root, folder)
     sources: list[SourceFile] = []
-    problems: list[Problem] = []
-    for path in sorted(folder.rglob(pattern)) if folder.is_dir() else []:
-        if path.is_file():
-            result = read_source(path, root)
+    for path in paths:
+        if fnmatch.fnmatch(path.name, pattern):
+            result = read_source(path, root, folder, walked=True)
             if isinstance(result, Problem):
                 problems.append(result)
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -41,7 +42,12 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
         else:
             mark, message = error.problem_mark or error.context_mark, error.problem or error.context
         line = mark.line + 1 + offset if mark else offset + 1
-        return Problem(rel, line, _("invalid YAML: {error}").format(error=message))
+        written = text.split("\n")[mark.line] if mark else ""
+        return Problem(
+            rel,
+            line,
+            slip(written, message or "") or _("invalid YAML: {error}").format(error=message),
+        )
     except yaml.YAMLError as error:
         return Problem(rel, offset + 1, _("invalid YAML: {error}").format(error=error))
     tagged = foreign_tag(node)
@@ -54,6 +60,42 @@ def parse_yaml(text: str, rel: str, offset: int = 0) -> YamlTree | Problem:
             ),
         )
     return YamlTree(node, loader, offset)
+
+
+_KEY_VALUE = re.compile(r"^(\s*)([\w.-]+):\s+(.*)$")
+
+
+def slip(written: str, problem: str) -> str | None:
+    """The everyday mistake behind a YAML error, in German with the fix; None if it is no known one.
+
+    ``written`` is the line the error points at (for an unclosed quote: where it opens). The
+    parser's own words ("mapping values are not allowed here") name no fix a writer can see.
+    """
+    stripped = written.lstrip(" ")
+    if "\t" in written[: len(written) - len(written.lstrip())] or "tab" in problem:
+        return _(
+            "a tab at the start of the line: YAML indents with spaces only; replace the tab "
+            "with spaces (or remove it)"
+        )
+    if "while scanning a quoted scalar" in problem or "end of stream" in problem:
+        quote = '"' if stripped.count('"') % 2 else "'"
+        return _(
+            "the quotation mark {quote} opened on this line is never closed: end the value with "
+            "{quote} on the same line"
+        ).format(quote=quote)
+    if "mapping values are not allowed" in problem:
+        found = _KEY_VALUE.match(written)
+        if found and not found.group(1) and ": " in found.group(3) + " ":
+            key, value = found.group(2), found.group(3).strip()
+            return _(
+                'the value of {key} contains a colon: put it in quotation marks, {key}: "{value}"'
+            ).format(key=key, value=value.replace('"', "'"))
+        if found and found.group(1):
+            return _(
+                "this line is indented as if it belonged to the line above: write {key}: at the "
+                "start of the line"
+            ).format(key=found.group(2))
+    return None
 
 
 PLAIN_TAGS = frozenset(

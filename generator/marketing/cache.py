@@ -15,6 +15,7 @@ from pathlib import Path
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
+from generator.core.sealed import seal, unseal
 from generator.core.settings import Project
 from generator.marketing.assets import Asset, render_assets
 from generator.marketing.campaign import Campaign
@@ -41,13 +42,16 @@ def generic_assets(
     assets, problems = render_assets(campaign, project.settings.operator, GENERIC)
     if not problems and write_cache:
         with contextlib.suppress(OSError):
-            write_atomic(path, pickle.dumps(assets, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(path, seal(pickle.dumps(assets, protocol=pickle.HIGHEST_PROTOCOL)))
     return assets, problems
 
 
 def _read(path: Path) -> list[Asset] | None:
     try:
-        entry = pickle.loads(path.read_bytes())  # noqa: S301 - written by this module
+        data = unseal(path.read_bytes())  # (a planted entry has no valid seal: never unpickled)
+        if data is None:
+            return None
+        entry = pickle.loads(data)  # noqa: S301 - written and sealed by this module
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         return None
     return entry if isinstance(entry, list) else None

@@ -17,8 +17,10 @@ BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
 def use_shipped_fonts() -> None:
     """Point fontconfig at the shipped fonts; must run before cairo or pango load fonts."""
-    # Servers have few fonts; fontconfig reads this variable once, on first use in the process.
-    os.environ.setdefault("FONTCONFIG_FILE", str(FONT_DIR / "fonts.conf"))
+    # Always ours, whatever the machine says: a foreign FONTCONFIG_FILE or a user's fonts.conf
+    # could alias the family to another font. fontconfig reads this once, on first use.
+    os.environ["FONTCONFIG_FILE"] = str(FONT_DIR / "fonts.conf")
+    os.environ.pop("FONTCONFIG_SYSROOT", None)
 
 
 @functools.lru_cache(maxsize=512)

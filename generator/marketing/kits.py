@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.files import RefusedFile, read_output, write_bytes, write_text
 from generator.core.fingerprint import fingerprint
 from generator.core.i18n import _
 from generator.core.output import mark, refusal
@@ -25,7 +26,8 @@ from generator.marketing.fonts import missing_glyphs
 from generator.marketing.load import load_campaigns
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
-from generator.members.source import read_members
+from generator.members.source import Unreadable, open_members
+from generator.members.values import display_name
 
 KITS = "kits"
 INPUTS = ".inputs"
@@ -58,39 +60,37 @@ class KitSummary:
 def kit_members(project: Project, members_file: Path) -> tuple[list[KitMember], list[Problem]]:
     """Read the members file as ``send`` does: a bad row is left out with a warning at its line.
 
-    A referral code is a folder name: besides the checks of every members file, a code used
-    twice (case-insensitively: 'Anna' and 'anna' are one folder on macOS and Windows) keeps
-    the kit of its first row only. A file that cannot be read at all is an error.
+    The file is streamed: only each member's code, name and row are kept. A referral code is
+    a folder name: besides the checks of every members file, a code used twice
+    (case-insensitively: 'Anna' and 'anna' are one folder on macOS and Windows) keeps the
+    kit of its first row only. A file that cannot be read at all is an error.
     """
-    display = _display(project, members_file)
-    settings = project.settings
-    members, problems = read_members(
-        members_file,
-        display,
-        columns=dict(settings.members.columns),
-        timezone=settings.timezone,
-        row_severity="warning",
-    )
-    raise_if_errors(problems)
+    source = open_members(project, members_file)
+    problems = list(source.warnings)
     result: list[KitMember] = []
     seen: dict[str, int] = {}
-    for member in members:
-        code = member.referral_code
-        first = seen.setdefault(code.lower(), member.row)
-        if first != member.row:
-            problems.append(
-                Problem(
-                    display,
-                    member.row,
-                    _("referral code '{code}' is used in row {row} too").format(
-                        code=code, row=first
-                    ),
-                    "warning",
+    try:
+        for member in source.rows():
+            if isinstance(member, Problem):
+                problems.append(Problem(member.path, member.line, member.message, "warning"))
+                continue
+            code = member.referral_code
+            first = seen.setdefault(code.lower(), member.row)
+            if first != member.row:
+                problems.append(
+                    Problem(
+                        source.display,
+                        member.row,
+                        _("referral code '{code}' is used in row {row} too").format(
+                            code=code, row=first
+                        ),
+                        "warning",
+                    )
                 )
-            )
-            continue
-        name = f"{member.first_name} {member.last_name}".strip()
-        result.append(KitMember(code, name, member.row, display))
+                continue
+            result.append(KitMember(code, display_name(member), member.row, source.display))
+    except Unreadable as error:
+        raise ProblemsFound([error.problem]) from None
     return result, problems
 
 
@@ -360,8 +360,8 @@ def _inputs_base(project: Project, campaigns: list[Campaign]) -> str:
 def _unchanged(folder: Path, digest: str) -> bool:
     marker = folder / INPUTS
     try:
-        return marker.read_text(encoding="ascii").strip() == digest
-    except OSError:
+        return read_output(marker).decode("ascii").strip() == digest
+    except (OSError, UnicodeError, RefusedFile):
         return False
 
 
@@ -385,7 +385,7 @@ def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
         _write_files(staging, member.code, files)
         # Written last (the kit is swapped in whole): the marker lists every file of the kit,
         # and only those are ever replaced or deleted.
-        (staging / INPUTS).write_text(digest + "\n", encoding="ascii")
+        write_text(staging / INPUTS, digest + "\n", within=staging)
         mark(staging, "kit")
         reason = _refusal(state.project, folder)  # (checked before the run; once more now)
         if reason:
@@ -404,11 +404,9 @@ def _write_files(staging: Path, code: str, files: list[tuple[str, bytes]]) -> No
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
         for name, data in files:
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            write_bytes(staging / name, data, within=staging)
             bundle.writestr(f"werbemittel-{code}/{name}", data)
-    (staging / f"werbemittel-{code}.zip").write_bytes(archive.getvalue())
+    write_bytes(staging / f"werbemittel-{code}.zip", archive.getvalue(), within=staging)
 
 
 def _embed(campaign: Campaign, recipient: Recipient) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.core.declare import build
 from generator.core.facts import Facts, load_facts
+from generator.core.files import read_bytes, walk
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
@@ -21,9 +22,10 @@ from generator.marketing.schemas import CAMPAIGN, CampaignFile
 def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
     """Read and validate every campaign YAML file in ``marketing-assets/``."""
     folder = project.assets_dir
-    sources, problems = read_sources(folder, project.root, "*.yml")
+    sources, problems = read_sources(folder, project.root, "*.yml")  # (and refuses any link out)
     campaigns: list[Campaign] = []
-    shared = _digest_of(sorted((folder / TEMPLATES).glob("*")) + sorted(FONT_DIR.glob("*.ttf")))
+    templates, _refused = walk(project.root, folder / TEMPLATES)
+    shared = _digest_of(project.root, templates + sorted(FONT_DIR.glob("*.ttf")))
     facts = load_facts(project)
     for source in sources:
         if source.path.parent != folder:
@@ -97,11 +99,12 @@ def _with_facts(
     return fill(values, "", 1), problems
 
 
-def _digest_of(paths: list[Path]) -> str:
+def _digest_of(root: Path, paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        data = read_bytes(path, root, path.parent)
+        if not isinstance(data, Problem):
+            digest.update(path.name.encode() + b"\0" + data)
     return digest.hexdigest()
 
 

@@ -80,9 +80,11 @@ def _name(document: Document) -> str:
 
 def _page(document: Document, path: str, extra: str = "") -> Page:
     meta = document.meta
+    # (the file name while the front matter is broken: the run reports it, never crashes on it)
+    title = meta["title"] if isinstance(meta["title"], str) and meta["title"] else path
     return Page(
         path=path,
-        title=meta["title"],
+        title=title,
         body=document.body.rstrip("\n") + "\n" + extra,
         meta={"title": meta["title"], "description": meta["description"], "tags": meta["tags"]},
         order=meta["order"],

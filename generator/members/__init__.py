@@ -1,7 +1,10 @@
 """The members source and what each member may receive.
 
-Owns the members file (streamed, every row checked, columns mapped; ``source``), who receives a
-newsletter — consent, audience, suppression, service notices — and the personal values of each
-message (``recipients``), and the signed addresses that come back: VERP envelope senders and
-unsubscribe tokens (``verp``). Every value here was typed by a stranger into a sign-up form.
+Owns the members file — opened one way for every command (``source.open_members``), streamed,
+every row checked, a member listed twice held to the strictest of their rows; its CSV records
+(``csvfile``), so that a stray quote never swallows a row — who receives a newsletter —
+consent, audience, suppression, service notices (``recipients``) — the values a member's data
+fills in, for emails and kits alike (``values``), and the signed addresses that come back: VERP
+envelope senders and unsubscribe tokens (``verp``). Every value here was typed by a stranger
+into a sign-up form.
 """

@@ -18,12 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.core.files import RefusedFile, open_named_file
 from generator.core.i18n import N_, _, ngettext, number
 from generator.core.problems import Problem, UsageError
-from generator.core.settings import Project, Settings
 from generator.members.source import ADDRESS, Member, MembersFile
-from generator.newsletter.email import share_link
-from generator.newsletter.unsubscribe import unsubscribe_link
 
 EVERYONE = "alle"
 """The audience that means every member (who may receive the newsletter)."""
@@ -225,8 +223,9 @@ def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem
     problems: list[Problem] = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            with open_named_file(path) as stream:  # (named by the user: no pipe, no device)
+                text = stream.read().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError, RefusedFile) as error:
             raise UsageError(
                 _("cannot read the suppression file {path}: {reason}").format(
                     path=path, reason=error
@@ -280,39 +279,3 @@ def unsubscribe_token(secret: bytes, address: str) -> str:
     """base64url(address) '.' base64url(HMAC-SHA256(secret, address)), address lower-cased."""
     data = address.lower().encode("utf-8")
     return f"{_b64(data)}.{_b64(hmac.new(secret, data, hashlib.sha256).digest())}"
-
-
-class MemberValues:
-    """The merge-field values of each member; the URLs around codes and tokens built once."""
-
-    _SLOT = "rbfSLOTx"
-    """Letters only: kept as it is by URL encoding, like every code and token it stands for."""
-
-    def __init__(self, settings: Settings, *, campaign: str, secret: bytes) -> None:
-        self.fields = settings.member_fields
-        self.secret = secret
-        del campaign  # the share link carries no newsletter UTM (see email.share_link)
-        link = share_link(settings, self._SLOT)
-        unsubscribe = unsubscribe_link(settings.newsletter, self._SLOT)
-        self.link = tuple(link.split(self._SLOT))
-        self.unsubscribe = tuple(unsubscribe.split(self._SLOT))
-
-    def __call__(self, member: Member) -> dict[str, str]:
-        """The values of ``member`` (see email.known_fields)."""
-        values = {name: member.extra.get(name, "") for name in self.fields}
-        values["first_name"] = member.first_name
-        values["last_name"] = member.last_name
-        values["email"] = member.email
-        values["referral_code"] = member.referral_code
-        values["referral_link"] = member.referral_code.join(self.link)
-        values["unsubscribe_url"] = unsubscribe_token(self.secret, member.email).join(
-            self.unsubscribe
-        )
-        return values
-
-
-def member_values(
-    project: Project, member: Member, *, campaign: str, secret: bytes
-) -> dict[str, str]:
-    """The merge-field values of one member (see email.known_fields)."""
-    return MemberValues(project.settings, campaign=campaign, secret=secret)(member)

@@ -10,21 +10,25 @@ unclosed quote or a field far over any limit.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import io
 import re
 import unicodedata
 import zoneinfo
-from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from generator.core.files import RefusedFile, open_named_file
+from generator.core.gitinfo import is_tracked
+from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_reserved_name, is_valid_code
-from generator.core.settings import MEMBER_COLUMNS
+from generator.core.settings import MEMBER_COLUMNS, Project
+from generator.members.csvfile import Lines, Unreadable
+from generator.members.csvfile import records as records_of
 
 REQUIRED = MEMBER_COLUMNS[:-1]
 OPTIONAL = MEMBER_COLUMNS[-1:]  # unsubscribed_all_at
@@ -32,11 +36,6 @@ OPTIONAL = MEMBER_COLUMNS[-1:]  # unsubscribed_all_at
 TIMES = ("opt_in_at", "confirmed_at", "unsubscribed_at", "unsubscribed_all_at")
 MAX_FIELD = 1000
 """Longer values are no names or codes; they would only bloat headers and pages."""
-MAX_RECORD_LINES = 20
-"""A quoted field may span lines; a record running on longer has a quote that never closes."""
-MAX_RECORD_CHARS = 65_536
-"""Below Python's csv field limit (131,072), so a giant field is our problem at its row."""
-
 ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 """A deliberately plain address: what the platform's sign-up accepts, nothing exotic."""
 SEGMENT_SEPARATORS = re.compile(r"[\s,;|]+")
@@ -70,23 +69,26 @@ class Member:
         """The address as the journal and duplicate checks compare it."""
         return self.email.lower()
 
-
-class Unreadable(Exception):
-    """The file as a whole cannot be read (missing, not UTF-8, no header, missing columns)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
+    @property
+    def consented(self) -> bool:
+        """Whether the row shows a valid double opt-in: signed up, confirmed after it."""
+        return (
+            self.opt_in_at is not None
+            and self.confirmed_at is not None
+            and self.confirmed_at >= self.opt_in_at
+        )
 
 
 @dataclass(frozen=True)
 class MembersFile:
-    """Where the members file is and how to read it: column headers and the time zone."""
+    """Where the members file is and how to read it: column headers, time zone, warnings."""
 
     path: Path
     display: str
     columns: Mapping[str, str] = field(default_factory=dict)
     timezone: str = "Europe/Berlin"
+    warnings: tuple[Problem, ...] = ()
+    """What is wrong with the file as a whole but does not stop reading it (tracked by git)."""
 
     def header(self, name: str) -> str:
         """The column header of field ``name``."""
@@ -100,11 +102,82 @@ class MembersFile:
     def rows(self) -> Iterator[Member | Problem]:
         """Every data row as a Member, or as a Problem (error severity) naming its line.
 
-        Raises Unreadable when the file cannot be read as a whole; rows already yielded
-        must then be disregarded by the caller.
+        A member listed more than once (the same address, in any case) comes once, at their
+        first row, with the most restrictive answer of all their rows (``strictest``); each
+        later row is a problem. Raises Unreadable when the file cannot be read as a whole;
+        rows already yielded must then be disregarded by the caller.
         """
+        twice = self._listed_twice()
+        merged = self._strictest(twice) if twice else {}
+        given: set[str] = set()
+        for item in self._members():
+            if isinstance(item, Member) and item.key in merged:
+                first = merged[item.key]
+                if item.key in given:
+                    yield Problem(
+                        self.display,
+                        item.row,
+                        _(
+                            "duplicate address {address}, first in row {row}; the most "
+                            "restrictive of its rows counts"
+                        ).format(address=item.email, row=first.row),
+                    )
+                    continue
+                given.add(item.key)
+                item = first
+            yield item
+
+    def _listed_twice(self) -> set[str]:
+        """The addresses in more than one row: a quick first pass that only reads addresses.
+
+        Holds every address once (about 100 bytes each: 20 MB for 200,000 members).
+        """
+        records = self._records()
+        header = next(records)
+        assert isinstance(header, _Header)
+        column = header.fields["email"]
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for item in records:
+            if isinstance(item, tuple) and isinstance(item[1], list) and column < len(item[1]):
+                key = item[1][column].strip().casefold()
+                (twice if key in seen else seen).add(key)
+        return twice
+
+    def _strictest(self, keys: set[str]) -> dict[str, Member]:
+        """Each member of ``keys`` as their first row, restricted by every other row."""
+        merged: dict[str, Member] = {}
+        for item in self._members():
+            if isinstance(item, Member) and item.key in keys:
+                known = merged.get(item.key)
+                merged[item.key] = item if known is None else strictest(known, item)
+        return merged
+
+    def _members(self) -> Iterator[Member | Problem]:
+        """Every row checked on its own, in file order."""
+        records = self._records()
+        header = next(records)
+        assert isinstance(header, _Header)
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        for item in records:
+            assert isinstance(item, tuple)
+            line, values = item
+            if isinstance(values, str):
+                yield Problem(self.display, line, values)
+                continue
+            if not any(value.strip() for value in values):
+                continue
+            member = _member(line, header.columns, header.fields, values, zone)
+            if isinstance(member, str):
+                yield Problem(self.display, line, member)
+                continue
+            yield member
+
+    def _records(self) -> Iterator[_Header | tuple[int, list[str] | str]]:
+        """First the header, then every record with its line (or why it is broken)."""
         try:
-            stream = self.path.open(encoding="utf-8-sig", newline="")
+            # The door's one named exception: anywhere, but a regular file (a pipe would hang).
+            raw = open_named_file(self.path)
         except OSError as error:
             raise Unreadable(
                 Problem(
@@ -113,44 +186,21 @@ class MembersFile:
                     _("cannot read the members file: {reason}").format(reason=error.strerror),
                 )
             ) from None
-        with stream:
-            lines = _Lines(stream, self.display)
-            yield from self._rows(lines)
-
-    def _rows(self, lines: _Lines) -> Iterator[Member | Problem]:
-        first = lines.peek()
-        if first is None:
-            raise Unreadable(Problem(self.display, 1, _("the members file is empty")))
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        records = _records(lines, delimiter)
-        header_line, header = next(records, (1, []))
-        if isinstance(header, str):
-            raise Unreadable(Problem(self.display, header_line, header))
-        columns = [column.strip() for column in header]
-        fields = self._fields(columns, header_line)
-        zone = zoneinfo.ZoneInfo(self.timezone)
-        seen: dict[str, int] = {}
-        for line, values in records:
-            if isinstance(values, str):
-                yield Problem(self.display, line, values)
-                continue
-            if not any(value.strip() for value in values):
-                continue
-            member = _member(line, columns, fields, values, zone)
-            if isinstance(member, str):
-                yield Problem(self.display, line, member)
-                continue
-            first_row = seen.setdefault(member.key, line)
-            if first_row != line:
-                yield Problem(
-                    self.display,
-                    line,
-                    _("duplicate address {address}, first in row {row}").format(
-                        address=member.email, row=first_row
-                    ),
-                )
-                continue
-            yield member
+        except RefusedFile as refused:
+            raise Unreadable(Problem(self.display, 0, refused.reason)) from None
+        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
+            lines = Lines(stream, self.display)
+            first = lines.peek()
+            if first is None:
+                raise Unreadable(Problem(self.display, 1, _("the members file is empty")))
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            records = records_of(lines, delimiter)
+            header_line, header = next(records, (1, []))
+            if isinstance(header, str):
+                raise Unreadable(Problem(self.display, header_line, header))
+            columns = [column.strip() for column in header]
+            yield _Header(columns, self._fields(columns, header_line))
+            yield from records
 
     def _fields(self, columns: list[str], line: int) -> dict[str, int]:
         """Field name → column index; Unreadable if a required column is missing."""
@@ -173,6 +223,60 @@ class MembersFile:
         }
 
 
+@dataclass(frozen=True)
+class _Header:
+    """The columns of the file, and the column index of each field rundbrief knows."""
+
+    columns: list[str]
+    fields: dict[str, int]
+
+
+def strictest(first: Member, other: Member) -> Member:
+    """``first`` (its row, names and code) with every restriction ``other`` adds.
+
+    Unsubscribed in either row: unsubscribed (the earlier time); without valid consent in
+    either: without consent; in a segment only if both rows say so. The order of the rows
+    makes no difference to who is mailed.
+    """
+    return replace(
+        first,
+        segments=first.segments & other.segments,
+        confirmed_at=first.confirmed_at if first.consented and other.consented else None,
+        unsubscribed_at=_earlier(first.unsubscribed_at, other.unsubscribed_at),
+        unsubscribed_all_at=_earlier(first.unsubscribed_all_at, other.unsubscribed_all_at),
+    )
+
+
+def _earlier(one: dt.datetime | None, other: dt.datetime | None) -> dt.datetime | None:
+    if one is None or other is None:
+        return one or other
+    return min(one, other)
+
+
+def open_members(project: Project, source: Path) -> MembersFile:
+    """The members source as every command reads it: the one way to open it.
+
+    Applies ``members.columns`` and ``timezone`` of the settings, names the file as the user
+    reads it (relative to the project if it lies inside), and warns if git tracks it. Nothing
+    is read yet: ``rows()`` streams it, as often as a command needs.
+    """
+    settings = project.settings
+    resolved = source.resolve()
+    inside = resolved.is_relative_to(project.root.resolve())
+    display = resolved.relative_to(project.root.resolve()).as_posix() if inside else str(source)
+    warnings: tuple[Problem, ...] = ()
+    if source.exists() and is_tracked(source):
+        warnings = (
+            Problem(
+                display,
+                0,
+                _("the members file is tracked by git: keep member data out of git"),
+                "warning",
+            ),
+        )
+    return MembersFile(source, display, dict(settings.members.columns), settings.timezone, warnings)
+
+
 def read_members(
     path: Path,
     display: str | None = None,
@@ -181,7 +285,7 @@ def read_members(
     timezone: str = "Europe/Berlin",
     row_severity: Severity = "error",
 ) -> tuple[list[Member], list[Problem]]:
-    """Read a whole members file into a list (for small files: kits, tests).
+    """Read a whole members file into a list (for tests and small files; commands stream).
 
     Problems of single rows carry ``row_severity``; a file that cannot be read at all gives
     one error problem and no members.
@@ -200,98 +304,6 @@ def read_members(
     return members, problems
 
 
-class _Lines:
-    """The file's lines with their numbers; lines can be given back to be read again."""
-
-    def __init__(self, stream: Iterator[str], display: str) -> None:
-        self.stream = stream
-        self.display = display
-        self.number = 0
-        self.returned: deque[tuple[int, str]] = deque()
-
-    def peek(self) -> str | None:
-        """The first line, without consuming it."""
-        item = self.next()
-        if item is None:
-            return None
-        self.returned.appendleft(item)
-        return item[1]
-
-    def next(self) -> tuple[int, str] | None:
-        """The next (line number, text), or None at the end."""
-        if self.returned:
-            return self.returned.popleft()
-        try:
-            text = next(self.stream)
-        except StopIteration:
-            return None
-        except UnicodeDecodeError:
-            raise Unreadable(
-                Problem(
-                    self.display,
-                    self.number + 1,
-                    _("not UTF-8 text; export the members file as UTF-8"),
-                )
-            ) from None
-        self.number += 1
-        return self.number, text
-
-    def give_back(self, items: list[tuple[int, str]]) -> None:
-        """Read these lines again next (after a record that could not be parsed)."""
-        self.returned.extendleft(reversed(items))
-
-
-class _RecordTooLong(Exception):
-    pass
-
-
-def _records(lines: _Lines, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
-    """Each CSV record with the line it starts on, or a message for a record that is broken.
-
-    A broken record (a quote never closed, a field far too long, a NUL byte) is reported at
-    its first line, and reading goes on with the line after it: nothing is swallowed.
-    """
-    while True:
-        consumed: list[tuple[int, str]] = []
-        reader = csv.reader(_feed(lines, consumed), delimiter=delimiter, strict=True)
-        while True:
-            consumed.clear()
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except (csv.Error, _RecordTooLong) as error:
-                # (The reader stops only after reading a line: ``consumed`` is never empty.)
-                yield consumed[0][0], _broken(consumed[0][1], consumed, error)
-                lines.give_back(consumed[1:])
-                break  # a new reader, from the line after the broken record's first
-            yield consumed[0][0], values
-
-
-def _feed(lines: _Lines, consumed: list[tuple[int, str]]) -> Iterator[str]:
-    """The lines for the csv reader, noting each in ``consumed``; a runaway record stops."""
-    while True:
-        item = lines.next()
-        if item is None:
-            return
-        consumed.append(item)
-        if len(consumed) > MAX_RECORD_LINES or len(item[1]) > MAX_RECORD_CHARS:
-            raise _RecordTooLong
-        yield item[1]
-
-
-def _broken(text: str, consumed: list[tuple[int, str]], error: Exception) -> str:
-    if len(text) > MAX_RECORD_CHARS:
-        return _("the row is {count} characters long, at most {limit} are read").format(
-            count=number(len(text.rstrip("\r\n"))), limit=number(MAX_RECORD_CHARS)
-        )
-    if "\x00" in text:
-        return _("the row holds a NUL character; export the file again")
-    if isinstance(error, _RecordTooLong) or len(consumed) > 1 or text.count('"') % 2:
-        return _("a quote opened in this row is never closed")
-    return _("the row is not valid CSV: {reason}").format(reason=error)
-
-
 def _member(
     line: int,
     columns: list[str],
@@ -306,14 +318,20 @@ def _member(
         )
     record = [value.strip() for value in values]
     joined = "".join(record)  # one search for the common case: nothing to complain about
-    if UNSAFE.search(joined) or BIDI.search(joined) or len(joined) > MAX_FIELD:
+    if (
+        UNSAFE.search(joined)
+        or BIDI.search(joined)
+        or ENCODED_WORD in joined
+        or len(joined) > MAX_FIELD
+    ):
         for column, value in zip(columns, record, strict=True):
             problem = value_problem(column, value)
             if problem:
                 return problem
     known = {name: record[index] for name, index in fields.items()}
     email = known["email"]
-    if not ADDRESS.fullmatch(email) or len(email) > 254:
+    # An encoded word in an address would be decoded in the To header: another address shown.
+    if not ADDRESS.fullmatch(email) or len(email) > 254 or ENCODED_WORD in email:
         return _("invalid address {address}").format(address=repr(email))
     code = known["referral_code"]
     if not is_valid_code(code):
@@ -353,21 +371,35 @@ def _member(
 
 
 def value_problem(column: str, value: str) -> str:
-    """Why ``value`` may not go into a message (empty if it may)."""
-    unsafe = UNSAFE.search(value)
-    if unsafe:
-        return _("{column}: a line break or control character is not allowed ({char})").format(
-            column=column, char=_describe(unsafe.group(0))
-        )
-    bidi = BIDI.search(value)
-    if bidi:
-        return _(
-            "{column}: a character that changes the writing direction is not allowed ({char})"
-        ).format(column=column, char=_describe(bidi.group(0)))
+    """Why ``value`` may not go into a message (empty if it may).
+
+    Encoded words (``=?utf-8?q?…?=``) are judged by what they decode to, as a header reads them.
+    """
+    found = _character_problem(column, value)
+    if found:
+        return found
     if len(value) > MAX_FIELD:
         return _("{column}: {count} characters, at most {limit} allowed").format(
             column=column, count=number(len(value)), limit=number(MAX_FIELD)
         )
+    for text in readings(value)[1:]:
+        found = _character_problem(column, text)
+        if found:
+            return _("{problem}, hidden in an encoded word (=?…?=)").format(problem=found)
+    return ""
+
+
+def _character_problem(column: str, text: str) -> str:
+    unsafe = UNSAFE.search(text)
+    if unsafe:
+        return _("{column}: a line break or control character is not allowed ({char})").format(
+            column=column, char=_describe(unsafe.group(0))
+        )
+    bidi = BIDI.search(text)
+    if bidi:
+        return _(
+            "{column}: a character that changes the writing direction is not allowed ({char})"
+        ).format(column=column, char=_describe(bidi.group(0)))
     return ""
 
 

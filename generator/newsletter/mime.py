@@ -9,8 +9,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from generator.core.i18n import _
-from generator.core.problems import RundbriefError
+from generator.core.headers import HeaderInjection, header_text
 from generator.newsletter.email import RenderedEmail, personalise
 from generator.newsletter.unsubscribe import header_mailto
 
@@ -24,14 +23,7 @@ def wire_bytes(message: EmailMessage, linesep: str = "\r\n") -> bytes:
     return message.as_bytes(policy=WIRE.clone(linesep=linesep))
 
 
-class HeaderInjection(RundbriefError):
-    """A header value holds a line break: the message is refused, never built."""
-
-
-def _safe(name: str, value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise HeaderInjection(_("refusing a line break in the {name} header").format(name=name))
-    return value
+__all__ = ["HeaderInjection", "build_message", "list_unsubscribe", "wire_bytes"]
 
 
 def list_unsubscribe(mailto: str, unsubscribe: str) -> tuple[str, bool]:
@@ -57,18 +49,18 @@ def build_message(
     """The multipart/alternative message for one recipient, with one-click unsubscribe headers."""
     subject, html, text = personalise(email, values)
     subject = subject_prefix + subject
-    unsubscribe = _safe("List-Unsubscribe", values["unsubscribe_url"])
+    unsubscribe = header_text("List-Unsubscribe", values["unsubscribe_url"])
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(
-        display_name=_safe("From", email.from_name), addr_spec=email.from_address
+        display_name=header_text("From", email.from_name), addr_spec=email.from_address
     )
-    message["To"] = _safe("To", to)
-    message["Reply-To"] = _safe("Reply-To", email.reply_to)
-    message["Subject"] = _safe("Subject", subject)
+    message["To"] = header_text("To", to)
+    message["Reply-To"] = header_text("Reply-To", email.reply_to)
+    message["Subject"] = header_text("Subject", subject)
     message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
-    message_id = _safe("Message-ID", message_id)
+    message_id = header_text("Message-ID", message_id)
     message["Message-ID"] = message_id if message_id.startswith("<") else f"<{message_id}>"
-    message["List-Id"] = f"{_safe('List-Id', email.from_name)} <{email.list_id}>"
+    message["List-Id"] = f"{header_text('List-Id', email.from_name)} <{email.list_id}>"
     header, one_click = list_unsubscribe(email.unsubscribe_mailto, unsubscribe)
     message["List-Unsubscribe"] = header
     if one_click:

@@ -23,6 +23,7 @@ from generator.core.facts import Facts, load_facts
 from generator.core.fingerprint import email_inputs, fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
+from generator.core.sealed import seal, unseal
 from generator.core.settings import Project
 from generator.core.sources import SourceFile
 from generator.newsletter.checks import preflight
@@ -156,7 +157,7 @@ def _check(run: _Run, source: SourceFile) -> Checked:
     if run.write_cache:
         with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
             path = _cache_path(run, source)
-            write_atomic(path, pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(path, seal(pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)))
     return checked
 
 
@@ -194,7 +195,10 @@ def _image_stamps(index: SiteIndex, text: str) -> str:
 
 def _read(path: Path) -> Checked | None:
     try:
-        entry = pickle.loads(path.read_bytes())  # noqa: S301 - written by this module
+        data = unseal(path.read_bytes())  # (a planted entry has no valid seal: never unpickled)
+        if data is None:
+            return None
+        entry = pickle.loads(data)  # noqa: S301 - written and sealed by this module
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         return None
     return entry if isinstance(entry, Checked) else None

@@ -186,21 +186,41 @@ def service_problems(
         (offset + document.body_line, line) for offset, line in enumerate(document.body.split("\n"))
     ]
     for word in settings.sending.advertising_words:
-        pattern = re.compile(rf"(?<!\w){re.escape(word)}", re.IGNORECASE)
         for line, text in lines:
-            if pattern.search(text):
-                problems.append(
-                    Problem(
-                        rel,
-                        line,
-                        _(
-                            "kind: service carries no advertising: '{word}' is listed as an "
-                            "advertising word (sending.advertising_words)"
-                        ).format(word=word),
-                    )
-                )
-                break
+            found = advertising(text, word)
+            if found is None:
+                continue
+            message = _(
+                "kind: service carries no advertising: '{word}' is listed as an advertising "
+                "word (sending.advertising_words)"
+            ).format(word=word)
+            if found.casefold() != word.casefold():
+                message = _(
+                    "kind: service carries no advertising: '{found}' holds '{word}', listed as an "
+                    "advertising word (sending.advertising_words)"
+                ).format(found=found, word=word)
+            problems.append(Problem(rel, line, message))
+            break
     return problems
+
+
+WORD = re.compile(r"\w+")
+HARMLESS = ("transaktion", "redaktion", "reaktion", "fraktion", "erwerb", "bewerb")
+"""Everyday words that hold an advertising word (Transaktion: Aktion, erwerben: werben)."""
+
+
+def advertising(text: str, word: str) -> str | None:
+    """The first word of ``text`` that is or holds ``word`` (in a compound: Sonderaktion)."""
+    wanted = word.casefold()
+    for match in WORD.finditer(text):
+        folded = match.group(0).casefold()
+        if wanted not in folded:
+            continue
+        for harmless in HARMLESS:
+            folded = folded.replace(harmless, " ")
+        if wanted in folded:
+            return match.group(0)
+    return None
 
 
 def line_of(newsletter: Newsletter, needle: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,38 @@ def newsletter_sources(project: Project) -> tuple[list[SourceFile], list[Problem
 def parse_newsletter(source: SourceFile) -> tuple[Newsletter | None, list[Problem]]:
     """Validate one newsletter source; with front-matter problems the body can still be checked."""
     document, problems = load_document(source, FRONT_MATTER)
+    problems += name_problems(source.path.name, source.rel)
     return (_newsletter(document) if document is not None else None), problems
+
+
+FILE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.md")
+"""``YYYY-MM-DD-slug.md``: the slug names the archive page, the build folder and the journal."""
+MAX_NAME = 100
+
+
+def name_problems(name: str, rel: str) -> list[Problem]:
+    """The file name must be ``YYYY-MM-DD-slug.md`` with a real date and a lower-case slug."""
+    match = FILE_NAME.fullmatch(name)
+    try:
+        valid = (
+            match is not None
+            and len(name) <= MAX_NAME
+            and bool(dt.date.fromisoformat(match.group(1)))
+        )
+    except ValueError:
+        valid = False
+    if valid:
+        return []
+    return [
+        Problem(
+            rel,
+            0,
+            _(
+                "file name must be YYYY-MM-DD-slug.md: a date, then lower-case letters, digits "
+                "and hyphens (at most {count} characters), e.g. 2026-12-01-adventsaktion.md"
+            ).format(count=MAX_NAME),
+        )
+    ]
 
 
 def newest_first(newsletters: list[Newsletter]) -> list[Newsletter]:

@@ -153,34 +153,101 @@ class Report:
 def gather(
     journal: Path,
     store: Path,
-    members: list[Member] | None = None,
+    facts: MemberFacts | None = None,
     now: dt.datetime | None = None,
     editions: dict[str, Edition] | None = None,
 ) -> Report:
-    """Read the journal, the store and the members into the report's figures."""
+    """Read the journal, the store and the facts of the members file into the report's figures."""
     now = now or dt.datetime.now(dt.UTC)
     stored = _read_store(store)
     sends = _sends(journal, _runs(stored["runs"]))
     events = _events(stored["events"])
     unsubscribed = _unsubscribes(
-        events, members, lambda addresses: _were_sent(journal, sends, addresses)
+        events, facts, lambda addresses: _were_sent(journal, sends, addresses)
     )
     newsletters = _per_newsletter(
         sends, events, _exclusions(stored["exclusions"]), unsubscribed, editions or {}
     )
     counted = _member_counts(stored["member_counts"])
-    months = _per_month(newsletters, events, unsubscribed, members, counted, now)
-    consenting = None if members is None else sum(consent_problem(m) is None for m in members)
+    months = _per_month(newsletters, events, unsubscribed, facts, counted, now)
     return Report(
         generated=now,
         newsletters=newsletters,
         months=months,
         suppressed=dict(stored["suppressed"]),
-        members=None if members is None else len(members),
-        consenting=consenting,
+        members=None if facts is None else facts.count,
+        consenting=None if facts is None else facts.consenting,
         unattributed=_unattributed(newsletters, events, unsubscribed),
-        segments=_per_segment(members, [m.month for m in months]),
+        segments=_per_segment(facts, [m.month for m in months]),
     )
+
+
+@dataclass
+class SegmentTimes:
+    """The times of one audience segment's members: when they signed up, consented and left."""
+
+    opted: list[dt.datetime] = field(default_factory=list)
+    left: list[dt.datetime] = field(default_factory=list)
+    confirmations: list[dt.datetime] = field(default_factory=list)
+    """When each member validly consented (of those who did, and did not leave before)."""
+    departures: list[dt.datetime] = field(default_factory=list)
+
+
+@dataclass
+class MemberFacts:
+    """What the report needs of the members file, gathered in one pass: times, never people."""
+
+    count: int = 0
+    consenting: int = 0
+    unsubscribed: dict[str, dt.datetime] = field(default_factory=dict)
+    """address → when it unsubscribed in the members file."""
+    opted: list[dt.datetime] = field(default_factory=list)
+    confirmations: list[dt.datetime] = field(default_factory=list)
+    """When each member validly consented (of those who did, and did not leave before)."""
+    departures: list[dt.datetime] = field(default_factory=list)
+    segments: dict[str, SegmentTimes] = field(default_factory=dict)
+    """Segment (``alle`` for everyone) → its members' times."""
+    referrers: dict[str, str] = field(default_factory=dict)
+    """Referral code → name; only when the founder switched names on (``with_names``)."""
+
+    @classmethod
+    def of(cls, members: Iterable[Member], *, with_names: bool = False) -> MemberFacts:
+        """The facts of a stream of members, holding none of them."""
+        facts = cls()
+        for member in members:
+            facts.count += 1
+            facts.consenting += consent_problem(member) is None
+            if with_names and member.referral_code:
+                name = f"{member.first_name} {member.last_name}".strip()
+                facts.referrers[member.referral_code] = name
+            opted, confirmed = instant(member.opt_in_at), instant(member.confirmed_at)
+            left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
+            groups = [
+                facts.segments.setdefault(segment, SegmentTimes())
+                for segment in {EVERYONE, *member.segments}
+            ]
+            if opted is not None:
+                facts.opted.append(opted)
+            if left is not None:
+                facts.unsubscribed[member.key] = left
+            for group in groups:
+                if opted is not None:
+                    group.opted.append(opted)
+                if left is not None:
+                    group.left.append(left)
+            if opted is None or confirmed is None or confirmed < opted:
+                continue  # never validly consented
+            if left is None or left > confirmed:
+                facts.confirmations.append(confirmed)
+                for group in groups:
+                    group.confirmations.append(confirmed)
+                if left is not None:
+                    facts.departures.append(left)
+                    for group in groups:
+                        group.departures.append(left)
+        facts.confirmations.sort()
+        facts.departures.sort()
+        return facts
 
 
 @dataclass
@@ -313,7 +380,7 @@ def _were_sent(journal: Path, newsletters: Iterable[str], addresses: Iterable[st
 
 def _unsubscribes(
     events: Iterable[tuple[str, str, str, dt.datetime]],
-    members: list[Member] | None,
+    facts: MemberFacts | None,
     were_sent: Callable[[Iterable[str]], set[str]],
 ) -> dict[str, dt.datetime]:
     """address → when it first unsubscribed: by mail (store) or in the members file.
@@ -325,10 +392,9 @@ def _unsubscribes(
     for kind, address, _, when in events:
         if kind == "unsubscribe" and (address not in first or when < first[address]):
             first[address] = when
-    for member in members or ():
-        left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
-        if left is not None and (member.key not in first or left < first[member.key]):
-            first[member.key] = left
+    for key, left in (facts.unsubscribed if facts else {}).items():
+        if key not in first or left < first[key]:
+            first[key] = left
     sent = were_sent(first)
     return {address: when for address, when in first.items() if address in sent}
 
@@ -432,11 +498,11 @@ def _per_month(
     newsletters: tuple[NewsletterFigures, ...],
     events: list[tuple[str, str, str, dt.datetime]],
     unsubscribed: dict[str, dt.datetime],
-    members: list[Member] | None,
+    facts: MemberFacts | None,
     counted: list[tuple[dt.datetime, int]],
     now: dt.datetime,
 ) -> tuple[MonthFigures, ...]:
-    opted = [when for m in members or () if (when := instant(m.opt_in_at)) is not None]
+    opted = facts.opted if facts else []
     moments = [n.started for n in newsletters if n.started] + [e[3] for e in events]
     moments += [*unsubscribed.values(), *opted, *(when for when, _count in counted)]
     if not moments:
@@ -453,7 +519,8 @@ def _per_month(
             counts[index(when), kind].add(address)
     unsubscribes = Counter(index(when) for when in unsubscribed.values())
     signups = Counter(index(when) for when in opted)
-    confirmations, departures = _consents(members or ())
+    confirmations = facts.confirmations if facts else []
+    departures = facts.departures if facts else []
     last_count = {index(when): n for when, n in counted}  # in time order: the month's last wins
     return tuple(
         MonthFigures(
@@ -462,9 +529,9 @@ def _per_month(
             hard_bounces=len(counts[number, "hard_bounce"]),
             soft_bounces=len(counts[number, "soft_bounce"]),
             complaints=len(counts[number, "complaint"]),
-            signups=None if members is None else signups[number],
+            signups=None if facts is None else signups[number],
             consenting=None
-            if members is None
+            if facts is None
             else _consenting_at(confirmations, departures, _month_end(month)),
             members=last_count.get(number),
         )
@@ -472,26 +539,17 @@ def _per_month(
     )
 
 
-def _per_segment(members: list[Member] | None, months: list[str]) -> tuple[SegmentMonth, ...]:
+def _per_segment(facts: MemberFacts | None, months: list[str]) -> tuple[SegmentMonth, ...]:
     """New, unsubscribed and consenting members of each segment, month by month."""
-    if members is None or not months:
+    if facts is None or not months:
         return ()
-    groups: dict[str, list[Member]] = defaultdict(list)
-    for member in members:
-        groups[EVERYONE].append(member)
-        for segment in member.segments - {EVERYONE}:
-            groups[segment].append(member)
     found = []
     starts = [_month_start(month).astimezone(dt.UTC) for month in months]
-    for segment in [EVERYONE, *sorted(set(groups) - {EVERYONE})]:
-        group = groups[segment]
-        new = Counter(_index(starts, when) for m in group if (when := instant(m.opt_in_at)))
-        left = Counter(
-            _index(starts, when)
-            for m in group
-            if m.unsubscribed_at and (when := instant(m.unsubscribed_at))
-        )
-        confirmations, departures = _consents(group)
+    for segment in [EVERYONE, *sorted(set(facts.segments) - {EVERYONE})]:
+        times = facts.segments[segment]
+        new = Counter(_index(starts, when) for when in times.opted)
+        left = Counter(_index(starts, when) for when in times.left)
+        confirmations, departures = sorted(times.confirmations), sorted(times.departures)
         for number, month in enumerate(months):
             found.append(
                 SegmentMonth(
@@ -508,22 +566,6 @@ def _per_segment(members: list[Member] | None, months: list[str]) -> tuple[Segme
 def _index(starts: list[dt.datetime], moment: dt.datetime) -> int:
     """The month (index into ``starts``) of ``moment``; -1 before the first."""
     return bisect.bisect_right(starts, moment) - 1
-
-
-def _consents(members: Iterable[Member]) -> tuple[list[dt.datetime], list[dt.datetime]]:
-    """When each member validly consented, and when those who left did (both sorted)."""
-    confirmations: list[dt.datetime] = []
-    departures: list[dt.datetime] = []
-    for member in members:
-        opted, confirmed = instant(member.opt_in_at), instant(member.confirmed_at)
-        left = instant(member.unsubscribed_at) if member.unsubscribed_at else None
-        if opted is None or confirmed is None or confirmed < opted:
-            continue  # never validly consented
-        if left is None or left > confirmed:
-            confirmations.append(confirmed)
-            if left is not None:
-                departures.append(left)
-    return sorted(confirmations), sorted(departures)
 
 
 def _month_start(month: str) -> dt.datetime:

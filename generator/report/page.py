@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.core.files import write_bytes, write_text
 from generator.core.output import publish, staging_dir
 from generator.core.settings import Project
 from generator.feedback.suppression import neutralise
@@ -182,19 +183,16 @@ def write_report(
     counted = None if signups is None else signup_tables(report, signups, names)
     with staging_dir(project.root) as folder:
         new = folder / REPORT_DIR
-        new.mkdir()
-        (new / PAGE).write_text(page(project, report, counted), encoding="utf-8")
-        if counted is not None:
-            for name, data in signup_csvs(counted).items():
-                (new / name).write_bytes(data)
-        (new / NEWSLETTER_CSV).write_bytes(newsletter_csv(report))
-        (new / MONTHS_CSV).write_bytes(months_csv(report))
-        (new / UNATTRIBUTED_CSV).write_bytes(unattributed_csv(report))
+        write_text(new / PAGE, page(project, report, counted), within=folder)
+        files = {NEWSLETTER_CSV: newsletter_csv(report), MONTHS_CSV: months_csv(report)}
+        files[UNATTRIBUTED_CSV] = unattributed_csv(report)
         if report.segments:
-            (new / SEGMENTS_CSV).write_bytes(segments_csv(report))
-        (new / SCRIPT).write_bytes(
-            resources.files("generator.report").joinpath(SCRIPT).read_bytes()
-        )
+            files[SEGMENTS_CSV] = segments_csv(report)
+        if counted is not None:
+            files |= signup_csvs(counted)
+        files[SCRIPT] = resources.files("generator.report").joinpath(SCRIPT).read_bytes()
+        for name, data in files.items():
+            write_bytes(new / name, data, within=folder)
         publish([(new, project.build_dir / REPORT_DIR)], retired=folder)
     return project.build_dir / REPORT_DIR / PAGE
 

@@ -65,7 +65,7 @@ def resolve_base(root: Path, given: str | None) -> Base:
         return Base(given, commit)
     for name, ref in MAIN_REFS:
         if _commit(root, ref) is not None:
-            merge_base = git(root, "merge-base", "HEAD", ref)
+            merge_base = git(root, "merge-base", "--end-of-options", "HEAD", ref)
             if merge_base:
                 return Base(name, merge_base.strip())
     raise UsageError(
@@ -80,7 +80,17 @@ def _commit(root: Path, name: str) -> str | None:
 
 def changed_files(root: Path, commit: str) -> list[Change]:
     """Every file of the work tree (uncommitted and untracked ones too) that differs from ``commit``."""
-    diff = git(root, "diff", "--name-status", "--no-renames", "--relative", "-z", commit, "--")
+    diff = git(
+        root,
+        "diff",
+        "--name-status",
+        "--no-renames",
+        "--relative",
+        "-z",
+        "--end-of-options",
+        commit,
+        "--",
+    )
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
     if diff is None or untracked is None:
         raise RundbriefError(
@@ -143,12 +153,12 @@ def checkout(root: Path, commit: str) -> Iterator[Path]:
     parent = Path(tempfile.mkdtemp(prefix="rundbrief-base-"))
     folder = parent / "worktree"
     git(root, "worktree", "prune")  # forget worktrees of killed runs
-    if git(root, "worktree", "add", "--detach", "--quiet", str(folder), commit) is None:
+    if git(root, "worktree", "add", "--detach", "--quiet", "--", str(folder), commit) is None:
         shutil.rmtree(parent, ignore_errors=True)
         raise RundbriefError(_("git could not check out {commit}").format(commit=commit))
     try:
         yield folder / prefix
     finally:
-        git(root, "worktree", "remove", "--force", str(folder))
+        git(root, "worktree", "remove", "--force", "--", str(folder))
         shutil.rmtree(parent, ignore_errors=True)
         git(root, "worktree", "prune")

@@ -1,6 +1,6 @@
 """How many members a newsletter would reach, counted in the last members file.
 
-The count uses the selection of ``send`` (``sending/members.py`` + ``recipients.select``):
+The count uses the selection of ``send`` (``open_members`` + ``recipients.select``):
 consent, unsubscribes and the audience. Only numbers leave this module; member data never
 reaches the review page. The file lives outside git; its place comes from the environment
 (``RUNDBRIEF_MEMBERS_FILE``) or from ``review.members_file`` in ``rundbrief.yml``.
@@ -18,7 +18,7 @@ from generator.core.gitinfo import is_tracked
 from generator.core.i18n import _
 from generator.core.settings import Project
 from generator.members.recipients import Audience, select
-from generator.members.source import MembersFile, Unreadable
+from generator.members.source import MembersFile, Unreadable, open_members
 
 VARIABLE = "RUNDBRIEF_MEMBERS_FILE"
 
@@ -51,14 +51,8 @@ class MemberCounts:
 
     def __init__(self, path: Path, project: Project | None = None) -> None:
         self.path = path
-        self.display = path.name
-        settings = project.settings if project is not None else None
-        self.source = MembersFile(
-            path,
-            self.display,
-            dict(settings.members.columns) if settings else {},
-            settings.timezone if settings else "Europe/Berlin",
-        )
+        self.display = path.name  # the review page names the file, never where it lies
+        self.source = open_members(project, path) if project else MembersFile(path, path.name)
         self.broken: str | None = None
         self.as_of: dt.date | None = None
         try:
@@ -66,9 +60,10 @@ class MemberCounts:
         except OSError as error:
             self.broken = _("cannot read the members file: {reason}").format(reason=error.strerror)
             return
-        if is_tracked(path):
+        if self.source.warnings:  # tracked by git: review does not count it
+            self.broken = self.source.warnings[0].message
+        elif project is None and is_tracked(path):
             self.broken = _("the members file is tracked by git: keep member data out of git")
-            return
 
     def reach(self, audience: str) -> Reach:
         """The recipients of ``audience`` as ``send`` would select them (no suppression list)."""

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from generator.core.i18n import N_, _, number
 from generator.core.problems import RundbriefError
-from generator.members.recipients import MemberValues, recipients
+from generator.members.recipients import recipients
 from generator.members.source import Member
+from generator.members.values import MemberValues
 from generator.members.verp import return_path
 from generator.sending.journal import Journal
 from generator.sending.send import Plan, message_id

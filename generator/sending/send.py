@@ -33,7 +33,7 @@ from generator.members.recipients import (
     read_suppressed,
     select,
 )
-from generator.members.source import MembersFile, Unreadable
+from generator.members.source import MembersFile, Unreadable, open_members
 from generator.newsletter.checks import image_sources
 from generator.newsletter.email import RenderedEmail, sample_values
 from generator.newsletter.mime import build_message, wire_bytes
@@ -100,6 +100,9 @@ def approval(
     remote = project.settings.sending.remote
     ref = gitinfo.remote_ref(remote)
     warnings: list[Problem] = []
+    unusable = gitinfo.checkout_problem(project.root)  # (not "cannot be reached": say why)
+    if unusable:
+        raise RemoteUnreachable(unusable)
     if not offline:
         failure = gitinfo.fetch_main(project.root, remote)
         if failure is not None:
@@ -227,26 +230,12 @@ def prepare(
     kind = newsletter.kind if newsletter else "newsletter"
     target = Audience(segment, kind, suppressed)
     if members_file is not None:
-        settings = project.settings
-        members = MembersFile(
-            members_file,
-            _display(project, members_file),
-            dict(settings.members.columns),
-            settings.timezone,
-        )
+        members = open_members(project, members_file)
+        warnings += members.warnings
         try:
             selection = select(members, target)
         except Unreadable as error:
             problems.append(error.problem)
-        if gitinfo.is_tracked(members_file):
-            warnings.append(
-                Problem(
-                    members.display,
-                    0,
-                    _("the members file is tracked by git: keep member data out of git"),
-                    "warning",
-                )
-            )
     raise_if_errors(problems)
     assert newsletter is not None and email is not None  # no errors: both exist
     if members is not None and guard:
@@ -282,13 +271,6 @@ def _check_segment(project: Project, segment: str) -> None:
                 segment=segment, known=", ".join(known)
             )
         )
-
-
-def _display(project: Project, path: Path) -> str:
-    resolved = path.resolve()
-    if resolved.is_relative_to(project.root):
-        return resolved.relative_to(project.root).as_posix()
-    return str(path)
 
 
 def message_id(plan: Plan) -> str:

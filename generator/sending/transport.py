@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from generator.core.files import RefusedFile, write_bytes
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 
@@ -368,7 +369,10 @@ class Outbox:
         self.count += 1
         name = outbox_name(self.count, message.recipients[0])
         try:
-            (self.folder / name).write_bytes(message.data)
+            # Created, never opened over a link or a file put there since the folder was claimed.
+            write_bytes(self.folder / name, message.data, within=self.folder, exclusive=True)
+        except RefusedFile as error:
+            raise TransportStopped(str(error)) from None
         except OSError as error:
             raise TransportStopped(
                 _("cannot write {path}: {reason}").format(

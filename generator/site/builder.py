@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -188,7 +189,7 @@ def serve(
 ) -> None:
     """Serve ``site_dir`` with live reload, calling ``rebuild`` whenever a watched path changes."""
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
-    server.set_app(host_checked(server.serve_request, host))
+    server.set_app(host_checked(server.serve_request, host, port))
     for path in watch:
         if path.exists():
             server.watch(str(path))
@@ -198,14 +199,19 @@ def serve(
         server.shutdown()
 
 
-def host_checked(app: Any, bound: str) -> Any:
-    """Answer only requests addressed to this machine by address, as localhost or as ``bound``.
+def host_checked(app: Any, bound: str, port: int = 0) -> Any:
+    """Answer only requests addressed to this machine by address, as localhost or as ``bound``
+    (and, in GitHub Codespaces, under the name the codespace forwards the port as).
 
     A web page elsewhere can make the browser send requests to 127.0.0.1 under its own
     name (DNS rebinding) and read the preview — drafts, unpublished newsletters. Such a
     request carries that name in its Host header: it gets 403.
     """
     allowed = {"localhost", bound.lower().strip("[]")}
+    codespace = os.environ.get("CODESPACE_NAME")
+    forwarding = os.environ.get("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN")
+    if codespace and forwarding:  # GitHub Codespaces forwards the port under this one name
+        allowed.add(f"{codespace}-{port}.{forwarding}".lower())
 
     def app_with_check(environ: dict[str, Any], start_response: Any) -> Any:
         if not _host_allowed(environ.get("HTTP_HOST", ""), allowed):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from generator.core.files import read_bytes, refusal
 from generator.core.i18n import N_, _
 from generator.core.problems import Problem
 from generator.core.yamltree import PLAIN_TAGS, SafeLoader, short_tag
@@ -31,10 +32,16 @@ REFUSED_KEYS = {
 
 def config_problems(path: Path, rel: str = "mkdocs.yml") -> list[Problem]:
     """Every tag or key of the site configuration that would run or import code."""
+    refused = refusal(path, path.parent)  # the door: no link out, no pipe
+    if refused:
+        return [Problem(rel, 0, refused)]
+    data = read_bytes(path, path.parent)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []  # reported where the settings read the site URL
+        if isinstance(data, Problem):
+            return []  # reported where the settings read the site URL
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
     try:
         node = SafeLoader(text).get_single_node()
     except yaml.YAMLError:

@@ -8,14 +8,13 @@ URL together by hand.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from generator.core.i18n import _
+from generator.core.files import walk
 from generator.core.problems import Problem
 from generator.core.settings import Project
 from generator.core.sources import Document, SourceFile, read_source
@@ -134,13 +133,13 @@ def read_site(project: Project) -> tuple[SiteIndex, list[Problem]]:
     folder = project.content_dir
     articles: list[Article] = []
     assets: list[Asset] = []
-    files, problems = _walk(project.root, folder)
+    files, problems = walk(project.root, folder)  # the door: no link leads out of content/
     for path in files:
         docs_path = path.relative_to(folder).as_posix()
         if path.suffix != ".md":
             assets.append(Asset(docs_path, path))
             continue
-        source = read_source(path, project.root)
+        source = read_source(path, project.root, folder, walked=True)
         if isinstance(source, Problem):
             problems.append(source)
             continue
@@ -149,54 +148,3 @@ def read_site(project: Project) -> tuple[SiteIndex, list[Problem]]:
         url = project.site_url + page_path_url(docs_path)
         articles.append(Article(source, docs_path, url, document))
     return SiteIndex(project.site_url, tuple(articles), tuple(assets)), problems
-
-
-def _link_problem(link: Path, folder: Path, shown: str) -> str | None:
-    """Why a symbolic link in ``folder`` (resolved; ``shown`` to people) is not published;
-    None for a link to another of its files (with no hidden folder on the way)."""
-    try:
-        target = link.resolve(strict=True)
-    except (OSError, RuntimeError):  # a link to nothing, or links naming each other
-        return _("symbolic link that leads to no file; not published")
-    inside = target.is_relative_to(folder) and not any(
-        part.startswith(".") for part in target.relative_to(folder).parts
-    )
-    if inside:
-        return None
-    return _("symbolic link to a file outside {folder}; not published").format(folder=shown)
-
-
-def _walk(root: Path, folder: Path) -> tuple[list[Path], list[Problem]]:
-    """Every file below ``folder``, hidden ones aside; symbolic links never lead out of it.
-
-    A link to a file elsewhere would publish it: a members file, ``/etc/passwd``, or
-    ``.git/config`` with the token the CI checkout keeps there. A link may only name another
-    file of ``folder`` (no hidden part on the way); a linked folder is not followed at all.
-    """
-    files: list[Path] = []
-    problems: list[Problem] = []
-    if folder.is_symlink():  # content/ itself: it could name any folder, .git/ included
-        rel = folder.relative_to(root).as_posix()
-        return [], [Problem(rel, 0, _("folder is a symbolic link; make it a real folder"))]
-    inside = folder.resolve()
-    for top, folders, names in os.walk(folder) if folder.is_dir() else []:
-        here = Path(top)
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        for name in list(folders):
-            if (here / name).is_symlink():
-                folders.remove(name)
-                rel = (here / name).relative_to(root).as_posix()
-                problems.append(
-                    Problem(
-                        rel, 0, _("folder is a symbolic link; copy the files into content/ instead")
-                    )
-                )
-        for name in sorted(n for n in names if not n.startswith(".")):
-            path = here / name
-            shown = folder.relative_to(root).as_posix() + "/"
-            refused = _link_problem(path, inside, shown) if path.is_symlink() else None
-            if refused:
-                problems.append(Problem(path.relative_to(root).as_posix(), 0, refused))
-            elif path.is_file():
-                files.append(path)
-    return files, problems

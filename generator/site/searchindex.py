@@ -29,6 +29,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from generator.core.files import read_output, write_text
+
 INDEX = "search/search_index.json"
 KEYWORDS = "search/keywords.json"
 STOP_WORDS_FILE = "assets/javascripts/lunr/min/lunr.de.min.js"
@@ -66,7 +68,7 @@ def stop_words(site_dir: Path) -> set[str]:
     """The German stop words of Material's lunr.de (empty if the file is not there)."""
     path = site_dir / STOP_WORDS_FILE
     found = (
-        re.search(r'generateStopWordFilter\("([^"]*)"', path.read_text(encoding="utf-8"))
+        re.search(r'generateStopWordFilter\("([^"]*)"', read_output(path).decode("utf-8"))
         if path.is_file()
         else None
     )
@@ -78,15 +80,14 @@ def compact(site_dir: Path) -> None:
     path = site_dir / INDEX
     if not path.is_file():
         return
-    index = json.loads(path.read_text(encoding="utf-8"))
+    index = json.loads(read_output(path))
     keywords_file = site_dir / KEYWORDS
-    keywords = (
-        json.loads(keywords_file.read_text(encoding="utf-8")) if keywords_file.is_file() else {}
-    )
+    keywords = json.loads(read_output(keywords_file)) if keywords_file.is_file() else {}
     index["docs"], index["config"]["rundbrief"] = _compacted(
         index["docs"], keywords, stop_words(site_dir)
     )
-    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    text = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
+    write_text(path, text, within=site_dir)  # (the door: site/ is written through nothing)
 
 
 def _compacted(

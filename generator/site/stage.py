@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from generator.core.files import copy_file, write_bytes, write_text
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.site.index import page_path_url
@@ -59,18 +59,15 @@ def stub(page: Page) -> Page:
 
 
 def write_tree(docs_dir: Path, pages: Iterable[Page], files: Iterable[StaticFile]) -> None:
-    """Write the staged docs tree."""
+    """Write the staged docs tree, every file through the door (content files read through it)."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
     for page in pages:
-        target = docs_dir / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.render(), encoding="utf-8")
+        write_text(docs_dir / page.path, page.render(), within=docs_dir)
     for item in files:
-        target = docs_dir / item.path
-        target.parent.mkdir(parents=True, exist_ok=True)
         if item.source is not None:
-            shutil.copyfile(item.source, target)
+            copy_file(item.source, docs_dir / item.path, within=docs_dir)
         else:
-            target.write_bytes(item.data or b"")
+            write_bytes(docs_dir / item.path, item.data or b"", within=docs_dir)
 
 
 def build_nav(pages: Iterable[Page]) -> list[NavItem]:
@@ -126,10 +123,13 @@ def duplicate_paths(pages: Iterable[Page], files: Iterable[StaticFile]) -> list[
                     ).format(folder=folder),
                 )
             )
+    # Keyed by the file each becomes: a page kontakt/ is written as kontakt/index.html, and a
+    # file content/kontakt/index.html would silently replace it (or it the file).
     entries = [(page_path_url(page.path), page.source or page.path) for page in pages]
     entries += [(item.path, f"content/{item.path}" if item.source else item.path) for item in files]
     for url, origin in entries:
-        first = seen.setdefault(url, origin)
+        written = url + "index.html" if url.endswith("/") or not url else url
+        first = seen.setdefault(written, origin)
         if first != origin:
             place = origin if origin.startswith(("content/", "marketing-assets/")) else first
             other = first if place == origin else origin

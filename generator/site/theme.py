@@ -12,13 +12,17 @@ from dataclasses import replace
 from typing import Any
 
 from generator.core.facts import Facts
+from generator.core.files import walk
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.schema import https_url
 from generator.core.settings import SETTINGS_FILE, Project
+from generator.core.sources import read_source
 from generator.site.index import page_path_url
 from generator.site.stage import Page, StaticFile
 
+OVERRIDES = "overrides"
+"""The theme's own templates and files (``theme.custom_dir``), published as they are."""
 ARCHIVE = "newsletter/"
 FEED = "newsletter/feed.xml"
 OG_IMAGE = "assets/logo.png"  # link previews show the logo (PNG: not every network takes SVG)
@@ -77,9 +81,46 @@ def check(project: Project, available: set[str], facts: Facts) -> list[Problem]:
     return problems
 
 
+BUILDER_OUTPUTS = (
+    "sitemap.xml",
+    "sitemap.xml.gz",
+    "search/",
+    "assets/javascripts/",
+    "assets/stylesheets/",
+)
+"""Where the site builder and the theme write their own files (scripts among them)."""
+
+
+def own_files_problems(project: Project, files: Iterable[StaticFile]) -> list[Problem]:
+    """The theme's files (``overrides/``) through the door, and no content file in their place.
+
+    A file of ``content/`` at the path of one of the theme's or the builder's own files would
+    replace it in ``site/`` without a word: ``content/assets/javascripts/hilfe.js`` the site's
+    own script.
+    """
+    folder = project.root / OVERRIDES
+    theme_files, problems = walk(project.root, folder)
+    owned = {path.relative_to(folder).as_posix() for path in theme_files}
+    for item in files:
+        if item.source is not None and (
+            item.path in owned or item.path.startswith(BUILDER_OUTPUTS)
+        ):
+            problems.append(
+                Problem(
+                    f"content/{item.path}",
+                    0,
+                    _("lies where the site writes its own file /{path}; rename or move it").format(
+                        path=item.path
+                    ),
+                )
+            )
+    return problems
+
+
 def _settings_line(project: Project, key: str) -> int:
     """The line of ``key`` inside the help_site block of rundbrief.yml (0 if not found)."""
-    lines = (project.root / SETTINGS_FILE).read_text(encoding="utf-8").splitlines()
+    source = read_source(project.root / SETTINGS_FILE, project.root)
+    lines = [] if isinstance(source, Problem) else source.text.splitlines()
     inside = False
     for number, line in enumerate(lines, start=1):
         if line.startswith("help_site:"):

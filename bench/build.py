@@ -19,6 +19,7 @@ from mkdocs.config import load_config
 
 from generator.build import build as rundbrief_build
 from generator.core.settings import load_project
+from generator.site.scan import own_script_hashes, scan_folder
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = (
@@ -77,6 +78,13 @@ def timed(action) -> float:
     return time.perf_counter() - started
 
 
+def cpu_timed(action) -> float:
+    """CPU seconds of this process: steadier than the clock on a shared, loaded machine."""
+    started = time.process_time()
+    action()
+    return time.process_time() - started
+
+
 def plain_mkdocs(root: Path) -> None:
     """What a bare `mkdocs build` of content/ does, through the API, into another folder."""
     config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "plain-site"))
@@ -88,7 +96,10 @@ def plain_mkdocs(root: Path) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'pages':>6} {'mkdocs s':>9} {'rundbrief s':>12} {'ratio':>6} {'ms/page':>8}")
+    print(
+        f"{'pages':>6} {'mkdocs s':>9} {'rundbrief s':>12} {'ratio':>6} {'ms/page':>8} "
+        f"{'scan s':>7} {'scan %':>7}  (scan: CPU seconds, share of the build's CPU time)"
+    )
     with tempfile.TemporaryDirectory() as warm:
         plain_mkdocs(synthetic_project(Path(warm), 10))  # imports and theme caches, both sides
     for size in sizes:
@@ -100,10 +111,20 @@ def main(sizes: list[int]) -> None:
             for _ in range(3):
                 baseline = min(baseline, timed(lambda root=root: plain_mkdocs(root)))
                 ours = min(ours, timed(lambda project=project: rundbrief_build(project)))
+            # The final scanner over what the build wrote (part of `ours`), on its own, as a
+            # share of the build's CPU time (wall-clock shares swing with the machine's load).
+            build_cpu = cpu_timed(lambda project=project: rundbrief_build(project))
+            scan = min(cpu_timed(lambda root=root: scan_site(root)) for _ in range(3))
             print(
                 f"{size:>6} {baseline:>9.2f} {ours:>12.2f} {ours / baseline:>6.2f} "
-                f"{ours / size * 1000:>8.1f}"
+                f"{ours / size * 1000:>8.1f} {scan:>7.2f} {scan / build_cpu * 100:>6.1f}%"
             )
+
+
+def scan_site(root: Path) -> None:
+    """What the build's last step does: every written HTML file read and scanned."""
+    problems = scan_folder(root / "site", "site", [], own_script_hashes(root))
+    assert not problems, problems[:3]
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from generator.site.pages import (
     staged_files,
     staged_pages,
 )
+from generator.site.scan import Memo, own_script_hashes, read_sources, scan_folder
 from generator.site.stage import (
     Page,
     StaticFile,
@@ -123,13 +124,20 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     with staging_dir(project.root) as folder:
         build_site_into(project, staged, folder / "site", folder / "docs", edit_links=edit_links)
         write_tree(folder / "build", (), outputs)
+        raise_if_errors(scan_written(project, staged, folder / "site", folder / "build"))
         news = [folder / "site", *(folder / "build" / name for name in owned)]
         publish(zip(news, targets, strict=True), retired=folder)
     return BuildResult(len(staged.pages), staged.problems)
 
 
 def build_site_into(
-    project: Project, staged: Staged, site_dir: Path, docs_dir: Path, *, edit_links: bool = False
+    project: Project,
+    staged: Staged,
+    site_dir: Path,
+    docs_dir: Path,
+    *,
+    edit_links: bool = False,
+    csp: bool = True,
 ) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains."""
     unsafe = config_problems(project.mkdocs_file)
@@ -145,12 +153,35 @@ def build_site_into(
             load_facts(project),
             edit_links=edit_links,
             today=date.today(),
+            csp=csp,
         )
     }
     nav = build_nav(staged.pages)
     messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra)
     if messages:
         raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
+
+
+def scan_written(
+    project: Project, staged: Staged, site_dir: Path, build_dir: Path
+) -> list[Problem]:
+    """Active content in any written HTML or SVG file, at the source line that brought it."""
+    rels = [page.source for page in staged.pages if page.source]
+    rels += [item.source.rel for item in staged.newsletters]
+    rels += [
+        path.relative_to(project.root).as_posix()
+        for path in sorted(project.assets_dir.rglob("*"))
+        if path.is_file()
+    ]
+    sources = read_sources(project.root, rels)
+    own = own_script_hashes(project.root)
+    memo = Memo.read(project.state_dir)  # files unchanged since the last build: not parsed again
+    problems = [
+        *scan_folder(site_dir, "site", sources, own, memo),
+        *scan_folder(build_dir, "build", sources, own, memo),
+    ]
+    memo.write(project.state_dir)
+    return problems
 
 
 def validate_site(project: Project, staged: Staged) -> list[Problem]:

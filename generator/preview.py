@@ -26,7 +26,12 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             log(str(problem))
         try:
             # Edit buttons in the preview only: members never see them on the published site.
-            pipeline.build_site_into(project, staged, site_dir, folder / "docs", edit_links=True)
+            pipeline.build_site_into(
+                project, staged, site_dir, folder / "docs", edit_links=True, csp=False
+            )
+            # What build would refuse as active content, named while the writer looks.
+            for problem in pipeline.scan_written(project, staged, site_dir, folder / "none"):
+                log(str(problem))
         except ProblemsFound as error:
             for problem in error.problems:
                 log(str(problem))

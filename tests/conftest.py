@@ -164,31 +164,31 @@ def example_site(built_example: Path) -> Iterator[str]:
     server.server_close()
 
 
+def mini_project(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A minimal project in ``root``: the repository's settings plus ``files`` (path → text or bytes)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    # The repository's settings without help_site: it names articles a mini project lacks.
+    settings = re.sub(r"(?m)^help_site:\n(?:[ #].*\n|\n)*", "", settings_text())
+    (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
+    shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
+    (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
+    for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo
+        shutil.copy2(REPO / "content" / "assets" / logo, root / "content" / "assets" / logo)
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """A minimal project: the repository's settings plus the given files (path → text or bytes)."""
-
-    def make(files: dict[str, str | bytes]) -> Path:
-        root = tmp_path / "mini"
-        root.mkdir(exist_ok=True)
-        shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
-        # The repository's settings without help_site: it names articles a mini project lacks.
-        settings = re.sub(r"(?m)^help_site:\n(?:[ #].*\n|\n)*", "", settings_text())
-        (root / "rundbrief.yml").write_text(settings, encoding="utf-8")
-        shutil.copytree(REPO / "overrides", root / "overrides", dirs_exist_ok=True)
-        (root / "content" / "assets").mkdir(parents=True, exist_ok=True)
-        for logo in ("logo.svg", "logo.png"):  # the site's and the emails' logo
-            shutil.copy2(REPO / "content" / "assets" / logo, root / "content" / "assets" / logo)
-        for rel, data in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(data, encoding="utf-8")
-        return root
-
-    return make
+    return functools.partial(mini_project, tmp_path / "mini")
 
 
 @pytest.fixture

@@ -38,8 +38,9 @@ from generator.core.yamltree import parse_yaml
 FACTS_FILE = "fakten.yml"
 FILTERS = ("am", "ab", "bis")
 
-REFERENCE = re.compile(r"\{\{\s*fakt\b.*?\}\}")
-"""Every reference to a fact as it was typed, well-formed or not."""
+REFERENCE = re.compile(r"\{\{\s*fakt\b.*?\}\}", re.DOTALL)
+"""Every reference to a fact as it was typed, well-formed or not, also split over lines (R-29:
+filled in or reported, never left as template syntax)."""
 FORM = re.compile(
     r"""\{\{\s*fakt\.(?P<name>\w+)\s*"""
     r"""(?:\|\s*(?P<filter>\w+)\s*(?:\(\s*(?P<quote>["'])(?P<day>[^"']*)(?P=quote)\s*\))?\s*)?\}\}"""
@@ -162,10 +163,12 @@ class Facts:
 
         def replace(match: re.Match[str]) -> str:
             value, message = self._resolve(match, on)
+            # A reference over several lines keeps them: no later line of the text moves.
+            breaks = "\n" * match.group(0).count("\n")
             if message is None:
-                return value
+                return value + breaks
             unresolved.append(Unresolved(match.start(), match.group(0), message))
-            return "«" + match.group(0).strip("{} ") + "»"
+            return "«" + " ".join(match.group(0).strip("{} ").split()) + "»" + breaks
 
         return REFERENCE.sub(replace, text), unresolved
 

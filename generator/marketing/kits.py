@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import multiprocessing
 import shutil
@@ -24,6 +23,7 @@ from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
 from generator.marketing.fonts import missing_glyphs
 from generator.marketing.load import load_campaigns
+from generator.marketing.pages import templates
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
 from generator.members.source import Unreadable, open_members
@@ -411,19 +411,21 @@ def _write_files(staging: Path, code: str, files: list[tuple[str, bytes]]) -> No
 
 def _embed(campaign: Campaign, recipient: Recipient) -> bytes:
     """HTML snippets to put the banners on a website, each linking with the member's link."""
-    lines = [
-        "<!-- Banner der Kampagne „" + html.escape(campaign.title) + "“ mit Ihrem Empfehlungslink.",
-        '     rel="sponsored": der Link ist Werbung (Prämie). Bilddatei neben die Seite legen. -->',
+    headline = campaign.texts["headline"].value if "headline" in campaign.texts else campaign.title
+    banners = [
+        {
+            "url": link(campaign, recipient, spec.medium, spec.name),
+            "name": spec.name,
+            "width": spec.width,
+            "height": spec.height,
+        }
+        for spec in campaign.images
+        if spec.medium == "banner"
     ]
-    for spec in campaign.images:
-        if spec.medium != "banner":
-            continue
-        url = html.escape(link(campaign, recipient, spec.medium, spec.name))
-        alt = html.escape(
-            f"Anzeige: Mitgliederwerk – {campaign.texts['headline'].value if 'headline' in campaign.texts else campaign.title}"
-        )
-        lines.append(
-            f'<a href="{url}" rel="sponsored noopener"><img src="{spec.name}.png" '
-            f'width="{spec.width}" height="{spec.height}" alt="{alt}"></a>'
-        )
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    # Autoescaped: the title stands in a comment that no '-->' in it can end ('>' is escaped).
+    snippet = (
+        templates()
+        .get_template("banner-einbinden.html.j2")
+        .render(campaign=campaign, banners=banners, alt=f"Anzeige: Mitgliederwerk – {headline}")
+    )
+    return snippet.encode("utf-8")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import html
+import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
+
+import jinja2
 
 from generator.core.problems import Problem
 from generator.core.settings import Project
@@ -105,81 +108,40 @@ def index_page(intro: Document | None, rendered: list[tuple[Campaign, list[Asset
 
 def campaign_markdown(campaign: Campaign, assets: list[Asset]) -> str:
     """One campaign on the page: its link, previews with downloads, and texts to copy."""
-    slug = campaign.slug
-    generic = link(campaign, GENERIC, "social", "link")
-    out = [
-        f"## {campaign.title}\n",
-        f"{campaign.description}\n",
-        "### Ihr Empfehlungslink\n",
-        f"Ersetzen Sie **{PLACEHOLDER_CODE}** durch Ihren persönlichen Empfehlungscode "
-        "(Mitgliederbereich › „Empfehlen“):\n",
-        _copyable(f"{slug}-link", generic, "Link kopieren"),
-        "### Bilder und Banner\n",
-        "Alle Bilder tragen den Hinweis „Anzeige“ und den Risikohinweis. Bitte schneiden Sie "
-        "beides nicht ab.\n",
-        '<div class="werbemittel-galerie" style="display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start">',
-    ]
-    for asset in (a for a in assets if a.kind in ("image", "qr") and a.filename.endswith(".png")):
-        out.append(_figure(slug, asset))
-    out.append("</div>\n")
-    flyer = [a for a in assets if a.kind == "flyer" or a.filename.endswith(".svg")]
-    if flyer:
-        out.append("### Zum Ausdrucken\n")
-        for asset in flyer:
-            out.append(f"- [{asset.title}]({slug}/{asset.filename})\n")
-        out.append("")
-    posts = [a for a in assets if a.kind == "post"]
-    if posts:
-        out.append("### Texte für soziale Netzwerke\n")
-        out.append(
-            "Jeder Text ist als Werbung gekennzeichnet. Lassen Sie den Hinweis am Anfang stehen.\n"
-        )
-        for asset in posts:
-            out += [
-                f"#### {asset.title}\n",
-                _copyable(f"{slug}-{_stem(asset)}", asset.text, "Text kopieren"),
-            ]
-    emails = [e for e in campaign.emails]
-    if emails:
-        out.append("### E-Mail-Vorlagen\n")
-        out.append(
-            f'!!! warning "Nur mit Einwilligung"\n    {campaign.consent_note.value.strip()}\n'
-        )
-        for email in emails:
-            subject, body = email_parts(campaign, email, GENERIC)
-            out += [
-                f"#### {email.title}\n",
-                f"**Betreff:** {html.escape(subject)}\n",
-                _copyable(f"{slug}-{email.name}", body, "Text kopieren"),
-            ]
-    return "\n".join(out)
-
-
-def _stem(asset: Asset) -> str:
-    return asset.filename.rsplit(".", 1)[0]
-
-
-def _figure(slug: str, asset: Asset) -> str:
-    src = f"{slug}/{asset.filename}"
-    title = html.escape(asset.title)
-    size = (
-        f'width="{asset.width}" height="{asset.height}"'
-        if asset.width
-        else 'width="200" height="200"'
-    )
+    emails = []
+    for email in campaign.emails:
+        subject, body = email_parts(campaign, email, GENERIC)
+        emails.append((email, subject, body))
     return (
-        f'<figure style="margin:0;max-width:100%">'
-        f'<img src="{src}" alt="Vorschau: {title}" {size} loading="lazy" '
-        f'style="max-width:min(100%,480px);height:auto;border:1px solid #ddd">'
-        f'<figcaption>{title} · <a href="{src}" download>PNG herunterladen</a></figcaption></figure>'
+        templates()
+        .get_template("campaign.md.j2")
+        .render(
+            campaign=campaign,
+            slug=campaign.slug,
+            placeholder=PLACEHOLDER_CODE,
+            generic=link(campaign, GENERIC, "social", "link"),
+            images=[a for a in assets if a.kind in ("image", "qr") and a.filename.endswith(".png")],
+            printable=[a for a in assets if a.kind == "flyer" or a.filename.endswith(".svg")],
+            posts=[a for a in assets if a.kind == "post"],
+            emails=emails,
+            consent=campaign.consent_note.value.strip(),
+        )
     )
 
 
-def _copyable(ident: str, text: str, label: str) -> str:
-    # Raw HTML so that Markdown leaves the text alone; the script copies the <pre>'s text.
-    return (
-        f'<div class="werbemittel-text">\n<pre id="{ident}" style="white-space:pre-wrap">'
-        f"{html.escape(text)}</pre>\n"
-        f'<button type="button" class="md-button md-button--primary" data-kopieren="{ident}">'
-        f"{label}</button>\n</div>\n"
+@cache
+def templates() -> jinja2.Environment:
+    """The templates of ``marketing/templates/`` (pages, snippets), autoescaped."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator.marketing", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
+    environment.filters["md"] = markdown_text
+    return environment
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for Markdown that shows it literally: no emphasis, link, heading or list."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import posixpath
 import xml.etree.ElementTree as etree
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from generator.newsletter.email import (
     personalise,
     sample_values,
 )
+from generator.newsletter.layout import environment
 from generator.newsletter.mime import build_message, wire_bytes
 from generator.newsletter.render import Checked
 from generator.newsletter.source import Newsletter
@@ -134,22 +134,17 @@ NO_SCRIPTS = (
 
 
 def _page_body(newsletter: Newsletter, subject: str, text: str) -> str:
-    title = html.escape(subject)
     # The email sits in an iframe (its own styles stay its own); the text version below is
     # what the site search indexes and what screen-reader users may prefer.
-    body_text = html.escape(text.split("\n-- \n")[0].rstrip())
     return (
-        f"Newsletter vom {german_date(newsletter.date)}\n\n"
-        f'<iframe class="newsletter-email" src="email.html" title="Newsletter: {title}" '
-        f'sandbox="{SANDBOX}" '
-        'loading="lazy" style="width:100%;height:1400px;border:1px solid #d5dcda;'
-        'border-radius:4px;background:#eef2f1" '
-        "onload=\"this.style.height=(this.contentWindow.document.documentElement.scrollHeight+4)+'px'\">"
-        "</iframe>\n\n"
-        "[E-Mail in eigenem Fenster öffnen](email.html) · [Alle Newsletter](../index.md)\n\n"
-        '<details class="newsletter-text"><summary>Textfassung dieser E-Mail</summary>\n'
-        f'<pre style="white-space:pre-wrap">{body_text}</pre>\n'
-        "</details>\n"
+        environment()
+        .get_template("archive-page.md.j2")
+        .render(
+            date=german_date(newsletter.date),
+            subject=subject,
+            sandbox=SANDBOX,
+            text=text.split("\n-- \n")[0].rstrip(),
+        )
     )
 
 
@@ -170,9 +165,11 @@ def _index_body(entries: list[tuple[Newsletter, str, str]]) -> str:
 
 
 def _md_text(text: str) -> str:
-    for char in "\\[]*_<`":
+    """``text`` as Markdown that shows it literally: no emphasis, no link, no HTML."""
+    for char in "\\[]*_`":
         text = text.replace(char, "\\" + char)
-    return text
+    # Markdown passes a tag through as HTML (a backslash does not stop it): entities are text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def feed(project: Project, index: SiteIndex, entries: list[tuple[Newsletter, str, str]]) -> bytes:

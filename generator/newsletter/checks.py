@@ -35,7 +35,8 @@ CLIP_BYTES = 102_000
 WARN_BYTES = 90_000
 SUBJECT_MAX = 78
 PREHEADER_RANGE = (20, 140)
-_UNRESOLVED = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|" + merge.TOKEN.pattern)
+_UNRESOLVED = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|" + merge.TOKEN.pattern, re.DOTALL)
+"""Template syntax left after filling in, also over several lines (R-29)."""
 
 
 _TAG = re.compile(r"<(img|a)\s([^>]*)>", re.IGNORECASE)
@@ -194,12 +195,9 @@ def preflight(
         (_("unresolved placeholder in the text part: {placeholder}"), text),
     ):
         for match in _UNRESOLVED.finditer(content):
+            first = match.group(0).split("\n")[0]  # (found in the source by its first line)
             problems.append(
-                Problem(
-                    rel,
-                    at(match.group(0)),
-                    part.format(placeholder=match.group(0)),
-                )
+                Problem(rel, at(first), part.format(placeholder=" ".join(match.group(0).split())))
             )
 
     if document.meta.get("subject") is not None:  # (a missing subject was reported already)

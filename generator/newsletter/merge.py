@@ -20,7 +20,7 @@ BUILTIN_FIELDS = (
 
 SOURCE_FIELD = re.compile(r"\{\{\s*member\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 """A merge field as the writer types it."""
-ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 """Anything that looks like template syntax; what SOURCE_FIELD does not match is a mistake."""
 
 # Between Markdown and the inliner a field travels as letters and digits only: premailer
@@ -169,25 +169,26 @@ def unknown_fields(text: str, known: Iterable[str]) -> list[tuple[int, str]]:
     """(line offset, message) for every template expression in ``text`` that is not a known field."""
     known = set(known)
     found = []
-    for offset, line in enumerate(text.split("\n")):
-        for match in ANY_TEMPLATE.finditer(line):
-            field = SOURCE_FIELD.fullmatch(match.group(0))
-            if field is None:
-                found.append(
-                    (
-                        offset,
-                        _("unknown placeholder '{placeholder}'; write {example}").format(
-                            placeholder=match.group(0), example="{{ member.<field> }}"
-                        ),
-                    )
+    for match in ANY_TEMPLATE.finditer(text):  # (an expression may span lines)
+        offset = text.count("\n", 0, match.start())
+        shown = " ".join(match.group(0).split())
+        field = SOURCE_FIELD.fullmatch(match.group(0))
+        if field is None:
+            found.append(
+                (
+                    offset,
+                    _("unknown placeholder '{placeholder}'; write {example}").format(
+                        placeholder=shown, example="{{ member.<field> }}"
+                    ),
                 )
-            elif field.group(1) not in known:
-                found.append(
-                    (
-                        offset,
-                        _("unknown merge field 'member.{field}'; known: {known}").format(
-                            field=field.group(1), known=", ".join(sorted(known))
-                        ),
-                    )
+            )
+        elif field.group(1) not in known:
+            found.append(
+                (
+                    offset,
+                    _("unknown merge field 'member.{field}'; known: {known}").format(
+                        field=field.group(1), known=", ".join(sorted(known))
+                    ),
                 )
+            )
     return found

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 from generator.core import i18n
+from generator.core.activecontent import refused
 from generator.core.dates import german_date
 from generator.core.i18n import _, ngettext
 from generator.core.output import write_atomic
-from generator.core.problems import Problem
+from generator.core.problems import Problem, raise_if_errors
 from generator.core.settings import Project
 from generator.newsletter.archive import SANDBOX
 from generator.newsletter.email import personalise, sample_values
+from generator.newsletter.layout import environment
 from generator.newsletter.render import Checked
 
 FOLDER = "newsletter-vorschau"
@@ -38,11 +43,11 @@ def write_preview(
     folder = site_dir / FOLDER
     values = sample_values(project)
     rows = []
-    broken = list(unreadable)
+    broken = [str(p) for p in unreadable]
     for item in checked:
         newsletter, email, problems = item.newsletter, item.email, list(item.problems)
         if newsletter is None:
-            broken += problems
+            broken += [str(p) for p in problems]
             continue
         slug = newsletter.slug
         subject = newsletter.subject
@@ -51,31 +56,28 @@ def write_preview(
             subject, body, text = personalise(email, values)
             body = local_images(body, project.site_url)
             write_atomic(folder / slug / "email.html", body.encode("utf-8"))
-        state = ("approved", _("APPROVED")) if newsletter.approved else ("draft", _("DRAFT"))
-        badge = '<span class="badge {}">{}</span>'.format(*state)
-        page = _newsletter_page(subject, badge, slug, email is not None, text, problems)
-        write_atomic(folder / f"{slug}.html", page.encode("utf-8"))
+        shown = {
+            "slug": slug,
+            "subject": subject,
+            "approved": newsletter.approved,
+            "rendered": email is not None,
+            "text": text,
+            "problems": [str(p) for p in problems],
+        }
+        write_atomic(folder / f"{slug}.html", _page(subject, shown).encode("utf-8"))
         errors = len(item.errors)
-        day = german_date(newsletter.date) if i18n.language() == "de" else newsletter.date
-        count = ngettext("({count} error)", "({count} errors)", errors).format(count=errors)
         rows.append(
-            f'<li>{badge} {day} – <a href="{slug}.html">{html.escape(subject)}</a>'
-            + (f" <strong>{count}</strong>" if errors else "")
-            + "</li>"
+            {
+                **shown,
+                "day": german_date(newsletter.date) if i18n.language() == "de" else newsletter.date,
+                "errors": ngettext("({count} error)", "({count} errors)", errors).format(
+                    count=errors
+                )
+                if errors
+                else "",
+            }
         )
-    broken_items = "".join(f"<li>{html.escape(str(p))}</li>" for p in broken)
-    title = _("Newsletter preview")
-    intro = _("All newsletters, drafts included, for a sample member.")
-    broken_title = _("Files with problems")
-    index = _document(
-        title,
-        f"<h1>{title}</h1><p>{intro}</p><ul>{''.join(rows)}</ul>"
-        + (
-            f'<h2>{broken_title}</h2><ul class="problems">{broken_items}</ul>'
-            if broken_items
-            else ""
-        ),
-    )
+    index = _page(_("Newsletter preview"), None, rows=rows, broken=broken)
     write_atomic(folder / "index.html", index.encode("utf-8"))
 
 
@@ -88,45 +90,42 @@ def local_images(email_html: str, site_url: str) -> str:
     return email_html.replace(f'src="{site_url}', 'src="/')
 
 
-def _newsletter_page(
-    subject: str, badge: str, slug: str, rendered: bool, text: str, problems: list[Problem]
+def _page(
+    title: str,
+    newsletter: dict[str, Any] | None,
+    rows: Sequence[Mapping[str, Any]] = (),
+    broken: Sequence[str] = (),
 ) -> str:
-    report = (
-        '<ul class="problems">'
-        + "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
-        + "</ul>"
-        if problems
-        else '<p class="ok">{}</p>'.format(_("No problems found."))
-    )
+    """The list of newsletters (``newsletter`` None) or one newsletter's page, scanned."""
+    words = {
+        "approved": _("APPROVED"),
+        "draft": _("DRAFT"),
+        "intro": _("All newsletters, drafts included, for a sample member."),
+        "broken": _("Files with problems"),
+        "back": _("← all newsletters"),
+        "preflight": _("Preflight"),
+        "ok": _("No problems found."),
+        "text": _("Text part"),
+    }
     views = (
         (600, _("Desktop, 600 px"), _("Desktop view")),
         (375, _("Phone, 375 px"), _("Phone view")),
     )
-    frames = (
-        '<div class="frames">'
-        + "".join(
-            f'<figure><figcaption>{caption}</figcaption><iframe src="{slug}/email.html" '
-            f'sandbox="{SANDBOX}" width="{width}" title="{title}"></iframe></figure>'
-            for width, caption, title in views
+    page = (
+        environment()
+        .get_template("preview.html.j2")
+        .render(
+            title=title,
+            newsletter=newsletter,
+            rows=rows,
+            broken=broken,
+            words=words,
+            views=views,
+            sandbox=SANDBOX,
+            language=i18n.language(),
+            style=Markup(_STYLE),
         )
-        + "</div>"
-        if rendered
-        else ""
     )
-    body = (
-        '<p><a href="index.html">{}</a></p>'.format(_("← all newsletters"))
-        + f"<h1>{badge} {html.escape(subject)}</h1>"
-        + "<h2>{}</h2>".format(_("Preflight"))
-        + f"{report}{frames}"
-        + "<h2>{}</h2>".format(_("Text part"))
-        + f"<pre>{html.escape(text)}</pre>"
-    )
-    return _document(subject, body)
-
-
-def _document(title: str, body: str) -> str:
-    return (
-        f'<!DOCTYPE html><html lang="{i18n.language()}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    # (no CSP here: the preview server's live reload is an inline script)
+    raise_if_errors(refused(page, f"{FOLDER}/{newsletter['slug'] if newsletter else 'index'}.html"))
+    return page

@@ -5,11 +5,11 @@ Part of the preflight (``checks.preflight``): every problem names the line of th
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from collections.abc import Iterable
-from functools import partial
 
+from generator.core.activecontent import Finding, findings
+from generator.core.activecontent import line_of as body_line_of
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.settings import Project
@@ -19,23 +19,6 @@ from generator.newsletter.source import Newsletter
 from generator.site.index import SiteIndex
 
 EVERYONE = "alle"
-_ACTIVE_TAG = re.compile(
-    r"<\s*(script|iframe|frame|frameset|object|embed|applet|form|base|meta\s+http-equiv)\b",
-    re.IGNORECASE,
-)
-_EVENT_ATTRIBUTE = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
-"""An event attribute (``onclick=``), once ``_inside_tag`` confirms where it stands."""
-_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
-"""An opening tag with its attributes (a quoted value may hold ``>``)."""
-_ATTRIBUTE_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-"""An attribute value inside a tag."""
-_SCHEME_START = frozenset("jJvVdD&") | frozenset(map(chr, range(33)))
-"""How a script URL can begin: its scheme's first letter, a character reference, or what a
-browser skips at the start of a URL."""
-_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
-_NOT_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
-"""What browsers drop from a URL before reading its scheme (spaces and controls at the ends, tab
-and line breaks inside): ``java&#9;script:`` is ``javascript:`` to them."""
 REFERRAL_FIELDS = ("referral_link", "referral_code")
 
 
@@ -57,66 +40,47 @@ def audience_problems(project: Project, newsletter: Newsletter) -> list[Problem]
     ]
 
 
-def _inside_tag(html: str, match: re.Match[str]) -> bool:
-    """Whether ``match`` stands inside a tag (after a ``<`` that no ``>`` closed yet)."""
-    return html.rfind("<", 0, match.start()) > html.rfind(">", 0, match.start())
+IN_NO_EMAIL = frozenset({"iframe", "frame", "form", "base"})
+"""Elements the email may not hold even in a harmless form: mail clients strip or flag them."""
 
 
 def active_content_problems(newsletter: Newsletter, html: str) -> list[Problem]:
     """Scripts, frames, forms, event handlers and script links: mail clients strip or flag
-    them, and on the archive page they would run on the help site's domain."""
+    them, and on the archive page they would run on the help site's domain.
+
+    The email is read by the final scanner (``core/activecontent.py``), as a browser reads it;
+    the subject and the preheader are text, so any element that acts is refused there.
+    """
+    document = newsletter.document
+    found: list[tuple[Finding, int | None]] = [
+        (f, None) for f in findings(html, refuse=IN_NO_EMAIL)
+    ]
+    for field in ("subject", "preheader"):
+        text = getattr(newsletter, field)
+        found += [(f, document.line_of(field)) for f in findings(text, content=True)]
     problems = []
-    found: list[tuple[str, tuple[str, ...]]] = [
-        (m.group(0).lstrip("< ").split()[0], (m.group(0).split()[0],))
-        for m in _ACTIVE_TAG.finditer(html)
-    ]
-    found += [
-        (m.group(1), (m.group(1),)) for m in _EVENT_ATTRIBUTE.finditer(html) if _inside_tag(html, m)
-    ]
-    # The email as members get it, and the raw HTML of the source as written: each inliner
-    # writes attributes anew (premailer escapes a tab in a URL as %09, css-inline keeps it).
-    found += _script_urls(html) + _script_urls(newsletter.document.body)
     seen = set()
-    for what, needles in found:
-        line = next((n for n in map(partial(line_of, newsletter), needles) if n != 1), 1)
-        key = (what.lower(), line)
+    for finding, at in found:
+        line = (
+            at
+            or body_line_of(document.body, finding.needles, first_line=document.body_line)
+            or document.body_line
+        )
+        key = (finding.what.lower(), line)
         if key in seen:
             continue
         seen.add(key)
         problems.append(
             Problem(
-                newsletter.document.rel,
+                document.rel,
                 line,
                 _(
                     "'{what}' is not allowed in a newsletter (scripts, frames, forms, event "
                     "attributes and script links are refused)"
-                ).format(what=what),
+                ).format(what=finding.what),
             )
         )
     return problems
-
-
-def _script_urls(html: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(scheme, what to look for in the source) of every URL a browser would run as a script.
-
-    The value is read as the browser reads it (character references decoded, the characters
-    URL parsing drops removed), so no spelling of ``javascript:`` slips through. The inliner
-    writes attributes anew, so the source is searched for the value as written and for what
-    follows the scheme.
-    """
-    found = []
-    values = (value for tag in _TAG.findall(html) for value in _ATTRIBUTE_VALUE.finditer(tag))
-    for match in values:
-        written = match[1] or match[2] or match[3] or ""
-        if not written or written[0] not in _SCHEME_START:
-            continue  # https://…, #anchor, mailto:…, a style: no script (the usual case)
-        value = _NOT_IN_SCHEME.sub("", html_lib.unescape(written))
-        scheme = next((s for s in _SCRIPT_SCHEMES if value.lower().startswith(s)), None)
-        if scheme is not None:
-            rest = value[len(scheme) :]
-            needles = (written.strip(), *((rest,) if len(rest) >= 4 else ()))
-            found.append((scheme, needles))
-    return found
 
 
 def token_problems(newsletter: Newsletter) -> list[Problem]:

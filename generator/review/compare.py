@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator.core.settings import Project
+from generator.review.active import added_active
 from generator.review.changes import Base, Change, Status, file_at
 from generator.review.facts import FACTS_FILES, Use, where_facts_are_used
 from generator.review.model import (
@@ -181,16 +182,24 @@ def _page(
         note = "unbuilt"
         return PageReview(source, status, title, link, url, None, note, facts)
     old_text = page_text(old.site_dir, before) if before and old.site_dir else None
+    # The founder sees every new element that is more than text, even with the same words.
+    assert new.site_dir is not None  # (new_text was read from it)
+    active = added_active(
+        old.site_dir if old_text is not None else None, new.site_dir, before, after
+    )
     if before is None:
         note = "was-draft" if source in old.drafts else ""
-        return PageReview(source, "added", title, link, url, word_diff("", new_text), note, facts)
+        diff = word_diff("", new_text)
+        return PageReview(source, "added", title, link, url, diff, note, facts, active)
     if old_text is None:
         note = "old-unbuilt"
-        return PageReview(source, status, title, link, url, word_diff("", new_text), note, facts)
+        diff = word_diff("", new_text)
+        return PageReview(source, status, title, link, url, diff, note, facts, active)
     diff = word_diff(old_text, new_text)
     unchanged = all(s.kind in ("same", "gap") for s in diff)
-    note = "unchanged" if unchanged else ""
-    return PageReview(source, status, title, link, url, None if unchanged else diff, note, facts)
+    note = ("unchanged-active" if active else "unchanged") if unchanged else ""
+    shown = None if unchanged else diff
+    return PageReview(source, status, title, link, url, shown, note, facts, active)
 
 
 def _source_file(project: Project, base: Base, change: Change) -> FileReview:

@@ -14,7 +14,9 @@ from generator.review.sides import NewsletterSide
 from generator.review.texts import Segment
 from generator.review.yamldiff import KeyChange
 
-Note = Literal["", "draft", "removed", "unbuilt", "was-draft", "old-unbuilt", "unchanged"]
+Note = Literal[
+    "", "draft", "removed", "unbuilt", "was-draft", "old-unbuilt", "unchanged", "unchanged-active"
+]
 """What the page says about a help page beside (or instead of) its diff."""
 
 
@@ -85,6 +87,8 @@ class PageReview:
     diff: tuple[Segment, ...] | None
     note: Note = ""
     facts: tuple[str, ...] = ()
+    active: tuple[str, ...] = ()
+    """Elements that are more than text, new or changed on this page (review/active.py)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ import datetime as dt
 
 import jinja2
 
+from generator.core.activecontent import PAGE_POLICY, refused
 from generator.core.dates import german_date
+from generator.core.problems import raise_if_errors
 from generator.review.facts import Use
 from generator.review.model import Review, SettingReview
 
@@ -19,6 +21,10 @@ NOTES = {
     "was-draft": "Bisher ein Entwurf, jetzt veröffentlicht.",
     "old-unbuilt": "Die bisherige Fassung ließ sich nicht bauen; hier der ganze neue Text.",
     "unchanged": "Der sichtbare Text ist unverändert.",
+    "unchanged-active": (
+        "Der sichtbare Text ist unverändert – aber die Seite enthält neue oder geänderte "
+        "Elemente, die mehr als Text sind (rot darunter)."
+    ),
 }
 """The German words for a page's note (``model.Note``)."""
 
@@ -46,6 +52,10 @@ def _environment() -> jinja2.Environment:
 
 
 def render_page(review: Review) -> str:
-    """The review as one HTML page."""
+    """The review as one HTML page; raise if anything on it could run (it never should)."""
     template = _environment().get_template("review.html.j2")
-    return template.render(review=review, labels=LABELS, notes=NOTES, uses=_uses)
+    page = template.render(
+        review=review, labels=LABELS, notes=NOTES, uses=_uses, policy=PAGE_POLICY
+    )
+    raise_if_errors(refused(page, "build/review/index.html"))
+    return page

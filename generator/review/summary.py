@@ -30,9 +30,27 @@ def counted(count: int, singular: str, plural: str) -> str:
     return f"{german_number(count)} {singular if count == 1 else plural}"
 
 
+ZERO_WIDTH = "\u200b"
+"""Put between what GitHub would turn into a link or a mention, unseen by the reader."""
+
+
 def escape(text: str) -> str:
-    """Text that Markdown shows as it is (a subject may hold *, _, [ or |)."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    """Text that GitHub's Markdown shows as it is: no emphasis, link, HTML, autolink or mention.
+
+    A subject or title comes from a pull request: ``<img src=…>`` would load from another host,
+    ``https://…`` and ``www.…`` would become links, ``@name`` would mention someone.
+    """
+    text = " ".join(text.split())  # one line: a line break could start a heading or a list
+    text = re.sub(r"([\\`*_{}\[\]<>()#+!|~&])", r"\\\1", text)
+    text = re.sub(r"(?i)(://|www\.|@)", lambda m: m.group(0)[0] + ZERO_WIDTH + m.group(0)[1:], text)
+    return text
+
+
+def code(text: str) -> str:
+    """A code span that holds ``text`` whatever backticks it contains (a file name, a problem)."""
+    text = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if fence != "`" or text.startswith(("`", " ")) else f"`{text}`"
 
 
 def counts(review: Review) -> str:
@@ -60,7 +78,7 @@ def summary_markdown(review: Review, artifact: str = "review") -> str:
             f"**{counted(len(review.errors), 'Problem', 'Probleme')}** – so kann es nicht "
             "veröffentlicht oder verschickt werden:"
         )
-        lines += [f"- `{p}`" for p in review.errors[:SHOWN_PROBLEMS]]
+        lines += [f"- {code(str(p))}" for p in review.errors[:SHOWN_PROBLEMS]]
         if len(review.errors) > SHOWN_PROBLEMS:
             lines.append(f"- … und {german_number(len(review.errors) - SHOWN_PROBLEMS)} weitere")
         lines.append("")
@@ -76,20 +94,22 @@ def summary_markdown(review: Review, artifact: str = "review") -> str:
                 if page.status == "modified" and page.diff
                 else ""
             )
-            lines.append(f"- {CHANGE[page.status]}: {escape(page.title)} (`{page.source}`){words}")
-        lines += [f"- {CHANGE[f.status]}: `{f.path}`" for f in review.site_files]
+            lines.append(
+                f"- {CHANGE[page.status]}: {escape(page.title)} ({code(page.source)}){words}"
+            )
+        lines += [f"- {CHANGE[f.status]}: {code(f.path)}" for f in review.site_files]
         lines.append("")
     if review.campaigns or review.werbemittel:
         lines.append("**Werbemittel**")
-        lines += [f"- Quelle {CHANGE[c.status]}: `{c.path}`" for c in review.campaigns]
-        lines += [f"- {CHANGE[f.status]}: `{f.path}`" for f in review.werbemittel]
+        lines += [f"- Quelle {CHANGE[c.status]}: {code(c.path)}" for c in review.campaigns]
+        lines += [f"- {CHANGE[f.status]}: {code(f.path)}" for f in review.werbemittel]
         lines.append("")
     if review.settings:
         lines.append("**Einstellungen und Vorlagen**")
         for setting in review.settings:
-            keys = ", ".join(f"`{k.key}`" for k in setting.keys or ())
+            keys = ", ".join(code(k.key) for k in setting.keys or ())
             lines.append(
-                f"- `{setting.path}` ({CHANGE[setting.status]})" + (f": {keys}" if keys else "")
+                f"- {code(setting.path)} ({CHANGE[setting.status]})" + (f": {keys}" if keys else "")
             )
         lines.append("")
     lines.append(

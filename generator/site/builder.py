@@ -130,6 +130,14 @@ def build_site(
     return messages
 
 
+def theme_scripts() -> list[Path]:
+    """Every script file of the installed Material theme (the site's allowed scripts)."""
+    import material
+
+    folder = Path(material.__file__).parent / "templates" / "assets" / "javascripts"
+    return sorted(folder.rglob("*.js"))
+
+
 def validate_site(
     config_file: Path, docs_dir: Path, site_dir: Path, nav: list[NavItem]
 ) -> list[str | Problem]:

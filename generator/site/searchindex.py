@@ -99,10 +99,11 @@ def _compacted(
     forms: dict[str, str] = {}  # each distinct word folded once; a stop word becomes ""
     for number, doc in enumerate(docs):
         is_page = "#" not in doc["location"]
+        title = plain_text(doc["title"])
         fields = [
-            (doc["title"], PAGE_TITLE if is_page else SECTION_TITLE),
+            (title, PAGE_TITLE if is_page else SECTION_TITLE),
             (plain_text(doc.get("text", "")), TEXT),
-            (" ".join(doc.get("tags") or []), TAG),
+            (plain_text(" ".join(doc.get("tags") or [])), TAG),
         ]
         if is_page:
             fields.append((" ".join(keywords.get(doc["location"], [])), KEYWORD))
@@ -119,7 +120,9 @@ def _compacted(
         for form, count in counts.items():
             postings.setdefault(form, []).extend((number, count))
         lengths.append(length)
-        entry = {"location": doc["location"], "title": doc["title"]}
+        # Material's bundle shows titles as HTML: only escaped text goes there (the worker
+        # escapes again, for a full index too).
+        entry = {"location": doc["location"], "title": html.escape(title, quote=False)}
         if is_page:
             entry["text"] = excerpt(doc.get("text", ""))
         if "boost" in doc:

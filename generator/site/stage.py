@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ class Page:
     def render(self) -> str:
         """The page as Markdown with front matter, as the site builder reads it."""
         front = yaml.safe_dump(
-            dict(self.meta), allow_unicode=True, sort_keys=False, default_flow_style=False
+            theme_meta(self.meta), allow_unicode=True, sort_keys=False, default_flow_style=False
         )
         return f"---\n{front}---\n{self.body}"
 
@@ -46,6 +47,29 @@ class StaticFile:
     path: str
     source: Path | None = None
     data: bytes | None = None
+
+
+SHOWN_AS_HTML = ("title", "description", "tags")
+"""Front matter the theme puts into the page unescaped: Material's templates treat a title, a
+description and a tag as HTML (its environment has no autoescaping), so each is handed over as
+escaped text. This is the one place titles and tags of the help site are escaped."""
+
+
+def theme_text(text: str) -> str:
+    """Plain text as the theme templates expect it: HTML-escaped, quotes included."""
+    return html.escape(text, quote=True)
+
+
+def theme_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``meta`` with every value the theme shows as HTML escaped (see ``SHOWN_AS_HTML``)."""
+    shown = dict(meta)
+    for key in SHOWN_AS_HTML:
+        value = shown.get(key)
+        if isinstance(value, str):
+            shown[key] = theme_text(value)
+        elif isinstance(value, list):
+            shown[key] = [theme_text(item) if isinstance(item, str) else item for item in value]
+    return shown
 
 
 def generated(pages: Iterable[Page]) -> list[Page]:
@@ -87,13 +111,14 @@ def _nav_entries(node: dict[str, Any]) -> list[tuple[int, str, NavItem]]:
     entries: list[tuple[int, str, NavItem]] = []
     for page in node["pages"]:
         is_index = posixpath.basename(page.path) == "index.md"
-        entries.append((-1 if is_index else page.order, page.title, {page.title: page.path}))
+        title = theme_text(page.title)
+        entries.append((-1 if is_index else page.order, page.title, {title: page.path}))
     for sub in node["dirs"].values():
         children = _nav_entries(sub)
         index = next((p for p in sub["pages"] if posixpath.basename(p.path) == "index.md"), None)
         title = index.title if index else "?"  # (a problem: see pages.section_problems)
         order = index.order if index else 100
-        entries.append((order, title, {title: [item for _, _, item in children]}))
+        entries.append((order, title, {theme_text(title): [item for _, _, item in children]}))
     entries.sort(key=lambda entry: (entry[0], entry[1].casefold()))
     return entries
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from generator.core.activecontent import SITE_POLICY
 from generator.core.facts import Facts
 from generator.core.files import walk
 from generator.core.i18n import _
@@ -140,6 +141,7 @@ def site_extra(
     *,
     edit_links: bool,
     today: dt.date,
+    csp: bool = True,
 ) -> dict[str, Any]:
     """``config.extra.rundbrief`` for the templates: support block, banner, feed, edit links."""
     settings = project.settings
@@ -170,5 +172,7 @@ def site_extra(
         "announcement": banner,
         "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
         "edit_links": edit_links,
+        # (not in the preview: its live reload injects an inline script)
+        "csp": SITE_POLICY if csp else None,
         "og_image": OG_IMAGE if has_og_image else None,
     }

@@ -374,16 +374,39 @@ function item(index, number, score, perWord, keys) {
   }
 }
 
-/** Marks the words whose key matched, in text outside of tags, as Material's worker does. */
+/** The result's title or excerpt as HTML that can hold nothing but text and our <mark>s.
+ *  Material's bundle inserts it as HTML; the index is read as text (tags dropped, character
+ *  references decoded) and escaped anew, so a title or heading can never become markup. */
 function highlight(html, keys) {
+  const text = plainText(html)
+  let out = ""
+  let last = 0
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0]
+    out += escapeHtml(text.slice(last, match.index))
+    out += keys.has(analyse(word)) ? `<mark>${word}</mark>` : word
+    last = match.index + word.length
+  }
+  return out + escapeHtml(text.slice(last))
+}
+
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", para: "¶" }
+
+/** Text of an HTML fragment: tags dropped, character references decoded, spaces collapsed. */
+function plainText(html) {
   return html
-    .split(/(<[^>]*>)/)
-    .map(part =>
-      part.startsWith("<")
-        ? part
-        : part.replace(WORD, word => (keys.has(analyse(word)) ? `<mark>${word}</mark>` : word))
-    )
-    .join("")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (reference, name) => {
+      if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? reference
+      const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10)
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ""
+    })
+    .replace(/\s+/g, " ")
+    .trim()
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, char => `&#${char.charCodeAt(0)};`)
 }
 
 /* ----- Worker protocol ------------------------------------------------------------------ */

@@ -1,7 +1,9 @@
 /*
  * Small helpers of the help site, no dependencies:
  * - the announcement banner disappears after its last day, also on a page built earlier;
- * - a search that finds nothing says so and shows the way to support.
+ * - a search that finds nothing says so and shows the way to support;
+ * - an archived newsletter's frame grows to the height of its email (no inline handler: the
+ *   site's Content-Security-Policy allows no script but the site's own files).
  */
 (function () {
   "use strict"
@@ -14,6 +16,17 @@
       ;(container || banner).hidden = true
     }
   }
+
+  document.querySelectorAll("iframe.newsletter-email").forEach(function (frame) {
+    function fit() {
+      var email = frame.contentDocument
+      if (email && email.documentElement && email.URL !== "about:blank") {
+        frame.style.height = email.documentElement.scrollHeight + 4 + "px"
+      }
+    }
+    frame.addEventListener("load", fit)
+    if (frame.contentDocument && frame.contentDocument.readyState === "complete") fit()
+  })
 
   var result = document.querySelector(".md-search-result")
   var template = document.getElementById("hilfe-nichts-gefunden")

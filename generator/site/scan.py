@@ -1,0 +1,160 @@
+"""The last step before anything is published: every written HTML file scanned for active content.
+
+A finding is a problem at the source that brought it (the article, newsletter or campaign
+line that holds it), else at the written file; the build then stops and the previous outputs
+stay. The site's own scripts are an allow-list of exact files: Material's, the project's in
+``overrides/`` and the Werbemittel copy button, each recognised by its content's hash at the
+path it was written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from generator.core.activecontent import Finding, findings, line_of, refusal
+from generator.core.fingerprint import fingerprint
+from generator.core.output import write_atomic
+from generator.core.problems import Problem
+from generator.site.builder import theme_scripts
+
+SCANNED = (".html", ".htm", ".svg", ".xhtml")
+SEARCH_INDEX = "search/search_index.json"
+MEMO = "cache/scan-clean.txt"
+"""The keys of the files the last scan found clean, in the state folder (``.rundbrief/``)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source file a finding may come from: its path in the repository and its text."""
+
+    rel: str
+    text: str
+
+
+@dataclass
+class Memo:
+    """Keys of the files found clean: by the build before (read) and by this one (to keep)."""
+
+    before: frozenset[str] = frozenset()
+    now: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, state_dir: Path) -> Memo:
+        """The keys the last build kept (none if there is no memo or it cannot be read)."""
+        try:
+            text = (state_dir / MEMO).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return cls()
+        return cls(frozenset(text.split()))
+
+    def write(self, state_dir: Path) -> None:
+        """Keep this build's keys (only they: the memo never grows beyond one site)."""
+        with contextlib.suppress(OSError):  # a cache: the next build scans everything again
+            write_atomic(state_dir / MEMO, "\n".join(sorted(self.now)).encode("ascii"))
+
+
+def own_script_hashes(root: Path) -> frozenset[str]:
+    """SHA-256 of every script file the site may load: the theme's, ``overrides/``, the package's."""
+    files = [*theme_scripts(), *sorted((root / "overrides").rglob("*.js"))]
+    digests = {_digest(path.read_bytes()) for path in files if path.is_file()}
+    script = resources.files("generator.marketing").joinpath("kopieren.js").read_bytes()
+    return frozenset({*digests, _digest(script)})
+
+
+def scan_folder(
+    folder: Path,
+    label: str,
+    sources: Sequence[Source],
+    own: frozenset[str],
+    memo: Memo | None = None,
+) -> list[Problem]:
+    """Every finding in the HTML and SVG files under ``folder`` (shown as ``label``), as problems.
+
+    A file ``memo`` knows as clean (the same bytes at the same path, the same allowed scripts,
+    the same scanner) is not parsed again; the keys of the clean files are added to it.
+    """
+    if not folder.is_dir():
+        return []
+    allowed = frozenset(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*.js")
+        if _digest(path.read_bytes()) in own
+    )
+    memo = memo if memo is not None else Memo()
+    prefix = fingerprint("site", *sorted(allowed), *sorted(own)).encode()
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in SCANNED or not path.is_file():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        key = hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+        if key in memo.before:
+            memo.now.add(key)
+            continue
+        found = findings(data, page=rel, scripts=allowed)
+        if not found:
+            memo.now.add(key)
+        else:
+            text = data.decode("utf-8", "replace")
+            problems += [
+                _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
+            ]
+    problems += _search_index_problems(folder, label)
+    return sorted(set(problems))
+
+
+def _search_index_problems(folder: Path, label: str) -> list[Problem]:
+    """The search index: Material's bundle shows its titles and excerpts as HTML."""
+    path = folder / SEARCH_INDEX
+    try:
+        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # no index (a site without search), or not ours to read
+    problems = []
+    for doc in docs:
+        for key in ("title", "text"):
+            for item in findings(str(doc.get(key) or ""), content=True):
+                problems.append(
+                    Problem(
+                        f"{label}/{SEARCH_INDEX}", 0, refusal(item.what, f"{label}/{SEARCH_INDEX}")
+                    )
+                )
+    return problems
+
+
+def _candidates(rel: str, sources: Sequence[Source]) -> list[Source]:
+    """The sources to look in, the likeliest first (a page's own Markdown file)."""
+    stem = rel.removesuffix("index.html").rstrip("/").rsplit("/", 1)[-1]
+    named = [s for s in sources if stem and Path(s.rel).stem == stem]
+    return [*named, *(s for s in sources if s not in named)]
+
+
+def _problem(item: Finding, output: str, text: str, sources: Iterable[Source]) -> Problem:
+    message = refusal(item.what, output)
+    for source in sources:
+        line = line_of(source.text, item.needles)
+        if line is not None:
+            return Problem(source.rel, line, message)
+    return Problem(output, line_of(text, item.needles) or 0, message)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_sources(root: Path, rels: Iterable[str]) -> list[Source]:
+    """The texts of the source files ``rels`` (relative to ``root``); unreadable ones are left out."""
+    found = []
+    for rel in dict.fromkeys(rels):
+        try:
+            found.append(Source(rel, (root / rel).read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue  # (reported where the file is read as a source)
+    return found

@@ -225,3 +225,36 @@ def test_typed_text_in_the_csvs_never_runs_as_a_formula(example_project, cli, tm
     assert sorted(codes) == ["'-code", "'@SUM(A1)"]
     page = (folder / "bericht.html").read_text(encoding="utf-8")
     assert "<code>=HYPERLINK(&#34;https://x.example&#34;)</code>" in page  # shown as text
+
+
+def test_markup_in_the_export_stays_text_and_the_page_passes_the_final_scanner(
+    example_project, cli, tmp_path, monkeypatch
+):
+    export = tmp_path / "anmeldungen.csv"
+    export.write_text(
+        "date,referral_code,utm_campaign,utm_source,utm_medium,utm_content\n"
+        '2026-11-02,"<img src=x onerror=alert(1)>","<script>alert(1)</script>",x,'
+        '"javascript:alert(1)",\n',
+        encoding="utf-8",
+    )
+    assert cli(example_project, "report", "--signups", str(export)).exit_code == 0
+    folder = example_project / "build" / "reports"
+    page = (folder / "bericht.html").read_text(encoding="utf-8")
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+    before = page
+
+    # Should a template ever let markup through, the scanner stops the report, and the last
+    # one stays.
+    from generator.report import page as report_page
+
+    rendered = report_page._render
+    monkeypatch.setattr(
+        report_page,
+        "_render",
+        lambda *args: rendered(*args).replace("</main>", '<img src="x" onerror="alert(1)"></main>'),
+    )
+    result = cli(example_project, "report", "--signups", str(export))
+    assert result.exit_code == 1
+    assert "build/reports/bericht.html" in result.stderr and "onerror" in result.stderr
+    assert (folder / "bericht.html").read_text(encoding="utf-8") == before

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import jinja2
 
+from generator.core.activecontent import PAGE_POLICY, findings, line_of, refusal
 from generator.core.files import write_bytes, write_text
 from generator.core.output import publish, staging_dir
+from generator.core.problems import Problem, raise_if_errors
 from generator.core.settings import Project
 from generator.feedback.suppression import neutralise
 from generator.report.charts import charts
@@ -38,6 +40,8 @@ MONTHS_CSV = "monate.csv"
 UNATTRIBUTED_CSV = "nicht-zugeordnet.csv"
 SEGMENTS_CSV = "mitglieder-zielgruppen.csv"
 SCRIPT = "sortieren.js"
+POLICY = f"{PAGE_POLICY}; script-src 'self'"
+"""A self-contained page's policy, plus its one script beside it (sorting the table)."""
 COLUMNS = (
     "Newsletter",
     "Datum",
@@ -238,7 +242,17 @@ def _recent_segments(report: Report) -> list[SegmentMonth]:
 
 
 def page(project: Project, report: Report, signups: SignupTables | None = None) -> str:
-    """The HTML page with every chart inline."""
+    """The HTML page with every chart inline; anything script-capable but its script refused."""
+    markup = _render(project, report, signups)
+    output = f"build/{REPORT_DIR}/{PAGE}"
+    raise_if_errors(
+        Problem(output, line_of(markup, item.needles) or 0, refusal(item.what, output))
+        for item in findings(markup, page=PAGE, scripts=[SCRIPT])
+    )
+    return markup
+
+
+def _render(project: Project, report: Report, signups: SignupTables | None) -> str:
     last = last_sent(report)
     brought = None
     if signups is not None and last is not None:
@@ -268,6 +282,7 @@ def page(project: Project, report: Report, signups: SignupTables | None = None) 
             brought=brought,
             top_codes=TOP_CODES,
             no_campaign=NO_CAMPAIGN,
+            policy=POLICY,
         )
     )
 

@@ -109,7 +109,9 @@ def test_two_sends_feedback_and_signups_make_the_founders_report(
     assert months == {"11/2026": "6", "12/2026": "3"}
     # The last newsletter's line on the first screen says what it brought.
     assert "<strong>1 neue Anmeldungen</strong> über seine Links" in page
-    assert "<td><code>code-1</code></td><td>3</td>" in page  # codes, no names: not switched on
+    assert (
+        '<td><code>code-1</code></td><td data-spalte="Anmeldungen">3</td>' in page
+    )  # codes, no names: not switched on
 
     for path in folder.iterdir():
         text = path.read_text(encoding="utf-8-sig")
@@ -164,7 +166,10 @@ def test_the_export_columns_come_from_the_settings_and_names_only_when_switched_
     codes = [tuple(r.values()) for r in read_csv(folder / "anmeldungen-codes.csv")]
     assert codes == [("code-1", "Vorname1 Muster", "3"), ("code-2", "Vorname2 Muster", "1"), ("code-3", "Vorname3 Muster", "1")]  # fmt: skip
     page = (folder / "bericht.html").read_text(encoding="utf-8")
-    assert "<td><code>code-1</code></td><td>Vorname1 Muster</td><td>3</td>" in page
+    assert (
+        '<td><code>code-1</code></td><td data-spalte="Name">Vorname1 Muster</td><td data-spalte="Anmeldungen">3</td>'
+        in page
+    )
 
 
 def test_members_over_time_by_segment_are_counts_from_the_members_file(

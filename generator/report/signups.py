@@ -69,7 +69,9 @@ def _count(stream: Iterable[str], display: str, columns: SignupColumns) -> Signu
         at["utm_campaign"],
         at["utm_medium"],
     )
-    counted = Signups()
+    campaigns: Counter[tuple[str, str]] = Counter()
+    codes: Counter[str] = Counter()
+    per_month: Counter[str] = Counter()
     total = 0
     problems: list[Problem] = []
     months: dict[str, str] = {}  # a day's month, once per day
@@ -102,13 +104,13 @@ def _count(stream: Iterable[str], display: str, columns: SignupColumns) -> Signu
             continue
         months[raw] = month
         total += 1
-        counted.months[month] += 1
-        counted.campaigns[row[campaign].strip(), row[medium].strip()] += 1
-        if row[code].strip():
-            counted.codes[row[code].strip()] += 1
+        per_month[month] += 1
+        campaigns[row[campaign].strip(), row[medium].strip()] += 1
+        if referrer := row[code].strip():
+            codes[referrer] += 1
     if problems:
         raise ProblemsFound(problems)
-    return Signups(total, counted.campaigns, counted.codes, counted.months)
+    return Signups(total, campaigns, codes, per_month)
 
 
 def _month(raw: str) -> str | None:

@@ -37,8 +37,7 @@ from smtp_helpers import SECRET  # noqa: E402
 from generator.core.settings import load_project  # noqa: E402
 from generator.feedback.classify import context_for  # noqa: E402
 from generator.feedback.mailbox import ImapConfig, close, connect, read_mailbox  # noqa: E402
-from generator.feedback.sent import JournalSent  # noqa: E402
-from generator.feedback.suppression import Event, SuppressionStore, iso, record_run  # noqa: E402
+from generator.feedback.suppression import Event, SuppressionStore, iso  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 
 
@@ -71,7 +70,7 @@ def feedback(count: int) -> None:
                 (MAILBOX[n % len(MAILBOX)].newsletter, f"m{n}@beispiel.example")
                 for n in range(count)
             ]
-            sent = JournalSent(sent_journal(Path(folder) / "journal.sqlite", sends))
+            sent = Journal(sent_journal(Path(folder) / "journal.sqlite", sends))
             store = SuppressionStore(Path(folder) / "suppression.sqlite")
             config = ImapConfig("127.0.0.1", server.port, USER, PASSWORD, str(server.ca_file))
             begin = time.perf_counter()
@@ -151,12 +150,10 @@ def history(root: Path, newsletters: int, members: int) -> Path:
             events.append(Event(kind, f"m{n}@beispiel.example", newsletter, "", f"<e{len(events)}>", when))  # type: ignore[arg-type]  # fmt: skip
     with SuppressionStore(state / "suppression.sqlite") as store:
         store.add(events)
-        for slug, _ in slugs:
-            store.record_exclusions(slug, {"consent": 120, "hard_bounce": 40, "audience": 300})
-    for slug, begun in slugs:  # one run per send, as `rundbrief send` records it
-        record_run(
-            state / "suppression.sqlite", slug, begun, begun + dt.timedelta(seconds=members * 0.05)
-        )
+    with Journal(state / "journal.sqlite") as journal:
+        for slug, begun in slugs:  # one run per send, as `rundbrief send` records it
+            journal.record_exclusions(slug, {"consent": 120, "hard_bounce": 40, "audience": 300})
+            journal.record_run(slug, begun, begun + dt.timedelta(seconds=members * 0.05))
     lines = [MEMBER_COLUMNS]
     for n in range(members):
         opted = start - dt.timedelta(days=rng.uniform(0, 3000))

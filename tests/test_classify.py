@@ -24,7 +24,7 @@ from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.feedback.classify import Context, Verdict, classify
-from generator.feedback.sent import JournalSent
+from generator.sending.journal import Journal
 
 AUTHSERV = "mx1.mitgliederwerk.example"
 CONTEXT = Context(
@@ -42,7 +42,7 @@ CONTEXT = Context(
 def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     """CONTEXT with a real journal in which every copy MAILBOX speaks of was sent."""
     path = tmp_path_factory.mktemp("journal") / "journal.sqlite"
-    journal = JournalSent(sent_journal(path, [*mailbox_sends(), (NOVEMBER, member(2))]))
+    journal = Journal(sent_journal(path, [*mailbox_sends(), (NOVEMBER, member(2))]))
     yield dataclasses.replace(CONTEXT, sent=journal)
     journal.close()
 
@@ -120,7 +120,7 @@ def test_a_delivered_notice_is_no_bounce():
 def test_without_a_bounce_address_the_report_is_read(sent, tmp_path):
     context = dataclasses.replace(sent, bounce_address="")
     data = render("gmail-address-not-found.eml", address=member(4), newsletter=NOVEMBER)
-    journal = JournalSent(sent_journal(tmp_path / "journal.sqlite", [(NOVEMBER, member(4))]))
+    journal = Journal(sent_journal(tmp_path / "journal.sqlite", [(NOVEMBER, member(4))]))
     verdict = classify(parse(data), dataclasses.replace(context, sent=journal))
     journal.close()
     assert verdict.how == "quote"
@@ -175,12 +175,12 @@ def test_a_signed_verp_counts_only_for_a_send_in_the_journal_within_90_days(tmp_
     now = dt.datetime.now(dt.UTC)
     for days, kind in ((89, "hard_bounce"), (91, "unverified")):
         path = tmp_path / f"{days}.sqlite"
-        journal = JournalSent(sent_journal(path, [(LASTSCHRIFT, member(4))], now - dt.timedelta(days=days)))  # fmt: skip
+        journal = Journal(sent_journal(path, [(LASTSCHRIFT, member(4))], now - dt.timedelta(days=days)))  # fmt: skip
         verdict = classify(parse(data), dataclasses.replace(CONTEXT, sent=journal), now)
         journal.close()
         assert verdict.kind == kind, days
     # Signed, but never sent to that member for that newsletter (a replayed or leaked address).
-    journal = JournalSent(sent_journal(tmp_path / "other.sqlite", [(NOVEMBER, member(4))]))
+    journal = Journal(sent_journal(tmp_path / "other.sqlite", [(NOVEMBER, member(4))]))
     verdict = classify(parse(data), dataclasses.replace(CONTEXT, sent=journal))
     journal.close()
     assert verdict.kind == "unverified" and verdict.findings == ()

@@ -23,8 +23,8 @@ import generator.feedback.mailbox as feedback_mailbox
 from generator.core.settings import load_project
 from generator.feedback.classify import context_for
 from generator.feedback.mailbox import ImapConfig, close, connect, read_mailbox
-from generator.feedback.sent import JournalSent
 from generator.feedback.suppression import Read, SuppressionStore
+from generator.sending.journal import Journal
 
 QUARANTINE = utf7_encode("Quarantäne").decode("ascii")
 """The quarantine folder's name as IMAP spells it (modified UTF-7)."""
@@ -219,7 +219,7 @@ def _read(project: Path, imap, requests: list[str]) -> feedback_mailbox.Feedback
 
     mailbox.client.uid = recording  # type: ignore[method-assign]
     store = SuppressionStore(store_file(project))
-    sent = JournalSent(sent_journal(journal_file(project), []))
+    sent = Journal(sent_journal(journal_file(project), []))
     try:
         return read_mailbox(
             mailbox,

@@ -16,8 +16,8 @@ from smtp_helpers import SECRET
 from generator.core.settings import load_project
 from generator.feedback.classify import context_for
 from generator.feedback.mailbox import FeedbackStopped, ImapConfig, close, connect, read_mailbox
-from generator.feedback.sent import JournalSent
 from generator.feedback.suppression import Read, Suppression, SuppressionStore, export_csv
+from generator.sending.journal import Journal
 
 SUMMARY = (
     "Neue Nachrichten: 18, in einem früheren Lauf gelesen: 0: 2 Abmeldungen, 6 dauerhafte "
@@ -105,7 +105,7 @@ def test_a_connection_dropped_mid_run_resumes_and_counts_every_message_once(
     example_project, cli, imap
 ):
     imap.append(case.message() for case in MAILBOX)
-    sent = JournalSent(sent_journal(journal_file(example_project), mailbox_sends()))
+    sent = Journal(sent_journal(journal_file(example_project), mailbox_sends()))
     project = load_project(example_project)
     proxy = DovecotProxy(imap.port)
     config = ImapConfig("127.0.0.1", proxy.port, USER, PASSWORD, str(imap.ca_file))

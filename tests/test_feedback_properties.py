@@ -15,8 +15,8 @@ from smtp_helpers import SECRET
 
 from generator.feedback.classify import Context, classify
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, Refused, open_message
-from generator.feedback.sent import JournalSent
 from generator.members.verp import verp_address
+from generator.sending.journal import Journal
 
 AUTHSERV = "mx1.mitgliederwerk.example"
 MEMBERS = ("anna@beispiel.example", "-bernd@beispiel.example", "carla@post.example")
@@ -29,7 +29,7 @@ DOMAINS = ("beispiel.example", "post.example", "mitgliederwerk.example", "böse.
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     """Our settings, with a journal in which every one of MEMBERS was sent NOVEMBER."""
     path = tmp_path_factory.mktemp("journal") / "journal.sqlite"
-    sent = JournalSent(sent_journal(path, [(NOVEMBER, m) for m in MEMBERS]))
+    sent = Journal(sent_journal(path, [(NOVEMBER, m) for m in MEMBERS]))
     yield Context(
         secret=SECRET.encode(),
         unsubscribe_address=UNSUBSCRIBE,

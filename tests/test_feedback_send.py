@@ -11,10 +11,11 @@ from feedback_helpers import (
     render,
     sent_journal,
 )
-from journal_helpers import store_sql
+from journal_helpers import journal_sql, store_file, store_sql
 from members_helpers import member, member_row, members_file
 from smtp_helpers import SECRET, send
 
+from generator.feedback.suppression import SuppressionStore
 from generator.members.verp import Verp, parse_verp, verp_address
 
 REASON_TEXT = {
@@ -37,7 +38,12 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
     )
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 19)])
 
-    result = send(cli, example_project, members, smtp)
+    # The mailbox's bounces name this newsletter, which this journal never sent.
+    refused = send(cli, example_project, members, smtp)
+    assert refused.exit_code == 1
+    assert "wahrscheinlich aus einem anderen Klon" in refused.stderr
+    assert smtp.recorder.received == []
+    result = send(cli, example_project, members, smtp, "--new-journal")
 
     assert result.exit_code == 0, result.stderr
     assert "Rückmeldungs-Postfach" not in result.stderr  # read just now: no warning
@@ -75,11 +81,11 @@ def test_send_skips_exactly_the_suppressed_members_and_says_why(
         example_project, "SELECT reason, newsletter FROM suppressions WHERE address = ?", member(8)
     )
     exclusions = dict(
-        store_sql(
+        journal_sql(
             example_project, "SELECT reason, count FROM exclusions WHERE newsletter = ?", NOVEMBER
         )
     )
-    runs = store_sql(example_project, "SELECT started_at <= finished_at FROM runs WHERE newsletter = ?", NOVEMBER)  # fmt: skip
+    runs = journal_sql(example_project, "SELECT started_at <= ended_at FROM runs WHERE newsletter = ? AND timed", NOVEMBER)  # fmt: skip
     assert runs == [(1,)]  # the run's start and end, for the report's send duration
     assert rows == [("hard_bounce", NOVEMBER)]
     # What the send left out is kept for the report.
@@ -101,6 +107,7 @@ def test_send_warns_when_the_mailbox_was_not_read_lately(example_project, cli, s
         in result.stderr
     )
     # Read a day and more ago: the same warning, with the time of the last reading.
+    SuppressionStore(store_file(example_project)).close()  # as `feedback` made it
     store_sql(
         example_project,
         "INSERT INTO readings (folder, read_at) VALUES ('INBOX', '2026-01-05T07:00:00.000+00:00')",
@@ -117,5 +124,5 @@ def test_send_and_report_count_the_members_file_alike(example_project, cli, smtp
     assert result.exit_code == 0, result.stderr
     report = cli(example_project, "report", "--members", str(members))
     assert report.exit_code == 0, report.stderr
-    counts = [n for (n,) in store_sql(example_project, "SELECT members FROM member_counts")]
+    counts = [n for (n,) in journal_sql(example_project, "SELECT members FROM member_counts")]
     assert counts == [5, 5]  # the five readable rows, at the send and at the report

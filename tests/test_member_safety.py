@@ -12,7 +12,7 @@ import pytest
 from conftest import git, repo_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from journal_helpers import store_sql
+from journal_helpers import journal_sql
 from members_helpers import MEMBER_COLUMNS, OPTED, member, member_row, members_csv, members_file
 from newsletter_helpers import checked, newsletter_text, one_newsletter, render
 from smtp_helpers import NEWSLETTER, SECRET, send
@@ -131,7 +131,7 @@ def test_report_and_kits_read_the_mapped_export_as_send_does(example_project, cl
     export = mapped_export(example_project, tmp_path / "private")
     report = cli(example_project, "report", "--members", str(export))
     assert report.exit_code == 0, report.stderr
-    assert store_sql(example_project, "SELECT members FROM member_counts") == [(3,)]
+    assert journal_sql(example_project, "SELECT members FROM member_counts") == [(3,)]
     kits = cli(example_project, "kits", "--members", str(export), "--member", "code-2")
     assert kits.exit_code == 0, kits.stderr
     assert "export.csv:5: Warnung: ungültige Adresse 'kaputt'" in kits.stderr

@@ -135,6 +135,13 @@ def test_running_again_sends_nothing_twice_and_status_counts(example_project, cl
 
 
 def test_audience_filters_by_segment(example_project, cli, smtp, tmp_path):
+    path = example_project / NEWSLETTER
+    text = path.read_text(encoding="utf-8").replace(
+        "audience: alle\n", "audience: alle\nother_audiences: [kreditnehmer]\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    git(example_project, "commit", "-q", "-am", "may also go to kreditnehmer")
+    git(example_project, "push", "-q", "origin", "main")
     rows = [member_row(1), member_row(2).replace(",alle,", ",kreditnehmer alle,")]
     members = members_file(tmp_path / "private", rows)
     result = send(cli, example_project, members, smtp, "--audience", "kreditnehmer")

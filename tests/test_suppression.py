@@ -75,8 +75,11 @@ def test_a_newsletter_that_got_through_resets_the_count(store, tmp_path):
     sent(journal, "2026-11-10-dazwischen", member(1), 30)  # no bounce came back for this one
     store.add([soft(member(1), WERBEN, 2)])
 
-    assert store.apply_soft_bounce_limit(3, journal, NOW) == []
-    assert store.apply_soft_bounce_limit(1, journal, NOW)[0].detail == "1 soft bounces in a row"
+    assert store.apply_soft_bounce_limit(3, Journal(journal), NOW) == []
+    assert (
+        store.apply_soft_bounce_limit(1, Journal(journal), NOW)[0].detail
+        == "1 soft bounces in a row"
+    )
 
 
 def test_a_send_too_recent_to_have_bounced_resets_nothing(store, tmp_path):
@@ -85,7 +88,9 @@ def test_a_send_too_recent_to_have_bounced_resets_nothing(store, tmp_path):
     sent(journal, WERBEN, member(1), 1)  # its bounce may still be on its way…
     store.add([soft(member(1), WERBEN, 0.5)])  # …and here it is
 
-    assert [row.address for row in store.apply_soft_bounce_limit(3, journal, NOW)] == [member(1)]
+    assert [row.address for row in store.apply_soft_bounce_limit(3, Journal(journal), NOW)] == [
+        member(1)
+    ]
 
 
 def test_a_suppression_stands_until_consent_is_confirmed_again(store, tmp_path):

@@ -91,8 +91,11 @@ class Rundbrief(LocalisedGroup):
     group_class = LocalisedGroup
 
     def invoke(self, ctx: click.Context) -> Any:
+        from generator.cli.stdout import forgiving_stdout
+
         try:
-            return super().invoke(ctx)
+            with forgiving_stdout():
+                return super().invoke(ctx)
         except RundbriefError as error:
             fail(error)
         except OSError as error:  # a full disk, a folder without write permission: no traceback
@@ -319,15 +322,19 @@ def new_article(project: Project, title: str, section: str) -> None:
 )
 @pass_project
 def kits(project: Project, members_file: Path, code: str | None, jobs: int | None) -> None:
+    from generator.cli.progress import Progress
     from generator.marketing.kits import kit_members, write_kits
 
     started = time.perf_counter()
     members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
     report(warnings)
-    total = 1 if code else len(members)
-    with click.progressbar(length=total, label=_("Kits"), file=sys.stderr) as bar:
+    progress = Progress(_("Kits {done}/{total}  {rate} kits/s  ETA {eta}"))
+    progress.start(1 if code else len(members))
+    try:
         workers = jobs or os.cpu_count() or 1
-        summary = write_kits(project, members, only=code, progress=bar.update, workers=workers)
+        summary = write_kits(project, members, only=code, progress=progress.step, workers=workers)
+    finally:
+        progress.end()
     report(summary.skipped)
     click.echo(
         _(
@@ -403,52 +410,35 @@ def kits(project: Project, members_file: Path, code: str | None, jobs: int | Non
 @click.option(
     "--retry-uncertain", is_flag=True, help=N_("Send again to recipients left uncertain.")
 )
+@click.option(
+    "--new-journal",
+    is_flag=True,
+    help=N_("Send although bounces or unsubscribes show a send this journal did not make."),
+)
 @journal_option
 @pass_project
-def send(
-    project: Project,
-    newsletter: Path,
-    members_file: Path | None,
-    audience: str | None,
-    suppress: tuple[Path, ...],
-    dry_run: bool,
-    outbox: Path | None,
-    rate: float | None,
-    max_per_hour: int | None,
-    test_to: tuple[str, ...],
-    offline: bool,
-    connections: int | None,
-    retry_uncertain: bool,
-    journal_file: Path | None,
-) -> None:
+def send(project: Project, **options: Any) -> None:
     from generator.cli.sending import run_send
+    from generator.sending.pipeline import SendRequest
 
-    run_send(
-        project,
-        newsletter,
-        members_file,
-        audience=audience,
-        suppress=suppress,
-        dry_run=dry_run,
-        outbox=outbox,
-        rate=rate,
-        max_per_hour=max_per_hour,
-        test_to=test_to,
-        retry_uncertain=retry_uncertain,
-        journal_file=journal_file,
-        offline=offline,
-        connections=connections,
-    )
+    run_send(project, SendRequest(**options))  # the options' names are SendRequest's fields
 
 
 @main.command(help=N_("Show what the journal knows about the send of one newsletter."))
 @click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--release-lock",
+    is_flag=True,
+    help=N_("End the lock of a run that is gone (e.g. on another machine that crashed)."),
+)
 @journal_option
 @pass_project
-def status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
+def status(
+    project: Project, newsletter: Path, release_lock: bool, journal_file: Path | None
+) -> None:
     from generator.cli.sending import run_status
 
-    run_status(project, newsletter, journal_file)
+    run_status(project, newsletter, journal_file, release_lock=release_lock)
 
 
 @main.command(

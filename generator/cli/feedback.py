@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from generator.cli.progress import Progress
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
@@ -22,46 +23,17 @@ from generator.feedback.mailbox import (
     imap_config,
     read_mailbox,
 )
-from generator.feedback.sent import open_sent
+from generator.feedback.sent import NothingSent
 from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
     export_csv,
     last_reading,
-    record_member_count,
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import Member, Unreadable, open_members
-from generator.sending.journal import journal_path
-
-
-class ReadProgress:
-    """One line on stderr while a long mailbox is read: count, rate, time left."""
-
-    def __init__(self) -> None:
-        self.begin = time.monotonic()
-        self.shown = 0.0
-        self.total = 0
-
-    def show(self, done: int, total: int) -> None:
-        """``done`` of ``total`` new messages are read."""
-        self.total = total
-        now = time.monotonic()
-        if total and (now - self.shown > 0.2 or done == total):
-            self.shown = now
-            rate = done / max(now - self.begin, 1e-9)
-            left = time.strftime("%H:%M:%S", time.gmtime((total - done) / rate)) if done else "--"
-            line = _("Reading {done}/{total} messages  {rate} msg/s  ETA {left}").format(
-                done=number(done), total=number(total), rate=number(rate), left=left
-            )
-            click.echo("\r" + line, err=True, nl=False)
-
-    def end(self) -> None:
-        """Finish the line."""
-        if self.total:
-            click.echo("", err=True)
-
+from generator.sending.journal import open_journal
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
 
@@ -91,7 +63,7 @@ def run_feedback(
     store = SuppressionStore(store_path(project))
     try:
         if mailbox:
-            _read(project, store, journal_path(project, journal_file))
+            _read(project, store, journal_file)
         rows = store.suppressions()
         counts = {reason: sum(1 for row in rows if row.reason == reason) for reason in REASONS}
         click.echo(
@@ -115,11 +87,12 @@ def run_feedback(
         store.close()
 
 
-def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
+def _read(project: Project, store: SuppressionStore, journal_file: Path | None) -> None:
     settings = project.settings
     feedback = settings.feedback
     check_folders(feedback.folder, feedback.processed_folder, feedback.quarantine_folder)
-    sent = open_sent(journal)
+    journal = open_journal(project, journal_file, create=False)
+    sent = journal if journal is not None else NothingSent()  # no journal: nothing to prove
     context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
     config = imap_config()
     mailbox = connect(config)
@@ -128,7 +101,7 @@ def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
             folder=settings.feedback.folder, user=config.user, where=config.where
         )
     )
-    progress = ReadProgress()
+    progress = Progress(_("Reading {done}/{total} messages  {rate} msg/s  ETA {eta}"))
     try:
         outcome = read_mailbox(
             mailbox,
@@ -137,13 +110,16 @@ def _read(project: Project, store: SuppressionStore, journal: Path) -> None:
             folder=feedback.folder,
             processed_folder=feedback.processed_folder,
             quarantine_folder=feedback.quarantine_folder,
-            progress=progress.show,
+            progress=progress.update,
         )
     finally:
         progress.end()
         close(mailbox)
-        sent.close()
-    added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    try:
+        added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
+    finally:
+        if journal is not None:
+            journal.close()
     _summarise(project, outcome, len(added))
 
 
@@ -270,13 +246,14 @@ def run_report(
             )
         except Unreadable as error:
             raise ProblemsFound([error.problem]) from None
-        record_member_count(store_path(project), facts.count)  # members over time
-    report = gather(
-        journal_path(project, journal_file),
-        store_path(project),
-        facts,
-        editions=editions(project),
-    )
+    journal = open_journal(project, journal_file, create=facts is not None)
+    try:
+        if journal is not None and facts is not None:
+            journal.record_member_count(facts.count)  # members over time
+        report = gather(journal, store_path(project), facts, editions=editions(project))
+    finally:
+        if journal is not None:
+            journal.close()
     names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page

@@ -1,40 +1,27 @@
-"""The printing side of `rundbrief send` and `rundbrief status` (part of the CLI layer)."""
+"""The printing side of `rundbrief send` and `rundbrief status` (part of the CLI layer).
+
+The send itself is ``sending.pipeline.send``: this module confirms, watches and prints.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from generator.cli.feedback import warn_if_feedback_is_old
+from generator.cli.progress import Progress
 from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
-from generator.core.output import claim_folder
-from generator.core.problems import RundbriefError, UsageError
+from generator.core.problems import RundbriefError
 from generator.core.settings import Project
-from generator.feedback.suppression import (
-    record_exclusions,
-    record_member_count,
-    record_run,
-    store_path,
-)
-from generator.members.recipients import SHOWN, Selection, unsubscribe_secret
+from generator.members.recipients import SHOWN, Selection
 from generator.newsletter.email import sample_values
-from generator.sending.delivery import GIVE_UP_AFTER, Outcome, deliver
-from generator.sending.journal import Journal, journal_path
-from generator.sending.send import TEST_PREFIX, Plan, prepare, send_tests
-from generator.sending.transport import (
-    OUTBOX_FILE,
-    Backoff,
-    Outbox,
-    SmtpTransport,
-    Transport,
-    smtp_config,
-)
+from generator.sending.delivery import Outcome
+from generator.sending.journal import open_journal
+from generator.sending.pipeline import SendRequest, send
+from generator.sending.send import TEST_PREFIX, Plan
 
 SHOWN_EXCLUSIONS = SHOWN
 """Exclusions printed one by one; a list of 100,000 would otherwise bury the summary."""
@@ -46,57 +33,23 @@ def sample_name(project: Project) -> str:
     return f"{values['first_name']} {values['last_name']}"
 
 
-def smtp_transport() -> SmtpTransport:
-    """An SMTP transport configured from RUNDBRIEF_SMTP_*."""
-    delay = os.environ.get("RUNDBRIEF_SMTP_RETRY_DELAY", "2")
-    try:
-        backoff = Backoff(first_delay=float(delay), max_delay=max(60.0, float(delay)))
-    except ValueError:
-        raise UsageError(
-            _("RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'").format(value=delay)
-        ) from None
-    return SmtpTransport(smtp_config(), backoff=backoff)
+class SendWatch(Progress):
+    """What `send` shows while it runs: the checks' findings, then one progress line."""
 
+    def __init__(self, project: Project, request: SendRequest) -> None:
+        super().__init__(_("Sending {done}/{total}  {rate} msg/s  ETA {eta}"))
+        self.project, self.request = project, request
 
-class Progress:
-    """A one-line progress display on stderr: count, rate and time left."""
-
-    def __init__(self) -> None:
-        self.total = 0
-        self.done = 0
-        self.begin = time.monotonic()
-        self.shown = 0.0
-
-    def start(self, total: int) -> None:
-        """Begin counting towards ``total``."""
-        self.total, self.begin = total, time.monotonic()
-        self._show()
-
-    def step(self, count: int) -> None:
-        """``count`` more messages are done."""
-        self.done += count
-        if time.monotonic() - self.shown > 0.2 or self.done == self.total:
-            self._show()
-
-    def _show(self) -> None:
-        self.shown = time.monotonic()
-        elapsed = max(self.shown - self.begin, 1e-9)
-        rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate else 0
-        eta = time.strftime("%H:%M:%S", time.gmtime(left)) if self.done else "--:--:--"
-        click.echo(
-            "\r"
-            + _("Sending {done}/{total}  {rate} msg/s  ETA {eta}").format(
-                done=number(self.done), total=number(self.total), rate=number(rate, 1), eta=eta
-            ),
-            err=True,
-            nl=False,
-        )
-
-    def end(self) -> None:
-        """Finish the line."""
-        if self.total:
-            click.echo("", err=True)
+    def checked(self, plan: Plan) -> None:
+        """Print the warnings, and for members: who is left out and how many receive it."""
+        for warning in plan.warnings:
+            click.echo(str(warning), err=True)
+        if self.request.test_to:
+            return
+        if self.request.gated:
+            warn_if_feedback_is_old(self.project)
+        _report_exclusions(plan.selection)
+        click.echo(plan.selection.summary())
 
 
 def _report_exclusions(selection: Selection) -> None:
@@ -108,100 +61,34 @@ def _report_exclusions(selection: Selection) -> None:
         click.echo(_("… and {count} more exclusions").format(count=number(more)), err=True)
 
 
-def run_send(
-    project: Project,
-    newsletter: Path,
-    members_file: Path | None,
-    *,
-    audience: str | None,
-    suppress: tuple[Path, ...],
-    dry_run: bool,
-    outbox: Path | None,
-    rate: float | None,
-    max_per_hour: int | None,
-    test_to: tuple[str, ...],
-    retry_uncertain: bool,
-    journal_file: Path | None,
-    offline: bool = False,
-    connections: int | None = None,
-) -> None:
-    """Check everything, then send (or write the outbox), then print the summary."""
-    secret = unsubscribe_secret()
-    if members_file is None and not test_to:
-        raise UsageError(_("--members is required (only --test-to works without it)"))
-    # Drafts may be tried out (outbox, test copy); only a real send needs the approval.
-    gated = not (dry_run or test_to)
-    plan = prepare(
-        project,
-        newsletter,
-        None if test_to else members_file,
-        secret=secret,
-        audience=audience,
-        suppress=suppress,
-        gate=gated,
-        offline=offline,
-    )
-    for warning in plan.warnings:
-        click.echo(str(warning), err=True)
-    if test_to:
-        replies = send_tests(plan, smtp_transport(), test_to)
-        for address, reply in zip(test_to, replies, strict=True):
-            click.echo(_("Test copy to {address}: {reply}").format(address=address, reply=reply))
-        click.echo(
-            ngettext(
-                "Sent {count} test copy, for the sample member {name} (no member's data), "
-                "subject starting with {marker}.",
-                "Sent {count} test copies, for the sample member {name} (no member's data), "
-                "subject starting with {marker}.",
-                len(test_to),
-            ).format(
-                count=number(len(test_to)), name=sample_name(project), marker=TEST_PREFIX.strip()
-            )
-        )
+def run_send(project: Project, request: SendRequest) -> None:
+    """Send (or write the outbox, or the test copies), then print the summary."""
+    outcome = send(project, request, SendWatch(project, request))
+    if request.test_to:
+        _tested(project, outcome)
         return
-    if gated:
-        warn_if_feedback_is_old(project)
-    _report_exclusions(plan.selection)
-    click.echo(plan.selection.summary())
-    journal = None
-    folder = None
-    if dry_run:
-        folder = outbox or project.build_dir / "outbox" / plan.newsletter.slug
-        claim_folder(folder, "outbox", OUTBOX_FILE)  # never deletes what rundbrief did not write
-        outbox_transport = Outbox(folder)
-        connect: Callable[[], Transport] = lambda: outbox_transport  # noqa: E731
-        connections = 1
-    else:
-        connections = connections or project.settings.sending.connections
-        smtp_transport()  # the settings are checked before the journal is touched
-        connect = smtp_transport
-        journal = Journal(journal_path(project, journal_file))
-        # For `rundbrief report`: who was left out, and when the run began and ended.
-        record_exclusions(store_path(project), plan.newsletter.slug, plan.selection.excluded)
-        record_member_count(store_path(project), plan.selection.members)  # as `report` counts
-    began = dt.datetime.now(dt.UTC)
-    progress = Progress()
-    try:
-        outcome = deliver(
-            plan,
-            connect,
-            journal,
-            connections=connections,
-            rate=rate,
-            max_per_hour=max_per_hour,
-            retry_uncertain=retry_uncertain,
-            give_up_after=_give_up_after(),
-            progress=progress.step,
-            started=progress.start,
+    # Only what reached the relay has a sent version: a refused login sent nothing.
+    if request.gated and outcome.sent and outcome.plan is not None:
+        click.echo(_approved_version(project, outcome.plan))
+    _summarise(project, outcome)
+
+
+def _tested(project: Project, outcome: Outcome) -> None:
+    for address, reply in outcome.tests:
+        click.echo(_("Test copy to {address}: {reply}").format(address=address, reply=reply))
+    click.echo(
+        ngettext(
+            "Sent {count} test copy, for the sample member {name} (no member's data), "
+            "subject starting with {marker}.",
+            "Sent {count} test copies, for the sample member {name} (no member's data), "
+            "subject starting with {marker}.",
+            len(outcome.tests),
+        ).format(
+            count=number(len(outcome.tests)),
+            name=sample_name(project),
+            marker=TEST_PREFIX.strip(),
         )
-    finally:
-        progress.end()
-        if journal is not None:
-            journal.close()
-            record_run(store_path(project), plan.newsletter.slug, began, dt.datetime.now(dt.UTC))
-    if gated:
-        click.echo(_approved_version(project, plan))
-    _summarise(project, outcome, folder)
+    )
 
 
 def _approved_version(project: Project, plan: Plan) -> str:
@@ -217,17 +104,8 @@ def _approved_version(project: Project, plan: Plan) -> str:
     )
 
 
-def _give_up_after() -> float:
-    value = os.environ.get("RUNDBRIEF_SMTP_GIVE_UP", str(GIVE_UP_AFTER))
-    try:
-        return float(value)
-    except ValueError:
-        raise UsageError(
-            _("RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'").format(value=value)
-        ) from None
-
-
-def _summarise(project: Project, outcome: Outcome, folder: Path | None) -> None:
+def _summarise(project: Project, outcome: Outcome) -> None:
+    folder = outcome.outbox
     for failure in outcome.failures[:SHOWN_EXCLUSIONS]:
         click.echo(_("failed: {failure}").format(failure=failure), err=True)
     if len(outcome.failures) > SHOWN_EXCLUSIONS:
@@ -262,22 +140,26 @@ def _summarise(project: Project, outcome: Outcome, folder: Path | None) -> None:
         )
 
 
-def run_status(project: Project, newsletter: Path, journal_file: Path | None) -> None:
-    """Print the journal counts of one newsletter."""
+def run_status(
+    project: Project, newsletter: Path, journal_file: Path | None, *, release_lock: bool = False
+) -> None:
+    """Print the journal counts of one newsletter, who holds its lock; release it if asked."""
     slug = newsletter.stem
-    path = journal_path(project, journal_file)
-    if not path.is_file():
+    journal = open_journal(project, journal_file, create=False)
+    if journal is None:
         click.echo(
-            _("{slug}: nothing sent yet (no journal at {path})").format(slug=slug, path=path)
+            _("{slug}: nothing sent yet (no journal at {path})").format(
+                slug=slug, path=journal_file or project.state_dir / "journal.sqlite"
+            )
         )
         return
-    journal = Journal(path)
-    try:
+    with journal:
+        released = journal.release_lock(slug) if release_lock else []
         counts = journal.counts(slug)
         commits = journal.commits(slug)
         offline = journal.offline_runs(slug)
-    finally:
-        journal.close()
+        audiences = journal.audiences(slug)
+        locks = journal.locks(slug)
     names = {
         "pending": _("pending"),
         "sending": _("sending"),
@@ -298,6 +180,13 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
                 commits=", ".join(c[:12] for c in commits)
             )
         )
+    for audience, chosen in audiences:
+        if chosen:
+            click.echo(
+                _("sent to the audience {audience} (chosen with --audience)").format(
+                    audience=audience
+                )
+            )
     if offline:
         click.echo(
             ngettext(
@@ -305,4 +194,24 @@ def run_status(project: Project, newsletter: Path, journal_file: Path | None) ->
                 "{count} runs checked the approval offline (--offline)",
                 offline,
             ).format(count=number(offline))
+        )
+    for run in released:
+        click.echo(
+            _("released the lock of process {pid} on {host}, started {started} UTC").format(
+                pid=run.pid, host=run.host, started=run.started_at.isoformat()[:19]
+            )
+        )
+    for run in locks:
+        silent = int((dt.datetime.now(dt.UTC) - run.seen_at).total_seconds() // 60)
+        click.echo(
+            _(
+                "locked by process {pid} on {host} since {started} UTC, last active {minutes} "
+                "minutes ago{state}"
+            ).format(
+                pid=run.pid,
+                host=run.host,
+                started=run.started_at.isoformat()[:19],
+                minutes=number(max(0, silent)),
+                state={True: "", False: _(" (the process is gone)"), None: ""}[run.alive],
+            )
         )

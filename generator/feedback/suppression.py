@@ -9,11 +9,10 @@ A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
   that caused it;
 - ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
   transaction as their events, so a message is never counted twice;
-- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
-- ``exclusions`` and ``runs``: how many members each send left out, by reason, and when each
-  run of a send started and ended (for the report);
-- ``member_counts``: how many rows the members file had at each send and each report (a
-  members file is a snapshot: this is the only history of its size there is).
+- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago).
+
+What each send left out, its runs and the members file's size are the send journal's
+(``sending/journal.py``); so is who was sent what, which this store asks through ``Deliveries``.
 """
 
 from __future__ import annotations
@@ -23,10 +22,10 @@ import datetime as dt
 import io
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from generator.core.output import write_atomic
 from generator.core.settings import Project
@@ -92,26 +91,9 @@ CREATE TABLE IF NOT EXISTS mailbox (
     read_at TEXT NOT NULL,
     PRIMARY KEY (folder, uidvalidity, uid)
 );
-CREATE TABLE IF NOT EXISTS exclusions (
-    newsletter TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    recorded_at TEXT NOT NULL,
-    PRIMARY KEY (newsletter, reason)
-);
 CREATE TABLE IF NOT EXISTS readings (
     folder TEXT PRIMARY KEY,
     read_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    newsletter TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    PRIMARY KEY (newsletter, started_at)
-);
-CREATE TABLE IF NOT EXISTS member_counts (
-    recorded_at TEXT PRIMARY KEY,
-    members INTEGER NOT NULL
 );
 """
 
@@ -141,6 +123,14 @@ def store_path(project: Project) -> Path:
 def single_address(text: str) -> str | None:
     """``text`` lower-cased if it is exactly one plain address, else None (never a list)."""
     return text.lower() if SINGLE_ADDRESS.fullmatch(text) else None
+
+
+class Deliveries(Protocol):
+    """Who was sent what: the send journal's answer (``sending.journal.Journal``)."""
+
+    def sent_to(self, addresses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+        """(recipient, newsletter, sent_at) of every message the relay accepted."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -283,7 +273,7 @@ class SuppressionStore:
         )
 
     def apply_soft_bounce_limit(
-        self, limit: int, journal: Path | None, now: dt.datetime | None = None
+        self, limit: int, journal: Deliveries | None, now: dt.datetime | None = None
     ) -> list[Suppression]:
         """Suppress addresses with ``limit`` soft bounces in a row; return the new ones.
 
@@ -331,10 +321,10 @@ class SuppressionStore:
         return added
 
     def _last_delivered(
-        self, addresses: set[str], journal: Path | None, before: dt.datetime
+        self, addresses: set[str], journal: Deliveries | None, before: dt.datetime
     ) -> dict[str, dt.datetime]:
         """address → when the newest newsletter reached it (sent before ``before``, no bounce)."""
-        if not addresses or journal is None or not journal.is_file():
+        if not addresses or journal is None:
             return {}
         bounced = {
             (address, newsletter)
@@ -344,28 +334,30 @@ class SuppressionStore:
             )
         }
         found: dict[str, dt.datetime] = {}
-        db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            chosen = sorted(addresses)
-            for start in range(0, len(chosen), 500):
-                chunk = chosen[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    "SELECT recipient, newsletter, sent_at FROM deliveries WHERE state = 'sent'"
-                    f" AND recipient IN ({marks})",
-                    chunk,
-                )
-                for recipient, newsletter, sent_at in rows:
-                    moment = instant(sent_at or "")
-                    if moment is None or moment > before or (recipient, newsletter) in bounced:
-                        continue
-                    if recipient not in found or moment > found[recipient]:
-                        found[recipient] = moment
-        except sqlite3.Error:
-            return {}  # a journal of another shape: no resets rather than wrong ones
-        finally:
-            db.close()
+        for recipient, newsletter, sent_at in journal.sent_to(addresses):
+            moment = instant(sent_at or "")
+            if moment is None or moment > before or (recipient, newsletter) in bounced:
+                continue
+            if recipient not in found or moment > found[recipient]:
+                found[recipient] = moment
         return found
+
+    def event_times(self) -> list[tuple[str, str, str, str]]:
+        """(kind, address, newsletter, at) of every event: what the report counts."""
+        return self.db.execute("SELECT kind, address, newsletter, at FROM events").fetchall()
+
+    def counts_by_reason(self) -> list[tuple[str, int]]:
+        """(reason, suppressed addresses) for every reason in use."""
+        return self.db.execute(
+            "SELECT reason, COUNT(*) FROM suppressions GROUP BY reason"
+        ).fetchall()
+
+    def mentions(self, newsletter: str) -> int:
+        """How many events name ``newsletter`` (its signed VERP address or evidence)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM events WHERE newsletter = ?", (newsletter,)
+        ).fetchone()
+        return int(row[0])
 
     def suppressions(self) -> list[Suppression]:
         """Every suppressed address, in address order."""
@@ -374,18 +366,6 @@ class SuppressionStore:
             " ORDER BY address"
         )
         return [Suppression(*row) for row in rows]
-
-    def record_exclusions(self, newsletter: str, counts: Mapping[str, int]) -> None:
-        """How many members the latest run of a send left out, by reason."""
-        stamp = iso(dt.datetime.now(dt.UTC))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM exclusions WHERE newsletter = ?", (newsletter,))
-            self.db.executemany(
-                "INSERT INTO exclusions (newsletter, reason, count, recorded_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(newsletter, reason, n, stamp) for reason, n in counts.items() if n],
-            )
 
 
 def suppressions(path: Path) -> dict[str, Suppressed]:
@@ -402,38 +382,12 @@ def suppressions(path: Path) -> dict[str, Suppressed]:
     return {row.address: Suppressed(EXCLUSION_KEYS[row.reason], instant(row.since)) for row in rows}
 
 
-def record_exclusions(path: Path, newsletter: str, counts: Mapping[str, int]) -> None:
-    """Keep how many members a send left out, by reason (for `rundbrief report`)."""
-    with SuppressionStore(path) as store:
-        store.record_exclusions(newsletter, counts)
-
-
-def record_member_count(path: Path, members: int, when: dt.datetime | None = None) -> None:
-    """Keep how many rows the members file has now (for the report's members over time)."""
-    with SuppressionStore(path) as store, store.db:
-        store.db.execute("BEGIN IMMEDIATE")
-        store.db.execute(
-            "INSERT OR REPLACE INTO member_counts (recorded_at, members) VALUES (?, ?)",
-            (iso(when or dt.datetime.now(dt.UTC)), members),
-        )
-
-
 def last_reading(path: Path) -> dt.datetime | None:
     """When the feedback mailbox was last read to the end; None if never."""
     if not path.is_file():
         return None
     with SuppressionStore(path) as store:
         return store.last_reading()
-
-
-def record_run(path: Path, newsletter: str, started: dt.datetime, finished: dt.datetime) -> None:
-    """Keep when one run of a send started and ended (for the report's send durations)."""
-    with SuppressionStore(path) as store, store.db:
-        store.db.execute("BEGIN IMMEDIATE")
-        store.db.execute(
-            "INSERT OR REPLACE INTO runs (newsletter, started_at, finished_at) VALUES (?, ?, ?)",
-            (newsletter, iso(started), iso(finished)),
-        )
 
 
 def neutralise(cell: str) -> str:

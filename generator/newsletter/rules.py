@@ -23,20 +23,25 @@ REFERRAL_FIELDS = ("referral_link", "referral_code")
 
 
 def audience_problems(project: Project, newsletter: Newsletter) -> list[Problem]:
-    """An ``audience`` that is no known segment: a typo would send to nobody."""
+    """An ``audience`` (or one of ``other_audiences``) that is no known segment: a typo would
+    send to nobody."""
     known = (EVERYONE, *project.settings.members.segments)
-    if newsletter.audience in known:
-        return []
     document = newsletter.document
     return [
         Problem(
             document.rel,
-            document.line_of("audience"),
+            document.line_of(key),
             _(
-                "audience: unknown segment '{segment}'; known: {known} (members.segments in "
+                "{key}: unknown segment '{segment}'; known: {known} (members.segments in "
                 "rundbrief.yml)"
-            ).format(segment=newsletter.audience, known=", ".join(known)),
+            ).format(key=key, segment=segment, known=", ".join(known)),
         )
+        for key, segments in (
+            ("audience", (newsletter.audience,)),
+            ("other_audiences", newsletter.other_audiences),
+        )
+        for segment in segments
+        if segment not in known
     ]
 
 

@@ -36,6 +36,11 @@ class FrontMatter:
         "Zielgruppe aus der Mitgliederdatei (alle oder ein Segment aus members.segments).",
         default="alle",
     )
+    other_audiences: tuple[str, ...] = key(
+        "Segmente, die `send --audience` statt der Zielgruppe wählen darf (mit dem Newsletter "
+        "freigegeben).",
+        default=(),
+    )
     kind: str = key(
         "newsletter (braucht die Einwilligung) oder service (eine Mitteilung, die jedes "
         "betroffene Mitglied bekommt).",
@@ -92,6 +97,7 @@ def _newsletter(document: Document) -> Newsletter:
         for name, value in document.meta.items()
     }
     values["utm_campaign"] = values.get("utm_campaign") or slug
+    values["other_audiences"] = tuple(values.get("other_audiences") or ())
     return Newsletter(document=document, slug=slug, **values)
 
 

@@ -1,19 +1,19 @@
 """The figures of the send report: per newsletter and per month, counts only, never people.
 
 Everything comes from three places: the send journal (who was sent what, with the server's
-reply), the suppression store (bounces, complaints, unsubscribes and the exclusions of each
-send) and, optionally, the members file (sign-ups and consent over time).
+reply, each send's runs and exclusions, the members file's size over time), the suppression
+store (bounces, complaints, unsubscribes) and, optionally, the members file (sign-ups and
+consent over time). Both databases are read through their owners' operations, never with SQL
+of the report's own.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import re
-import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from generator.feedback.suppression import SuppressionStore, instant
 from generator.members.recipients import consent_problem
 from generator.members.source import Member
+from generator.sending.state import SendState
 
 COMPLAINT_LIMIT = 0.003
 """Gmail and Yahoo: a bulk sender's spam-complaint rate must stay under 0.3 %."""
@@ -151,7 +152,7 @@ class Report:
 
 
 def gather(
-    journal: Path,
+    journal: SendState | None,
     store: Path,
     facts: MemberFacts | None = None,
     now: dt.datetime | None = None,
@@ -160,15 +161,12 @@ def gather(
     """Read the journal, the store and the facts of the members file into the report's figures."""
     now = now or dt.datetime.now(dt.UTC)
     stored = _read_store(store)
-    sends = _sends(journal, _runs(stored["runs"]))
+    sends = _sends(journal)
     events = _events(stored["events"])
-    unsubscribed = _unsubscribes(
-        events, facts, lambda addresses: _were_sent(journal, sends, addresses)
-    )
-    newsletters = _per_newsletter(
-        sends, events, _exclusions(stored["exclusions"]), unsubscribed, editions or {}
-    )
-    counted = _member_counts(stored["member_counts"])
+    unsubscribed = _unsubscribes(events, facts, _recipients(journal))
+    exclusions = _exclusions(journal.exclusions() if journal else [])
+    newsletters = _per_newsletter(sends, events, exclusions, unsubscribed, editions or {})
+    counted = _member_counts(journal.member_counts() if journal else [])
     months = _per_month(newsletters, events, unsubscribed, facts, counted, now)
     return Report(
         generated=now,
@@ -260,66 +258,41 @@ class _Send:
     runs: int = 0
 
 
-STORE_QUERIES = {
-    "runs": "SELECT newsletter, started_at, finished_at FROM runs ORDER BY newsletter, started_at",
-    "events": "SELECT kind, address, newsletter, at FROM events",
-    "exclusions": "SELECT newsletter, reason, count FROM exclusions ORDER BY newsletter, reason",
-    "suppressed": "SELECT reason, COUNT(*) FROM suppressions GROUP BY reason",
-    "member_counts": "SELECT recorded_at, members FROM member_counts",
-}
-"""What the report reads from the suppression store, table by table."""
-
-
 def _read_store(store: Path) -> dict[str, list[Any]]:
-    """The rows of every query in ``STORE_QUERIES``, over one connection (none without a store)."""
+    """The events and the suppressions by reason, over one connection (none without a store)."""
     if not store.is_file():
-        return {name: [] for name in STORE_QUERIES}
+        return {"events": [], "suppressed": []}
     with SuppressionStore(store) as db:
-        return {name: db.db.execute(query).fetchall() for name, query in STORE_QUERIES.items()}
+        return {"events": db.event_times(), "suppressed": db.counts_by_reason()}
 
 
-def _sends(
-    journal: Path, runs: dict[str, list[tuple[dt.datetime, dt.datetime]]]
-) -> dict[str, _Send]:
-    """Counts by state and the failed replies from the journal; timing from the recorded runs.
+def _sends(journal: SendState | None) -> dict[str, _Send]:
+    """Counts by state and the failed replies from the journal; timing from its runs.
 
     The counts come from the journal's (newsletter, state) index without reading a row.
     A send's duration is the sum of its runs (a capped send resumed the next day does not
     count the night); for sends without recorded runs, the journal's first and last times.
     """
     sends: dict[str, _Send] = defaultdict(_Send)
-    if not journal.is_file():
+    if journal is None:
         return sends
-    db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    try:
-        for newsletter, state, count in db.execute(
-            "SELECT newsletter, state, COUNT(*) FROM deliveries GROUP BY newsletter, state"
-        ):
-            sends[newsletter].states[state] += count
-        for newsletter, send in sends.items():
-            if send.states["failed"]:
-                for reply, count in db.execute(
-                    "SELECT reply, COUNT(*) FROM deliveries WHERE newsletter = ?"
-                    " AND state = 'failed' GROUP BY reply",
-                    (newsletter,),
-                ):
-                    send.failures[status_of(reply)] += count
-            if runs.get(newsletter):
-                spans = runs[newsletter]
-                send.started, send.finished = spans[0][0], max(end for _, end in spans)
-                send.duration = sum((end - begin for begin, end in spans), dt.timedelta())
-                send.runs = len(spans)
-                continue
-            begun, ended = db.execute(
-                "SELECT MIN(created_at), MAX(updated_at) FROM deliveries"
-                " WHERE newsletter = ? AND state != 'pending'",
-                (newsletter,),
-            ).fetchone()
-            send.started, send.finished = instant(begun or ""), instant(ended or "")
-            if send.started and send.finished:
-                send.duration = max(send.finished - send.started, dt.timedelta(0))
-    finally:
-        db.close()
+    for newsletter, state, count in journal.state_counts():
+        sends[newsletter].states[state] += count
+    runs = _runs(journal)
+    for newsletter, send in sends.items():
+        if send.states["failed"]:
+            for reply, count in journal.failed_replies(newsletter):
+                send.failures[status_of(reply)] += count
+        if runs.get(newsletter):
+            spans = runs[newsletter]
+            send.started, send.finished = spans[0][0], max(end for _, end in spans)
+            send.duration = sum((end - begin for begin, end in spans), dt.timedelta())
+            send.runs = len(spans)
+            continue
+        begun, ended = journal.first_and_last(newsletter)
+        send.started, send.finished = instant(begun or ""), instant(ended or "")
+        if send.started and send.finished:
+            send.duration = max(send.finished - send.started, dt.timedelta(0))
     return sends
 
 
@@ -335,13 +308,13 @@ def status_of(reply: str) -> str:
     return " ".join(code for code in found.groups() if code)
 
 
-def _runs(rows: list[Any]) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+def _runs(journal: SendState) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
     """newsletter → (start, end) of each recorded run, in order."""
     found: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for newsletter, started, finished in rows:
-        begin, end = instant(started), instant(finished)
+    for run in journal.run_times():
+        begin, end = instant(run.started_at), instant(run.ended_at)
         if begin and end:
-            found[newsletter].append((begin, end))
+            found[run.newsletter].append((begin, end))
     return found
 
 
@@ -350,38 +323,22 @@ def _events(rows: list[Any]) -> list[tuple[str, str, str, dt.datetime]]:
     return [(k, a, n, moment) for k, a, n, at in rows if (moment := instant(at)) is not None]
 
 
-def _exclusions(rows: list[Any]) -> dict[str, list[tuple[str, int]]]:
+def _exclusions(rows: list[tuple[str, str, int]]) -> dict[str, list[tuple[str, int]]]:
     found: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for newsletter, reason, count in rows:
         found[newsletter].append((reason, count))
     return found
 
 
-def _were_sent(journal: Path, newsletters: Iterable[str], addresses: Iterable[str]) -> set[str]:
-    """Those of ``addresses`` the journal shows a newsletter was handed over for.
-
-    One primary-key lookup per newsletter until the first hit: reading every distinct
-    recipient of a million-row journal took a third of the report's time.
-    """
-    if not journal.is_file():
-        return set()
-    slugs = list(newsletters)
-    db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    query = (
-        "SELECT 1 FROM deliveries WHERE newsletter IN (SELECT value FROM json_each(?))"
-        " AND recipient = ? AND +state IN ('sent', 'sending') LIMIT 1"  # +: by the key
-    )
-    listed = json.dumps(slugs)
-    try:
-        return {a for a in addresses if db.execute(query, (listed, a)).fetchone() is not None}
-    finally:
-        db.close()
+def _recipients(journal: SendState | None) -> frozenset[str]:
+    """Every address the journal shows a newsletter was handed over for."""
+    return frozenset(journal.recipients_handed_over()) if journal is not None else frozenset()
 
 
 def _unsubscribes(
     events: Iterable[tuple[str, str, str, dt.datetime]],
     facts: MemberFacts | None,
-    were_sent: Callable[[Iterable[str]], set[str]],
+    recipients: frozenset[str],
 ) -> dict[str, dt.datetime]:
     """address → when it first unsubscribed: by mail (store) or in the members file.
 
@@ -395,8 +352,7 @@ def _unsubscribes(
     for key, left in (facts.unsubscribed if facts else {}).items():
         if key not in first or left < first[key]:
             first[key] = left
-    sent = were_sent(first)
-    return {address: when for address, when in first.items() if address in sent}
+    return {address: when for address, when in first.items() if address in recipients}
 
 
 def _per_newsletter(
@@ -489,7 +445,7 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def _member_counts(rows: list[Any]) -> list[tuple[dt.datetime, int]]:
+def _member_counts(rows: list[tuple[str, int]]) -> list[tuple[dt.datetime, int]]:
     """(when, rows) of every count of the members file, in time order."""
     return sorted((moment, n) for at, n in rows if (moment := instant(at)) is not None)
 

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from generator.core.i18n import N_, _, number
-from generator.core.problems import RundbriefError
+from generator.core.problems import RundbriefError, UsageError
 from generator.members.recipients import recipients
 from generator.members.source import Member
 from generator.members.values import MemberValues
 from generator.members.verp import return_path
-from generator.sending.journal import Journal
 from generator.sending.send import Plan, message_id
+from generator.sending.state import SendState
 from generator.sending.transport import (
     Deferred,
     Outgoing,
@@ -36,6 +38,17 @@ from generator.sending.transport import (
 
 GIVE_UP_AFTER = 600.0
 """Seconds of nothing but temporary refusals (4xx) after which a run stops: the relay is stuck."""
+
+
+def give_up_after(env: dict[str, str] | None = None) -> float:
+    """GIVE_UP_AFTER, or RUNDBRIEF_SMTP_GIVE_UP seconds (tests make it short)."""
+    value = (os.environ if env is None else env).get("RUNDBRIEF_SMTP_GIVE_UP", str(GIVE_UP_AFTER))
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'").format(value=value)
+        ) from None
 
 
 @dataclass
@@ -52,6 +65,12 @@ class Outcome:
     stopped: str = ""
     capped: bool = False
     failures: list[str] = field(default_factory=list)
+    plan: Plan | None = None
+    """What was sent (set by ``pipeline.send``)."""
+    outbox: Path | None = None
+    """The folder a dry run wrote to."""
+    tests: tuple[tuple[str, str], ...] = ()
+    """(address, server reply) of each test copy."""
 
     @property
     def attempted(self) -> int:
@@ -104,7 +123,7 @@ class FileChanged(RundbriefError):
 def deliver(
     plan: Plan,
     connect: Callable[[], Transport],
-    journal: Journal | None,
+    journal: SendState | None,
     *,
     connections: int = 1,
     rate: float | None = None,
@@ -119,7 +138,13 @@ def deliver(
     run_id = None
     if journal is not None:
         run_id = journal.begin_run(
-            plan.newsletter.slug, commit=plan.commit, offline=plan.offline, connections=connections
+            plan.newsletter.slug,
+            commit=plan.commit,
+            offline=plan.offline,
+            connections=connections,
+            audience=plan.audience.segment,
+            audience_override=plan.audience_override,
+            content=plan.content,
         )
     try:
         if journal is not None:
@@ -139,8 +164,14 @@ def deliver(
             run.threaded(connect)
         else:
             run.inline(connect())
+    except KeyboardInterrupt:
+        run.outcome.stopped = _("interrupted")
+        raise
     finally:
         if journal is not None and run_id is not None:
+            # Claimed but never handed over (Ctrl-C while waiting for --rate or a connection):
+            # nobody can have received these, they are not uncertain.
+            journal.release(plan.newsletter.slug, sorted(run.waiting))
             journal.end_run(run_id, run.outcome.stopped or run.outcome.summary())
     return run.outcome
 
@@ -161,7 +192,7 @@ def _unchanged(plan: Plan) -> None:
         )
 
 
-def _hourly_budget(journal: Journal | None, max_per_hour: int | None) -> int | None:
+def _hourly_budget(journal: SendState | None, max_per_hour: int | None) -> int | None:
     if max_per_hour is None:
         return None
     hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
@@ -174,7 +205,7 @@ class _Run:
     def __init__(
         self,
         plan: Plan,
-        journal: Journal | None,
+        journal: SendState | None,
         connections: int,
         rate: float | None,
         retry_uncertain: bool,
@@ -200,6 +231,8 @@ class _Run:
         self.busy = 0
         self.begin = time.monotonic()
         self.last_sent = self.begin
+        self.waiting: set[str] = set()
+        """Recipients claimed in the journal whose message has not yet been handed over."""
 
     # -- the two ways of sending --------------------------------------------------------
 
@@ -209,7 +242,7 @@ class _Run:
             for batch in self._batches(lambda: 1):
                 for task in self._claim(batch):
                     self._pace()
-                    self._record(_attempt(transport, task))
+                    self._record(self._hand_over(transport, task))
                     if self.outcome.stopped:
                         return
         finally:
@@ -231,7 +264,9 @@ class _Run:
             return
         transports = [first, *(connect() for _ in range(self.connections - 1))]
         workers = [
-            threading.Thread(target=_work, args=(transport, tasks, results, stop), daemon=True)
+            threading.Thread(
+                target=_work, args=(transport, tasks, results, stop, self.waiting), daemon=True
+            )
             for transport in transports
         ]
         for worker in workers:
@@ -266,6 +301,10 @@ class _Run:
                 tasks.put(None)
             for worker in workers:
                 worker.join(timeout=120)
+            # After Ctrl-C: what the connections finished is recorded, not left uncertain.
+            while self.busy and not results.empty():
+                self._record(results.get())
+                self.busy -= 1
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -307,13 +346,26 @@ class _Run:
             if member.key not in claimed:
                 continue
             self.handed += 1
+            self.waiting.add(member.key)
             try:
                 outgoing = self._outgoing(member, claimed[member.key])
             except Exception as error:  # noqa: BLE001 - one member's data never stops a send
+                self.waiting.discard(member.key)
                 self._record(_Result(member, "failed", _not_built(error)))
                 continue
             tasks.append(_Task(member, outgoing))
         return tasks
+
+    def _hand_over(self, transport: Transport, task: _Task) -> _Result:
+        """Send one claimed task; on Ctrl-C before its data went out it stays unhanded."""
+        try:
+            result = _attempt(transport, task)
+        except KeyboardInterrupt:
+            if transport.handed_over():
+                self.waiting.discard(task.member.key)  # it may have arrived: uncertain
+            raise
+        self.waiting.discard(task.member.key)
+        return result
 
     def _outgoing(self, member: Member, mid: str) -> Outgoing:
         """The message of one member: the only place a message and its envelope are made."""
@@ -413,6 +465,7 @@ def _work(
     tasks: queue.Queue[_Task | None],
     results: queue.Queue[_Result],
     stop: threading.Event,
+    waiting: set[str],
 ) -> None:
     """A connection's thread: send what the main thread hands over, report every outcome."""
     try:
@@ -420,6 +473,7 @@ def _work(
             if stop.is_set():
                 results.put(_Result(task.member, "unsent"))
                 continue
+            waiting.discard(task.member.key)  # set operations are atomic under the GIL
             result = _attempt(transport, task)
             if result.kind == "stopped":
                 stop.set()

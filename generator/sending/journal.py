@@ -1,11 +1,17 @@
-"""The send journal: one SQLite row per newsletter and recipient, so nothing goes out twice.
+"""The send journal: the one owner of the send state, one SQLite row per newsletter and recipient.
+
+Every statement on the journal is in this module, behind the operations of ``SendState``
+(the seam a shared PostgreSQL state plugs into): the send's runs, plan, claims and marks;
+the exclusions and member counts each send recorded; the report's reads and the suppression
+store's question "who received what, when".
 
 Two guarantees, both kept in the database itself:
 
 - **One run at a time per newsletter.** ``begin_run`` records the run (process, host, the
-  commit it sends, whether the approval was checked offline). A second run of the same
-  newsletter is refused while the first one's process lives; a run whose process died (a
-  crash, SIGKILL) holds nothing.
+  commit it sends, its audience, its content). A second run of the same newsletter is
+  refused while the first one's process lives; a run whose process died on this machine
+  holds nothing; a run on another host holds its lock until ``release_lock`` (an explicit
+  command) ends it.
 - **Each recipient is claimed before it is handed over.** ``claim`` moves a row from
   'pending' to 'sending' in a committed transaction and only a run whose update changed the
   row may send it: even two runs that got past the lock could never both send to one member.
@@ -17,18 +23,29 @@ import datetime as dt
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
 
 from generator.core.i18n import _
-from generator.core.output import process_running
 from generator.core.problems import RundbriefError
 from generator.core.settings import Project
+from generator.feedback.sent import HANDED_OVER, Sent
+from generator.sending.state import (
+    STATES,
+    AlreadySent,
+    Entry,
+    Run,
+    RunTimes,
+    SendRunning,
+    State,
+    lock_refusal,
+    process_token,
+)
 
-State = Literal["pending", "sending", "sent", "failed"]
-STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed")
+__all__ = ["STATES", "AlreadySent", "Entry", "Journal", "JournalError", "SendRunning", "State"]
+
+LEGACY_STORE = "suppression.sqlite"
+"""Earlier versions kept runs, exclusions and member counts in the suppression store."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -61,8 +78,33 @@ CREATE TABLE IF NOT EXISTS runs (
     outcome TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_active ON runs (newsletter, ended_at);
+CREATE TABLE IF NOT EXISTS exclusions (
+    newsletter TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (newsletter, reason)
+);
+CREATE TABLE IF NOT EXISTS member_counts (
+    recorded_at TEXT PRIMARY KEY,
+    members INTEGER NOT NULL
+);
 """
 
+RUN_COLUMNS = {
+    "audience": "TEXT NOT NULL DEFAULT ''",
+    "audience_override": "INTEGER NOT NULL DEFAULT 0",
+    "content": "TEXT NOT NULL DEFAULT ''",
+    "seen_at": "TEXT",
+    "timed": "INTEGER NOT NULL DEFAULT 1",
+}
+"""Columns of ``runs`` added after the first version: a journal of then gets them on opening.
+
+``audience``/``audience_override``: whom the run sent to, and whether ``--audience`` chose it;
+``content``: the fingerprint of subject and text (a renamed newsletter is still recognised);
+``seen_at``: the run's last claim (how long a lock of another host has been silent);
+``timed``: whether the report counts the run's time (not for a run ended by someone else).
+"""
 
 _UPDATE = (
     "UPDATE deliveries SET state = ?, reply = ?, updated_at = ?,"
@@ -76,11 +118,20 @@ _CLAIM = (
     " attempts = attempts + 1 WHERE newsletter = ? AND recipient = ?"
     " AND (state = 'pending' OR (? AND state = 'sending')) RETURNING message_id"
 )
+_ACTIVE = (
+    "SELECT id, newsletter, pid, host, process, started_at, seen_at FROM runs"
+    " WHERE newsletter = ? AND ended_at IS NULL ORDER BY id"
+)
 
 
 def now() -> str:
     """The current time in UTC, as the journal stores it."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    return iso(dt.datetime.now(dt.UTC))
+
+
+def iso(moment: dt.datetime) -> str:
+    """A moment as the journal keeps it: UTC, ISO 8601, milliseconds."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def journal_path(project: Project, given: Path | None = None) -> Path:
@@ -88,29 +139,27 @@ def journal_path(project: Project, given: Path | None = None) -> Path:
     return given or project.state_dir / "journal.sqlite"
 
 
+def open_journal(
+    project: Project, given: Path | None = None, *, create: bool = True
+) -> Journal | None:
+    """The project's journal, with what an earlier version kept in the suppression store moved in.
+
+    Without ``create``, None when there is neither a journal nor an earlier store to read.
+    """
+    path, legacy = journal_path(project, given), project.state_dir / LEGACY_STORE
+    if not create and not path.is_file() and not legacy.is_file():
+        return None
+    return Journal(path, legacy=legacy)
+
+
 class JournalError(RundbriefError):
     """The journal file cannot be used (not a database, disk full, read-only)."""
 
 
-class SendRunning(RundbriefError):
-    """Another run of the same newsletter is sending right now."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One recipient's row."""
-
-    recipient: str
-    state: State
-    message_id: str
-    reply: str
-    attempts: int
-
-
-class Journal:
+class Journal:  # implements state.SendState
     """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, legacy: Path | None = None) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,9 +168,71 @@ class Journal:
             # FULL: a commit is on disk before the message is handed over, even if the power fails.
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            self._add_columns()
+            if legacy is not None and legacy.is_file():
+                self._adopt(legacy)
         except (sqlite3.Error, OSError) as error:
             raise _journal_error(path, error) from None
         self._unsaved: list[tuple[str, ...]] = []
+        self._run: int | None = None
+
+    def _add_columns(self) -> None:
+        """Give a journal of an earlier version the columns of ``runs`` it lacks."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for name, declaration in RUN_COLUMNS.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+
+    def _adopt(self, legacy: Path) -> None:
+        """Move runs, exclusions and member counts out of an earlier version's suppression store.
+
+        Copied first (idempotent: a crash in between copies nothing twice), dropped from the
+        store after: both databases commit on their own.
+        """
+        self.db.execute("ATTACH DATABASE ? AS legacy", (str(legacy),))
+        try:
+            tables = {
+                name
+                for (name,) in self.db.execute(
+                    "SELECT name FROM legacy.sqlite_master WHERE type = 'table'"
+                    " AND name IN ('runs', 'exclusions', 'member_counts')"
+                )
+            }
+            if not tables:
+                return
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                if "runs" in tables:
+                    # The store's times are the ones the report showed: the journal's own
+                    # rows of those newsletters stop counting, or each run would count twice.
+                    self.db.execute(
+                        "UPDATE runs SET timed = 0 WHERE process != 'migrated'"
+                        " AND newsletter IN (SELECT newsletter FROM legacy.runs)"
+                    )
+                    self.db.execute(
+                        "INSERT INTO runs (newsletter, pid, host, process, started_at, ended_at,"
+                        " outcome) SELECT newsletter, 0, '', 'migrated', started_at, finished_at,"
+                        " 'recorded in the suppression store by an earlier version'"
+                        " FROM legacy.runs AS old WHERE NOT EXISTS (SELECT 1 FROM runs"
+                        " WHERE runs.process = 'migrated' AND runs.newsletter = old.newsletter"
+                        " AND runs.started_at = old.started_at)"
+                    )
+                if "exclusions" in tables:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO exclusions SELECT newsletter, reason, count,"
+                        " recorded_at FROM legacy.exclusions"
+                    )
+                if "member_counts" in tables:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO member_counts SELECT recorded_at, members"
+                        " FROM legacy.member_counts"
+                    )
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for name in sorted(tables):
+                    self.db.execute(f"DROP TABLE legacy.{name}")
+        finally:
+            self.db.execute("DETACH DATABASE legacy")
 
     def _guard(self, error: sqlite3.Error | OSError) -> JournalError:
         return _journal_error(self.path, error)
@@ -132,6 +243,12 @@ class Journal:
             self.save()
         finally:
             self.db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def save(self) -> None:
         """Commit the 'sent' rows still waiting for the next commit."""
@@ -149,64 +266,142 @@ class Journal:
         except sqlite3.Error as error:
             raise self._guard(error) from None
 
+    # -- runs and their lock ----------------------------------------------------------------
+
     def begin_run(
-        self, newsletter: str, *, commit: str, offline: bool = False, connections: int = 1
+        self,
+        newsletter: str,
+        *,
+        commit: str,
+        offline: bool = False,
+        connections: int = 1,
+        audience: str = "",
+        audience_override: bool = False,
+        content: str = "",
     ) -> int:
-        """Record a run of ``newsletter``; raise SendRunning while another one is alive."""
+        """Record a run of ``newsletter``; raise SendRunning while another one holds the lock.
+
+        A run of this machine whose process died holds nothing; a run of another host holds
+        the lock until ``release_lock``. With ``content``, raise AlreadySent when the same
+        subject and text went out under another file name.
+        """
         host, pid = socket.gethostname(), os.getpid()
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")  # no other run checks at the same time
-                active = self.db.execute(
-                    "SELECT id, pid, host, process, started_at FROM runs"
-                    " WHERE newsletter = ? AND ended_at IS NULL",
-                    (newsletter,),
-                ).fetchall()
-                for run_id, other_pid, other_host, process, started in active:
-                    if other_host == host and not process_alive(other_pid, process):
-                        self.db.execute(
-                            "UPDATE runs SET ended_at = ?, outcome = 'ended without a word'"
-                            " WHERE id = ?",
-                            (now(), run_id),
-                        )
+                for run in self._active(newsletter):
+                    if run.alive is False:
+                        self._end(run.id, "ended without a word", timed=False)
                         continue
-                    raise SendRunning(
-                        _(
-                            "another send of this newsletter is running (process {pid} on "
-                            "{host}, started {started} UTC); wait until it has finished, then "
-                            "run the command again: it sends only to whoever is left"
-                        ).format(pid=other_pid, host=other_host, started=started[:19])
-                    )
+                    raise SendRunning(lock_refusal(run))
+                if content:
+                    self._not_sent_as(newsletter, content)
                 cursor = self.db.execute(
-                    "INSERT INTO runs (newsletter, pid, host, process, started_at, commit_sha,"
-                    " offline, connections) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO runs (newsletter, pid, host, process, started_at, seen_at,"
+                    " commit_sha, offline, connections, audience, audience_override, content)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         newsletter,
                         pid,
                         host,
                         process_token(pid),
                         now(),
+                        now(),
                         commit,
                         offline,
                         connections,
+                        audience,
+                        audience_override,
+                        content,
                     ),
                 )
         except sqlite3.Error as error:
             raise self._guard(error) from None
         assert cursor.lastrowid is not None
+        self._run = cursor.lastrowid
         return cursor.lastrowid
+
+    def _not_sent_as(self, newsletter: str, content: str) -> None:
+        row = self.db.execute(
+            "SELECT runs.newsletter FROM runs WHERE runs.content = ? AND runs.newsletter != ?"
+            " AND EXISTS (SELECT 1 FROM deliveries WHERE deliveries.newsletter = runs.newsletter"
+            " AND deliveries.state IN ('sent', 'sending')) LIMIT 1",
+            (content, newsletter),
+        ).fetchone()
+        if row is not None:
+            raise AlreadySent(
+                _(
+                    "the same subject and text were already sent as {other} (a renamed copy?); "
+                    "nothing was sent: members would get it twice"
+                ).format(other=row[0])
+            )
+
+    def _active(self, newsletter: str) -> list[Run]:
+        rows = self.db.execute(_ACTIVE, (newsletter,)).fetchall()
+        return [
+            Run(run_id, slug, pid, host, process, _moment(started), _moment(seen or started))
+            for run_id, slug, pid, host, process, started, seen in rows
+        ]
+
+    def _end(self, run_id: int, outcome: str, *, timed: bool = True) -> None:
+        self.db.execute(
+            "UPDATE runs SET ended_at = ?, outcome = ?, timed = ? WHERE id = ?",
+            (now(), outcome, timed, run_id),
+        )
 
     def end_run(self, run_id: int, outcome: str) -> None:
         """Mark the run finished (its lock released), with one line on how it ended."""
         self.save()
         try:
             with self.db:
-                self.db.execute(
-                    "UPDATE runs SET ended_at = ?, outcome = ? WHERE id = ?",
-                    (now(), outcome, run_id),
-                )
+                self._end(run_id, outcome)
         except sqlite3.Error as error:
             raise self._guard(error) from None
+        self._run = None
+
+    def locks(self, newsletter: str) -> list[Run]:
+        """The runs that hold ``newsletter``'s lock (not ended), oldest first."""
+        return self._active(newsletter)
+
+    def release_lock(self, newsletter: str) -> list[Run]:
+        """End every run holding the lock whose process is not known to live; return them.
+
+        A run of this machine that still runs is never released (SendRunning): it would send
+        next to the new one. A run of another host cannot be asked: the person who releases
+        it has checked that it is gone.
+        """
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                runs = self._active(newsletter)
+                for run in runs:
+                    if run.alive:
+                        raise SendRunning(lock_refusal(run))
+                for run in runs:
+                    self._end(
+                        run.id, f"lock released by hand on {socket.gethostname()}", timed=False
+                    )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+        return runs
+
+    def offline_runs(self, newsletter: str) -> int:
+        """How many runs of ``newsletter`` checked the approval offline (--offline)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline", (newsletter,)
+        ).fetchone()
+        return int(row[0])
+
+    def audiences(self, newsletter: str) -> list[tuple[str, bool]]:
+        """(audience, chosen with --audience) of each run of ``newsletter`` that recorded one."""
+        rows = self.db.execute(
+            "SELECT DISTINCT audience, audience_override FROM runs"
+            " WHERE newsletter = ? AND audience != '' ORDER BY id",
+            (newsletter,),
+        )
+        return [(audience, bool(override)) for audience, override in rows]
+
+    # -- recipients -----------------------------------------------------------------------
 
     def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
         """Add (recipient, message_id) rows as pending; rows already there keep their state."""
@@ -245,9 +440,31 @@ class Journal:
                     result[recipient] = (
                         claimed[0] if claimed else self._entry(newsletter, recipient)
                     )
+                if self._run is not None:  # a sign of life for whoever finds the lock
+                    self.db.execute("UPDATE runs SET seen_at = ? WHERE id = ?", (stamp, self._run))
         except sqlite3.Error as error:
             raise self._guard(error) from None
         return result
+
+    def release(self, newsletter: str, recipients: Iterable[str]) -> None:
+        """Return claimed recipients that were never handed over to 'pending' (Ctrl-C)."""
+        stamp = now()
+        rows = [(stamp, newsletter, recipient) for recipient in recipients]
+        if not rows:
+            return
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(_UPDATE, self._unsaved)
+                self._unsaved = []
+                self.db.executemany(
+                    "UPDATE deliveries SET state = 'pending', updated_at = ?,"
+                    " attempts = MAX(attempts - 1, 0)"
+                    " WHERE newsletter = ? AND recipient = ? AND state = 'sending'",
+                    rows,
+                )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
 
     def _entry(self, newsletter: str, recipient: str) -> Entry | None:
         row = self.db.execute(
@@ -317,13 +534,6 @@ class Journal:
         )
         return [row[0] for row in rows]
 
-    def offline_runs(self, newsletter: str) -> int:
-        """How many runs of ``newsletter`` checked the approval offline (--offline)."""
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline", (newsletter,)
-        ).fetchone()
-        return int(row[0])
-
     def sent_since(self, since: dt.datetime) -> int:
         """Messages of any newsletter handed over since ``since`` (for the hourly cap)."""
         self.save()
@@ -333,6 +543,138 @@ class Journal:
             (since.isoformat(timespec="milliseconds"), since.isoformat(timespec="milliseconds")),
         ).fetchone()
         return int(row[0])
+
+    def recipients_handed_over(self) -> Iterator[str]:
+        """Every address a newsletter was (possibly) handed over for: sent or sending."""
+        self.save()
+        rows = self.db.execute(
+            "SELECT DISTINCT recipient FROM deliveries WHERE state IN ('sent', 'sending')"
+        )
+        yield from (address for (address,) in rows)
+
+    def sent(self, newsletter: str, address: str) -> Sent | None:
+        """The row of ``address`` for ``newsletter`` if that message was (possibly) handed over.
+
+        The proof a bounce or complaint in the feedback mailbox must match (``feedback.sent``).
+        """
+        try:
+            row = self.db.execute(
+                "SELECT message_id, COALESCE(sent_at, updated_at), state FROM deliveries"
+                " WHERE newsletter = ? AND recipient = ?",
+                (newsletter, address.lower()),
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # a journal of another shape proves nothing
+        if row is None or row[2] not in HANDED_OVER:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(row[1] or "")
+        except ValueError:
+            return None
+        return Sent(row[0], moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+    def sent_to(self, addresses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+        """(recipient, newsletter, sent_at) of every message the relay accepted for ``addresses``."""
+        self.save()
+        chosen = sorted(addresses)
+        for start in range(0, len(chosen), 500):
+            chunk = chosen[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(
+                "SELECT recipient, newsletter, sent_at FROM deliveries"  # noqa: S608
+                f" WHERE state = 'sent' AND recipient IN ({marks})",
+                chunk,
+            )
+
+    # -- what each send left out, and the members file's size over time -----------------------
+
+    def record_exclusions(self, newsletter: str, counts: Mapping[str, int]) -> None:
+        """How many members the latest run of a send left out, by reason."""
+        stamp = now()
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("DELETE FROM exclusions WHERE newsletter = ?", (newsletter,))
+                self.db.executemany(
+                    "INSERT INTO exclusions (newsletter, reason, count, recorded_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(newsletter, reason, n, stamp) for reason, n in counts.items() if n],
+                )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+
+    def record_member_count(self, members: int, when: dt.datetime | None = None) -> None:
+        """How many rows the members file has now (the only history of its size there is)."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute(
+                    "INSERT OR REPLACE INTO member_counts (recorded_at, members) VALUES (?, ?)",
+                    (iso(when or dt.datetime.now(dt.UTC)), members),
+                )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+
+    def record_run(self, newsletter: str, started: dt.datetime, ended: dt.datetime) -> None:
+        """A finished run known only by its times (an import, a test)."""
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO runs (newsletter, pid, host, process, started_at, ended_at)"
+                    " VALUES (?, 0, '', 'recorded', ?, ?)",
+                    (newsletter, iso(started), iso(ended)),
+                )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+
+    # -- the report's reads -------------------------------------------------------------------
+
+    def state_counts(self) -> list[tuple[str, str, int]]:
+        """(newsletter, state, count) for every newsletter, from the index alone."""
+        self.save()
+        return self.db.execute(
+            "SELECT newsletter, state, COUNT(*) FROM deliveries GROUP BY newsletter, state"
+        ).fetchall()
+
+    def failed_replies(self, newsletter: str) -> list[tuple[str, int]]:
+        """(server reply, count) of the failed recipients of ``newsletter``."""
+        return self.db.execute(
+            "SELECT reply, COUNT(*) FROM deliveries WHERE newsletter = ?"
+            " AND state = 'failed' GROUP BY reply",
+            (newsletter,),
+        ).fetchall()
+
+    def first_and_last(self, newsletter: str) -> tuple[str | None, str | None]:
+        """When the first recipient of ``newsletter`` was planned and the last one touched."""
+        row = self.db.execute(
+            "SELECT MIN(created_at), MAX(updated_at) FROM deliveries"
+            " WHERE newsletter = ? AND state != 'pending'",
+            (newsletter,),
+        ).fetchone()
+        return row[0], row[1]
+
+    def run_times(self) -> list[RunTimes]:
+        """The finished runs whose time counts, by newsletter and start."""
+        rows = self.db.execute(
+            "SELECT newsletter, started_at, ended_at FROM runs"
+            " WHERE ended_at IS NOT NULL AND timed ORDER BY newsletter, started_at"
+        )
+        return [RunTimes(*row) for row in rows]
+
+    def exclusions(self) -> list[tuple[str, str, int]]:
+        """(newsletter, reason, count) of what each send left out."""
+        return self.db.execute(
+            "SELECT newsletter, reason, count FROM exclusions ORDER BY newsletter, reason"
+        ).fetchall()
+
+    def member_counts(self) -> list[tuple[str, int]]:
+        """(when, rows) of every count of the members file."""
+        return self.db.execute("SELECT recorded_at, members FROM member_counts").fetchall()
+
+
+def _moment(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _journal_error(path: Path, error: sqlite3.Error | OSError) -> JournalError:
@@ -353,20 +695,3 @@ def _journal_error(path: Path, error: sqlite3.Error | OSError) -> JournalError:
     return JournalError(
         _("cannot use the journal {path}: {reason}").format(path=path, reason=reason)
     )
-
-
-def process_token(pid: int) -> str:
-    """What tells this process apart from a later one with the same id (its start time)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()
-    return fields[19] if len(fields) > 19 else ""
-
-
-def process_alive(pid: int, token: str) -> bool:
-    """Whether the process that recorded ``token`` still runs."""
-    if token and Path("/proc").is_dir():
-        return process_token(pid) == token
-    return process_running(pid)

@@ -9,6 +9,7 @@ against the remote's main branch, reads the suppression files and counts the mem
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,10 @@ class Plan:
     offline: bool = False
     stamp: tuple[int, int] = (0, 0)
     warnings: tuple[Problem, ...] = ()
+    content: str = ""
+    """The fingerprint of subject and text: a renamed copy is still the same newsletter."""
+    audience_override: bool = False
+    """Whether ``--audience`` chose another segment than the newsletter's ``audience``."""
 
 
 def prepare(
@@ -214,6 +219,8 @@ def prepare(
     segment = audience or (newsletter.audience if newsletter else EVERYONE)
     if audience is not None:
         _check_segment(project, audience)
+        if gate and newsletter is not None:
+            problems += _audience_not_approved(newsletter, audience)
     commit = ""
     if gate and newsletter is not None and email is not None:
         approved = approval(project, index, newsletter, email, offline=offline)
@@ -255,7 +262,32 @@ def prepare(
         offline=offline and gate,
         stamp=members.stamp() if members is not None else (0, 0),
         warnings=tuple(warnings),
+        content=content_fingerprint(newsletter),
+        audience_override=segment != newsletter.audience,
     )
+
+
+def content_fingerprint(newsletter: Newsletter) -> str:
+    """SHA-256 of the subject and the text (front matter aside): what members would see twice."""
+    text = f"{newsletter.subject}\n{newsletter.document.body.strip()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _audience_not_approved(newsletter: Newsletter, audience: str) -> list[Problem]:
+    """``--audience`` names a segment the approved newsletter does not: the founder did not."""
+    if audience == newsletter.audience or audience in newsletter.other_audiences:
+        return []
+    document = newsletter.document
+    return [
+        Problem(
+            document.rel,
+            document.line_of("audience"),
+            _(
+                "--audience {segment}: the approved newsletter is for '{audience}'; list "
+                "'{segment}' in other_audiences (approved like the rest) to send it there"
+            ).format(segment=audience, audience=newsletter.audience),
+        )
+    ]
 
 
 def known_segments(project: Project) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 from generator.core.files import RefusedFile, write_bytes
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
+from generator.core.terminal import plain
 
 TlsMode = Literal["starttls", "ssl", "none"]
 
@@ -83,6 +84,10 @@ class Transport(Protocol):
         """Release the connection."""
         ...
 
+    def handed_over(self) -> bool:
+        """Whether the message of an interrupted ``send`` may have reached its destination."""
+        ...
+
 
 @dataclass(frozen=True)
 class SmtpConfig:
@@ -137,6 +142,19 @@ def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
     )
 
 
+def smtp_transport(env: Mapping[str, str] | None = None) -> SmtpTransport:
+    """An SMTP transport configured from RUNDBRIEF_SMTP_* (retry delay included)."""
+    env = os.environ if env is None else env
+    delay = env.get("RUNDBRIEF_SMTP_RETRY_DELAY", "2")
+    try:
+        backoff = Backoff(first_delay=float(delay), max_delay=max(60.0, float(delay)))
+    except ValueError:
+        raise UsageError(
+            _("RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'").format(value=delay)
+        ) from None
+    return SmtpTransport(smtp_config(env), backoff=backoff)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -175,6 +193,7 @@ class SmtpTransport:
         self.timeout = timeout
         self.sleep = sleep
         self._smtp: smtplib.SMTP | None = None
+        self._data_out = False
 
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.config.ca_file)
@@ -216,13 +235,17 @@ class SmtpTransport:
             ) from None
         except (ssl.SSLError, ssl.CertificateError) as error:
             raise TransportStopped(
-                _("TLS with {server} failed: {reason}").format(server=config.where, reason=error)
+                _("TLS with {server} failed: {reason}").format(
+                    server=config.where, reason=plain(str(error))
+                )
             ) from None
         except smtplib.SMTPNotSupportedError as error:
-            raise TransportStopped(f"{config.where}: {error}") from None
+            raise TransportStopped(f"{config.where}: {plain(str(error))}") from None
         except (OSError, smtplib.SMTPException) as error:
             raise TransportStopped(
-                _("cannot connect to {server}: {reason}").format(server=config.where, reason=error)
+                _("cannot connect to {server}: {reason}").format(
+                    server=config.where, reason=plain(str(error))
+                )
             ) from None
         return smtp
 
@@ -234,6 +257,7 @@ class SmtpTransport:
     def send(self, message: Outgoing) -> Reply:
         """Deliver one message, retrying 4xx replies and dropped connections before the data."""
         sender, recipients, data = message.sender, list(message.recipients), message.data
+        self._data_out = False
         delays = self.backoff.delays()
         reconnects = 0
         while True:
@@ -263,12 +287,15 @@ class SmtpTransport:
             _check(smtp, *smtp.rcpt(recipient))
         _check(smtp, *smtp.docmd("DATA"), ok=354)
         try:
+            self._data_out = True  # from here on the server may keep the message
             smtp.send(_dot_stuffed(data))
             code, text = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
             raise Uncertain(
-                _("connection lost after the message data: {reason}").format(reason=error)
+                _("connection lost after the message data: {reason}").format(
+                    reason=plain(str(error))
+                )
             ) from None
         return _check(smtp, code, text)
 
@@ -278,6 +305,10 @@ class SmtpTransport:
                 self._smtp.close()
             finally:
                 self._smtp = None
+
+    def handed_over(self) -> bool:
+        """Whether the last message's data went out (before that the server keeps nothing)."""
+        return self._data_out
 
     def close(self) -> None:
         """Say QUIT if the connection still stands."""
@@ -322,12 +353,13 @@ class _Temporary(Exception):
 
 
 def _text(code: int, text: bytes | str) -> str:
+    """A server's reply as it may be printed and stored (relay replies are untrusted)."""
     decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"{code} {' '.join(decoded.split())}"
+    return f"{code} {plain(decoded)}"
 
 
 def _check(smtp: smtplib.SMTP, code: int, text: bytes, ok: int | None = None) -> Reply:
-    reply = Reply(code, " ".join(text.decode("utf-8", "replace").split()))
+    reply = Reply(code, plain(text.decode("utf-8", "replace")))
     if (ok is None and 200 <= code < 300) or code == ok:
         return reply
     if code == 421:
@@ -383,6 +415,10 @@ class Outbox:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def handed_over(self) -> bool:
+        """A file half written is no message."""
+        return False
 
 
 OUTBOX_FILE = re.compile(r"[0-9]{6,}-[A-Za-z0-9@._-]+\.eml")

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,7 @@ def gather(
     stored = _read_store(store)
     sends = _sends(journal)
     events = _events(stored["events"])
-    unsubscribed = _unsubscribes(events, facts, _recipients(journal))
+    unsubscribed = _unsubscribes(events, facts, _were_sent(journal, reversed(list(sends))))
     exclusions = _exclusions(journal.exclusions() if journal else [])
     newsletters = _per_newsletter(sends, events, exclusions, unsubscribed, editions or {})
     counted = _member_counts(journal.member_counts() if journal else [])
@@ -330,15 +330,29 @@ def _exclusions(rows: list[tuple[str, str, int]]) -> dict[str, list[tuple[str, i
     return found
 
 
-def _recipients(journal: SendState | None) -> frozenset[str]:
-    """Every address the journal shows a newsletter was handed over for."""
-    return frozenset(journal.recipients_handed_over()) if journal is not None else frozenset()
+def _were_sent(
+    journal: SendState | None, newsletters: Iterable[str]
+) -> Callable[[Iterable[str]], set[str]]:
+    """Which of some addresses the journal shows a newsletter was handed over for.
+
+    Asked by the journal's key, newsletter by newsletter until the first hit: only the few
+    who unsubscribed are asked about, where reading every distinct recipient of a
+    million-row journal took a fifth of the report's time.
+    """
+    slugs = list(newsletters)
+
+    def were_sent(addresses: Iterable[str]) -> set[str]:
+        if journal is None:
+            return set()
+        return {a for a in addresses if any(journal.sent(slug, a) for slug in slugs)}
+
+    return were_sent
 
 
 def _unsubscribes(
     events: Iterable[tuple[str, str, str, dt.datetime]],
     facts: MemberFacts | None,
-    recipients: frozenset[str],
+    were_sent: Callable[[Iterable[str]], set[str]],
 ) -> dict[str, dt.datetime]:
     """address → when it first unsubscribed: by mail (store) or in the members file.
 
@@ -352,7 +366,8 @@ def _unsubscribes(
     for key, left in (facts.unsubscribed if facts else {}).items():
         if key not in first or left < first[key]:
             first[key] = left
-    return {address: when for address, when in first.items() if address in recipients}
+    sent = were_sent(first)
+    return {address: when for address, when in first.items() if address in sent}
 
 
 def _per_newsletter(

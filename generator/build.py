@@ -12,6 +12,7 @@ from generator.core.gitinfo import revision_dates
 from generator.core.output import check_replaceable, publish, staging_dir
 from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
 from generator.core.settings import Project
+from generator.editor.pages import editor_scripts, stage_editor
 from generator.marketing.pages import stage_marketing
 from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import ARCHIVE
@@ -81,6 +82,11 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     files += marketing.files
     outputs += marketing.outputs
     problems += marketing.problems
+
+    # The editor at /admin/ (the preview's links its newsletters to their real email).
+    editor, found = stage_editor(project, index, preview=drafts)
+    files += editor
+    problems += found
 
     # Facts and hosting blocks of the hand-written pages, filled in line for line.
     pages, found = fill_pages(pages, facts, project.settings.hosting.provider)
@@ -174,7 +180,7 @@ def scan_written(
         if path.is_file()
     ]
     sources = read_sources(project.root, rels)
-    own = own_script_hashes(project.root)
+    own = own_script_hashes(project.root, editor_scripts(staged.files))
     memo = Memo.read(project.state_dir)  # files unchanged since the last build: not parsed again
     problems = [
         *scan_folder(site_dir, "site", sources, own, memo),

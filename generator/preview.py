@@ -8,8 +8,10 @@ from collections.abc import Callable
 from generator import build as pipeline
 from generator.core.facts import FACTS_FILE
 from generator.core.i18n import _
+from generator.core.output import write_atomic
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
+from generator.editor.pages import FOLDER, PROBLEMS, problems_report
 from generator.newsletter import preview as newsletter_preview
 from generator.site import builder
 
@@ -22,6 +24,7 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
     def rebuild() -> None:
         shutil.rmtree(folder / "docs", ignore_errors=True)
         staged = pipeline.stage(project, drafts=True)
+        problems = list(staged.problems)
         for problem in staged.problems:
             log(str(problem))
         try:
@@ -33,8 +36,11 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             for problem in pipeline.scan_written(project, staged, site_dir, folder / "none"):
                 log(str(problem))
         except ProblemsFound as error:
+            problems += error.problems
             for problem in error.problems:
                 log(str(problem))
+        # The editor at /admin/ shows the problems of the file it has open.
+        write_atomic(site_dir / FOLDER / PROBLEMS, problems_report(project, staged.index, problems))
         # Every newsletter at 600 and 375 px, drafts too, from the same checked render.
         newsletter_preview.write_preview(
             project, site_dir, list(staged.newsletters), list(staged.unreadable)

@@ -1,6 +1,6 @@
 """The reference pages and editor schemas of the five declared files, written from the declarations.
 
-``scripts/reference`` writes ``docs/referenz/*.md`` and
+``scripts/reference`` writes ``docs/seiten/referenz/*.md`` and
 ``schemas/*.schema.json``; a test regenerates them and fails if the committed files differ.
 This module sits above the capabilities so that it may gather their declarations.
 """
@@ -140,7 +140,7 @@ def outputs(root: Path) -> dict[str, str]:
     """Every generated file by its path below ``root``."""
     files: dict[str, str] = {}
     for item in declared(root):
-        files[f"docs/referenz/{item.page}"] = page_text(item)
+        files[f"docs/seiten/referenz/{item.page}"] = page_text(item)
         files[f"schemas/{item.schema_file}"] = schema_text(item)
     return files
 

@@ -14,7 +14,10 @@ from newsletter_helpers import newsletter_text
 from search_helpers import open_search, settled_results, type_query
 from selectolax.lexbor import LexborHTMLParser
 
+from generator.build import stage
 from generator.core.activecontent import findings
+from generator.core.settings import load_project
+from generator.editor.pages import editor_scripts
 from generator.site.scan import own_script_hashes, scan_folder
 
 TITLE = '<img src=x onerror="document.title=1"> & "Zitat" <style>body{display:none}</style>'
@@ -68,7 +71,8 @@ def _html(path: Path) -> LexborHTMLParser:
 def test_hostile_titles_tags_and_subjects_stay_text_on_every_page(hostile_site):
     """R-2, R-18: the scanner finds nothing in any written page, and the text reads as written."""
     site = hostile_site / "site"
-    assert scan_folder(site, "site", [], own_script_hashes(hostile_site)) == []
+    editor = editor_scripts(stage(load_project(hostile_site), drafts=False).files)
+    assert scan_folder(site, "site", [], own_script_hashes(hostile_site, editor)) == []
     page = _html(site / "konto" / "boese" / "index.html")
     assert page.css_first("article h1").text(strip=True) == TITLE
     assert page.css_first("title").text().startswith(TITLE)

@@ -41,6 +41,7 @@ _SCALARS: dict[Any, Kind] = {
 def key(
     doc: str,
     *,
+    label: str = "",
     default: Any = dataclasses.MISSING,
     check: Check | None = None,
     choices: tuple[str, ...] = (),
@@ -52,6 +53,9 @@ def key(
 ) -> Any:
     """A declared key: a dataclass field with its doc and rules; required when it has no default.
 
+    ``label``: the field's short German name in the editor's form (``/admin/``); the doc is
+    its hint there.
+
     ``shapes_email``: the value changes an email or its checks (it is part of the newsletter
     cache key). ``names_facts``: the text may name facts (``{{ fakt.<name> }}``), filled in when
     it is read; the editor offers the known ones. ``keys`` and ``each`` (another ``key(...)``) describe a ``dict[str, X]`` whose
@@ -59,6 +63,7 @@ def key(
     """
     metadata = {
         "doc": doc,
+        "label": label,
         "check": check,
         "choices": choices,
         "bounds": bounds,
@@ -166,6 +171,7 @@ def _field(f: dataclasses.Field[Any], hint: Any) -> Field:
         bounds=meta["bounds"],
         shapes_email=meta["shapes_email"],
         names_facts=meta["names_facts"],
+        label=meta["label"],
     )
 
 

@@ -83,21 +83,24 @@ def _one_line(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class FactEntry:
-    """One fact of ``fakten.yml`` as written, declared once (reference: docs/referenz/fakten.md)."""
+    """One fact of ``fakten.yml`` as written, declared once (reference: docs/seiten/referenz/fakten.md)."""
 
     wert: str | int | dt.date = key(
         "Der Wert: eine Zeile Text, eine ganze Zahl oder ein Datum (bis zur ersten Änderung).",
         check=_one_line,
+        label="Wert",
     )
     info: str | None = key(
         "Wofür der Fakt steht, für alle, die die Datei bearbeiten (erscheint nirgends).",
         default=None,
+        label="Wofür",
     )
     ab: dict[str, str | int | dt.date] | None = key(
         "Änderungen: der Tag (JJJJ-MM-TT) → der Wert ab diesem Tag.",
         default=None,
         keys=_iso_day,
         each=key("Der Wert ab diesem Tag.", check=_one_line),
+        label="Änderungen ab einem Tag",
     )
 
 

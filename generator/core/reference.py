@@ -179,7 +179,9 @@ def _object(schema: Schema, prefix: str, enums: Mapping[str, Sequence[str]]) -> 
 
 
 def _value(field: Field, dotted: str, enums: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    result: dict[str, Any] = {"description": field.doc} if field.doc else {}
+    result: dict[str, Any] = {"title": field.label} if field.label else {}
+    if field.doc:
+        result["description"] = field.doc
     if field.kind in ("mapping", "mappings") and field.schema is not None:
         inner = _object(field.schema, dotted + ".", enums)
         result |= {"type": "array", "items": inner} if field.kind == "mappings" else inner

@@ -89,6 +89,8 @@ class Field:
     bounds: tuple[float, float] | None = None
     shapes_email: bool = False
     names_facts: bool = False
+    label: str = ""
+    """Its short name in the editor's form; the doc is the hint below it."""
 
 
 @dataclass(frozen=True)

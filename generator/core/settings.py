@@ -1,7 +1,7 @@
 """The project: where its folders are, and the settings in ``rundbrief.yml``.
 
 Every section is declared once, as the frozen dataclass it becomes (see ``core/declare.py``):
-the doc of each key is what the reference page ``docs/referenz/einstellungen.md`` and the
+the doc of each key is what the reference page ``docs/seiten/referenz/einstellungen.md`` and the
 editor show.
 """
 

@@ -1,7 +1,7 @@
 """The declaration of a campaign file: every key, its kind, its rules and what it means.
 
 Declared once as dataclasses (see ``core/declare.py``): the validating schema, the reference
-page ``docs/referenz/kampagnen.md`` and the editor's JSON Schema are made from them, and the
+page ``docs/seiten/referenz/kampagnen.md`` and the editor's JSON Schema are made from them, and the
 images and the flyer of a loaded campaign are these objects, each with its line.
 """
 
@@ -164,7 +164,7 @@ class FlyerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class CampaignFile:
-    """A campaign file of ``marketing-assets/``, declared once (docs/referenz/kampagnen.md)."""
+    """A campaign file of ``marketing-assets/``, declared once (docs/seiten/referenz/kampagnen.md)."""
 
     title: str = key("Name der Kampagne.")
     slug: str = key("Ordnername ihrer Dateien.", check=_slug)

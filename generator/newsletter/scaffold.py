@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 from generator.core.i18n import _
 from generator.core.problems import Problem, UsageError
 from generator.core.settings import Project
+from generator.core.slugs import slugify
 from generator.newsletter.source import Newsletter
-
-_GERMAN = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
-
 
 PREHEADER = "Ein Satz, der im Posteingang nach dem Betreff erscheint (20 bis 140 Zeichen)."
 BODY = "hier steht Ihr Text."
@@ -49,13 +44,6 @@ def placeholder_problems(newsletter: Newsletter) -> list[Problem]:
         for placeholder in PLACEHOLDERS
         if placeholder in text
     ]
-
-
-def slugify(title: str) -> str:
-    """A file-name slug in German spelling: 'Grüße für Sie' → 'gruesse-fuer-sie'."""
-    text = title.translate(_GERMAN).lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:60].rstrip("-")
 
 
 def new_newsletter(project: Project, title: str, day: dt.date) -> Path:

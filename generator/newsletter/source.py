@@ -21,43 +21,57 @@ KINDS = ("newsletter", "service")
 
 @dataclass(frozen=True, kw_only=True)
 class FrontMatter:
-    """The front matter of a newsletter, declared once (reference: docs/referenz/newsletter.md)."""
+    """The front matter of a newsletter, declared once (reference: docs/seiten/referenz/newsletter.md)."""
 
     subject: str = key(
-        "Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).", names_facts=True
+        "Betreffzeile; darf Serienfelder enthalten ({{ member.first_name }}).",
+        names_facts=True,
+        label="Betreff",
     )
-    preheader: str = key("Vorschautext, den das Postfach nach dem Betreff zeigt.", names_facts=True)
-    date: dt.date = key("Erscheinungstag (JJJJ-MM-TT); ordnet das Archiv.")
+    preheader: str = key(
+        "Vorschautext, den das Postfach nach dem Betreff zeigt.",
+        label="Vorschautext",
+        names_facts=True,
+    )
+    date: dt.date = key("Erscheinungstag (JJJJ-MM-TT); ordnet das Archiv.", label="Erscheinungstag")
     status: str = key(
         "draft: nur in der Vorschau; approved: freigegeben, im Archiv und versendbar.",
         choices=STATUSES,
+        label="Status",
     )
     audience: str = key(
         "Zielgruppe aus der Mitgliederdatei (alle oder ein Segment aus members.segments).",
         default="alle",
+        label="Zielgruppe",
     )
     other_audiences: tuple[str, ...] = key(
         "Segmente, die `send --audience` statt der Zielgruppe wählen darf (mit dem Newsletter "
         "freigegeben).",
         default=(),
+        label="Weitere Zielgruppen",
     )
     kind: str = key(
         "newsletter (braucht die Einwilligung) oder service (eine Mitteilung, die jedes "
         "betroffene Mitglied bekommt).",
         default="newsletter",
         choices=KINDS,
+        label="Art",
     )
     from_name: str | None = key(
-        "Absendername im Feld „Von“ (sonst newsletter.from_name aus rundbrief.yml).", default=None
+        "Absendername im Feld „Von“ (sonst newsletter.from_name aus rundbrief.yml).",
+        default=None,
+        label="Absendername",
     )
     reply_to: str | None = key(
         "Antwortadresse (sonst newsletter.reply_to aus rundbrief.yml).",
         default=None,
         check=email_address,
+        label="Antwortadresse",
     )
     utm_campaign: str | None = key(
         "utm_campaign der Links auf eigene Domains (sonst der Dateiname ohne Datum).",
         default=None,
+        label="Kampagnenname für Statistiken",
     )
 
 

@@ -26,11 +26,14 @@ class SearchOptions:
     """Search options of a page (Material's ``search`` front matter)."""
 
     exclude: bool = key(
-        "true: die Suche findet die Seite nicht (und die Sitemap nennt sie nicht).", default=False
+        "true: die Suche findet die Seite nicht (und die Sitemap nennt sie nicht).",
+        default=False,
+        label="Nicht in der Suche",
     )
     boost: float = key(
         "Gewicht in den Suchergebnissen (Vorgabe 1; archivierte Newsletter bekommen weniger).",
         default=1,
+        label="Gewicht in der Suche",
     )
 
 
@@ -46,35 +49,42 @@ def hide_values(values: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class ArticleFront:
-    """The front matter of a help article, declared once (reference: docs/referenz/artikel.md)."""
+    """The front matter of a help article, declared once (reference: docs/seiten/referenz/artikel.md)."""
 
-    title: str = key("Seitentitel: Überschrift und Eintrag in der Navigation.")
+    title: str = key("Seitentitel: Überschrift und Eintrag in der Navigation.", label="Titel")
     description: str = key(
         "Ein Satz (20 bis 200 Zeichen) für Suchergebnisse und Link-Vorschauen.",
         check=_description_length,
+        label="Beschreibung",
     )
     tags: tuple[str, ...] = key(
-        "Schlagwörter; jedes bekommt eine Seite mit seinen Artikeln.", default=()
+        "Schlagwörter; jedes bekommt eine Seite mit seinen Artikeln.",
+        default=(),
+        label="Schlagwörter",
     )
     order: int = key(
         "Stelle im Abschnitt, danach nach Titel (eine index.md: die Stelle des Abschnitts).",
         default=100,
+        label="Reihenfolge",
     )
     draft: bool = key(
         "true: nur in der Vorschau, nicht im gebauten Hilfe-Center (eine veröffentlichte "
         "Seite darf nicht darauf verlinken).",
         default=False,
+        label="Entwurf",
     )
     keywords: tuple[str, ...] = key(
         "Wörter, nach denen Mitglieder suchen, die im Text nicht stehen (Synonyme, "
         "Alltagswörter, englische Begriffe); die Suche findet sie, gezeigt werden sie nie.",
         default=(),
+        label="Suchwörter",
     )
     hide: tuple[str, ...] = key(
         "Teile des Seitenlayouts, die ausgeblendet werden.",
         default=(),
         check=hide_values,
         choices=HIDE,
+        label="Ausblenden",
     )
     search: SearchOptions | None = key(
         "Suchoptionen: die Seite von der Suche ausnehmen oder ihr Gewicht ändern.",

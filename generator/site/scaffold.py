@@ -8,7 +8,7 @@ from pathlib import Path
 from generator.core.i18n import _
 from generator.core.problems import UsageError
 from generator.core.settings import Project
-from generator.newsletter.scaffold import slugify
+from generator.core.slugs import slugify
 
 DESCRIPTION = "Ein Satz, der in den Suchergebnissen unter dem Titel steht (20 bis 200 Zeichen)."
 BODY = "Hier steht die Antwort. Beginnen Sie mit dem, was das Mitglied tun kann."

@@ -59,12 +59,13 @@ class Memo:
             write_atomic(state_dir / MEMO, "\n".join(sorted(self.now)).encode("ascii"))
 
 
-def own_script_hashes(root: Path) -> frozenset[str]:
-    """SHA-256 of every script file the site may load: the theme's, ``overrides/``, the package's."""
+def own_script_hashes(root: Path, extra: Iterable[bytes] = ()) -> frozenset[str]:
+    """SHA-256 of every script file the site may load: the theme's, ``overrides/``, the package's
+    (the Werbemittel copy button, and ``extra``: the editor's at ``/admin/``)."""
     files = [*theme_scripts(), *sorted((root / "overrides").rglob("*.js"))]
     digests = {_digest(path.read_bytes()) for path in files if path.is_file()}
     script = resources.files("generator.marketing").joinpath("kopieren.js").read_bytes()
-    return frozenset({*digests, _digest(script)})
+    return frozenset({*digests, _digest(script), *(_digest(data) for data in extra)})
 
 
 def scan_folder(

@@ -1,0 +1,221 @@
+"""The editor at /admin/: made from the declarations, served by the site, loaded in Chromium."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from conftest import repo_project
+
+from generator.editor import bundle
+from generator.editor.config import editor_config
+from generator.reference import declared
+from generator.site.index import read_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def generated() -> dict:
+    project = repo_project()
+    return editor_config(project, read_site(project)[0])
+
+
+def collection(config: dict, name: str) -> dict:
+    return next(c for c in config["collections"] if c["name"] == name)
+
+
+def names(fields: list[dict]) -> list[str]:
+    return [f["name"] for f in fields]
+
+
+def test_every_collection_has_exactly_the_declared_keys():
+    config = generated()
+    by_page = {item.page: item for item in declared(REPO)}
+    newsletter = collection(config, "newsletter")
+    front = [f.name for f in by_page["newsletter.md"].schema.fields]
+    assert names(newsletter["fields"]) == [*front, "body"]
+    articles = [c for c in config["collections"] if c["name"].startswith("artikel-")]
+    sections = sorted(p.parent.name for p in (REPO / "content").glob("*/index.md"))
+    assert [c["folder"] for c in articles] == [f"content/{s}" for s in sections]
+    for item in articles:
+        assert names(item["fields"]) == [
+            *(f.name for f in by_page["artikel.md"].schema.fields),
+            "body",
+        ]
+    campaigns = collection(config, "kampagnen")
+    assert names(campaigns["fields"]) == [f.name for f in by_page["kampagnen.md"].schema.fields]
+    facts = collection(config, "fakten")["files"][0]
+    assert names(facts["fields"]) == list(yaml.safe_load((REPO / "fakten.yml").read_text()))
+
+
+def test_fields_carry_german_labels_hints_and_the_right_widgets():
+    config = generated()
+    fields = {f["name"]: f for f in collection(config, "newsletter")["fields"]}
+    project = repo_project()
+    assert fields["audience"]["widget"] == "select"
+    assert fields["audience"]["options"] == ["alle", *project.settings.members.segments]
+    assert fields["status"]["options"] == ["draft", "approved"]
+    assert fields["date"]["widget"] == "datetime" and fields["date"]["type"] == "date"
+    assert fields["body"]["widget"] == "markdown"
+    for field in fields.values():
+        assert field["label"] and field["hint"], field
+        assert field["label"] != field["name"] or field["name"] == "body", field
+    # Pictures go where the help site serves them; the file name is the one `rundbrief new` makes.
+    newsletter = collection(config, "newsletter")
+    assert newsletter["media_folder"] == "/content/assets"
+    assert newsletter["slug"] == "{{year}}-{{month}}-{{day}}-{{slug}}"
+
+
+def test_every_save_is_a_pull_request_to_the_repository_of_the_edit_links():
+    config = generated()
+    assert config["publish_mode"] == "editorial_workflow"
+    assert config["backend"] == config["backend"] | {
+        "name": "github",
+        "repo": "mitgliederwerk/rundbrief",
+        "branch": "main",
+    }
+
+
+def test_the_configuration_is_valid_for_the_editor():
+    """Checked against the JSON Schema the editor's package ships for its configuration."""
+    jsonschema = pytest.importorskip("jsonschema")
+    path = bundle.folder() / "config.schema.json"
+    assert path.is_file(), "scripts/setup installs the editor"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(generated())]
+    assert errors == []
+    broken = generated()
+    broken["publish_mode"] = "sofort"
+    assert list(validator.iter_errors(broken)), "the schema must notice a broken field"
+
+
+def test_a_changed_archive_is_refused_and_nothing_is_installed(tmp_path):
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:gz") as tar:
+        for name in bundle.EDITOR.files:
+            member = tarfile.TarInfo(name)
+            payload = b"alert('not the pinned release')"
+            member.size = len(payload)
+            tar.addfile(member, io.BytesIO(payload))
+    with pytest.raises(bundle.BundleError, match="checksum"):
+        bundle.install(tmp_path, fetcher=lambda package: data.getvalue())
+    assert bundle.installed(tmp_path) is None
+    assert not bundle.folder(tmp_path).exists()
+
+
+def test_the_built_site_serves_the_editor_from_itself(built_example):
+    admin = built_example / "site" / "admin"
+    page = (admin / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<script\b[^>]*>", page) == [
+        '<script src="local.js">',
+        '<script src="sveltia-cms.js">',
+    ]
+    installed = bundle.installed()
+    assert installed is not None
+    for name in ("sveltia-cms.js", "locales/de.json", "fonts/material-symbols-outlined.woff2"):
+        assert (admin / name).read_bytes() == (installed / name).read_bytes(), name
+    # The editor's script names no CDN for its fonts; the copies are served beside it.
+    script = (admin / "sveltia-cms.js").read_text(encoding="utf-8")
+    assert bundle.FONT_CDN not in script and "fonts/material-symbols-outlined.woff2" in script
+    assert "script-src 'self'" in page.replace("&#39;", "'")
+    config = yaml.safe_load((admin / "config.yml").read_text(encoding="utf-8"))
+    assert config["publish_mode"] == "editorial_workflow"
+    # No other page of the help site names the editor's script or another host's script.
+    for html in (built_example / "site").rglob("*.html"):
+        if html.parent == admin:
+            continue
+        text = html.read_text(encoding="utf-8")
+        assert "sveltia" not in text, html
+        assert not re.search(r"<script[^>]+src=\"(https?:)?//", text), html
+
+
+@pytest.mark.browser
+def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
+    browser, example_site, artifacts
+):
+    """The generated configuration in the real editor, with its in-memory backend for the test.
+
+    Signing in to GitHub is not possible here; the test swaps the backend (and only the
+    backend) for the editor's own ``test-repo``, so the collections and forms are the ones
+    the assistant sees.
+    """
+    config_url = example_site + "admin/config.yml"
+    with __import__("urllib.request").request.urlopen(config_url, timeout=10) as response:
+        config = yaml.safe_load(response.read())
+    config["backend"] = {"name": "test-repo"}
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    errors: list[str] = []
+    hosts: set[str] = set()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+    page.route(
+        re.compile(r"/admin/config\.yml(\?|$)"),
+        lambda route: route.fulfill(
+            body=yaml.safe_dump(config, allow_unicode=True), content_type="application/yaml"
+        ),
+    )
+    try:
+        started = time.monotonic()
+        page.goto(example_site + "admin/", wait_until="commit")
+        page.get_by_text("Mit Test-Repository arbeiten").click(timeout=60_000)
+        page.get_by_text("Newsletter", exact=True).first.wait_for(timeout=60_000)
+        ready = time.monotonic() - started
+        page.screenshot(path=str(artifacts / "editor-collections.png"))
+        page.goto(example_site + "admin/#/collections/newsletter/new", wait_until="commit")
+        page.get_by_text("Vorschautext", exact=True).first.wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        page.screenshot(path=str(artifacts / "editor-newsletter.png"), full_page=True)
+    finally:
+        page.close()
+    for label in ("Betreff", "Vorschautext", "Erscheinungstag", "Zielgruppe", "Text"):
+        assert f"\n{label}" in body, label
+    assert "Vorschautext, den das Postfach nach dem Betreff zeigt." in body  # the hint
+    assert errors == []
+    assert hosts == {urlsplit(example_site).netloc}, f"requests to other hosts: {hosts}"
+    print(f"/admin/ ready after {ready:.2f} s")
+
+
+@pytest.mark.browser
+def test_the_preview_shows_the_problems_of_the_open_file_beside_the_form(
+    example_project, browser, artifacts
+):
+    """In `rundbrief preview` the editor's panel names the open file's problems, in German."""
+    from preview_helpers import fetch, running_preview
+    from smtp_helpers import wait_for
+
+    newsletter = example_project / "newsletters" / "2026-11-02-monatsupdate-november.md"
+    text = newsletter.read_text(encoding="utf-8")
+    newsletter.write_text(
+        text.replace("\npreheader:", "\npreheader: zu kurz\nx_preheader:", 1), encoding="utf-8"
+    )
+    with running_preview(example_project) as preview:
+        assert wait_for(lambda: "Redaktion" in fetch(preview.base + "admin/"), timeout=120)
+        config = yaml.safe_load(fetch(preview.base + "admin/config.yml"))
+        assert "site_url" not in config  # "view on the site" opens the preview itself
+        newsletters = collection(config, "newsletter")
+        assert newsletters["preview_path"] == "newsletter-vorschau/{{filename}}.html"
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        try:
+            page.goto(
+                preview.base
+                + "admin/#/collections/newsletter/entries/2026-11-02-monatsupdate-november",
+                wait_until="commit",
+            )
+            panel = page.locator(".rundbrief-check")
+            panel.wait_for(state="visible", timeout=60_000)
+            shown = panel.inner_text()
+            page.screenshot(path=str(artifacts / "editor-preview-problems.png"))
+        finally:
+            page.close()
+    rel = "newsletters/2026-11-02-monatsupdate-november.md"
+    assert f"rundbrief check findet in {rel}:" in shown
+    assert f"{rel}:3: " in shown and f"{rel}:4: " in shown  # at their lines, as check says

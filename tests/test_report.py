@@ -17,6 +17,7 @@ from journal_helpers import journal_file, journal_sql, store_file, store_sql
 from members_helpers import member, members_file
 
 from generator.feedback.suppression import Event, SuppressionStore, iso
+from generator.report.page import EXCLUSION_LABELS
 from generator.sending.journal import Journal
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -28,6 +29,11 @@ SENDS = {
     WERBEN: dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC),
 }
 MEMBERS = 40
+SUBJECTS = {  # as the example's sources say, with the fact of the second one filled in
+    NOVEMBER: "Ihr Monatsupdate November: Dividende, neue App-Funktionen und Termine",
+    LASTSCHRIFT: "Wichtig: Ihr SEPA-Lastschrifttermin ändert sich zum 1. Januar 2027",
+    WERBEN: "Mitglieder werben Mitglieder: 25 € für jede Empfehlung",
+}
 
 
 def state_of(newsletter: str, number: int) -> tuple[str, str]:
@@ -112,19 +118,26 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
+SIGNUPS = """\
+date;referral_code;utm_campaign;utm_source;utm_medium;utm_content
+02.11.2026;;2026-11-02-monatsupdate-november;newsletter;email;
+2026-11-22;ein-sehr-langer-empfehlungscode-der-kaum-auf-ein-telefon-passt-x;eine-werbemittel-kampagne-mit-einem-sehr-langen-namen-2026;empfehlung;banner;quadrat
+"""
+
+
 @pytest.fixture
 def report(example_project, cli, tmp_path) -> Path:
     members = build_history(example_project, tmp_path / "private")
-    result = cli(example_project, "report", "--members", str(members))
+    export = tmp_path / "private" / "anmeldungen.csv"
+    export.write_text(SIGNUPS, encoding="utf-8")
+    result = cli(example_project, "report", "--members", str(members), "--signups", str(export))
     assert result.exit_code == 0, result.stderr
     assert "Bericht über 4 Newsletter nach build/reports/bericht.html geschrieben" in result.stdout
     return example_project
 
 
 def test_the_csv_figures_are_the_counts_in_the_databases(report):
-    rows = {
-        row["newsletter"]: row for row in read_csv(report / "build" / "reports" / "newsletter.csv")
-    }
+    rows = {row["Datei"]: row for row in read_csv(report / "build" / "reports" / "newsletter.csv")}
     assert list(rows) == list(SENDS)  # in the order they were sent
     starts = sorted(SENDS.values())
     first_unsubscribe = store_sql(
@@ -152,14 +165,13 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
             kind: {address for (address,) in store_sql(report, "SELECT DISTINCT address FROM events WHERE newsletter = ? AND kind = ?", slug, kind)}
             for kind in ("hard_bounce", "soft_bounce", "complaint")
         }  # fmt: skip
-        assert int(row["harte_bounces"]) == len(kinds["hard_bounce"])
-        assert int(row["weiche_bounces"]) == len(kinds["soft_bounce"] - kinds["hard_bounce"])
-        assert int(row["beschwerden"]) == len(kinds["complaint"])
+        assert int(row["Harte Bounces"]) == len(kinds["hard_bounce"])
+        assert int(row["Weiche Bounces"]) == len(kinds["soft_bounce"] - kinds["hard_bounce"])
+        assert int(row["Beschwerden"]) == len(kinds["complaint"])
         excluded = dict(journal_sql(report, "SELECT reason, count FROM exclusions WHERE newsletter = ?", slug))  # fmt: skip
-        for column, value in row.items():
-            if column.startswith("ausgeschlossen_"):
-                assert int(value) == excluded.get(column.removeprefix("ausgeschlossen_"), 0)
-        assert int(row["abmeldungen_danach"]) == after[SENDS[slug]]
+        for reason, label in EXCLUSION_LABELS.items():
+            assert int(row[f"nicht angeschrieben: {label}"]) == excluded.get(reason, 0)
+        assert int(row["Abmeldungen danach"]) == after[SENDS[slug]]
         runs = journal_sql(report, "SELECT started_at, ended_at FROM runs WHERE newsletter = ? AND timed AND ended_at IS NOT NULL", slug)  # fmt: skip
         if not runs:  # sent before runs were recorded: the journal's first and last times
             runs = journal_sql(
@@ -173,16 +185,19 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
             ),
             dt.timedelta(),
         )
-        assert int(row["dauer_sekunden"]) == int(span.total_seconds())
+        assert int(row["Dauer in Sekunden"]) == int(span.total_seconds())
         bounced = len(kinds["hard_bounce"] | kinds["soft_bounce"])
-        assert float(row["bouncequote_prozent"].replace(",", ".")) == pytest.approx(
+        assert float(row["Bouncequote in %"].replace(",", ".")) == pytest.approx(
             100 * bounced / states["sent"], abs=1e-4
         )
-    assert rows[NOVEMBER]["versendet"] == "32" and rows[NOVEMBER]["harte_bounces"] == "2"
-    assert (rows[WERBEN]["dauer_sekunden"], rows[WERBEN]["durchgaenge"]) == ("2345", "2")
-    assert (rows[NOVEMBER]["dauer_sekunden"], rows[NOVEMBER]["durchgaenge"]) == ("2400", "0")
+    assert rows[NOVEMBER]["versendet"] == "32" and rows[NOVEMBER]["Harte Bounces"] == "2"
+    assert (rows[WERBEN]["Dauer in Sekunden"], rows[WERBEN]["Durchgänge"]) == ("2345", "2")
+    assert (rows[NOVEMBER]["Dauer in Sekunden"], rows[NOVEMBER]["Durchgänge"]) == ("2400", "0")
 
-    months = {row["monat"]: row for row in read_csv(report / "build" / "reports" / "monate.csv")}
+    months = {
+        "{1}-{0}".format(*row["Monat"].split("/")): row
+        for row in read_csv(report / "build" / "reports" / "monate.csv")
+    }
     assert list(months)[0] == "2026-01" and "2026-12" in months
     events = store_sql(report, "SELECT kind, address, at FROM events")
     for month, row in months.items():
@@ -190,21 +205,21 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
             a for k, a, at in events
             if k == kind and dt.datetime.fromisoformat(at).astimezone(BERLIN).strftime("%Y-%m") == month
         }  # fmt: skip
-        assert int(row["harte_bounces"]) == len(in_month("hard_bounce"))
-        assert int(row["weiche_bounces"]) == len(in_month("soft_bounce"))
-        assert int(row["beschwerden"]) == len(in_month("complaint"))
+        assert int(row["Harte Bounces"]) == len(in_month("hard_bounce"))
+        assert int(row["Weiche Bounces"]) == len(in_month("soft_bounce"))
+        assert int(row["Beschwerden"]) == len(in_month("complaint"))
         expected = sum(
             1
             for when in unsubscribed.values()
             if when.astimezone(BERLIN).strftime("%Y-%m") == month
         )
-        assert int(row["abmeldungen"]) == expected
-    assert months["2026-11"]["abmeldungen"] == "3"  # members 10 and 12 by mail, 14 in the export
+        assert int(row["Abmeldungen"]) == expected
+    assert months["2026-11"]["Abmeldungen"] == "3"  # members 10 and 12 by mail, 14 in the export
     # Sign-ups per month from the members file (member n signed up in month 1 + n % 11; every
     # ninth never confirmed): 33 consent by the end of October, 36 join, two leave in November.
-    assert sum(int(row["neue_anmeldungen"]) for row in months.values()) == MEMBERS
-    assert months["2026-10"]["mitglieder_mit_einwilligung"] == "33"
-    assert months["2026-11"]["mitglieder_mit_einwilligung"] == "34"
+    assert sum(int(row["Neue Anmeldungen"]) for row in months.values()) == MEMBERS
+    assert months["2026-10"]["Mitglieder mit Einwilligung"] == "33"
+    assert months["2026-11"]["Mitglieder mit Einwilligung"] == "34"
     # Rows of the members file over time: the month's last count, at a send or a report.
     counts = journal_sql(report, "SELECT recorded_at, members FROM member_counts")
     last: dict[str, str] = {}
@@ -212,9 +227,9 @@ def test_the_csv_figures_are_the_counts_in_the_databases(report):
         last[at.astimezone(BERLIN).strftime("%Y-%m")] = str(rows_then)
     assert len(counts) == 4  # three sends and this report
     for month, row in months.items():
-        assert row["mitglieder_im_export"] == last.get(month, ""), month
-    assert months["2026-09"]["mitglieder_im_export"] == "35"
-    assert months["2026-10"]["mitglieder_im_export"] == ""  # nothing counted it that month
+        assert row["Mitglieder im Export"] == last.get(month, ""), month
+    assert months["2026-09"]["Mitglieder im Export"] == "35"
+    assert months["2026-10"]["Mitglieder im Export"] == ""  # nothing counted it that month
     assert str(MEMBERS) in last.values()  # the report's own count
 
 
@@ -317,13 +332,22 @@ def test_the_page_is_self_contained_and_fits_a_phone(report, browser, serve_dir,
         page = context.new_page()
         page.on("request", lambda request: requests.append(request.url))
         page.goto(base + "bericht.html", wait_until="networkidle")
+        rates = "rows => rows.map(row => Number(row.cells[8].dataset.wert))"
+        if width > 500:  # the headings sort the table (on a phone each row is a card)
+            heading = page.locator("table[data-sortierbar] th button").nth(8)  # Beschwerdequote
+            heading.click()
+            up = page.eval_on_selector_all("table[data-sortierbar] tbody tr", rates)
+            heading.click()
+            down = page.eval_on_selector_all("table[data-sortierbar] tbody tr", rates)
+            assert up == sorted(up) and up[0] < up[-1] and down == up[::-1], (up, down)
         result = page.evaluate(MEASURE)
         page.screenshot(path=str(artifacts / f"report-{width}px.png"), full_page=True)
         page.emulate_media(media="print")
         printed = page.evaluate(MEASURE)
     finally:
         context.close()
-    assert requests == [base + "bericht.html"]  # nothing from anywhere else, not even here
+    # Nothing from anywhere else: the page and its sorting script, from the same folder.
+    assert requests == [base + "bericht.html", base + "sortieren.js"]
     titles = [chart["title"] for chart in result["charts"]]
     assert titles == [
         "Beschwerdequote je Newsletter im Vergleich zur Grenze von Gmail und Yahoo",
@@ -336,3 +360,45 @@ def test_the_page_is_self_contained_and_fits_a_phone(report, browser, serve_dir,
         assert measured["scroll"] <= measured["width"], measured
         assert measured["right"] <= measured["width"] + 0.5, measured
         assert all(0 < chart["width"] <= measured["width"] for chart in measured["charts"])
+
+
+def test_newsletters_appear_by_subject_and_foreign_reports_apart(example_project, cli, tmp_path):
+    members = build_history(example_project, tmp_path / "private")
+    older = "2026-06-01-alter-versand"  # sent from another journal: its reports are no one's here
+    with SuppressionStore(store_file(example_project)) as store:
+        store.add(
+            [
+                Event("hard_bounce", member(20), older, "5.1.1", "<o1>", "2026-12-02T08:00:00+00:00"),
+                Event("hard_bounce", member(21), older, "5.1.1", "<o2>", "2026-12-02T09:00:00+00:00"),
+                Event("complaint", member(22), older, "ARF", "<o3>", "2026-12-02T10:00:00+00:00"),
+                Event("complaint", member(23), "", "ARF", "<o4>", "2026-12-02T10:00:00+00:00"),
+            ]
+        )  # fmt: skip
+    before = (example_project / "build" / "reports" / "newsletter.csv").exists()
+
+    result = cli(example_project, "report", "--members", str(members))
+
+    assert result.exit_code == 0, result.stderr
+    assert not before
+    page = (example_project / "build" / "reports" / "bericht.html").read_text(encoding="utf-8")
+    for slug, subject in SUBJECTS.items():  # from the source, its facts filled in
+        assert f"<h3>{subject}</h3>" in page, slug
+        assert f'<a href="#{slug}">{subject}</a>' in page
+    assert f"<h3>{SEPTEMBER}</h3>" in page  # its source is gone: the file name stands in
+    assert "2 harte Bounces – nicht zugeordnet: gehört zu einem Versand" in page
+    assert f"(„{older}“)" in page
+    assert "1 Beschwerden – nicht zugeordnet: gehört zu einem Versand" in page
+    assert "1 Beschwerden – nicht zugeordnet: die Rückmeldung nennt keinen Newsletter" in page
+    rows = {r["Newsletter"]: r for r in read_csv(example_project / "build" / "reports" / "newsletter.csv")}  # fmt: skip
+    assert rows[SUBJECTS[WERBEN]]["Beschwerden"] == "1"  # member 8 only, not the foreign ones
+    assert rows[SUBJECTS[WERBEN]]["Harte Bounces"] == "0"
+    assert rows[SUBJECTS[NOVEMBER]]["Datum"] == "02.11.2026"
+    assert rows[SUBJECTS[NOVEMBER]]["Zielgruppe"] == "alle"
+    assert rows[SUBJECTS[NOVEMBER]]["Empfänger"] == str(MEMBERS)
+    assert rows[SUBJECTS[NOVEMBER]]["Beschwerdequote in %"] == "3,1250"  # 1 of 32, decimal comma
+    unattributed = read_csv(example_project / "build" / "reports" / "nicht-zugeordnet.csv")
+    assert {(r["Art"], r["Anzahl"], r["Newsletter laut Rückmeldung"]) for r in unattributed} == {
+        ("harte Bounces", "2", older),
+        ("Beschwerden", "1", older),
+        ("Beschwerden", "1", ""),
+    }

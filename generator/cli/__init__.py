@@ -499,9 +499,20 @@ def feedback(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=N_("Members file (CSV export) for sign-ups and consent over time."),
 )
+@click.option(
+    "--signups",
+    "signups_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
+)
 @journal_option
 @pass_project
-def report_command(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+def report_command(
+    project: Project,
+    members_file: Path | None,
+    signups_file: Path | None,
+    journal_file: Path | None,
+) -> None:
     from generator.cli.feedback import run_report
 
-    run_report(project, members_file, journal_file)
+    run_report(project, members_file, journal_file, signups_file)

@@ -218,30 +218,44 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         )
 
 
-def run_report(project: Project, members_file: Path | None, journal_file: Path | None) -> None:
+def run_report(
+    project: Project,
+    members_file: Path | None,
+    journal_file: Path | None,
+    signups_file: Path | None = None,
+) -> None:
     """Gather the figures and write build/reports/."""
     from generator.report.figures import MemberFacts, gather
     from generator.report.page import write_report
+    from generator.report.signups import read_signups
+    from generator.report.sources import editions
 
     started = time.perf_counter()
+    signups = None  # read first: a bad export stops the report before anything is recorded
+    if signups_file is not None:
+        signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
     facts = None
     if members_file is not None:
         source = open_members(project, members_file)
         for warning in source.warnings:
             click.echo(str(warning), err=True)
         try:
-            facts = MemberFacts.of(m for m in source.rows() if isinstance(m, Member))
+            facts = MemberFacts.of(
+                (m for m in source.rows() if isinstance(m, Member)),
+                with_names=project.settings.signups.referrer_names,
+            )
         except Unreadable as error:
             raise ProblemsFound([error.problem]) from None
     journal = open_journal(project, journal_file, create=facts is not None)
     try:
         if journal is not None and facts is not None:
             journal.record_member_count(facts.count)  # members over time
-        report = gather(journal, store_path(project), facts)
+        report = gather(journal, store_path(project), facts, editions=editions(project))
     finally:
         if journal is not None:
             journal.close()
-    page = write_report(project, report)
+    names = facts.referrers if facts is not None and facts.referrers else None
+    page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
     click.echo(
         _("Wrote the report for {count} newsletters to {path} in {seconds} s.").format(

@@ -290,6 +290,48 @@ class MembersSettings:
         return str(getattr(self.columns, name, name))
 
 
+SIGNUP_COLUMNS = (
+    "date",
+    "referral_code",
+    "utm_campaign",
+    "utm_source",
+    "utm_medium",
+    "utm_content",
+)
+"""The fields of the platform's sign-up export that `rundbrief report --signups` reads."""
+
+
+def _signup_column(name: str) -> Any:
+    return key(f"Spaltenüberschrift von {name} im Anmelde-Export.", default=name)
+
+
+@dataclass(frozen=True)
+class SignupColumns:
+    """The column headers of the platform's sign-up export, by field."""
+
+    date: str = _signup_column("date")
+    referral_code: str = _signup_column("referral_code")
+    utm_campaign: str = _signup_column("utm_campaign")
+    utm_source: str = _signup_column("utm_source")
+    utm_medium: str = _signup_column("utm_medium")
+    utm_content: str = _signup_column("utm_content")
+
+
+@dataclass(frozen=True)
+class SignupSettings:
+    """How `rundbrief report --signups` reads the platform's sign-up export."""
+
+    columns: SignupColumns = key(
+        "Spaltenüberschriften des Anmelde-Exports, wie die Plattform ihn exportiert, je Feld.",
+        default=SignupColumns(),
+    )
+    referrer_names: bool = key(
+        "Im Bericht bei den Empfehlungscodes die Namen der Werbenden zeigen (aus der "
+        "Mitgliederdatei; sonst nur die Codes).",
+        default=False,
+    )
+
+
 @hinted("Zeitzone wie Europe/Berlin")
 def time_zone(value: str) -> str | None:
     """Check: an IANA time zone such as Europe/Berlin."""
@@ -384,6 +426,10 @@ class Settings:
     sending: SendingSettings = key("Wie Newsletter verschickt werden.", default=SendingSettings())
     members: MembersSettings = key(
         "Wie die Mitgliederdatei gelesen wird.", default=MembersSettings()
+    )
+    signups: SignupSettings = key(
+        "Wie rundbrief report --signups den Anmelde-Export der Plattform liest.",
+        default=SignupSettings(),
     )
 
 

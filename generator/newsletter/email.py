@@ -137,6 +137,7 @@ def render_email(
         archive_url=archive,
         unsubscribe_url=unsubscribe,
         kind=newsletter.kind,
+        home_url=link(settings.platform_url),  # a sign-up after the logo counts for the newsletter
     )
     html = merge.compile_parts(
         layout.with_client_fixes(inline_css(document, settings.newsletter.inliner))

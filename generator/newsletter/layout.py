@@ -91,9 +91,11 @@ def page(
     archive_url: str,
     unsubscribe_url: str,
     kind: str = "newsletter",
+    home_url: str = "",
 ) -> str:
     """The whole email document around ``body`` (HTML of the Markdown), before inlining;
-    ``title`` is its visible ``h1`` (empty when the body has its own)."""
+    ``title`` is its visible ``h1`` (empty when the body has its own); ``home_url`` is where
+    the logo leads (the platform's start page with the newsletter's UTM fields)."""
     return (
         environment()
         .get_template("layout.html.j2")
@@ -104,7 +106,7 @@ def page(
             css=Markup(stylesheet()),
             body=Markup(body),
             archive_url=archive_url,
-            platform_url=settings.platform_url,
+            platform_url=home_url or settings.platform_url,
             platform_name=settings.platform_name,
             logo_url=settings.newsletter.logo_url,
             unsubscribe_url=unsubscribe_url,

@@ -49,11 +49,14 @@ FIGSIZE = (4.2, 3.2)
 375 px phone and does not grow beyond 19 px on a desktop."""
 RECENT_MONTHS = 24
 """Monthly charts show the last two years; the CSV holds every month."""
+RECENT_NEWSLETTERS = 24
+"""Charts per newsletter show the last 24 bars (readable on a phone); the table has them all."""
 
 
 def charts(report: Report) -> dict[str, Markup]:
     """Every chart of the report as inline SVG, by name."""
     dated = [n for n in report.newsletters if n.started is not None and n.sent]
+    dated = dated[-RECENT_NEWSLETTERS:]
     months = report.months[-RECENT_MONTHS:]
     found = {}
     if dated:
@@ -137,30 +140,44 @@ def _count_axis(axes: Axes, label: str, top: float) -> None:
     )
 
 
-def _sends(newsletters: Sequence[NewsletterFigures]) -> list[dt.datetime]:
-    return [n.started.astimezone(TIMEZONE) for n in newsletters if n.started]
+def _newsletter_axis(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> list[int]:
+    """One slot per newsletter, labelled with its send day (02.11.), at most about eight labels."""
+    slots = list(range(len(newsletters)))
+    days = [
+        n.started.astimezone(TIMEZONE).strftime("%d.%m.") if n.started else "" for n in newsletters
+    ]
+    every = max(1, math.ceil(len(slots) / 8))
+    axes.set_xticks(slots[::every], days[::every])
+    axes.set_xlim(-0.75, len(slots) - 0.25)
+    axes.grid(axis="x", visible=False)
+    return slots
 
 
 def _complaints(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> None:
-    sends = _sends(newsletters)
+    slots = _newsletter_axis(axes, newsletters)
     rates = [(n.complaint_rate or 0) * 100 for n in newsletters]
-    axes.plot(date2num(sends), rates, marker="o", color="#1f4e79", label="Beschwerdequote")
+    axes.bar(slots, rates, width=0.6, color="#1f4e79", label="Beschwerdequote")
     axes.axhline(COMPLAINT_LIMIT * 100, color="#b00020", linestyle="--", label="Grenze 0,3 %")
     axes.axhline(COMPLAINT_TARGET * 100, color="#2e7d32", linestyle=":", label="Ziel 0,1 %")
     _percent_axis(axes, max([COMPLAINT_LIMIT * 100 * 1.5, *rates]) * 1.1)
-    _time_axis(axes, sends[0], sends[-1])
 
 
 def _bounces(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> None:
-    sends = _sends(newsletters)
+    slots = _newsletter_axis(axes, newsletters)
     hard = [n.hard_bounces / n.sent * 100 for n in newsletters]
     soft = [n.soft_bounces / n.sent * 100 for n in newsletters]
-    axes.plot(date2num(sends), hard, marker="s", color="#b00020", label="hart (5.x.x)")
-    axes.plot(
-        date2num(sends), soft, marker="^", linestyle="--", color="#ef6c00", label="weich (4.x.x)"
+    axes.bar(slots, hard, width=0.6, color="#b00020", label="hart (5.x.x)")
+    axes.bar(
+        slots,
+        soft,
+        width=0.6,
+        bottom=hard,
+        color="white",
+        edgecolor="#ef6c00",
+        hatch="//",
+        label="weich (4.x.x)",
     )
-    _percent_axis(axes, max([0.5, *hard, *soft]) * 1.1)
-    _time_axis(axes, sends[0], sends[-1])
+    _percent_axis(axes, max([0.5, *(h + s for h, s in zip(hard, soft, strict=True))]) * 1.1)
 
 
 def _per_month(axes: Axes, months: Sequence[MonthFigures]) -> None:
@@ -204,7 +221,7 @@ def _members(axes: Axes, months: Sequence[MonthFigures]) -> None:
             date2num([middle for middle, _ in counted]),
             [n for _, n in counted],
             color="#5f6b7a",
-            linestyle="--",
+            linestyle="--" if len(counted) > 1 else "none",  # no line through one point
             marker="s",
             markersize=4,
             label="im Mitgliederexport",
@@ -215,6 +232,7 @@ def _members(axes: Axes, months: Sequence[MonthFigures]) -> None:
             date2num(middles),
             consenting,
             color="#1f4e79",
+            linestyle="-" if len(months) > 1 else "none",
             marker="o",
             markersize=4,
             label="mit Einwilligung",

@@ -101,3 +101,28 @@ def test_neutralised_text_never_starts_a_formula_and_restores_when_single(text):
         assert not field.lstrip().startswith((*FORMULA, "\t", "\r")), (text, safe)
     if not SEPARATORS.search(text):
         assert restore(safe) == text
+
+
+def test_the_export_is_read_back_by_send_suppress_with_every_address_unchanged(store, tmp_path):
+    """R-42 and R-12 on the way back: `send --suppress` reads the export as it was written."""
+    from generator.members.recipients import read_suppressed
+
+    addresses = ["-anna@example.org", "+bert@example.org", "=carl@example.org", "dora@example.org"]
+    rows = [
+        Suppression(address, "unsubscribed", "2026-11-02T10:00:00+00:00", "nl", "", "")
+        for address in addresses
+    ]
+    path = tmp_path / "sperrliste.csv"
+    export_csv(rows, path)
+    found, problems = read_suppressed([path])
+    assert problems == []
+    assert found == frozenset(addresses)
+    several = tmp_path / "mehrere.txt"
+    several.write_text(
+        "anna@example.org, bert@example.org\nmitglied@example.org\n", encoding="utf-8"
+    )
+    found, problems = read_suppressed([several])
+    assert found == frozenset({"mitglied@example.org"})  # not the first of the two
+    assert [(p.line, "mehrere Adressen in einer Zeile" in p.message) for p in problems] == [
+        (1, True)
+    ]

@@ -235,6 +235,18 @@ def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem
             entry = line.strip()
             if not entry or entry.startswith("#") or (number_ == 1 and "@" not in entry):
                 continue
+            if len(set(_ANY_ADDRESS.findall(entry.lower()))) > 1:
+                # R-12: a line naming several addresses suppresses none of them, not the first.
+                problems.append(
+                    Problem(
+                        str(path),
+                        number_,
+                        _(
+                            "several addresses on one line: {line}; write one address per line"
+                        ).format(line=entry),
+                    )
+                )
+                continue
             address = _suppressed_address(entry)
             if address is None:
                 problems.append(
@@ -249,12 +261,19 @@ def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem
     return frozenset(addresses), problems
 
 
+_ANY_ADDRESS = re.compile(r"[^\s<>,;\"']+@[^\s<>,;\"']+")
+"""Anything that looks like an address, to find lines that name more than one."""
+_FORMULA_ESCAPE = re.compile(r"^'(?=\s*[=+\-@])")
+"""The ``'`` the suppression export puts before a formula character (``-anna@…``), taken off."""
+
+
 def _suppressed_address(entry: str) -> str | None:
     angled = _ANGLED.search(entry)
     if angled:
         candidate = angled.group(1)
     else:
         candidate = re.split(r"[,;\t]", entry, maxsplit=1)[0].strip().strip('"').strip()
+    candidate = _FORMULA_ESCAPE.sub("", candidate)  # R-42: the export's escape round-trips
     return candidate if ADDRESS.fullmatch(candidate) else None
 
 

@@ -13,11 +13,16 @@ pytestmark = pytest.mark.browser
 
 
 def site_pages(site: Path) -> list[str]:
-    """Every HTML page of the built site as a URL path; the raw archived emails are no pages."""
+    """Every HTML page of the built site as a URL path; the raw archived emails are no pages.
+
+    The editor at ``admin/`` is left out: it is a third-party application (Sveltia CMS) for the
+    assistant, not a page members read, and draws its own interface (its viewport and
+    landmarks are Sveltia's; see the handbook's editor page).
+    """
     paths = []
     for page in sorted(site.rglob("*.html")):
         rel = page.relative_to(site).as_posix()
-        if rel.endswith("email.html") or rel.startswith("newsletter-vorschau/"):
+        if rel.endswith("email.html") or rel.startswith(("newsletter-vorschau/", "admin/")):
             continue
         paths.append(rel.removesuffix("index.html"))
     return paths

@@ -20,7 +20,8 @@ SLIPS = [
     (("send",), "Es fehlt"),
     (("status",), "Es fehlt"),
     (("report", "--members", "fehlt.csv"), "fehlt.csv"),
-    (("new", "artikel", "Titel"), "'artikel'"),
+    (("new", "artikel", "Titel"), "Es fehlt eine Option '--bereich'"),
+    (("new", "brief", "Titel"), "Einen Befehl 'brief' gibt es nicht."),
 ]
 
 

@@ -124,8 +124,12 @@ def test_one_run_quarantines_the_bomb_ignores_forgeries_and_honours_the_genuine(
     # the forged Date: from 2001 does not stretch the report back 25 years.
     assert cli(example_project, "report").exit_code == 0
     months = (example_project / "build" / "reports" / "monate.csv").read_text(encoding="utf-8-sig")
-    first = min(line.split(";")[0] for line in months.splitlines()[1:])
-    assert first >= f"{dt.datetime.now(dt.UTC) - dt.timedelta(days=101):%Y-%m}"
+    # Months are written as German Excel reads them, MM/JJJJ.
+    first = min(
+        dt.date(int(cell[3:7]), int(cell[:2]), 1)
+        for cell in (line.split(";")[0] for line in months.splitlines()[1:])
+    )
+    assert first >= (dt.datetime.now(dt.UTC) - dt.timedelta(days=101)).date().replace(day=1)
 
 
 def test_a_message_over_the_size_limit_is_quarantined_without_being_fetched(

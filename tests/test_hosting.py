@@ -34,13 +34,15 @@ def with_hosting(root: Path, setting: str) -> None:
 
 
 def privacy_project(make_project, setting: str) -> Path:
-    """The repository's help articles and facts (no newsletters, no campaign), with ``setting``."""
+    """The repository's help articles, facts and newsletters (no campaign), with ``setting``."""
     files: dict[str, str | bytes] = {
         f"content/{path.relative_to(REPO / 'content').as_posix()}": path.read_bytes()
         for path in (REPO / "content").rglob("*")
         if path.is_file()
     }
     files[FACTS_FILE] = (REPO / FACTS_FILE).read_text(encoding="utf-8")
+    for path in (REPO / "newsletters").glob("*.md"):  # an article links to an archived one
+        files[f"newsletters/{path.name}"] = path.read_bytes()
     for page in ("werbemittel.md", "markenrichtlinien.md"):  # articles link to the section
         files[f"marketing-assets/{page}"] = (REPO / "marketing-assets" / page).read_bytes()
     root = make_project(files)

@@ -354,11 +354,11 @@ def test_the_previous_versions_state_is_read_and_moved_into_the_journal(example_
         assert report.exit_code == 0, report.stderr
         data = (example_project / "build" / "reports" / "newsletter.csv").read_bytes()
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-        assert [(r["newsletter"], r["versendet"], r["fehlgeschlagen"]) for r in rows] == [
+        assert [(r["Datei"], r["versendet"], r["fehlgeschlagen"]) for r in rows] == [
             ("2026-09-07-alt", "1", "1")
         ]
-        assert rows[0]["dauer_sekunden"] == "42"  # the store's run, not the journal's as well
-        assert rows[0]["ausgeschlossen_consent"] == "7"
+        assert rows[0]["Dauer in Sekunden"] == "42"  # the store's run, not the journal's as well
+        assert rows[0]["nicht angeschrieben: ohne bestätigte Einwilligung"] == "7"
     store = sqlite3.connect(state / "suppression.sqlite")
     tables = {name for (name,) in store.execute("SELECT name FROM sqlite_master")}
     store.close()

@@ -7,6 +7,7 @@ import json
 import re
 import tarfile
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,19 +138,16 @@ def test_the_built_site_serves_the_editor_from_itself(built_example):
         assert not re.search(r"<script[^>]+src=\"(https?:)?//", text), html
 
 
-@pytest.mark.browser
-def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
-    browser, example_site, artifacts
-):
-    """The generated configuration in the real editor, with its in-memory backend for the test.
+def open_newsletter_form(
+    browser, base: str, artifacts: Path, name: str
+) -> tuple[str, list[str], set[str], float]:
+    """Open /admin/ under ``base`` and a new newsletter's form; (text, errors, hosts, seconds ready).
 
-    Signing in to GitHub is not possible here; the test swaps the backend (and only the
-    backend) for the editor's own ``test-repo``, so the collections and forms are the ones
-    the assistant sees.
+    Signing in to GitHub is not possible here; the editor's own in-memory backend (``test-repo``)
+    stands in for it — only the backend is swapped, so collections and forms are the ones the
+    assistant sees.
     """
-    config_url = example_site + "admin/config.yml"
-    with __import__("urllib.request").request.urlopen(config_url, timeout=10) as response:
-        config = yaml.safe_load(response.read())
+    config = yaml.safe_load(urllib.request.urlopen(base + "admin/config.yml", timeout=10).read())
     config["backend"] = {"name": "test-repo"}
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
     errors: list[str] = []
@@ -165,22 +163,37 @@ def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
     )
     try:
         started = time.monotonic()
-        page.goto(example_site + "admin/", wait_until="commit")
+        page.goto(base + "admin/", wait_until="commit")
         page.get_by_text("Mit Test-Repository arbeiten").click(timeout=60_000)
         page.get_by_text("Newsletter", exact=True).first.wait_for(timeout=60_000)
         ready = time.monotonic() - started
-        page.screenshot(path=str(artifacts / "editor-collections.png"))
-        page.goto(example_site + "admin/#/collections/newsletter/new", wait_until="commit")
+        page.screenshot(path=str(artifacts / f"{name}-collections.png"))
+        page.goto(base + "admin/#/collections/newsletter/new", wait_until="commit")
         page.get_by_text("Vorschautext", exact=True).first.wait_for(timeout=60_000)
         body = page.inner_text("body")
-        page.screenshot(path=str(artifacts / "editor-newsletter.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{name}-newsletter.png"), full_page=True)
     finally:
         page.close()
+    return body, errors, hosts, ready
+
+
+def assert_the_german_newsletter_form(
+    body: str, errors: list[str], hosts: set[str], base: str
+) -> None:
     for label in ("Betreff", "Vorschautext", "Erscheinungstag", "Zielgruppe", "Text"):
         assert f"\n{label}" in body, label
     assert "Vorschautext, den das Postfach nach dem Betreff zeigt." in body  # the hint
     assert errors == []
-    assert hosts == {urlsplit(example_site).netloc}, f"requests to other hosts: {hosts}"
+    assert hosts == {urlsplit(base).netloc}, f"requests to other hosts: {hosts}"
+
+
+@pytest.mark.browser
+def test_the_editor_loads_its_configuration_and_shows_the_newsletter_form(
+    browser, example_site, artifacts
+):
+    """The published site's /admin/: configuration loaded, German form, nothing from elsewhere."""
+    body, errors, hosts, ready = open_newsletter_form(browser, example_site, artifacts, "editor")
+    assert_the_german_newsletter_form(body, errors, hosts, example_site)
     print(f"/admin/ ready after {ready:.2f} s")
 
 
@@ -216,6 +229,16 @@ def test_the_preview_shows_the_problems_of_the_open_file_beside_the_form(
             page.screenshot(path=str(artifacts / "editor-preview-problems.png"))
         finally:
             page.close()
+        # The same form on the preview server, with no console error and no other host.
+        body, errors, hosts, _ready = open_newsletter_form(
+            browser, preview.base, artifacts, "editor-preview"
+        )
+        # The preview injects its live-reload script into every page; the editor's policy blocks
+        # it there on purpose: a reload on each save would throw away what is being typed.
+        blocked = [e for e in errors if e.startswith("Executing inline script violates")]
+        assert len(blocked) <= 1, errors
+        rest = [e for e in errors if e not in blocked]
+        assert_the_german_newsletter_form(body, rest, hosts, preview.base)
     rel = "newsletters/2026-11-02-monatsupdate-november.md"
     assert f"rundbrief check findet in {rel}:" in shown
     assert f"{rel}:3: " in shown and f"{rel}:4: " in shown  # at their lines, as check says

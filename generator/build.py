@@ -183,7 +183,7 @@ def scan_written(
         if path.is_file()
     ]
     sources = read_sources(project.root, rels)
-    own = own_script_hashes(project.root, editor_scripts(staged.files))
+    own = own_script_hashes(project.root, editor_scripts())
     memo = Memo.read(project.state_dir)  # files unchanged since the last build: not parsed again
     problems = [
         *scan_folder(site_dir, "site", sources, own, memo),

@@ -12,6 +12,13 @@ from generator.core.activecontent import findings, line_of, script_scheme
 OWN = ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/javascripts/hilfe.js")
 
 HOSTILE = [
+    # An SVG <script> loads from xlink:href/href whatever its src says (the review of stop 16).
+    (
+        '<svg><script src="../assets/javascripts/bundle.a5f9d56c.min.js" '
+        'xlink:href="https://evil.example/x.js"/></svg>',
+        "script",
+    ),
+    ('<svg><script href="https://evil.example/x.js"></script></svg>', "script"),
     ('<img/src="x"/onerror=alert(1)>', "onerror"),  # no space before the attribute
     ("<IMG SRC=x ONERROR=alert(1)>", "onerror"),
     ("<svg><animate onbegin=alert(1) attributeName=x dur=1s>", "onbegin"),

@@ -17,6 +17,7 @@ from conftest import repo_project
 
 from generator.editor import bundle
 from generator.editor.config import editor_config
+from generator.editor.pages import editor_scripts
 from generator.reference import declared
 from generator.site.index import read_site
 
@@ -242,3 +243,36 @@ def test_the_preview_shows_the_problems_of_the_open_file_beside_the_form(
     rel = "newsletters/2026-11-02-monatsupdate-november.md"
     assert f"rundbrief check findet in {rel}:" in shown
     assert f"{rel}:3: " in shown and f"{rel}:4: " in shown  # at their lines, as check says
+
+
+def test_content_may_not_put_files_into_the_editors_folder(make_project, cli):
+    """A script of content/admin/ would pass for one of the editor's: refused at its path."""
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: Start\ndescription: Die Startseite des Hilfe-Centers.\n---\nText.\n",
+            "content/admin/evil.js": "alert(document.cookie)\n",
+        }
+    )
+    result = cli(root, "build")
+    assert result.exit_code == 1
+    assert "content/admin/evil.js: content/admin/ ist der Ordner des Editors" in result.stderr
+    assert bundle.FONT_CDN not in result.stderr
+    scripts = editor_scripts()
+    assert all(b"document.cookie" not in script for script in scripts)
+    assert len(scripts) == 3  # local.js, check.js and the editor's own script
+
+
+def test_a_mistyped_journal_is_not_created_by_commands_that_only_read(tmp_path):
+    from conftest import copy_example
+
+    from generator.core.settings import load_project
+    from generator.sending.journal import open_journal
+
+    project = load_project(copy_example(tmp_path / "project"))
+    (project.state_dir).mkdir(parents=True, exist_ok=True)
+    from generator.feedback.suppression import SuppressionStore, store_path
+
+    SuppressionStore(store_path(project)).close()  # feedback's store exists, no old send tables
+    typo = tmp_path / "jornal.sqlite"
+    assert open_journal(project, typo, create=False) is None
+    assert not typo.exists()

@@ -92,30 +92,30 @@ def _read(project: Project, store: SuppressionStore, journal_file: Path | None) 
     feedback = settings.feedback
     check_folders(feedback.folder, feedback.processed_folder, feedback.quarantine_folder)
     journal = open_journal(project, journal_file, create=False)
-    sent = journal if journal is not None else NothingSent()  # no journal: nothing to prove
-    context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
-    config = imap_config()
-    mailbox = connect(config)
-    click.echo(
-        _("Reading {folder} of {user} at {where}.").format(
-            folder=settings.feedback.folder, user=config.user, where=config.where
-        )
-    )
-    progress = Progress(_("Reading {done}/{total} messages  {rate} msg/s  ETA {eta}"))
     try:
-        outcome = read_mailbox(
-            mailbox,
-            store,
-            context,
-            folder=feedback.folder,
-            processed_folder=feedback.processed_folder,
-            quarantine_folder=feedback.quarantine_folder,
-            progress=progress.update,
+        sent = journal if journal is not None else NothingSent()  # no journal: nothing proven
+        context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
+        config = imap_config()
+        mailbox = connect(config)
+        click.echo(
+            _("Reading {folder} of {user} at {where}.").format(
+                folder=settings.feedback.folder, user=config.user, where=config.where
+            )
         )
-    finally:
-        progress.end()
-        close(mailbox)
-    try:
+        progress = Progress(_("Reading {done}/{total} messages  {rate} msg/s  ETA {eta}"))
+        try:
+            outcome = read_mailbox(
+                mailbox,
+                store,
+                context,
+                folder=feedback.folder,
+                processed_folder=feedback.processed_folder,
+                quarantine_folder=feedback.quarantine_folder,
+                progress=progress.update,
+            )
+        finally:
+            progress.end()
+            close(mailbox)
         added = store.apply_soft_bounce_limit(settings.feedback.soft_bounce_limit, journal)
     finally:
         if journal is not None:

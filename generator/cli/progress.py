@@ -41,6 +41,8 @@ class Progress:
         self.step(done - self.done)
 
     def _show(self) -> None:
+        if not self.total:
+            return  # nothing to do: no line (end() ends none either)
         self.shown = time.monotonic()
         elapsed = max(self.shown - self.begin, 1e-9)
         rate = self.done / elapsed

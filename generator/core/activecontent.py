@@ -210,6 +210,10 @@ def _element_findings(
 def _script_findings(
     attributes: dict[str, str], page: str, scripts: frozenset[str]
 ) -> Iterator[Finding]:
+    if any(name.endswith("href") for name in attributes):
+        # SVG's <script> loads from href/xlink:href, whatever src says: never one of ours.
+        yield Finding("script", ("<script",))
+        return
     src = attributes.get("src")
     if src is None:
         kind = attributes.get("type", "").strip().lower()

@@ -68,6 +68,19 @@ def stage_editor(
     project: Project, index: SiteIndex, *, preview: bool = False
 ) -> tuple[list[StaticFile], list[Problem]]:
     """The editor's files for the staged tree, or a warning when its script is not installed."""
+    taken = sorted(
+        {a.rel for a in index.articles if a.path.startswith(f"{FOLDER}/")}
+        | {a.rel for a in index.assets if a.path.startswith(f"{FOLDER}/")}
+    )
+    if taken:  # the editor's folder: nothing of content/ may stand there (or pass for its files)
+        return [], [
+            Problem(
+                rel,
+                0,
+                _("content/{folder}/ is the editor's folder; move this file").format(folder=FOLDER),
+            )
+            for rel in taken
+        ]
     installed = bundle.installed()
     if installed is None:
         warning = Problem(
@@ -131,10 +144,16 @@ def problems_report(project: Project, index: SiteIndex, problems: Iterable[Probl
     return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def editor_scripts(files: Iterable[StaticFile]) -> list[bytes]:
-    """The scripts the editor's page loads, as staged: the final scan allows exactly these."""
-    scripts = []
-    for item in files:
-        if item.path.startswith(f"{FOLDER}/") and item.path.endswith(".js"):
-            scripts.append(item.source.read_bytes() if item.source else item.data or b"")
+def editor_scripts() -> list[bytes]:
+    """The editor's own scripts — ours from the package, Sveltia's as installed: the final scan
+    allows exactly these under ``admin/``, never a file that content/ puts there."""
+    templates = _templates()
+    assert templates.loader is not None
+    scripts = [
+        templates.loader.get_source(templates, name)[0].encode("utf-8")
+        for name in (LOCAL, CHECK[0])
+    ]
+    installed = bundle.installed()
+    if installed is not None:
+        scripts.append((installed / bundle.SCRIPT).read_bytes())
     return scripts

@@ -147,9 +147,33 @@ def open_journal(
     Without ``create``, None when there is neither a journal nor an earlier store to read.
     """
     path, legacy = journal_path(project, given), project.state_dir / LEGACY_STORE
-    if not create and not path.is_file() and not legacy.is_file():
+    if not create and not path.is_file() and not _holds_legacy_state(legacy):
         return None
     return Journal(path, legacy=legacy)
+
+
+def _holds_legacy_state(store: Path) -> bool:
+    """Whether the suppression store still holds what an earlier version kept there (runs …).
+
+    The store itself stays (it is feedback's); only its old send tables make a journal worth
+    creating without ``create``: a mistyped ``--journal`` must not become an empty journal.
+    """
+    if not store.is_file():
+        return False
+    try:
+        db = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return False
+    try:
+        found = db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+            " AND name IN ('runs', 'exclusions', 'member_counts')"
+        ).fetchone()
+        return bool(found and found[0])
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
 
 
 class JournalError(RundbriefError):

@@ -51,13 +51,15 @@
     panel.hidden = false;
   }
 
+  var last = null;
   function poll() {
     fetch("problems.json", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (report) { if (report) { show(report); } })
+      .then(function (report) { if (report) { last = report; show(report); } })
       .catch(function () { panel.hidden = true; })
       .then(function () { window.setTimeout(poll, 2000); });
   }
-  window.addEventListener("hashchange", poll);
+  // Another entry opened: show its problems from the last report (one polling loop only).
+  window.addEventListener("hashchange", function () { if (last) { show(last); } });
   poll();
 })();

@@ -14,7 +14,7 @@
   var allowed = [window.location.origin, "https://api.github.com", "https://github.com"];
   var fetchAnywhere = window.fetch.bind(window);
   window.fetch = function (resource, options) {
-    var url = typeof resource === "string" ? resource : resource && resource.url;
+    var url = resource instanceof Request ? resource.url : String(resource);
     var absolute = new URL(String(url), window.location.href);
     var language = cdn.exec(absolute.href);
     if (language) {

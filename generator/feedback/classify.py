@@ -39,7 +39,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flufl.bounce import all_failures
 
-from generator.core.settings import FeedbackSettings, NewsletterSettings
+from generator.core.sections.feedback import FeedbackSettings
+from generator.core.sections.newsletter import NewsletterSettings
 from generator.feedback.authresults import dmarc_pass
 from generator.feedback.sent import NothingSent, SentMessages
 from generator.feedback.suppression import single_address

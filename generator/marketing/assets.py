@@ -6,7 +6,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from generator.core.problems import Problem
-from generator.core.settings import Operator
+from generator.core.sections.operator import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
 from generator.marketing.render import (
     Recipient,

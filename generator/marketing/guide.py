@@ -13,7 +13,7 @@ from importlib import resources
 
 from jinja2 import Environment, StrictUndefined, Template
 
-from generator.core.settings import Operator
+from generator.core.sections.operator import Operator
 from generator.marketing.assets import Asset, email_parts
 from generator.marketing.campaign import Campaign
 from generator.marketing.presets import shape

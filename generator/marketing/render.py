@@ -18,7 +18,7 @@ from PIL import Image
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, short_link, with_query
-from generator.core.settings import Operator
+from generator.core.sections.operator import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
 from generator.marketing.contrast import (
     Plate,

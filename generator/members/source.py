@@ -26,7 +26,8 @@ from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
 from generator.core.problems import Problem, Severity
 from generator.core.referral import is_reserved_name, is_valid_code
-from generator.core.settings import MEMBER_COLUMNS, Project
+from generator.core.sections.members import MEMBER_COLUMNS
+from generator.core.settings import Project
 from generator.members.csvfile import Lines, Unreadable
 from generator.members.csvfile import records as records_of
 

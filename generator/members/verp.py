@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 
-from generator.core.settings import NewsletterSettings
+from generator.core.sections.newsletter import NewsletterSettings
 from generator.members.recipients import unsubscribe_token
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")

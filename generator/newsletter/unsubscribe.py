@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlsplit
 
 from generator.core.referral import with_query
-from generator.core.settings import NewsletterSettings
+from generator.core.sections.newsletter import NewsletterSettings
 
 MAILTO_SUBJECT = "Newsletter abbestellen"
 MAILTO_BODY = (

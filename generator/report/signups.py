@@ -17,7 +17,7 @@ from pathlib import Path
 
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound
-from generator.core.settings import SIGNUP_COLUMNS, SignupColumns
+from generator.core.sections.members import SIGNUP_COLUMNS, SignupColumns
 from generator.report.figures import TIMEZONE
 
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 from generator.core.facts import Facts, line_problems
 from generator.core.i18n import _
 from generator.core.problems import Problem
-from generator.core.settings import HOSTING_PROVIDERS
+from generator.core.sections.hosting import HOSTING_PROVIDERS
 from generator.site.stage import Page
 
 _OPEN = re.compile(r"\s*<!--\s*hosting:\s*(?P<provider>\S+?)\s*-->\s*")

@@ -1,0 +1,1 @@
+"""The sections of ``rundbrief.yml``, one module per capability; ``core/settings.py`` composes them."""

@@ -1,0 +1,40 @@
+"""The newsletter section: the sender, the unsubscribe ways and the inliner of every email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.core.declare import key
+from generator.core.schema import email_address, https_url
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewsletterSettings:
+    """How newsletters are sent and what they carry in every message."""
+
+    from_name: str = key("Absendername im Feld „Von“.")
+    from_address: str = key(
+        "Absenderadresse; ihre Domain muss SPF, DKIM und DMARC bestehen.", check=email_address
+    )
+    reply_to: str = key("Wohin Antworten gehen.", check=email_address)
+    list_id: str = key("Wert der Kopfzeile List-Id, ein Name wie eine Domain.")
+    unsubscribe_url: str = key(
+        "Abmelde-Adresse mit einem Klick (RFC 8058); ohne sie meldet man sich per E-Mail ab.",
+        default="",
+        check=https_url,
+    )
+    unsubscribe_mailto: str = key(
+        "Adresse für Abmeldungen per E-Mail (liest rundbrief feedback).", check=email_address
+    )
+    logo_url: str = key("Absolute https-Adresse des Logos im Kopf der E-Mail.", check=https_url)
+    inliner: str = key(
+        "Werkzeug, das das CSS in die E-Mail schreibt.",
+        default="css-inline",
+        choices=("css-inline", "premailer"),
+    )
+    bounce_address: str = key(
+        "Grundadresse des Umschlag-Absenders (VERP): aus bounce@d wird je Nachricht "
+        "bounce+<Mitglieds-Token>@d.",
+        default="",
+        check=email_address,
+    )

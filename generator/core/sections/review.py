@@ -1,0 +1,19 @@
+"""The review section: what ``rundbrief review`` needs beyond the repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.core.declare import key
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """What ``rundbrief review`` needs beyond the repository."""
+
+    members_file: str | None = key(
+        "Mitgliederdatei außerhalb von git, in der rundbrief review die Empfänger jeder "
+        "Zielgruppe zählt (~ erlaubt, relative Pfade ab dem Repository; "
+        "RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
+        default=None,
+    )

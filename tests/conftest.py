@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from imap_helpers import DOVECOT, ImapServer, run_dovecot
+from postgres_helpers import INITDB, PostgresServer, run_postgres
 from project_helpers import copy_sources
 from smtp_helpers import SmtpServer, run_server
 
@@ -221,6 +222,26 @@ def imap() -> Iterator[ImapServer]:
             "dovecot is not installed: apt-get install dovecot-imapd (scripts/setup --test)"
         )
     yield from run_dovecot()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL: Debian's server in a throw-away cluster on 127.0.0.1 (postgres_helpers)."""
+    if INITDB is None:
+        pytest.skip(
+            "PostgreSQL is not installed: apt-get install postgresql (scripts/setup --test)"
+        )
+    with run_postgres() as server:
+        yield server
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def postgres(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database in the session's PostgreSQL."""
+    return postgres_server.create(f"test_{next(_databases)}")
 
 
 @pytest.fixture(scope="session")

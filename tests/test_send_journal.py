@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from journal_helpers import journal_states
 
 from generator.sending.journal import Journal
@@ -37,3 +39,15 @@ def test_close_saves_the_last_sent_row(tmp_path):
     journal.mark("nl", "a@example.org", "sent", "250 OK")
     journal.close()
     assert journal_states(path) == {"a@example.org": "sent"}
+
+
+def test_a_thing_is_claimed_once_for_good_until_given_back(tmp_path: Path) -> None:
+    with (
+        Journal(tmp_path / "journal.sqlite") as first,
+        Journal(tmp_path / "journal.sqlite") as other,
+    ):
+        assert first.claim_once("review-mail", "abc123 gruender@example.org")
+        assert not other.claim_once("review-mail", "abc123 gruender@example.org")
+        assert other.claim_once("review-mail", "abc123 zweite@example.org")
+        first.release_once("review-mail", "abc123 gruender@example.org")
+        assert other.claim_once("review-mail", "abc123 gruender@example.org")

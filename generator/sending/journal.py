@@ -89,6 +89,14 @@ CREATE TABLE IF NOT EXISTS member_counts (
     recorded_at TEXT PRIMARY KEY,
     members INTEGER NOT NULL
 );
+-- Things done once for good, whichever machine asks: a review mail per commit and approver,
+-- a report mail per period.
+CREATE TABLE IF NOT EXISTS once (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
 """
 
 RUN_COLUMNS = {
@@ -648,6 +656,29 @@ class Journal:  # implements state.SendState
                     " VALUES (?, 0, '', 'recorded', ?, ?)",
                     (newsletter, iso(started), iso(ended)),
                 )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+
+    # -- things done once ---------------------------------------------------------------------
+
+    def claim_once(self, kind: str, key: str) -> bool:
+        """Claim ``(kind, key)`` for good; false when it was claimed before (by any run)."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO once (kind, key, claimed_at) VALUES (?, ?, ?)",
+                    (kind, key, now()),
+                )
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+        return cursor.rowcount == 1
+
+    def release_once(self, kind: str, key: str) -> None:
+        """Give back a claim whose work failed, so that the next run does it."""
+        try:
+            with self.db:
+                self.db.execute("DELETE FROM once WHERE kind = ? AND key = ?", (kind, key))
         except sqlite3.Error as error:
             raise self._guard(error) from None
 

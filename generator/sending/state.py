@@ -161,6 +161,15 @@ class SendState(Protocol):
         """(recipient, newsletter, sent_at) of every message that reached the relay."""
         ...
 
+    # -- things done once (a review mail per commit and approver, a report mail per period) --
+    def claim_once(self, kind: str, key: str) -> bool:
+        """Claim ``(kind, key)`` for good, atomically; false when any run claimed it before."""
+        ...
+
+    def release_once(self, kind: str, key: str) -> None:
+        """Give back a claim whose work failed, so that the next run does it."""
+        ...
+
     # -- what each send left out, the members file's size, and the report's reads --
     def record_exclusions(self, newsletter: str, counts: Mapping[str, int]) -> None:
         """How many members the latest run left out, by reason."""

@@ -20,7 +20,6 @@ from generator.core.i18n import _
 from generator.core.problems import (
     Problem,
     ProblemsFound,
-    RundbriefError,
     UsageError,
     raise_if_errors,
 )
@@ -45,10 +44,6 @@ from generator.sending.transport import Outgoing, Transport
 from generator.site.index import SiteIndex, read_site
 
 TEST_PREFIX = "[TEST] "
-
-
-class RemoteUnreachable(RundbriefError):
-    """The remote's main branch, the approved state, cannot be fetched."""
 
 
 @dataclass(frozen=True)
@@ -90,50 +85,17 @@ def approval(
     email: RenderedEmail,
     *,
     offline: bool = False,
+    main: gitinfo.ApprovedMain | None = None,
 ) -> Approval:
     """Compare everything that shapes the message with the remote's main branch.
 
-    The founder approves by merging into main on the remote (GitHub): that, not the local
-    ``main`` (which may hold a commit nobody reviewed, or be another branch renamed), is
-    what may be sent. The remote is fetched first; ``offline`` compares with the state
-    fetched last, and says so.
+    The remote is fetched first (``core.gitinfo.approved_main``, the gate kits pass too);
+    ``offline`` compares with the state fetched last, and says so. ``main``: the approved
+    state fetched already (``send --due`` fetches once for every newsletter it sends).
     """
-    remote = project.settings.sending.remote
-    ref = gitinfo.remote_ref(remote)
-    warnings: list[Problem] = []
-    unusable = gitinfo.checkout_problem(project.root)  # (not "cannot be reached": say why)
-    if unusable:
-        raise RemoteUnreachable(unusable)
-    if not offline:
-        failure = gitinfo.fetch_main(project.root, remote)
-        if failure is not None:
-            raise RemoteUnreachable(
-                _(
-                    "the main branch of {remote} cannot be reached to check the approval "
-                    "({reason}); check the connection, or send with --offline to compare with "
-                    "{remote}/main as fetched last (the journal records that)"
-                ).format(remote=remote, reason=failure)
-            )
-    commit = gitinfo.commit_of(project.root, ref)
-    if commit is None:
-        raise RemoteUnreachable(
-            _(
-                "the main branch of {remote} is not known here; fetch it (git fetch {remote}) "
-                "or set sending.remote in rundbrief.yml"
-            ).format(remote=remote)
-        )
-    if offline:
-        warnings.append(
-            Problem(
-                SETTINGS_FILE,
-                0,
-                _(
-                    "--offline: compared with {remote}/main as fetched last (commit {commit}), "
-                    "not with the server"
-                ).format(remote=remote, commit=commit[:12]),
-                "warning",
-            )
-        )
+    if main is None:
+        remote = project.settings.sending.remote
+        main = gitinfo.approved_main(project.root, remote, command="send", offline=offline)
     problems: list[Problem] = []
     if not newsletter.approved:
         problems.append(
@@ -145,29 +107,8 @@ def approval(
                 ),
             )
         )
-    files = shaping_files(project, index, newsletter, email)
-    for state in gitinfo.compare_with(project.root, commit, files):
-        if state.uncommitted:
-            problems.append(
-                Problem(
-                    state.rel,
-                    1,
-                    _("the file has uncommitted changes: commit it and merge it into main"),
-                )
-            )
-        elif not state.same:
-            problems.append(
-                Problem(
-                    state.rel,
-                    1,
-                    _(
-                        "the file is not on the main branch of {remote} as it is here "
-                        "({remote}/main, what the founder approved): only what was approved "
-                        "and merged is sent"
-                    ).format(remote=remote),
-                )
-            )
-    return Approval(commit, offline, tuple(problems), tuple(warnings))
+    problems += main.differences(project.root, shaping_files(project, index, newsletter, email))
+    return Approval(main.commit, main.offline, tuple(problems), tuple(main.warnings(SETTINGS_FILE)))
 
 
 @dataclass(frozen=True)

@@ -388,13 +388,20 @@ def kits(
 
 
 @main.command(help=N_("Send an approved newsletter to every consenting member, exactly once."))
-@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--members",
     "members_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export, kept outside git)."),
+    envvar="RUNDBRIEF_MEMBERS",
+    help=N_("Members file (CSV export, kept outside git; or RUNDBRIEF_MEMBERS)."),
 )
+@click.option(
+    "--due",
+    is_flag=True,
+    help=N_("Send every approved newsletter on main whose send_at has passed (never asks)."),
+)
+@click.option("--now", is_flag=True, help=N_("Send now although send_at lies ahead."))
 @click.option(
     "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
 )
@@ -448,7 +455,17 @@ def send(project: Project, **options: Any) -> None:
     from generator.cli.sending import run_send
     from generator.sending.pipeline import SendRequest
 
-    run_send(project, SendRequest(**options))  # the options' names are SendRequest's fields
+    request = SendRequest(**options)  # the options' names are SendRequest's fields
+    if request.due:
+        from generator.cli.due import run_due
+
+        run_due(project, request)
+        return
+    if request.newsletter is None:  # (optional only for --due: Click's own "missing" otherwise)
+        context = click.get_current_context()
+        argument = next(p for p in context.command.params if p.name == "newsletter")
+        raise click.MissingParameter(ctx=context, param=argument)
+    run_send(project, request)
 
 
 @main.command(help=N_("Show what the journal knows about the send of one newsletter."))

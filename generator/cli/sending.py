@@ -61,16 +61,22 @@ def _report_exclusions(selection: Selection) -> None:
         click.echo(_("… and {count} more exclusions").format(count=number(more)), err=True)
 
 
-def run_send(project: Project, request: SendRequest) -> None:
-    """Send (or write the outbox, or the test copies), then print the summary."""
-    outcome = send(project, request, SendWatch(project, request))
+def run_send(
+    project: Project, request: SendRequest, main: gitinfo.ApprovedMain | None = None
+) -> Outcome:
+    """Send (or write the outbox, or the test copies), then print the summary.
+
+    ``main``: the approved state, when ``send --due`` fetched it once for every newsletter.
+    """
+    outcome = send(project, request, SendWatch(project, request), main)
     if request.test_to:
         _tested(project, outcome)
-        return
+        return outcome
     # Only what reached the relay has a sent version: a refused login sent nothing.
     if request.gated and outcome.sent and outcome.plan is not None:
         click.echo(_approved_version(project, outcome.plan))
     _summarise(project, outcome)
+    return outcome
 
 
 def _tested(project: Project, outcome: Outcome) -> None:

@@ -188,6 +188,50 @@ def commit_of(root: Path, ref: str) -> str | None:
     return out.strip() if out else None
 
 
+def texts_at(root: Path, commit: str, folder: str, suffix: str) -> dict[str, str]:
+    """The text of each regular file ending in ``suffix`` directly in ``folder`` at ``commit``.
+
+    What the commit holds, not the work tree: ``send --due`` sends what main holds. Links
+    and files that are not UTF-8 are left out (``check`` names them in the work tree).
+    """
+    listing = git(root, "ls-tree", "-z", "--end-of-options", commit, "--", f"{folder}/") or ""
+    blobs = {}
+    for entry in listing.split("\0"):
+        info, _tab, rel = entry.partition("\t")
+        mode, kind, sha = (info.split() + ["", "", ""])[:3]
+        if kind == "blob" and mode in ("100644", "100755") and rel.endswith(suffix):
+            blobs[rel] = sha
+    if not blobs:
+        return {}
+    # One process for every file: ``cat-file --batch`` answers "<sha> blob <size>\n<data>\n".
+    try:
+        out = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            input="".join(f"{sha}\n" for sha in blobs.values()).encode("ascii"),
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    texts, position = {}, 0
+    for rel in blobs:
+        header_end = out.index(b"\n", position)
+        header = out[position:header_end].split()
+        if len(header) != 3:  # "<sha> missing": nothing follows the header
+            position = header_end + 1
+            continue
+        size = int(header[2])
+        data = out[header_end + 1 : header_end + 1 + size]
+        position = header_end + 1 + size + 1
+        try:
+            texts[rel] = data.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            continue
+    return texts
+
+
 @dataclass(frozen=True)
 class FileState:
     """How one file of the work tree compares with a commit."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from generator.core.gitinfo import ApprovedMain
 from generator.core.i18n import _
 from generator.core.output import claim_folder
 from generator.core.problems import RundbriefError, UsageError
@@ -27,7 +28,8 @@ from generator.sending.transport import OUTBOX_FILE, Outbox, Transport, smtp_tra
 class SendRequest:
     """What the command line collected for one send (each option spelled here once)."""
 
-    newsletter: Path
+    newsletter: Path | None = None
+    """None with ``due``: every newsletter that is due."""
     members_file: Path | None = None
     audience: str | None = None
     suppress: tuple[Path, ...] = ()
@@ -42,6 +44,10 @@ class SendRequest:
     connections: int | None = None
     new_journal: bool = False
     """Send although the feedback mailbox knows replies to a send this journal never made."""
+    due: bool = False
+    """Send every approved newsletter on main whose ``send_at`` has passed (``sending.due``)."""
+    now: bool = False
+    """Send now although the newsletter's ``send_at`` lies ahead."""
 
     @property
     def gated(self) -> bool:
@@ -73,10 +79,20 @@ class SentElsewhere(RundbriefError):
     """The feedback mailbox knows a send of this newsletter that this journal does not."""
 
 
-def send(project: Project, request: SendRequest, progress: SendProgress) -> Outcome:
-    """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers."""
+def send(
+    project: Project,
+    request: SendRequest,
+    progress: SendProgress,
+    main: ApprovedMain | None = None,
+) -> Outcome:
+    """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers.
+
+    ``main``: the approved state fetched already (``send --due`` fetches once for all).
+    """
     if request.members_file is None and not request.test_to:
         raise UsageError(_("--members is required (only --test-to works without it)"))
+    if request.newsletter is None:
+        raise UsageError(_("name the newsletter to send, or send every one that is due: --due"))
     plan = prepare(
         project,
         request.newsletter,
@@ -86,6 +102,8 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         suppress=request.suppress,
         gate=request.gated,
         offline=request.offline,
+        main=main,
+        early=request.now,
     )
     progress.checked(plan)
     if request.test_to:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core import gitinfo
+from generator.core.dates import german_moment
 from generator.core.facts import FACTS_FILE, REFERENCE
 from generator.core.i18n import _
 from generator.core.problems import (
@@ -144,12 +145,15 @@ def prepare(
     gate: bool = True,
     offline: bool = False,
     guard: bool = True,
+    main: gitinfo.ApprovedMain | None = None,
+    early: bool = False,
 ) -> Plan:
     """Gate, render, check and count; raise ProblemsFound with every problem at once.
 
     The email comes from the same checked render as ``build`` and ``check``: a newsletter
     with preflight errors is refused like any other problem. ``guard`` refuses a send that
-    nobody, or too small a share of the audience, would receive.
+    nobody, or too small a share of the audience, would receive. ``early`` sends a newsletter
+    before its ``send_at`` (``--now``); ``main`` is the approved state if fetched already.
     """
     source = newsletter_source(project, newsletter_path)
     index, _site_problems = read_site(project)  # links and images are checked against it
@@ -163,8 +167,10 @@ def prepare(
         if gate and newsletter is not None:
             problems += _audience_not_approved(newsletter, audience)
     commit = ""
+    if gate and newsletter is not None and not early:
+        problems += _not_yet(project, newsletter)
     if gate and newsletter is not None and email is not None:
-        approved = approval(project, index, newsletter, email, offline=offline)
+        approved = approval(project, index, newsletter, email, offline=offline, main=main)
         problems += approved.problems
         warnings += approved.warnings
         commit = approved.commit
@@ -212,6 +218,26 @@ def content_fingerprint(newsletter: Newsletter) -> str:
     """SHA-256 of the subject and the text (front matter aside): what members would see twice."""
     text = f"{newsletter.subject}\n{newsletter.document.body.strip()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _not_yet(project: Project, newsletter: Newsletter) -> list[Problem]:
+    """A newsletter whose ``send_at`` lies ahead goes out then (``send --due``), not by hand now.
+
+    The founder approved it for that time; sending it early by mistake cannot be undone.
+    """
+    at = newsletter.send_time(project.settings.timezone)
+    if at is None or at <= dt.datetime.now(dt.UTC):
+        return []
+    return [
+        Problem(
+            newsletter.document.rel,
+            newsletter.document.line_of("send_at"),
+            _(
+                "send_at is {when}: the scheduled send (send --due) sends it then; to send it "
+                "now instead, add --now"
+            ).format(when=german_moment(at)),
+        )
+    ]
 
 
 def _audience_not_approved(newsletter: Newsletter, audience: str) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""The sending section: the approval remote, the shrunken-send guard and connections."""
+"""The sending section: the approval remote, the shrunken-send guard, scheduling and connections."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class SendingSettings:
         "abgemeldeten Mitglieder der Zielgruppe ihn bekäme.",
         default=0.5,
         bounds=(0, 1),
+    )
+    due_window: int = key(
+        "Stunden nach send_at, in denen send --due einen Newsletter noch verschickt. Wer ihn "
+        "bis dahin nicht bekommen hat, bekommt ihn nicht mehr von selbst: send --due "
+        "überspringt ihn und meldet das (ein angefangener Versand wird immer fortgesetzt).",
+        default=24,
+        bounds=(1, 24 * 14),
     )
     connections: int = key(
         "SMTP-Verbindungen zugleich (Vorgabe von send --connections).", default=4, bounds=(1, 64)

@@ -1,0 +1,235 @@
+"""The printing side of `rundbrief send --due`: every scheduled newsletter that is due, sent.
+
+``sending.due.schedule`` says what main holds and what is due; each due newsletter goes
+through the same send as `rundbrief send NEWSLETTER` (``cli.sending.run_send``), against the
+one fetch of main. It never asks a question: the scheduled workflow runs it. With
+``$GITHUB_STEP_SUMMARY`` set, a German summary of the run is appended there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from generator.cli.sending import run_send
+from generator.core import gitinfo
+from generator.core.dates import german_moment, in_zone
+from generator.core.i18n import _, ngettext, number
+from generator.core.problems import Problem, ProblemsFound, RundbriefError, UsageError
+from generator.core.settings import SETTINGS_FILE, Project
+from generator.review.summary import append_summary, code, escape, german_number
+from generator.sending.delivery import Outcome
+from generator.sending.due import Schedule, Scheduled, schedule
+from generator.sending.journal import open_journal
+from generator.sending.pipeline import SendRequest
+from generator.sending.state import SendRunning
+
+ALONE = {
+    "audience": "--audience",
+    "dry_run": "--dry-run",
+    "outbox": "--outbox",
+    "test_to": "--test-to",
+    "now": "--now",
+    "new_journal": "--new-journal",
+}
+"""Options of one chosen send that make no sense for every due one."""
+
+MISSED = "missed-send"
+"""The kind of ``claim_once``: a missed newsletter fails one run, not every run after it."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one due newsletter in this run."""
+
+    item: Scheduled
+    outcome: Outcome | None = None
+    error: str = ""
+    running: bool = False
+
+
+def run_due(project: Project, request: SendRequest) -> None:
+    """Send every due newsletter; print, summarise, and fail if one did not go out whole."""
+    _check(request)
+    remote = project.settings.sending.remote
+    main = gitinfo.approved_main(
+        project.root, remote, command="send --due", offline=request.offline
+    )
+    for warning in main.warnings(SETTINGS_FILE):
+        click.echo(str(warning), err=True)
+    now = dt.datetime.now(dt.UTC)
+    journal = open_journal(project, request.journal_file)
+    assert journal is not None  # created when missing: it keeps which misses were reported
+    with journal:
+        found = schedule(project, main, journal, now)
+        first_missed = [
+            item
+            for item in found.of("missed")
+            if journal.claim_once(MISSED, f"{item.slug}@{item.at.isoformat()}")
+        ]
+    for problem in found.problems:
+        click.echo(str(problem), err=True)
+    for item in found.of("missed"):
+        click.echo(str(_missed(project, item)), err=True)
+    results = [_send_one(project, request, main, item) for item in found.of("due", "resume")]
+    if not results:
+        click.echo(_("nothing due"))
+    for item in found.of("waiting")[:3]:
+        click.echo(
+            _("next: {newsletter} on {when}").format(
+                newsletter=item.rel, when=german_moment(item.at)
+            )
+        )
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        append_summary(Path(summary_file), summary_markdown(project, main, found, results, now))
+    failed = [r for r in results if r.error] + first_missed
+    if failed or found.problems:
+        raise RundbriefError(
+            ngettext(
+                "{count} scheduled newsletter did not go out as planned (see above).",
+                "{count} scheduled newsletters did not go out as planned (see above).",
+                len(failed) + len({p.path for p in found.problems}),
+            ).format(count=number(len(failed) + len({p.path for p in found.problems})))
+        )
+
+
+def _check(request: SendRequest) -> None:
+    """--due names no newsletter and none of the options of one chosen send; its state lasts."""
+    if request.newsletter is not None:
+        raise UsageError(
+            _("--due sends every newsletter that is due: name none (or leave out --due)")
+        )
+    alone = [option for name, option in ALONE.items() if getattr(request, name)]
+    if alone:
+        raise UsageError(
+            _("--due cannot be combined with {options}").format(options=", ".join(alone))
+        )
+    if request.members_file is None:
+        raise UsageError(_("--members (or RUNDBRIEF_MEMBERS) is required"))
+    ephemeral = os.environ.get("GITHUB_ACTIONS") == "true"
+    if ephemeral and not os.environ.get("RUNDBRIEF_STATE_URL") and request.journal_file is None:
+        # The runner's .rundbrief/ is gone after the job: the next run would send again.
+        raise UsageError(
+            _(
+                "in GitHub Actions the journal in .rundbrief/ is lost with the runner, and the "
+                "next run would send everything again: set the secret RUNDBRIEF_STATE_URL (the "
+                "shared state), or name a journal that lasts with --journal"
+            )
+        )
+
+
+def _send_one(
+    project: Project, request: SendRequest, main: gitinfo.ApprovedMain, item: Scheduled
+) -> Result:
+    """One due newsletter through the ordinary send; its refusal does not stop the others."""
+    heading = (
+        _("{newsletter}: due since {when}")
+        if item.verdict == "due"
+        else _("{newsletter}: resuming the send scheduled for {when}")
+    )
+    click.echo(heading.format(newsletter=item.rel, when=german_moment(item.at)))
+    one = dataclasses.replace(request, newsletter=item.path(project), due=False)
+    try:
+        return Result(item, outcome=run_send(project, one, main))
+    except SendRunning as error:  # another run sends it right now: nothing is wrong
+        click.echo(str(error), err=True)
+        return Result(item, error="", running=True)
+    except ProblemsFound as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        return Result(item, error=error.problems[0].message if error.problems else "?")
+    except RundbriefError as error:
+        click.echo(_("error: {message}").format(message=error), err=True)
+        return Result(item, error=str(error))
+
+
+def _missed(project: Project, item: Scheduled) -> Problem:
+    hours = project.settings.sending.due_window
+    return Problem(
+        item.rel,
+        item.line,
+        ngettext(
+            "send_at {when} passed more than {count} hour ago and it was never sent: skipped, "
+            "so that members do not get old news; send it by hand (rundbrief send {newsletter}) "
+            "or merge a new send_at",
+            "send_at {when} passed more than {count} hours ago and it was never sent: skipped, "
+            "so that members do not get old news; send it by hand (rundbrief send {newsletter}) "
+            "or merge a new send_at",
+            hours,
+        ).format(when=german_moment(item.at), count=number(hours), newsletter=item.rel),
+        "warning",
+    )
+
+
+def summary_markdown(
+    project: Project,
+    main: gitinfo.ApprovedMain,
+    found: Schedule,
+    results: list[Result],
+    now: dt.datetime,
+) -> str:
+    """The run in German Markdown for the job summary (German whatever the CLI speaks)."""
+    local = in_zone(now, project.settings.timezone)
+    lines = [
+        "### Geplanter Versand",
+        "",
+        f"Stand {german_moment(local)}, geprüft gegen {code(main.remote + '/main')} "
+        f"(Commit {code(main.commit[:12])}{', offline' if main.offline else ''}).",
+        "",
+    ]
+    rows = [(r.item, _german_result(r)) for r in results]
+    rows += [
+        (
+            item,
+            f"**verpasst**: mehr als {project.settings.sending.due_window} Stunden vorbei, "
+            "nicht verschickt",
+        )
+        for item in found.of("missed")
+    ]
+    if not rows:
+        lines.append("Nichts fällig.")
+    else:
+        lines += ["| Newsletter | Versand | Ergebnis |", "|---|---|---|"]
+        for item, outcome in rows:
+            lines.append(
+                f"| {escape(item.subject)} ({code(item.rel)}) | {german_moment(item.at)} | {outcome} |"
+            )
+    waiting = found.of("waiting")
+    if waiting:
+        lines += ["", "Als Nächstes geplant:", ""]
+        lines += [
+            f"- {german_moment(item.at)}: {escape(item.subject)} ({code(item.rel)})"
+            for item in waiting[:5]
+        ]
+    if found.problems:
+        lines += ["", "Probleme:", ""]
+        lines += [f"- {code(str(problem))}" for problem in found.problems]
+    return "\n".join(lines) + "\n\n"
+
+
+def _german_result(result: Result) -> str:
+    if result.running:
+        return "wird gerade von einem anderen Lauf verschickt"
+    if result.error:
+        return f"**nicht verschickt**: {escape(result.error)}"
+    outcome = result.outcome
+    if outcome is None:
+        return "verschickt"
+    parts = [f"{german_number(outcome.sent)} verschickt"]
+    for count, text in (
+        (outcome.already_sent, "schon vorher verschickt"),
+        (outcome.failed, "fehlgeschlagen"),
+        (outcome.deferred, "zurückgestellt (nächster Lauf)"),
+        (outcome.uncertain, "ungewiss"),
+    ):
+        if count:
+            parts.append(f"{german_number(count)} {text}")
+    if outcome.capped:
+        parts.append("Stundengrenze erreicht, der nächste Lauf macht weiter")
+    return ", ".join(parts)

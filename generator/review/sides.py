@@ -22,12 +22,14 @@ from typing import Any
 
 from generator import build as pipeline
 from generator.core import i18n
+from generator.core.dates import german_moment
 from generator.core.fingerprint import PACKAGE, code_digest, fingerprint, library_versions
 from generator.core.output import publish
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.settings import Project, load_project
 from generator.newsletter.archive import email_outputs
 from generator.newsletter.email import personalise, sample_values
+from generator.newsletter.source import Newsletter
 from generator.review.changes import checkout
 from generator.site.stage import write_tree
 
@@ -53,6 +55,8 @@ class NewsletterSide:
     problems: tuple[Problem, ...]
     email: str | None
     """The sample member's HTML, relative to the side's folder (None: not rendered)."""
+    send_at: str = ""
+    """When it goes out, in German (``Fr, 11. Dezember 2026, 9:00 Uhr``), or "von Hand"."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
             "date": newsletter.date.isoformat() if newsletter else "",
             "status": newsletter.status if newsletter else "",
             "audience": newsletter.audience if newsletter else "",
+            "send_at": _send_time(project, newsletter) if newsletter else "",
             "problems": [_problem_json(p) for p in item.problems],
             "email": f"build/newsletters/{newsletter.slug}/email.html"
             if newsletter and email
@@ -239,6 +244,12 @@ def prune(cache: Path, keep: int) -> None:
                 entries.append(((folder / MANIFEST).stat().st_mtime, folder))
     for _mtime, folder in sorted(entries, reverse=True)[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _send_time(project: Project, newsletter: Newsletter) -> str:
+    """When ``send --due`` sends it, as the founder reads it; "von Hand" without ``send_at``."""
+    at = newsletter.send_time(project.settings.timezone)
+    return german_moment(at) if at is not None else "von Hand"
 
 
 def _side(folder: Path, manifest: dict[str, Any]) -> Side:

@@ -112,7 +112,12 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
         shutil.rmtree(folder / "docs", ignore_errors=True)
     write_tree(folder / "build", (), [*email_outputs(project, staged.newsletters), *staged.outputs])
     # What build would refuse as active content; the page still lists it (review/active.py).
-    problems += pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    refused = pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    if refused and built:
+        # The reviewer opens this copy from disk: a pull request's script must not run there.
+        shutil.rmtree(folder / "site", ignore_errors=True)
+        built = False
+    problems += refused
     values = sample_values(project)
     newsletters = {}
     for item in staged.newsletters:

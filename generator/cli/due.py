@@ -134,7 +134,8 @@ def _send_one(
         else _("{newsletter}: resuming the send scheduled for {when}")
     )
     click.echo(heading.format(newsletter=item.rel, when=german_moment(item.at)))
-    one = dataclasses.replace(request, newsletter=item.path(project), due=False)
+    # (``due`` stays set: a send of the scheduled run, which never asks for a confirmation)
+    one = dataclasses.replace(request, newsletter=item.path(project))
     try:
         return Result(item, outcome=run_send(project, one, main))
     except SendRunning as error:  # another run sends it right now: nothing is wrong

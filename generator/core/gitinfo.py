@@ -125,7 +125,7 @@ class ApprovedMain:
                 message = _(
                     "the file is not on the main branch of {remote} as it is here "
                     "({remote}/main, what the founder approved): only what was approved "
-                    "and merged is sent"
+                    "and merged goes out"
                 ).format(remote=self.remote)
             else:
                 continue

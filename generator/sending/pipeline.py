@@ -45,7 +45,8 @@ class SendRequest:
     new_journal: bool = False
     """Send although the feedback mailbox knows replies to a send this journal never made."""
     due: bool = False
-    """Send every approved newsletter on main whose ``send_at`` has passed (``sending.due``)."""
+    """Send every approved newsletter on main whose ``send_at`` has passed (``sending.due``);
+    with ``newsletter`` set, one of those sends: unattended, it never asks."""
     now: bool = False
     """Send now although the newsletter's ``send_at`` lies ahead."""
 

@@ -168,6 +168,22 @@ def test_due_writes_a_german_job_summary(example_project, cli, members, smtp, tm
     assert text.rstrip().endswith("Nichts fällig.")
 
 
+def test_a_run_that_cannot_reach_main_says_so_in_the_summary(
+    example_project, cli, members, smtp, tmp_path
+):
+    schedule(example_project, NEWSLETTER, when(-dt.timedelta(minutes=20)))
+    remote = example_project.parent / "project-origin.git"
+    remote.rename(remote.with_name("gone.git"))
+    summary = tmp_path / "summary.md"
+    result = due(cli, example_project, members, smtp, GITHUB_STEP_SUMMARY=str(summary))
+    assert result.exit_code == 1
+    assert "send --due mit --offline" in result.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert "**abgebrochen**, nichts verschickt." in text
+    assert "der Branch main von origin ist nicht erreichbar" in text
+    assert smtp.recorder.received == []
+
+
 def test_in_github_actions_due_needs_a_state_that_outlives_the_runner(
     example_project, cli, members, smtp
 ):

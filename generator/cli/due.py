@@ -55,23 +55,12 @@ class Result:
 
 def run_due(project: Project, request: SendRequest) -> None:
     """Send every due newsletter; print, summarise, and fail if one did not go out whole."""
-    _check(request)
-    remote = project.settings.sending.remote
-    main = gitinfo.approved_main(
-        project.root, remote, command="send --due", offline=request.offline
-    )
-    for warning in main.warnings(SETTINGS_FILE):
-        click.echo(str(warning), err=True)
     now = dt.datetime.now(dt.UTC)
-    journal = open_journal(project, request.journal_file)
-    assert journal is not None  # created when missing: it keeps which misses were reported
-    with journal:
-        found = schedule(project, main, journal, now)
-        first_missed = [
-            item
-            for item in found.of("missed")
-            if journal.claim_once(MISSED, f"{item.slug}@{item.at.isoformat()}")
-        ]
+    try:
+        main, found, first_missed = _look(project, request, now)
+    except RundbriefError as error:  # (the run's page says why nothing was looked at)
+        _summarise(_refusal_markdown(project, error, now))
+        raise
     for problem in found.problems:
         click.echo(str(problem), err=True)
     for item in found.of("missed"):
@@ -85,9 +74,7 @@ def run_due(project: Project, request: SendRequest) -> None:
                 newsletter=item.rel, when=german_moment(item.at)
             )
         )
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        append_summary(Path(summary_file), summary_markdown(project, main, found, results, now))
+    _summarise(summary_markdown(project, main, found, results, now))
     failed = [r for r in results if r.error] + first_missed
     if failed or found.problems:
         raise RundbriefError(
@@ -97,6 +84,36 @@ def run_due(project: Project, request: SendRequest) -> None:
                 len(failed) + len({p.path for p in found.problems}),
             ).format(count=number(len(failed) + len({p.path for p in found.problems})))
         )
+
+
+def _look(
+    project: Project, request: SendRequest, now: dt.datetime
+) -> tuple[gitinfo.ApprovedMain, Schedule, list[Scheduled]]:
+    """Fetch main once, read what it schedules; the missed ones said for the first time."""
+    _check(request)
+    remote = project.settings.sending.remote
+    main = gitinfo.approved_main(
+        project.root, remote, command="send --due", offline=request.offline
+    )
+    for warning in main.warnings(SETTINGS_FILE):
+        click.echo(str(warning), err=True)
+    journal = open_journal(project, request.journal_file)
+    assert journal is not None  # created when missing: it keeps which misses were reported
+    with journal:
+        found = schedule(project, main, journal, now)
+        first_missed = [
+            item
+            for item in found.of("missed")
+            if journal.claim_once(MISSED, f"{item.slug}@{item.at.isoformat()}")
+        ]
+    return main, found, first_missed
+
+
+def _summarise(markdown: str) -> None:
+    """Append to GitHub's job summary, when there is one."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        append_summary(Path(summary_file), markdown)
 
 
 def _check(request: SendRequest) -> None:
@@ -212,6 +229,15 @@ def summary_markdown(
         lines += ["", "Probleme:", ""]
         lines += [f"- {code(str(problem))}" for problem in found.problems]
     return "\n".join(lines) + "\n\n"
+
+
+def _refusal_markdown(project: Project, error: RundbriefError, now: dt.datetime) -> str:
+    """The job summary of a run that could not even look at what is due."""
+    local = in_zone(now, project.settings.timezone)
+    return (
+        f"### Geplanter Versand\n\nStand {german_moment(local)}: **abgebrochen**, nichts "
+        f"verschickt.\n\n{code(str(error))}\n\n"
+    )
 
 
 def _german_result(result: Result) -> str:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from journal_helpers import journal_states
+from journal_helpers import journal_file, journal_sql, journal_states
 from members_helpers import member, member_row, members_file
 from smtp_helpers import NEWSLETTER, SmtpServer, wait_for
+
+from generator.sending.journal import Journal
 
 DRAFT = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
 
@@ -181,6 +183,29 @@ def test_a_run_that_cannot_reach_main_says_so_in_the_summary(
     text = summary.read_text(encoding="utf-8")
     assert "**abgebrochen**, nichts verschickt." in text
     assert "der Branch main von origin ist nicht erreichbar" in text
+    assert smtp.recorder.received == []
+
+
+@pytest.mark.parametrize(("silent", "exit_code"), [(5, 0), (120, 1)])
+def test_a_lock_of_another_machine_is_waited_for_unless_it_has_long_been_silent(
+    example_project, cli, members, smtp, silent, exit_code
+):
+    # A laptop sending the same newsletter through the shared state holds its lock: fine while
+    # it is busy; after it crashed, the scheduled run must not wait in silence for ever.
+    schedule(example_project, NEWSLETTER, when(-dt.timedelta(minutes=20)))
+    seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=silent)).isoformat()
+    Journal(journal_file(example_project)).close()  # (the journal with its tables)
+    journal_sql(
+        example_project,
+        "INSERT INTO runs (newsletter, pid, host, started_at, seen_at) VALUES (?, 4242, ?, ?, ?)",
+        Path(NEWSLETTER).stem,
+        "laptop-der-assistentin",
+        seen,
+        seen,
+    )
+    result = due(cli, example_project, members, smtp)
+    assert result.exit_code == exit_code, result.stderr
+    assert "laptop-der-assistentin" in result.stderr
     assert smtp.recorder.received == []
 
 

@@ -39,6 +39,9 @@ ALONE = {
 }
 """Options of one chosen send that make no sense for every due one."""
 
+SILENT_MINUTES = 30
+"""A lock of another host silent this long fails the run (``status --release-lock`` ends it)."""
+
 MISSED = "missed-send"
 """The kind of ``claim_once``: a missed newsletter fails one run, not every run after it."""
 
@@ -155,16 +158,33 @@ def _send_one(
     one = dataclasses.replace(request, newsletter=item.path(project))
     try:
         return Result(item, outcome=run_send(project, one, main))
-    except SendRunning as error:  # another run sends it right now: nothing is wrong
+    except SendRunning as error:
         click.echo(str(error), err=True)
-        return Result(item, error="", running=True)
+        if _sending_elsewhere(project, request, item.slug):
+            return Result(item, running=True)  # another run sends it right now: nothing is wrong
+        return Result(item, error=str(error))  # a lock nobody has touched for long: say so
     except ProblemsFound as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        return Result(item, error=error.problems[0].message if error.problems else "?")
+        return Result(item, error=(error.errors or error.problems)[0].message)
     except RundbriefError as error:
         click.echo(_("error: {message}").format(message=error), err=True)
         return Result(item, error=str(error))
+
+
+def _sending_elsewhere(project: Project, request: SendRequest, slug: str) -> bool:
+    """Whether the run holding ``slug``'s lock lives: here, or active lately on another host.
+
+    A lock of a machine that crashed mid-send (a laptop, in the shared state) would otherwise
+    hold a scheduled send back in silence, run after run.
+    """
+    journal = open_journal(project, request.journal_file, create=False)
+    if journal is None:
+        return False
+    with journal:
+        runs = journal.locks(slug)
+    lately = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=SILENT_MINUTES)
+    return any(run.alive or (run.alive is None and run.seen_at >= lately) for run in runs)
 
 
 def _missed(project: Project, item: Scheduled) -> Problem:

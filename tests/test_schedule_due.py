@@ -142,6 +142,31 @@ def test_a_send_at_long_past_is_skipped_and_said_failing_the_first_run_only(
     assert len(smtp.recorder.received) == 3
 
 
+def test_a_send_left_open_past_the_window_is_not_resumed_by_itself(
+    example_project, cli, members, smtp
+):
+    schedule(example_project, NEWSLETTER, when(-dt.timedelta(days=3)))
+    by_hand = cli(
+        example_project,
+        "send",
+        NEWSLETTER,
+        "--members",
+        str(members),
+        "--max-per-hour",
+        "1",
+        env=smtp.env(),
+    )
+    assert by_hand.exit_code == 0, by_hand.stderr
+    assert len(smtp.recorder.received) == 1  # capped: two members still open
+    first = due(cli, example_project, members, smtp)
+    assert first.exit_code == 1
+    assert f"{NEWSLETTER}:6: Warnung: send_at " in first.stderr
+    assert "2 Empfänger sind noch offen: nicht von selbst fortgesetzt" in first.stderr
+    second = due(cli, example_project, members, smtp)
+    assert second.exit_code == 0, second.stderr  # said once; the warning stays
+    assert len(smtp.recorder.received) == 1
+
+
 def test_the_window_comes_from_the_settings(example_project, cli, members, smtp):
     settings = example_project / "rundbrief.yml"
     text = settings.read_text(encoding="utf-8")

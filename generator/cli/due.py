@@ -66,7 +66,7 @@ def run_due(project: Project, request: SendRequest) -> None:
         raise
     for problem in found.problems:
         click.echo(str(problem), err=True)
-    for item in found.of("missed"):
+    for item in found.of("missed", "stalled"):
         click.echo(str(_missed(project, item)), err=True)
     results = [_send_one(project, request, main, item) for item in found.of("due", "resume")]
     if not results:
@@ -106,8 +106,8 @@ def _look(
         found = schedule(project, main, journal, now)
         first_missed = [
             item
-            for item in found.of("missed")
-            if journal.claim_once(MISSED, f"{item.slug}@{item.at.isoformat()}")
+            for item in found.of("missed", "stalled")
+            if journal.claim_once(MISSED, f"{item.verdict}:{item.slug}@{item.at.isoformat()}")
         ]
     return main, found, first_missed
 
@@ -188,11 +188,21 @@ def _sending_elsewhere(project: Project, request: SendRequest, slug: str) -> boo
 
 
 def _missed(project: Project, item: Scheduled) -> Problem:
+    """The warning on a newsletter too late to start, or to resume, by itself."""
     hours = project.settings.sending.due_window
-    return Problem(
-        item.rel,
-        item.line,
-        ngettext(
+    when = german_moment(item.at)
+    if item.verdict == "stalled":
+        message = ngettext(
+            "send_at {when} passed more than {hours} hours ago and {count} recipient is still "
+            "open: not resumed by itself, so that nobody gets old news; resume it by hand "
+            "(rundbrief send {newsletter})",
+            "send_at {when} passed more than {hours} hours ago and {count} recipients are still "
+            "open: not resumed by itself, so that nobody gets old news; resume it by hand "
+            "(rundbrief send {newsletter})",
+            item.pending,
+        ).format(when=when, hours=number(hours), count=number(item.pending), newsletter=item.rel)
+    else:
+        message = ngettext(
             "send_at {when} passed more than {count} hour ago and it was never sent: skipped, "
             "so that members do not get old news; send it by hand (rundbrief send {newsletter}) "
             "or merge a new send_at",
@@ -200,9 +210,8 @@ def _missed(project: Project, item: Scheduled) -> Problem:
             "so that members do not get old news; send it by hand (rundbrief send {newsletter}) "
             "or merge a new send_at",
             hours,
-        ).format(when=german_moment(item.at), count=number(hours), newsletter=item.rel),
-        "warning",
-    )
+        ).format(when=when, count=number(hours), newsletter=item.rel)
+    return Problem(item.rel, item.line, message, "warning")
 
 
 def summary_markdown(
@@ -222,13 +231,18 @@ def summary_markdown(
         "",
     ]
     rows = [(r.item, _german_result(r)) for r in results]
+    hours = project.settings.sending.due_window
+    rows += [
+        (item, f"**verpasst**: mehr als {hours} Stunden vorbei, nie verschickt")
+        for item in found.of("missed")
+    ]
     rows += [
         (
             item,
-            f"**verpasst**: mehr als {project.settings.sending.due_window} Stunden vorbei, "
-            "nicht verschickt",
+            f"**angehalten**: mehr als {hours} Stunden vorbei, "
+            f"{german_number(item.pending)} Empfänger noch offen; von Hand fortsetzen",
         )
-        for item in found.of("missed")
+        for item in found.of("stalled")
     ]
     if not rows:
         lines.append("Nichts fällig.")

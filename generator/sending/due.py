@@ -4,8 +4,9 @@
 for the newsletters main holds with ``status: approved`` and a ``send_at``, and what the send
 state knows of each. A newsletter is *due* when its time has passed and its send is not
 complete: never started, or started with recipients still pending (interrupted, capped,
-deferred). A send that never started is started only within ``sending.due_window`` hours of
-its time: a newsletter scheduled days ago is old news, and is reported as *missed* instead.
+deferred). Nothing happens by itself later than ``sending.due_window`` hours after its time: a
+newsletter scheduled days ago is old news. One never started is then reported as *missed*; one
+with recipients still open as *stalled* (every resume also takes in whoever joined since).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from generator.core.sources import SourceFile
 from generator.newsletter.source import parse_newsletter
 from generator.sending.state import SendState
 
-Verdict = Literal["waiting", "due", "resume", "complete", "missed"]
+Verdict = Literal["waiting", "due", "resume", "complete", "missed", "stalled"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Scheduled:
     """Its ``send_at`` in the settings' time zone."""
     line: int
     verdict: Verdict
+    pending: int = 0
+    """Recipients the send state still has open."""
 
     def path(self, project: Project) -> Path:
         """The newsletter's file in the work tree (the gate checks it is as on main)."""
@@ -71,6 +74,7 @@ def schedule(
             continue
         counts = state.counts(newsletter.slug) if state is not None else {}
         window = dt.timedelta(hours=project.settings.sending.due_window)
+        pending = counts.get("pending", 0)
         found.items.append(
             Scheduled(
                 rel,
@@ -78,7 +82,8 @@ def schedule(
                 newsletter.subject,
                 at,
                 newsletter.document.line_of("send_at"),
-                _verdict(at, now, window, sum(counts.values()), counts.get("pending", 0)),
+                _verdict(at, now, window, sum(counts.values()), pending),
+                pending,
             )
         )
     found.items.sort(key=lambda item: (item.at, item.rel))
@@ -90,7 +95,7 @@ def _verdict(
 ) -> Verdict:
     if at > now:
         return "waiting"
+    late = now - at > window
     if rows:
-        # Started: resumed until nobody is pending, however late (an hourly cap may take days).
-        return "resume" if pending else "complete"
-    return "missed" if now - at > window else "due"
+        return ("stalled" if late else "resume") if pending else "complete"
+    return "missed" if late else "due"

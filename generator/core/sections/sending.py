@@ -39,9 +39,9 @@ class SendingSettings:
         bounds=(0, 1),
     )
     due_window: int = key(
-        "Stunden nach send_at, in denen send --due einen Newsletter noch verschickt. Wer ihn "
-        "bis dahin nicht bekommen hat, bekommt ihn nicht mehr von selbst: send --due "
-        "überspringt ihn und meldet das (ein angefangener Versand wird immer fortgesetzt).",
+        "Stunden nach send_at, in denen send --due einen Newsletter noch verschickt oder "
+        "einen angefangenen Versand fortsetzt. Danach geschieht nichts mehr von selbst: "
+        "send --due überspringt ihn und meldet das (von Hand geht es weiter).",
         default=24,
         bounds=(1, 24 * 14),
     )

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from journal_helpers import journal_file, journal_sql, journal_states
 from members_helpers import member, member_row, members_file
 from smtp_helpers import NEWSLETTER, SmtpServer, wait_for
 
+from generator.core.problems import RundbriefError
 from generator.sending.journal import Journal
 
 DRAFT = "newsletters/2026-12-01-mitglieder-werben-mitglieder.md"
@@ -252,6 +254,29 @@ def test_due_refuses_a_named_newsletter_and_the_options_of_one_send(
     both = due(cli, example_project, members, smtp, "--dry-run", "--now")
     assert both.exit_code == 2
     assert "--dry-run, --now" in both.stderr
+
+
+def test_runs_opening_a_new_journal_at_the_same_moment_all_get_it(tmp_path):
+    # Two `send --due` at once on a fresh clone both create the journal (found by the race
+    # below: one of them failed with "duplicate column name").
+    failures: list[str] = []
+    for attempt in range(40):
+        path = tmp_path / f"{attempt}" / "journal.sqlite"
+        start = threading.Barrier(6)
+
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                Journal(path).close()
+            except RundbriefError as error:
+                failures.append(str(error))
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
 
 
 @pytest.mark.slow

@@ -210,10 +210,14 @@ class Journal:  # implements state.SendState
 
     def _add_columns(self) -> None:
         """Give a journal of an earlier version the columns of ``runs`` it lacks."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
-        for name, declaration in RUN_COLUMNS.items():
-            if name not in have:
-                self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+        with self.db:
+            # Looked at and added in one write transaction: two runs opening a new journal at
+            # once (two `send --due`) would otherwise both add the same column.
+            self.db.execute("BEGIN IMMEDIATE")
+            have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+            for name, declaration in RUN_COLUMNS.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
 
     def _adopt(self, legacy: Path) -> None:
         """Move runs, exclusions and member counts out of an earlier version's suppression store.

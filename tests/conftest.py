@@ -232,6 +232,14 @@ def dns() -> Iterator[DnsServer]:
 
 
 @pytest.fixture(scope="session")
+def dkim_key() -> object:
+    """One 2048-bit RSA key for DKIM, made once per run (making one takes a while)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL: Debian's server in a throw-away cluster on 127.0.0.1 (postgres_helpers)."""
     if INITDB is None:

@@ -9,10 +9,13 @@ dnspython then waits for nothing), so the client asks again over TCP.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from dnslib import QTYPE, RCODE, RR, TXT, DNSRecord
 from dnslib.server import DNSHandler, DNSLogger, TCPServer, UDPServer
 
@@ -108,3 +111,20 @@ def run_dns(zone: Zone | None = None) -> Iterator[DnsServer]:
             server.server_close()
         for thread in threads:
             thread.join(timeout=5)
+
+
+def pem(key: rsa.RSAPrivateKey) -> str:
+    """The private key as the secret RUNDBRIEF_DKIM_PRIVATE_KEY holds it."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def public(key: rsa.RSAPrivateKey) -> str:
+    """The p= of the key's DKIM record (base64 of the public key)."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode("ascii")

@@ -3,7 +3,6 @@ and an HTTPS unsubscribe endpoint, all on 127.0.0.1."""
 
 from __future__ import annotations
 
-import base64
 import functools
 import http.server
 import re
@@ -14,38 +13,14 @@ from pathlib import Path
 
 import pytest
 import trustme
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dns_helpers import DnsServer
+from dns_helpers import DnsServer, pem, public
 from members_helpers import member_row, members_file
 
 FROM_DOMAIN = "mitgliederwerk.example"
 ENVELOPE_DOMAIN = "bounces.mitgliederwerk.example"
 """The repository's settings send From newsletter@FROM_DOMAIN with bounces to ENVELOPE_DOMAIN."""
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-@pytest.fixture(scope="module")
-def key() -> rsa.RSAPrivateKey:
-    """One 2048-bit RSA key for the module (making one takes a while)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def pem(key: rsa.RSAPrivateKey) -> str:
-    """The private key as the secret RUNDBRIEF_DKIM_PRIVATE_KEY holds it."""
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-
-
-def public(key: rsa.RSAPrivateKey) -> str:
-    """The p= of the key's DKIM record."""
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(der).decode("ascii")
 
 
 def good_zone(key: rsa.RSAPrivateKey) -> dict[str, list[str | bytes]]:
@@ -110,12 +85,12 @@ def test_hostile_dns_records_are_shown_safely(make_project, cli, dns: DnsServer)
 
 
 def test_missing_dmarc_and_wrong_spf_include_in_german(
-    make_project, cli, dns: DnsServer, key: rsa.RSAPrivateKey
+    make_project, cli, dns: DnsServer, dkim_key: rsa.RSAPrivateKey
 ) -> None:
     """The two commonest mistakes, each with the exact record to publish."""
     root = make_project({})
     configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=None)
-    dns.zone.update(good_zone(key))
+    dns.zone.update(good_zone(dkim_key))
     dns.zone[ENVELOPE_DOMAIN] = ["v=spf1 include:_spf.other.example -all"]
     del dns.zone[f"_dmarc.{FROM_DOMAIN}"]
     result = cli(root, "doctor", env=dns.env())
@@ -173,13 +148,13 @@ def endpoint(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[str, bytes]
 
 
 def test_all_fine_for_a_correct_set_up(
-    make_project, cli, dns: DnsServer, smtp, imap, endpoint, key, tmp_path: Path
+    make_project, cli, dns: DnsServer, smtp, imap, endpoint, dkim_key, tmp_path: Path
 ) -> None:
     """Relay, mailbox, members, endpoint and domain in order: every line ✓, exit 0, nothing sent."""
     url, ca_file, posts = endpoint
     root = make_project({})
     configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=url)
-    dns.zone.update(good_zone(key))
+    dns.zone.update(good_zone(dkim_key))
     members = members_file(tmp_path / "outside", [member_row(1), member_row(2)])
     env = {**smtp.env(), **imap.env(), **dns.env(), "SSL_CERT_FILE": str(ca_file)}
     result = cli(root, "doctor", "--members", str(members), env=env)
@@ -196,11 +171,11 @@ def test_all_fine_for_a_correct_set_up(
     assert body == b"List-Unsubscribe=One-Click" and "t=" in path
 
 
-def test_a_missing_secret_is_named(make_project, cli, dns: DnsServer, smtp, key) -> None:
+def test_a_missing_secret_is_named(make_project, cli, dns: DnsServer, smtp, dkim_key) -> None:
     """Without the IMAP password the line names exactly that variable and where to set it."""
     root = make_project({})
     configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=None)
-    dns.zone.update(good_zone(key))
+    dns.zone.update(good_zone(dkim_key))
     env = {
         **smtp.env(),
         **dns.env(),
@@ -244,11 +219,11 @@ def test_the_state_database_answers_or_is_named(make_project, cli, dns, postgres
     assert "nicht_da" in line and "RUNDBRIEF_STATE_URL" in line
 
 
-def test_own_dkim_key_must_match_the_published_one(make_project, cli, dns, key) -> None:
+def test_own_dkim_key_must_match_the_published_one(make_project, cli, dns, dkim_key) -> None:
     """Signing with a key whose public half is not in DNS is ✗ with the exact record."""
     root = make_project({})
     configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=None)
-    dns.zone.update(good_zone(key))
+    dns.zone.update(good_zone(dkim_key))
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     result = cli(root, "doctor", env={**dns.env(), "RUNDBRIEF_DKIM_PRIVATE_KEY": pem(other)})
     (line,) = lines_of(result.stdout, "✗ DKIM")

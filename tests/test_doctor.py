@@ -229,3 +229,109 @@ def test_own_dkim_key_must_match_the_published_one(make_project, cli, dns, dkim_
     (line,) = lines_of(result.stdout, "✗ DKIM")
     assert f'"v=DKIM1; k=rsa; p={public(other)}"' in line
     assert pem(other).splitlines()[1] not in result.stdout + result.stderr
+
+
+class _ReceivingServer:
+    """Our own receiving server: checks SPF, DKIM and DMARC as an MX does (authheaders, over
+    the test DNS), puts its Authentication-Results on top and files the message in Dovecot."""
+
+    def __init__(self, imap) -> None:
+        self.imap = imap
+        self.seen: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        import authheaders
+
+        data = envelope.original_content
+        results = authheaders.authenticate_message(
+            data,
+            "mx1.mitgliederwerk.example",
+            ip=session.peer[0],
+            mail_from=envelope.mail_from,
+            helo=session.host_name,
+            spf=True,
+        )
+        stamped = results.encode() + b"\r\n" + data
+        self.seen.append(stamped)
+        self.imap.append([stamped])
+        return "250 2.0.0 filed"
+
+
+@pytest.fixture
+def receiving(imap, dns: DnsServer, monkeypatch) -> Iterator[tuple[_ReceivingServer, dict]]:
+    """The receiving server on 127.0.0.1 (plain SMTP on loopback) and the env that reaches it."""
+    import dns.resolver as resolvers  # (not `import dns…`: that name is the fixture here)
+    from aiosmtpd.controller import Controller
+    from smtp_helpers import free_port
+
+    resolver = resolvers.Resolver(configure=False)
+    resolver.nameservers, resolver.port = ["127.0.0.1"], dns.port
+    monkeypatch.setattr(resolvers, "default_resolver", resolver)  # pyspf, dkimpy, DMARC
+    handler = _ReceivingServer(imap)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {
+        **imap.env(),
+        **dns.env(),
+        "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
+        "RUNDBRIEF_SMTP_PORT": str(port),
+        "RUNDBRIEF_SMTP_TLS": "none",
+    }
+    try:
+        yield handler, env
+    finally:
+        controller.stop()
+
+
+def probe_zone(key: rsa.RSAPrivateKey) -> dict[str, list[str | bytes]]:
+    """The good records, and the relay's own SPF record allowing 127.0.0.1 (where we send)."""
+    return {**good_zone(key), "spf.relay.example": ["v=spf1 ip4:127.0.0.0/8 -all"]}
+
+
+def test_the_probe_reports_what_our_receiving_server_found(
+    make_project, cli, dns: DnsServer, imap, receiving, dkim_key
+) -> None:
+    """Signed by rundbrief, sent from an allowed address: spf, dkim and dmarc pass, as our own
+    server's Authentication-Results say; the probe is gone from the mailbox afterwards."""
+    server, env = receiving
+    root = make_project({})
+    configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=None)
+    dns.zone.update(probe_zone(dkim_key))
+    result = cli(
+        root, "doctor", "--probe", env={**env, "RUNDBRIEF_DKIM_PRIVATE_KEY": pem(dkim_key)}
+    )
+    for method in ("SPF", "DKIM", "DMARC"):
+        (line,) = lines_of(result.stdout, f"✓ Probe {method}")
+        assert f"mx1.mitgliederwerk.example meldet {method.lower()}=pass" in line
+    (stamped,) = server.seen
+    assert stamped.startswith(b"Authentication-Results: mx1.mitgliederwerk.example")
+    assert imap.folder("INBOX") == []
+
+
+def test_the_probe_names_each_check_that_fails(
+    make_project, cli, dns: DnsServer, imap, receiving, dkim_key
+) -> None:
+    """Unsigned, from an address SPF does not allow: three ✗ lines with our server's verdicts."""
+    server, env = receiving
+    root = make_project({})
+    configure(root, spf_include="spf.relay.example", dkim_selector="s1", unsubscribe_url=None)
+    dns.zone.update(probe_zone(dkim_key))
+    dns.zone["spf.relay.example"] = ["v=spf1 ip4:192.0.2.1 -all"]
+    result = cli(root, "doctor", "--probe", env=env)
+    assert result.exit_code == 1
+    (spf,) = lines_of(result.stdout, "✗ Probe SPF")
+    assert "spf=softfail" in spf and "SPF-Zeile oben" in spf  # (~all of the envelope domain)
+    assert lines_of(result.stdout, "✗ Probe DKIM") and lines_of(result.stdout, "✗ Probe DMARC")
+
+
+def test_a_probe_that_never_arrives_is_named(make_project, dns, imap, smtp) -> None:
+    """Sent to a server that files nothing: after the wait, one ✗ with the address to check."""
+    from generator.core.settings import load_project
+    from generator.doctor.probe import probe
+
+    root = make_project({})
+    (finding,) = probe(load_project(root), {**smtp.env(), **imap.env()}, wait=0)
+    assert finding.status == "fail"
+    assert "abmelden@mitgliederwerk.example" in finding.fix
+    assert len(smtp.recorder.received) == 1

@@ -188,6 +188,10 @@ def test_a_missing_secret_is_named(make_project, cli, dns: DnsServer, smtp, dkim
     assert "fehlt: RUNDBRIEF_IMAP_PASSWORD\n" in secrets
     assert "Repository-Secret" in secrets and "RUNDBRIEF_SMTP" not in secrets
     assert lines_of(result.stdout, "✓ SMTP")
+    (unsubscribe,) = lines_of(result.stdout, "! Abmeldung")  # no endpoint: by mail, a hint
+    assert "abmelden@mitgliederwerk.example ab, die im Rückmelde-Postfach ankommen muss" in (
+        unsubscribe
+    )
 
 
 def test_a_wrong_smtp_password_is_reported_in_german(make_project, cli, smtp, dns) -> None:

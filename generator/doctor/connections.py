@@ -145,16 +145,23 @@ def check_members(project: Project, source: Path) -> Finding:
     return ok(_("Members"), message)
 
 
-def check_unsubscribe(project: Project, secret: bytes | None) -> Finding:
+def check_unsubscribe(project: Project, secret: bytes | None, mailbox_user: str = "") -> Finding:
     """The one-click endpoint answers a POST (RFC 8058) with 2xx; else the mailbox way."""
     settings = project.settings.newsletter
     if not settings.unsubscribe_url:
-        return hint(
-            _("Unsubscribe"),
-            _(
+        if settings.unsubscribe_mailto.lower() == mailbox_user.lower():
+            message = _(
+                "no one-click endpoint: members unsubscribe by mail to {address}, the feedback "
+                "mailbox itself"
+            ).format(address=settings.unsubscribe_mailto)
+        else:
+            message = _(
                 "no one-click endpoint: members unsubscribe by mail to {address}, which the "
                 "feedback mailbox must receive"
-            ).format(address=settings.unsubscribe_mailto),
+            ).format(address=settings.unsubscribe_mailto)
+        return hint(
+            _("Unsubscribe"),
+            message,
             _(
                 "Gmail and Yahoo expect one-click unsubscribe from bulk senders: set "
                 "newsletter.unsubscribe_url"

@@ -49,7 +49,8 @@ def diagnose(
     )
     findings.append(_members(project, env, members))
     secret = env.get(SECRET_VARIABLE, "").encode("utf-8") or None
-    findings.append(connections.check_unsubscribe(project, secret))
+    mailbox_user = env.get("RUNDBRIEF_IMAP_USER", "")
+    findings.append(connections.check_unsubscribe(project, secret, mailbox_user))
     findings.extend(_domain(project, env, smtp, signer))
     return findings
 

@@ -150,7 +150,9 @@ def _suggested(record: str, needed: str) -> str | None:
     terms = [t for t in record.split() if t.lower() != "v=spf1"]
     ends = [t for t in terms if t.lower().lstrip("+?~-") == "all" or t.startswith("redirect=")]
     middle = [t for t in terms if t not in ends]
-    return " ".join(["v=spf1", *middle, needed, *(ends or ["~all"])])
+    if needed.lower() not in (t.lower() for t in middle):
+        middle.append(needed)
+    return " ".join(["v=spf1", *middle, *(ends or ["~all"])])
 
 
 def _add(domain: str, record: str, needed: str) -> str:

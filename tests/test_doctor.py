@@ -308,6 +308,8 @@ def test_the_probe_reports_what_our_receiving_server_found(
     for method in ("SPF", "DKIM", "DMARC"):
         (line,) = lines_of(result.stdout, f"✓ Probe {method}")
         assert f"mx1.mitgliederwerk.example meldet {method.lower()}=pass" in line
+    (relay,) = lines_of(result.stdout, "✓ SMTP")  # a relay on this machine: no log-in needed
+    assert "ohne Anmeldung" in relay and "fehlt: RUNDBRIEF_SMTP_USER" not in result.stdout
     (stamped,) = server.seen
     assert stamped.startswith(b"Authentication-Results: mx1.mitgliederwerk.example")
     assert imap.folder("INBOX") == []

@@ -47,11 +47,20 @@ def check_smtp(config: SmtpConfig) -> Finding:
         )
     finally:
         transport.close()
-    tls = {"starttls": "STARTTLS", "ssl": "TLS", "none": _("without TLS (loopback only)")}
+    tls = {"starttls": "STARTTLS", "ssl": "TLS", "none": _("without TLS (loopback only)")}[
+        config.tls
+    ]
+    if not config.user:
+        return ok(
+            "SMTP",
+            _("connected to {server} ({tls}) without log-in; nothing sent").format(
+                server=config.where, tls=tls
+            ),
+        )
     return ok(
         "SMTP",
         _("logged in as '{user}' at {server} ({tls}); nothing sent").format(
-            user=config.user or _("(without log-in)"), server=config.where, tls=tls[config.tls]
+            user=config.user, server=config.where, tls=tls
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -70,11 +71,13 @@ def _secrets(
     project: Project, env: Mapping[str, str], findings: list[Finding]
 ) -> tuple[SmtpConfig | None, ImapConfig | None, DkimSigner | None]:
     """Whether every variable the send, feedback and signing need is set and well-formed."""
+    # A relay on this machine (a Postfix beside a self-hosted runner) may take mail without log-in.
+    local = _loopback(env.get("RUNDBRIEF_SMTP_HOST", ""))
+    smtp_login = [] if local else ["RUNDBRIEF_SMTP_USER", "RUNDBRIEF_SMTP_PASSWORD"]
     missing = _missing(
         [
             "RUNDBRIEF_SMTP_HOST",
-            "RUNDBRIEF_SMTP_USER",
-            "RUNDBRIEF_SMTP_PASSWORD",
+            *smtp_login,
             "RUNDBRIEF_IMAP_HOST",
             "RUNDBRIEF_IMAP_USER",
             "RUNDBRIEF_IMAP_PASSWORD",
@@ -96,7 +99,15 @@ def _secrets(
     try:
         signer = dkim_signer(newsletter.dkim_selector, newsletter.from_address, env)
     except DkimError as error:
-        wrong.append(fail("DKIM", str(error), set_it([KEY_VARIABLE])))
+        wrong.append(
+            fail(
+                "DKIM",
+                str(error),
+                _("set newsletter.dkim_selector, or correct {variable} (see {guide})").format(
+                    variable=KEY_VARIABLE, guide=GUIDE
+                ),
+            )
+        )
     if missing:
         findings.append(
             fail(
@@ -108,11 +119,20 @@ def _secrets(
     elif not wrong:
         findings.append(ok(_("Secrets"), _("every variable a send and the feedback need is set")))
     findings.extend(wrong)
-    if smtp is not None and not (smtp.user and smtp.password):
+    if smtp is not None and not local and not (smtp.user and smtp.password):
         smtp = None  # (reported missing above) no log-in to try
     if imap is not None and not (imap.user and imap.password):
         imap = None
     return smtp, imap, signer
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _read(

@@ -211,6 +211,20 @@ def test_a_wrong_smtp_password_is_reported_in_german(make_project, cli, smtp, dn
     assert smtp.recorder.received == []
 
 
+def test_a_missing_feedback_folder_is_named(make_project, cli, imap, dns) -> None:
+    """Logged in, but feedback.folder is not in the mailbox: ✗ with the setting to correct."""
+    root = make_project({})
+    configure(root, unsubscribe_url=None)
+    path = root / "rundbrief.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  folder: INBOX", "  folder: Nirgends")
+    )
+    result = cli(root, "doctor", env={**imap.env(), **dns.env()})
+    (line,) = lines_of(result.stdout, "✗ IMAP")
+    assert "den Ordner 'Nirgends' gibt es im Postfach von 'feedback@mitgliederwerk.example'" in line
+    assert "feedback.folder" in line
+
+
 def test_the_state_database_answers_or_is_named(make_project, cli, dns, postgres: str) -> None:
     """RUNDBRIEF_STATE_URL set: a reachable database is ✓, a missing one ✗ with the variable."""
     root = make_project({})

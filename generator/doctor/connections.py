@@ -14,6 +14,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from imap_tools.errors import MailboxFolderSelectError
+
 from generator.core.i18n import _, number
 from generator.core.settings import Project
 from generator.core.terminal import plain
@@ -78,7 +80,7 @@ def check_imap(config: ImapConfig, folder: str) -> Finding:
     try:
         try:
             mailbox.folder.set(folder)
-        except Exception:  # noqa: BLE001 - imap_tools raises its own kinds for a missing folder
+        except MailboxFolderSelectError:
             return fail(
                 "IMAP",
                 _("the folder '{folder}' does not exist in the mailbox of '{user}'").format(

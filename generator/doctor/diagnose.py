@@ -52,7 +52,7 @@ def diagnose(
     secret = env.get(SECRET_VARIABLE, "").encode("utf-8") or None
     mailbox_user = env.get("RUNDBRIEF_IMAP_USER", "")
     findings.append(connections.check_unsubscribe(project, secret, mailbox_user))
-    findings.extend(_domain(project, env, smtp, signer))
+    findings.extend(_domain(project, env, signer))
     return findings
 
 
@@ -161,9 +161,7 @@ def _members(project: Project, env: Mapping[str, str], given: Path | None) -> Fi
     return connections.check_members(project, source)
 
 
-def _domain(
-    project: Project, env: Mapping[str, str], smtp: SmtpConfig | None, signer: DkimSigner | None
-) -> list[Finding]:
+def _domain(project: Project, env: Mapping[str, str], signer: DkimSigner | None) -> list[Finding]:
     """SPF at the envelope domain, DKIM and DMARC at the From domain."""
     newsletter = project.settings.newsletter
     from_domain = newsletter.from_address.rpartition("@")[2].lower()
@@ -173,7 +171,7 @@ def _domain(
     except UsageError as error:
         return [fail("DNS", str(error), _("correct RUNDBRIEF_DNS_SERVER or remove it"))]
     findings: list[Finding] = []
-    wanted = newsletter.spf_include or (smtp.host if smtp else "")
+    wanted = newsletter.spf_include or env.get("RUNDBRIEF_SMTP_HOST", "")
     if wanted:
         findings.append(domain.check_spf(envelope, wanted, bool(newsletter.spf_include), lookup))
     else:

@@ -166,6 +166,8 @@ def test_all_fine_for_a_correct_set_up(
     for topic in ("Geheimnisse", "SMTP", "IMAP", "Mitglieder", "Abmeldung", "SPF", "DKIM", "DMARC"):
         assert lines_of(result.stdout, f"✓ {topic}"), (topic, result.stdout)
     assert "2 Mitglieder lesbar" in result.stdout
+    for secret in (smtp.env()["RUNDBRIEF_SMTP_PASSWORD"], imap.env()["RUNDBRIEF_IMAP_PASSWORD"]):
+        assert secret not in result.stdout + result.stderr
     assert smtp.recorder.received == [] and smtp.recorder.logins == ["rundbrief-sender"]
     ((path, body),) = posts
     assert body == b"List-Unsubscribe=One-Click" and "t=" in path

@@ -227,11 +227,26 @@ def check(project: Project, strict: bool) -> None:
     default=None,
     help=N_("Append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)."),
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_(
+        "Mail each approver (review.approvers on main) every changed newsletter as members "
+        "get it, and a summary; once per commit."
+    ),
+)
+@journal_option
 @pass_project
-def review(project: Project, base: str | None, summary_file: Path | None) -> None:
+def review(
+    project: Project,
+    base: str | None,
+    summary_file: Path | None,
+    mail: bool,
+    journal_file: Path | None,
+) -> None:
     from generator.cli.review import run_review
 
-    run_review(project, base, summary_file)
+    run_review(project, base, summary_file, mail=mail, journal_file=journal_file)
 
 
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))

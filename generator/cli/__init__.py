@@ -520,14 +520,31 @@ def feedback(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_("Mail the report to report.recipients (charts inline, tables as CSV)."),
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help=N_(
+        "With --mail: only when a report is due (monthly, and three days after each send), "
+        "once each."
+    ),
+)
 @journal_option
 @pass_project
 def report_command(
     project: Project,
     members_file: Path | None,
     signups_file: Path | None,
+    mail: bool,
+    due: bool,
     journal_file: Path | None,
 ) -> None:
     from generator.cli.feedback import run_report
 
-    run_report(project, members_file, journal_file, signups_file)
+    if due and not mail:
+        raise click.UsageError(_("--due works with --mail only"))
+    run_report(project, members_file, journal_file, signups_file, mail=mail, due=due)

@@ -90,7 +90,11 @@ def team_message(mail: TeamMail, sender: Sender, *, date: dt.datetime | None = N
     for attachment in mail.attachments:
         maintype, _slash, subtype = attachment.mime.partition("/")
         message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.name,
+            params={"charset": "utf-8"} if maintype == "text" else {},
         )
     return wire_bytes(message)
 

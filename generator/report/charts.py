@@ -1,4 +1,4 @@
-"""The charts of the send report, drawn by matplotlib as SVG to be placed inline.
+"""The charts of the send report, drawn by matplotlib: SVG inline in the page, PNG for the mail.
 
 Text stays text (``svg.fonttype: none``): sharp at any size and found by the browser's search.
 Series differ by marker, line style and hatching as well as colour, so a black-and-white

@@ -141,3 +141,16 @@ def test_the_month_is_berlin_time():
     # 1 January 00:30 in Berlin is still 31 December in UTC: the month before is December.
     now = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
     assert due_periods([], now) == ["monat 2026-12"]
+
+
+def test_a_server_that_refuses_the_login_leaves_the_report_due(example_project, cli, smtp):
+    with_recipients(example_project, FOUNDER)
+    wrong = cli(
+        example_project, "report", "--mail", "--due", env=smtp.env(RUNDBRIEF_SMTP_PASSWORD="falsch")
+    )
+    assert wrong.exit_code == 1
+    assert "RUNDBRIEF_SMTP_PASSWORD" in wrong.stderr and "nächste Lauf" in wrong.stderr
+    assert "falsch" not in wrong.output  # the secret is never printed
+    right = cli(example_project, "report", "--mail", "--due", env=smtp.env())
+    assert right.exit_code == 0, right.output
+    assert [r.recipients for r in smtp.recorder.received] == [[FOUNDER]]

@@ -368,3 +368,30 @@ def test_the_changed_campaign_is_shown_personalised_for_the_sample_member(review
         ".map(e => [...e.querySelectorAll('img')].map(i => i.src))"
     )
     assert pairs and all(generic != personal for generic, personal in pairs)
+
+
+def test_a_site_with_a_script_is_not_kept_for_the_reviewer(make_project, cli):
+    root = make_project(
+        {
+            "content/index.md": INDEX.replace("Zahlungen", "Hilfe"),
+            "content/zahlungen/index.md": INDEX,
+            "content/zahlungen/sepa-lastschrift.md": ARTICLE,
+        }
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    article = root / "content/zahlungen/sepa-lastschrift.md"
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n<b onmouseover=alert(1)>klicken</b>\n",
+        encoding="utf-8",
+    )
+
+    result = cli(root, "review")
+
+    assert result.exit_code == 1
+    assert (
+        "content/zahlungen/sepa-lastschrift.md" in result.stderr and "onmouseover" in result.stderr
+    )
+    assert (root / "build" / "review" / "index.html").is_file()
+    assert not (root / "build" / "review" / "site").exists()

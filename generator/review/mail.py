@@ -28,7 +28,7 @@ from generator.core.settings import SETTINGS, SETTINGS_FILE, Project, Settings
 from generator.core.sources import SourceFile, load_yaml_file
 from generator.newsletter.inline import inline_css
 from generator.newsletter.mime import wire_bytes
-from generator.review.changes import Base, file_at
+from generator.review.changes import Base, file_at, main_branch
 from generator.review.facts import Use
 from generator.review.github import PullRequest
 from generator.review.kitsample import sample_recipient
@@ -65,10 +65,12 @@ class ApprovalMail:
 
 
 def approvers(project: Project, base: Base) -> tuple[str, ...]:
-    """``review.approvers`` as the base has it (the approved settings, not the pull request's).
+    """``review.approvers`` as main has it (the approved settings, never the pull request's).
 
-    Raise a problem at ``rundbrief.yml`` when there are none: the mail has nobody to go to.
+    Main is the remote's main branch (else the local one, else ``base``). Raise a problem at
+    ``rundbrief.yml`` when there are none: the mail has nobody to go to.
     """
+    base = main_branch(project.root) or base
     data = file_at(project.root, base.commit, SETTINGS_FILE)
     settings: Settings | None = None
     if data is not None:

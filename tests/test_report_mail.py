@@ -154,3 +154,11 @@ def test_a_server_that_refuses_the_login_leaves_the_report_due(example_project, 
     right = cli(example_project, "report", "--mail", "--due", env=smtp.env())
     assert right.exit_code == 0, right.output
     assert [r.recipients for r in smtp.recorder.received] == [[FOUNDER]]
+
+
+def test_a_report_mailed_by_hand_creates_no_state(example_project, cli, smtp):
+    with_recipients(example_project, FOUNDER)
+    result = cli(example_project, "report", "--mail", env=smtp.env())
+    assert result.exit_code == 0, result.output
+    assert len(smtp.recorder.received) == 1
+    assert not journal_file(example_project).exists()

@@ -29,23 +29,25 @@ def mail_report(
     due: bool,
 ) -> None:
     """Mail the report to ``to`` (with ``due``: only for periods not mailed before); exit 1 on a refusal."""
-    journal = open_journal(project, journal_file)
-    assert journal is not None  # created when missing
-    with journal:
-        periods = due_periods(journal.run_times(), dt.datetime.now(dt.UTC)) if due else None
-        try:
-            outcome = deliver_report(
-                journal,
-                smtp_transport(),
-                message_bytes(project, report, signups),
-                to,
-                project.settings.newsletter.from_address,
-                periods,
-            )
-        except TransportStopped as error:
-            raise RundbriefError(
-                _("{reason}; the report was not mailed, the next run sends it").format(reason=error)
-            ) from None
+    # Only --due needs the state (what went out before); a report mailed by hand touches none.
+    journal = open_journal(project, journal_file) if due else None
+    try:
+        periods = due_periods(journal.run_times(), dt.datetime.now(dt.UTC)) if journal else None
+        outcome = deliver_report(
+            journal,
+            smtp_transport(),
+            message_bytes(project, report, signups),
+            to,
+            project.settings.newsletter.from_address,
+            periods,
+        )
+    except TransportStopped as error:
+        raise RundbriefError(
+            _("{reason}; the report was not mailed, the next run sends it").format(reason=error)
+        ) from None
+    finally:
+        if journal is not None:
+            journal.close()
     if outcome.sent:
         click.echo(
             ngettext(

@@ -84,6 +84,12 @@ def test_approvers_get_the_member_email_and_the_summary_once_per_commit(
     assert "2 Empfänger" in html  # the audience counted in the members file
     assert "von Hand" in html  # no send time yet
     assert newsletter["List-Unsubscribe"] is None
+    # The help site's pictures travel along: one the pull request adds is not published yet.
+    carried = [p for p in newsletter.walk() if p.get_content_maintype() == "image"]
+    assert len(carried) >= 2  # the logo and the newsletter's picture
+    for part in carried:
+        assert f'src="cid:{part["Content-ID"].strip("<>")}"' in html
+    assert 'src="https://hilfe.mitgliederwerk.example/' not in html
     assert str(newsletter["To"]) in APPROVERS
     summary = next(m.message for m in received if "Pull Request #7" in m.message["Subject"])
     summary_html = html_of(summary)

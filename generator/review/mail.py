@@ -16,6 +16,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
+from html import unescape as html_unescape
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 
@@ -29,11 +31,13 @@ from generator.core.sources import SourceFile, load_yaml_file
 from generator.newsletter.inline import inline_css
 from generator.newsletter.mime import wire_bytes
 from generator.review.changes import Base, file_at, main_branch
+from generator.review.compare import SITE
 from generator.review.facts import Use
 from generator.review.github import PullRequest
 from generator.review.kitsample import sample_recipient
 from generator.review.model import NewsletterReview, Picture, Review, SettingReview
 from generator.review.page import LABELS, NOTES
+from generator.review.pipeline import FOLDER
 from generator.review.sides import NewsletterSide
 from generator.review.summary import counts
 from generator.sending.state import SendState
@@ -47,6 +51,9 @@ SUMMARY = "zusammenfassung"
 SHOWN = ("image/png", "image/jpeg", "image/gif")
 """Pictures a mail client shows (not SVG); others are named only."""
 BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+SOURCE = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")', re.IGNORECASE)
+PICTURES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
+"""Pictures a mail client shows inline (no SVG)."""
 STATUS = {
     "approved": "freigegeben",
     "draft": "Entwurf – wird mit dieser Änderung nicht freigegeben",
@@ -162,7 +169,7 @@ def _newsletter_message(
     html = message.get_body(("html",))
     text = message.get_body(("plain",))
     if isinstance(html, EmailMessage):
-        content = html.get_content()
+        content, pictures = _site_pictures(project, html.get_content())
         found = BODY.search(content)
         at = found.end() if found else 0
         html.set_content(
@@ -171,6 +178,15 @@ def _newsletter_message(
             charset="utf-8",
             cte="quoted-printable",
         )
+        for picture in pictures:
+            maintype, _slash, subtype = picture.mime.partition("/")
+            html.add_related(
+                picture.data,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{picture.name}>",
+                disposition="inline",
+            )
     if isinstance(text, EmailMessage):
         text.set_content(
             banner.text + text.get_content(),
@@ -179,6 +195,34 @@ def _newsletter_message(
             cte="quoted-printable",
         )
     return wire_bytes(message)
+
+
+def _site_pictures(project: Project, content: str) -> tuple[str, list[Part]]:
+    """The email with each picture of the help site carried along as a ``cid:`` part.
+
+    A picture the pull request adds is published only after the merge: from the site the
+    review built (``build/review/site/``) the approver sees it now. Only image files inside
+    that folder are taken; any other source stays as it is.
+    """
+    site = (project.build_dir / FOLDER / SITE).resolve()
+    prefix = urlsplit(project.site_url).path
+    parts: dict[str, Part] = {}
+
+    def carried(found: re.Match[str]) -> str:
+        url = html_unescape(found.group(2))
+        if not project.site_url or not url.startswith(project.site_url):
+            return found.group(0)
+        path = unquote(urlsplit(url).path)[len(prefix) :]
+        file = (site / path).resolve()
+        mime = PICTURES.get(file.suffix.lower())
+        if mime is None or not file.is_relative_to(site) or not file.is_file():
+            return found.group(0)
+        data = file.read_bytes()
+        name = f"bild-{hashlib.sha256(data).hexdigest()[:20]}@rundbrief"
+        parts.setdefault(name, Part(name, data, mime))
+        return f"{found.group(1)}cid:{name}{found.group(3)}"
+
+    return SOURCE.sub(carried, content), list(parts.values())
 
 
 @dataclass(frozen=True)

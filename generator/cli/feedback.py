@@ -32,7 +32,7 @@ from generator.feedback.suppression import (
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
-from generator.members.source import Member, Unreadable, open_members
+from generator.members.source import Member, Unreadable, members_source
 from generator.sending.journal import open_journal
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
@@ -220,23 +220,22 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
 
 def run_report(
     project: Project,
-    members_file: Path | None,
+    members_file: str | None,
     journal_file: Path | None,
-    signups_file: Path | None = None,
+    signups_file: str | None = None,
 ) -> None:
     """Gather the figures and write build/reports/."""
     from generator.report.figures import MemberFacts, gather
     from generator.report.page import write_report
-    from generator.report.signups import read_signups
+    from generator.report.signups import signups_of
     from generator.report.sources import editions
 
     started = time.perf_counter()
-    signups = None  # read first: a bad export stops the report before anything is recorded
-    if signups_file is not None:
-        signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
+    # Read first: a bad export stops the report before anything is recorded.
+    signups = signups_of(project, signups_file)
     facts = None
-    if members_file is not None:
-        source = open_members(project, members_file)
+    source = members_source(project, members_file)
+    if source is not None:
         for warning in source.warnings:
             click.echo(str(warning), err=True)
         try:

@@ -49,7 +49,8 @@ class DownloadError(Exception):
 class Download:
     """Where an export is and how to fetch it (the token stays out of every repr)."""
 
-    url: str
+    url: str = field(repr=False)
+    """May hold a token too (in its query or user information): shown only through ``shown``."""
     token: str = field(default="", repr=False)
     ca_file: str | None = None
     max_bytes: int = MAX_BYTES
@@ -114,9 +115,7 @@ def fetch(source: Download) -> io.BufferedReader:
             raise DownloadError(_too_large(source))
         return io.BufferedReader(_Limited(response, source, deadline))
     raise DownloadError(
-        _("{url}: more than {count} redirects; give the export's final URL").format(
-            url=source.shown, count=REDIRECTS
-        )
+        _("more than {count} redirects; give the export's final URL").format(count=REDIRECTS)
     )
 
 
@@ -128,9 +127,7 @@ def _request(source: Download, url: str) -> http.client.HTTPResponse:
         raise DownloadError(_("cannot read the URL {url}").format(url=shown(url))) from None
     if parts.scheme.lower() != "https":
         raise DownloadError(
-            _(
-                "{url}: only https:// is read, the token must not cross the network in the clear"
-            ).format(url=shown(url))
+            _("only https:// is read, the token must not cross the network in the clear")
         )
     if not host:
         raise DownloadError(_("cannot read the URL {url}").format(url=shown(url)))
@@ -152,29 +149,27 @@ def _request(source: Download, url: str) -> http.client.HTTPResponse:
         return connection.getresponse()
     except socket.gaierror:
         raise DownloadError(
-            _("{url}: the name {host} is not known (DNS); check the URL").format(
-                url=shown(url), host=host
-            )
+            _("the name {host} is not known (DNS); check the URL").format(host=host)
         ) from None
     except ssl.SSLCertVerificationError as error:
         raise DownloadError(
             _(
-                "{url}: the server's certificate is not trusted ({reason}); check the URL, or "
-                "name the CA in {variable}"
-            ).format(url=shown(url), reason=error.verify_message, variable=CA_VARIABLE)
+                "the server's certificate is not trusted ({reason}); check the URL, or name the "
+                "CA in {variable}"
+            ).format(reason=error.verify_message, variable=CA_VARIABLE)
         ) from None
     except ssl.SSLError as error:
         raise DownloadError(
-            _("{url}: TLS failed ({reason}); the server must speak HTTPS").format(
-                url=shown(url), reason=error.reason or error.__class__.__name__
+            _("TLS failed ({reason}); the server must speak HTTPS").format(
+                reason=error.reason or error.__class__.__name__
             )
         ) from None
     except TimeoutError:
-        raise DownloadError(_timed_out(source, url)) from None
+        raise DownloadError(_timed_out()) from None
     except (OSError, http.client.HTTPException) as error:
         raise DownloadError(
-            _("{url}: no answer ({reason}); is the server running and reachable from here?").format(
-                url=shown(url), reason=getattr(error, "strerror", None) or type(error).__name__
+            _("no answer ({reason}); is the server running and reachable from here?").format(
+                reason=getattr(error, "strerror", None) or type(error).__name__
             )
         ) from None
 
@@ -184,47 +179,42 @@ def _same_origin(first: str, target: str) -> None:
     if after.scheme.lower() != "https":
         raise DownloadError(
             _(
-                "{url} redirects to {target}: not HTTPS, refused (the token would travel in the clear)"
-            ).format(url=shown(first), target=shown(target))
+                "redirects to {target}: not HTTPS, refused (the token would travel in the clear)"
+            ).format(target=shown(target))
         )
     if (after.hostname, after.port) != (before.hostname, before.port):
         raise DownloadError(
             _(
-                "{url} redirects to another server ({target}): refused, the token is for {url} only"
-            ).format(url=shown(first), target=shown(target))
+                "redirects to another server ({target}): refused, the token is for this server only"
+            ).format(target=shown(target))
         )
 
 
 def _status(source: Download, status: int) -> str:
     if status in (401, 403):
         if not source.token:
-            return _("{url}: HTTP {status}, the server wants a token: set {variable}").format(
-                url=source.shown, status=status, variable=TOKEN_VARIABLE
+            return _("HTTP {status}, the server wants a token: set {variable}").format(
+                status=status, variable=TOKEN_VARIABLE
             )
         return _(
-            "{url}: HTTP {status}, the token in {variable} is not accepted (expired or for "
-            "another export?); ask the platform for a new one"
-        ).format(url=source.shown, status=status, variable=TOKEN_VARIABLE)
+            "HTTP {status}, the token in {variable} is not accepted (expired or for another "
+            "export?); ask the platform for a new one"
+        ).format(status=status, variable=TOKEN_VARIABLE)
     if status == 404:
-        return _("{url}: HTTP 404, there is no export at this address; check the URL").format(
-            url=source.shown
-        )
+        return _("HTTP 404, there is no export at this address; check the URL")
     if status >= 500:
-        return _("{url}: HTTP {status}, the server has a problem; try again later").format(
-            url=source.shown, status=status
-        )
-    return _("{url}: HTTP {status} instead of the export").format(url=source.shown, status=status)
+        return _("HTTP {status}, the server has a problem; try again later").format(status=status)
+    return _("HTTP {status} instead of the export").format(status=status)
 
 
 def _too_large(source: Download) -> str:
-    return _("{url}: the export is larger than {limit} MB; is this the right address?").format(
-        url=source.shown, limit=source.max_bytes // (1024 * 1024)
+    return _("the export is larger than {limit} MB; is this the right address?").format(
+        limit=source.max_bytes // (1024 * 1024)
     )
 
 
-def _timed_out(source: Download, url: str) -> str:
-    del source
-    return _("{url}: the server did not answer in time; try again later").format(url=shown(url))
+def _timed_out() -> str:
+    return _("the server did not answer in time; try again later")
 
 
 class _Limited(io.RawIOBase):
@@ -244,20 +234,18 @@ class _Limited(io.RawIOBase):
         try:
             data = self.response.read1(len(buffer))
         except TimeoutError:
-            raise DownloadError(_timed_out(self.source, self.source.url)) from None
+            raise DownloadError(_timed_out()) from None
         except (OSError, http.client.HTTPException):
             raise DownloadError(
-                _("{url}: the connection broke off during the download; try again").format(
-                    url=self.source.shown
-                )
+                _("the connection broke off during the download; try again")
             ) from None
         self.count += len(data)
         if self.count > self.source.max_bytes:
             raise DownloadError(_too_large(self.source))
         if time.monotonic() > self.deadline:
             raise DownloadError(
-                _("{url}: the download took longer than {seconds} s; try again later").format(
-                    url=self.source.shown, seconds=int(self.source.max_seconds)
+                _("the download took longer than {seconds} s; try again later").format(
+                    seconds=int(self.source.max_seconds)
                 )
             )
         buffer[: len(data)] = data

@@ -33,6 +33,10 @@ class FileOrUrl(click.ParamType):
 
     name = "file_or_url"
 
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """FILE/URL in the user's language."""
+        return _("FILE/URL")
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         """``value`` unchanged if it is a URL; else the path of a file that exists."""
         from generator.members.remote import is_url
@@ -336,7 +340,6 @@ def new_campaign(project: Project, title: str) -> None:
 @click.option(
     "--members",
     "members_file",
-    metavar="FILE|URL",
     type=FileOrUrl(),
     default=None,
     help=N_("Members file (CSV) or https:// URL (default: the configured members source)."),
@@ -408,7 +411,6 @@ def kits(
 @click.option(
     "--members",
     "members_file",
-    metavar="FILE|URL",
     type=FileOrUrl(),
     default=None,
     help=N_(
@@ -517,7 +519,6 @@ def feedback(
 @click.option(
     "--members",
     "members_file",
-    metavar="FILE|URL",
     type=FileOrUrl(),
     default=None,
     help=N_(
@@ -528,7 +529,6 @@ def feedback(
 @click.option(
     "--signups",
     "signups_file",
-    metavar="FILE|URL",
     type=FileOrUrl(),
     default=None,
     help=N_(

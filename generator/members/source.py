@@ -1,6 +1,7 @@
-"""The members file: a CSV export from the platform, streamed row by row into checked members.
+"""The members, streamed row by row into checked members, wherever they come from.
 
-The file is never held in memory as a whole: ``MembersFile.rows`` reads it line by line, so a
+A CSV file, an HTTPS export or a SQL query (``origins.py``) is never held in memory as a whole:
+``MembersFile.rows`` reads it row by row, so a
 send to 200,000 members costs the memory of one row (and of the addresses seen, for the
 duplicate check). Every row is checked before anything can reach a message: a value that
 could break a header, a bad address or referral code, a time that is no time. Such a row is

@@ -19,6 +19,7 @@ from mariadb_helpers import INSTALL_DB, MariaDbServer, run_mariadb
 from smtp_helpers import NEWSLETTER
 
 from generator.core.database import DatabaseError, connect, redact
+from generator.core.problems import UsageError
 from generator.core.settings import load_project
 from generator.members.csvfile import Unreadable
 from generator.members.recipients import Audience, recipients, select
@@ -133,6 +134,34 @@ def count_rows(url: str) -> int:
 def outbox_recipients(folder: Path) -> set[str]:
     """The recipients of a --dry-run outbox, by its file names (000001-<address>.eml)."""
     return {p.stem.split("-", 1)[1] for p in folder.glob("*.eml")}
+
+
+def test_the_first_source_given_counts(make_project, tmp_path):
+    root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})
+    settings = root / "rundbrief.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("members:", "members:\n  query: SELECT 1", 1)
+        + "review:\n  members_file: privat/mitglieder.csv\n",
+        encoding="utf-8",
+    )
+    url = "https://plattform.example/export.csv"
+
+    def origin(given: str | None, env: dict[str, str]) -> str:
+        source = members_source(load_project(root), given, env)
+        assert source is not None
+        return f"{source.origin.kind} {source.display}"
+
+    env = {"RUNDBRIEF_MEMBERS_FILE": url}
+    assert origin(str(tmp_path / "a.csv"), env) == f"file {tmp_path / 'a.csv'}"
+    assert origin(None, env) == f"url {url}"
+    assert origin(None, {}) == "query Abfrage members.query"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("  query: SELECT 1", "  # query: SELECT 1"),
+        encoding="utf-8",
+    )
+    assert origin(None, {}) == "file privat/mitglieder.csv"
+    with pytest.raises(UsageError, match="members.query in rundbrief.yml"):
+        members_source(load_project(root), "postgresql://app:geheim@db.example/x", {})
 
 
 # PostgreSQL -----------------------------------------------------------------------------------

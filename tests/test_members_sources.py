@@ -25,6 +25,7 @@ from generator.members.csvfile import Unreadable
 from generator.members.recipients import Audience, recipients, select
 from generator.members.remote import Download, DownloadError, fetch
 from generator.members.source import members_source
+from generator.review.reach import MemberCounts
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 OPT_IN = dt.datetime(2026, 1, 2, 10, 0, tzinfo=BERLIN)
@@ -354,6 +355,8 @@ def test_members_from_an_https_export_with_the_token_are_the_recipients_of_the_f
                                           **https.env(TOKEN)})  # fmt: skip
     assert source is not None
     assert {m.email for m in recipients(source, Audience("alle"))} == RECEIVE
+    reach = MemberCounts(source).reach("alle")  # the review page: the count, not where it lies
+    assert (reach.recipients, reach.file) == (3, "alt.csv")
 
 
 def problem_of(project_root: Path, url: str, env: dict[str, str]) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.core.i18n import _
-from generator.members.origins import FileOrigin
+from generator.members.origins import FileOrigin, UrlOrigin
 from generator.members.recipients import Audience, select
 from generator.members.source import MembersFile, Unreadable
 
@@ -37,8 +37,12 @@ class MemberCounts:
         self.broken: str | None = None
         self.as_of: dt.date | None = dt.date.today()  # an export or a query: read just now
         origin = source.origin
-        # The review page names the file, never where it lies.
-        self.display = origin.path.name if isinstance(origin, FileOrigin) else source.display
+        # The review page names the file (or the export), never where it lies.
+        self.display = source.display
+        if isinstance(origin, FileOrigin):
+            self.display = origin.path.name
+        elif isinstance(origin, UrlOrigin):
+            self.display = source.display.rstrip("/").rpartition("/")[2]
         if isinstance(origin, FileOrigin):
             try:
                 self.as_of = dt.date.fromtimestamp(origin.path.stat().st_mtime)

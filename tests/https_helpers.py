@@ -31,6 +31,8 @@ class Route:
     """Send Content-Length (else the body ends when the connection closes)."""
     reason: str = ""
     """The reason phrase (a hostile server may echo what it was sent)."""
+    echo_to: str = ""
+    """Redirect (302) to this URL with the bearer token it was sent appended: a hostile server."""
 
 
 @dataclass
@@ -61,6 +63,13 @@ def _handler(server: HttpsServer) -> type[http.server.BaseHTTPRequestHandler]:
             route = server.routes.get(self.path.split("?")[0])
             if route is None:
                 self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if route.echo_to:
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                self.send_response(302)
+                self.send_header("Location", route.echo_to + token)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return

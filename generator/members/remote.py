@@ -180,14 +180,25 @@ def _same_origin(first: str, target: str) -> None:
         raise DownloadError(
             _(
                 "redirects to {target}: not HTTPS, refused (the token would travel in the clear)"
-            ).format(target=shown(target))
+            ).format(target=_origin(target))
         )
     if (after.hostname, after.port) != (before.hostname, before.port):
         raise DownloadError(
             _(
                 "redirects to another server ({target}): refused, the token is for this server only"
-            ).format(target=shown(target))
+            ).format(target=_origin(target))
         )
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of a URL the server named: its path may echo the token."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    host = urllib.parse.quote(parts.hostname or "", safe=".-:[]")
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _status(source: Download, status: int) -> str:

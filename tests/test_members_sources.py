@@ -227,6 +227,38 @@ def test_a_query_that_writes_is_refused_by_the_read_only_transaction(make_projec
     assert count_rows(postgres) == len(MEMBERS)
 
 
+def query_problem(make_project, url: str, query: str) -> str:
+    root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})
+    settings = root / "rundbrief.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "members:", f'members:\n  query: "{query}"', 1
+        ),
+        encoding="utf-8",
+    )
+    source = members_source(load_project(root), env={"RUNDBRIEF_MEMBERS_DATABASE_URL": url})
+    assert source is not None
+    with pytest.raises(Unreadable) as refused:
+        select(source, Audience("alle"))
+    return str(refused.value.problem)
+
+
+def test_a_failing_query_names_its_mistake_but_never_a_value(make_project, postgres):
+    fill_postgres(postgres)
+    typo = query_problem(make_project, postgres, "SELECT mail AS email FORM mitglieder")
+    assert typo.startswith("Abfrage members.query: members.query ist auf postgresql://")
+    assert 'syntax error at or near "FORM"' in typo
+    # A data exception quotes the value it could not convert: member data stays out of the log.
+    cast = query_problem(
+        make_project, postgres, "SELECT CAST(mail AS int) AS email FROM mitglieder"
+    )
+    assert cast.endswith(
+        "Fehler 22P02; die Worte des Servers werden nicht gezeigt, sie können Mitgliederdaten "
+        "zitieren"
+    )
+    assert "mitglied" not in cast
+
+
 def test_a_second_statement_cannot_end_the_read_only_transaction(make_project, postgres):
     fill_postgres(postgres)
     root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})

@@ -23,6 +23,11 @@ from generator.core.i18n import _
 URL_VARIABLE = "RUNDBRIEF_MEMBERS_DATABASE_URL"
 WRITE_REFUSED = ("25006", 1792)
 """PostgreSQL's SQLSTATE and MySQL's error number for a write in a READ ONLY transaction."""
+SPEAKING = ("08", "0A", "25", "28", "3D", "3F", "42", "53", "57")
+"""SQLSTATE classes whose messages name only the query and the server (syntax, names, rights,
+connection): shown. Others, a data exception above all, quote values — member data."""
+SPEAKING_MYSQL = {1044, 1045, 1046, 1049, 1054, 1064, 1142, 1143, 1146, 1149, 1792, 2003, 2013}
+"""The same for MySQL's error numbers: access, unknown database, column or table, syntax."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,11 @@ def _mysql_error(error: Exception) -> tuple[str, str]:
 
 
 def _refused(query: Query, code: str, reason: str) -> str:
-    reason = " ".join(reason.split())[:300]
+    if _speaks(code):
+        reason = " ".join(reason.split())[:300]
+    else:
+        reason = _("error {code}; the server's words are not shown, they may quote member data")
+        reason = reason.format(code=code or "?")
     if code in {str(c) for c in WRITE_REFUSED}:
         return _(
             "{setting} tries to write ({reason}); the query runs in a read-only transaction "
@@ -138,6 +147,13 @@ def _refused(query: Query, code: str, reason: str) -> str:
     return _("{setting} failed on {database}: {reason}").format(
         setting=query.setting, database=query.where, reason=reason
     )
+
+
+def _speaks(code: str) -> bool:
+    """Whether the server's message for ``code`` names only the query, never a value."""
+    if code.isdigit() and len(code) < 5:
+        return int(code) in SPEAKING_MYSQL
+    return code[:2] in SPEAKING
 
 
 def _no_rows(query: Query) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import trustme
 from smtp_helpers import free_port, wait_for
 
 INSTALL_DB = shutil.which("mariadb-install-db")
@@ -49,8 +50,8 @@ class MariaDbServer:
 
 
 @contextlib.contextmanager
-def run_mariadb() -> Iterator[MariaDbServer]:
-    """Start a throw-away MariaDB on 127.0.0.1; stop and remove it afterwards."""
+def run_mariadb(ca: trustme.CA | None = None) -> Iterator[MariaDbServer]:
+    """Start a throw-away MariaDB on 127.0.0.1 (with TLS from ``ca`` if given); stop it after."""
     if INSTALL_DB is None or MARIADBD is None:
         raise RuntimeError("MariaDB is not installed (Debian: apt-get install mariadb-server)")
     base = Path(tempfile.mkdtemp(prefix="rundbrief-mariadb-"))
@@ -60,6 +61,12 @@ def run_mariadb() -> Iterator[MariaDbServer]:
         check=True,
         capture_output=True,
     )
+    tls: list[str] = []
+    if ca is not None:
+        certificate = ca.issue_cert("127.0.0.1", "localhost")
+        certificate.cert_chain_pems[0].write_to_path(str(base / "server.crt"))
+        certificate.private_key_pem.write_to_path(str(base / "server.key"))
+        tls = [f"--ssl-cert={base / 'server.crt'}", f"--ssl-key={base / 'server.key'}"]
     port = free_port()
     server = subprocess.Popen(
         [
@@ -73,6 +80,7 @@ def run_mariadb() -> Iterator[MariaDbServer]:
             "--skip-grant-tables",
             "--skip-log-bin",
             "--innodb-buffer-pool-size=16M",
+            *tls,
             *user,
         ],
         stdout=subprocess.DEVNULL,

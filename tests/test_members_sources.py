@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 from conftest import git
 from https_helpers import HttpsServer, Route, run_https
 from hypothesis import HealthCheck, assume, given, settings
@@ -305,6 +306,25 @@ def test_a_wrong_password_is_a_german_message_without_the_password(postgres):
     assert "falsch-geheim-987" not in refused.value.message
 
 
+def test_postgres_over_tls_is_verified_against_its_ca(postgres_server, postgres, tmp_path):
+    fill_postgres(postgres)
+    name = postgres.rsplit("/", 1)[1]
+    connection = connect(postgres_server.url(name, tls=True))
+    try:
+        assert connection.pgconn.ssl_in_use
+    finally:
+        connection.close()
+    stranger = tmp_path / "fremde-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    impostor = postgres_server.url(name, tls=True).replace(
+        str(postgres_server.ca_file), str(stranger)
+    )
+    with pytest.raises(DatabaseError) as refused:
+        connect(impostor)
+    assert refused.value.message.startswith("keine Verbindung zur Datenbank postgresql://")
+    assert "certificate verify failed" in refused.value.message
+
+
 @settings(max_examples=60, deadline=None)
 @given(password=st.text(min_size=6, max_size=30), user=st.text(max_size=10))
 def test_a_database_url_is_shown_without_its_password(password, user):
@@ -559,6 +579,28 @@ def mariadb_project(make_project, query: str) -> Path:
 
 
 _mariadbs = iter(range(1_000_000))
+
+
+def test_mariadb_is_reached_over_verified_tls_and_never_falls_back_to_plain_text(mariadb, tmp_path):
+    import ssl
+
+    url = mariadb.create(f"m{next(_mariadbs)}")
+    with pytest.raises(DatabaseError) as plain:  # this server offers no TLS: refused, not used
+        connect(url + "?ssl=required")
+    assert plain.value.message.startswith("keine Verbindung zur Datenbank mysql://")
+    ca, stranger = trustme.CA(), trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    stranger.cert_pem.write_to_path(str(tmp_path / "fremde-ca.pem"))
+    with run_mariadb(ca) as secure:
+        url = secure.create("sicher")
+        connection = connect(f"{url}?ssl_ca={tmp_path / 'ca.pem'}")
+        try:
+            assert isinstance(connection._sock, ssl.SSLSocket)
+        finally:
+            connection.close()
+        with pytest.raises(DatabaseError) as impostor:
+            connect(f"{url}?ssl_ca={tmp_path / 'fremde-ca.pem'}")
+        assert "CERTIFICATE_VERIFY_FAILED" in impostor.value.message.upper().replace(" ", "_")
 
 
 def test_members_from_a_mariadb_query_are_the_recipients_of_the_same_csv(

@@ -117,7 +117,7 @@ def _mysql(url: str) -> Any:
     elif not socket:
         _refuse_plain(host, redact(url))
     try:
-        return pymysql.connect(
+        connection = pymysql.connect(
             host=host or "localhost",
             port=parts.port or 3306,
             user=urllib.parse.unquote(parts.username or ""),
@@ -132,6 +132,11 @@ def _mysql(url: str) -> Any:
     except (pymysql.err.OperationalError, pymysql.err.InternalError, OSError) as error:
         reason = error.args[1] if len(error.args) > 1 else str(error)
         raise DatabaseError(_connection_failed(url, str(reason))) from None
+    # Older PyMySQL falls back to plain text when the server offers no TLS: never for us.
+    if context is not None and not isinstance(getattr(connection, "_sock", None), ssl.SSLSocket):
+        connection.close()
+        raise DatabaseError(_connection_failed(url, _("the server offers no TLS")))
+    return connection
 
 
 def _connection_failed(url: str, reason: str) -> str:

@@ -195,6 +195,17 @@ def test_members_from_a_postgres_query_are_the_recipients_of_the_same_csv(
     assert f"{export.name}:5: Warnung: ungültige Adresse 'kaputt'" in by_file.stderr
     assert "postgresql://" not in by_query.output + by_query.stderr
 
+    # kits, report and review's count read the same source without being told.
+    kits = cli(example_project, "kits", "--member", "code-2", "--jobs", "1", env=env)
+    assert kits.exit_code == 0, kits.stderr
+    assert (example_project / "build" / "kits" / "code-2").is_dir()
+    report = cli(example_project, "report", env=env)
+    assert report.exit_code == 0, report.stderr
+    source = members_source(load_project(example_project), env=env)
+    assert source is not None
+    reach = MemberCounts(source).reach("alle")
+    assert (reach.recipients, reach.file) == (3, "Abfrage members.query")
+
 
 @pytest.mark.parametrize(
     "query",

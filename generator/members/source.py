@@ -264,8 +264,8 @@ def members_source(
             raise UsageError(
                 _(
                     "a database is read with members.query in rundbrief.yml; put its URL into "
-                    "{variable}, not on the command line"
-                ).format(variable=URL_VARIABLE)
+                    "{variable}, not into --members or {file}"
+                ).format(variable=URL_VARIABLE, file=FILE_VARIABLE)
             )
         return _source(project, UrlOrigin(download(value, env)), shown(value))
     path = Path(value).expanduser()

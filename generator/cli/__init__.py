@@ -33,6 +33,9 @@ class FileOrUrl(click.ParamType):
 
     name = "file_or_url"
 
+    def __init__(self, *, exists: bool = True) -> None:
+        self.exists = exists  # doctor reports a missing file as a finding, not a usage error
+
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         """FILE/URL in the user's language."""
         return _("FILE/URL")
@@ -43,7 +46,7 @@ class FileOrUrl(click.ParamType):
 
         if isinstance(value, str) and is_url(value):
             return value
-        path = click.Path(exists=True, dir_okay=False).convert(value, param, ctx)
+        path = click.Path(exists=self.exists, dir_okay=False).convert(value, param, ctx)
         return os.fsdecode(path)
 
 
@@ -547,3 +550,25 @@ def report_command(
     from generator.cli.feedback import run_report
 
     run_report(project, members_file, journal_file, signups_file)
+
+
+@main.command(help=N_("Check secrets, servers, members and the sender domain; say what to fix."))
+@click.option(
+    "--members",
+    "members_file",
+    type=FileOrUrl(exists=False),
+    help=N_(
+        "Members file or https:// URL to read (else RUNDBRIEF_MEMBERS_FILE, members.query or "
+        "review.members_file)."
+    ),
+)
+@click.option(
+    "--probe",
+    is_flag=True,
+    help=N_("Also send one probe message to the feedback mailbox and read its results."),
+)
+@pass_project
+def doctor(project: Project, members_file: str | None, probe: bool) -> None:
+    from generator.cli.doctor import run_doctor
+
+    run_doctor(project, members_file, probe)

@@ -665,3 +665,26 @@ def test_a_mariadb_query_that_writes_is_refused(make_project, mariadb, query):
         assert cursor.fetchone() == (len(MEMBERS), "Anna")
     finally:
         connection.close()
+
+
+def test_doctor_reads_the_query_as_send_does(make_project, postgres):
+    from generator.doctor.diagnose import _members
+
+    fill_postgres(postgres)
+    root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})
+    settings = root / "rundbrief.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "members:", f'members:\n  query: "{QUERY}"\n  columns:\n    email: mail\n    first_name: vorname', 1
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    project = load_project(root)
+    found = _members(project, {"RUNDBRIEF_MEMBERS_DATABASE_URL": postgres}, None)
+    assert (found.status, found.message) == (
+        "hint",
+        "Abfrage members.query: 5 Mitglieder lesbar; 1 Zeilen mit Problemen",
+    )
+    missing = _members(project, {}, None)
+    assert missing.status == "fail"
+    assert missing.fix == "members.query oder RUNDBRIEF_MEMBERS_DATABASE_URL korrigieren"

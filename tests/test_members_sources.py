@@ -688,3 +688,27 @@ def test_doctor_reads_the_query_as_send_does(make_project, postgres):
     missing = _members(project, {}, None)
     assert missing.status == "fail"
     assert missing.fix == "members.query oder RUNDBRIEF_MEMBERS_DATABASE_URL korrigieren"
+
+
+def test_a_pull_request_cannot_run_a_query_of_its_own_in_the_review(
+    example_project, postgres, monkeypatch
+):
+    """The review counts with main's members.query: a pull request's own query would run on the
+    platform's database before anyone approved it, and what it reads could reach the CI log."""
+    from generator.review.pipeline import review
+
+    fill_postgres(postgres)
+    with_settings(example_project, QUERY)
+    git(example_project, "checkout", "-q", "-b", "neugierig")
+    settings = example_project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace(f"  query: {QUERY}\n", f"  query: {QUERY} LIMIT 1\n"))
+    draft = example_project / "newsletters" / "2026-12-01-mitglieder-werben-mitglieder.md"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("status: draft", "status: approved"))
+    git(example_project, "commit", "-qam", "a query of my own, and a newsletter to count for")
+    monkeypatch.setenv("RUNDBRIEF_MEMBERS_DATABASE_URL", postgres)
+
+    result = review(load_project(example_project))
+
+    [newsletter] = [n for n in result.newsletters if n.reach is not None]
+    assert newsletter.reach.recipients == 3  # main's query; the pull request's would give 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from generator.core.settings import Project
 from generator.members.source import members_source
 from generator.review.active import added_active
-from generator.review.changes import Base, Change, Status, file_at
+from generator.review.changes import Base, Change, Status, file_at, with_main_members
 from generator.review.facts import FACTS_FILES, Use, where_facts_are_used
 from generator.review.model import (
     FileReview,
@@ -55,7 +55,7 @@ def compare(
     newsletter_rels = _sources(changes, "newsletter", uses)
     page_sources = _sources(changes, "page", uses)
     statuses = {c.path: c.status for c in changes}
-    source = members_source(project)
+    source = members_source(with_main_members(project, base))
     counter = MemberCounts(source) if source is not None else None
     return Review(
         base=base,

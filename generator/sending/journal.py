@@ -23,11 +23,12 @@ import datetime as dt
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from generator.core.database import Database, Step, migrate, state_url
 from generator.core.i18n import _
-from generator.core.problems import RundbriefError
+from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.feedback.sent import HANDED_OVER, Sent
 from generator.sending.state import (
@@ -47,7 +48,8 @@ __all__ = ["STATES", "AlreadySent", "Entry", "Journal", "JournalError", "SendRun
 LEGACY_STORE = "suppression.sqlite"
 """Earlier versions kept runs, exclusions and member counts in the suppression store."""
 
-SCHEMA = """
+TABLES = (
+    """
 CREATE TABLE IF NOT EXISTS deliveries (
     newsletter TEXT NOT NULL,
     recipient TEXT NOT NULL,
@@ -60,10 +62,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     sent_at TEXT,
     PRIMARY KEY (newsletter, recipient)
-);
-CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at);
--- The report counts each newsletter's states (rundbrief report: 1,000,000 rows in well under 2 s).
-CREATE INDEX IF NOT EXISTS deliveries_newsletter_state ON deliveries (newsletter, state);
+)
+""",
+    """
+CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at)
+""",
+    """
+CREATE INDEX IF NOT EXISTS deliveries_newsletter_state ON deliveries (newsletter, state)
+""",
+    """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     newsletter TEXT NOT NULL,
@@ -76,28 +83,38 @@ CREATE TABLE IF NOT EXISTS runs (
     offline INTEGER NOT NULL DEFAULT 0,
     connections INTEGER NOT NULL DEFAULT 1,
     outcome TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_active ON runs (newsletter, ended_at);
+)
+""",
+    """
+CREATE INDEX IF NOT EXISTS runs_active ON runs (newsletter, ended_at)
+""",
+    """
 CREATE TABLE IF NOT EXISTS exclusions (
     newsletter TEXT NOT NULL,
     reason TEXT NOT NULL,
     count INTEGER NOT NULL,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (newsletter, reason)
-);
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS member_counts (
     recorded_at TEXT PRIMARY KEY,
     members INTEGER NOT NULL
-);
--- Things done once for good, whichever machine asks: a review mail per commit and approver,
--- a report mail per period.
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS once (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
     claimed_at TEXT NOT NULL,
     PRIMARY KEY (kind, key)
-);
-"""
+)
+""",
+)
+"""The journal's first version (SQLite): ``once`` holds things done once for good, whichever
+machine asks (a review mail per commit and approver, a report mail per period); the
+``(newsletter, state)`` index lets the report count 1,000,000 rows in well under 2 s."""
 
 RUN_COLUMNS = {
     "audience": "TEXT NOT NULL DEFAULT ''",
@@ -114,10 +131,76 @@ RUN_COLUMNS = {
 ``timed``: whether the report counts the run's time (not for a run ended by someone else).
 """
 
+
+def _add_run_columns(db: Database) -> None:
+    """Give a journal of the first version the columns of ``runs`` it lacks.
+
+    Journals from before ``schema_version`` got some of them one by one: only the missing
+    ones are added, so a journal of any earlier version opens with its rows unchanged.
+    """
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    for name, declaration in RUN_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+
+
+MIGRATIONS: tuple[Step, ...] = (TABLES, _add_run_columns)
+"""The SQLite journal's versions, in order: ``schema_version`` says how many ran."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "deliveries": (
+        "newsletter",
+        "recipient",
+        "state",
+        "message_id",
+        "reply",
+        "commit_sha",
+        "attempts",
+        "created_at",
+        "updated_at",
+        "sent_at",
+    ),
+    "runs": (
+        "newsletter",
+        "pid",
+        "host",
+        "process",
+        "started_at",
+        "ended_at",
+        "commit_sha",
+        "offline",
+        "connections",
+        "outcome",
+        "audience",
+        "audience_override",
+        "content",
+        "seen_at",
+        "timed",
+    ),
+    "exclusions": ("newsletter", "reason", "count", "recorded_at"),
+    "member_counts": ("recorded_at", "members"),
+    "once": ("kind", "key", "claimed_at"),
+}
+"""Every table and column of the journal (both backends), as ``state import`` copies them."""
+
+_RANK = (
+    "CASE {table}.state WHEN 'sent' THEN 3 WHEN 'sending' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END"
+)
+_ADOPT = {
+    # A recipient's row only ever moves on: the copy that got further wins (sent over pending).
+    "deliveries": "ON CONFLICT (newsletter, recipient) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS["deliveries"][2:])
+    + f" WHERE {_RANK.format(table='excluded')} > {_RANK.format(table='deliveries')}",
+    "exclusions": "ON CONFLICT (newsletter, reason) DO NOTHING",
+    "member_counts": "ON CONFLICT (recorded_at) DO NOTHING",
+    "once": "ON CONFLICT (kind, key) DO NOTHING",
+}
+"""How a copied row meets one already there (runs have no key: see ``adopt``)."""
+
 _UPDATE = (
     "UPDATE deliveries SET state = ?, reply = ?, updated_at = ?,"
     " commit_sha = CASE WHEN ? = '' THEN commit_sha ELSE ? END,"
-    " attempts = attempts + (? = 'sending'),"
+    " attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END,"
     " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
     " WHERE newsletter = ? AND recipient = ?"
 )
@@ -150,10 +233,23 @@ def journal_path(project: Project, given: Path | None = None) -> Path:
 def open_journal(
     project: Project, given: Path | None = None, *, create: bool = True
 ) -> Journal | None:
-    """The project's journal, with what an earlier version kept in the suppression store moved in.
+    """The project's journal: the shared state of RUNDBRIEF_STATE_URL, or the SQLite file.
 
+    The SQLite journal gets what an earlier version kept in the suppression store moved in.
     Without ``create``, None when there is neither a journal nor an earlier store to read.
     """
+    url = state_url()
+    if url is not None:
+        if given is not None:
+            raise UsageError(
+                _(
+                    "--journal names a journal file, but RUNDBRIEF_STATE_URL puts the state into "
+                    "PostgreSQL; leave out one of them"
+                )
+            )
+        from generator.sending.postgres_journal import PostgresJournal
+
+        return PostgresJournal(url)
     path, legacy = journal_path(project, given), project.state_dir / LEGACY_STORE
     if not create and not path.is_file() and not _holds_legacy_state(legacy):
         return None
@@ -189,18 +285,17 @@ class JournalError(RundbriefError):
 
 
 class Journal:  # implements state.SendState
-    """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over."""
+    """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over.
+
+    Its statements are the ones SQLite and PostgreSQL agree on: ``PostgresJournal`` adds
+    only its schema and its lock.
+    """
 
     def __init__(self, path: Path, *, legacy: Path | None = None) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit is on disk before the message is handed over, even if the power fails.
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
-            self._add_columns()
+            self.db = Database.sqlite(path)
+            migrate(self.db, "journal", MIGRATIONS)
             if legacy is not None and legacy.is_file():
                 self._adopt(legacy)
         except (sqlite3.Error, OSError) as error:
@@ -208,12 +303,10 @@ class Journal:  # implements state.SendState
         self._unsaved: list[tuple[str, ...]] = []
         self._run: int | None = None
 
-    def _add_columns(self) -> None:
-        """Give a journal of an earlier version the columns of ``runs`` it lacks."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
-        for name, declaration in RUN_COLUMNS.items():
-            if name not in have:
-                self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+    @property
+    def where(self) -> str:
+        """What messages name the journal by: its file, or the shared state's URL (masked)."""
+        return self.db.where
 
     def _adopt(self, legacy: Path) -> None:
         """Move runs, exclusions and member counts out of an earlier version's suppression store.
@@ -232,8 +325,7 @@ class Journal:  # implements state.SendState
             }
             if not tables:
                 return
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 if "runs" in tables:
                     # The store's times are the ones the report showed: the journal's own
                     # rows of those newsletters stop counting, or each run would count twice.
@@ -259,8 +351,7 @@ class Journal:  # implements state.SendState
                         "INSERT OR IGNORE INTO member_counts SELECT recorded_at, members"
                         " FROM legacy.member_counts"
                     )
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 for name in sorted(tables):
                     self.db.execute(f"DROP TABLE legacy.{name}")
         finally:
@@ -292,8 +383,7 @@ class Journal:  # implements state.SendState
         if not rows:
             return
         try:
-            with self.db:
-                self.db.execute("BEGIN")
+            with self.db.transaction():
                 self.db.executemany(_UPDATE, rows)
         except sqlite3.Error as error:
             raise self._guard(error) from None
@@ -319,19 +409,14 @@ class Journal:  # implements state.SendState
         """
         host, pid = socket.gethostname(), os.getpid()
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")  # no other run checks at the same time
-                for run in self._active(newsletter):
-                    if run.alive is False:
-                        self._end(run.id, "ended without a word", timed=False)
-                        continue
-                    raise SendRunning(lock_refusal(run))
+            with self.db.transaction(immediate=True):  # no other run checks at the same time
+                self._take_lock(newsletter)
                 if content:
                     self._not_sent_as(newsletter, content)
-                cursor = self.db.execute(
+                row = self.db.execute(
                     "INSERT INTO runs (newsletter, pid, host, process, started_at, seen_at,"
                     " commit_sha, offline, connections, audience, audience_override, content)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         newsletter,
                         pid,
@@ -340,18 +425,25 @@ class Journal:  # implements state.SendState
                         now(),
                         now(),
                         commit,
-                        offline,
+                        int(offline),
                         connections,
                         audience,
-                        audience_override,
+                        int(audience_override),
                         content,
                     ),
-                )
+                ).fetchone()
         except sqlite3.Error as error:
             raise self._guard(error) from None
-        assert cursor.lastrowid is not None
-        self._run = cursor.lastrowid
-        return cursor.lastrowid
+        self._run = int(row[0])
+        return self._run
+
+    def _take_lock(self, newsletter: str) -> None:
+        """Refuse while a run of ``newsletter`` lives; end the runs that died on this machine."""
+        for run in self._active(newsletter):
+            if run.alive is False:
+                self._end(run.id, "ended without a word", timed=False)
+                continue
+            raise SendRunning(lock_refusal(run))
 
     def _not_sent_as(self, newsletter: str, content: str) -> None:
         row = self.db.execute(
@@ -378,14 +470,14 @@ class Journal:  # implements state.SendState
     def _end(self, run_id: int, outcome: str, *, timed: bool = True) -> None:
         self.db.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, timed = ? WHERE id = ?",
-            (now(), outcome, timed, run_id),
+            (now(), outcome, int(timed), run_id),
         )
 
     def end_run(self, run_id: int, outcome: str) -> None:
         """Mark the run finished (its lock released), with one line on how it ended."""
         self.save()
         try:
-            with self.db:
+            with self.db.transaction():
                 self._end(run_id, outcome)
         except sqlite3.Error as error:
             raise self._guard(error) from None
@@ -403,8 +495,7 @@ class Journal:  # implements state.SendState
         it has checked that it is gone.
         """
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 runs = self._active(newsletter)
                 for run in runs:
                     if run.alive:
@@ -420,18 +511,18 @@ class Journal:  # implements state.SendState
     def offline_runs(self, newsletter: str) -> int:
         """How many runs of ``newsletter`` checked the approval offline (--offline)."""
         row = self.db.execute(
-            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline", (newsletter,)
+            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline != 0", (newsletter,)
         ).fetchone()
         return int(row[0])
 
     def audiences(self, newsletter: str) -> list[tuple[str, bool]]:
         """(audience, chosen with --audience) of each run of ``newsletter`` that recorded one."""
         rows = self.db.execute(
-            "SELECT DISTINCT audience, audience_override FROM runs"
+            "SELECT audience, audience_override FROM runs"
             " WHERE newsletter = ? AND audience != '' ORDER BY id",
             (newsletter,),
         )
-        return [(audience, bool(override)) for audience, override in rows]
+        return list(dict.fromkeys((audience, bool(override)) for audience, override in rows))
 
     # -- recipients -----------------------------------------------------------------------
 
@@ -439,11 +530,11 @@ class Journal:  # implements state.SendState
         """Add (recipient, message_id) rows as pending; rows already there keep their state."""
         stamp = now()
         try:
-            with self.db:
-                self.db.execute("BEGIN")
+            with self.db.transaction():
                 self.db.executemany(
-                    "INSERT OR IGNORE INTO deliveries (newsletter, recipient, state, message_id,"
-                    " commit_sha, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                    "INSERT INTO deliveries (newsletter, recipient, state, message_id,"
+                    " commit_sha, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)"
+                    " ON CONFLICT (newsletter, recipient) DO NOTHING",
                     ((newsletter, r, mid, commit, stamp, stamp) for r, mid in recipients),
                 )
         except sqlite3.Error as error:
@@ -462,8 +553,7 @@ class Journal:  # implements state.SendState
         rows, self._unsaved = self._unsaved, []
         result: dict[str, str | Entry | None] = {}
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self.db.executemany(_UPDATE, rows)
                 for recipient in recipients:
                     claimed = self.db.execute(
@@ -485,13 +575,12 @@ class Journal:  # implements state.SendState
         if not rows:
             return
         try:
-            with self.db:
-                self.db.execute("BEGIN")
+            with self.db.transaction():
                 self.db.executemany(_UPDATE, self._unsaved)
                 self._unsaved = []
                 self.db.executemany(
                     "UPDATE deliveries SET state = 'pending', updated_at = ?,"
-                    " attempts = MAX(attempts - 1, 0)"
+                    " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
                     " WHERE newsletter = ? AND recipient = ? AND state = 'sending'",
                     rows,
                 )
@@ -624,8 +713,7 @@ class Journal:  # implements state.SendState
         """How many members the latest run of a send left out, by reason."""
         stamp = now()
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self.db.execute("DELETE FROM exclusions WHERE newsletter = ?", (newsletter,))
                 self.db.executemany(
                     "INSERT INTO exclusions (newsletter, reason, count, recorded_at)"
@@ -638,10 +726,10 @@ class Journal:  # implements state.SendState
     def record_member_count(self, members: int, when: dt.datetime | None = None) -> None:
         """How many rows the members file has now (the only history of its size there is)."""
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self.db.execute(
-                    "INSERT OR REPLACE INTO member_counts (recorded_at, members) VALUES (?, ?)",
+                    "INSERT INTO member_counts (recorded_at, members) VALUES (?, ?)"
+                    " ON CONFLICT (recorded_at) DO UPDATE SET members = excluded.members",
                     (iso(when or dt.datetime.now(dt.UTC)), members),
                 )
         except sqlite3.Error as error:
@@ -650,7 +738,7 @@ class Journal:  # implements state.SendState
     def record_run(self, newsletter: str, started: dt.datetime, ended: dt.datetime) -> None:
         """A finished run known only by its times (an import, a test)."""
         try:
-            with self.db:
+            with self.db.transaction():
                 self.db.execute(
                     "INSERT INTO runs (newsletter, pid, host, process, started_at, ended_at)"
                     " VALUES (?, 0, '', 'recorded', ?, ?)",
@@ -664,10 +752,10 @@ class Journal:  # implements state.SendState
     def claim_once(self, kind: str, key: str) -> bool:
         """Claim ``(kind, key)`` for good; false when it was claimed before (by any run)."""
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 cursor = self.db.execute(
-                    "INSERT OR IGNORE INTO once (kind, key, claimed_at) VALUES (?, ?, ?)",
+                    "INSERT INTO once (kind, key, claimed_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (kind, key) DO NOTHING",
                     (kind, key, now()),
                 )
         except sqlite3.Error as error:
@@ -677,10 +765,44 @@ class Journal:  # implements state.SendState
     def release_once(self, kind: str, key: str) -> None:
         """Give back a claim whose work failed, so that the next run does it."""
         try:
-            with self.db:
+            with self.db.transaction():
                 self.db.execute("DELETE FROM once WHERE kind = ? AND key = ?", (kind, key))
         except sqlite3.Error as error:
             raise self._guard(error) from None
+
+    # -- moving the state (`rundbrief state import`) -------------------------------------------
+
+    def rows(self, table: str) -> Iterator[tuple[object, ...]]:
+        """Every row of one of the journal's tables, in the columns ``COLUMNS`` names."""
+        self.save()
+        columns = ", ".join(COLUMNS[table])
+        yield from self.db.execute(f"SELECT {columns} FROM {table}")  # noqa: S608
+
+    def adopt(self, table: str, rows: Iterable[Sequence[object]]) -> int:
+        """Copy another journal's rows in, in one transaction; how many were new. Idempotent.
+
+        A run has no key of its own across databases: it is the same run when it started at
+        the same moment in the same process on the same host.
+        """
+        columns = COLUMNS[table]
+        names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+        if table == "runs":
+            sql = (
+                f"INSERT INTO runs ({names}) SELECT {marks} WHERE NOT EXISTS"  # noqa: S608
+                " (SELECT 1 FROM runs WHERE newsletter = ? AND pid = ? AND host = ?"
+                " AND started_at = ?)"
+            )
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {_ADOPT[table]}"  # noqa: S608
+        count = 0
+        try:
+            with self.db.transaction(immediate=True):
+                for row in rows:
+                    key = (row[0], row[1], row[2], row[4]) if table == "runs" else ()
+                    count += max(0, self.db.execute(sql, (*row, *key)).rowcount)
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+        return count
 
     # -- the report's reads -------------------------------------------------------------------
 
@@ -712,7 +834,7 @@ class Journal:  # implements state.SendState
         """The finished runs whose time counts, by newsletter and start."""
         rows = self.db.execute(
             "SELECT newsletter, started_at, ended_at FROM runs"
-            " WHERE ended_at IS NOT NULL AND timed ORDER BY newsletter, started_at"
+            " WHERE ended_at IS NOT NULL AND timed != 0 ORDER BY newsletter, started_at"
         )
         return [RunTimes(*row) for row in rows]
 

@@ -52,9 +52,9 @@ def state_url(env: Mapping[str, str] | None = None) -> str | None:
         raise UsageError(
             _(
                 "{variable} must be a PostgreSQL URL such as "
-                "postgresql://rundbrief:PASSWORD@db.example.org/rundbrief?sslmode=verify-full "
-                "(it starts with {start}); unset it to keep the state in .rundbrief/"
-            ).format(variable=STATE_URL, start=shown(url)[:12])
+                "postgresql://rundbrief:PASSWORD@db.example.org/rundbrief?sslmode=verify-full; "
+                "unset it to keep the state in .rundbrief/"
+            ).format(variable=STATE_URL)
         )
     return url
 

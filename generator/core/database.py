@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import urllib.parse
 import zlib
@@ -77,10 +78,10 @@ def shown(url: str) -> str:
             for name, equals, value in (part.partition("=") for part in query.split("&"))
         ]
         rest = f"{path}?{'&'.join(fields)}"
-    return scrub(f"{scheme}://{rest}", url)
+    return scrub(f"{scheme}://{rest}", url, pieces=False)
 
 
-def secrets_of(url: str) -> list[str]:
+def secrets_of(url: str, *, pieces: bool = True) -> list[str]:
     """Every spelling of the URL's password: as written, percent-decoded, as libpq reads it."""
     found: set[str] = set()
     rest = url.partition("://")[2]
@@ -105,6 +106,10 @@ def secrets_of(url: str) -> list[str]:
         password = conninfo_to_dict(url).get("password")
         if password:
             found.add(str(password))
+    # libpq ends an unescaped password at its first '@' and reads the rest as the host, which
+    # its errors name: every piece between the separators is secret too.
+    for secret in list(found) if pieces else ():
+        found.update(piece for piece in re.split(r"[@/?#:]", secret) if piece)
     spelled = set(found)
     for secret in found:
         spelled.add(urllib.parse.unquote(secret))
@@ -113,9 +118,9 @@ def secrets_of(url: str) -> list[str]:
     return sorted((s for s in spelled if s), key=len, reverse=True)
 
 
-def scrub(text: str, url: str) -> str:
-    """``text`` without any spelling of the URL's password."""
-    for secret in secrets_of(url):
+def scrub(text: str, url: str, *, pieces: bool = True) -> str:
+    """``text`` without any spelling of the URL's password (or any piece of it)."""
+    for secret in secrets_of(url, pieces=pieces):
         text = text.replace(secret, MASK)
     return text
 

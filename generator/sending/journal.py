@@ -20,6 +20,7 @@ Two guarantees, both kept in the database itself:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import socket
 import sqlite3
@@ -206,9 +207,17 @@ _UPDATE = (
 )
 _CLAIM = (
     "UPDATE deliveries SET state = 'sending', reply = '', updated_at = ?, commit_sha = ?,"
-    " attempts = attempts + 1 WHERE newsletter = ? AND recipient = ?"
-    " AND (state = 'pending' OR (? AND state = 'sending')) RETURNING message_id"
+    " attempts = attempts + 1 WHERE newsletter = ?"
+    " AND (state = 'pending' OR (? AND state = 'sending'))"
+    " AND recipient IN ({marks}) RETURNING recipient, message_id"
 )
+_PLAN = (
+    "INSERT INTO deliveries (newsletter, recipient, state, message_id, commit_sha, created_at,"
+    " updated_at) VALUES {rows} ON CONFLICT (newsletter, recipient) DO NOTHING"
+)
+CHUNK = 500
+"""Rows per statement: one round trip to PostgreSQL for a whole batch (SQLite allows 32,766
+parameters per statement)."""
 _ACTIVE = (
     "SELECT id, newsletter, pid, host, process, started_at, seen_at FROM runs"
     " WHERE newsletter = ? AND ended_at IS NULL ORDER BY id"
@@ -529,14 +538,15 @@ class Journal:  # implements state.SendState
     def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
         """Add (recipient, message_id) rows as pending; rows already there keep their state."""
         stamp = now()
+        rows = iter(recipients)
         try:
             with self.db.transaction():
-                self.db.executemany(
-                    "INSERT INTO deliveries (newsletter, recipient, state, message_id,"
-                    " commit_sha, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)"
-                    " ON CONFLICT (newsletter, recipient) DO NOTHING",
-                    ((newsletter, r, mid, commit, stamp, stamp) for r, mid in recipients),
-                )
+                while chunk := list(itertools.islice(rows, CHUNK)):
+                    values = ", ".join(["(?, ?, 'pending', ?, ?, ?, ?)"] * len(chunk))
+                    self.db.execute(
+                        _PLAN.format(rows=values),
+                        [v for r, mid in chunk for v in (newsletter, r, mid, commit, stamp, stamp)],
+                    )
         except sqlite3.Error as error:
             raise self._guard(error) from None
 
@@ -555,13 +565,18 @@ class Journal:  # implements state.SendState
         try:
             with self.db.transaction(immediate=True):
                 self.db.executemany(_UPDATE, rows)
-                for recipient in recipients:
-                    claimed = self.db.execute(
-                        _CLAIM, (stamp, commit, newsletter, recipient, retry_uncertain)
-                    ).fetchone()
-                    result[recipient] = (
-                        claimed[0] if claimed else self._entry(newsletter, recipient)
+                for start in range(0, len(recipients), CHUNK):
+                    chunk = recipients[start : start + CHUNK]
+                    # One statement per batch: a round trip per batch, not per recipient.
+                    claimed = dict(
+                        self.db.execute(
+                            _CLAIM.format(marks=", ".join("?" * len(chunk))),
+                            (stamp, commit, newsletter, retry_uncertain, *chunk),
+                        ).fetchall()
                     )
+                    rest = self._entries_of(newsletter, [r for r in chunk if r not in claimed])
+                    for recipient in chunk:
+                        result[recipient] = claimed.get(recipient) or rest.get(recipient)
                 if self._run is not None:  # a sign of life for whoever finds the lock
                     self.db.execute("UPDATE runs SET seen_at = ? WHERE id = ?", (stamp, self._run))
         except sqlite3.Error as error:
@@ -587,13 +602,15 @@ class Journal:  # implements state.SendState
         except sqlite3.Error as error:
             raise self._guard(error) from None
 
-    def _entry(self, newsletter: str, recipient: str) -> Entry | None:
-        row = self.db.execute(
-            "SELECT recipient, state, message_id, reply, attempts FROM deliveries"
-            " WHERE newsletter = ? AND recipient = ?",
-            (newsletter, recipient),
-        ).fetchone()
-        return Entry(*row) if row else None
+    def _entries_of(self, newsletter: str, recipients: list[str]) -> dict[str, Entry]:
+        if not recipients:
+            return {}
+        rows = self.db.execute(
+            "SELECT recipient, state, message_id, reply, attempts FROM deliveries"  # noqa: S608
+            f" WHERE newsletter = ? AND recipient IN ({', '.join('?' * len(recipients))})",
+            (newsletter, *recipients),
+        ).fetchall()
+        return {row[0]: Entry(*row) for row in rows}
 
     def states(self, newsletter: str, recipients: list[str]) -> dict[str, State]:
         """The state of each recipient that has a row."""

@@ -391,7 +391,8 @@ def main() -> None:
     if args.skip_postgres or INITDB is None:
         print("(f)/(g) skipped: PostgreSQL is not installed" if INITDB is None else "")
         return
-    with run_postgres() as server, tempfile.TemporaryDirectory() as folder:
+    # fsync on, as a production server runs (the tests' cluster runs without it).
+    with run_postgres(fsync=True) as server, tempfile.TemporaryDirectory() as folder:
         shared = server.url(tls=True)
         state_journal_cost(args.members, {"SQLite": "", "PostgreSQL": shared}, Path(folder))
         with PostgresJournal(shared) as journal:

@@ -1,7 +1,9 @@
-"""The send journal: the one owner of the send state, one SQLite row per newsletter and recipient.
+"""The send journal: the one owner of the send state, one row per newsletter and recipient.
 
-Every statement on the journal is in this module, behind the operations of ``SendState``
-(the seam a shared PostgreSQL state plugs into): the send's runs, plan, claims and marks;
+Every statement on the journal's rows is in this module, behind the operations of
+``SendState``, in the SQL that SQLite and PostgreSQL share (``core.database``); the SQLite
+file is this module's, the shared PostgreSQL state ``postgres_journal``'s (its tables and its
+lock only). The statements cover the send's runs, plan, claims and marks;
 the exclusions and member counts each send recorded; the report's reads and the suppression
 store's question "who received what, when".
 
@@ -11,7 +13,7 @@ Two guarantees, both kept in the database itself:
   commit it sends, its audience, its content). A second run of the same newsletter is
   refused while the first one's process lives; a run whose process died on this machine
   holds nothing; a run on another host holds its lock until ``release_lock`` (an explicit
-  command) ends it.
+  command) ends it. (The shared state's lock is its connection's: see ``postgres_journal``.)
 - **Each recipient is claimed before it is handed over.** ``claim`` moves a row from
   'pending' to 'sending' in a committed transaction and only a run whose update changed the
   row may send it: even two runs that got past the lock could never both send to one member.

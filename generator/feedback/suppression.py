@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -426,13 +427,21 @@ class SuppressionStore:
         yield from self.db.execute(f"SELECT {columns} FROM {table}{order}")  # noqa: S608
 
     def adopt(self, table: str, rows: Iterable[Sequence[object]]) -> int:
-        """Copy another store's rows in, in one transaction; how many were new. Idempotent."""
-        count = 0
-        with self.db.transaction(immediate=True):
-            for row in rows:
-                key = (row[0], row[1], row[2], row[4], row[5]) if table == "events" else ()
-                count += max(0, self.db.execute(_ADOPT[table], (*row, *key)).rowcount)
+        """Copy another store's rows in; how many were new. Idempotent (run it again if cut short)."""
+        count, rows = 0, iter(rows)
+        while chunk := list(itertools.islice(rows, 1_000)):
+            with self.db.transaction(immediate=True):
+                cursors = [
+                    self.db.execute(_ADOPT[table], (*row, *_event_key(table, row))) for row in chunk
+                ]
+            # Counted after the commit: PostgreSQL's pipeline reports them with it.
+            count += sum(max(0, cursor.rowcount) for cursor in cursors)
         return count
+
+
+def _event_key(table: str, row: Sequence[object]) -> tuple[object, ...]:
+    """What tells an event apart across stores: kind, address, newsletter, evidence, time."""
+    return (row[0], row[1], row[2], row[4], row[5]) if table == "events" else ()
 
 
 def read_suppressions(project: Project) -> dict[str, Suppressed]:

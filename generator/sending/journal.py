@@ -217,6 +217,8 @@ _PLAN = (
     "INSERT INTO deliveries (newsletter, recipient, state, message_id, commit_sha, created_at,"
     " updated_at) VALUES {rows} ON CONFLICT (newsletter, recipient) DO NOTHING"
 )
+ADOPTED = 1_000
+"""Rows copied per transaction by ``adopt``."""
 CHUNK = 500
 """Rows per statement: one round trip to PostgreSQL for a whole batch (SQLite allows 32,766
 parameters per statement)."""
@@ -564,25 +566,30 @@ class Journal:  # implements state.SendState
         stamp = now()
         rows, self._unsaved = self._unsaved, []
         result: dict[str, str | Entry | None] = {}
+        chunks = [recipients[at : at + CHUNK] for at in range(0, len(recipients), CHUNK)]
+        claimed: dict[str, str] = {}
         try:
             with self.db.transaction(immediate=True):
                 self.db.executemany(_UPDATE, rows)
-                for start in range(0, len(recipients), CHUNK):
-                    chunk = recipients[start : start + CHUNK]
-                    # One statement per batch: a round trip per batch, not per recipient.
-                    claimed = dict(
-                        self.db.execute(
-                            _CLAIM.format(marks=", ".join("?" * len(chunk))),
-                            (stamp, commit, newsletter, retry_uncertain, *chunk),
-                        ).fetchall()
+                # One statement per batch: a round trip per batch, not per recipient.
+                cursors = [
+                    self.db.execute(
+                        _CLAIM.format(marks=", ".join("?" * len(chunk))),
+                        (stamp, commit, newsletter, retry_uncertain, *chunk),
                     )
-                    rest = self._entries_of(newsletter, [r for r in chunk if r not in claimed])
-                    for recipient in chunk:
-                        result[recipient] = claimed.get(recipient) or rest.get(recipient)
+                    for chunk in chunks
+                ]
+                if self.db.dialect == "sqlite":  # SQLite hands the rows out before the commit
+                    claimed = {row[0]: row[1] for cursor in cursors for row in cursor.fetchall()}
                 if self._run is not None:  # a sign of life for whoever finds the lock
                     self.db.execute("UPDATE runs SET seen_at = ? WHERE id = ?", (stamp, self._run))
+            # PostgreSQL sent everything, COMMIT included, in one go: the rows arrive with it.
+            claimed = claimed or {row[0]: row[1] for cursor in cursors for row in cursor.fetchall()}
+            rest = self._entries_of(newsletter, [r for r in recipients if r not in claimed])
         except sqlite3.Error as error:
             raise self._guard(error) from None
+        for recipient in recipients:
+            result[recipient] = claimed.get(recipient) or rest.get(recipient)
         return result
 
     def release(self, newsletter: str, recipients: Iterable[str]) -> None:
@@ -605,14 +612,16 @@ class Journal:  # implements state.SendState
             raise self._guard(error) from None
 
     def _entries_of(self, newsletter: str, recipients: list[str]) -> dict[str, Entry]:
-        if not recipients:
-            return {}
-        rows = self.db.execute(
-            "SELECT recipient, state, message_id, reply, attempts FROM deliveries"  # noqa: S608
-            f" WHERE newsletter = ? AND recipient IN ({', '.join('?' * len(recipients))})",
-            (newsletter, *recipients),
-        ).fetchall()
-        return {row[0]: Entry(*row) for row in rows}
+        found: dict[str, Entry] = {}
+        for at in range(0, len(recipients), CHUNK):
+            chunk = recipients[at : at + CHUNK]
+            rows = self.db.execute(
+                "SELECT recipient, state, message_id, reply, attempts FROM deliveries"  # noqa: S608
+                f" WHERE newsletter = ? AND recipient IN ({', '.join('?' * len(chunk))})",
+                (newsletter, *chunk),
+            ).fetchall()
+            found.update((row[0], Entry(*row)) for row in rows)
+        return found
 
     def states(self, newsletter: str, recipients: list[str]) -> dict[str, State]:
         """The state of each recipient that has a row."""
@@ -798,7 +807,7 @@ class Journal:  # implements state.SendState
         yield from self.db.execute(f"SELECT {columns} FROM {table}")  # noqa: S608
 
     def adopt(self, table: str, rows: Iterable[Sequence[object]]) -> int:
-        """Copy another journal's rows in, in one transaction; how many were new. Idempotent.
+        """Copy another journal's rows in; how many were new. Idempotent (run it again if cut short).
 
         A run has no key of its own across databases: it is the same run when it started at
         the same moment in the same process on the same host.
@@ -813,12 +822,19 @@ class Journal:  # implements state.SendState
             )
         else:
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {_ADOPT[table]}"  # noqa: S608
-        count = 0
+        count, rows = 0, iter(rows)
         try:
-            with self.db.transaction(immediate=True):
-                for row in rows:
-                    key = (row[0], row[1], row[2], row[4]) if table == "runs" else ()
-                    count += max(0, self.db.execute(sql, (*row, *key)).rowcount)
+            while chunk := list(itertools.islice(rows, ADOPTED)):
+                with self.db.transaction(immediate=True):
+                    cursors = [
+                        self.db.execute(
+                            sql,
+                            (*row, *((row[0], row[1], row[2], row[4]) if table == "runs" else ())),
+                        )
+                        for row in chunk
+                    ]
+                # Counted after the commit: PostgreSQL's pipeline reports them with it.
+                count += sum(max(0, cursor.rowcount) for cursor in cursors)
         except sqlite3.Error as error:
             raise self._guard(error) from None
         return count

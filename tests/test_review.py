@@ -344,3 +344,30 @@ def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_pro
         f"<td><code>{letter}</code>, <code>content/zahlungen/sepa-lastschrift.md</code></td>"
         in page
     )
+
+
+def test_a_site_with_a_script_is_not_kept_for_the_reviewer(make_project, cli):
+    root = make_project(
+        {
+            "content/index.md": INDEX.replace("Zahlungen", "Hilfe"),
+            "content/zahlungen/index.md": INDEX,
+            "content/zahlungen/sepa-lastschrift.md": ARTICLE,
+        }
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    article = root / "content/zahlungen/sepa-lastschrift.md"
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n<b onmouseover=alert(1)>klicken</b>\n",
+        encoding="utf-8",
+    )
+
+    result = cli(root, "review")
+
+    assert result.exit_code == 1
+    assert (
+        "content/zahlungen/sepa-lastschrift.md" in result.stderr and "onmouseover" in result.stderr
+    )
+    assert (root / "build" / "review" / "index.html").is_file()
+    assert not (root / "build" / "review" / "site").exists()

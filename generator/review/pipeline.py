@@ -55,7 +55,9 @@ def review(project: Project, given_base: str | None = None) -> Review:
                 result = compare(project, base, result.changes, old, new)
             with clock.step("pictures"):
                 result = photograph_newsletters(result, old, new, camera)
-            if new.site_dir is not None:
+            if new.site_dir is not None and not new.active:
+                # (a site with active content was compared, but is not kept: the reviewer
+                # opens this copy from disk, where a pull request's script must not run)
                 new.site_dir.rename(_mkdir(folder / FOLDER) / SITE)
         with clock.step("page"):
             write_atomic(folder / FOLDER / "index.html", render_page(result).encode("utf-8"))

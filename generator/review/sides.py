@@ -70,6 +70,8 @@ class Side:
     outputs: tuple[str, ...]
     """Werbemittel files under ``build/`` (``marketing-assets/<slug>/<file>``)."""
     problems: tuple[Problem, ...]
+    active: bool = False
+    """Whether the scan found active content in what this side wrote: compared, never kept."""
 
     @property
     def site_dir(self) -> Path | None:
@@ -112,7 +114,8 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
         shutil.rmtree(folder / "docs", ignore_errors=True)
     write_tree(folder / "build", (), [*email_outputs(project, staged.newsletters), *staged.outputs])
     # What build would refuse as active content; the page still lists it (review/active.py).
-    problems += pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    refused = pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    problems += refused
     values = sample_values(project)
     newsletters = {}
     for item in staged.newsletters:
@@ -143,6 +146,7 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
         "newsletters": newsletters,
         "outputs": sorted(item.path for item in staged.outputs),
         "problems": [_problem_json(p) for p in problems],
+        "active": bool(refused),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return _side(folder, manifest)
@@ -256,6 +260,7 @@ def _side(folder: Path, manifest: dict[str, Any]) -> Side:
         newsletters=newsletters,
         outputs=tuple(manifest["outputs"]),
         problems=tuple(Problem(*p) for p in manifest["problems"]),
+        active=bool(manifest.get("active", False)),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from members_helpers import member
@@ -95,3 +96,39 @@ def test_import_without_the_shared_state_says_what_to_set(example_project: Path,
     result = cli(example_project, "state", "import", env={"RUNDBRIEF_STATE_URL": ""})
     assert result.exit_code == 2
     assert "RUNDBRIEF_STATE_URL" in result.stderr and "Traceback" not in result.output
+
+
+def test_status_feedback_and_report_read_the_shared_state(
+    example_project: Path, postgres: str, cli, tmp_path: Path
+) -> None:
+    fill(example_project)
+    env = {"RUNDBRIEF_STATE_URL": postgres}
+    assert cli(example_project, "state", "import", env=env).exit_code == 0
+    shutil.rmtree(example_project / ".rundbrief")  # from now on only the shared state knows
+
+    status = cli(example_project, "status", f"newsletters/{NL}.md", env=env)
+    assert status.exit_code == 0, status.output
+    assert "1 verschickt" in status.output and "1 fehlgeschlagen" in status.output
+    exported = cli(
+        example_project, "feedback", "--no-mailbox", "--export", str(tmp_path / "s.csv"), env=env
+    )
+    assert exported.exit_code == 0, exported.output
+    assert member(1) in (tmp_path / "s.csv").read_text(encoding="utf-8")
+    report = cli(example_project, "report", env=env)
+    assert report.exit_code == 0, report.output
+    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()
+
+
+def test_a_journal_file_and_the_shared_state_exclude_each_other(
+    example_project: Path, postgres: str, cli
+) -> None:
+    result = cli(
+        example_project,
+        "status",
+        f"newsletters/{NL}.md",
+        "--journal",
+        "anderes.sqlite",
+        env={"RUNDBRIEF_STATE_URL": postgres},
+    )
+    assert result.exit_code == 2
+    assert "--journal" in result.stderr and "RUNDBRIEF_STATE_URL" in result.stderr

@@ -18,6 +18,7 @@ owns what PostgreSQL does differently — its schema, and the send lock:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from generator.core.database import Database, Step, lock_key, migrate
 from generator.core.i18n import _
@@ -102,6 +103,16 @@ class PostgresJournal(Journal):
         self._unsaved: list[tuple[str, ...]] = []
         self._run: int | None = None
         self._locked: dict[int, str] = {}
+
+    def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
+        """Add the rows as pending (``Journal.plan``), then let the planner count them.
+
+        Without fresh statistics, PostgreSQL claims a batch through the (newsletter, state)
+        index, reading every pending row of the newsletter: 85 ms per batch of 16 at 20,000
+        members, instead of a fraction of a millisecond through the primary key.
+        """
+        super().plan(newsletter, recipients, commit)
+        self.db.execute("ANALYZE deliveries")
 
     def _try_lock(self, newsletter: str) -> bool:
         row = self.db.execute("SELECT pg_try_advisory_lock(?, ?)", send_lock(newsletter))

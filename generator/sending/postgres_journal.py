@@ -82,6 +82,7 @@ _HELD = (
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 2)"
 )
+_HELD_BY_ME = _HELD.replace("AND granted", "AND granted AND pid = pg_backend_pid()")
 
 
 def send_lock(newsletter: str) -> tuple[int, int]:
@@ -200,9 +201,3 @@ class PostgresJournal(Journal):
             return super().release_lock(newsletter)
         finally:
             self._unlock(newsletter)
-
-
-_HELD_BY_ME = (
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    " AND pid = pg_backend_pid() AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 2)"
-)

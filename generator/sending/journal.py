@@ -207,6 +207,14 @@ _UPDATE = (
     " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
     " WHERE newsletter = ? AND recipient = ?"
 )
+_SENT = (
+    "UPDATE deliveries SET state = 'sent', reply = v.column3, updated_at = v.column4,"
+    " sent_at = v.column4,"
+    " commit_sha = CASE WHEN v.column5 = '' THEN deliveries.commit_sha ELSE v.column5 END"
+    " FROM (VALUES {rows}) AS v"
+    " WHERE deliveries.newsletter = v.column1 AND deliveries.recipient = v.column2"
+)
+"""The waiting 'sent' marks, (newsletter, recipient, reply, time, commit) each: one statement."""
 _CLAIM = (
     "UPDATE deliveries SET state = 'sending', reply = '', updated_at = ?, commit_sha = ?,"
     " attempts = attempts + 1 WHERE newsletter = ?"
@@ -313,7 +321,7 @@ class Journal:  # implements state.SendState
                 self._adopt(legacy)
         except (sqlite3.Error, OSError) as error:
             raise _journal_error(path, error) from None
-        self._unsaved: list[tuple[str, ...]] = []
+        self._unsaved: list[tuple[str, str, str, str, str]] = []
         self._run: int | None = None
 
     @property
@@ -392,14 +400,24 @@ class Journal:  # implements state.SendState
 
     def _write(self, updates: list[tuple[str, ...]]) -> None:
         """Commit waiting 'sent' rows together with ``updates`` in one transaction (one fsync)."""
-        rows, self._unsaved = self._unsaved + updates, []
-        if not rows:
+        if not self._unsaved and not updates:
             return
         try:
             with self.db.transaction():
-                self.db.executemany(_UPDATE, rows)
+                self._mark_sent()
+                self.db.executemany(_UPDATE, updates)
         except sqlite3.Error as error:
             raise self._guard(error) from None
+
+    def _mark_sent(self) -> None:
+        """Write the waiting 'sent' marks, a statement per CHUNK (inside the caller's transaction)."""
+        rows, self._unsaved = self._unsaved, []
+        for at in range(0, len(rows), CHUNK):
+            chunk = rows[at : at + CHUNK]
+            self.db.execute(
+                _SENT.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))),
+                [value for row in chunk for value in row],
+            )
 
     # -- runs and their lock ----------------------------------------------------------------
 
@@ -564,13 +582,12 @@ class Journal:  # implements state.SendState
         None if it was never planned). Waiting 'sent' rows go into the same transaction.
         """
         stamp = now()
-        rows, self._unsaved = self._unsaved, []
         result: dict[str, str | Entry | None] = {}
         chunks = [recipients[at : at + CHUNK] for at in range(0, len(recipients), CHUNK)]
         claimed: dict[str, str] = {}
         try:
             with self.db.transaction(immediate=True):
-                self.db.executemany(_UPDATE, rows)
+                self._mark_sent()
                 # One statement per batch: a round trip per batch, not per recipient.
                 cursors = [
                     self.db.execute(
@@ -600,8 +617,7 @@ class Journal:  # implements state.SendState
             return
         try:
             with self.db.transaction():
-                self.db.executemany(_UPDATE, self._unsaved)
-                self._unsaved = []
+                self._mark_sent()
                 self.db.executemany(
                     "UPDATE deliveries SET state = 'pending', updated_at = ?,"
                     " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
@@ -654,14 +670,15 @@ class Journal:  # implements state.SendState
     ) -> None:
         """Set one recipient's state; committed at once, except 'sent' (see below)."""
         stamp = now()
-        row = (state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient)
         if state == "sent":
             # 'sent' rides on the next commit (the next claim, or close()). Lost in a crash,
             # the row stays 'sending': uncertain, never resent — exactly as after a crash
             # right behind the server's reply. One fsync per message (or batch), not two.
-            self._unsaved.append(row)
+            self._unsaved.append((newsletter, recipient, reply, stamp, commit))
         else:
-            self._write([row])
+            self._write(
+                [(state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient)]
+            )
 
     def counts(self, newsletter: str) -> dict[State, int]:
         """How many recipients are in each state."""

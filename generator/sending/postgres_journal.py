@@ -101,7 +101,7 @@ class PostgresJournal(Journal):
             self.db.close()
             raise
         self.path = None  # type: ignore[assignment]  # no file: messages name self.where
-        self._unsaved: list[tuple[str, ...]] = []
+        self._unsaved: list[tuple[str, str, str, str, str]] = []
         self._run: int | None = None
         self._locked: dict[int, str] = {}
 

@@ -555,3 +555,22 @@ def report_command(
     from generator.cli.feedback import run_report
 
     run_report(project, members_file, journal_file, signups_file)
+
+
+@main.command(help=N_("Check secrets, servers, members and the sender domain; say what to fix."))
+@click.option(
+    "--members",
+    "members_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Members file to read (else RUNDBRIEF_MEMBERS_FILE or review.members_file)."),
+)
+@click.option(
+    "--probe",
+    is_flag=True,
+    help=N_("Also send one probe message to the feedback mailbox and read its results."),
+)
+@pass_project
+def doctor(project: Project, members_file: Path | None, probe: bool) -> None:
+    from generator.cli.doctor import run_doctor
+
+    run_doctor(project, members_file, probe)

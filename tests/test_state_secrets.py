@@ -100,3 +100,13 @@ def test_no_piece_of_an_unescaped_password_shows() -> None:
     with pytest.raises(StateUnreachable) as failed:
         Database.postgresql(url)
     assert "Erst" not in str(failed.value) and "Zweit-Teil" not in str(failed.value)
+
+
+@pytest.mark.parametrize("password", ["Erst@Zweit-Teil", "Geh%zzeim-Wort"])
+def test_doctor_never_shows_the_password_either(password: str) -> None:
+    from generator.doctor.connections import check_state
+
+    finding = check_state(f"postgresql://rundbrief:{password}@127.0.0.1:{free_port()}/rundbrief")
+    text = f"{finding.message} {finding.fix}"
+    assert finding.status == "fail"
+    assert all(piece not in text for piece in password.split("@"))

@@ -93,6 +93,15 @@ class Side:
             return (self.folder / item.email).read_text(encoding="utf-8")
         return None
 
+    def email_message(self, rel: str) -> bytes | None:
+        """The sample member's whole message (``message.eml``) of the newsletter ``rel``."""
+        item = self.newsletters.get(rel)
+        if item is None or item.email is None:
+            return None
+        with contextlib.suppress(OSError):
+            return (self.folder / item.email).with_name("message.eml").read_bytes()
+        return None
+
 
 EMPTY = Side(Path("/nonexistent"), "", False, {}, {}, frozenset(), {}, (), ())
 """A base without a rundbrief project (e.g. before the first commit of one)."""

@@ -91,7 +91,7 @@ def fill_postgres(url: str, members: list[tuple[str, ...]]) -> None:
 
 
 def fill_mariadb(url: str, members: list[tuple[str, ...]]) -> None:
-    from generator.core.database import connect
+    from generator.core.platformdb import connect
 
     connection = connect(url)
     cursor = connection.cursor()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mariadb_helpers import INSTALL_DB, MariaDbServer, run_mariadb
 from smtp_helpers import NEWSLETTER
 
-from generator.core.database import DatabaseError, connect, redact
+from generator.core.platformdb import DatabaseError, connect, redact
 from generator.core.problems import UsageError
 from generator.core.settings import load_project
 from generator.members.csvfile import Unreadable
@@ -546,7 +546,7 @@ def mariadb() -> Iterator[MariaDbServer]:
 def fill_mariadb(url: str) -> None:
     import pymysql
 
-    from generator.core.database import connect
+    from generator.core.platformdb import connect
 
     connection = connect(url)
     assert isinstance(connection, pymysql.connections.Connection)

@@ -509,6 +509,45 @@ def status(
     run_status(project, newsletter, journal_file, release_lock=release_lock)
 
 
+@main.group(
+    help=N_(
+        "Move the send state (journal and suppression list) between this clone's "
+        ".rundbrief/ and the shared PostgreSQL of RUNDBRIEF_STATE_URL."
+    )
+)
+def state() -> None:
+    pass
+
+
+@state.command(
+    "import",
+    help=N_(
+        "Copy this clone's journal and suppression list into the shared state "
+        "(RUNDBRIEF_STATE_URL); running it again adds nothing twice."
+    ),
+)
+@journal_option
+@pass_project
+def state_import(project: Project, journal_file: Path | None) -> None:
+    from generator.cli.state import run_import
+
+    run_import(project, journal_file)
+
+
+@state.command(
+    "export",
+    help=N_(
+        "Copy the shared state (RUNDBRIEF_STATE_URL) into journal.sqlite and "
+        "suppression.sqlite in FOLDER (a backup, or the way back)."
+    ),
+)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def state_export(folder: Path) -> None:
+    from generator.cli.state import run_export
+
+    run_export(folder)
+
+
 @main.command(
     help=N_("Read bounces, complaints and unsubscribes over IMAP into the suppression list.")
 )

@@ -29,7 +29,7 @@ from generator.feedback.suppression import (
     SuppressionStore,
     export_csv,
     last_reading,
-    store_path,
+    open_store,
 )
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import Member, Unreadable, members_source
@@ -43,7 +43,7 @@ def warn_if_feedback_is_old(project: Project) -> None:
     newsletter = project.settings.newsletter
     if newsletter.unsubscribe_url and not newsletter.bounce_address:
         return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
-    read = last_reading(store_path(project))
+    read = last_reading(project)
     if read is None:
         message = _("warning: the feedback mailbox has never been read")
     elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
@@ -60,7 +60,8 @@ def run_feedback(
     project: Project, *, export_file: Path | None, mailbox: bool, journal_file: Path | None
 ) -> None:
     """Read the mailbox into the suppression store, then export the list if asked."""
-    store = SuppressionStore(store_path(project))
+    store = open_store(project)
+    assert store is not None  # created when missing
     try:
         if mailbox:
             _read(project, store, journal_file)
@@ -255,13 +256,17 @@ def run_report(
         except Unreadable as error:
             raise ProblemsFound([error.problem]) from None
     journal = open_journal(project, journal_file, create=facts is not None)
+    store = None
     try:
         if journal is not None and facts is not None:
             journal.record_member_count(facts.count)  # members over time
-        report = gather(journal, store_path(project), facts, editions=editions(project))
+        store = open_store(project, create=False)
+        report = gather(journal, store, facts, editions=editions(project))
     finally:
         if journal is not None:
             journal.close()
+        if store is not None:
+            store.close()
     names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from imap_tools.errors import MailboxFolderSelectError
 
+from generator.core.database import scrub
 from generator.core.i18n import _, number
 from generator.core.settings import Project
 from generator.core.terminal import plain
@@ -106,9 +107,9 @@ def check_state(url: str) -> Finding:
         return fail(
             _("State"),
             _("{variable} is no postgresql:// URL").format(variable=STATE_VARIABLE),
-            _("set {variable} to postgresql://USER:PASSWORD@HOST/DATABASE?sslmode=require").format(
-                variable=STATE_VARIABLE
-            ),
+            _(
+                "set {variable} to postgresql://USER:PASSWORD@HOST/DATABASE?sslmode=verify-full"
+            ).format(variable=STATE_VARIABLE),
         )
     import psycopg  # only here: the default state needs no PostgreSQL driver loaded
 
@@ -119,7 +120,10 @@ def check_state(url: str) -> Finding:
     except psycopg.Error as error:
         return fail(
             _("State"),
-            _("the state database does not answer: {reason}").format(reason=plain(str(error))),
+            # libpq's words may quote the password (a bad escape, a piece read as the host).
+            _("the state database does not answer: {reason}").format(
+                reason=plain(scrub(str(error), url))
+            ),
             _("correct {variable} (host, user, password, database) or open the network").format(
                 variable=STATE_VARIABLE
             ),

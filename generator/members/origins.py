@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from generator.core.database import DatabaseError
 from generator.core.files import RefusedFile, open_named_file
 from generator.core.i18n import _
+from generator.core.platformdb import DatabaseError
 from generator.core.problems import Problem
 from generator.members import query as sql
 from generator.members.csvfile import Lines, Unreadable

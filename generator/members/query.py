@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.core.database import DatabaseError, connect, kind, redact
 from generator.core.i18n import _
+from generator.core.platformdb import DatabaseError, connect, kind, redact
 
 URL_VARIABLE = "RUNDBRIEF_MEMBERS_DATABASE_URL"
 WRITE_REFUSED = ("25006", 1792)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from generator.core.database import MYSQL, POSTGRES
 from generator.core.gitinfo import is_tracked
 from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
+from generator.core.platformdb import MYSQL, POSTGRES
 from generator.core.problems import Problem, Severity, UsageError
 from generator.core.referral import is_reserved_name, is_valid_code
 from generator.core.sections.members import MEMBER_COLUMNS

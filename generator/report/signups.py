@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.database import DatabaseError
 from generator.core.i18n import _
+from generator.core.platformdb import DatabaseError
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.sections.members import SIGNUP_COLUMNS, SignupColumns
 from generator.core.settings import Project

@@ -15,7 +15,7 @@ from generator.core.i18n import _
 from generator.core.output import claim_folder
 from generator.core.problems import RundbriefError
 from generator.core.settings import Project
-from generator.feedback.suppression import SuppressionStore, store_path
+from generator.feedback.suppression import open_store
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import open_members
 from generator.sending.delivery import Outcome, deliver, give_up_after
@@ -152,9 +152,12 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
     mailbox is shared, and its signed VERP addresses name the newsletter a bounce belongs to.
     """
     slug = plan.newsletter.slug
-    if sum(journal.counts(slug).values()) or not store_path(project).is_file():
+    if sum(journal.counts(slug).values()):
         return
-    with SuppressionStore(store_path(project)) as store:
+    store = open_store(project, create=False)
+    if store is None:
+        return
+    with store:
         mentions = store.mentions(slug)
     if mentions:
         raise SentElsewhere(
@@ -163,5 +166,5 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
                 "but this journal ({path}) never sent it: it was probably sent from another "
                 "clone with a journal of its own, or the journal was lost; send there, or with "
                 "that clone's journal (--journal); --new-journal sends anyway"
-            ).format(count=mentions, slug=slug, path=journal.path)
+            ).format(count=mentions, slug=slug, path=journal.where)
         )

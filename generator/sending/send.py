@@ -25,7 +25,7 @@ from generator.core.problems import (
     raise_if_errors,
 )
 from generator.core.settings import SETTINGS_FILE, Project
-from generator.feedback.suppression import store_path, suppressions
+from generator.feedback.suppression import read_suppressions
 from generator.members.recipients import (
     EVERYONE,
     Audience,
@@ -231,7 +231,7 @@ def prepare(
     problems += unreadable
     # Suppressed by --suppress files, and by what `rundbrief feedback` filed (with the reason).
     suppressed = {address: Suppressed("suppressed") for address in listed}
-    suppressed |= suppressions(store_path(project))
+    suppressed |= read_suppressions(project)
     selection = Selection(0, 0)
     kind = newsletter.kind if newsletter else "newsletter"
     target = Audience(segment, kind, suppressed)

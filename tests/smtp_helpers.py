@@ -158,13 +158,13 @@ def send(
 
 
 def send_process(
-    project: Path, members: Path, smtp: SmtpServer, *extra: str
+    project: Path, members: Path, smtp: SmtpServer, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
     """``rundbrief send NEWSLETTER`` against ``smtp`` in a process of its own (to kill or race)."""
     command = [sys.executable, "-m", "generator", "-C", str(project), "send", NEWSLETTER]
     return subprocess.Popen(
         [*command, "--members", str(members), *extra],
-        env={**os.environ, **smtp.env()},
+        env={**os.environ, **smtp.env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -46,7 +46,7 @@ def due_process(project: Path, members: Path, smtp: SmtpServer) -> subprocess.Po
     """``rundbrief send --due`` in a process of its own (to race or to kill)."""
     return subprocess.Popen(
         [sys.executable, "-m", "generator", "-C", str(project), "send", "--due"],
-        env={**os.environ, **smtp.env(), "RUNDBRIEF_MEMBERS": str(members)},
+        env={**os.environ, **smtp.env(), "RUNDBRIEF_MEMBERS_FILE": str(members)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

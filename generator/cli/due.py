@@ -130,8 +130,6 @@ def _check(request: SendRequest) -> None:
         raise UsageError(
             _("--due cannot be combined with {options}").format(options=", ".join(alone))
         )
-    if request.members_file is None:
-        raise UsageError(_("--members (or RUNDBRIEF_MEMBERS) is required"))
     ephemeral = os.environ.get("GITHUB_ACTIONS") == "true"
     if ephemeral and not os.environ.get("RUNDBRIEF_STATE_URL") and request.journal_file is None:
         # The runner's .rundbrief/ is gone after the job: the next run would send again.

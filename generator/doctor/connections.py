@@ -16,14 +16,16 @@ from pathlib import Path
 
 from imap_tools.errors import MailboxFolderSelectError
 
+from generator.core.database import scrub
 from generator.core.i18n import _, number
 from generator.core.settings import Project
 from generator.core.terminal import plain
 from generator.doctor.findings import Finding, fail, hint, ok
 from generator.feedback.mailbox import FeedbackStopped, ImapConfig, connect
 from generator.members.csvfile import Unreadable
+from generator.members.query import URL_VARIABLE
 from generator.members.recipients import unsubscribe_token
-from generator.members.source import Member, open_members
+from generator.members.source import Member, MembersFile
 from generator.newsletter.unsubscribe import unsubscribe_link
 from generator.sending.transport import SmtpConfig, SmtpTransport, TransportStopped
 
@@ -105,9 +107,9 @@ def check_state(url: str) -> Finding:
         return fail(
             _("State"),
             _("{variable} is no postgresql:// URL").format(variable=STATE_VARIABLE),
-            _("set {variable} to postgresql://USER:PASSWORD@HOST/DATABASE?sslmode=require").format(
-                variable=STATE_VARIABLE
-            ),
+            _(
+                "set {variable} to postgresql://USER:PASSWORD@HOST/DATABASE?sslmode=verify-full"
+            ).format(variable=STATE_VARIABLE),
         )
     import psycopg  # only here: the default state needs no PostgreSQL driver loaded
 
@@ -118,7 +120,10 @@ def check_state(url: str) -> Finding:
     except psycopg.Error as error:
         return fail(
             _("State"),
-            _("the state database does not answer: {reason}").format(reason=plain(str(error))),
+            # libpq's words may quote the password (a bad escape, a piece read as the host).
+            _("the state database does not answer: {reason}").format(
+                reason=plain(scrub(str(error), url))
+            ),
             _("correct {variable} (host, user, password, database) or open the network").format(
                 variable=STATE_VARIABLE
             ),
@@ -126,9 +131,8 @@ def check_state(url: str) -> Finding:
     return ok(_("State"), _("state database {where} answers").format(where=where))
 
 
-def check_members(project: Project, source: Path) -> Finding:
-    """Open the members source as ``send`` does and count its rows."""
-    opened = open_members(project, source)
+def check_members(opened: MembersFile) -> Finding:
+    """Read the members source as ``send`` does and count its rows."""
     members = problems = 0
     try:
         for item in opened.rows():
@@ -140,7 +144,9 @@ def check_members(project: Project, source: Path) -> Finding:
         return fail(
             _("Members"),
             str(error.problem),
-            _("export the members file again, or correct --members / RUNDBRIEF_MEMBERS_FILE"),
+            _("export the members file again, or correct --members / RUNDBRIEF_MEMBERS_FILE")
+            if opened.origin.kind != "query"
+            else _("correct members.query or {variable}").format(variable=URL_VARIABLE),
         )
     message = _("{source}: {count} members readable").format(
         source=opened.display, count=number(members)

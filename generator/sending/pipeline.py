@@ -16,8 +16,9 @@ from generator.core.i18n import _
 from generator.core.output import claim_folder
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
-from generator.feedback.suppression import SuppressionStore, store_path
+from generator.feedback.suppression import open_store
 from generator.members.recipients import unsubscribe_secret
+from generator.members.source import open_members
 from generator.sending.delivery import Outcome, deliver, give_up_after
 from generator.sending.dkim import dkim_signer
 from generator.sending.journal import Journal, open_journal
@@ -31,7 +32,8 @@ class SendRequest:
 
     newsletter: Path | None = None
     """None with ``due``: every newsletter that is due."""
-    members_file: Path | None = None
+    members_file: str | None = None
+    """``--members``: a file or an https:// URL; None: the configured source (members_source)."""
     audience: str | None = None
     suppress: tuple[Path, ...] = ()
     dry_run: bool = False
@@ -91,14 +93,14 @@ def send(
 
     ``main``: the approved state fetched already (``send --due`` fetches once for all).
     """
-    if request.members_file is None and not request.test_to:
-        raise UsageError(_("--members is required (only --test-to works without it)"))
     if request.newsletter is None:
         raise UsageError(_("name the newsletter to send, or send every one that is due: --due"))
+    # Raises UsageError when no source is configured: only --test-to works without one.
+    members = None if request.test_to else open_members(project, request.members_file)
     plan = prepare(
         project,
         request.newsletter,
-        None if request.test_to else request.members_file,
+        members,
         secret=unsubscribe_secret(),
         audience=request.audience,
         suppress=request.suppress,
@@ -169,9 +171,12 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
     mailbox is shared, and its signed VERP addresses name the newsletter a bounce belongs to.
     """
     slug = plan.newsletter.slug
-    if sum(journal.counts(slug).values()) or not store_path(project).is_file():
+    if sum(journal.counts(slug).values()):
         return
-    with SuppressionStore(store_path(project)) as store:
+    store = open_store(project, create=False)
+    if store is None:
+        return
+    with store:
         mentions = store.mentions(slug)
     if mentions:
         raise SentElsewhere(
@@ -180,5 +185,5 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
                 "but this journal ({path}) never sent it: it was probably sent from another "
                 "clone with a journal of its own, or the journal was lost; send there, or with "
                 "that clone's journal (--journal); --new-journal sends anyway"
-            ).format(count=mentions, slug=slug, path=journal.path)
+            ).format(count=mentions, slug=slug, path=journal.where)
         )

@@ -42,11 +42,13 @@ def due(cli, project: Path, members: Path, smtp: SmtpServer, *extra: str, **env:
     return cli(project, "send", "--due", "--members", str(members), *extra, env=smtp.env(**env))
 
 
-def due_process(project: Path, members: Path, smtp: SmtpServer) -> subprocess.Popen[str]:
+def due_process(
+    project: Path, members: Path, smtp: SmtpServer, **env: str
+) -> subprocess.Popen[str]:
     """``rundbrief send --due`` in a process of its own (to race or to kill)."""
     return subprocess.Popen(
         [sys.executable, "-m", "generator", "-C", str(project), "send", "--due"],
-        env={**os.environ, **smtp.env(), "RUNDBRIEF_MEMBERS_FILE": str(members)},
+        env={**os.environ, **smtp.env(), "RUNDBRIEF_MEMBERS_FILE": str(members), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -125,21 +127,27 @@ def test_a_due_newsletter_changed_here_is_refused_by_the_gate(example_project, c
     assert smtp.recorder.received == []
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_send_at_long_past_is_skipped_and_said_failing_the_first_run_only(
-    example_project, cli, members, smtp
+    example_project, cli, members, smtp, backend, request
 ):
+    state = (
+        {"RUNDBRIEF_STATE_URL": request.getfixturevalue("postgres")} if backend != "sqlite" else {}
+    )
     schedule(example_project, NEWSLETTER, when(-dt.timedelta(days=3)))
-    first = due(cli, example_project, members, smtp)
+    first = due(cli, example_project, members, smtp, **state)
     assert first.exit_code == 1
     assert f"{NEWSLETTER}:6: Warnung: send_at " in first.stderr
     assert "vor mehr als 24 Stunden" in first.stderr
     assert "nichts fällig" in first.stdout
-    second = due(cli, example_project, members, smtp)
+    second = due(cli, example_project, members, smtp, **state)
     assert second.exit_code == 0, second.stderr  # said once; the warning stays
     assert f"{NEWSLETTER}:6: Warnung: send_at " in second.stderr
     assert smtp.recorder.received == []
 
-    by_hand = cli(example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env())
+    by_hand = cli(
+        example_project, "send", NEWSLETTER, "--members", str(members), env=smtp.env(**state)
+    )
     assert by_hand.exit_code == 0, by_hand.stderr  # whoever decides it still matters may
     assert len(smtp.recorder.received) == 3
 
@@ -327,3 +335,27 @@ def test_two_due_runs_at_the_same_moment_give_each_member_one_message(
     assert smtp.recorder.count_by_recipient() == {member(n): 1 for n in range(count)}
     # One run sent it; the other found it being sent, or nothing left to do.
     assert sum(f"{NEWSLETTER}: fällig seit " in stdout for stdout, _err in outputs) >= 1
+
+
+@pytest.mark.slow
+def test_two_clones_sharing_the_postgresql_state_send_due_at_once_each_member_once(
+    example_project, smtp, tmp_path, postgres
+):
+    # CI and a laptop, say: two checkouts of the same remote, one state (RUNDBRIEF_STATE_URL).
+    count = 120
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(count)])
+    schedule(example_project, NEWSLETTER, when(-dt.timedelta(minutes=20)))
+    other = tmp_path / "other-clone"
+    git(tmp_path, "clone", "-q", str(example_project.parent / "project-origin.git"), str(other))
+    smtp.recorder.delay = 0.002
+    env = {"RUNDBRIEF_STATE_URL": postgres, "GITHUB_ACTIONS": "true"}  # (lasting state: allowed)
+    runs = [due_process(root, members, smtp, **env) for root in (example_project, other)]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert smtp.recorder.count_by_recipient() == {member(n): 1 for n in range(count)}
+    assert not (example_project / ".rundbrief" / "journal.sqlite").exists()  # all in PostgreSQL
+
+    again = due_process(other, members, smtp, **env)
+    stdout, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0, stderr
+    assert "nichts fällig" in stdout  # the other clone's send is complete here too

@@ -442,13 +442,16 @@ def kits(
     is_flag=True,
     help=N_("Send although bounces or unsubscribes show a send this journal did not make."),
 )
+@click.option(
+    "--yes", is_flag=True, help=N_("Send to the members without asking (for scripts and CI).")
+)
 @journal_option
 @pass_project
-def send(project: Project, **options: Any) -> None:
+def send(project: Project, yes: bool, **options: Any) -> None:
     from generator.cli.sending import run_send
     from generator.sending.pipeline import SendRequest
 
-    run_send(project, SendRequest(**options))  # the options' names are SendRequest's fields
+    run_send(project, SendRequest(**options), yes=yes)  # the options' names are its fields
 
 
 @main.command(help=N_("Show what the journal knows about the send of one newsletter."))

@@ -2,18 +2,68 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
+import socket
 from collections.abc import Callable
 
 from generator import build as pipeline
 from generator.core.facts import FACTS_FILE
 from generator.core.i18n import _
 from generator.core.output import write_atomic
-from generator.core.problems import ProblemsFound
+from generator.core.problems import ProblemsFound, UsageError
 from generator.core.settings import Project
 from generator.editor.pages import FOLDER, PROBLEMS, problems_report
 from generator.newsletter import preview as newsletter_preview
 from generator.site import builder
+
+
+def claim_port(host: str, port: int) -> None:
+    """Refuse, in words, an address the preview cannot listen on — before it prints one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # (create_server sets SO_REUSEADDR like the server: only a listening program is in use)
+        with socket.create_server((host, port), family=family):
+            pass
+    except socket.gaierror:
+        raise UsageError(_not_here(host)) from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                _(
+                    "port {port} is already in use, probably by another preview that is still "
+                    "running; stop that one (Ctrl+C in its window) or start this one with "
+                    "--port {free}"
+                ).format(port=port, free=_free_port(host, family))
+            ) from None
+        if error.errno in (errno.EACCES, errno.EPERM):
+            raise UsageError(
+                _(
+                    "port {port} needs administrator rights; choose a port above 1023, "
+                    "e.g. --port 8000"
+                ).format(port=port)
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(_not_here(host)) from None
+        raise UsageError(
+            _(
+                "the preview cannot listen on {host}:{port} ({reason}); choose another --port"
+            ).format(host=host, port=port, reason=error.strerror or error)
+        ) from None
+
+
+def _not_here(host: str) -> str:
+    return _(
+        "{host} is not an address of this computer; leave --host out (127.0.0.1), or use "
+        "--host 0.0.0.0 in a container"
+    ).format(host=host)
+
+
+def _free_port(host: str, family: socket.AddressFamily) -> int:
+    """A port the system hands out as free (a suggestion; the next run claims it again)."""
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def run_preview(project: Project, host: str, port: int, log: Callable[[str], None]) -> None:

@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import errno
 import os
+import socket
+import ssl
 import sys
 import time
 from collections.abc import Iterable
@@ -61,7 +63,28 @@ def disk_message(error: OSError) -> str:
         return _("the disk is full ({path}); free space and run the command again").format(
             path=where
         )
-    return _("{path}: {reason}").format(path=where, reason=error.strerror or error)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return _(
+            "no permission to write or read {path}; give your user the right to the folder, "
+            "or run the command in a copy of the repository of your own"
+        ).format(path=where)
+    if error.errno == errno.EROFS:
+        return _(
+            "{path} is on a disk that can only be read; run the command in a copy of the "
+            "repository on a writable disk"
+        ).format(path=where)
+    if not where and isinstance(
+        error, ssl.SSLError | socket.gaierror | ConnectionError | TimeoutError
+    ):
+        return _(
+            "a connection to a server failed ({reason}); check the internet connection and "
+            "the RUNDBRIEF_… variables of this command, then run it again"
+        ).format(reason=error.strerror or error)
+    if error.errno == errno.ENOENT:
+        return _("{path} does not exist; check the name and the folder").format(path=where)
+    return _("{path}: {reason}; check the file or folder and run the command again").format(
+        path=where or "?", reason=error.strerror or error
+    )
 
 
 class Localised(click.Command):
@@ -236,11 +259,18 @@ def review(project: Project, base: str | None, summary_file: Path | None) -> Non
 
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
 @click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
-@click.option("--port", default=8000, show_default=True, type=int, help=N_("Port to listen on."))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help=N_("Port to listen on."),
+)
 @pass_project
 def preview(project: Project, host: str, port: int) -> None:
-    from generator.preview import run_preview
+    from generator.preview import claim_port, run_preview
 
+    claim_port(host, port)  # a busy port is said in words before any address is printed
     click.echo(
         _("Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.").format(
             host=host, port=port

@@ -161,7 +161,10 @@ def _summarise(project: Project, outcome: Outcome) -> None:
         )
     if outcome.attempted and not outcome.sent:
         raise RundbriefError(
-            _("nothing was sent: every message of this run failed or was deferred (see above).")
+            _(
+                "nothing was sent: every message of this run failed or was deferred; "
+                "check the reasons above, then run the same command again."
+            )
         )
 
 

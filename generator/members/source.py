@@ -184,7 +184,10 @@ class MembersFile:
                 Problem(
                     self.display,
                     0,
-                    _("cannot read the members file: {reason}").format(reason=error.strerror),
+                    _(
+                        "cannot read the members file: {reason}; check the path given with "
+                        "--members"
+                    ).format(reason=error.strerror),
                 )
             ) from None
         except RefusedFile as refused:
@@ -193,7 +196,13 @@ class MembersFile:
             lines = Lines(stream, self.display)
             first = lines.peek()
             if first is None:
-                raise Unreadable(Problem(self.display, 1, _("the members file is empty")))
+                raise Unreadable(
+                    Problem(
+                        self.display,
+                        1,
+                        _("the members file is empty; export it again from the platform"),
+                    )
+                )
             delimiter = ";" if first.count(";") > first.count(",") else ","
             records = records_of(lines, delimiter)
             header_line, header = next(records, (1, []))
@@ -212,9 +221,10 @@ class MembersFile:
                 Problem(
                     self.display,
                     line,
-                    _("missing columns {missing} (found: {found})").format(
-                        missing=", ".join(missing), found=", ".join(columns)
-                    ),
+                    _(
+                        "missing columns {missing} (found: {found}); export the members file "
+                        "with these columns (handbook: members file)"
+                    ).format(missing=", ".join(missing), found=", ".join(columns)),
                 )
             )
         return {

@@ -58,7 +58,9 @@ class MemberCounts:
         try:
             self.as_of = dt.date.fromtimestamp(path.stat().st_mtime)
         except OSError as error:
-            self.broken = _("cannot read the members file: {reason}").format(reason=error.strerror)
+            self.broken = _(
+                "cannot read the members file: {reason}; check the path given with --members"
+            ).format(reason=error.strerror)
             return
         if self.source.warnings:  # tracked by git: review does not count it
             self.broken = self.source.warnings[0].message

@@ -80,7 +80,12 @@ class SentElsewhere(RundbriefError):
 def send(project: Project, request: SendRequest, progress: SendProgress) -> Outcome:
     """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers."""
     if request.members_file is None and not request.test_to:
-        raise UsageError(_("--members is required (only --test-to works without it)"))
+        raise UsageError(
+            _(
+                "--members is required (only --test-to works without it): name the "
+                "members file with --members FILE"
+            )
+        )
     plan = prepare(
         project,
         request.newsletter,

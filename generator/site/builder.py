@@ -237,6 +237,9 @@ class PageSession:
             for file in files.documentation_pages():
                 if file.page is None:
                     MkdocsPage(None, file, config)
+                # Read every page once, as the build does: plugins learn what they link to
+                # (the tags plugin its index page, for one).
+                mkdocs_build._populate_page(file.page, config, files)
             self.env = config.plugins.on_env(env, config=config, files=files)
         self.config: MkDocsConfig = config
         self.files: Files = files

@@ -239,6 +239,7 @@ class PageSession:
                     MkdocsPage(None, file, config)
                 # Read every page once, as the build does: plugins learn what they link to
                 # (the tags plugin its index page, for one).
+                assert file.page is not None
                 mkdocs_build._populate_page(file.page, config, files)
             self.env = config.plugins.on_env(env, config=config, files=files)
         self.config: MkDocsConfig = config

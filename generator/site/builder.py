@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -321,7 +322,7 @@ def serve(
     server = LiveReloadServer(builder=build, host=host, port=port, root=str(site_dir))
     server.observer = _ChangeObserver()  # not MkDocs' polling every 0.5 s
     server.build_delay = 0.05
-    server.set_app(host_checked(server.serve_request, host, port))
+    server.set_app(host_checked(bundles_cached(server.serve_request), host, port))
     handler = watchdog.events.FileSystemEventHandler()
     handler.on_any_event = note  # type: ignore[method-assign]
     for path in watch:
@@ -334,6 +335,31 @@ def serve(
         server.serve()
     finally:
         server.shutdown()
+
+
+BUNDLE = re.compile(r"/assets/.+\.[0-9a-f]{8}\.min\.(?:js|css)")
+"""The theme's scripts and styles, named by their content's hash: what a reload may keep."""
+
+
+def bundles_cached(app: Any) -> Any:
+    """Let the browser keep the theme's hashed bundles across the reloads of the preview.
+
+    MkDocs' server sends no caching headers, so every reload fetched and parsed them again
+    (250 KB): a new bundle has a new name, so keeping them never shows a stale one.
+    """
+
+    def app_with_cache(environ: dict[str, Any], start_response: Any) -> Any:
+        if not BUNDLE.fullmatch(environ.get("PATH_INFO", "")):
+            return app(environ, start_response)
+
+        def cached(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("200"):
+                headers = [*headers, ("Cache-Control", "max-age=86400, immutable")]
+            return start_response(status, headers, *rest)
+
+        return app(environ, cached)
+
+    return app_with_cache
 
 
 def host_checked(app: Any, bound: str, port: int = 0) -> Any:

@@ -9,6 +9,7 @@ that into problems at the source file's line.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -243,6 +244,11 @@ class PageSession:
                 assert file.page is not None
                 mkdocs_build._populate_page(file.page, config, files)
             self.env = config.plugins.on_env(env, config=config, files=files)
+            # Compile the theme's templates now (in the background, after a full build), not
+            # at the first save: that would take a second.
+            for name in self.env.list_templates(filter_func=lambda name: name.endswith(".html")):
+                with contextlib.suppress(jinja2.TemplateError):
+                    self.env.get_template(name)
         self.config: MkDocsConfig = config
         self.files: Files = files
         self.navigation = navigation

@@ -23,7 +23,7 @@ import trustme
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from members_helpers import member_row, members_file
-from smtp_helpers import NEWSLETTER, free_port, send, wait_for
+from smtp_helpers import NEWSLETTER, free_port, send, send_process, wait_for
 
 from generator.cli import main
 from generator.core.connection import Server, explain
@@ -298,3 +298,15 @@ def test_every_error_that_ends_a_command_names_a_next_step_in_german():
         if not text or text == message or not NEXT_STEP.search(text):
             lacking.append(f"{where}: {text or message}")
     assert lacking == [], "\n".join(lacking)
+
+
+def test_ctrl_c_during_a_send_says_how_to_go_on(example_project, smtp, tmp_path):
+    members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 21)])
+    process = send_process(example_project, members, smtp, "--rate", "1")
+    assert wait_for(lambda: len(smtp.recorder.received) >= 2, 60), process.communicate()
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert_german_with_next_step(last)

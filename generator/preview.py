@@ -51,7 +51,8 @@ def claim_port(host: str, port: int) -> None:
                     "e.g. --port 8000"
                 ).format(port=port)
             ) from None
-        if error.errno == errno.EADDRNOTAVAIL:
+        # (create_server hands on a name it cannot resolve as an OSError with a negative code)
+        if error.errno == errno.EADDRNOTAVAIL or (error.errno or 0) < 0:
             raise UsageError(_not_here(host)) from None
         raise UsageError(
             _(

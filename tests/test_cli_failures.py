@@ -310,3 +310,12 @@ def test_ctrl_c_during_a_send_says_how_to_go_on(example_project, smtp, tmp_path)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     last = err.strip().splitlines()[-1]
     assert_german_with_next_step(last)
+
+
+@pytest.mark.parametrize("host", ["vorschau.gibtsnicht.invalid", "192.0.2.1"])
+def test_a_preview_host_that_is_not_this_computer(example_project, cli, host):
+    result = cli(example_project, "preview", "--host", host)
+    assert result.exit_code == 2
+    assert f"{host} ist keine Adresse dieses Rechners" in result.stderr, result.stderr
+    assert_german_with_next_step(result.stderr)
+    assert "http://" not in result.stdout

@@ -47,7 +47,10 @@ def give_up_after(env: dict[str, str] | None = None) -> float:
         return float(value)
     except ValueError:
         raise UsageError(
-            _("RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'").format(value=value)
+            _(
+                "RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'; set a number "
+                "of seconds or leave it empty"
+            ).format(value=value)
         ) from None
 
 

@@ -486,8 +486,9 @@ class Journal:  # implements state.SendState
         if row is not None:
             raise AlreadySent(
                 _(
-                    "the same subject and text were already sent as {other} (a renamed copy?); "
-                    "nothing was sent: members would get it twice"
+                    "the same subject and text were already sent as {other} (a renamed "
+                    "copy?); nothing was sent: members would get it twice; change subject "
+                    "or text if it is meant to go out again"
                 ).format(other=row[0])
             )
 

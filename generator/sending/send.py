@@ -297,7 +297,7 @@ def _check_segment(project: Project, segment: str) -> None:
     known = known_segments(project)
     if segment not in known:
         raise UsageError(
-            _("--audience: unknown segment '{segment}'; known: {known}").format(
+            _("--audience: unknown segment '{segment}'; known: {known}; choose one of them").format(
                 segment=segment, known=", ".join(known)
             )
         )

@@ -23,7 +23,7 @@ from smtp_helpers import SECRET
 
 from generator.feedback.suppression import iso
 from generator.members.recipients import unsubscribe_token
-from generator.members.verp import verp_address
+from generator.members.verp import legacy_verp_address as verp_address
 
 MAIL = Path(__file__).resolve().parent / "mail"
 FROM = "newsletter@mitgliederwerk.example"

@@ -15,7 +15,7 @@ from smtp_helpers import SECRET
 
 from generator.feedback.classify import Context, classify
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, Refused, open_message
-from generator.members.verp import verp_address
+from generator.members.verp import legacy_verp_address as verp_address
 from generator.sending.journal import Journal
 
 AUTHSERV = "mx1.mitgliederwerk.example"

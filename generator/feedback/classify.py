@@ -227,10 +227,15 @@ def _verp(recipients: list[str], context: Context, at: dt.datetime) -> Verp | No
     for address in dict.fromkeys(recipients):  # each once: To and Delivered-To often agree
         if address.endswith(domain):
             verp = parse_verp(context.bounce_address, context.secret, address)
-            if verp is not None:
+            if verp is None:
+                continue
+            if verp.token:  # the token names the journal row, and the row names the member
+                sent = context.sent.sent_token(verp.token)
+                verp = Verp(sent.address, sent.newsletter, verp.token) if sent else verp
+            else:
                 sent = context.sent.sent(verp.newsletter, verp.address)
-                if sent is not None and within_lifetime(sent.at, at):
-                    return verp
+            if sent is not None and within_lifetime(sent.at, at):
+                return verp
     return None
 
 

@@ -30,6 +30,7 @@ from generator.core.i18n import _
 from generator.core.problems import RundbriefError
 from generator.core.settings import Project
 from generator.feedback.sent import HANDED_OVER, Sent
+from generator.members.verp import message_token
 from generator.sending.state import (
     STATES,
     AlreadySent,
@@ -112,6 +113,16 @@ RUN_COLUMNS = {
 ``content``: the fingerprint of subject and text (a renamed newsletter is still recognised);
 ``seen_at``: the run's last claim (how long a lock of another host has been silent);
 ``timed``: whether the report counts the run's time (not for a run ended by someone else).
+"""
+
+TOKEN_STEP = (
+    "ALTER TABLE deliveries ADD COLUMN token TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX IF NOT EXISTS deliveries_token ON deliveries (token)",
+)
+"""Schema step of December 2026: each row's message token (``verp.message_token``), indexed.
+
+A bounce's VERP address carries only the token; ``sent_token`` finds the row by it.
+Rows planned before the step keep '' (their bounces carry the earlier, longer addresses).
 """
 
 _UPDATE = (
@@ -214,6 +225,9 @@ class Journal:  # implements state.SendState
         for name, declaration in RUN_COLUMNS.items():
             if name not in have:
                 self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+        if "token" not in {row[1] for row in self.db.execute("PRAGMA table_info(deliveries)")}:
+            for statement in TOKEN_STEP:
+                self.db.execute(statement)
 
     def _adopt(self, legacy: Path) -> None:
         """Move runs, exclusions and member counts out of an earlier version's suppression store.
@@ -443,8 +457,12 @@ class Journal:  # implements state.SendState
                 self.db.execute("BEGIN")
                 self.db.executemany(
                     "INSERT OR IGNORE INTO deliveries (newsletter, recipient, state, message_id,"
-                    " commit_sha, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                    ((newsletter, r, mid, commit, stamp, stamp) for r, mid in recipients),
+                    " token, commit_sha, created_at, updated_at)"
+                    " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
+                    (
+                        (newsletter, r, mid, message_token(mid), commit, stamp, stamp)
+                        for r, mid in recipients
+                    ),
                 )
         except sqlite3.Error as error:
             raise self._guard(error) from None
@@ -604,6 +622,26 @@ class Journal:  # implements state.SendState
         except ValueError:
             return None
         return Sent(row[0], moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+    def sent_token(self, token: str) -> Sent | None:
+        """The handed-over row whose message carried ``token`` (a bounce's VERP address)."""
+        if not token:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT message_id, COALESCE(sent_at, updated_at), state, newsletter, recipient"
+                " FROM deliveries WHERE token = ?",
+                (token,),
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # a journal of another shape proves nothing
+        if row is None or row[2] not in HANDED_OVER:
+            return None
+        try:
+            moment = _moment(row[1] or "")
+        except ValueError:
+            return None
+        return Sent(row[0], moment, newsletter=row[3], address=row[4])
 
     def sent_to(self, addresses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
         """(recipient, newsletter, sent_at) of every message the relay accepted for ``addresses``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -34,6 +35,7 @@ from generator.feedback.suppression import (
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import Member, Unreadable, open_members
 from generator.sending.journal import open_journal
+from generator.site.index import page_path_url, read_site
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
 
@@ -94,7 +96,15 @@ def _read(project: Project, store: SuppressionStore, journal_file: Path | None) 
     journal = open_journal(project, journal_file, create=False)
     try:
         sent = journal if journal is not None else NothingSent()  # no journal: nothing proven
-        context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
+        vote_address = settings.help_site.feedback_address or ""
+        context = context_for(
+            settings.newsletter,
+            unsubscribe_secret(),
+            sent,
+            feedback,
+            vote_address=vote_address,
+            pages=article_paths(project) if vote_address else frozenset(),
+        )
         config = imap_config()
         mailbox = connect(config)
         click.echo(
@@ -121,6 +131,14 @@ def _read(project: Project, store: SuppressionStore, journal_file: Path | None) 
         if journal is not None:
             journal.close()
     _summarise(project, outcome, len(added))
+
+
+def article_paths(project: Project) -> frozenset[str]:
+    """The URL paths of the site's published articles: the pages a vote may name."""
+    index, _problems = read_site(project)  # a broken article still has its page
+    return frozenset(
+        page_path_url(article.path) for article in index.articles if not article.draft
+    ) - {""}
 
 
 def _reason(reason: str) -> str:
@@ -152,6 +170,7 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         ngettext(
             "{n} automatic reply (ignored)", "{n} automatic replies (ignored)", kinds["auto_reply"]
         ),
+        ngettext("{n} vote on an article", "{n} votes on articles", kinds["vote"]),
         ngettext("{n} not verified", "{n} not verified", kinds["unverified"]),
         ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
         ngettext("{n} quarantined", "{n} quarantined", kinds["quarantined"]),
@@ -164,6 +183,7 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
             "soft_bounce",
             "complaint",
             "auto_reply",
+            "vote",
             "unverified",
             "other",
             "quarantined",
@@ -190,6 +210,13 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
             _("Not recognised: {count}, left unread in {folder} for a person to look at.").format(
                 count=number(kinds["other"]), folder=feedback.folder
             )
+        )
+    if kinds["vote_ignored"]:
+        click.echo(
+            _(
+                "Votes not counted (naming no article of the site, or not from exactly one "
+                "sender): {count}."
+            ).format(count=number(kinds["vote_ignored"]))
         )
     if kinds["unverified"]:
         click.echo(
@@ -228,7 +255,8 @@ def run_report(
     from generator.report.figures import MemberFacts, gather
     from generator.report.page import write_report
     from generator.report.signups import read_signups
-    from generator.report.sources import editions
+    from generator.report.sources import article_titles, editions
+    from generator.report.votes import titled
 
     started = time.perf_counter()
     signups = None  # read first: a bad export stops the report before anything is recorded
@@ -254,6 +282,8 @@ def run_report(
     finally:
         if journal is not None:
             journal.close()
+    if report.votes:  # the site is read only when there are votes to name
+        report = replace(report, votes=titled(report.votes, article_titles(project)))
     names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page

@@ -9,7 +9,9 @@ A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
   that caused it;
 - ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
   transaction as their events, so a message is never counted twice;
-- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago).
+- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
+- ``votes``: the help site's "War dieser Artikel hilfreich?" votes, one row per page, sender
+  (a keyed hash, never the address) and day (``votes``); only counted, never acted on.
 
 What each send left out, its runs and the members file's size are the send journal's
 (``sending/journal.py``); so is who was sent what, which this store asks through ``Deliveries``.
@@ -29,6 +31,7 @@ from typing import Literal, Protocol
 
 from generator.core.output import write_atomic
 from generator.core.settings import Project
+from generator.feedback.votes import Vote
 from generator.members.recipients import Suppressed
 
 STORE_FILE = "suppression.sqlite"
@@ -94,6 +97,13 @@ CREATE TABLE IF NOT EXISTS mailbox (
 CREATE TABLE IF NOT EXISTS readings (
     folder TEXT PRIMARY KEY,
     read_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS votes (
+    page TEXT NOT NULL,
+    voter TEXT NOT NULL,
+    day TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    PRIMARY KEY (page, voter, day)
 );
 """
 
@@ -165,6 +175,7 @@ class Read:
     kind: str
     evidence: str
     events: tuple[Event, ...]
+    vote: Vote | None = None
 
 
 class SuppressionStore:
@@ -223,6 +234,29 @@ class SuppressionStore:
                 )
                 for event in message.events:
                     self._add(event, stamp)
+                if message.vote is not None:
+                    self._vote(message.vote)
+
+    def _vote(self, vote: Vote) -> None:
+        """One vote per page, sender and day: a second one that day replaces the first."""
+        self.db.execute(
+            "INSERT INTO votes (page, voter, day, helpful) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (page, voter, day) DO UPDATE SET helpful = excluded.helpful",
+            (vote.page, vote.voter, vote.day, vote.helpful),
+        )
+
+    def add_votes(self, votes: Iterable[Vote]) -> None:
+        """Record votes that did not come from a mailbox (tests, imports)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for vote in votes:
+                self._vote(vote)
+
+    def vote_counts(self) -> list[tuple[str, int, int]]:
+        """(page, yes, no) of every page with a vote."""
+        return self.db.execute(
+            "SELECT page, SUM(helpful), SUM(1 - helpful) FROM votes GROUP BY page ORDER BY page"
+        ).fetchall()
 
     def add(self, events: Iterable[Event]) -> None:
         """Record events that did not come from a mailbox (tests, imports)."""

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from generator.feedback.suppression import SuppressionStore, instant
 from generator.members.recipients import consent_problem
 from generator.members.source import Member
+from generator.report.votes import ArticleVotes, article_votes
 from generator.sending.state import SendState
 
 COMPLAINT_LIMIT = 0.003
@@ -149,6 +150,8 @@ class Report:
     unattributed: tuple[Unattributed, ...] = ()
     segments: tuple[SegmentMonth, ...] = ()
     """Month by month, each segment (``alle`` first); empty without the members file."""
+    votes: tuple[ArticleVotes, ...] = ()
+    """"War dieser Artikel hilfreich?" per article, the least helpful first."""
 
 
 def gather(
@@ -177,6 +180,7 @@ def gather(
         consenting=None if facts is None else facts.consenting,
         unattributed=_unattributed(newsletters, events, unsubscribed),
         segments=_per_segment(facts, [m.month for m in months]),
+        votes=article_votes(stored["votes"]),
     )
 
 
@@ -259,11 +263,15 @@ class _Send:
 
 
 def _read_store(store: Path) -> dict[str, list[Any]]:
-    """The events and the suppressions by reason, over one connection (none without a store)."""
+    """Events, suppressions by reason and votes, over one connection (none without a store)."""
     if not store.is_file():
-        return {"events": [], "suppressed": []}
+        return {"events": [], "suppressed": [], "votes": []}
     with SuppressionStore(store) as db:
-        return {"events": db.event_times(), "suppressed": db.counts_by_reason()}
+        return {
+            "events": db.event_times(),
+            "suppressed": db.counts_by_reason(),
+            "votes": db.vote_counts(),
+        }
 
 
 def _sends(journal: SendState | None) -> dict[str, _Send]:

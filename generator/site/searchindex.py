@@ -140,8 +140,10 @@ def _packed(postings: dict[str, list[int]], documents: int) -> dict[str, str]:
     table = [base36(n) for n in range(max(documents, 4096))]
     size = len(table)
     packed = {}
-    # sorted as JavaScript compares strings: the worker can use the order without sorting
-    for form, flat in postings.items():
+    # Sorted as JavaScript compares strings (UTF-16 code units): the worker uses the order
+    # without sorting (it checks it as it reads the words, and sorts what is not in order).
+    for form in sorted(postings, key=lambda word: word.encode("utf-16-be")):
+        flat = postings[form]
         numbers = flat[0::2]
         flat[2::2] = [b - a for a, b in zip(numbers, numbers[1:], strict=False)]
         # pairs compress better than one number for both (measured: 598 against 670 KiB)

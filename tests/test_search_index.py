@@ -61,6 +61,8 @@ def test_built_index_holds_words_not_text(built_example):
     assert "lastschrift" in words and "kundigung" in words
     assert "iban" in words  # keywords from the front matter are indexed
     assert "und" not in words and "der" not in words  # German stop words are left out
+    # In JavaScript's string order: the worker's prefix search uses it without sorting.
+    assert list(words) == sorted(words, key=lambda word: word.encode("utf-16-be"))
     sections = [doc for doc in docs if "#" in doc["location"]]
     pages = [doc for doc in docs if "#" not in doc["location"]]
     assert sections and all("text" not in doc for doc in sections)

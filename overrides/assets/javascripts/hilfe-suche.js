@@ -109,9 +109,17 @@ class Index {
   static compact(docs, data) {
     const index = new Index(docs)
     index.lengths = Float64Array.from(data.lengths)
-    index.packed = data.words // plain word -> "gap,count,gap,count…" in base 36
     index.synonymText = data.synonyms || "" // read on the first query that needs it
-    return index.finish(Object.keys(data.words))
+    // plain word -> "gap,count,gap,count…" in base 36: one "word:pairs" line per word, sorted
+    // (an index of an earlier build may still be an object)
+    index.packed = new Map()
+    if (typeof data.words === "string")
+      for (const line of data.words.split("\n")) {
+        const cut = line.indexOf(":")
+        if (cut > 0) index.packed.set(line.slice(0, cut), line.slice(cut + 1))
+      }
+    else for (const word of Object.keys(data.words)) index.packed.set(word, data.words[word])
+    return index.finish([...index.packed.keys()])
   }
 
   /** From Material's full index (a plain MkDocs build): every section's text, tokenised here. */
@@ -254,7 +262,7 @@ class Index {
       // German Snowball only cuts endings, so every word with this key starts with it.
       for (const form of this.range(key)) {
         if (analyse(form) !== key) continue
-        const pairs = this.packed[form].split(",")
+        const pairs = this.packed.get(form).split(",")
         let number = 0
         for (let i = 0; i < pairs.length; i += 2) {
           number += parseInt(pairs[i], 36)

@@ -227,11 +227,26 @@ def check(project: Project, strict: bool) -> None:
     default=None,
     help=N_("Append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)."),
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_(
+        "Mail each approver (review.approvers on main) every changed newsletter as members "
+        "get it, and a summary; once per commit."
+    ),
+)
+@journal_option
 @pass_project
-def review(project: Project, base: str | None, summary_file: Path | None) -> None:
+def review(
+    project: Project,
+    base: str | None,
+    summary_file: Path | None,
+    mail: bool,
+    journal_file: Path | None,
+) -> None:
     from generator.cli.review import run_review
 
-    run_review(project, base, summary_file)
+    run_review(project, base, summary_file, mail=mail, journal_file=journal_file)
 
 
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
@@ -505,14 +520,50 @@ def feedback(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_("Mail the report to report.recipients (charts inline, tables as CSV)."),
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help=N_(
+        "With --mail: only when a report is due (monthly, and three days after each send), "
+        "once each."
+    ),
+)
 @journal_option
 @pass_project
 def report_command(
     project: Project,
     members_file: Path | None,
     signups_file: Path | None,
+    mail: bool,
+    due: bool,
     journal_file: Path | None,
 ) -> None:
     from generator.cli.feedback import run_report
 
-    run_report(project, members_file, journal_file, signups_file)
+    if due and not mail:
+        raise click.UsageError(_("--due works with --mail only"))
+    run_report(project, members_file, journal_file, signups_file, mail=mail, due=due)
+
+
+@main.command(help=N_("Check secrets, servers, members and the sender domain; say what to fix."))
+@click.option(
+    "--members",
+    "members_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=N_("Members file to read (else RUNDBRIEF_MEMBERS_FILE or review.members_file)."),
+)
+@click.option(
+    "--probe",
+    is_flag=True,
+    help=N_("Also send one probe message to the feedback mailbox and read its results."),
+)
+@pass_project
+def doctor(project: Project, members_file: Path | None, probe: bool) -> None:
+    from generator.cli.doctor import run_doctor
+
+    run_doctor(project, members_file, probe)

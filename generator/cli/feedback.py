@@ -250,15 +250,24 @@ def run_report(
     members_file: Path | None,
     journal_file: Path | None,
     signups_file: Path | None = None,
+    *,
+    mail: bool = False,
+    due: bool = False,
 ) -> None:
-    """Gather the figures and write build/reports/."""
+    """Gather the figures and write build/reports/; with ``mail``, send it to the founder."""
     from generator.report.figures import MemberFacts, gather
-    from generator.report.page import write_report
+    from generator.report.mail import recipients
+    from generator.report.page import signup_tables, write_report
     from generator.report.signups import read_signups
     from generator.report.sources import article_titles, editions
     from generator.report.votes import titled
+    from generator.sending.transport import smtp_transport
 
     started = time.perf_counter()
+    to: tuple[str, ...] = ()
+    if mail:  # checked first: nobody to mail to, or no server, stops before anything is read
+        to = recipients(project)
+        smtp_transport()
     signups = None  # read first: a bad export stops the report before anything is recorded
     if signups_file is not None:
         signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
@@ -294,3 +303,8 @@ def run_report(
             seconds=f"{time.perf_counter() - started:.1f}",
         )
     )
+    if mail:
+        from generator.cli.reportmail import mail_report
+
+        counted = signup_tables(report, signups, names) if signups is not None else None
+        mail_report(project, report, counted, to, journal_file, due=due)

@@ -1,4 +1,4 @@
-"""The charts of the send report: bars and lines laid out here, drawn as SVG by a Jinja template.
+"""The charts of the send report: laid out here, drawn as SVG by a Jinja template (PNG for mail).
 
 Text stays text: sharp at any size and found by the browser's search. Series differ by
 hatching, marker and line style as well as colour, so a black-and-white print keeps them apart.
@@ -103,21 +103,53 @@ class Chart:
         return BOTTOM[bool(self.keys)]
 
 
-def charts(report: Report) -> dict[str, Markup]:
-    """Every chart of the report as inline SVG, by name."""
+def laid_out(report: Report) -> dict[str, Chart]:
+    """Every chart the report has figures for, by name, laid out."""
     dated = [n for n in report.newsletters if n.started is not None and n.sent]
     dated = dated[-RECENT_NEWSLETTERS:]
     months = report.months[-RECENT_MONTHS:]
     found = {}
     if dated:
-        found["complaints"] = _svg(_complaints(dated))
-        found["bounces"] = _svg(_bounces(dated))
+        found["complaints"] = _complaints(dated)
+        found["bounces"] = _bounces(dated)
     if months:
-        found["months"] = _svg(_per_month(months))
+        found["months"] = _per_month(months)
     if months and months[0].signups is not None:
-        found["signups"] = _svg(_signups(months))
+        found["signups"] = _signups(months)
     if months and (months[0].consenting is not None or any(m.members for m in months)):
-        found["consenting"] = _svg(_members(months))
+        found["consenting"] = _members(months)
+    return found
+
+
+def charts(report: Report) -> dict[str, Markup]:
+    """Every chart of the report as inline SVG, by name."""
+    return {name: _svg(chart) for name, chart in laid_out(report).items()}
+
+
+PNG_SCALE = 2
+"""A PNG twice as sharp as it is shown (840 × 640 pixels at 420 CSS pixels): crisp on phones."""
+
+
+def chart_pngs(report: Report) -> dict[str, tuple[str, bytes]]:
+    """Every chart as PNG with its title, by name: for the report by mail (no SVG in mail).
+
+    The same SVG as on the page, rasterised by CairoSVG with the shipped font (only here: the
+    page itself needs neither cairo nor fontconfig).
+    """
+    from generator.marketing.fonts import use_shipped_fonts
+
+    use_shipped_fonts()  # before cairosvg loads cairo and fontconfig
+    import cairosvg
+
+    found = {}
+    for name, chart in laid_out(report).items():
+        data = cairosvg.svg2png(
+            bytestring=str(_svg(chart)).encode("utf-8"),
+            output_width=WIDTH * PNG_SCALE,
+            output_height=HEIGHT * PNG_SCALE,
+            background_color="white",
+        )
+        found[name] = (chart.title, bytes(data or b""))
     return found
 
 

@@ -9,5 +9,8 @@ rendered text of help pages word by word (``texts.py``), Werbemittel pictures ol
 new, settings and facts key by key (``yamldiff.py``, ``facts.py`` with the hook that says
 where a fact is used). It writes ``build/review/index.html``, one self-contained German page
 (``page.py`` and ``templates/``), and the Markdown job summary of a pull request
-(``summary.py``). ``pipeline.py`` shows the whole review on one screen.
+(``summary.py``). Each changed campaign is also rendered for the sample member
+(``kitsample.py``). ``review --mail`` sends the approvers on main each changed newsletter as
+members get it and a summary with the pull request's link (``mail.py``, ``github.py``), once
+per commit. ``pipeline.py`` shows the whole review on one screen.
 """

@@ -73,6 +73,15 @@ def resolve_base(root: Path, given: str | None) -> Base:
     )
 
 
+def main_branch(root: Path) -> Base | None:
+    """The main branch the founder merges into: the remote's, else the local one; None if neither."""
+    for name, ref in MAIN_REFS:
+        commit = _commit(root, ref)
+        if commit is not None:
+            return Base(name, commit)
+    return None
+
+
 def _commit(root: Path, name: str) -> str | None:
     out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}")
     return out.strip() if out else None

@@ -104,7 +104,14 @@ def _newsletter(
     problems = after.problems if after else tuple(p for p in new.problems if p.path == rel)
     reach = counter.reach(after.audience) if counter is not None and after else None
     return NewsletterReview(
-        rel, status, before, after, reach, problems, facts=facts_of.get(rel, ())
+        rel,
+        status,
+        before,
+        after,
+        reach,
+        problems,
+        facts=facts_of.get(rel, ()),
+        message=new.email_message(rel),
     )
 
 

@@ -18,6 +18,7 @@ from generator.core.settings import Project
 from generator.feedback.suppression import SuppressionStore, store_path
 from generator.members.recipients import unsubscribe_secret
 from generator.sending.delivery import Outcome, deliver, give_up_after
+from generator.sending.dkim import dkim_signer
 from generator.sending.journal import Journal, open_journal
 from generator.sending.send import Plan, prepare, send_tests
 from generator.sending.transport import OUTBOX_FILE, Outbox, Transport, smtp_transport
@@ -88,8 +89,9 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         offline=request.offline,
     )
     progress.checked(plan)
+    signer = dkim_signer(project.settings.newsletter.dkim_selector, plan.email.from_address)
     if request.test_to:
-        replies = send_tests(plan, smtp_transport(), request.test_to)
+        replies = send_tests(plan, smtp_transport(signer=signer), request.test_to)
         return Outcome(plan=plan, tests=tuple(zip(request.test_to, replies, strict=True)))
     if request.dry_run:
         folder = request.outbox or project.build_dir / "outbox" / plan.newsletter.slug
@@ -105,7 +107,9 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         if not request.new_journal:
             _not_sent_elsewhere(project, journal, plan)
         connections = request.connections or project.settings.sending.connections
-        outcome = _deliver(plan, request, smtp_transport, journal, progress, connections)
+        outcome = _deliver(
+            plan, request, lambda: smtp_transport(signer=signer), journal, progress, connections
+        )
         # For `rundbrief report`: who was left out, and the members file's size over time.
         journal.record_exclusions(plan.newsletter.slug, plan.selection.excluded)
         journal.record_member_count(plan.selection.members)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.core.declare import key
+from generator.core.schema import email_addresses
 
 
 @dataclass(frozen=True)
@@ -16,4 +17,11 @@ class ReviewSettings:
         "Zielgruppe zählt (~ erlaubt, relative Pfade ab dem Repository; "
         "RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
         default=None,
+    )
+    approvers: tuple[str, ...] = key(
+        "E-Mail-Adressen, die rundbrief review --mail jede Änderung zur Freigabe schickt "
+        "(jeden geänderten Newsletter wie für ein Mitglied, dazu eine Zusammenfassung). Es "
+        "gilt die Liste auf main: ein Pull Request kann keine Empfänger hinzufügen.",
+        default=(),
+        check=email_addresses,
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,17 +15,7 @@ from generator.cli.progress import Progress
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
-from generator.feedback.classify import context_for
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, MAX_SIZE
-from generator.feedback.mailbox import (
-    FeedbackOutcome,
-    check_folders,
-    close,
-    connect,
-    imap_config,
-    read_mailbox,
-)
-from generator.feedback.sent import NothingSent
 from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
@@ -36,6 +27,9 @@ from generator.members.recipients import unsubscribe_secret
 from generator.members.source import Member, Unreadable, open_members
 from generator.sending.journal import open_journal
 from generator.site.index import page_path_url, read_site
+
+if TYPE_CHECKING:
+    from generator.feedback.mailbox import FeedbackOutcome
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
 
@@ -90,6 +84,11 @@ def run_feedback(
 
 
 def _read(project: Project, store: SuppressionStore, journal_file: Path | None) -> None:
+    # Imported here: `report` and `send` need none of the mailbox reading (flufl.bounce).
+    from generator.feedback.classify import context_for
+    from generator.feedback.mailbox import check_folders, close, connect, imap_config, read_mailbox
+    from generator.feedback.sent import NothingSent
+
     settings = project.settings
     feedback = settings.feedback
     check_folders(feedback.folder, feedback.processed_folder, feedback.quarantine_folder)
@@ -256,16 +255,18 @@ def run_report(
 ) -> None:
     """Gather the figures and write build/reports/; with ``mail``, send it to the founder."""
     from generator.report.figures import MemberFacts, gather
-    from generator.report.mail import recipients
     from generator.report.page import signup_tables, write_report
     from generator.report.signups import read_signups
     from generator.report.sources import article_titles, editions
     from generator.report.votes import titled
-    from generator.sending.transport import smtp_transport
 
     started = time.perf_counter()
     to: tuple[str, ...] = ()
     if mail:  # checked first: nobody to mail to, or no server, stops before anything is read
+        # (imported only here: DKIM and DNS cost a report without --mail a sixth of its time)
+        from generator.report.mail import recipients
+        from generator.sending.transport import smtp_transport
+
         to = recipients(project)
         smtp_transport()
     signups = None  # read first: a bad export stops the report before anything is recorded

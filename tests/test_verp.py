@@ -182,3 +182,21 @@ def test_a_journal_of_the_earlier_shape_gains_the_indexed_token_column(tmp_path)
         # The row planned before has no token: its bounces carry the earlier addresses.
         assert journal.sent_token("0123456789abcdef0123") is None
         assert journal.sent(SLUG, "anna@example.org") is not None
+
+
+def test_check_names_a_bounce_address_too_long_for_the_token(example_project, cli):
+    settings = example_project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    long_base = "ruecklaeufer-des-mitgliederwerks-1@bounces.mitgliederwerk.example"  # 34 before @
+    settings.write_text(
+        text.replace("bounce@bounces.mitgliederwerk.example", long_base), encoding="utf-8"
+    )
+    line = text[: text.index("bounce_address:")].count("\n") + 1
+
+    result = cli(example_project, "check")
+
+    assert result.exit_code == 1
+    assert (
+        f"rundbrief.yml:{line}: newsletter.bounce_address: erwartet höchstens 32 Zeichen vor "
+        "dem @" in result.stderr
+    ), result.stderr

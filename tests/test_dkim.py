@@ -133,3 +133,22 @@ def test_any_message_the_email_package_writes_verifies(
     record = f"v=DKIM1; k=rsa; p={public(dkim_key)}".encode()
     signed = signer.sign(data)
     assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: record)
+
+
+def test_the_report_mail_to_the_team_is_signed_too(
+    example_project, cli, smtp, dns, dkim_key
+) -> None:
+    """The founder's mails leave with the newsletters' key, so his provider trusts them alike."""
+    dns.zone[RECORD] = [f"v=DKIM1; k=rsa; p={public(dkim_key)}"]
+    settings = example_project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8").replace(
+        "newsletter:\n", "newsletter:\n  dkim_selector: s1\n", 1
+    )
+    settings.write_text(text + "report:\n  recipients:\n    - gruender@beispiel.example\n")
+    result = cli(
+        example_project, "report", "--mail", env=smtp.env(RUNDBRIEF_DKIM_PRIVATE_KEY=pem(dkim_key))
+    )
+    assert result.exit_code == 0, result.stderr
+    (message,) = smtp.recorder.received
+    assert message.raw.count(b"DKIM-Signature:") == 1
+    assert dkim.verify(message.raw, dnsfunc=dns_txt(dns))

@@ -28,6 +28,28 @@ from generator.core.settings import Project, load_project
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
 
 
+class FileOrUrl(click.ParamType):
+    """A file that exists, or an https:// URL (fetched, and checked, when it is read)."""
+
+    name = "file_or_url"
+
+    def __init__(self, *, exists: bool = True) -> None:
+        self.exists = exists  # doctor reports a missing file as a finding, not a usage error
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """FILE/URL in the user's language."""
+        return _("FILE/URL")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """``value`` unchanged if it is a URL; else the path of a file that exists."""
+        from generator.members.remote import is_url
+
+        if isinstance(value, str) and is_url(value):
+            return value
+        path = click.Path(exists=self.exists, dir_okay=False).convert(value, param, ctx)
+        return os.fsdecode(path)
+
+
 def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message`` lines on standard error."""
     for problem in problems:
@@ -336,9 +358,9 @@ def new_campaign(project: Project, title: str) -> None:
 @click.option(
     "--members",
     "members_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV) with referral codes."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_("Members file (CSV) or https:// URL (default: the configured members source)."),
 )
 @click.option(
     "--member", "code", default=None, help=N_("Write only the kit of this referral code.")
@@ -356,7 +378,7 @@ def new_campaign(project: Project, title: str) -> None:
 )
 @pass_project
 def kits(
-    project: Project, members_file: Path, code: str | None, jobs: int | None, offline: bool
+    project: Project, members_file: str | None, code: str | None, jobs: int | None, offline: bool
 ) -> None:
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
@@ -407,8 +429,12 @@ def kits(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export, kept outside git)."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export, kept outside git) or https:// URL (default: the configured "
+        "members source)."
+    ),
 )
 @click.option(
     "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
@@ -511,14 +537,22 @@ def feedback(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export) for sign-ups and consent over time."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export) or https:// URL for members over time (default: the "
+        "configured members source)."
+    ),
 )
 @click.option(
     "--signups",
     "signups_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "The platform's sign-up export (CSV file or https:// URL; default: signups.query): "
+        "sign-ups per newsletter, campaign and code."
+    ),
 )
 @click.option(
     "--mail",
@@ -537,8 +571,8 @@ def feedback(
 @pass_project
 def report_command(
     project: Project,
-    members_file: Path | None,
-    signups_file: Path | None,
+    members_file: str | None,
+    signups_file: str | None,
     mail: bool,
     due: bool,
     journal_file: Path | None,
@@ -554,8 +588,11 @@ def report_command(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=N_("Members file to read (else RUNDBRIEF_MEMBERS_FILE or review.members_file)."),
+    type=FileOrUrl(exists=False),
+    help=N_(
+        "Members file or https:// URL to read (else RUNDBRIEF_MEMBERS_FILE, members.query or "
+        "review.members_file)."
+    ),
 )
 @click.option(
     "--probe",
@@ -563,7 +600,7 @@ def report_command(
     help=N_("Also send one probe message to the feedback mailbox and read its results."),
 )
 @pass_project
-def doctor(project: Project, members_file: Path | None, probe: bool) -> None:
+def doctor(project: Project, members_file: str | None, probe: bool) -> None:
     from generator.cli.doctor import run_doctor
 
     run_doctor(project, members_file, probe)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -24,7 +23,7 @@ def line(finding: Finding) -> str:
     return text
 
 
-def run_doctor(project: Project, members: Path | None, probe: bool) -> None:
+def run_doctor(project: Project, members: str | None, probe: bool) -> None:
     """Print every check; exit 1 when something blocks a send."""
     findings = diagnose(project, members=members)
     if probe:

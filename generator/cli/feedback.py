@@ -24,7 +24,7 @@ from generator.feedback.suppression import (
     store_path,
 )
 from generator.members.recipients import unsubscribe_secret
-from generator.members.source import Member, Unreadable, open_members
+from generator.members.source import Member, Unreadable, members_source
 from generator.sending.journal import open_journal
 from generator.site.index import page_path_url, read_site
 
@@ -246,9 +246,9 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
 
 def run_report(
     project: Project,
-    members_file: Path | None,
+    members_file: str | None,
     journal_file: Path | None,
-    signups_file: Path | None = None,
+    signups_file: str | None = None,
     *,
     mail: bool = False,
     due: bool = False,
@@ -256,7 +256,7 @@ def run_report(
     """Gather the figures and write build/reports/; with ``mail``, send it to the founder."""
     from generator.report.figures import MemberFacts, gather
     from generator.report.page import signup_tables, write_report
-    from generator.report.signups import read_signups
+    from generator.report.signups import signups_of
     from generator.report.sources import article_titles, editions
     from generator.report.votes import titled
 
@@ -269,12 +269,11 @@ def run_report(
 
         to = recipients(project)
         smtp_transport()
-    signups = None  # read first: a bad export stops the report before anything is recorded
-    if signups_file is not None:
-        signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
+    # Read first: a bad export stops the report before anything is recorded.
+    signups = signups_of(project, signups_file)
     facts = None
-    if members_file is not None:
-        source = open_members(project, members_file)
+    source = members_source(project, members_file)
+    if source is not None:
         for warning in source.warnings:
             click.echo(str(warning), err=True)
         try:

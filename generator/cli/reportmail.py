@@ -15,6 +15,7 @@ from generator.report.due import due_periods
 from generator.report.figures import Report
 from generator.report.mail import deliver_report, message_bytes
 from generator.report.signups import SignupTables
+from generator.sending.dkim import team_signer
 from generator.sending.journal import open_journal
 from generator.sending.transport import TransportStopped, smtp_transport
 
@@ -35,7 +36,7 @@ def mail_report(
         periods = due_periods(journal.run_times(), dt.datetime.now(dt.UTC)) if journal else None
         outcome = deliver_report(
             journal,
-            smtp_transport(),
+            smtp_transport(signer=team_signer(project)),
             message_bytes(project, report, signups),
             to,
             project.settings.newsletter.from_address,

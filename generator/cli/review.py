@@ -18,6 +18,7 @@ from generator.review.mail import approval_mails, approvers, deliver
 from generator.review.model import Review
 from generator.review.pipeline import FOLDER, review
 from generator.review.summary import append_summary, summary_markdown
+from generator.sending.dkim import team_signer
 from generator.sending.journal import open_journal
 from generator.sending.transport import TransportStopped, smtp_transport
 
@@ -86,7 +87,10 @@ def _mail(project: Project, result: Review, to: tuple[str, ...], journal_file: P
     with journal:
         try:
             outcome = deliver(
-                journal, smtp_transport(), mails, project.settings.newsletter.from_address
+                journal,
+                smtp_transport(signer=team_signer(project)),
+                mails,
+                project.settings.newsletter.from_address,
             )
         except TransportStopped as error:
             raise RundbriefError(

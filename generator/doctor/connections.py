@@ -22,8 +22,9 @@ from generator.core.terminal import plain
 from generator.doctor.findings import Finding, fail, hint, ok
 from generator.feedback.mailbox import FeedbackStopped, ImapConfig, connect
 from generator.members.csvfile import Unreadable
+from generator.members.query import URL_VARIABLE
 from generator.members.recipients import unsubscribe_token
-from generator.members.source import Member, open_members
+from generator.members.source import Member, MembersFile
 from generator.newsletter.unsubscribe import unsubscribe_link
 from generator.sending.transport import SmtpConfig, SmtpTransport, TransportStopped
 
@@ -126,9 +127,8 @@ def check_state(url: str) -> Finding:
     return ok(_("State"), _("state database {where} answers").format(where=where))
 
 
-def check_members(project: Project, source: Path) -> Finding:
-    """Open the members source as ``send`` does and count its rows."""
-    opened = open_members(project, source)
+def check_members(opened: MembersFile) -> Finding:
+    """Read the members source as ``send`` does and count its rows."""
     members = problems = 0
     try:
         for item in opened.rows():
@@ -140,7 +140,9 @@ def check_members(project: Project, source: Path) -> Finding:
         return fail(
             _("Members"),
             str(error.problem),
-            _("export the members file again, or correct --members / RUNDBRIEF_MEMBERS_FILE"),
+            _("export the members file again, or correct --members / RUNDBRIEF_MEMBERS_FILE")
+            if opened.origin.kind != "query"
+            else _("correct members.query or {variable}").format(variable=URL_VARIABLE),
         )
     message = _("{source}: {count} members readable").format(
         source=opened.display, count=number(members)

@@ -17,7 +17,7 @@ from generator.doctor.dnsrecords import resolver, txt_records
 from generator.doctor.findings import Finding, fail, hint, ok, skip
 from generator.feedback.mailbox import ImapConfig, imap_config
 from generator.members.recipients import SECRET_VARIABLE, unsubscribe_secret
-from generator.review.reach import members_file
+from generator.members.source import members_source
 from generator.sending.dkim import KEY_VARIABLE, DkimError, DkimSigner, dkim_signer
 from generator.sending.transport import SmtpConfig, smtp_config
 
@@ -27,7 +27,7 @@ GUIDE = "docs/seiten/betrieb/einrichten.md"
 
 
 def diagnose(
-    project: Project, env: Mapping[str, str] | None = None, members: Path | None = None
+    project: Project, env: Mapping[str, str] | None = None, members: Path | str | None = None
 ) -> list[Finding]:
     """Every check a send depends on, in the order a person fixes them."""
     env = os.environ if env is None else env
@@ -150,15 +150,21 @@ def _read(
         return None
 
 
-def _members(project: Project, env: Mapping[str, str], given: Path | None) -> Finding:
-    source = given or members_file(project, env)
+def _members(project: Project, env: Mapping[str, str], given: Path | str | None) -> Finding:
+    try:
+        source = members_source(project, given, env)  # as send, kits, report and review
+    except UsageError as error:
+        return fail(_("Members"), str(error), _("correct --members / RUNDBRIEF_MEMBERS_FILE"))
     if source is None:
         return hint(
             _("Members"),
             _("no members source configured: nothing to count"),
-            _("pass --members FILE, or set RUNDBRIEF_MEMBERS_FILE or review.members_file"),
+            _(
+                "pass --members FILE or an https:// URL, or set RUNDBRIEF_MEMBERS_FILE, "
+                "members.query or review.members_file"
+            ),
         )
-    return connections.check_members(project, source)
+    return connections.check_members(source)
 
 
 def _domain(project: Project, env: Mapping[str, str], signer: DkimSigner | None) -> list[Finding]:

@@ -22,15 +22,13 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from generator.core.activecontent import refused
-from generator.core.declare import build
 from generator.core.headers import header_text
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound, raise_if_errors
-from generator.core.settings import SETTINGS, SETTINGS_FILE, Project, Settings
-from generator.core.sources import SourceFile, load_yaml_file
+from generator.core.settings import SETTINGS_FILE, Project
 from generator.newsletter.inline import inline_css
 from generator.newsletter.mime import wire_bytes
-from generator.review.changes import Base, file_at, main_branch
+from generator.review.changes import Base, main_branch, settings_at
 from generator.review.compare import SITE
 from generator.review.facts import Use
 from generator.review.github import PullRequest
@@ -79,14 +77,7 @@ def approvers(project: Project, base: Base) -> tuple[str, ...]:
     ``rundbrief.yml`` when there are none: the mail has nobody to go to.
     """
     base = main_branch(project.root) or base
-    data = file_at(project.root, base.commit, SETTINGS_FILE)
-    settings: Settings | None = None
-    if data is not None:
-        source = SourceFile(
-            project.root / SETTINGS_FILE, SETTINGS_FILE, data.decode("utf-8", "replace")
-        )
-        loaded, _problems = load_yaml_file(source, SETTINGS)
-        settings = build(Settings, loaded[0]) if loaded is not None else None
+    settings = settings_at(project, base)
     found = settings.review.approvers if settings is not None else ()
     if not found:
         raise ProblemsFound(

@@ -24,6 +24,7 @@ from dkim.canonicalization import CanonicalizationPolicy
 
 from generator.core.i18n import _
 from generator.core.problems import UsageError
+from generator.core.settings import Project
 
 KEY_VARIABLE = "RUNDBRIEF_DKIM_PRIVATE_KEY"
 SIGNED = (
@@ -135,3 +136,9 @@ def dkim_signer(
             _("{variable} is set but newsletter.dkim_selector is not").format(variable=KEY_VARIABLE)
         )
     return DkimSigner(from_address.rpartition("@")[2].lower(), selector, load_key(pem))
+
+
+def team_signer(project: Project) -> DkimSigner | None:
+    """The signer of the mails to the team (review, report): the newsletters' own key and domain."""
+    newsletter = project.settings.newsletter
+    return dkim_signer(newsletter.dkim_selector, newsletter.from_address)

@@ -13,10 +13,11 @@ from typing import Protocol
 
 from generator.core.i18n import _
 from generator.core.output import claim_folder
-from generator.core.problems import RundbriefError, UsageError
+from generator.core.problems import RundbriefError
 from generator.core.settings import Project
 from generator.feedback.suppression import SuppressionStore, store_path
 from generator.members.recipients import unsubscribe_secret
+from generator.members.source import open_members
 from generator.sending.delivery import Outcome, deliver, give_up_after
 from generator.sending.dkim import dkim_signer
 from generator.sending.journal import Journal, open_journal
@@ -29,7 +30,8 @@ class SendRequest:
     """What the command line collected for one send (each option spelled here once)."""
 
     newsletter: Path
-    members_file: Path | None = None
+    members_file: str | None = None
+    """``--members``: a file or an https:// URL; None: the configured source (members_source)."""
     audience: str | None = None
     suppress: tuple[Path, ...] = ()
     dry_run: bool = False
@@ -76,12 +78,12 @@ class SentElsewhere(RundbriefError):
 
 def send(project: Project, request: SendRequest, progress: SendProgress) -> Outcome:
     """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers."""
-    if request.members_file is None and not request.test_to:
-        raise UsageError(_("--members is required (only --test-to works without it)"))
+    # Raises UsageError when no source is configured: only --test-to works without one.
+    members = None if request.test_to else open_members(project, request.members_file)
     plan = prepare(
         project,
         request.newsletter,
-        None if request.test_to else request.members_file,
+        members,
         secret=unsubscribe_secret(),
         audience=request.audience,
         suppress=request.suppress,

@@ -33,7 +33,7 @@ from generator.members.recipients import (
     read_suppressed,
     select,
 )
-from generator.members.source import MembersFile, Unreadable, open_members
+from generator.members.source import MembersFile, Unreadable
 from generator.members.verp import new_message_id
 from generator.newsletter.checks import image_sources
 from generator.newsletter.email import RenderedEmail, sample_values
@@ -195,7 +195,7 @@ class Plan:
 def prepare(
     project: Project,
     newsletter_path: Path,
-    members_file: Path | None,
+    members: MembersFile | None,
     *,
     secret: bytes,
     audience: str | None = None,
@@ -232,12 +232,10 @@ def prepare(
     # Suppressed by --suppress files, and by what `rundbrief feedback` filed (with the reason).
     suppressed = {address: Suppressed("suppressed") for address in listed}
     suppressed |= suppressions(store_path(project))
-    members = None
     selection = Selection(0, 0)
     kind = newsletter.kind if newsletter else "newsletter"
     target = Audience(segment, kind, suppressed)
-    if members_file is not None:
-        members = open_members(project, members_file)
+    if members is not None:
         warnings += members.warnings
         try:
             selection = select(members, target)

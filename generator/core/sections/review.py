@@ -13,9 +13,10 @@ class ReviewSettings:
     """What ``rundbrief review`` needs beyond the repository."""
 
     members_file: str | None = key(
-        "Mitgliederdatei außerhalb von git, in der rundbrief review die Empfänger jeder "
-        "Zielgruppe zählt (~ erlaubt, relative Pfade ab dem Repository; "
-        "RUNDBRIEF_MEMBERS_FILE hat Vorrang).",
+        "Mitgliederdatei außerhalb von git (oder https://-URL), aus der jeder Befehl ohne "
+        "--members die Mitglieder liest – review zählt darin die Empfänger jeder Zielgruppe "
+        "(~ erlaubt, relative Pfade ab dem Repository; RUNDBRIEF_MEMBERS_FILE und "
+        "members.query haben Vorrang).",
         default=None,
     )
     approvers: tuple[str, ...] = key(

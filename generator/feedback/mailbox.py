@@ -268,9 +268,11 @@ def _read_batch(
             reads.append(_quarantine(uid, "error", folder, outcome))
             continue
         evidence = verdict.evidence or f"imap:{folder}/{uid}"
-        reads.append(Read(uid, verdict.kind, evidence, _events(verdict, evidence)))
+        reads.append(Read(uid, verdict.kind, evidence, _events(verdict, evidence), verdict.vote))
         outcome.timings.classify += time.perf_counter() - begin
         outcome.kinds[verdict.kind] += 1
+        if verdict.kind == "vote" and verdict.vote is None:
+            outcome.kinds["vote_ignored"] += 1  # forged or stale page, no single sender
     return reads
 
 

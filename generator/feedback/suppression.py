@@ -305,7 +305,7 @@ class SuppressionStore:
         self.db.execute(
             "INSERT INTO votes (page, voter, day, helpful) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (page, voter, day) DO UPDATE SET helpful = excluded.helpful",
-            (vote.page, vote.voter, vote.day, vote.helpful),
+            (vote.page, vote.voter, vote.day, int(vote.helpful)),
         )
 
     def add_votes(self, votes: Iterable[Vote]) -> None:

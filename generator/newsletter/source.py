@@ -180,10 +180,30 @@ def newsletter_source(project: Project, path: Path) -> SourceFile:
     path = path if path.is_absolute() else (project.root / path)
     path = path.resolve()
     if not path.is_file():
-        raise ProblemsFound([Problem(str(path), 0, _("newsletter file not found"))])
+        raise ProblemsFound(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    _(
+                        "newsletter file not found; check the path (e.g. "
+                        "newsletters/2026-11-02-name.md)"
+                    ),
+                )
+            ]
+        )
     if path.parent != project.newsletters_dir.resolve():
         raise ProblemsFound(
-            [Problem(str(path), 0, _("not a newsletter: the file must lie in newsletters/"))]
+            [
+                Problem(
+                    str(path),
+                    0,
+                    _(
+                        "not a newsletter: the file must lie in newsletters/; name a file of "
+                        "that folder"
+                    ),
+                )
+            ]
         )
     source = read_source(path, project.root)
     if isinstance(source, Problem):

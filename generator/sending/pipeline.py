@@ -66,6 +66,10 @@ class SendProgress(Protocol):
         """Everything is checked; nothing is sent yet (warnings, exclusions, the count)."""
         ...
 
+    def confirm(self, plan: Plan) -> None:
+        """Members are about to be mailed: the last moment to stop (by raising)."""
+        ...
+
     def start(self, total: int) -> None:
         """Delivery begins towards ``total`` messages."""
         ...
@@ -127,6 +131,7 @@ def send(
     with journal:
         if not request.new_journal:
             _not_sent_elsewhere(project, journal, plan)
+        progress.confirm(plan)  # after every check that could refuse, before the first message
         connections = request.connections or project.settings.sending.connections
         outcome = _deliver(
             plan, request, lambda: smtp_transport(signer=signer), journal, progress, connections

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from generator.members.recipients import (
     select,
 )
 from generator.members.source import MembersFile, Unreadable
+from generator.members.verp import new_message_id
 from generator.newsletter.checks import image_sources
 from generator.newsletter.email import RenderedEmail, sample_values
 from generator.newsletter.mime import build_message, wire_bytes
@@ -264,7 +264,7 @@ def _check_segment(project: Project, segment: str) -> None:
     known = known_segments(project)
     if segment not in known:
         raise UsageError(
-            _("--audience: unknown segment '{segment}'; known: {known}").format(
+            _("--audience: unknown segment '{segment}'; known: {known}; choose one of them").format(
                 segment=segment, known=", ".join(known)
             )
         )
@@ -272,8 +272,7 @@ def _check_segment(project: Project, segment: str) -> None:
 
 def message_id(plan: Plan) -> str:
     """A new unique Message-ID on the sender's domain."""
-    domain = plan.email.from_address.rpartition("@")[2]
-    return f"<{plan.newsletter.slug}.{secrets.token_hex(10)}@{domain}>"
+    return new_message_id(plan.newsletter.slug, plan.email.from_address.rpartition("@")[2])
 
 
 def send_tests(plan: Plan, transport: Transport, addresses: tuple[str, ...]) -> list[str]:

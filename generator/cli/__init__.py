@@ -317,7 +317,7 @@ def new_campaign(project: Project, title: str) -> None:
     )
 
 
-@main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
+@main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<token>/."))
 @click.option(
     "--members",
     "members_file",
@@ -346,8 +346,10 @@ def kits(
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
     from generator.marketing.kits import kit_members, write_kits
+    from generator.members.recipients import unsubscribe_secret
 
     started = time.perf_counter()
+    secret = unsubscribe_secret()  # keys the kits' folder names, as send's werbemittel_url
     # Only approved campaigns reach members: what shapes a kit must be as on the remote's main.
     approval = approve_kits(project, offline=offline)
     report(list(approval.warnings))
@@ -358,7 +360,9 @@ def kits(
     progress.start(1 if code else len(members))
     try:
         workers = jobs or os.cpu_count() or 1
-        summary = write_kits(project, members, only=code, progress=progress.step, workers=workers)
+        summary = write_kits(
+            project, members, secret=secret, only=code, progress=progress.step, workers=workers
+        )
     finally:
         progress.end()
     report(summary.skipped)

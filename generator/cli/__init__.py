@@ -349,12 +349,12 @@ def kits(
     from generator.members.recipients import unsubscribe_secret
 
     started = time.perf_counter()
-    secret = unsubscribe_secret()  # keys the kits' folder names, as send's werbemittel_url
     # Only approved campaigns reach members: what shapes a kit must be as on the remote's main.
     approval = approve_kits(project, offline=offline)
     report(list(approval.warnings))
     raise_if_errors(approval.problems)
     members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
+    secret = unsubscribe_secret()  # keys the kits' folder names, as send's werbemittel_url
     report(warnings)
     progress = Progress(_("Kits {done}/{total}  {rate} kits/s  ETA {eta}"))
     progress.start(1 if code else len(members))

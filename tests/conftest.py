@@ -45,6 +45,20 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
+def clock_moved_on(folder: Path) -> None:
+    """Return once a file touched in ``folder`` gets a later time stamp than one touched now.
+
+    File times are coarse (a few milliseconds on some file systems): a test that needs one
+    file to be newer than another polls for the tick here instead of sleeping a guessed while.
+    """
+    probe = folder / ".rundbrief-test-tick"
+    probe.touch()
+    start = probe.stat().st_ctime_ns
+    while probe.stat().st_ctime_ns <= start:
+        os.utime(probe)
+    probe.unlink()
+
+
 def settings_text() -> str:
     """The repository's ``rundbrief.yml``, with the inliner under test."""
     text = (REPO / "rundbrief.yml").read_text(encoding="utf-8")

@@ -287,7 +287,7 @@ def test_a_users_file_in_a_kit_that_stays_as_it_is_is_no_problem(project, cli):
 
 
 def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_since(project, cli):
-    import time
+    from conftest import clock_moved_on
 
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
@@ -296,7 +296,7 @@ def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_s
         (kit / ".rundbrief-output").unlink()
         inputs = kit / ".inputs"
         inputs.write_text(inputs.read_text(encoding="ascii"), encoding="ascii")
-    time.sleep(0.05)
+    clock_moved_on(project.parent)
     (ben / "meine-notiz.txt").write_text("meins", encoding="utf-8")
 
     write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster-Neu", "ben")])

@@ -22,7 +22,13 @@ import click
 from generator.cli.click_texts import speak_our_language
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
-from generator.core.problems import Problem, ProblemsFound, RundbriefError, raise_if_errors
+from generator.core.problems import (
+    AlreadySaid,
+    Problem,
+    ProblemsFound,
+    RundbriefError,
+    raise_if_errors,
+)
 from generator.core.settings import Project, load_project
 
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
@@ -36,7 +42,9 @@ def report(problems: Iterable[Problem]) -> None:
 
 def fail(error: RundbriefError) -> NoReturn:
     """Print what went wrong and exit with the error's code."""
-    if isinstance(error, ProblemsFound):
+    if isinstance(error, AlreadySaid):
+        pass
+    elif isinstance(error, ProblemsFound):
         report(error.problems)
         errors = len(error.errors) or len(error.problems)
         files = len({p.path for p in error.problems})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import click
 
 from generator.core.i18n import _, ngettext, number
+from generator.core.problems import AlreadySaid
 from generator.core.settings import Project
 from generator.review.pipeline import FOLDER, review
 from generator.review.summary import append_summary, summary_markdown
@@ -50,4 +50,4 @@ def run_review(project: Project, base: str | None, summary_file: Path | None) ->
             ).format(count=number(len(result.errors))),
             err=True,
         )
-        sys.exit(1)
+        raise AlreadySaid()  # (exit 1 through the CLI's one exit place)

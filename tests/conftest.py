@@ -109,6 +109,26 @@ def german_messages() -> Iterator[None]:
     i18n.use(i18n.DEFAULT)
 
 
+def checkout_status() -> str:
+    """``git status --porcelain`` of this repository (ignored files, like test-artifacts/, aside)."""
+    return git(REPO, "status", "--porcelain", "--untracked-files=all")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """No test writes into the checkout: its git status after the session is what it was before.
+
+    (Editing files of the repository while the tests run trips it too.)
+    """
+    if not (REPO / ".git").exists():
+        yield  # (an unpacked source archive: nothing to compare)
+        return
+    before = checkout_status()
+    yield
+    after = checkout_status()
+    assert after == before, f"the tests changed the checkout:\n{after}"
+
+
 @pytest.fixture
 def example_project(tmp_path: Path) -> Path:
     """A copy of this repository's sources, committed on a ``main`` branch of its own."""

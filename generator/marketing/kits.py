@@ -10,11 +10,9 @@ links to (``{{ member.werbemittel_url }}``).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from generator.core.i18n import _
 from generator.core.output import mark, refusal
 from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.core.settings import Project
+from generator.core.workers import in_workers
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
 from generator.marketing.fonts import missing_glyphs
@@ -301,17 +300,8 @@ def _write_serial(
     return problems
 
 
-_worker_state: _State | None = None
-
-
-def _init_worker(state: _State) -> None:
-    global _worker_state
-    _worker_state = state
-
-
-def _write_in_worker(task: tuple[KitMember, str]) -> list[Problem]:
-    assert _worker_state is not None
-    return _write_kit(_worker_state, *task)
+def _write_task(state: _State, task: tuple[KitMember, str]) -> list[Problem]:
+    return _write_kit(state, *task)
 
 
 def _write_parallel(
@@ -320,17 +310,13 @@ def _write_parallel(
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[Problem]:
-    # Rendering is CPU-bound Python and C (cairo, pango): processes, not threads. Fork keeps
-    # the loaded fonts and parsed templates; each worker fills its own cache of shared images.
-    context = multiprocessing.get_context("fork")
+    # Rendering is CPU-bound Python and C (cairo, pango): processes, not threads. Each worker
+    # fills its own caches (the generic images, the colours chosen for the shared texts).
     problems: list[Problem] = []
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(state,)
-    ) as pool:
-        for found in pool.map(_write_in_worker, pending, chunksize=8):
-            problems += found
-            if progress:
-                progress(1)
+    for found in in_workers(_write_task, state, pending, workers):
+        problems += found
+        if progress:
+            progress(1)
     return problems
 
 

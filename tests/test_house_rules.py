@@ -119,3 +119,16 @@ def test_one_pool_of_worker_processes():
         if re.search(r"\bProcessPoolExecutor\b|\bmultiprocessing\b", path.read_text("utf-8"))
     )
     assert users == ["core/workers.py"]
+
+
+def test_the_platform_is_named_by_its_setting_never_in_code():
+    import yaml
+
+    name = yaml.safe_load((REPO / "rundbrief.yml").read_text(encoding="utf-8"))["platform_name"]
+    named = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in sorted(PACKAGE.rglob("*"))
+        if path.suffix in (".py", ".j2", ".js", ".css", ".html")
+        and name in path.read_text(encoding="utf-8")
+    ]
+    assert named == []

@@ -60,11 +60,13 @@ class Campaign:
     templates: Path
     digest: str
     picture: str | None = None
+    """The campaign's picture as a data URL, for the images that show it."""
     short: str = ""
     """The campaign's short name in short links."""
     short_form: str | None = None
     """The platform's short-link form (``short_link`` of ``rundbrief.yml``), if it has one."""
-    """The campaign's picture as a data URL, for the images that show it."""
+    platform: str = ""
+    """The platform's name as members know it (``platform_name``): the flyer's brand."""
 
 
 def all_texts(campaign: Campaign) -> list[Text]:

@@ -408,6 +408,7 @@ def flyer_pdf(
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
                 copies=2 if home else 1,
+                platform=campaign.platform,
             )
         )
     except TemplateError as error:

@@ -20,6 +20,7 @@ from matplotlib.dates import DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from generator.core import german
 from generator.report.figures import (
     COMPLAINT_LIMIT,
     COMPLAINT_TARGET,
@@ -126,18 +127,14 @@ def _time_axis(axes: Axes, first: dt.datetime, last: dt.datetime, day: int = 1) 
 def _percent_axis(axes: Axes, top: float) -> None:
     axes.set_ylim(0, top)
     axes.yaxis.set_major_locator(MaxNLocator(5))
-    axes.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _: f"{value:.2f} %".replace(".", ","))
-    )
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: german.percent(value)))
 
 
 def _count_axis(axes: Axes, label: str, top: float) -> None:
     axes.set_ylim(0, max(1.0, top) * 1.1)
     axes.set_ylabel(label)
     axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-    axes.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", "."))
-    )
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: german.number(value)))
 
 
 def _newsletter_axis(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> list[int]:

@@ -15,7 +15,6 @@ from generator.core import german
 
 DOMAIN = "rundbrief"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-LANGUAGES = ("de", "en")
 DEFAULT = "de"
 
 _active: gettext.NullTranslations = gettext.NullTranslations()

@@ -18,7 +18,6 @@ PLACEHOLDER_CODE = "DEINCODE"
 """Stands for the member's code in the generic material on the help site."""
 AD_LABELS = ("Anzeige", "Werbung")
 """Members earning rewards must label advertising (§ 5a Abs. 4 UWG): one of these words."""
-TEXT_VARIABLES = {"link", "code", "name"}
 
 
 @dataclass(frozen=True)

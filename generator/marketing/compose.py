@@ -56,14 +56,18 @@ def personal_parts(
 ) -> tuple[bytes | None, tuple[Part, ...], list[Problem]]:
     """The parts in which the member's image differs from ``generic`` (its PNG), stacked."""
     rects = personal_rects(campaign, spec, recipient)
+    svgs: list[str] = []
+    problems: list[Problem] = []
+    for rect in rects:
+        # cairosvg draws every text, wherever the view is: only those reaching the part.
+        def near(placed: Placed, rect: Rect = rect) -> bool:
+            return _overlap(_box_rect(spec, placed), rect)
 
-    def near(placed: Placed) -> bool:
-        # cairosvg draws every text, wherever the view is: only those reaching a part are kept.
-        return any(_overlap(_box_rect(spec, placed), rect) for rect in rects)
-
-    svg, problems = image_svg(campaign, spec, recipient, keep=near)
-    if svg is None:
-        return None, (), problems
+        svg, found = image_svg(campaign, spec, recipient, keep=near)
+        problems += [p for p in found if p not in problems]
+        if svg is None:
+            return None, (), problems
+        svgs.append(svg)
     base = _base(campaign, spec, generic)
     parts = []
     row = 0
@@ -73,14 +77,14 @@ def personal_parts(
         row += height
     sprite = Image.new("P", (max((p.width for p in parts), default=1), max(row, 1)))
     sprite.putpalette(base.getpalette() or [])
-    for rect, part in zip(rects, parts, strict=True):
+    for rect, part, svg in zip(rects, parts, svgs, strict=True):
         data = png(_cropped(svg, rect), part.width, part.height)
         piece = Image.open(io.BytesIO(data)).convert("RGB")
         # The generic image's palette holds every colour of the design: the member's parts
         # are the same colours (texts, plates, the QR code's black and white).
         sprite.paste(piece.quantize(palette=base, dither=Image.Dither.NONE), (0, part.row))
     buffer = io.BytesIO()
-    sprite.save(buffer, "PNG", optimize=True)
+    sprite.save(buffer, "PNG")
     return buffer.getvalue(), tuple(parts), problems
 
 

@@ -259,10 +259,11 @@ def _readable(campaign: Campaign, block: Block, spec: ImageSpec, behind: np.ndar
         if block.placed.plate not in (None, AUTO):
             plate = _set_plate(block.placed, spec)
         chosen = Block(block.placed, block.fitted, colour, plate)
-        if not block.placed.member:  # (a name is one member's: kept, it would crowd out the rest)
-            if len(_choices) > 512:
-                _choices.clear()
-            _choices[cache_key] = chosen
+        # A member's own text is kept only a short while (the parts of one image ask for it
+        # again); the shared ones for the whole run.
+        if block.placed.member and len(_choices) > 512:
+            _choices.clear()
+        _choices[cache_key] = chosen
     return chosen
 
 
@@ -314,6 +315,7 @@ def _template_line(error: BaseException, name: str) -> int | None:
     return line
 
 
+@functools.lru_cache(maxsize=16)
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     """The QR code of ``url`` for a ``size``-pixel spot: whole pixels per module, so never blurred."""
     code = qr_code(url)

@@ -6,11 +6,16 @@
     serialisation, outbox) for 20,000 members on one core: messages per second, peak memory;
 (d) the same for 200,000 members: peak memory (the members file is streamed);
 (e) `rundbrief send` end to end to an SMTP server that delays each reply by 20 ms (a relay
-    across the internet): 1 connection against 8.
+    across the internet): 1 connection against 8;
+(f) the journal's own cost per message at 20,000 members, as a send with 8 connections uses
+    it (claims in batches of 16, 'sent' marks riding on the next claim): SQLite against the
+    shared PostgreSQL state (a throw-away cluster, TLS verified);
+(g) (e) with 8 connections on the SQLite state and on the PostgreSQL state, side by side.
 
 Targets (issue 12): (c) ≥ 1,000 messages/s; (e) 8 connections ≥ 6× one; (d) ≤ 150 MB.
+Targets (issue 19): (f) ≤ 1 ms per message on PostgreSQL; (g) PostgreSQL ≥ 0.8× SQLite.
 Run: .venv/bin/python bench/send.py [--members 20000] [--big 200000] [--smtp-members 2000]
-     [--skip-big] [--skip-smtp]
+     [--skip-big] [--skip-smtp] [--skip-postgres] [--only-state]
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the test helpers: Dovecot, SMTP, fixt
 
 import trustme  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from postgres_helpers import INITDB, run_postgres  # noqa: E402
 from project_helpers import copy_sources  # noqa: E402
 from smtp_helpers import PASSWORD, USER, free_port, run_server  # noqa: E402
 
@@ -46,6 +52,7 @@ from generator.newsletter.render import check_newsletter  # noqa: E402
 from generator.newsletter.source import newsletter_source  # noqa: E402
 from generator.sending.journal import Journal  # noqa: E402
 from generator.sending.message import MessageTemplate  # noqa: E402
+from generator.sending.postgres_journal import PostgresJournal  # noqa: E402
 from generator.sending.transport import Outgoing, SmtpTransport, smtp_config  # noqa: E402
 from generator.site.index import read_site  # noqa: E402
 
@@ -278,8 +285,41 @@ class SlowRelay:
         return "250 2.0.0 queued"
 
 
-def smtp_runs(count: int) -> None:
-    """(e) The same members to a relay with 20 ms replies: 1 connection, then 8."""
+def state_journal_cost(members: int, urls: dict[str, str], folder: Path) -> None:
+    """(f) The journal alone, as `deliver` drives it with 8 connections, on each state."""
+    batch = 16  # 8 connections, each with one message in flight and one claimed ahead
+    costs = {}
+    for name, url in urls.items():
+        journal = PostgresJournal(url) if url else Journal(folder / f"cost-{members}.sqlite")
+        recipients = [f"m{n}@beispiel.example" for n in range(members)]
+        start = time.perf_counter()
+        journal.plan("bench", ((r, f"<{r}>") for r in recipients), "c")
+        planned = time.perf_counter() - start
+        start = time.perf_counter()
+        for at in range(0, members, batch):
+            chunk = recipients[at : at + batch]
+            journal.claim("bench", chunk, "c")
+            for recipient in chunk:
+                journal.mark("bench", recipient, "sent", "250 2.0.0 queued")
+        journal.save()
+        took = time.perf_counter() - start
+        assert journal.counts("bench")["sent"] == members
+        journal.close()
+        costs[name] = took / members
+        print(
+            f"(f) journal, {members:,} members, {name}: plan {planned:.1f} s, claim and mark "
+            f"{took / members * 1e3:.3f} ms per message ({members / took:,.0f}/s)"
+        )
+    if len(costs) == 2:
+        sqlite_cost, shared_cost = costs.values()
+        print(f"(f) PostgreSQL / SQLite journal cost: {shared_cost / sqlite_cost:.2f}×")
+
+
+def smtp_runs(count: int, states: dict[str, str] | None = None) -> None:
+    """(e) The same members to a relay with 20 ms replies: 1 connection, then 8.
+
+    With ``states`` (name → RUNDBRIEF_STATE_URL, "" for SQLite): (g), 8 connections on each.
+    """
     with tempfile.TemporaryDirectory() as folder:
         ca = trustme.CA()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -298,10 +338,13 @@ def smtp_runs(count: int) -> None:
             "RUNDBRIEF_SMTP_PORT": str(port),
             "RUNDBRIEF_SMTP_CA_FILE": str(ca_file),
         }
+        runs = [(f"{c} connection(s)", c, "") for c in (1, 8)] if states is None else []
+        runs += [(f"8 connections, {name}", 8, url) for name, url in (states or {}).items()]
         rates = {}
+        label = "e" if states is None else "g"
         try:
-            for connections in (1, 8):
-                root = Path(folder) / f"c{connections}" / "project"
+            for number, (name, connections, url) in enumerate(runs):
+                root = Path(folder) / f"run{number}" / "project"
                 root.parent.mkdir()
                 synthetic_project(root, count)
                 took, peak, _output = run_send(
@@ -309,17 +352,22 @@ def smtp_runs(count: int) -> None:
                     root.parent / "members.csv",
                     "--connections",
                     str(connections),
-                    env=env,
+                    env={**env, "RUNDBRIEF_STATE_URL": url},
                     one_core=False,
                 )
-                rates[connections] = count / took
+                rates[name] = count / took
                 print(
-                    f"(e) SMTP, 20 ms per reply, {count:,} members, {connections} connection(s): "
+                    f"({label}) SMTP, 20 ms per reply, {count:,} members, {name}: "
                     f"{took:.1f} s, {count / took:,.0f} messages/s, peak memory {peak:,.0f} MB"
                 )
+                if url:  # the next run starts from an empty shared state, as this one did
+                    with PostgresJournal(url) as journal:
+                        journal.db.execute("TRUNCATE deliveries, runs, exclusions, member_counts")
         finally:
             controller.stop()
-        print(f"(e) 8 connections / 1 connection: {rates[8] / rates[1]:.1f}×")
+        first, *_, last = rates.values()
+        what = "8 connections / 1 connection" if states is None else "PostgreSQL / SQLite"
+        print(f"({label}) {what}: {last / first:.2f}×")
 
 
 def main() -> None:
@@ -329,14 +377,27 @@ def main() -> None:
     parser.add_argument("--smtp-members", type=int, default=2_000)
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-smtp", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--only-state", action="store_true", help="only (f) and (g)")
     args = parser.parse_args()
-    messages(20_000)
-    journal_cost()
-    dry_run(args.members, "c")
-    if not args.skip_big:
-        dry_run(args.big, "d")
-    if not args.skip_smtp:
-        smtp_runs(args.smtp_members)
+    if not args.only_state:
+        messages(20_000)
+        journal_cost()
+        dry_run(args.members, "c")
+        if not args.skip_big:
+            dry_run(args.big, "d")
+        if not args.skip_smtp:
+            smtp_runs(args.smtp_members)
+    if args.skip_postgres or INITDB is None:
+        print("(f)/(g) skipped: PostgreSQL is not installed" if INITDB is None else "")
+        return
+    # fsync on, as a production server runs (the tests' cluster runs without it).
+    with run_postgres(fsync=True) as server, tempfile.TemporaryDirectory() as folder:
+        shared = server.url(tls=True)
+        state_journal_cost(args.members, {"SQLite": "", "PostgreSQL": shared}, Path(folder))
+        with PostgresJournal(shared) as journal:
+            journal.db.execute("TRUNCATE deliveries, runs")
+        smtp_runs(args.smtp_members, {"SQLite": "", "PostgreSQL": shared})
 
 
 if __name__ == "__main__":

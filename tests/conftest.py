@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from dns_helpers import DnsServer, run_dns
 from imap_helpers import DOVECOT, ImapServer, run_dovecot
 from postgres_helpers import INITDB, PostgresServer, run_postgres
 from project_helpers import copy_sources
@@ -256,6 +257,20 @@ def imap() -> Iterator[ImapServer]:
             "dovecot is not installed: apt-get install dovecot-imapd (scripts/setup --test)"
         )
     yield from run_dovecot()
+
+
+@pytest.fixture
+def dns() -> Iterator[DnsServer]:
+    """A real DNS server (dnslib) on 127.0.0.1 answering the TXT records of ``dns.zone``."""
+    yield from run_dns()
+
+
+@pytest.fixture(scope="session")
+def dkim_key() -> object:
+    """One 2048-bit RSA key for DKIM, made once per run (making one takes a while)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture(scope="session")

@@ -67,8 +67,11 @@ def _as_owner(owner: pwd.struct_passwd | None, command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def run_postgres() -> Iterator[PostgresServer]:
-    """Start a throw-away PostgreSQL cluster on 127.0.0.1; stop and remove it afterwards."""
+def run_postgres(*, fsync: bool = False) -> Iterator[PostgresServer]:
+    """Start a throw-away PostgreSQL cluster on 127.0.0.1; stop and remove it afterwards.
+
+    Tests run without ``fsync`` (nothing to keep); a benchmark asks for it, as in production.
+    """
     if INITDB is None or POSTGRES is None:
         raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
     owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
@@ -110,7 +113,7 @@ def run_postgres() -> Iterator[PostgresServer]:
                 "-c",
                 "ssl=on",
                 "-c",
-                "fsync=off",
+                f"fsync={'on' if fsync else 'off'}",
                 "-c",
                 "max_connections=100",
             ],

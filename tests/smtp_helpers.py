@@ -40,6 +40,8 @@ class Received:
     message: EmailMessage
     sender: str = ""
     """The envelope sender (MAIL FROM)."""
+    raw: bytes = b""
+    """The message's bytes as they arrived (a DKIM signature is checked on these)."""
 
 
 @dataclass
@@ -84,7 +86,12 @@ class Recorder:
         message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
         with self.lock:
             self.received.append(
-                Received(list(envelope.rcpt_tos), message, envelope.mail_from)  # type: ignore[arg-type]
+                Received(
+                    list(envelope.rcpt_tos),
+                    message,  # type: ignore[arg-type]
+                    envelope.mail_from,
+                    envelope.original_content,
+                )
             )
         if getattr(envelope, "drop_after_data", False):
             # Accepted and stored, but the client never hears so: the uncertain case.
@@ -151,13 +158,13 @@ def send(
 
 
 def send_process(
-    project: Path, members: Path, smtp: SmtpServer, *extra: str
+    project: Path, members: Path, smtp: SmtpServer, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
     """``rundbrief send NEWSLETTER`` against ``smtp`` in a process of its own (to kill or race)."""
     command = [sys.executable, "-m", "generator", "-C", str(project), "send", NEWSLETTER]
     return subprocess.Popen(
         [*command, "--members", str(members), *extra],
-        env={**os.environ, **smtp.env()},
+        env={**os.environ, **smtp.env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -53,6 +53,11 @@ HOSTILE = [
     ("<style>b{behavior:url(x.htc)}</style>", "style behavior"),
     ("<math><mi xlink:href=javascript:alert(1)>x</mi></math>", "javascript:"),
     ("<details open ontoggle=alert(1)>", "ontoggle"),
+    # ISO-2022-JP drops its escape sequences: a browser reads "onerror" where this parser
+    # (UTF-8) reads "on\x1b(Berror"; the page may not declare another encoding either.
+    ('<meta charset="iso-2022-jp"><img src=x on\x1b(Berror=alert(1)>', "escape character"),
+    ('<meta charset="ISO-2022-JP">', "meta charset"),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=iso-2022-jp">', "meta charset"),
 ]
 
 
@@ -69,6 +74,8 @@ SAFE = [
     '<form class="md-search__form" name="search"><input name=query></form>',
     '<base target="_top">',
     '<meta http-equiv="Content-Security-Policy" content="script-src \'self\'">',
+    '<meta charset="utf-8">',
+    '<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">',
     '<img src="data:image/png;base64,iVBORw0KGgo=" alt="">',
     '<a href="https://hilfe.example/?a=javascript">javascript: ist ein Wort</a>',
     '<p style="color:#123;background:url(../bild.png)">Text</p>',

@@ -447,3 +447,21 @@ def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added
     assert refused.exit_code == 1
     assert "eigene/" in refused.stderr, refused.stderr
     assert (project / "site" / "eigene" / "alt.txt").is_file()
+
+
+@pytest.mark.parametrize("folder", ["/etc", "../", "content", "!ENV [HOME]"])
+def test_the_themes_folder_is_overrides_and_nothing_else(cli, make_project, folder):
+    project = make_project({"content/index.md": ARTICLE.format(title="Start", body="Text.\n")})
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  custom_dir: overrides\n" in text
+    config.write_text(text.replace("  custom_dir: overrides\n", f"  custom_dir: {folder}\n"))
+    line = text.split("\n").index("  custom_dir: overrides") + 1
+    for command in ("check", "build"):
+        result = cli(project, command)
+        assert result.exit_code == 1, command
+        no_traceback(result)
+        assert f"mkdocs.yml:{line}: theme.custom_dir: erwartet overrides" in result.stderr, (
+            result.stderr
+        )
+    assert not (project / "site").exists()

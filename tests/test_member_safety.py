@@ -20,6 +20,7 @@ from smtp_helpers import NEWSLETTER, SECRET, send
 from generator.core.headers import HeaderInjection, header_text
 from generator.core.problems import Problem
 from generator.core.settings import load_project
+from generator.members.origins import FileOrigin
 from generator.members.recipients import Audience, recipients, select
 from generator.members.source import Member, MembersFile, open_members
 from generator.members.values import MemberValues
@@ -198,7 +199,7 @@ def test_whatever_the_order_the_strictest_row_decides(tmp_path_factory, rows, au
     )
     order.shuffle(texts)
     path = members_file(tmp_path_factory.mktemp("m"), [*texts, member_row(2)])
-    source = MembersFile(path, "members.csv")
+    source = MembersFile(FileOrigin(path), "members.csv")
     chosen = [m.key for m in recipients(source, Audience(audience))]
     assert (member(1) in chosen) == expected
     assert select(source, Audience(audience)).recipients == len(chosen)
@@ -308,7 +309,7 @@ def test_member_values_never_become_header_lines_and_refusals_name_their_row(
         stream.write(member_row(2) + "\n")
     with path.open(encoding="utf-8", newline="") as stream:
         last_line = sum(1 for _ in stream)
-    items = list(MembersFile(path, "members.csv").rows())
+    items = list(MembersFile(FileOrigin(path), "members.csv").rows())
     for item in items:
         if isinstance(item, Problem):
             assert item.path == "members.csv" and 2 <= item.line <= last_line, item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner, Result
 from conftest import copy_example, git
+from marketing_helpers import decode_qr
 from members_helpers import member_row, members_file
 from newsletter_helpers import ARTICLE, INDEX, newsletter_text
 
@@ -344,3 +346,52 @@ def test_pages_added_removed_changed_and_facts_with_where_they_are_used(make_pro
         f"<td><code>{letter}</code>, <code>content/zahlungen/sepa-lastschrift.md</code></td>"
         in page
     )
+
+
+def test_the_changed_campaign_is_shown_personalised_for_the_sample_member(reviewed, opened):
+    sample = opened.locator('#werbemittel [data-sample="mitglieder-werben-mitglieder"]')
+    assert sample.count() == 1
+    text = sample.inner_text()
+    assert "Erika Mustermann" in text and "ERIKA7Q2" in text
+    sources = sample.locator("img").evaluate_all("els => els.map(e => e.src)")
+    qr = next(src for src in sources if src)  # the QR code comes first
+    [link] = decode_qr(base64.b64decode(qr.split(",", 1)[1]))
+    assert "ERIKA7Q2" in link and len(link) <= 45
+    # Each personal image beside its generic version, both loaded and differing.
+    figures = sample.locator("figure figcaption").all_inner_texts()
+    assert figures.count("allgemein") >= 1
+    assert figures.count("für Erika Mustermann") == figures.count("allgemein")
+    loaded = sample.locator("img").evaluate_all("els => els.every(e => e.naturalWidth > 0)")
+    assert loaded
+    pairs = sample.locator(".pair").evaluate_all(
+        "els => els.filter(e => e.querySelectorAll('img').length == 2)"
+        ".map(e => [...e.querySelectorAll('img')].map(i => i.src))"
+    )
+    assert pairs and all(generic != personal for generic, personal in pairs)
+
+
+def test_a_site_with_a_script_is_not_kept_for_the_reviewer(make_project, cli):
+    root = make_project(
+        {
+            "content/index.md": INDEX.replace("Zahlungen", "Hilfe"),
+            "content/zahlungen/index.md": INDEX,
+            "content/zahlungen/sepa-lastschrift.md": ARTICLE,
+        }
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    article = root / "content/zahlungen/sepa-lastschrift.md"
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n<b onmouseover=alert(1)>klicken</b>\n",
+        encoding="utf-8",
+    )
+
+    result = cli(root, "review")
+
+    assert result.exit_code == 1
+    assert (
+        "content/zahlungen/sepa-lastschrift.md" in result.stderr and "onmouseover" in result.stderr
+    )
+    assert (root / "build" / "review" / "index.html").is_file()
+    assert not (root / "build" / "review" / "site").exists()

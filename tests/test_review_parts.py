@@ -11,12 +11,14 @@ from members_helpers import members_file as members_file_of
 
 from generator.core.gitinfo import approving_commit, pull_request_of
 from generator.core.settings import load_project
+from generator.members.origins import FileOrigin
+from generator.members.source import MembersFile, members_source
 from generator.review.changes import Base, Change, changed_files, checkout, kind_of, resolve_base
 from generator.review.facts import Use, where_fact_is_used
 from generator.review.model import Review, SettingReview
 from generator.review.page import render_page
 from generator.review.pictures import _local_file
-from generator.review.reach import MemberCounts, members_file
+from generator.review.reach import MemberCounts
 from generator.review.summary import escape
 from generator.review.texts import changed_words, page_text, word_diff
 from generator.review.yamldiff import KeyChange, changed_keys
@@ -188,17 +190,23 @@ def test_email_pictures_get_files_of_the_built_site_and_nothing_else(tmp_path):
 def test_the_members_file_comes_from_the_environment_or_the_settings(make_project, tmp_path):
     root = make_project({"content/index.md": "---\ntitle: Hilfe\n---\n"})
     settings = root / "rundbrief.yml"
-    assert members_file(load_project(root), env={}) is None
+    assert members_source(load_project(root), env={}) is None
     settings.write_text(
         settings.read_text(encoding="utf-8") + "review:\n  members_file: privat/mitglieder.csv\n",
         encoding="utf-8",
     )
     project = load_project(root)
-    assert members_file(project, env={}) == project.root / "privat/mitglieder.csv"
+
+    def members_file(env: dict[str, str]) -> Path:
+        source = members_source(project, env=env)
+        assert source is not None and isinstance(source.origin, FileOrigin)
+        return source.origin.path
+
+    assert members_file({}) == project.root / "privat/mitglieder.csv"
     given = tmp_path / "anderswo.csv"
-    assert members_file(project, env={"RUNDBRIEF_MEMBERS_FILE": str(given)}) == given
+    assert members_file({"RUNDBRIEF_MEMBERS_FILE": str(given)}) == given
     home = Path("~").expanduser()
-    assert members_file(project, env={"RUNDBRIEF_MEMBERS_FILE": "~/m.csv"}) == home / "m.csv"
+    assert members_file({"RUNDBRIEF_MEMBERS_FILE": "~/m.csv"}) == home / "m.csv"
 
 
 def test_the_reach_counts_as_send_selects_and_names_no_member(tmp_path):
@@ -210,7 +218,7 @@ def test_the_reach_counts_as_send_selects_and_names_no_member(tmp_path):
             member_row(3, "Carla", consent="2026-01-02T10:00:00+01:00,,"),
         ],
     )
-    counts = MemberCounts(path)
+    counts = MemberCounts(MembersFile(FileOrigin(path), path.name))
     everyone, segment = counts.reach("alle"), counts.reach("kredit")
     assert (everyone.recipients, segment.recipients) == (2, 1)  # "alle": every consenting one
     assert everyone.summary == "2 Empfänger, 1 ausgeschlossen: 1 ohne bestätigte Einwilligung"
@@ -218,7 +226,8 @@ def test_the_reach_counts_as_send_selects_and_names_no_member(tmp_path):
         "1 Empfänger, 2 ausgeschlossen: 1 ohne bestätigte Einwilligung, 1 nicht in der Zielgruppe"
     )
     assert "Anna" not in repr(everyone) and "mitglied" not in repr(everyone)
-    missing = MemberCounts(tmp_path / "fehlt.csv").reach("alle")
+    missing = MemberCounts(MembersFile(FileOrigin(tmp_path / "fehlt.csv"), "fehlt.csv"))
+    missing = missing.reach("alle")
     assert missing.recipients is None
     assert missing.summary.startswith("die Mitgliederdatei lässt sich nicht lesen")
 

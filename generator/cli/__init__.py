@@ -34,6 +34,28 @@ from generator.core.settings import Project, load_project
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
 
 
+class FileOrUrl(click.ParamType):
+    """A file that exists, or an https:// URL (fetched, and checked, when it is read)."""
+
+    name = "file_or_url"
+
+    def __init__(self, *, exists: bool = True) -> None:
+        self.exists = exists  # doctor reports a missing file as a finding, not a usage error
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """FILE/URL in the user's language."""
+        return _("FILE/URL")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """``value`` unchanged if it is a URL; else the path of a file that exists."""
+        from generator.members.remote import is_url
+
+        if isinstance(value, str) and is_url(value):
+            return value
+        path = click.Path(exists=self.exists, dir_okay=False).convert(value, param, ctx)
+        return os.fsdecode(path)
+
+
 def report(problems: Iterable[Problem]) -> None:
     """Print problems as ``path:line: message`` lines on standard error."""
     for problem in problems:
@@ -235,11 +257,26 @@ def check(project: Project, strict: bool) -> None:
     default=None,
     help=N_("Append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)."),
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_(
+        "Mail each approver (review.approvers on main) every changed newsletter as members "
+        "get it, and a summary; once per commit."
+    ),
+)
+@journal_option
 @pass_project
-def review(project: Project, base: str | None, summary_file: Path | None) -> None:
+def review(
+    project: Project,
+    base: str | None,
+    summary_file: Path | None,
+    mail: bool,
+    journal_file: Path | None,
+) -> None:
     from generator.cli.review import run_review
 
-    run_review(project, base, summary_file)
+    run_review(project, base, summary_file, mail=mail, journal_file=journal_file)
 
 
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
@@ -329,9 +366,9 @@ def new_campaign(project: Project, title: str) -> None:
 @click.option(
     "--members",
     "members_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV) with referral codes."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_("Members file (CSV) or https:// URL (default: the configured members source)."),
 )
 @click.option(
     "--member", "code", default=None, help=N_("Write only the kit of this referral code.")
@@ -349,7 +386,7 @@ def new_campaign(project: Project, title: str) -> None:
 )
 @pass_project
 def kits(
-    project: Project, members_file: Path, code: str | None, jobs: int | None, offline: bool
+    project: Project, members_file: str | None, code: str | None, jobs: int | None, offline: bool
 ) -> None:
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
@@ -404,8 +441,12 @@ def kits(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export, kept outside git)."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export, kept outside git) or https:// URL (default: the configured "
+        "members source)."
+    ),
 )
 @click.option(
     "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
@@ -480,6 +521,45 @@ def status(
     run_status(project, newsletter, journal_file, release_lock=release_lock)
 
 
+@main.group(
+    help=N_(
+        "Move the send state (journal and suppression list) between this clone's "
+        ".rundbrief/ and the shared PostgreSQL of RUNDBRIEF_STATE_URL."
+    )
+)
+def state() -> None:
+    pass
+
+
+@state.command(
+    "import",
+    help=N_(
+        "Copy this clone's journal and suppression list into the shared state "
+        "(RUNDBRIEF_STATE_URL); running it again adds nothing twice."
+    ),
+)
+@journal_option
+@pass_project
+def state_import(project: Project, journal_file: Path | None) -> None:
+    from generator.cli.state import run_import
+
+    run_import(project, journal_file)
+
+
+@state.command(
+    "export",
+    help=N_(
+        "Copy the shared state (RUNDBRIEF_STATE_URL) into journal.sqlite and "
+        "suppression.sqlite in FOLDER (a backup, or the way back)."
+    ),
+)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def state_export(folder: Path) -> None:
+    from generator.cli.state import run_export
+
+    run_export(folder)
+
+
 @main.command(
     help=N_("Read bounces, complaints and unsubscribes over IMAP into the suppression list.")
 )
@@ -508,23 +588,70 @@ def feedback(
 @click.option(
     "--members",
     "members_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("Members file (CSV export) for sign-ups and consent over time."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "Members file (CSV export) or https:// URL for members over time (default: the "
+        "configured members source)."
+    ),
 )
 @click.option(
     "--signups",
     "signups_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=N_("The platform's sign-up export (CSV): sign-ups per newsletter, campaign and code."),
+    type=FileOrUrl(),
+    default=None,
+    help=N_(
+        "The platform's sign-up export (CSV file or https:// URL; default: signups.query): "
+        "sign-ups per newsletter, campaign and code."
+    ),
+)
+@click.option(
+    "--mail",
+    is_flag=True,
+    help=N_("Mail the report to report.recipients (charts inline, tables as CSV)."),
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help=N_(
+        "With --mail: only when a report is due (monthly, and three days after each send), "
+        "once each."
+    ),
 )
 @journal_option
 @pass_project
 def report_command(
     project: Project,
-    members_file: Path | None,
-    signups_file: Path | None,
+    members_file: str | None,
+    signups_file: str | None,
+    mail: bool,
+    due: bool,
     journal_file: Path | None,
 ) -> None:
     from generator.cli.feedback import run_report
 
-    run_report(project, members_file, journal_file, signups_file)
+    if due and not mail:
+        raise click.UsageError(_("--due works with --mail only"))
+    run_report(project, members_file, journal_file, signups_file, mail=mail, due=due)
+
+
+@main.command(help=N_("Check secrets, servers, members and the sender domain; say what to fix."))
+@click.option(
+    "--members",
+    "members_file",
+    type=FileOrUrl(exists=False),
+    help=N_(
+        "Members file or https:// URL to read (else RUNDBRIEF_MEMBERS_FILE, members.query or "
+        "review.members_file)."
+    ),
+)
+@click.option(
+    "--probe",
+    is_flag=True,
+    help=N_("Also send one probe message to the feedback mailbox and read its results."),
+)
+@pass_project
+def doctor(project: Project, members_file: str | None, probe: bool) -> None:
+    from generator.cli.doctor import run_doctor
+
+    run_doctor(project, members_file, probe)

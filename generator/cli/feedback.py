@@ -29,10 +29,10 @@ from generator.feedback.suppression import (
     SuppressionStore,
     export_csv,
     last_reading,
-    store_path,
+    open_store,
 )
 from generator.members.recipients import unsubscribe_secret
-from generator.members.source import Member, Unreadable, open_members
+from generator.members.source import Member, Unreadable, members_source
 from generator.sending.journal import open_journal
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
@@ -43,7 +43,7 @@ def warn_if_feedback_is_old(project: Project) -> None:
     newsletter = project.settings.newsletter
     if newsletter.unsubscribe_url and not newsletter.bounce_address:
         return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
-    read = last_reading(store_path(project))
+    read = last_reading(project)
     if read is None:
         message = _("warning: the feedback mailbox has never been read")
     elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
@@ -60,7 +60,8 @@ def run_feedback(
     project: Project, *, export_file: Path | None, mailbox: bool, journal_file: Path | None
 ) -> None:
     """Read the mailbox into the suppression store, then export the list if asked."""
-    store = SuppressionStore(store_path(project))
+    store = open_store(project)
+    assert store is not None  # created when missing
     try:
         if mailbox:
             _read(project, store, journal_file)
@@ -220,23 +221,31 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
 
 def run_report(
     project: Project,
-    members_file: Path | None,
+    members_file: str | None,
     journal_file: Path | None,
-    signups_file: Path | None = None,
+    signups_file: str | None = None,
+    *,
+    mail: bool = False,
+    due: bool = False,
 ) -> None:
-    """Gather the figures and write build/reports/."""
+    """Gather the figures and write build/reports/; with ``mail``, send it to the founder."""
     from generator.report.figures import MemberFacts, gather
-    from generator.report.page import write_report
-    from generator.report.signups import read_signups
+    from generator.report.mail import recipients
+    from generator.report.page import signup_tables, write_report
+    from generator.report.signups import signups_of
     from generator.report.sources import editions
+    from generator.sending.transport import smtp_transport
 
     started = time.perf_counter()
-    signups = None  # read first: a bad export stops the report before anything is recorded
-    if signups_file is not None:
-        signups = read_signups(signups_file, str(signups_file), project.settings.signups.columns)
+    to: tuple[str, ...] = ()
+    if mail:  # checked first: nobody to mail to, or no server, stops before anything is read
+        to = recipients(project)
+        smtp_transport()
+    # Read first: a bad export stops the report before anything is recorded.
+    signups = signups_of(project, signups_file)
     facts = None
-    if members_file is not None:
-        source = open_members(project, members_file)
+    source = members_source(project, members_file)
+    if source is not None:
         for warning in source.warnings:
             click.echo(str(warning), err=True)
         try:
@@ -247,13 +256,17 @@ def run_report(
         except Unreadable as error:
             raise ProblemsFound([error.problem]) from None
     journal = open_journal(project, journal_file, create=facts is not None)
+    store = None
     try:
         if journal is not None and facts is not None:
             journal.record_member_count(facts.count)  # members over time
-        report = gather(journal, store_path(project), facts, editions=editions(project))
+        store = open_store(project, create=False)
+        report = gather(journal, store, facts, editions=editions(project))
     finally:
         if journal is not None:
             journal.close()
+        if store is not None:
+            store.close()
     names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page
@@ -264,3 +277,8 @@ def run_report(
             seconds=f"{time.perf_counter() - started:.1f}",
         )
     )
+    if mail:
+        from generator.cli.reportmail import mail_report
+
+        counted = signup_tables(report, signups, names) if signups is not None else None
+        mail_report(project, report, counted, to, journal_file, due=due)

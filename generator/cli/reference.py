@@ -25,6 +25,7 @@ DOCS = PACKAGE.parent / "docs" / "seiten"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
+    ("doctor",),
     ("review", "preview"),
     ("build", "report"),
     ("editor", "sending"),

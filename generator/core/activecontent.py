@@ -99,8 +99,12 @@ def findings(
     """
     if not _may_hold_markup(markup):
         return []  # text without a tag, entity or URL scheme: the usual case for a title
-    tree = LexborHTMLParser(markup)
     found: list[Finding] = []
+    if ("\x1b" in markup) if isinstance(markup, str) else (b"\x1b" in markup):
+        # ISO-2022-JP, switched on by a meta charset, hides "onerror" behind escape sequences
+        # that the browser drops and this (UTF-8) parser keeps.
+        found.append(Finding("escape character", ("\x1b",)))
+    tree = LexborHTMLParser(markup)
     own = frozenset(scripts)
     refused = refuse | FROM_CONTENT if content else refuse | ALWAYS
     for node, attributes in _elements(tree):
@@ -139,16 +143,18 @@ PLAIN_ATTRIBUTES = frozenset(
 
 def _plain(attributes: dict[str, str | None]) -> bool:
     """Whether an element's attributes can be passed over without a closer look."""
-    for name in attributes.keys() - PLAIN_ATTRIBUTES:  # (usually empty, or just href)
-        if name in ("href", "src"):  # a path or an https link: no scheme that could run
-            text = attributes[name] or ""
-            if (":" in text or "%" in text) and not text[:8].lower().startswith(
-                ("https://", "http://")
-            ):
+    for name, value in attributes.items():  # (usually all plain, or one href)
+        if name in PLAIN_ATTRIBUTES:
+            continue
+        if name == "href" or name == "src":  # a path or an https link: no scheme that could run
+            if value and (":" in value or "%" in value) and not _WEB_LINK.match(value):
                 return False
-        elif not name.startswith(("aria-", "data-")) or name.lower() != name:
+        elif not name.startswith(("aria-", "data-")) or not name.islower():
             return False
     return True
+
+
+_WEB_LINK = re.compile(r"(?i)https?://")
 
 
 def _elements(tree: LexborHTMLParser) -> Iterator[tuple[LexborNode, dict[str, str | None]]]:
@@ -158,12 +164,11 @@ def _elements(tree: LexborHTMLParser) -> Iterator[tuple[LexborNode, dict[str, st
         return
     for node in root.traverse(include_text=False):
         attributes = node.attributes
-        if node.tag not in _TAGS and (
-            not attributes.keys() - PLAIN_ATTRIBUTES or _plain(attributes)
-        ):
+        tag = node.tag
+        if tag not in _TAGS and (PLAIN_ATTRIBUTES.issuperset(attributes) or _plain(attributes)):
             continue
         yield node, attributes
-        if node.tag == "template":  # its content is a fragment of its own (scripts clone it)
+        if tag == "template":  # its content is a fragment of its own (scripts clone it)
             yield from _elements(_template_content(node))
 
 
@@ -190,6 +195,8 @@ def _element_findings(
         yield Finding("form action", ("<form", attributes["action"]))
     elif tag == "meta" and attributes.get("http-equiv", "").strip().lower() == "refresh":
         yield Finding("meta refresh", ("refresh", attributes.get("content", "")))
+    elif tag == "meta" and _foreign_charset(attributes):
+        yield Finding("meta charset", ("charset",))
     elif tag == "style":
         yield from _css_findings(node.text(deep=True) or "", "style")
     if tag in _ANIMATIONS and attributes.get("attributename", "").lower() in ("href", "xlink:href"):
@@ -205,6 +212,15 @@ def _element_findings(
             scheme = script_scheme(value, image=(tag, name) in IMAGE_DATA)
             if scheme:
                 yield Finding(f"{scheme}:", _url_needles(value, scheme))
+
+
+def _foreign_charset(attributes: dict[str, str]) -> bool:
+    """Whether a meta element declares an encoding other than UTF-8 (what this parser reads)."""
+    declared = attributes.get("charset", "")
+    if attributes.get("http-equiv", "").strip().lower() == "content-type":
+        declared = attributes.get("content", "").lower().partition("charset=")[2]
+    declared = declared.strip().strip("\"';").lower()
+    return bool(declared) and declared not in ("utf-8", "utf8")
 
 
 def _script_findings(

@@ -10,10 +10,13 @@ note put into ``site/``) is the user's, and the folder is refused with its name,
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -242,9 +245,36 @@ def publish(swaps: Iterable[tuple[Path, Path]], retired: Path) -> None:
     for number, (new, target) in enumerate(swaps):
         mark(new, target.name)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and _exchange(new, target):
+            # ``new`` now names the old output: a web server reading ``site/`` never finds it
+            # missing, not even between two renames.
+            os.replace(new, retired / f"retired-{number}-{target.name}")
+            continue
         if target.exists():
             os.replace(target, retired / f"retired-{number}-{target.name}")
         os.replace(new, target)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2``); false where that is not possible.
+
+    Elsewhere (another system, a file system without the flag) the caller falls back to two
+    renames, with a moment in which the target does not exist.
+    """
+    if sys.platform != "linux":
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return bool(done == 0)
 
 
 def claim_folder(folder: Path, kind: str, owned: re.Pattern[str]) -> None:

@@ -74,6 +74,18 @@ def email_address(value: str) -> str | None:
     return None
 
 
+@hinted("Liste von E-Mail-Adressen")
+def email_addresses(values: tuple[str, ...]) -> str | None:
+    """Check: a list of plain email addresses, none twice."""
+    for value in values:
+        problem = email_address(str(value))
+        if problem is not None:
+            return problem
+    if len({str(v).lower() for v in values}) < len(values):
+        return _("an address appears twice")
+    return None
+
+
 @dataclass(frozen=True)
 class Field:
     """One key of a schema: its kind, whether it is required, and what it means."""

@@ -26,6 +26,7 @@ from generator.core.sections.kits import KitSettings
 from generator.core.sections.members import MEMBER_COLUMNS, MembersSettings, SignupSettings
 from generator.core.sections.newsletter import NewsletterSettings
 from generator.core.sections.operator import Operator
+from generator.core.sections.report import ReportSettings
 from generator.core.sections.review import ReviewSettings
 from generator.core.sections.sending import SendingSettings
 from generator.core.sources import load_yaml_file, read_source
@@ -115,6 +116,10 @@ class Settings:
         "Wo das Hilfe-Center liegt; die Datenschutzerklärung sagt dasselbe.", default=Hosting()
     )
     review: ReviewSettings = key("Einstellungen von rundbrief review.", default=ReviewSettings())
+    report: ReportSettings = key(
+        "Wer den Versandbericht per E-Mail bekommt (rundbrief report --mail).",
+        default=ReportSettings(),
+    )
     help_site: HelpSiteSettings = key(
         "Das Hilfe-Center: Kontakt-Artikel, Servicezeiten und Hinweis über jeder Seite.",
         default=HelpSiteSettings(),

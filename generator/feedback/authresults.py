@@ -24,17 +24,42 @@ def _without_comments(value: str) -> str:
     return value
 
 
-def dmarc_pass(message: Message, authserv_id: str, domain: str) -> bool:
-    """Whether our server (``authserv_id``) says ``domain`` passed DMARC for ``message``."""
-    if not authserv_id or not domain:
-        return False
+def _ours(message: Message, authserv_id: str) -> list[str] | None:
+    """The resinfos of the topmost header our server (``authserv_id``) wrote; None if none."""
     for header in message.get_all("Authentication-Results", []):
         text = " ".join(_without_comments(str(header)).split())
         first, _, rest = text.partition(";")
         if first.split(" ", 1)[0].lower() != authserv_id.lower():
             continue  # another server's results (or a forged one below ours): not ours to trust
-        return any(_passes(result, domain.lower()) for result in rest.split(";"))
-    return False
+        return rest.split(";")
+    return None
+
+
+def dmarc_pass(message: Message, authserv_id: str, domain: str) -> bool:
+    """Whether our server (``authserv_id``) says ``domain`` passed DMARC for ``message``."""
+    if not authserv_id or not domain:
+        return False
+    results = _ours(message, authserv_id) or []
+    return any(_passes(result, domain.lower()) for result in results)
+
+
+def verdicts(message: Message, authserv_id: str) -> dict[str, str] | None:
+    """Method → result (``spf``: ``pass``…) of our server's topmost header; None without one.
+
+    The first result of each method counts (a message signed twice has two dkim results).
+    """
+    if not authserv_id:
+        return None
+    results = _ours(message, authserv_id)
+    if results is None:
+        return None
+    found: dict[str, str] = {}
+    for result in results:
+        pairs = PROPERTY.findall(result)
+        if pairs:
+            method, value = pairs[0]
+            found.setdefault(method.lower(), value.strip('"').lower())
+    return found
 
 
 def _passes(result: str, domain: str) -> bool:

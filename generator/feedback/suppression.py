@@ -1,6 +1,8 @@
 """The suppression store: who is not mailed again, why, since when, and the evidence.
 
-A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``) holds
+A SQLite file beside the send journal (``.rundbrief/suppression.sqlite``), or the shared
+PostgreSQL of RUNDBRIEF_STATE_URL (``postgres_store``: its schema; the statements are this
+module's, in the SQL both understand), holds
 
 - ``events``: every unsubscribe, bounce and complaint `rundbrief feedback` read, one row per
   address a report names, with the Message-ID of the report as evidence;
@@ -20,13 +22,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
-import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from generator.core.database import Database, Step, migrate, state_url
 from generator.core.output import write_atomic
 from generator.core.settings import Project
 from generator.members.recipients import Suppressed
@@ -60,42 +63,69 @@ SEPARATED_FORMULA = re.compile(r"([,;\t|])(\s*)(?=[=+\-@\t\r'])")
 SINGLE_ADDRESS = re.compile(r"[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+")
 """Exactly one plain addr-spec: no list, no display name, no separator another reader splits on."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint')),
-    address TEXT NOT NULL,
-    newsletter TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT '',
-    evidence TEXT NOT NULL,
-    at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_address ON events (address);
-CREATE INDEX IF NOT EXISTS events_newsletter ON events (newsletter);
-CREATE TABLE IF NOT EXISTS suppressions (
-    address TEXT PRIMARY KEY,
-    reason TEXT NOT NULL
-        CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounces', 'complaint')),
-    since TEXT NOT NULL,
-    newsletter TEXT NOT NULL DEFAULT '',
-    evidence TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS mailbox (
-    folder TEXT NOT NULL,
-    uidvalidity INTEGER NOT NULL,
-    uid INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    evidence TEXT NOT NULL DEFAULT '',
-    read_at TEXT NOT NULL,
-    PRIMARY KEY (folder, uidvalidity, uid)
-);
-CREATE TABLE IF NOT EXISTS readings (
-    folder TEXT PRIMARY KEY,
-    read_at TEXT NOT NULL
-);
-"""
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL"
+    " CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint')),"
+    " address TEXT NOT NULL,"
+    " newsletter TEXT NOT NULL DEFAULT '',"
+    " detail TEXT NOT NULL DEFAULT '',"
+    " evidence TEXT NOT NULL,"
+    " at TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS events_address ON events (address)",
+    "CREATE INDEX IF NOT EXISTS events_newsletter ON events (newsletter)",
+    "CREATE TABLE IF NOT EXISTS suppressions ("
+    " address TEXT PRIMARY KEY,"
+    " reason TEXT NOT NULL"
+    " CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounces', 'complaint')),"
+    " since TEXT NOT NULL,"
+    " newsletter TEXT NOT NULL DEFAULT '',"
+    " evidence TEXT NOT NULL DEFAULT '',"
+    " detail TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS mailbox ("
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " evidence TEXT NOT NULL DEFAULT '',"
+    " read_at TEXT NOT NULL,"
+    " PRIMARY KEY (folder, uidvalidity, uid))",
+    "CREATE TABLE IF NOT EXISTS readings (folder TEXT PRIMARY KEY, read_at TEXT NOT NULL)",
+)
+"""The store's first version (SQLite)."""
+
+MIGRATIONS: tuple[Step, ...] = (TABLES,)
+"""The SQLite store's versions, in order: ``schema_version`` says how many ran."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("kind", "address", "newsletter", "detail", "evidence", "at", "recorded_at"),
+    "suppressions": ("address", "reason", "since", "newsletter", "evidence", "detail"),
+    "mailbox": ("folder", "uidvalidity", "uid", "kind", "evidence", "read_at"),
+    "readings": ("folder", "read_at"),
+}
+"""Every table and column of the store (both backends), as ``state import`` copies them."""
+
+_SUPPRESS = (
+    "INSERT INTO suppressions (address, reason, since, newsletter, evidence, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+    " reason = excluded.reason, since = excluded.since, newsletter = excluded.newsletter,"
+    " evidence = excluded.evidence, detail = excluded.detail"
+    " WHERE excluded.since >= suppressions.since"
+)
+_ADOPT = {
+    # An event is the same event when the same report named the same address the same way.
+    "events": "INSERT INTO events (kind, address, newsletter, detail, evidence, at, recorded_at)"
+    " SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM events WHERE kind = ?"
+    " AND address = ? AND newsletter = ? AND evidence = ? AND at = ?)",
+    "suppressions": _SUPPRESS.replace("since >= suppressions", "since > suppressions"),
+    "mailbox": "INSERT INTO mailbox (folder, uidvalidity, uid, kind, evidence, read_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (folder, uidvalidity, uid) DO NOTHING",
+    "readings": "INSERT INTO readings (folder, read_at) VALUES (?, ?) ON CONFLICT (folder)"
+    " DO UPDATE SET read_at = excluded.read_at WHERE excluded.read_at > readings.read_at",
+}
+"""How a copied row meets the rows already there: nothing twice, the latest wins."""
 
 
 def iso(moment: dt.datetime) -> str:
@@ -118,6 +148,18 @@ def instant(value: str | dt.datetime | None) -> dt.datetime | None:
 def store_path(project: Project) -> Path:
     """``.rundbrief/suppression.sqlite``, beside the send journal."""
     return project.state_dir / STORE_FILE
+
+
+def open_store(project: Project, *, create: bool = True) -> SuppressionStore | None:
+    """The project's store: the shared state of RUNDBRIEF_STATE_URL, or the SQLite file.
+
+    Without ``create``, None when there is no SQLite file yet (nothing was ever filed).
+    """
+    url = state_url()
+    if url is not None:
+        return SuppressionStore.shared(url)
+    path = store_path(project)
+    return SuppressionStore(path) if create or path.is_file() else None
 
 
 def single_address(text: str) -> str | None:
@@ -168,15 +210,31 @@ class Read:
 
 
 class SuppressionStore:
-    """The SQLite file (WAL mode: `send` reads it while `feedback` writes)."""
+    """The SQLite file (WAL mode: `send` reads it while `feedback` writes), or the shared state."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, db: Database | None = None) -> None:
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        self.db = db or Database.sqlite(path)
+        if db is None:
+            migrate(self.db, "suppression", MIGRATIONS)
+
+    @classmethod
+    def shared(cls, url: str) -> SuppressionStore:
+        """The store in the PostgreSQL every sending machine shares."""
+        from generator.feedback.postgres_store import MIGRATIONS as SHARED
+
+        db = Database.postgresql(url)
+        try:
+            migrate(db, "suppression", SHARED)
+        except BaseException:
+            db.close()
+            raise
+        return cls(Path(db.where), db=db)
+
+    @property
+    def where(self) -> str:
+        """What messages name the store by: its file, or the shared state's URL (masked)."""
+        return self.db.where
 
     def close(self) -> None:
         """Close the file."""
@@ -190,10 +248,10 @@ class SuppressionStore:
 
     def note_reading(self, folder: str) -> None:
         """Remember that ``folder`` was read to the end just now."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self.db.transaction(immediate=True):
             self.db.execute(
-                "INSERT OR REPLACE INTO readings (folder, read_at) VALUES (?, ?)",
+                "INSERT INTO readings (folder, read_at) VALUES (?, ?)"
+                " ON CONFLICT (folder) DO UPDATE SET read_at = excluded.read_at",
                 (folder, iso(dt.datetime.now(dt.UTC))),
             )
 
@@ -213,8 +271,7 @@ class SuppressionStore:
     def record(self, folder: str, uidvalidity: int, messages: Iterable[Read]) -> None:
         """File messages and their events in one transaction: all of them or none."""
         stamp = iso(dt.datetime.now(dt.UTC))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self.db.transaction(immediate=True):
             for message in messages:
                 self.db.execute(
                     "INSERT INTO mailbox (folder, uidvalidity, uid, kind, evidence, read_at)"
@@ -227,8 +284,7 @@ class SuppressionStore:
     def add(self, events: Iterable[Event]) -> None:
         """Record events that did not come from a mailbox (tests, imports)."""
         stamp = iso(dt.datetime.now(dt.UTC))
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self.db.transaction(immediate=True):
             for event in events:
                 self._add(event, stamp)
 
@@ -264,11 +320,7 @@ class SuppressionStore:
     def _suppress(self, row: Suppression) -> None:
         # The latest event wins: a suppression is lifted only by a consent confirmed after it.
         self.db.execute(
-            "INSERT INTO suppressions (address, reason, since, newsletter, evidence, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-            " reason = excluded.reason, since = excluded.since, newsletter = excluded.newsletter,"
-            " evidence = excluded.evidence, detail = excluded.detail"
-            " WHERE excluded.since >= suppressions.since",
+            _SUPPRESS,
             (row.address, row.reason, row.since, row.newsletter, row.evidence, row.detail),
         )
 
@@ -287,8 +339,8 @@ class SuppressionStore:
         streaks: dict[str, list[tuple[dt.datetime, str, str, str, str]]] = {}
         for address, newsletter, evidence, at, detail in self.db.execute(
             "SELECT address, newsletter, evidence, at, detail FROM events"
-            " WHERE kind = 'soft_bounce' ORDER BY at"
-        ):
+            " WHERE kind = 'soft_bounce' ORDER BY at, id"
+        ).fetchall():
             moment = instant(at)
             if moment is not None:
                 streaks.setdefault(address, []).append(
@@ -314,8 +366,7 @@ class SuppressionStore:
             before = existing.get(address)
             if before is not None and (instant(before.since) or moment) >= moment:
                 continue  # already suppressed by this or a later event
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self._suppress(row)
             added.append(row)
         return added
@@ -331,7 +382,7 @@ class SuppressionStore:
             for address, newsletter in self.db.execute(
                 "SELECT address, newsletter FROM events"
                 " WHERE kind IN ('hard_bounce', 'soft_bounce') AND newsletter != ''"
-            )
+            ).fetchall()
         }
         found: dict[str, dt.datetime] = {}
         for recipient, newsletter, sent_at in journal.sent_to(addresses):
@@ -367,6 +418,40 @@ class SuppressionStore:
         )
         return [Suppression(*row) for row in rows]
 
+    # -- moving the state (`rundbrief state import`) -------------------------------------------
+
+    def rows(self, table: str) -> Iterator[tuple[object, ...]]:
+        """Every row of one of the store's tables, in the columns ``COLUMNS`` names."""
+        columns = ", ".join(COLUMNS[table])
+        order = " ORDER BY id" if table == "events" else ""
+        yield from self.db.execute(f"SELECT {columns} FROM {table}{order}")  # noqa: S608
+
+    def adopt(self, table: str, rows: Iterable[Sequence[object]]) -> int:
+        """Copy another store's rows in; how many were new. Idempotent (run it again if cut short)."""
+        count, rows = 0, iter(rows)
+        while chunk := list(itertools.islice(rows, 1_000)):
+            with self.db.transaction(immediate=True):
+                cursors = [
+                    self.db.execute(_ADOPT[table], (*row, *_event_key(table, row))) for row in chunk
+                ]
+            # Counted after the commit: PostgreSQL's pipeline reports them with it.
+            count += sum(max(0, cursor.rowcount) for cursor in cursors)
+        return count
+
+
+def _event_key(table: str, row: Sequence[object]) -> tuple[object, ...]:
+    """What tells an event apart across stores: kind, address, newsletter, evidence, time."""
+    return (row[0], row[1], row[2], row[4], row[5]) if table == "events" else ()
+
+
+def read_suppressions(project: Project) -> dict[str, Suppressed]:
+    """Address → why and since when it is suppressed, from the project's store (see below)."""
+    store = open_store(project, create=False)
+    if store is None:
+        return {}
+    with store:
+        return suppressed_in(store)
+
 
 def suppressions(path: Path) -> dict[str, Suppressed]:
     """Address → why and since when it is suppressed, for every address in the store.
@@ -378,15 +463,21 @@ def suppressions(path: Path) -> dict[str, Suppressed]:
     if not path.is_file():
         return {}
     with SuppressionStore(path) as store:
-        rows = store.suppressions()
+        return suppressed_in(store)
+
+
+def suppressed_in(store: SuppressionStore) -> dict[str, Suppressed]:
+    """Address → why and since when it is suppressed, for every address in ``store``."""
+    rows = store.suppressions()
     return {row.address: Suppressed(EXCLUSION_KEYS[row.reason], instant(row.since)) for row in rows}
 
 
-def last_reading(path: Path) -> dt.datetime | None:
+def last_reading(project: Project) -> dt.datetime | None:
     """When the feedback mailbox was last read to the end; None if never."""
-    if not path.is_file():
+    store = open_store(project, create=False)
+    if store is None:
         return None
-    with SuppressionStore(path) as store:
+    with store:
         return store.last_reading()
 
 

@@ -69,7 +69,9 @@ class KitSummary:
     """Members without a kit, each a warning at their row (a name that does not fit, …)."""
 
 
-def kit_members(project: Project, members_file: Path) -> tuple[list[KitMember], list[Problem]]:
+def kit_members(
+    project: Project, members_file: Path | str | None
+) -> tuple[list[KitMember], list[Problem]]:
     """Read the members file as ``send`` does: a bad row is left out with a warning at its line.
 
     The file is streamed: only each member's code, name and row are kept. A referral code is

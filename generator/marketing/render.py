@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import numpy as np
 import segno
@@ -16,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image
 
+from generator.core import files
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, short_link, with_query
@@ -420,13 +423,62 @@ def flyer_pdf(
         *([flyer.home_stylesheet] if home and flyer.home_stylesheet else []),
     ]
     paths = tuple(campaign.templates / name for name in sheets)
-    font_config, stylesheets = _stylesheets(paths, campaign.digest)
-    document = HTML(string=html, base_url=str(campaign.templates))
-    return document.write_pdf(stylesheets=stylesheets, font_config=font_config), []
+    font_config, stylesheets, refused = _stylesheets(paths, campaign.digest)
+    fetcher = guarded_fetcher(campaign.templates)
+    document = HTML(string=html, base_url=str(campaign.templates), url_fetcher=fetcher)
+    pdf = document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+    refused = [*refused, *fetcher.refused]
+    if refused:
+        return None, [
+            Problem(
+                f"{Path(campaign.source).parent.as_posix()}/templates/{flyer.template}",
+                1,
+                _(
+                    "the flyer names {url}: a flyer reads only files of its templates folder "
+                    "and data: addresses; put the file there or remove the reference"
+                ).format(url=url),
+            )
+            for url in dict.fromkeys(refused)
+        ]
+    return pdf, []
+
+
+def guarded_fetcher(folder: Path) -> Any:
+    """WeasyPrint's reader of the URLs a flyer names: the templates folder and ``data:`` only.
+
+    A pull request's template could otherwise embed ``file:///proc/self/environ`` (CI's
+    secrets) or any file of the machine into a published PDF, or call a server. What it
+    refused is in the fetcher's ``refused`` list, for a problem at the template.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class GuardedFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not (url.startswith("data:") or _in_folder(url, folder)):
+                self.refused.append(url)
+                raise ValueError(f"not read: {url}")
+            return super().fetch(url, headers)
+
+    return GuardedFetcher()
+
+
+def _in_folder(url: str, folder: Path) -> bool:
+    """Whether ``url`` names a regular file of ``folder`` (by the file door) or a shipped font."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    path = Path(url2pathname(parts.path))
+    if path in (REGULAR, BOLD):
+        return True
+    return files.refusal(path, folder, folder) is None and path.is_file()
 
 
 @functools.lru_cache(maxsize=4)
-def _stylesheets(paths: tuple[Path, ...], digest: str) -> tuple[Any, list[Any]]:
+def _stylesheets(paths: tuple[Path, ...], digest: str) -> tuple[Any, list[Any], list[str]]:
     """Parsed once per campaign version: loading fonts per flyer would cost ten times the render."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -438,5 +490,7 @@ def _stylesheets(paths: tuple[Path, ...], digest: str) -> tuple[Any, list[Any]]:
         f"@font-face {{ font-family: '{FAMILY}'; src: url('{REGULAR.as_uri()}'); font-weight: 400; }}\n"
         f"@font-face {{ font-family: '{FAMILY}'; src: url('{BOLD.as_uri()}'); font-weight: 700; }}\n"
     )
-    fonts = CSS(string=faces, font_config=font_config)
-    return font_config, [fonts, *(CSS(filename=str(p), font_config=font_config) for p in paths)]
+    fetcher = guarded_fetcher(paths[0].parent if paths else REGULAR.parent)
+    fonts = CSS(string=faces, font_config=font_config, url_fetcher=fetcher)
+    sheets = [CSS(filename=str(p), font_config=font_config, url_fetcher=fetcher) for p in paths]
+    return font_config, [fonts, *sheets], fetcher.refused

@@ -1,6 +1,7 @@
-"""The members file: a CSV export from the platform, streamed row by row into checked members.
+"""The members, streamed row by row into checked members, wherever they come from.
 
-The file is never held in memory as a whole: ``MembersFile.rows`` reads it line by line, so a
+A CSV file, an HTTPS export or a SQL query (``origins.py``) is never held in memory as a whole:
+``MembersFile.rows`` reads it row by row, so a
 send to 200,000 members costs the memory of one row (and of the addresses seen, for the
 duplicate check). Every row is checked before anything can reach a message: a value that
 could break a header, a bad address or referral code, a time that is no time. Such a row is
@@ -11,7 +12,7 @@ unclosed quote or a field far over any limit.
 from __future__ import annotations
 
 import datetime as dt
-import io
+import os
 import re
 import unicodedata
 import zoneinfo
@@ -20,20 +21,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from generator.core.files import RefusedFile, open_named_file
 from generator.core.gitinfo import is_tracked
 from generator.core.headers import ENCODED_WORD, readings
 from generator.core.i18n import _, number
-from generator.core.problems import Problem, Severity
+from generator.core.platformdb import MYSQL, POSTGRES
+from generator.core.problems import Problem, Severity, UsageError
 from generator.core.referral import is_reserved_name, is_valid_code
 from generator.core.sections.members import MEMBER_COLUMNS
 from generator.core.settings import Project
-from generator.members.csvfile import Lines, Unreadable
-from generator.members.csvfile import records as records_of
+from generator.members.csvfile import Unreadable
+from generator.members.origins import FileOrigin, Origin, QueryOrigin, Record, UrlOrigin
+from generator.members.query import URL_VARIABLE, Query
+from generator.members.remote import download, is_url, shown
 
 REQUIRED = MEMBER_COLUMNS[:-1]
 OPTIONAL = MEMBER_COLUMNS[-1:]  # unsubscribed_all_at
 """Known, but an export may leave it out: the time a member refused all mail (service too)."""
+FILE_VARIABLE = "RUNDBRIEF_MEMBERS_FILE"
+"""The members source when a command is given none: a file or an https:// URL."""
 TIMES = ("opt_in_at", "confirmed_at", "unsubscribed_at", "unsubscribed_all_at")
 MAX_FIELD = 1000
 """Longer values are no names or codes; they would only bloat headers and pages."""
@@ -82,23 +87,26 @@ class Member:
 
 @dataclass(frozen=True)
 class MembersFile:
-    """Where the members file is and how to read it: column headers, time zone, warnings."""
+    """Where the members are and how to read them: column headers, time zone, warnings.
 
-    path: Path
+    ``origin`` is a CSV file, a CSV export over HTTPS or a SQL query (``members/origins.py``);
+    the rows of each pass the same checks.
+    """
+
+    origin: Origin
     display: str
     columns: Mapping[str, str] = field(default_factory=dict)
     timezone: str = "Europe/Berlin"
     warnings: tuple[Problem, ...] = ()
-    """What is wrong with the file as a whole but does not stop reading it (tracked by git)."""
+    """What is wrong with the source as a whole but does not stop reading it (tracked by git)."""
 
     def header(self, name: str) -> str:
         """The column header of field ``name``."""
         return self.columns.get(name, name)
 
     def stamp(self) -> tuple[int, int]:
-        """Size and modification time: a file changed between two readings is noticed."""
-        info = self.path.stat()
-        return info.st_size, info.st_mtime_ns
+        """Size and modification time of a file: a file changed between two readings is noticed."""
+        return self.origin.stamp()
 
     def rows(self) -> Iterator[Member | Problem]:
         """Every data row as a Member, or as a Problem (error severity) naming its line.
@@ -174,34 +182,11 @@ class MembersFile:
                 continue
             yield member
 
-    def _records(self) -> Iterator[_Header | tuple[int, list[str] | str]]:
+    def _records(self) -> Iterator[_Header | Record]:
         """First the header, then every record with its line (or why it is broken)."""
-        try:
-            # The door's one named exception: anywhere, but a regular file (a pipe would hang).
-            raw = open_named_file(self.path)
-        except OSError as error:
-            raise Unreadable(
-                Problem(
-                    self.display,
-                    0,
-                    _("cannot read the members file: {reason}").format(reason=error.strerror),
-                )
-            ) from None
-        except RefusedFile as refused:
-            raise Unreadable(Problem(self.display, 0, refused.reason)) from None
-        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
-            lines = Lines(stream, self.display)
-            first = lines.peek()
-            if first is None:
-                raise Unreadable(Problem(self.display, 1, _("the members file is empty")))
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-            records = records_of(lines, delimiter)
-            header_line, header = next(records, (1, []))
-            if isinstance(header, str):
-                raise Unreadable(Problem(self.display, header_line, header))
-            columns = [column.strip() for column in header]
-            yield _Header(columns, self._fields(columns, header_line))
-            yield from records
+        with self.origin.table(self.display) as table:
+            yield _Header(table.columns, self._fields(table.columns, table.header_line))
+            yield from table.records
 
     def _fields(self, columns: list[str], line: int) -> dict[str, int]:
         """Field name → column index; Unreadable if a required column is missing."""
@@ -254,14 +239,62 @@ def _earlier(one: dt.datetime | None, other: dt.datetime | None) -> dt.datetime 
     return min(one, other)
 
 
-def open_members(project: Project, source: Path) -> MembersFile:
+def members_source(
+    project: Project, given: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> MembersFile | None:
+    """The members source as every command reads it; None if none is configured.
+
+    The first that is given counts: ``given`` (the command's ``--members``), then
+    RUNDBRIEF_MEMBERS_FILE, then ``members.query`` (against RUNDBRIEF_MEMBERS_DATABASE_URL), then
+    ``review.members_file``. A file or an ``https://`` URL each; nothing is read yet.
+    """
+    env = os.environ if env is None else env
+    value = given if given is not None else env.get(FILE_VARIABLE, "")
+    settings = project.settings
+    if not value and settings.members.query:
+        query = Query(settings.members.query, "members.query", env.get(URL_VARIABLE, ""))
+        return _source(
+            project, QueryOrigin(query), _("query {setting}").format(setting=query.setting)
+        )
+    value = value or settings.review.members_file or ""
+    if not value:
+        return None
+    if isinstance(value, str) and is_url(value):
+        if value.partition(":")[0].lower() in (*POSTGRES, *MYSQL):
+            raise UsageError(
+                _(
+                    "a database is read with members.query in rundbrief.yml; put its URL into "
+                    "{variable}, not into --members or {file}"
+                ).format(variable=URL_VARIABLE, file=FILE_VARIABLE)
+            )
+        return _source(project, UrlOrigin(download(value, env)), shown(value))
+    path = Path(value).expanduser()
+    if not path.is_absolute() and given is None:
+        path = project.root / path  # a configured path is relative to the project
+    return open_members(project, path)
+
+
+def open_members(
+    project: Project, source: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> MembersFile:
     """The members source as every command reads it: the one way to open it.
 
-    Applies ``members.columns`` and ``timezone`` of the settings, names the file as the user
-    reads it (relative to the project if it lies inside), and warns if git tracks it. Nothing
-    is read yet: ``rows()`` streams it, as often as a command needs.
+    A file (``Path``) is named as the user reads it (relative to the project if it lies
+    inside), with a warning if git tracks it; a string is resolved by ``members_source``.
+    Applies ``members.columns`` and ``timezone`` of the settings. Nothing is read yet:
+    ``rows()`` streams the source, as often as a command needs. Raises UsageError if no source
+    is configured.
     """
-    settings = project.settings
+    if not isinstance(source, Path):
+        found = members_source(project, source, env)
+        if found is None:
+            raise UsageError(
+                _(
+                    "no members source: give --members FILE or an https:// URL, set {variable}, "
+                    "or write members.query into rundbrief.yml"
+                ).format(variable=FILE_VARIABLE)
+            )
+        return found
     resolved = source.resolve()
     inside = resolved.is_relative_to(project.root.resolve())
     display = resolved.relative_to(project.root.resolve()).as_posix() if inside else str(source)
@@ -275,7 +308,14 @@ def open_members(project: Project, source: Path) -> MembersFile:
                 "warning",
             ),
         )
-    return MembersFile(source, display, dict(settings.members.columns), settings.timezone, warnings)
+    return _source(project, FileOrigin(source), display, warnings)
+
+
+def _source(
+    project: Project, origin: Origin, display: str, warnings: tuple[Problem, ...] = ()
+) -> MembersFile:
+    settings = project.settings
+    return MembersFile(origin, display, dict(settings.members.columns), settings.timezone, warnings)
 
 
 def read_members(
@@ -291,7 +331,7 @@ def read_members(
     Problems of single rows carry ``row_severity``; a file that cannot be read at all gives
     one error problem and no members.
     """
-    source = MembersFile(path, display or str(path), columns or {}, timezone)
+    source = MembersFile(FileOrigin(path), display or str(path), columns or {}, timezone)
     members: list[Member] = []
     problems: list[Problem] = []
     try:

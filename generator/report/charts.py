@@ -1,4 +1,4 @@
-"""The charts of the send report, drawn by matplotlib as SVG to be placed inline.
+"""The charts of the send report, drawn by matplotlib: SVG inline in the page, PNG for the mail.
 
 Text stays text (``svg.fonttype: none``): sharp at any size and found by the browser's search.
 Series differ by marker, line style and hatching as well as colour, so a black-and-white
@@ -54,57 +54,81 @@ RECENT_NEWSLETTERS = 24
 """Charts per newsletter show the last 24 bars (readable on a phone); the table has them all."""
 
 
-def charts(report: Report) -> dict[str, Markup]:
-    """Every chart of the report as inline SVG, by name."""
+Drawing = tuple[str, Callable[[Axes], None]]
+"""A chart's title and what draws it."""
+
+
+def drawings(report: Report) -> dict[str, Drawing]:
+    """Every chart the report has figures for, by name: its title and how it is drawn."""
     dated = [n for n in report.newsletters if n.started is not None and n.sent]
     dated = dated[-RECENT_NEWSLETTERS:]
     months = report.months[-RECENT_MONTHS:]
-    found = {}
+    found: dict[str, Drawing] = {}
     if dated:
-        found["complaints"] = _svg(
-            "complaints",
+        found["complaints"] = (
             "Beschwerdequote je Newsletter im Vergleich zur Grenze von Gmail und Yahoo",
             lambda axes: _complaints(axes, dated),
         )
-        found["bounces"] = _svg(
-            "bounces",
+        found["bounces"] = (
             "Bouncequote je Newsletter: harte und weiche Bounces",
             lambda axes: _bounces(axes, dated),
         )
     if months:
-        found["months"] = _svg(
-            "months",
+        found["months"] = (
             "Abmeldungen, Bounces und Beschwerden pro Monat",
             lambda axes: _per_month(axes, months),
         )
     if months and months[0].signups is not None:
-        found["signups"] = _svg(
-            "signups", "Neue Anmeldungen pro Monat", lambda axes: _signups(axes, months)
-        )
+        found["signups"] = ("Neue Anmeldungen pro Monat", lambda axes: _signups(axes, months))
     if months and (months[0].consenting is not None or any(m.members for m in months)):
-        found["consenting"] = _svg(
-            "consenting",
+        found["consenting"] = (
             "Mitglieder im Export und mit Einwilligung am Monatsende",
             lambda axes: _members(axes, months),
         )
     return found
 
 
+def charts(report: Report) -> dict[str, Markup]:
+    """Every chart of the report as inline SVG, by name."""
+    return {name: _svg(name, title, draw) for name, (title, draw) in drawings(report).items()}
+
+
+PNG_DPI = 200
+"""A PNG twice as sharp as it is shown (840 × 640 pixels at 420 CSS pixels): crisp on phones."""
+
+
+def chart_pngs(report: Report) -> dict[str, tuple[str, bytes]]:
+    """Every chart as PNG with its title, by name: for the report by mail (no SVG in mail)."""
+    return {name: (title, _png(draw)) for name, (title, draw) in drawings(report).items()}
+
+
+def _figure(draw: Callable[[Axes], None]) -> Figure:
+    # Fixed margins, sized for the labels these charts have: an automatic layout would
+    # draw every chart twice.
+    figure = Figure(figsize=FIGSIZE)
+    axes = figure.subplots()
+    draw(axes)
+    legend = bool(axes.get_legend_handles_labels()[0])
+    figure.subplots_adjust(left=0.2, right=0.96, top=0.96, bottom=0.3 if legend else 0.12)
+    if legend:
+        figure.legend(loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
+    return figure
+
+
+def _png(draw: Callable[[Axes], None]) -> bytes:
+    style: Any = STYLE  # (matplotlib's stubs want literal keys)
+    with matplotlib.rc_context(style):
+        buffer = io.BytesIO()
+        _figure(draw).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def _svg(name: str, title: str, draw: Callable[[Axes], None]) -> Markup:
     """One chart drawn by matplotlib as SVG, with ``title`` as its <title>."""
     style: Any = {**STYLE, "svg.id": f"diagramm-{name}"}  # unique ids on one page
     with matplotlib.rc_context(style):
-        # Fixed margins, sized for the labels these charts have: an automatic layout would
-        # draw every chart twice.
-        figure = Figure(figsize=FIGSIZE)
-        axes = figure.subplots()
-        draw(axes)
-        legend = bool(axes.get_legend_handles_labels()[0])
-        figure.subplots_adjust(left=0.2, right=0.96, top=0.96, bottom=0.3 if legend else 0.12)
-        if legend:
-            figure.legend(loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
+        _figure(draw).savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # the XML prolog and doctype do not belong inside HTML
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # matplotlib's own markup

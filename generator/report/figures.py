@@ -15,7 +15,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -153,7 +152,7 @@ class Report:
 
 def gather(
     journal: SendState | None,
-    store: Path,
+    store: SuppressionStore | None,
     facts: MemberFacts | None = None,
     now: dt.datetime | None = None,
     editions: dict[str, Edition] | None = None,
@@ -258,12 +257,11 @@ class _Send:
     runs: int = 0
 
 
-def _read_store(store: Path) -> dict[str, list[Any]]:
-    """The events and the suppressions by reason, over one connection (none without a store)."""
-    if not store.is_file():
+def _read_store(store: SuppressionStore | None) -> dict[str, list[Any]]:
+    """The events and the suppressions by reason (none without a store)."""
+    if store is None:
         return {"events": [], "suppressed": []}
-    with SuppressionStore(store) as db:
-        return {"events": db.event_times(), "suppressed": db.counts_by_reason()}
+    return {"events": store.event_times(), "suppressed": store.counts_by_reason()}
 
 
 def _sends(journal: SendState | None) -> dict[str, _Send]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from generator.core import german
-from generator.core.activecontent import PAGE_POLICY, findings, line_of, refusal
+from generator.core.activecontent import PAGE_POLICY, findings, line_of, refusal, refused
 from generator.core.files import write_bytes, write_text
 from generator.core.output import publish, staging_dir
 from generator.core.problems import Problem, raise_if_errors
@@ -189,17 +189,23 @@ def write_report(
     with staging_dir(project.root) as folder:
         new = folder / REPORT_DIR
         write_text(new / PAGE, page(project, report, counted), within=folder)
-        files = {NEWSLETTER_CSV: newsletter_csv(report), MONTHS_CSV: months_csv(report)}
-        files[UNATTRIBUTED_CSV] = unattributed_csv(report)
-        if report.segments:
-            files[SEGMENTS_CSV] = segments_csv(report)
-        if counted is not None:
-            files |= signup_csvs(counted)
+        files = csv_files(report, counted)
         files[SCRIPT] = resources.files("generator.report").joinpath(SCRIPT).read_bytes()
         for name, data in files.items():
             write_bytes(new / name, data, within=folder)
         publish([(new, project.build_dir / REPORT_DIR)], retired=folder)
     return project.build_dir / REPORT_DIR / PAGE
+
+
+def csv_files(report: Report, counted: SignupTables | None) -> dict[str, bytes]:
+    """The report's tables as CSV files, by file name."""
+    files = {NEWSLETTER_CSV: newsletter_csv(report), MONTHS_CSV: months_csv(report)}
+    files[UNATTRIBUTED_CSV] = unattributed_csv(report)
+    if report.segments:
+        files[SEGMENTS_CSV] = segments_csv(report)
+    if counted is not None:
+        files |= signup_csvs(counted)
+    return files
 
 
 @cache
@@ -242,6 +248,19 @@ def _recent_segments(report: Report) -> list[SegmentMonth]:
     return sorted(rows, key=lambda row: row.month, reverse=True)  # stable: segment order kept
 
 
+def mail_body(
+    project: Project,
+    report: Report,
+    signups: SignupTables | None,
+    cids: Mapping[str, str],
+    titles: Mapping[str, str],
+) -> str:
+    """The report as an email's HTML: the charts are ``cid:`` pictures, no script."""
+    markup = _render(project, report, signups, mail=cids, titles=titles)
+    raise_if_errors(refused(markup, "report --mail"))
+    return markup
+
+
 def page(project: Project, report: Report, signups: SignupTables | None = None) -> str:
     """The HTML page with every chart inline; anything script-capable but its script refused."""
     markup = _render(project, report, signups)
@@ -253,7 +272,15 @@ def page(project: Project, report: Report, signups: SignupTables | None = None) 
     return markup
 
 
-def _render(project: Project, report: Report, signups: SignupTables | None) -> str:
+def _render(
+    project: Project,
+    report: Report,
+    signups: SignupTables | None,
+    *,
+    mail: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """The report as HTML; with ``mail`` (chart name → Content-ID) as an email's body."""
     last = last_sent(report)
     brought = None
     if signups is not None and last is not None:
@@ -265,7 +292,9 @@ def _render(project: Project, report: Report, signups: SignupTables | None) -> s
         .render(
             platform=project.settings.platform_name,
             report=report,
-            charts=charts(report),
+            charts=charts(report) if mail is None else mail,
+            mail=mail is not None,
+            titles=titles or {},
             exclusion_labels=EXCLUSION_LABELS,
             suppression_labels=SUPPRESSION_LABELS,
             limit=COMPLAINT_LIMIT,

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.core.i18n import _
+from generator.core.platformdb import DatabaseError
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.sections.members import SIGNUP_COLUMNS, SignupColumns
+from generator.core.settings import Project
+from generator.members import query as sql
+from generator.members.query import URL_VARIABLE, Query
+from generator.members.remote import Download, DownloadError, download, fetch, is_url
 from generator.report.figures import TIMEZONE
 
 
@@ -35,11 +42,31 @@ class Signups:
         return sum(n for (name, _medium), n in self.campaigns.items() if name == campaign)
 
 
+def signups_of(
+    project: Project, given: str | None, env: Mapping[str, str] | None = None
+) -> Signups | None:
+    """The sign-ups from ``--signups`` (a file or an https:// URL), else from ``signups.query``.
+
+    None if neither is given. The query runs read-only against RUNDBRIEF_MEMBERS_DATABASE_URL,
+    the URL is fetched with RUNDBRIEF_MEMBERS_TOKEN, exactly as the members source.
+    """
+    env = os.environ if env is None else env
+    columns = project.settings.signups.columns
+    if given and is_url(given):
+        return read_signup_url(download(given, env), columns)
+    if given:
+        return read_signups(Path(given), given, columns)
+    text = project.settings.signups.query
+    if not text:
+        return None
+    return read_signup_query(Query(text, "signups.query", env.get(URL_VARIABLE, "")), columns)
+
+
 def read_signups(path: Path, display: str, columns: SignupColumns) -> Signups:
     """Count the export at ``path``; every bad row at once as ``path:line`` problems."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
-            return _count(stream, display, columns)
+            return _count_csv(stream, display, columns)
     except OSError as error:
         raise ProblemsFound(
             [Problem(display, 0, _("cannot read file: {reason}").format(reason=error.strerror))]
@@ -49,11 +76,46 @@ def read_signups(path: Path, display: str, columns: SignupColumns) -> Signups:
         raise ProblemsFound([Problem(display, 0, message.format(byte=error.start))]) from None
 
 
-def _count(stream: Iterable[str], display: str, columns: SignupColumns) -> Signups:
+def read_signup_url(source: Download, columns: SignupColumns) -> Signups:
+    """Count the export at an HTTPS URL, streamed, as ``read_signups`` counts a file."""
+    display = source.shown
+    try:
+        with fetch(source) as raw:
+            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            return _count_csv(stream, display, columns)
+    except DownloadError as error:
+        raise ProblemsFound([Problem(display, 0, error.message)]) from None
+    except UnicodeDecodeError as error:
+        message = _("not UTF-8 text (byte {byte}); save the file as UTF-8")
+        raise ProblemsFound([Problem(display, 0, message.format(byte=error.start))]) from None
+
+
+def read_signup_query(query: Query, columns: SignupColumns) -> Signups:
+    """Count the rows of ``signups.query`` (row 1: the first row of its result)."""
+    display = _("query {setting}").format(setting=query.setting)
+    try:
+        with sql.rows(query) as (header, values):
+            return _count(header, enumerate(values, start=1), display, columns)
+    except DatabaseError as error:
+        raise ProblemsFound([Problem(display, 0, error.message)]) from None
+
+
+def _count_csv(stream: Iterable[str], display: str, columns: SignupColumns) -> Signups:
     lines = iter(stream)
     first = next(lines, "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter), [])
+    rows = enumerate(csv.reader(lines, delimiter=delimiter), start=2)
+    return _count(header, rows, display, columns)
+
+
+def _count(
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    display: str,
+    columns: SignupColumns,
+) -> Signups:
+    """Count the rows (each with its line or row number) under ``header``."""
     wanted = {name: getattr(columns, name) for name in SIGNUP_COLUMNS}
     missing = [h for h in wanted.values() if h not in header]
     if missing:
@@ -75,7 +137,7 @@ def _count(stream: Iterable[str], display: str, columns: SignupColumns) -> Signu
     total = 0
     problems: list[Problem] = []
     months: dict[str, str] = {}  # a day's month, once per day
-    for line, row in enumerate(csv.reader(lines, delimiter=delimiter), start=2):
+    for line, row in rows:
         if not any(row):
             continue
         if len(row) < len(header):

@@ -7,14 +7,17 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from generator.core.declare import build
 from generator.core.gitinfo import git
 from generator.core.i18n import _
 from generator.core.output import STAGE_PREFIX
 from generator.core.problems import RundbriefError, UsageError
+from generator.core.settings import SETTINGS, SETTINGS_FILE, Project, Settings
+from generator.core.sources import SourceFile, load_yaml_file
 
 Kind = Literal["newsletter", "page", "content-file", "campaign", "setting", "other"]
 """What a changed file is to members: a newsletter, a help page, an image or download of the
@@ -71,6 +74,15 @@ def resolve_base(root: Path, given: str | None) -> Base:
     raise UsageError(
         _("no main branch to compare with: name the base, e.g. rundbrief review origin/main")
     )
+
+
+def main_branch(root: Path) -> Base | None:
+    """The main branch the founder merges into: the remote's, else the local one; None if neither."""
+    for name, ref in MAIN_REFS:
+        commit = _commit(root, ref)
+        if commit is not None:
+            return Base(name, commit)
+    return None
 
 
 def _commit(root: Path, name: str) -> str | None:
@@ -162,3 +174,34 @@ def checkout(root: Path, commit: str) -> Iterator[Path]:
         git(root, "worktree", "remove", "--force", "--", str(folder))
         shutil.rmtree(parent, ignore_errors=True)
         git(root, "worktree", "prune")
+
+
+def settings_at(project: Project, base: Base) -> Settings | None:
+    """The settings as ``base`` has them (None if it has none, or they do not load).
+
+    What a pull request may not choose for itself is read from main: who the review mail goes
+    to, and where the members come from and how their columns are read (a query of the pull
+    request's own would run on the platform's database before anyone approved it).
+    """
+    data = file_at(project.root, base.commit, SETTINGS_FILE)
+    if data is None:
+        return None
+    source = SourceFile(
+        project.root / SETTINGS_FILE, SETTINGS_FILE, data.decode("utf-8", "replace")
+    )
+    loaded, _problems = load_yaml_file(source, SETTINGS)
+    return build(Settings, loaded[0]) if loaded is not None else None
+
+
+def with_main_members(project: Project, base: Base) -> Project:
+    """``project`` with the members source and columns as main has them (see ``settings_at``)."""
+    main = settings_at(project, main_branch(project.root) or base)
+    if main is None:  # no approved settings yet: no query, no file named in them
+        members = replace(project.settings.members, query=None)
+        review = replace(project.settings.review, members_file=None)
+    else:
+        members, review = (
+            main.members,
+            replace(project.settings.review, members_file=main.review.members_file),
+        )
+    return replace(project, settings=replace(project.settings, members=members, review=review))

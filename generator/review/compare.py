@@ -10,8 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator.core.settings import Project
+from generator.members.source import members_source
 from generator.review.active import added_active
-from generator.review.changes import Base, Change, Status, file_at
+from generator.review.changes import Base, Change, Status, file_at, with_main_members
 from generator.review.facts import FACTS_FILES, Use, where_facts_are_used
 from generator.review.model import (
     FileReview,
@@ -24,7 +25,7 @@ from generator.review.model import (
     Shots,
 )
 from generator.review.pictures import WIDTHS, Camera, EmailShot, pdf_first_page
-from generator.review.reach import MemberCounts, members_file
+from generator.review.reach import MemberCounts
 from generator.review.sides import PICTURES, Side
 from generator.review.texts import page_text, word_diff
 from generator.review.yamldiff import changed_keys
@@ -54,8 +55,8 @@ def compare(
     newsletter_rels = _sources(changes, "newsletter", uses)
     page_sources = _sources(changes, "page", uses)
     statuses = {c.path: c.status for c in changes}
-    path = members_file(project)
-    counter = MemberCounts(path, project) if path is not None else None
+    source = members_source(with_main_members(project, base))
+    counter = MemberCounts(source) if source is not None else None
     return Review(
         base=base,
         changes=changes,
@@ -104,7 +105,14 @@ def _newsletter(
     problems = after.problems if after else tuple(p for p in new.problems if p.path == rel)
     reach = counter.reach(after.audience) if counter is not None and after else None
     return NewsletterReview(
-        rel, status, before, after, reach, problems, facts=facts_of.get(rel, ())
+        rel,
+        status,
+        before,
+        after,
+        reach,
+        problems,
+        facts=facts_of.get(rel, ()),
+        message=new.email_message(rel),
     )
 
 

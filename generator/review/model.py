@@ -55,6 +55,8 @@ class NewsletterReview:
     shots: tuple[Shots, ...] = ()
     facts: tuple[str, ...] = ()
     """Changed facts it uses (why it is shown when its own file did not change)."""
+    message: bytes | None = None
+    """The new version's message for the sample member, as members get it (``message.eml``)."""
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -117,6 +119,29 @@ class SettingReview:
 
 
 @dataclass(frozen=True)
+class SampleImage:
+    """An image of a campaign that differs per member: generic beside the sample member's."""
+
+    name: str
+    title: str
+    generic: Picture | None
+    personal: Picture
+
+
+@dataclass(frozen=True)
+class CampaignSample:
+    """A changed campaign as the sample member's kit shows it: link, QR code, own images."""
+
+    slug: str
+    title: str
+    member: str
+    code: str
+    link: str
+    qr: Picture
+    images: tuple[SampleImage, ...]
+
+
+@dataclass(frozen=True)
 class Review:
     """Everything the review page and the job summary show."""
 
@@ -127,6 +152,8 @@ class Review:
     site_files: tuple[FileReview, ...] = ()
     campaigns: tuple[Change, ...] = ()
     werbemittel: tuple[FileReview, ...] = ()
+    samples: tuple[CampaignSample, ...] = ()
+    """Each changed campaign personalised for the sample member (``kitsample.py``)."""
     settings: tuple[SettingReview, ...] = ()
     problems: tuple[Problem, ...] = ()
     steps: tuple[tuple[str, float], ...] = ()

@@ -12,6 +12,7 @@ from generator.core.output import publish, staging_dir, write_atomic
 from generator.core.settings import Project
 from generator.review.changes import changed_files, resolve_base
 from generator.review.compare import SITE, compare, photograph_newsletters
+from generator.review.kitsample import campaign_samples
 from generator.review.model import Review
 from generator.review.page import render_page
 from generator.review.pictures import Camera
@@ -55,7 +56,11 @@ def review(project: Project, given_base: str | None = None) -> Review:
                 result = compare(project, base, result.changes, old, new)
             with clock.step("pictures"):
                 result = photograph_newsletters(result, old, new, camera)
-            if new.site_dir is not None:
+            with clock.step("campaign samples"):
+                result = replace(result, samples=campaign_samples(project, result, new))
+            if new.site_dir is not None and not new.active:
+                # (a site with active content was compared, but is not kept: the reviewer
+                # opens this copy from disk, where a pull request's script must not run)
                 new.site_dir.rename(_mkdir(folder / FOLDER) / SITE)
         with clock.step("page"):
             write_atomic(folder / FOLDER / "index.html", render_page(result).encode("utf-8"))

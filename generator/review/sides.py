@@ -70,6 +70,8 @@ class Side:
     outputs: tuple[str, ...]
     """Werbemittel files under ``build/`` (``marketing-assets/<slug>/<file>``)."""
     problems: tuple[Problem, ...]
+    active: bool = False
+    """Whether the scan found active content in what this side wrote: compared, never kept."""
 
     @property
     def site_dir(self) -> Path | None:
@@ -89,6 +91,15 @@ class Side:
             return None
         with contextlib.suppress(OSError):
             return (self.folder / item.email).read_text(encoding="utf-8")
+        return None
+
+    def email_message(self, rel: str) -> bytes | None:
+        """The sample member's whole message (``message.eml``) of the newsletter ``rel``."""
+        item = self.newsletters.get(rel)
+        if item is None or item.email is None:
+            return None
+        with contextlib.suppress(OSError):
+            return (self.folder / item.email).with_name("message.eml").read_bytes()
         return None
 
 
@@ -112,7 +123,8 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
         shutil.rmtree(folder / "docs", ignore_errors=True)
     write_tree(folder / "build", (), [*email_outputs(project, staged.newsletters), *staged.outputs])
     # What build would refuse as active content; the page still lists it (review/active.py).
-    problems += pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    refused = pipeline.scan_written(project, staged, folder / "site", folder / "build")
+    problems += refused
     values = sample_values(project)
     newsletters = {}
     for item in staged.newsletters:
@@ -143,6 +155,7 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
         "newsletters": newsletters,
         "outputs": sorted(item.path for item in staged.outputs),
         "problems": [_problem_json(p) for p in problems],
+        "active": bool(refused),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return _side(folder, manifest)
@@ -256,6 +269,7 @@ def _side(folder: Path, manifest: dict[str, Any]) -> Side:
         newsletters=newsletters,
         outputs=tuple(manifest["outputs"]),
         problems=tuple(Problem(*p) for p in manifest["problems"]),
+        active=bool(manifest.get("active", False)),
     )
 
 

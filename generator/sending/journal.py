@@ -1,7 +1,9 @@
-"""The send journal: the one owner of the send state, one SQLite row per newsletter and recipient.
+"""The send journal: the one owner of the send state, one row per newsletter and recipient.
 
-Every statement on the journal is in this module, behind the operations of ``SendState``
-(the seam a shared PostgreSQL state plugs into): the send's runs, plan, claims and marks;
+Every statement on the journal's rows is in this module, behind the operations of
+``SendState``, in the SQL that SQLite and PostgreSQL share (``core.database``); the SQLite
+file is this module's, the shared PostgreSQL state ``postgres_journal``'s (its tables and its
+lock only). The statements cover the send's runs, plan, claims and marks;
 the exclusions and member counts each send recorded; the report's reads and the suppression
 store's question "who received what, when".
 
@@ -11,7 +13,7 @@ Two guarantees, both kept in the database itself:
   commit it sends, its audience, its content). A second run of the same newsletter is
   refused while the first one's process lives; a run whose process died on this machine
   holds nothing; a run on another host holds its lock until ``release_lock`` (an explicit
-  command) ends it.
+  command) ends it. (The shared state's lock is its connection's: see ``postgres_journal``.)
 - **Each recipient is claimed before it is handed over.** ``claim`` moves a row from
   'pending' to 'sending' in a committed transaction and only a run whose update changed the
   row may send it: even two runs that got past the lock could never both send to one member.
@@ -20,14 +22,16 @@ Two guarantees, both kept in the database itself:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from generator.core.database import Database, Step, migrate, state_url
 from generator.core.i18n import _
-from generator.core.problems import RundbriefError
+from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.feedback.sent import HANDED_OVER, Sent
 from generator.sending.state import (
@@ -47,7 +51,8 @@ __all__ = ["STATES", "AlreadySent", "Entry", "Journal", "JournalError", "SendRun
 LEGACY_STORE = "suppression.sqlite"
 """Earlier versions kept runs, exclusions and member counts in the suppression store."""
 
-SCHEMA = """
+TABLES = (
+    """
 CREATE TABLE IF NOT EXISTS deliveries (
     newsletter TEXT NOT NULL,
     recipient TEXT NOT NULL,
@@ -60,10 +65,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     sent_at TEXT,
     PRIMARY KEY (newsletter, recipient)
-);
-CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at);
--- The report counts each newsletter's states (rundbrief report: 1,000,000 rows in well under 2 s).
-CREATE INDEX IF NOT EXISTS deliveries_newsletter_state ON deliveries (newsletter, state);
+)
+""",
+    """
+CREATE INDEX IF NOT EXISTS deliveries_sent_at ON deliveries (sent_at)
+""",
+    """
+CREATE INDEX IF NOT EXISTS deliveries_newsletter_state ON deliveries (newsletter, state)
+""",
+    """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     newsletter TEXT NOT NULL,
@@ -76,28 +86,38 @@ CREATE TABLE IF NOT EXISTS runs (
     offline INTEGER NOT NULL DEFAULT 0,
     connections INTEGER NOT NULL DEFAULT 1,
     outcome TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_active ON runs (newsletter, ended_at);
+)
+""",
+    """
+CREATE INDEX IF NOT EXISTS runs_active ON runs (newsletter, ended_at)
+""",
+    """
 CREATE TABLE IF NOT EXISTS exclusions (
     newsletter TEXT NOT NULL,
     reason TEXT NOT NULL,
     count INTEGER NOT NULL,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (newsletter, reason)
-);
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS member_counts (
     recorded_at TEXT PRIMARY KEY,
     members INTEGER NOT NULL
-);
--- Things done once for good, whichever machine asks: a review mail per commit and approver,
--- a report mail per period.
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS once (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
     claimed_at TEXT NOT NULL,
     PRIMARY KEY (kind, key)
-);
-"""
+)
+""",
+)
+"""The journal's first version (SQLite): ``once`` holds things done once for good, whichever
+machine asks (a review mail per commit and approver, a report mail per period); the
+``(newsletter, state)`` index lets the report count 1,000,000 rows in well under 2 s."""
 
 RUN_COLUMNS = {
     "audience": "TEXT NOT NULL DEFAULT ''",
@@ -114,18 +134,102 @@ RUN_COLUMNS = {
 ``timed``: whether the report counts the run's time (not for a run ended by someone else).
 """
 
+
+def _add_run_columns(db: Database) -> None:
+    """Give a journal of the first version the columns of ``runs`` it lacks.
+
+    Journals from before ``schema_version`` got some of them one by one: only the missing
+    ones are added, so a journal of any earlier version opens with its rows unchanged.
+    """
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    for name, declaration in RUN_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+
+
+MIGRATIONS: tuple[Step, ...] = (TABLES, _add_run_columns)
+"""The SQLite journal's versions, in order: ``schema_version`` says how many ran."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "deliveries": (
+        "newsletter",
+        "recipient",
+        "state",
+        "message_id",
+        "reply",
+        "commit_sha",
+        "attempts",
+        "created_at",
+        "updated_at",
+        "sent_at",
+    ),
+    "runs": (
+        "newsletter",
+        "pid",
+        "host",
+        "process",
+        "started_at",
+        "ended_at",
+        "commit_sha",
+        "offline",
+        "connections",
+        "outcome",
+        "audience",
+        "audience_override",
+        "content",
+        "seen_at",
+        "timed",
+    ),
+    "exclusions": ("newsletter", "reason", "count", "recorded_at"),
+    "member_counts": ("recorded_at", "members"),
+    "once": ("kind", "key", "claimed_at"),
+}
+"""Every table and column of the journal (both backends), as ``state import`` copies them."""
+
+_RANK = (
+    "CASE {table}.state WHEN 'sent' THEN 3 WHEN 'sending' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END"
+)
+_ADOPT = {
+    # A recipient's row only ever moves on: the copy that got further wins (sent over pending).
+    "deliveries": "ON CONFLICT (newsletter, recipient) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS["deliveries"][2:])
+    + f" WHERE {_RANK.format(table='excluded')} > {_RANK.format(table='deliveries')}",
+    "exclusions": "ON CONFLICT (newsletter, reason) DO NOTHING",
+    "member_counts": "ON CONFLICT (recorded_at) DO NOTHING",
+    "once": "ON CONFLICT (kind, key) DO NOTHING",
+}
+"""How a copied row meets one already there (runs have no key: see ``adopt``)."""
+
 _UPDATE = (
     "UPDATE deliveries SET state = ?, reply = ?, updated_at = ?,"
     " commit_sha = CASE WHEN ? = '' THEN commit_sha ELSE ? END,"
-    " attempts = attempts + (? = 'sending'),"
+    " attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END,"
     " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
     " WHERE newsletter = ? AND recipient = ?"
 )
+_SENT = (
+    "UPDATE deliveries SET state = 'sent', reply = v.column3, updated_at = v.column4,"
+    " sent_at = v.column4,"
+    " commit_sha = CASE WHEN v.column5 = '' THEN deliveries.commit_sha ELSE v.column5 END"
+    " FROM (VALUES {rows}) AS v"
+    " WHERE deliveries.newsletter = v.column1 AND deliveries.recipient = v.column2"
+)
+"""The waiting 'sent' marks, (newsletter, recipient, reply, time, commit) each: one statement."""
 _CLAIM = (
     "UPDATE deliveries SET state = 'sending', reply = '', updated_at = ?, commit_sha = ?,"
-    " attempts = attempts + 1 WHERE newsletter = ? AND recipient = ?"
-    " AND (state = 'pending' OR (? AND state = 'sending')) RETURNING message_id"
+    " attempts = attempts + 1 WHERE newsletter = ?"
+    " AND (state = 'pending' OR (? AND state = 'sending'))"
+    " AND recipient IN ({marks}) RETURNING recipient, message_id"
 )
+_PLAN = (
+    "INSERT INTO deliveries (newsletter, recipient, state, message_id, commit_sha, created_at,"
+    " updated_at) VALUES {rows} ON CONFLICT (newsletter, recipient) DO NOTHING"
+)
+ADOPTED = 1_000
+"""Rows copied per transaction by ``adopt``."""
+CHUNK = 500
+"""Rows per statement: one round trip to PostgreSQL for a whole batch (SQLite allows 32,766
+parameters per statement)."""
 _ACTIVE = (
     "SELECT id, newsletter, pid, host, process, started_at, seen_at FROM runs"
     " WHERE newsletter = ? AND ended_at IS NULL ORDER BY id"
@@ -150,10 +254,23 @@ def journal_path(project: Project, given: Path | None = None) -> Path:
 def open_journal(
     project: Project, given: Path | None = None, *, create: bool = True
 ) -> Journal | None:
-    """The project's journal, with what an earlier version kept in the suppression store moved in.
+    """The project's journal: the shared state of RUNDBRIEF_STATE_URL, or the SQLite file.
 
+    The SQLite journal gets what an earlier version kept in the suppression store moved in.
     Without ``create``, None when there is neither a journal nor an earlier store to read.
     """
+    url = state_url()
+    if url is not None:
+        if given is not None:
+            raise UsageError(
+                _(
+                    "--journal names a journal file, but RUNDBRIEF_STATE_URL puts the state into "
+                    "PostgreSQL; leave out one of them"
+                )
+            )
+        from generator.sending.postgres_journal import PostgresJournal
+
+        return PostgresJournal(url)
     path, legacy = journal_path(project, given), project.state_dir / LEGACY_STORE
     if not create and not path.is_file() and not _holds_legacy_state(legacy):
         return None
@@ -189,31 +306,28 @@ class JournalError(RundbriefError):
 
 
 class Journal:  # implements state.SendState
-    """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over."""
+    """A SQLite file in WAL mode; a message is marked 'sending' on disk before it is handed over.
+
+    Its statements are the ones SQLite and PostgreSQL agree on: ``PostgresJournal`` adds
+    only its schema and its lock.
+    """
 
     def __init__(self, path: Path, *, legacy: Path | None = None) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit is on disk before the message is handed over, even if the power fails.
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
-            self._add_columns()
+            self.db = Database.sqlite(path)
+            migrate(self.db, "journal", MIGRATIONS)
             if legacy is not None and legacy.is_file():
                 self._adopt(legacy)
         except (sqlite3.Error, OSError) as error:
             raise _journal_error(path, error) from None
-        self._unsaved: list[tuple[str, ...]] = []
+        self._unsaved: list[tuple[str, str, str, str, str]] = []
         self._run: int | None = None
 
-    def _add_columns(self) -> None:
-        """Give a journal of an earlier version the columns of ``runs`` it lacks."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
-        for name, declaration in RUN_COLUMNS.items():
-            if name not in have:
-                self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
+    @property
+    def where(self) -> str:
+        """What messages name the journal by: its file, or the shared state's URL (masked)."""
+        return self.db.where
 
     def _adopt(self, legacy: Path) -> None:
         """Move runs, exclusions and member counts out of an earlier version's suppression store.
@@ -232,8 +346,7 @@ class Journal:  # implements state.SendState
             }
             if not tables:
                 return
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 if "runs" in tables:
                     # The store's times are the ones the report showed: the journal's own
                     # rows of those newsletters stop counting, or each run would count twice.
@@ -259,8 +372,7 @@ class Journal:  # implements state.SendState
                         "INSERT OR IGNORE INTO member_counts SELECT recorded_at, members"
                         " FROM legacy.member_counts"
                     )
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 for name in sorted(tables):
                     self.db.execute(f"DROP TABLE legacy.{name}")
         finally:
@@ -288,15 +400,24 @@ class Journal:  # implements state.SendState
 
     def _write(self, updates: list[tuple[str, ...]]) -> None:
         """Commit waiting 'sent' rows together with ``updates`` in one transaction (one fsync)."""
-        rows, self._unsaved = self._unsaved + updates, []
-        if not rows:
+        if not self._unsaved and not updates:
             return
         try:
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany(_UPDATE, rows)
+            with self.db.transaction():
+                self._mark_sent()
+                self.db.executemany(_UPDATE, updates)
         except sqlite3.Error as error:
             raise self._guard(error) from None
+
+    def _mark_sent(self) -> None:
+        """Write the waiting 'sent' marks, a statement per CHUNK (inside the caller's transaction)."""
+        rows, self._unsaved = self._unsaved, []
+        for at in range(0, len(rows), CHUNK):
+            chunk = rows[at : at + CHUNK]
+            self.db.execute(
+                _SENT.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))),
+                [value for row in chunk for value in row],
+            )
 
     # -- runs and their lock ----------------------------------------------------------------
 
@@ -319,19 +440,14 @@ class Journal:  # implements state.SendState
         """
         host, pid = socket.gethostname(), os.getpid()
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")  # no other run checks at the same time
-                for run in self._active(newsletter):
-                    if run.alive is False:
-                        self._end(run.id, "ended without a word", timed=False)
-                        continue
-                    raise SendRunning(lock_refusal(run))
+            with self.db.transaction(immediate=True):  # no other run checks at the same time
+                self._take_lock(newsletter)
                 if content:
                     self._not_sent_as(newsletter, content)
-                cursor = self.db.execute(
+                row = self.db.execute(
                     "INSERT INTO runs (newsletter, pid, host, process, started_at, seen_at,"
                     " commit_sha, offline, connections, audience, audience_override, content)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         newsletter,
                         pid,
@@ -340,18 +456,25 @@ class Journal:  # implements state.SendState
                         now(),
                         now(),
                         commit,
-                        offline,
+                        int(offline),
                         connections,
                         audience,
-                        audience_override,
+                        int(audience_override),
                         content,
                     ),
-                )
+                ).fetchone()
         except sqlite3.Error as error:
             raise self._guard(error) from None
-        assert cursor.lastrowid is not None
-        self._run = cursor.lastrowid
-        return cursor.lastrowid
+        self._run = int(row[0])
+        return self._run
+
+    def _take_lock(self, newsletter: str) -> None:
+        """Refuse while a run of ``newsletter`` lives; end the runs that died on this machine."""
+        for run in self._active(newsletter):
+            if run.alive is False:
+                self._end(run.id, "ended without a word", timed=False)
+                continue
+            raise SendRunning(lock_refusal(run))
 
     def _not_sent_as(self, newsletter: str, content: str) -> None:
         row = self.db.execute(
@@ -378,14 +501,14 @@ class Journal:  # implements state.SendState
     def _end(self, run_id: int, outcome: str, *, timed: bool = True) -> None:
         self.db.execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, timed = ? WHERE id = ?",
-            (now(), outcome, timed, run_id),
+            (now(), outcome, int(timed), run_id),
         )
 
     def end_run(self, run_id: int, outcome: str) -> None:
         """Mark the run finished (its lock released), with one line on how it ended."""
         self.save()
         try:
-            with self.db:
+            with self.db.transaction():
                 self._end(run_id, outcome)
         except sqlite3.Error as error:
             raise self._guard(error) from None
@@ -403,8 +526,7 @@ class Journal:  # implements state.SendState
         it has checked that it is gone.
         """
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 runs = self._active(newsletter)
                 for run in runs:
                     if run.alive:
@@ -420,32 +542,33 @@ class Journal:  # implements state.SendState
     def offline_runs(self, newsletter: str) -> int:
         """How many runs of ``newsletter`` checked the approval offline (--offline)."""
         row = self.db.execute(
-            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline", (newsletter,)
+            "SELECT COUNT(*) FROM runs WHERE newsletter = ? AND offline != 0", (newsletter,)
         ).fetchone()
         return int(row[0])
 
     def audiences(self, newsletter: str) -> list[tuple[str, bool]]:
         """(audience, chosen with --audience) of each run of ``newsletter`` that recorded one."""
         rows = self.db.execute(
-            "SELECT DISTINCT audience, audience_override FROM runs"
+            "SELECT audience, audience_override FROM runs"
             " WHERE newsletter = ? AND audience != '' ORDER BY id",
             (newsletter,),
         )
-        return [(audience, bool(override)) for audience, override in rows]
+        return list(dict.fromkeys((audience, bool(override)) for audience, override in rows))
 
     # -- recipients -----------------------------------------------------------------------
 
     def plan(self, newsletter: str, recipients: Iterable[tuple[str, str]], commit: str) -> None:
         """Add (recipient, message_id) rows as pending; rows already there keep their state."""
         stamp = now()
+        rows = iter(recipients)
         try:
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO deliveries (newsletter, recipient, state, message_id,"
-                    " commit_sha, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                    ((newsletter, r, mid, commit, stamp, stamp) for r, mid in recipients),
-                )
+            with self.db.transaction():
+                while chunk := list(itertools.islice(rows, CHUNK)):
+                    values = ", ".join(["(?, ?, 'pending', ?, ?, ?, ?)"] * len(chunk))
+                    self.db.execute(
+                        _PLAN.format(rows=values),
+                        [v for r, mid in chunk for v in (newsletter, r, mid, commit, stamp, stamp)],
+                    )
         except sqlite3.Error as error:
             raise self._guard(error) from None
 
@@ -459,23 +582,31 @@ class Journal:  # implements state.SendState
         None if it was never planned). Waiting 'sent' rows go into the same transaction.
         """
         stamp = now()
-        rows, self._unsaved = self._unsaved, []
         result: dict[str, str | Entry | None] = {}
+        chunks = [recipients[at : at + CHUNK] for at in range(0, len(recipients), CHUNK)]
+        claimed: dict[str, str] = {}
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany(_UPDATE, rows)
-                for recipient in recipients:
-                    claimed = self.db.execute(
-                        _CLAIM, (stamp, commit, newsletter, recipient, retry_uncertain)
-                    ).fetchone()
-                    result[recipient] = (
-                        claimed[0] if claimed else self._entry(newsletter, recipient)
+            with self.db.transaction(immediate=True):
+                self._mark_sent()
+                # One statement per batch: a round trip per batch, not per recipient.
+                cursors = [
+                    self.db.execute(
+                        _CLAIM.format(marks=", ".join("?" * len(chunk))),
+                        (stamp, commit, newsletter, retry_uncertain, *chunk),
                     )
+                    for chunk in chunks
+                ]
+                if self.db.dialect == "sqlite":  # SQLite hands the rows out before the commit
+                    claimed = {row[0]: row[1] for cursor in cursors for row in cursor.fetchall()}
                 if self._run is not None:  # a sign of life for whoever finds the lock
                     self.db.execute("UPDATE runs SET seen_at = ? WHERE id = ?", (stamp, self._run))
+            # PostgreSQL sent everything, COMMIT included, in one go: the rows arrive with it.
+            claimed = claimed or {row[0]: row[1] for cursor in cursors for row in cursor.fetchall()}
+            rest = self._entries_of(newsletter, [r for r in recipients if r not in claimed])
         except sqlite3.Error as error:
             raise self._guard(error) from None
+        for recipient in recipients:
+            result[recipient] = claimed.get(recipient) or rest.get(recipient)
         return result
 
     def release(self, newsletter: str, recipients: Iterable[str]) -> None:
@@ -485,26 +616,28 @@ class Journal:  # implements state.SendState
         if not rows:
             return
         try:
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany(_UPDATE, self._unsaved)
-                self._unsaved = []
+            with self.db.transaction():
+                self._mark_sent()
                 self.db.executemany(
                     "UPDATE deliveries SET state = 'pending', updated_at = ?,"
-                    " attempts = MAX(attempts - 1, 0)"
+                    " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
                     " WHERE newsletter = ? AND recipient = ? AND state = 'sending'",
                     rows,
                 )
         except sqlite3.Error as error:
             raise self._guard(error) from None
 
-    def _entry(self, newsletter: str, recipient: str) -> Entry | None:
-        row = self.db.execute(
-            "SELECT recipient, state, message_id, reply, attempts FROM deliveries"
-            " WHERE newsletter = ? AND recipient = ?",
-            (newsletter, recipient),
-        ).fetchone()
-        return Entry(*row) if row else None
+    def _entries_of(self, newsletter: str, recipients: list[str]) -> dict[str, Entry]:
+        found: dict[str, Entry] = {}
+        for at in range(0, len(recipients), CHUNK):
+            chunk = recipients[at : at + CHUNK]
+            rows = self.db.execute(
+                "SELECT recipient, state, message_id, reply, attempts FROM deliveries"  # noqa: S608
+                f" WHERE newsletter = ? AND recipient IN ({', '.join('?' * len(chunk))})",
+                (newsletter, *chunk),
+            ).fetchall()
+            found.update((row[0], Entry(*row)) for row in rows)
+        return found
 
     def states(self, newsletter: str, recipients: list[str]) -> dict[str, State]:
         """The state of each recipient that has a row."""
@@ -537,14 +670,15 @@ class Journal:  # implements state.SendState
     ) -> None:
         """Set one recipient's state; committed at once, except 'sent' (see below)."""
         stamp = now()
-        row = (state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient)
         if state == "sent":
             # 'sent' rides on the next commit (the next claim, or close()). Lost in a crash,
             # the row stays 'sending': uncertain, never resent — exactly as after a crash
             # right behind the server's reply. One fsync per message (or batch), not two.
-            self._unsaved.append(row)
+            self._unsaved.append((newsletter, recipient, reply, stamp, commit))
         else:
-            self._write([row])
+            self._write(
+                [(state, reply, stamp, commit, commit, state, state, stamp, newsletter, recipient)]
+            )
 
     def counts(self, newsletter: str) -> dict[State, int]:
         """How many recipients are in each state."""
@@ -624,8 +758,7 @@ class Journal:  # implements state.SendState
         """How many members the latest run of a send left out, by reason."""
         stamp = now()
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self.db.execute("DELETE FROM exclusions WHERE newsletter = ?", (newsletter,))
                 self.db.executemany(
                     "INSERT INTO exclusions (newsletter, reason, count, recorded_at)"
@@ -638,10 +771,10 @@ class Journal:  # implements state.SendState
     def record_member_count(self, members: int, when: dt.datetime | None = None) -> None:
         """How many rows the members file has now (the only history of its size there is)."""
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 self.db.execute(
-                    "INSERT OR REPLACE INTO member_counts (recorded_at, members) VALUES (?, ?)",
+                    "INSERT INTO member_counts (recorded_at, members) VALUES (?, ?)"
+                    " ON CONFLICT (recorded_at) DO UPDATE SET members = excluded.members",
                     (iso(when or dt.datetime.now(dt.UTC)), members),
                 )
         except sqlite3.Error as error:
@@ -650,7 +783,7 @@ class Journal:  # implements state.SendState
     def record_run(self, newsletter: str, started: dt.datetime, ended: dt.datetime) -> None:
         """A finished run known only by its times (an import, a test)."""
         try:
-            with self.db:
+            with self.db.transaction():
                 self.db.execute(
                     "INSERT INTO runs (newsletter, pid, host, process, started_at, ended_at)"
                     " VALUES (?, 0, '', 'recorded', ?, ?)",
@@ -664,10 +797,10 @@ class Journal:  # implements state.SendState
     def claim_once(self, kind: str, key: str) -> bool:
         """Claim ``(kind, key)`` for good; false when it was claimed before (by any run)."""
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self.db.transaction(immediate=True):
                 cursor = self.db.execute(
-                    "INSERT OR IGNORE INTO once (kind, key, claimed_at) VALUES (?, ?, ?)",
+                    "INSERT INTO once (kind, key, claimed_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (kind, key) DO NOTHING",
                     (kind, key, now()),
                 )
         except sqlite3.Error as error:
@@ -677,10 +810,51 @@ class Journal:  # implements state.SendState
     def release_once(self, kind: str, key: str) -> None:
         """Give back a claim whose work failed, so that the next run does it."""
         try:
-            with self.db:
+            with self.db.transaction():
                 self.db.execute("DELETE FROM once WHERE kind = ? AND key = ?", (kind, key))
         except sqlite3.Error as error:
             raise self._guard(error) from None
+
+    # -- moving the state (`rundbrief state import`) -------------------------------------------
+
+    def rows(self, table: str) -> Iterator[tuple[object, ...]]:
+        """Every row of one of the journal's tables, in the columns ``COLUMNS`` names."""
+        self.save()
+        columns = ", ".join(COLUMNS[table])
+        yield from self.db.execute(f"SELECT {columns} FROM {table}")  # noqa: S608
+
+    def adopt(self, table: str, rows: Iterable[Sequence[object]]) -> int:
+        """Copy another journal's rows in; how many were new. Idempotent (run it again if cut short).
+
+        A run has no key of its own across databases: it is the same run when it started at
+        the same moment in the same process on the same host.
+        """
+        columns = COLUMNS[table]
+        names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+        if table == "runs":
+            sql = (
+                f"INSERT INTO runs ({names}) SELECT {marks} WHERE NOT EXISTS"  # noqa: S608
+                " (SELECT 1 FROM runs WHERE newsletter = ? AND pid = ? AND host = ?"
+                " AND started_at = ?)"
+            )
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {_ADOPT[table]}"  # noqa: S608
+        count, rows = 0, iter(rows)
+        try:
+            while chunk := list(itertools.islice(rows, ADOPTED)):
+                with self.db.transaction(immediate=True):
+                    cursors = [
+                        self.db.execute(
+                            sql,
+                            (*row, *((row[0], row[1], row[2], row[4]) if table == "runs" else ())),
+                        )
+                        for row in chunk
+                    ]
+                # Counted after the commit: PostgreSQL's pipeline reports them with it.
+                count += sum(max(0, cursor.rowcount) for cursor in cursors)
+        except sqlite3.Error as error:
+            raise self._guard(error) from None
+        return count
 
     # -- the report's reads -------------------------------------------------------------------
 
@@ -712,7 +886,7 @@ class Journal:  # implements state.SendState
         """The finished runs whose time counts, by newsletter and start."""
         rows = self.db.execute(
             "SELECT newsletter, started_at, ended_at FROM runs"
-            " WHERE ended_at IS NOT NULL AND timed ORDER BY newsletter, started_at"
+            " WHERE ended_at IS NOT NULL AND timed != 0 ORDER BY newsletter, started_at"
         )
         return [RunTimes(*row) for row in rows]
 

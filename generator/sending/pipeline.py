@@ -13,11 +13,13 @@ from typing import Protocol
 
 from generator.core.i18n import _
 from generator.core.output import claim_folder
-from generator.core.problems import RundbriefError, UsageError
+from generator.core.problems import RundbriefError
 from generator.core.settings import Project
-from generator.feedback.suppression import SuppressionStore, store_path
+from generator.feedback.suppression import open_store
 from generator.members.recipients import unsubscribe_secret
+from generator.members.source import open_members
 from generator.sending.delivery import Outcome, deliver, give_up_after
+from generator.sending.dkim import dkim_signer
 from generator.sending.journal import Journal, open_journal
 from generator.sending.send import Plan, prepare, send_tests
 from generator.sending.transport import OUTBOX_FILE, Outbox, Transport, smtp_transport
@@ -28,7 +30,8 @@ class SendRequest:
     """What the command line collected for one send (each option spelled here once)."""
 
     newsletter: Path
-    members_file: Path | None = None
+    members_file: str | None = None
+    """``--members``: a file or an https:// URL; None: the configured source (members_source)."""
     audience: str | None = None
     suppress: tuple[Path, ...] = ()
     dry_run: bool = False
@@ -75,12 +78,12 @@ class SentElsewhere(RundbriefError):
 
 def send(project: Project, request: SendRequest, progress: SendProgress) -> Outcome:
     """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers."""
-    if request.members_file is None and not request.test_to:
-        raise UsageError(_("--members is required (only --test-to works without it)"))
+    # Raises UsageError when no source is configured: only --test-to works without one.
+    members = None if request.test_to else open_members(project, request.members_file)
     plan = prepare(
         project,
         request.newsletter,
-        None if request.test_to else request.members_file,
+        members,
         secret=unsubscribe_secret(),
         audience=request.audience,
         suppress=request.suppress,
@@ -88,8 +91,9 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         offline=request.offline,
     )
     progress.checked(plan)
+    signer = dkim_signer(project.settings.newsletter.dkim_selector, plan.email.from_address)
     if request.test_to:
-        replies = send_tests(plan, smtp_transport(), request.test_to)
+        replies = send_tests(plan, smtp_transport(signer=signer), request.test_to)
         return Outcome(plan=plan, tests=tuple(zip(request.test_to, replies, strict=True)))
     if request.dry_run:
         folder = request.outbox or project.build_dir / "outbox" / plan.newsletter.slug
@@ -105,7 +109,9 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         if not request.new_journal:
             _not_sent_elsewhere(project, journal, plan)
         connections = request.connections or project.settings.sending.connections
-        outcome = _deliver(plan, request, smtp_transport, journal, progress, connections)
+        outcome = _deliver(
+            plan, request, lambda: smtp_transport(signer=signer), journal, progress, connections
+        )
         # For `rundbrief report`: who was left out, and the members file's size over time.
         journal.record_exclusions(plan.newsletter.slug, plan.selection.excluded)
         journal.record_member_count(plan.selection.members)
@@ -146,9 +152,12 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
     mailbox is shared, and its signed VERP addresses name the newsletter a bounce belongs to.
     """
     slug = plan.newsletter.slug
-    if sum(journal.counts(slug).values()) or not store_path(project).is_file():
+    if sum(journal.counts(slug).values()):
         return
-    with SuppressionStore(store_path(project)) as store:
+    store = open_store(project, create=False)
+    if store is None:
+        return
+    with store:
         mentions = store.mentions(slug)
     if mentions:
         raise SentElsewhere(
@@ -157,5 +166,5 @@ def _not_sent_elsewhere(project: Project, journal: Journal, plan: Plan) -> None:
                 "but this journal ({path}) never sent it: it was probably sent from another "
                 "clone with a journal of its own, or the journal was lost; send there, or with "
                 "that clone's journal (--journal); --new-journal sends anyway"
-            ).format(count=mentions, slug=slug, path=journal.path)
+            ).format(count=mentions, slug=slug, path=journal.where)
         )

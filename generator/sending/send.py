@@ -25,7 +25,7 @@ from generator.core.problems import (
     raise_if_errors,
 )
 from generator.core.settings import SETTINGS_FILE, Project
-from generator.feedback.suppression import store_path, suppressions
+from generator.feedback.suppression import read_suppressions
 from generator.members.recipients import (
     EVERYONE,
     Audience,
@@ -34,7 +34,7 @@ from generator.members.recipients import (
     read_suppressed,
     select,
 )
-from generator.members.source import MembersFile, Unreadable, open_members
+from generator.members.source import MembersFile, Unreadable
 from generator.newsletter.checks import image_sources
 from generator.newsletter.email import RenderedEmail, sample_values
 from generator.newsletter.mime import build_message, wire_bytes
@@ -195,7 +195,7 @@ class Plan:
 def prepare(
     project: Project,
     newsletter_path: Path,
-    members_file: Path | None,
+    members: MembersFile | None,
     *,
     secret: bytes,
     audience: str | None = None,
@@ -231,13 +231,11 @@ def prepare(
     problems += unreadable
     # Suppressed by --suppress files, and by what `rundbrief feedback` filed (with the reason).
     suppressed = {address: Suppressed("suppressed") for address in listed}
-    suppressed |= suppressions(store_path(project))
-    members = None
+    suppressed |= read_suppressions(project)
     selection = Selection(0, 0)
     kind = newsletter.kind if newsletter else "newsletter"
     target = Audience(segment, kind, suppressed)
-    if members_file is not None:
-        members = open_members(project, members_file)
+    if members is not None:
         warnings += members.warnings
         try:
             selection = select(members, target)

@@ -1,8 +1,8 @@
 """The send state as its users see it: runs and their locks, recipients and their states.
 
 ``SendState`` is the seam between the send (and the report, and the suppression store) and the
-database that keeps the state: ``journal.Journal`` keeps it in SQLite on one machine; a shared
-PostgreSQL state plugs in here.
+database that keeps the state: ``journal.Journal`` keeps it in SQLite on one machine,
+``postgres_journal.PostgresJournal`` in the PostgreSQL every sending machine shares.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class Run:
     process: str
     started_at: dt.datetime
     seen_at: dt.datetime
+    holding: bool | None = None
+    """Whether the run's database session holds the lock (the shared state knows; SQLite not)."""
 
     @property
     def here(self) -> bool:
@@ -61,7 +63,9 @@ class Run:
 
     @property
     def alive(self) -> bool | None:
-        """Whether its process still runs; None when it runs on another host (nobody can tell)."""
+        """Whether it still runs; None when it runs on another host and nobody can tell."""
+        if self.holding is not None:
+            return self.holding
         return process_alive(self.pid, self.process) if self.here else None
 
 
@@ -218,7 +222,7 @@ class SendState(Protocol):
 
 def lock_refusal(run: Run) -> str:
     """Why a run is refused: who holds the lock, where, since when, how to release it."""
-    if run.here:
+    if run.here or run.holding:
         return _(
             "another send of this newsletter is running (process {pid} on {host}, started "
             "{started} UTC); wait until it has finished, then run the command again: it sends "

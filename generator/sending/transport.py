@@ -21,6 +21,7 @@ from generator.core.files import RefusedFile, write_bytes
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.terminal import plain
+from generator.sending.dkim import DkimSigner
 
 TlsMode = Literal["starttls", "ssl", "none"]
 
@@ -142,8 +143,13 @@ def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
     )
 
 
-def smtp_transport(env: Mapping[str, str] | None = None) -> SmtpTransport:
-    """An SMTP transport configured from RUNDBRIEF_SMTP_* (retry delay included)."""
+def smtp_transport(
+    env: Mapping[str, str] | None = None, signer: DkimSigner | None = None
+) -> SmtpTransport:
+    """An SMTP transport configured from RUNDBRIEF_SMTP_* (retry delay included).
+
+    With ``signer`` (``dkim.dkim_signer``) every message is DKIM-signed as it is handed over.
+    """
     env = os.environ if env is None else env
     delay = env.get("RUNDBRIEF_SMTP_RETRY_DELAY", "2")
     try:
@@ -152,7 +158,7 @@ def smtp_transport(env: Mapping[str, str] | None = None) -> SmtpTransport:
         raise UsageError(
             _("RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'").format(value=delay)
         ) from None
-    return SmtpTransport(smtp_config(env), backoff=backoff)
+    return SmtpTransport(smtp_config(env), backoff=backoff, signer=signer)
 
 
 def _is_loopback(host: str) -> bool:
@@ -187,8 +193,10 @@ class SmtpTransport:
         backoff: Backoff | None = None,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        signer: DkimSigner | None = None,
     ) -> None:
         self.config = config
+        self.signer = signer
         self.backoff = backoff or Backoff()
         self.timeout = timeout
         self.sleep = sleep
@@ -257,6 +265,8 @@ class SmtpTransport:
     def send(self, message: Outgoing) -> Reply:
         """Deliver one message, retrying 4xx replies and dropped connections before the data."""
         sender, recipients, data = message.sender, list(message.recipients), message.data
+        if self.signer is not None:  # the last step before the hand-over: nothing changes after
+            data = self.signer.sign(data)
         self._data_out = False
         delays = self.backoff.delays()
         reconnects = 0

@@ -86,7 +86,48 @@ def config_problems(path: Path, rel: str = "mkdocs.yml") -> list[Problem]:
                         )
                     )
                 stack += [key, value]
-    return sorted(problems)
+    return sorted([*problems, *_custom_dir_problems(node, rel)])
+
+
+THEME_FOLDER = "overrides"
+"""The only folder the theme may take templates and files from: the one the file door walks."""
+
+
+def _custom_dir_problems(node: yaml.Node | None, rel: str) -> list[Problem]:
+    """``theme.custom_dir`` must be ``overrides``: MkDocs reads it past the file door.
+
+    Material copies every file of that folder into the site and loads its templates, so
+    ``custom_dir: /etc`` or ``../`` would publish files of the machine.
+    """
+    theme = _child(node, "theme")
+    custom = _child(theme, "custom_dir")
+    if custom is None:
+        return []
+    if (
+        isinstance(custom, yaml.ScalarNode)
+        and custom.tag in PLAIN_TAGS
+        and custom.value.strip().rstrip("/") in (THEME_FOLDER, f"./{THEME_FOLDER}")
+    ):
+        return []
+    shown = custom.value if isinstance(custom, yaml.ScalarNode) else "…"
+    return [
+        Problem(
+            rel,
+            custom.start_mark.line + 1,
+            _("theme.custom_dir: expected {expected}, got {value}").format(
+                expected=THEME_FOLDER, value=shown
+            ),
+        )
+    ]
+
+
+def _child(node: yaml.Node | None, name: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return value
+    return None
 
 
 def _allowed(tag: str) -> bool:

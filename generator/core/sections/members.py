@@ -47,7 +47,7 @@ class MemberColumns:
 
 @dataclass(frozen=True)
 class MembersSettings:
-    """How the members file is read: its column headers by field, and the known segments."""
+    """How the members are read: column headers by field, the known segments, or a query."""
 
     columns: MemberColumns = key(
         "Spaltenüberschriften der Mitgliederdatei, wie die Plattform sie exportiert, je Feld.",
@@ -57,6 +57,13 @@ class MembersSettings:
         "Zielgruppen, die die audience eines Newsletters nennen darf (alle geht immer).",
         default=(),
         shapes_email=True,
+    )
+    query: str | None = key(
+        "SQL-Abfrage (SELECT), die die Mitglieder aus der Datenbank der Plattform liest, statt "
+        "einer Datei; Spalten wie in columns. Läuft nur lesend (READ ONLY); die Verbindung "
+        "steht in der Umgebungsvariable RUNDBRIEF_MEMBERS_DATABASE_URL (postgresql://… oder "
+        "mysql://…). --members und RUNDBRIEF_MEMBERS_FILE haben Vorrang.",
+        default=None,
     )
 
     def column(self, name: str) -> str:
@@ -103,4 +110,10 @@ class SignupSettings:
         "Im Bericht bei den Empfehlungscodes die Namen der Werbenden zeigen (aus der "
         "Mitgliederdatei; sonst nur die Codes).",
         default=False,
+    )
+    query: str | None = key(
+        "SQL-Abfrage (SELECT), die den Anmelde-Export aus der Datenbank der Plattform liest, "
+        "wenn rundbrief report ohne --signups läuft; Spalten wie in columns. Läuft nur lesend, "
+        "über dieselbe Verbindung wie members.query (RUNDBRIEF_MEMBERS_DATABASE_URL).",
+        default=None,
     )

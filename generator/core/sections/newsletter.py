@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from generator.core.declare import key
-from generator.core.schema import email_address, https_url
+from generator.core.i18n import _
+from generator.core.schema import email_address, hinted, https_url
+
+_DNS_NAME = re.compile(
+    r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*"
+)
+
+
+@hinted("DNS-Name (Buchstaben, Ziffern, Punkt, Bindestrich)", pattern=_DNS_NAME.pattern)
+def dns_name(value: str) -> str | None:
+    """Check: a DNS name or label (a DKIM selector, an SPF include domain), empty allowed."""
+    if value and not (_DNS_NAME.fullmatch(value) and len(value) <= 253):
+        return _("expected a DNS name (letters, digits, '.', '-'), got '{value}'").format(
+            value=value
+        )
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,4 +53,18 @@ class NewsletterSettings:
         "bounce+<Mitglieds-Token>@d.",
         default="",
         check=email_address,
+    )
+    dkim_selector: str = key(
+        "DKIM-Selektor der Absenderdomain: rundbrief doctor prüft den Schlüssel unter "
+        "<Selektor>._domainkey.<Domain>. Ist RUNDBRIEF_DKIM_PRIVATE_KEY gesetzt, signiert "
+        "rundbrief jede Nachricht selbst mit diesem Selektor (für ein Relay, das nicht signiert).",
+        default="",
+        check=dns_name,
+    )
+    spf_include: str = key(
+        "Domain, die der SPF-Eintrag der Umschlag-Domain mit include: erlauben muss (nennt der "
+        "Versanddienst, z. B. spf.relay.example); leer: rundbrief doctor sucht die Domain des "
+        "SMTP-Servers.",
+        default="",
+        check=dns_name,
     )

@@ -157,3 +157,26 @@ def test_a_thousand_kits_take_at_most_100_mb(make_project, cli, monkeypatch):
     largest = max(size(kit_folder(root, code)) for *_name, code in people)
     assert shared + 1000 * largest <= 100_000_000, (shared, largest)
     assert largest <= 75_000  # (a kit was 270 KB with its zip, 550 KB before palette PNGs)
+
+
+def test_without_kits_url_the_field_is_unknown_at_its_line(example_project, cli):
+    path = example_project / REFERRAL
+    text = path.read_text(encoding="utf-8") + "\n[Werbemittel]({{ member.werbemittel_url }})\n"
+    path.write_text(text, encoding="utf-8")
+    line = text.split("\n").index("[Werbemittel]({{ member.werbemittel_url }})") + 1
+    result = cli(example_project, "check")
+    assert result.exit_code == 1
+    assert f"{REFERRAL}:{line}: unbekanntes Seriendruckfeld 'member.werbemittel_url'" in (
+        result.stderr
+    ), result.stderr
+
+
+def test_the_public_archive_and_the_preview_link_to_no_members_kit(example_project):
+    from generator.newsletter.email import SAMPLE_KIT, neutral_values, sample_values
+
+    settings = example_project / "rundbrief.yml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(f"{text}\nkits:\n  url: {KITS_URL}\n", encoding="utf-8")
+    project = load_project(example_project)
+    assert neutral_values(project)["werbemittel_url"] == KITS_URL  # the folder's own page
+    assert sample_values(project)["werbemittel_url"] == f"{KITS_URL}{SAMPLE_KIT}/"

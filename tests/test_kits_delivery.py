@@ -180,3 +180,19 @@ def test_the_public_archive_and_the_preview_link_to_no_members_kit(example_proje
     project = load_project(example_project)
     assert neutral_values(project)["werbemittel_url"] == KITS_URL  # the folder's own page
     assert sample_values(project)["werbemittel_url"] == f"{KITS_URL}{SAMPLE_KIT}/"
+
+
+def test_kits_without_the_secret_say_which_one_and_write_nothing(make_project, cli, monkeypatch):
+    from marketing_helpers import approve, copy_marketing
+    from members_helpers import kit_rows, members_csv
+
+    monkeypatch.delenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", raising=False)
+    root = make_project({})
+    copy_marketing(root)
+    approve(root)
+    members = root / "members.csv"
+    members.write_text(members_csv(kit_rows([("Anna", "Beispiel", "anna-1")])), encoding="utf-8")
+    result = cli(root, "kits", "--members", str(members))
+    assert result.exit_code == 2
+    assert "vor dem Schreiben der Kits RUNDBRIEF_UNSUBSCRIBE_SECRET" in result.stderr
+    assert not (root / "build" / "kits").exists()

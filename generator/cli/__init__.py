@@ -27,6 +27,7 @@ from generator.core.problems import (
     Problem,
     ProblemsFound,
     RundbriefError,
+    UsageError,
     raise_if_errors,
 )
 from generator.core.settings import Project, load_project
@@ -391,7 +392,7 @@ def kits(
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
     from generator.marketing.kits import kit_members, write_kits
-    from generator.members.recipients import unsubscribe_secret
+    from generator.members.recipients import SECRET_VARIABLE, unsubscribe_secret
 
     started = time.perf_counter()
     # Only approved campaigns reach members: what shapes a kit must be as on the remote's main.
@@ -399,7 +400,15 @@ def kits(
     report(list(approval.warnings))
     raise_if_errors(approval.problems)
     members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
-    secret = unsubscribe_secret()  # keys the kits' folder names, as send's werbemittel_url
+    try:  # the secret keys the kits' folder names, as send's werbemittel_url does
+        secret = unsubscribe_secret()
+    except UsageError:
+        raise UsageError(
+            _(
+                "set {variable} (at least 16 characters, the secret send uses) before writing "
+                "kits: it keys the names of the kits' folders"
+            ).format(variable=SECRET_VARIABLE)
+        ) from None
     report(warnings)
     progress = Progress(_("Kits {done}/{total}  {rate} kits/s  ETA {eta}"))
     progress.start(1 if code else len(members))

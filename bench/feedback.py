@@ -137,7 +137,12 @@ def history(root: Path, newsletters: int, members: int) -> Path:
                 rows.append(
                     (slug, f"m{n}@beispiel.example", state_, f"<{slug}.{n}@x>", reply, "c0ffee", 1, iso(begun), stamp, stamp if state_ == "sent" else None)
                 )  # fmt: skip
-            db.executemany("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(
+                "INSERT INTO deliveries (newsletter, recipient, state, message_id, reply,"
+                " commit_sha, attempts, created_at, updated_at, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
     db.close()
     events = []
     for slug, begun in slugs:

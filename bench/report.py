@@ -6,13 +6,15 @@ export of 50,000 rows, then runs the report in a fresh process three times. Targ
 peak memory (maximum resident set size of the process) at most 200 MB.
 
     .venv/bin/python bench/report.py [NEWSLETTERS] [MEMBERS] [SIGNUPS]
+    .venv/bin/python bench/report.py --before TREE [...]   (TREE's generator and this one,
+        turn about, five runs each: before and after on the same machine in one run; TREE is
+        e.g. ``git archive main | tar -x -C /tmp/before``)
 """
 
 from __future__ import annotations
 
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -73,15 +75,39 @@ def signups(path: Path, campaigns: list[str], count: int, members: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run(command: list[str], tree: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak MB) of one report in a fresh process with ``tree``'s generator."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    begin = time.perf_counter()
+    # In the tree's folder: `-m` puts the working folder first on the path, before PYTHONPATH.
+    process = subprocess.Popen(
+        command, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own resource usage
+    wall = time.perf_counter() - begin
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(errors.decode())
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 def main() -> None:
-    newsletters = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    members = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
-    count = int(sys.argv[3]) if len(sys.argv) > 3 else 50_000
+    args = sys.argv[1:]
+    trees = {"this tree": REPO}
+    if args[:1] == ["--before"]:
+        trees = {"before": Path(args[1]).resolve(), "after": REPO}
+        args = args[2:]
+    newsletters = int(args[0]) if len(args) > 0 else 100
+    members = int(args[1]) if len(args) > 1 else 10_000
+    count = int(args[2]) if len(args) > 2 else 50_000
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "project"
         root.mkdir()
+        settings = next(iter(trees.values()))  # the older tree's settings: both accept them
         for name in ("rundbrief.yml", "mkdocs.yml", "fakten.yml"):
-            shutil.copy2(REPO / name, root / name)
+            shutil.copy2(settings / name, root / name)
         begin = time.perf_counter()
         members_file = history(root, newsletters, members)
         campaigns = sources(root, newsletters)
@@ -93,25 +119,20 @@ def main() -> None:
         )
         command = [sys.executable, "-m", "generator", "-C", str(root), "report"]
         command += ["--members", str(members_file), "--signups", str(export)]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        times, cpu = [], []
-        for _ in range(3):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            begin = time.perf_counter()
-            result = subprocess.run(command, capture_output=True, text=True, env=env)
-            times.append(time.perf_counter() - begin)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-            if result.returncode != 0:
-                raise SystemExit(result.stderr)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB → MiB
-        print(f"    {result.stdout.strip()}")
-        print(
-            f"    `rundbrief report --members --signups` in a fresh process: best "
-            f"{min(times):.2f} s, worst {max(times):.2f} s (of 3; Python start and imports "
-            f"included); CPU time (user + system) best {min(cpu):.2f} s, worst {max(cpu):.2f} s; "
-            f"peak memory {peak:,.0f} MB"
-        )
+        rounds = 3 if len(trees) == 1 else 5
+        measured: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
+        for _ in range(rounds):  # turn about: a load peak hits both alike
+            for name, tree in trees.items():
+                measured[name].append(run(command, tree))
+        for name, times in measured.items():
+            walls, cpu = sorted(t for t, _, _ in times), [c for _, c, _ in times]
+            print(
+                f"    {name}: `rundbrief report --members --signups` in a fresh process: best "
+                f"{walls[0]:.2f} s, median {walls[len(walls) // 2]:.2f} s, worst {walls[-1]:.2f} s "
+                f"(of {rounds}; Python start and imports included); CPU time (user + system) "
+                f"best {min(cpu):.2f} s, worst {max(cpu):.2f} s; peak memory "
+                f"{max(peak for _, _, peak in times):,.0f} MB"
+            )
         reports = root / "build" / "reports"
         page = reports / "bericht.html"
         assert "Monatsupdate 2018-01-07: Neues aus der Plattform" in page.read_text(

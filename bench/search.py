@@ -17,6 +17,7 @@ ranked down like ours; needs ``pip install 'rundbrief[bench]'``).
 
 Run: .venv/bin/python bench/search.py [PAGES]   (default 1000)
      .venv/bin/python bench/search.py --quality  (only the top-3 scores of our engine, example site)
+     .venv/bin/python bench/search.py --first [PAGES]  (only our first result, 15 page loads)
 """
 
 from __future__ import annotations
@@ -423,8 +424,27 @@ def quality_only() -> None:
         browser.close()
 
 
+def first_only(pages: int, runs: int = 15) -> None:
+    """Our engine's first result at ``pages`` pages: every page load, median and worst."""
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        site = built_site(synthetic_project(Path(folder) / "synthetic", pages))
+        print(f"index {sizes(index_files(site, 'rundbrief'))[1] / 1024:.0f} KiB gzip")
+        with served(site) as base:
+            times = []
+            for _ in range(runs):  # a fresh browser context each time: nothing cached
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                times.append(ui_first_result(context.new_page(), base))
+                context.close()
+        print("first result ms: " + " ".join(f"{t:.0f}" for t in times))
+        print(f"median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms")
+        browser.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--quality"]:
         quality_only()
+    elif sys.argv[1:2] == ["--first"]:
+        first_only(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

@@ -222,7 +222,7 @@ def run_send(
     """Run `rundbrief send` in a child process: (seconds, peak memory in MB, output)."""
     with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
         command = [sys.executable, "-c", LAUNCHER, peak.name, "-C", str(project), "send"]
-        command += [NEWSLETTER, "--members", str(members), *args]
+        command += [NEWSLETTER, "--members", str(members), "--yes", *args]
         if one_core and shutil.which("taskset"):
             command = ["taskset", "-c", str(sorted(os.sched_getaffinity(0))[-1]), *command]
         start = time.perf_counter()

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from generator.core.facts import load_facts
 from generator.core.gitinfo import revision_dates
@@ -63,8 +64,13 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged:
-    """Read and validate every source and generate the pages of the staged tree."""
+def stage(
+    project: Project, *, drafts: bool, write_cache: bool = True, editor: bool = True
+) -> Staged:
+    """Read and validate every source and generate the pages of the staged tree.
+
+    ``editor=False`` leaves out the editor at /admin/ (the preview, re-rendering a saved text).
+    """
     index, problems = read_site(project)  # content/, read once: the site index
     facts = load_facts(project)  # fakten.yml: newsletters and campaigns fill them in too
     problems += facts.problems
@@ -86,9 +92,10 @@ def stage(project: Project, *, drafts: bool, write_cache: bool = True) -> Staged
     problems += marketing.problems
 
     # The editor at /admin/ (the preview's links its newsletters to their real email).
-    editor, found = stage_editor(project, index, preview=drafts)
-    files += editor
-    problems += found
+    if editor:
+        admin, found = stage_editor(project, index, preview=drafts)
+        files += admin
+        problems += found
 
     # Facts and hosting blocks of the hand-written pages, filled in line for line.
     pages, found = fill_pages(pages, facts, project.settings.hosting.provider)
@@ -139,6 +146,23 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     return BuildResult(len(staged.pages), (*staged.problems, *thesaurus_problems()))
 
 
+def theme_data(
+    project: Project, staged: Staged, *, edit_links: bool = False, csp: bool = True
+) -> dict[str, Any]:
+    """Support block, announcement banner, feed link, edit buttons: what the theme shows."""
+    facts = load_facts(project)
+    extra = theme.site_extra(
+        project,
+        staged.pages,
+        staged.files,
+        facts,
+        edit_links=edit_links,
+        today=date.today(),
+        csp=csp,
+    )
+    return {"rundbrief": extra}
+
+
 def build_site_into(
     project: Project,
     staged: Staged,
@@ -153,18 +177,7 @@ def build_site_into(
     if unsafe:  # (the preview builds with problems; never with a configuration that runs code)
         raise ProblemsFound(unsafe)
     write_tree(docs_dir, staged.pages, staged.files)
-    # Support block, announcement banner, feed link, edit buttons: what the theme shows.
-    extra = {
-        "rundbrief": theme.site_extra(
-            project,
-            staged.pages,
-            staged.files,
-            load_facts(project),
-            edit_links=edit_links,
-            today=date.today(),
-            csp=csp,
-        )
-    }
+    extra = theme_data(project, staged, edit_links=edit_links, csp=csp)
     nav = build_nav(staged.pages)
     messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra)
     if messages:

@@ -2,52 +2,135 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import shutil
+import socket
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from generator import build as pipeline
 from generator.core.facts import FACTS_FILE
+from generator.core.files import write_text
 from generator.core.i18n import _
 from generator.core.output import write_atomic
-from generator.core.problems import ProblemsFound
+from generator.core.problems import Problem, ProblemsFound, UsageError
 from generator.core.settings import Project
+from generator.editor.config import editor_config
 from generator.editor.pages import FOLDER, PROBLEMS, problems_report
 from generator.newsletter import preview as newsletter_preview
 from generator.site import builder
+from generator.site.stage import Page, build_nav
+
+
+def claim_port(host: str, port: int) -> None:
+    """Refuse, in words, an address the preview cannot listen on — before it prints one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # (create_server sets SO_REUSEADDR like the server: only a listening program is in use)
+        with socket.create_server((host, port), family=family):
+            pass
+    except socket.gaierror:
+        raise UsageError(_not_here(host)) from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                _(
+                    "port {port} is already in use, probably by another preview that is still "
+                    "running; stop that one (Ctrl+C in its window) or start this one with "
+                    "--port {free}"
+                ).format(port=port, free=_free_port(host, family))
+            ) from None
+        if error.errno in (errno.EACCES, errno.EPERM):
+            raise UsageError(
+                _(
+                    "port {port} needs administrator rights; choose a port above 1023, "
+                    "e.g. --port 8000"
+                ).format(port=port)
+            ) from None
+        # (create_server hands on a name it cannot resolve as an OSError with a negative code)
+        if error.errno == errno.EADDRNOTAVAIL or (error.errno or 0) < 0:
+            raise UsageError(_not_here(host)) from None
+        raise UsageError(
+            _(
+                "the preview cannot listen on {host}:{port} ({reason}); choose another --port"
+            ).format(host=host, port=port, reason=error.strerror or error)
+        ) from None
+
+
+def _not_here(host: str) -> str:
+    return _(
+        "{host} is not an address of this computer; leave --host out (127.0.0.1), or use "
+        "--host 0.0.0.0 in a container"
+    ).format(host=host)
+
+
+def _free_port(host: str, family: socket.AddressFamily) -> int:
+    """A port the system hands out as free (a suggestion; the next run claims it again)."""
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Live:
+    """What the last full build of the preview left: the session and the staged tree it built."""
+
+    session: builder.PageSession | None = None
+    pages: dict[str, Page] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    """The staged files but the editor's (a saved text does not change those)."""
+    editor: dict[str, Any] | None = None
+    """The editor's configuration (its collections find a file's problems), as last built."""
+    warming: threading.Thread | None = None
+    """Makes the session after a full build, while the browser already reloads."""
+
+    def ready(self) -> None:
+        """Wait for the session being made (MkDocs' logging is one for the whole process)."""
+        if self.warming is not None:
+            self.warming.join()
+            self.warming = None
 
 
 def run_preview(project: Project, host: str, port: int, log: Callable[[str], None]) -> None:
     """Build into a preview folder and serve it; a broken source shows its problems, not a crash."""
     folder = project.state_dir / "preview"
-    site_dir = folder / "site"
+    site_dir, docs_dir = folder / "site", folder / "docs"
+    live = Live()
 
-    def rebuild() -> None:
-        shutil.rmtree(folder / "docs", ignore_errors=True)
-        staged = pipeline.stage(project, drafts=True)
-        problems = list(staged.problems)
-        for problem in staged.problems:
+    def rebuild(changed: set[Path]) -> None:
+        live.ready()
+        staged: pipeline.Staged | None = None
+        broken: list[Problem] = []
+        if _texts_only(project, changed) and live.session is not None:
+            staged = pipeline.stage(project, drafts=True, editor=False)
+            if not _rerender(project, staged, docs_dir, live):
+                staged = None
+        if staged is None:
+            staged = pipeline.stage(project, drafts=True)
+            try:
+                _build(project, staged, site_dir, docs_dir, live)
+            except ProblemsFound as error:
+                broken = list(error.problems)
+        problems = [*staged.problems, *broken]
+        for problem in problems:
             log(str(problem))
-        try:
-            # Edit buttons in the preview only: members never see them on the published site.
-            pipeline.build_site_into(
-                project, staged, site_dir, folder / "docs", edit_links=True, csp=False
-            )
-            # What build would refuse as active content, named while the writer looks.
-            for problem in pipeline.scan_written(project, staged, site_dir, folder / "none"):
-                log(str(problem))
-        except ProblemsFound as error:
-            problems += error.problems
-            for problem in error.problems:
-                log(str(problem))
+        # What build would refuse as active content, named while the writer looks.
+        for problem in pipeline.scan_written(project, staged, site_dir, folder / "none"):
+            log(str(problem))
         # The editor at /admin/ shows the problems of the file it has open.
-        write_atomic(site_dir / FOLDER / PROBLEMS, problems_report(project, staged.index, problems))
+        report = problems_report(project, staged.index, problems, live.editor)
+        write_atomic(site_dir / FOLDER / PROBLEMS, report)
         # Every newsletter at 600 and 375 px, drafts too, from the same checked render.
         newsletter_preview.write_preview(
             project, site_dir, list(staged.newsletters), list(staged.unreadable)
         )
         log(_("Preview rebuilt."))
 
-    rebuild()
+    rebuild(set())
     watch = [
         project.content_dir,
         project.newsletters_dir,
@@ -57,3 +140,62 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
         project.root / FACTS_FILE,
     ]
     builder.serve(site_dir, rebuild, watch, host, port)
+
+
+def _build(
+    project: Project, staged: pipeline.Staged, site_dir: Path, docs_dir: Path, live: Live
+) -> None:
+    """The whole site, as `build` makes it (edit buttons added), and a session for what follows."""
+    live.session = live.editor = None
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    # Edit buttons in the preview only: members never see them on the published site.
+    pipeline.build_site_into(project, staged, site_dir, docs_dir, edit_links=True, csp=False)
+    live.pages = {page.path: page for page in staged.pages}
+    live.files = [item.path for item in staged.files if not _editors(item.path)]
+    extra = pipeline.theme_data(project, staged, edit_links=True, csp=False)
+    nav = build_nav(staged.pages)
+
+    def make() -> None:
+        with contextlib.suppress(Exception):  # no session: the next save builds it all again
+            live.editor = editor_config(project, staged.index, preview=True)
+            live.session = builder.PageSession(project.mkdocs_file, docs_dir, site_dir, nav, extra)
+
+    live.warming = threading.Thread(target=make, daemon=True)
+    live.warming.start()
+
+
+def _texts_only(project: Project, changed: set[Path]) -> bool:
+    """Whether every change is a saved article or newsletter (nothing new, moved or deleted)."""
+    texts = (project.content_dir.resolve(), project.newsletters_dir.resolve())
+    return bool(changed) and all(
+        path.suffix == ".md"
+        and path.is_file()
+        and any(path.resolve().is_relative_to(folder) for folder in texts)
+        for path in changed
+    )
+
+
+def _editors(path: str) -> bool:
+    return path.startswith(f"{FOLDER}/")
+
+
+def _rerender(project: Project, staged: pipeline.Staged, docs_dir: Path, live: Live) -> bool:
+    """Render again only the pages whose text changed, if nothing else did; else False.
+
+    A saved article or newsletter changes its own page (and perhaps a list on another): those
+    are rendered in milliseconds. A new, moved or deleted page, a new title in the navigation,
+    an image, the settings or the theme: the whole site, as before. The search index follows
+    at the next whole build.
+    """
+    assert live.session is not None
+    pages = {page.path: page for page in staged.pages}
+    if pages.keys() != live.pages.keys() or [i.path for i in staged.files] != live.files:
+        return False
+    extra = pipeline.theme_data(project, staged, edit_links=True, csp=False)
+    if not live.session.fits(build_nav(staged.pages), extra):
+        return False
+    renew = [name for name, page in pages.items() if live.pages[name] != page]
+    for name in renew:
+        write_text(docs_dir / name, pages[name].render(), within=docs_dir)
+        live.pages[name] = pages[name]
+    return not live.session.render(renew)  # a warning: the whole build says it at its line

@@ -23,7 +23,7 @@ from smtp_helpers import SECRET
 
 from generator.feedback.suppression import iso
 from generator.members.recipients import unsubscribe_token
-from generator.members.verp import verp_address
+from generator.members.verp import message_token, verp_address
 
 MAIL = Path(__file__).resolve().parent / "mail"
 FROM = "newsletter@mitgliederwerk.example"
@@ -52,13 +52,18 @@ def list_unsubscribe(address: str) -> str:
     return f"<{ONE_CLICK}?t={token}>, <mailto:{UNSUBSCRIBE}?subject=Newsletter%20abbestellen%20{token}>"
 
 
+def message_verp(address: str, newsletter: str) -> str:
+    """The VERP envelope sender of the copy ``sent_journal`` records for ``address``."""
+    token = message_token(original_message_id(newsletter, address))
+    return verp_address(BOUNCE, SECRET.encode(), token)
+
+
 def forged(address: str, newsletter: str) -> str:
     """A VERP address for ``address`` whose signature is wrong in one character."""
-    real = verp_address(BOUNCE, SECRET.encode(), address, newsletter)
-    local, domain = real.split("@")
-    base, slug, signature, rest = local.split("+", 3)
+    local, domain = message_verp(address, newsletter).split("@")
+    signed, signature = local.rsplit("-", 1)
     wrong = ("b" if signature[0] != "b" else "c") + signature[1:]
-    return f"{base}+{slug}+{wrong}+{rest}@{domain}"
+    return f"{signed}-{wrong}@{domain}"
 
 
 def render(
@@ -74,12 +79,10 @@ def render(
     """Message ``tests/mail/<name>`` for one member and newsletter, with CRLF line ends."""
     when = when or dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     sent = when - dt.timedelta(hours=1)
-    return_path = envelope or (
-        verp_address(BOUNCE, SECRET.encode(), address, newsletter) if verp else FROM
-    )
+    return_path = envelope or (message_verp(address, newsletter) if verp else FROM)
     values = {
         "RETURN_PATH": return_path,
-        "VERP": verp_address(BOUNCE, SECRET.encode(), address, newsletter),
+        "VERP": message_verp(address, newsletter),
         "BOUNCE": BOUNCE,
         "FROM": FROM,
         "UNSUBSCRIBE": UNSUBSCRIBE,
@@ -184,9 +187,9 @@ def sent_journal(
     ]
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.executemany(
-            "INSERT INTO deliveries (newsletter, recipient, state, message_id, created_at,"
-            " updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(*row, row[-1], row[-1]) for row in rows],
+            "INSERT INTO deliveries (newsletter, recipient, state, message_id, token,"
+            " created_at, updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:4], message_token(row[3]), row[-1], row[-1], row[-1]) for row in rows],
         )
     return path
 

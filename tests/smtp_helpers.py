@@ -150,11 +150,12 @@ def send(
     newsletter: str = NEWSLETTER,
     **env: str,
 ):
-    """``rundbrief send NEWSLETTER --members MEMBERS EXTRA…`` in-process against ``smtp``.
+    """``rundbrief send NEWSLETTER --members MEMBERS --yes EXTRA…`` in-process against ``smtp``.
 
     Keywords other than ``newsletter`` override the server's RUNDBRIEF_* variables.
     """
-    return cli(project, "send", newsletter, "--members", str(members), *extra, env=smtp.env(**env))
+    arguments = ("send", newsletter, "--members", str(members), "--yes", *extra)
+    return cli(project, *arguments, env=smtp.env(**env))
 
 
 def send_process(
@@ -163,7 +164,7 @@ def send_process(
     """``rundbrief send NEWSLETTER`` against ``smtp`` in a process of its own (to kill or race)."""
     command = [sys.executable, "-m", "generator", "-C", str(project), "send", NEWSLETTER]
     return subprocess.Popen(
-        [*command, "--members", str(members), *extra],
+        [*command, "--members", str(members), "--yes", *extra],
         env={**os.environ, **smtp.env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

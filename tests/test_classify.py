@@ -24,6 +24,7 @@ from members_helpers import member
 from smtp_helpers import SECRET
 
 from generator.feedback.classify import Context, Verdict, classify
+from generator.members.verp import legacy_verp_address
 from generator.sending.journal import Journal
 
 AUTHSERV = "mx1.mitgliederwerk.example"
@@ -67,6 +68,21 @@ def test_a_not_spam_report_is_no_complaint():
         b"Feedback-Type: abuse", b"Feedback-Type: not-spam"
     )
     assert classify(parse(data), CONTEXT).kind == "other"
+
+
+def test_the_earlier_versions_verp_addresses_still_count_for_their_90_days(tmp_path):
+    # A bounce of a copy sent before the short addresses: bounce+<newsletter>+<sig>+<member>.
+    earlier = legacy_verp_address(BOUNCE, SECRET.encode(), member(11), NOVEMBER)
+    data = render("garbled-dsn.eml", address=member(11), envelope=earlier)
+    now = dt.datetime.now(dt.UTC)
+    for days, kind in ((89, "hard_bounce"), (91, "other")):
+        path = tmp_path / f"{days}.sqlite"
+        journal = Journal(sent_journal(path, [(NOVEMBER, member(11))], now - dt.timedelta(days=days)))  # fmt: skip
+        verdict = classify(parse(data), dataclasses.replace(CONTEXT, sent=journal), now)
+        journal.close()
+        assert verdict.kind == kind, days
+        if kind == "hard_bounce":
+            assert verdict.how == "verp" and found(verdict) == [(kind, member(11), NOVEMBER)]
 
 
 def test_a_garbled_report_without_verp_names_nobody():

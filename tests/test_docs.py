@@ -82,13 +82,41 @@ def test_every_command_and_option_is_in_the_reference() -> None:
 
 
 def test_every_message_is_findable_by_its_german_text() -> None:
+    from babel.messages.pofile import read_po
+
     page = reference.messages()
-    rows = [
-        ("Link führt ins Leere: {target} gibt es nicht", "broken link: {target} does not exist"),
-        ("{count} Problem / {count} Probleme", "{count} problem / {count} problems"),
+    po = Path(reference.PACKAGE) / "locale" / "de" / "LC_MESSAGES" / "rundbrief.po"
+    with po.open("rb") as stream:
+        catalog = [m for m in read_po(stream, locale="de") if m.id and m.string]
+    assert len(catalog) > 500
+    missing = [
+        m.id for m in catalog if f"| {reference._prose(reference._forms(m.string))} |" not in page
     ]
-    for german, english in rows:
-        assert f"| {reference._prose(german)} | {reference._prose(english)} |" in page
+    assert missing == []
+    rows = [
+        (
+            "Link führt ins Leere: {target} gibt es nicht",
+            "—",
+            "broken link: {target} does not exist",
+        ),
+        ("{count} Problem / {count} Probleme", "—", "{count} problem / {count} problems"),
+    ]
+    for row in rows:
+        assert "| " + " | ".join(reference._prose(cell) for cell in row) + " |" in page
+
+
+def test_messages_are_grouped_by_command_with_the_next_step() -> None:
+    page = reference.messages()
+    section = lambda title: page.split(f"## {title}\n")[1].split("\n## ")[0]  # noqa: E731
+    preview = section("`preview`")
+    busy = reference._prose("Port {port} ist schon belegt")
+    assert busy in preview
+    step = reference._prose("beenden Sie diese (Strg+C in ihrem Fenster)")
+    assert step in preview.split(busy)[1].split("\n")[0].split(" | ")[1]  # the middle column
+    assert reference._prose("die Mitgliederdatei ist leer") in section(
+        "Mitgliederdatei (`send`, `kits`, `report`)"
+    )
+    assert busy not in section("`feedback`")
 
 
 def imports_of(path: Path, package_root: Path) -> list[str]:

@@ -155,7 +155,8 @@ def test_a_server_with_an_unknown_certificate_is_refused(example_project, cli, i
     result = cli(example_project, "feedback", env=env(imap, RUNDBRIEF_IMAP_CA_FILE=""))
 
     assert result.exit_code == 1
-    assert f"Fehler: TLS-Verbindung mit 127.0.0.1:{imap.port} fehlgeschlagen" in result.stderr
+    assert f"Fehler: das Zertifikat von 127.0.0.1:{imap.port} ist unbekannt" in result.stderr
+    assert "setzen Sie RUNDBRIEF_IMAP_CA_FILE" in result.stderr
     assert not store_file(example_project).exists() or not store_sql(
         example_project, "SELECT * FROM events"
     )

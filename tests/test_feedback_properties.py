@@ -15,7 +15,7 @@ from smtp_helpers import SECRET
 
 from generator.feedback.classify import Context, classify
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, Refused, open_message
-from generator.members.verp import verp_address
+from generator.members.verp import legacy_verp_address, message_token, verp_address
 from generator.sending.journal import Journal
 
 AUTHSERV = "mx1.mitgliederwerk.example"
@@ -52,10 +52,21 @@ addresses = st.one_of(
     ),  # fmt: skip
     texts,
 )
-forged_verps = st.builds(
-    lambda address, secret: verp_address(BOUNCE, secret, address, NOVEMBER),
-    st.sampled_from(MEMBERS),
-    st.sampled_from([WRONG_SECRET, b"", SECRET.encode()[:-1]]),
+forged_verps = st.one_of(
+    # the token of a member's real copy, signed with a wrong secret…
+    st.builds(
+        lambda address, secret: verp_address(
+            BOUNCE, secret, message_token(original_message_id(NOVEMBER, address))
+        ),
+        st.sampled_from(MEMBERS),
+        st.sampled_from([WRONG_SECRET, b"", SECRET.encode()[:-1]]),
+    ),
+    # …and the earlier version's addresses (still read for 90 days), signed the same way
+    st.builds(
+        lambda address, secret: legacy_verp_address(BOUNCE, secret, address, NOVEMBER),
+        st.sampled_from(MEMBERS),
+        st.sampled_from([WRONG_SECRET, b"", SECRET.encode()[:-1]]),
+    ),
 )
 recipients = st.one_of(st.just(UNSUBSCRIBE), st.just(BOUNCE), forged_verps, addresses)
 results = st.sampled_from(["pass", "fail", "none", "PASS", "pass (forged)"])

@@ -73,3 +73,13 @@ def test_without_the_remote_kits_refuse_unless_offline_which_is_said_and_logged(
     _edit_campaign(project)
     refused = cli(project, "kits", "--members", str(project / "members.csv"), "--offline")
     assert refused.exit_code == 1
+
+
+def test_kits_outside_a_git_checkout_say_why_not_that_the_remote_is_unreachable(project, cli):
+    # The same gate as send (core.gitinfo.approved_main): it names the missing checkout.
+    shutil.rmtree(project / ".git")
+    result = cli(project, "kits", "--members", str(project / "members.csv"), "--offline")
+    assert result.exit_code == 1
+    assert "ist kein Git-Checkout" in result.stderr
+    assert "nicht erreichbar" not in result.stderr
+    assert not (project / "build" / "kits").exists()

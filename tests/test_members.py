@@ -29,7 +29,8 @@ def test_missing_columns_are_one_problem_at_line_1_and_no_members(tmp_path):
     assert members == []
     assert [str(p) for p in problems] == [
         "m.csv:1: es fehlen die Spalten last_name, referral_code, segments, opt_in_at, "
-        "confirmed_at, unsubscribed_at (vorhanden: email, first_name)"
+        "confirmed_at, unsubscribed_at (vorhanden: email, first_name); exportieren Sie die "
+        "Mitgliederdatei mit diesen Spalten (Handbuch: Mitgliederdatei)"
     ]
 
 

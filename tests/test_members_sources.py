@@ -186,7 +186,7 @@ def test_members_from_a_postgres_query_are_the_recipients_of_the_same_csv(
     assert outbox_recipients(tmp_path / "datei") == RECEIVE
 
     # Without --members: members.query, sent for real to the SMTP server.
-    by_query = cli(example_project, "send", NEWSLETTER, env=env)
+    by_query = cli(example_project, "send", NEWSLETTER, "--yes", env=env)
     assert by_query.exit_code == 0, by_query.stderr
     assert set(smtp.recorder.count_by_recipient()) == RECEIVE
     assert all(n == 1 for n in smtp.recorder.count_by_recipient().values())
@@ -293,7 +293,7 @@ def test_without_the_database_url_the_query_names_the_variable(example_project, 
     result = cli(example_project, "report", env={"RUNDBRIEF_MEMBERS_DATABASE_URL": ""})
     assert result.exit_code == 1
     assert (
-        "Abfrage members.query: members.query ist gesetzt: die Datenbank-URL gehört in "
+        "Abfrage members.query: members.query ist gesetzt: setzen Sie die Datenbank-URL in "
         "RUNDBRIEF_MEMBERS_DATABASE_URL (ein Geheimnis)"
     ) in result.stderr
 
@@ -463,7 +463,7 @@ def test_https_export_refusals_are_german_with_the_next_step(make_project, https
     unknown = problem_of(root, "https://export.nicht-da.invalid/m.csv", https.env(TOKEN))
     assert unknown == (
         "https://export.nicht-da.invalid/m.csv: der Name export.nicht-da.invalid ist nicht "
-        "bekannt (DNS); die URL prüfen"
+        "bekannt (DNS); prüfen Sie die URL"
     )
     plain = problem_of(root, f"http://127.0.0.1:{https.port}/m.csv", https.env(TOKEN))
     assert "nur https://" in plain

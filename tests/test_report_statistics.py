@@ -57,9 +57,13 @@ def test_two_sends_feedback_and_signups_make_the_founders_report(
         )
         assert result.exit_code == 0, result.stderr
     sender = {
-        (parse_verp(BOUNCE, SECRET.encode(), r.sender).newsletter, r.recipients[0]): r.sender
+        (
+            r.message["Message-ID"].strip("<>").rpartition("@")[0].rpartition(".")[0],
+            r.recipients[0],
+        ): r.sender
         for r in smtp.recorder.received
     }
+    assert all(parse_verp(BOUNCE, SECRET.encode(), address) for address in sender.values())
     assert len(sender) == 18  # member 9 bounced before: suppressed, sent neither
     imap.append(
         [

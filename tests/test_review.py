@@ -64,7 +64,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Reviewed:
     base = git(root, "rev-parse", "HEAD").strip()
     git(root, "checkout", "-q", "-b", "aenderung")
     edit(root / ARTICLE_PATH, "die einfachste Art", "die bequemste Art")
-    edit(root / NEWSLETTER, "status: draft", "status: approved")
+    edit(root / NEWSLETTER, "status: draft", "status: approved\nsend_at: 2026-12-11 09:00")
     # The campaign's headline, on the banners and on the flyer:
     edit(root / CAMPAIGN, "headline: Gemeinsam mehr bewegen.", "headline: Mehr bewegen.", 2)
     edit(root / SETTINGS, "reply_to: support@", "reply_to: hilfe@")
@@ -138,6 +138,7 @@ def test_the_newsletter_shows_its_approval_its_reach_and_its_check(opened):
     assert "Entwurf → freigegeben" in text
     assert "Erika, Mitglieder werben Mitglieder: 25 € für jede Empfehlung" in text
     assert "1. Dezember 2026" in text
+    assert "Versand\nvon Hand → Fr, 11. Dezember 2026, 9:00 Uhr" in text
     assert "2 Empfänger, 1 ausgeschlossen: 1 ohne bestätigte Einwilligung" in text
     assert "Keine Probleme gefunden." in text
 
@@ -195,7 +196,7 @@ def test_the_job_summary_names_subjects_audiences_and_counts(reviewed):
     assert (
         "- „Erika, Mitglieder werben Mitglieder: 25 € für jede Empfehlung“ · "
         "Entwurf → **freigegeben** · Zielgruppe *alle* (2 Empfänger) · 1. Dezember 2026 · "
-        "Prüfung: keine Fehler"
+        "Versand: Fr, 11. Dezember 2026, 9:00 Uhr · Prüfung: keine Fehler"
     ) in summary
     assert (
         f"- geändert: SEPA-Lastschrift einrichten und ändern (`{ARTICLE_PATH}`) – "

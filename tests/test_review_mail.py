@@ -157,3 +157,17 @@ def test_no_approvers_on_main_is_a_problem_with_the_next_step(tmp_path, smtp, cl
     assert result.exit_code == 1
     assert "rundbrief.yml" in result.stderr and "review.approvers" in result.stderr
     assert smtp.recorder.received == []
+
+
+def test_the_approval_mail_says_when_a_scheduled_newsletter_goes_out(change, smtp, cli, tmp_path):
+    edit(change / NEWSLETTER, "status: approved", "status: approved\nsend_at: 2026-12-11 09:00")
+    git(change, "commit", "-q", "-am", "Versandzeit")
+    result = cli(change, "review", "--mail", env=environment(smtp, tmp_path))
+    assert result.exit_code == 0, result.output
+    newsletter = next(
+        m.message for m in smtp.recorder.received if "Pull Request" not in m.message["Subject"]
+    )
+    text, html = body_text(newsletter)
+    assert "Versand: Fr, 11. Dezember 2026, 9:00 Uhr" in text
+    assert "Fr, 11. Dezember 2026, 9:00 Uhr" in html
+    assert "von Hand" not in html

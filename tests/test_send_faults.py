@@ -98,8 +98,8 @@ def test_an_untrusted_certificate_stops_with_a_tls_message(example_project, cli,
     trustme.CA().cert_pem.write_to_path(str(other_ca))
     result = send(cli, example_project, members, smtp, RUNDBRIEF_SMTP_CA_FILE=str(other_ca))
     assert result.exit_code == 1
-    assert "Fehler: TLS-Verbindung mit 127.0.0.1:" in result.stderr
-    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
+    assert "Fehler: das Zertifikat von 127.0.0.1:" in result.stderr
+    assert "ist unbekannt" in result.stderr and "setzen Sie RUNDBRIEF_SMTP_CA_FILE" in result.stderr
     assert smtp.recorder.logins == [] and smtp.recorder.received == []
 
 

@@ -238,7 +238,7 @@ def test_a_closed_pipe_neither_stops_the_send_nor_prints_a_traceback(
     members = members_file(tmp_path / "private", [member_row(n) for n in range(1, 6)])
     command = [sys.executable, "-m", "generator", "-C", str(example_project), "send", NEWSLETTER]
     process = subprocess.Popen(
-        [*command, "--members", str(members)],
+        [*command, "--members", str(members), "--yes"],
         env={**os.environ, **smtp.env()},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -192,3 +192,37 @@ def test_a_state_of_a_newer_rundbrief_is_refused(backend: str) -> None:
         journal.db.execute("UPDATE schema_version SET version = 99 WHERE component = 'journal'")
     with pytest.raises(RundbriefError, match="99"):
         open_journal(backend)
+
+
+def test_a_bounce_token_finds_its_row_in_either_state(backend: str) -> None:
+    """The short VERP address names only the message's token: both backends look it up."""
+    from generator.members.verp import message_token, new_message_id
+
+    sent_id = new_message_id("nl", "mitgliederwerk.example")
+    waiting_id = new_message_id("nl", "mitgliederwerk.example")
+    with open_journal(backend) as journal:
+        journal.plan("nl", [(member(1), sent_id), (member(2), waiting_id)], "abc")
+        journal.claim("nl", [member(1)], "abc")
+        journal.mark("nl", member(1), "sent", "250 ok")
+        journal.save()
+        found = journal.sent_token(message_token(sent_id))
+        assert found is not None
+        assert (found.message_id, found.newsletter, found.address) == (sent_id, "nl", member(1))
+        assert journal.sent_token(message_token(waiting_id)) is None  # never handed over
+        assert journal.sent_token("0" * 20) is None
+
+
+def test_votes_are_counted_once_per_sender_page_and_day_in_either_state(backend: str) -> None:
+    from generator.feedback.votes import Vote
+
+    with open_store(backend) as store:
+        store.add_votes(
+            [
+                Vote("zahlungen/paypal/", True, "a1", "2026-12-01"),
+                Vote("zahlungen/paypal/", False, "a1", "2026-12-01"),  # replaces the first
+                Vote("zahlungen/paypal/", True, "b2", "2026-12-01"),
+                Vote("konto/", False, "a1", "2026-12-02"),
+            ]
+        )
+        counts = [(page, int(yes), int(no)) for page, yes, no in store.vote_counts()]
+    assert counts == [("konto/", 0, 1), ("zahlungen/paypal/", 1, 1)]

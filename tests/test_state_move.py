@@ -10,6 +10,7 @@ from members_helpers import member
 
 from generator.feedback import suppression
 from generator.feedback.suppression import Event, Read, SuppressionStore
+from generator.feedback.votes import Vote
 from generator.sending import journal as journal_tables
 from generator.sending.journal import Journal
 from generator.sending.postgres_journal import PostgresJournal
@@ -37,6 +38,7 @@ def fill(project: Path) -> None:
             [Event("soft_bounce", member(3), NL, "4.2.2", "<s1>", "2026-11-06T10:00:00+00:00")]
         )
         store.note_reading("INBOX")
+        store.add_votes([Vote("zahlungen/paypal/", True, "9f2c", "2026-11-06")])
 
 
 def tables(journal: Journal, store: SuppressionStore) -> dict[str, list[tuple[object, ...]]]:

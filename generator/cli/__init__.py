@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import errno
 import os
+import socket
+import ssl
 import sys
 import time
 from collections.abc import Iterable
@@ -92,7 +94,28 @@ def disk_message(error: OSError) -> str:
         return _("the disk is full ({path}); free space and run the command again").format(
             path=where
         )
-    return _("{path}: {reason}").format(path=where, reason=error.strerror or error)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return _(
+            "no permission to write or read {path}; give your user the right to the folder, "
+            "or run the command in a copy of the repository of your own"
+        ).format(path=where)
+    if error.errno == errno.EROFS:
+        return _(
+            "{path} is on a disk that can only be read; run the command in a copy of the "
+            "repository on a writable disk"
+        ).format(path=where)
+    if not where and isinstance(
+        error, ssl.SSLError | socket.gaierror | ConnectionError | TimeoutError
+    ):
+        return _(
+            "a connection to a server failed ({reason}); check the internet connection and "
+            "the RUNDBRIEF_… variables of this command, then run it again"
+        ).format(reason=error.strerror or error)
+    if error.errno == errno.ENOENT:
+        return _("{path} does not exist; check the name and the folder").format(path=where)
+    return _("{path}: {reason}; check the file or folder and run the command again").format(
+        path=where or "?", reason=error.strerror or error
+    )
 
 
 class Localised(click.Command):
@@ -282,11 +305,18 @@ def review(
 
 @main.command(help=N_("Serve the help site with drafts and newsletters; reload on every save."))
 @click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
-@click.option("--port", default=8000, show_default=True, type=int, help=N_("Port to listen on."))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help=N_("Port to listen on."),
+)
 @pass_project
 def preview(project: Project, host: str, port: int) -> None:
-    from generator.preview import run_preview
+    from generator.preview import claim_port, run_preview
 
+    claim_port(host, port)  # a busy port is said in words before any address is printed
     click.echo(
         _("Preview on http://{host}:{port}/ (drafts included). Stop with Ctrl+C.").format(
             host=host, port=port
@@ -446,7 +476,7 @@ def kits(
 
 
 @main.command(help=N_("Send an approved newsletter to every consenting member, exactly once."))
-@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("newsletter", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--members",
     "members_file",
@@ -457,6 +487,12 @@ def kits(
         "members source)."
     ),
 )
+@click.option(
+    "--due",
+    is_flag=True,
+    help=N_("Send every approved newsletter on main whose send_at has passed (never asks)."),
+)
+@click.option("--now", is_flag=True, help=N_("Send now although send_at lies ahead."))
 @click.option(
     "--audience", default=None, help=N_("Segment to send to (default: the newsletter's).")
 )
@@ -504,13 +540,26 @@ def kits(
     is_flag=True,
     help=N_("Send although bounces or unsubscribes show a send this journal did not make."),
 )
+@click.option(
+    "--yes", is_flag=True, help=N_("Send to the members without asking (for scripts and CI).")
+)
 @journal_option
 @pass_project
-def send(project: Project, **options: Any) -> None:
+def send(project: Project, yes: bool, **options: Any) -> None:
     from generator.cli.sending import run_send
     from generator.sending.pipeline import SendRequest
 
-    run_send(project, SendRequest(**options))  # the options' names are SendRequest's fields
+    request = SendRequest(**options)  # the options' names are SendRequest's fields
+    if request.due:
+        from generator.cli.due import run_due
+
+        run_due(project, request)  # (unattended: never asks, --yes or not)
+        return
+    if request.newsletter is None:  # (optional only for --due: Click's own "missing" otherwise)
+        context = click.get_current_context()
+        argument = next(p for p in context.command.params if p.name == "newsletter")
+        raise click.MissingParameter(ctx=context, param=argument)
+    run_send(project, request, yes=yes)
 
 
 @main.command(help=N_("Show what the journal knows about the send of one newsletter."))
@@ -640,7 +689,7 @@ def report_command(
     from generator.cli.feedback import run_report
 
     if due and not mail:
-        raise click.UsageError(_("--due works with --mail only"))
+        raise click.UsageError(_("--due works with --mail only; add --mail"))
     run_report(project, members_file, journal_file, signups_file, mail=mail, due=due)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,17 +15,7 @@ from generator.cli.progress import Progress
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
-from generator.feedback.classify import context_for
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, MAX_SIZE
-from generator.feedback.mailbox import (
-    FeedbackOutcome,
-    check_folders,
-    close,
-    connect,
-    imap_config,
-    read_mailbox,
-)
-from generator.feedback.sent import NothingSent
 from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
@@ -34,6 +26,10 @@ from generator.feedback.suppression import (
 from generator.members.recipients import unsubscribe_secret
 from generator.members.source import Member, Unreadable, members_source
 from generator.sending.journal import open_journal
+from generator.site.index import page_path_url, read_site
+
+if TYPE_CHECKING:
+    from generator.feedback.mailbox import FeedbackOutcome
 
 FEEDBACK_AGE = dt.timedelta(hours=24)
 
@@ -89,13 +85,26 @@ def run_feedback(
 
 
 def _read(project: Project, store: SuppressionStore, journal_file: Path | None) -> None:
+    # Imported here: `report` and `send` need none of the mailbox reading (flufl.bounce).
+    from generator.feedback.classify import context_for
+    from generator.feedback.mailbox import check_folders, close, connect, imap_config, read_mailbox
+    from generator.feedback.sent import NothingSent
+
     settings = project.settings
     feedback = settings.feedback
     check_folders(feedback.folder, feedback.processed_folder, feedback.quarantine_folder)
     journal = open_journal(project, journal_file, create=False)
     try:
         sent = journal if journal is not None else NothingSent()  # no journal: nothing proven
-        context = context_for(settings.newsletter, unsubscribe_secret(), sent, feedback)
+        vote_address = settings.help_site.feedback_address or ""
+        context = context_for(
+            settings.newsletter,
+            unsubscribe_secret(),
+            sent,
+            feedback,
+            vote_address=vote_address,
+            pages=article_paths(project) if vote_address else frozenset(),
+        )
         config = imap_config()
         mailbox = connect(config)
         click.echo(
@@ -122,6 +131,14 @@ def _read(project: Project, store: SuppressionStore, journal_file: Path | None) 
         if journal is not None:
             journal.close()
     _summarise(project, outcome, len(added))
+
+
+def article_paths(project: Project) -> frozenset[str]:
+    """The URL paths of the site's published articles: the pages a vote may name."""
+    index, _problems = read_site(project)  # a broken article still has its page
+    return frozenset(
+        page_path_url(article.path) for article in index.articles if not article.draft
+    ) - {""}
 
 
 def _reason(reason: str) -> str:
@@ -153,6 +170,7 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         ngettext(
             "{n} automatic reply (ignored)", "{n} automatic replies (ignored)", kinds["auto_reply"]
         ),
+        ngettext("{n} vote on an article", "{n} votes on articles", kinds["vote"]),
         ngettext("{n} not verified", "{n} not verified", kinds["unverified"]),
         ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
         ngettext("{n} quarantined", "{n} quarantined", kinds["quarantined"]),
@@ -165,6 +183,7 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
             "soft_bounce",
             "complaint",
             "auto_reply",
+            "vote",
             "unverified",
             "other",
             "quarantined",
@@ -191,6 +210,13 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
             _("Not recognised: {count}, left unread in {folder} for a person to look at.").format(
                 count=number(kinds["other"]), folder=feedback.folder
             )
+        )
+    if kinds["vote_ignored"]:
+        click.echo(
+            _(
+                "Votes not counted (naming no article of the site, or not from exactly one "
+                "sender): {count}."
+            ).format(count=number(kinds["vote_ignored"]))
         )
     if kinds["unverified"]:
         click.echo(
@@ -230,15 +256,18 @@ def run_report(
 ) -> None:
     """Gather the figures and write build/reports/; with ``mail``, send it to the founder."""
     from generator.report.figures import MemberFacts, gather
-    from generator.report.mail import recipients
     from generator.report.page import signup_tables, write_report
     from generator.report.signups import signups_of
-    from generator.report.sources import editions
-    from generator.sending.transport import smtp_transport
+    from generator.report.sources import article_titles, editions
+    from generator.report.votes import titled
 
     started = time.perf_counter()
     to: tuple[str, ...] = ()
     if mail:  # checked first: nobody to mail to, or no server, stops before anything is read
+        # (imported only here: DKIM and DNS cost a report without --mail a sixth of its time)
+        from generator.report.mail import recipients
+        from generator.sending.transport import smtp_transport
+
         to = recipients(project)
         smtp_transport()
     # Read first: a bad export stops the report before anything is recorded.
@@ -267,6 +296,8 @@ def run_report(
             journal.close()
         if store is not None:
             store.close()
+    if report.votes:  # the site is read only when there are votes to name
+        report = replace(report, votes=titled(report.votes, article_titles(project)))
     names = facts.referrers if facts is not None and facts.referrers else None
     page = write_report(project, report, signups, names)
     shown = page.relative_to(project.root) if page.is_relative_to(project.root) else page

@@ -253,33 +253,85 @@ def _forms(text: str | tuple[str, ...] | list[str]) -> str:
     return " / ".join(dict.fromkeys(form.strip().replace("\n", " ") for form in forms))
 
 
+# Where a message can appear, by the module that says it (the first prefix that fits).
+COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("`send` und `status`", ("sending/", "cli/sending.py")),
+    ("`feedback`", ("feedback/", "cli/feedback.py")),
+    ("`report`", ("report/",)),
+    ("`review`", ("review/", "cli/review.py")),
+    ("`preview`", ("preview.py", "editor/")),
+    ("`kits`, `new kampagne` und die Werbemittel in `build` und `check`", ("marketing/",)),
+    ("Mitgliederdatei (`send`, `kits`, `report`)", ("members/",)),
+    ("Newsletter (`build`, `check`, `preview`, `send`, `new newsletter`)", ("newsletter/",)),
+    ("Hilfe-Center (`build`, `check`, `preview`, `new artikel`)", ("site/", "build.py")),
+    ("Alle Befehle: Aufruf, Einstellungen, Dateien, Server", ("cli/", "core/", "__main__.py")),
+)
+NEXT_STEP = re.compile(r"\b\w+(?:en|ern|eln) Sie\b")
+
+
+def _next_step(german: str) -> str:
+    """The clause of a message that says what to do (an imperative with "Sie"), if it has one."""
+    clauses = [c.strip() for c in re.split(r"(?<=[;:.])\s+|\s+[–-]\s+", german) if c.strip()]
+    found = [c for c in clauses if NEXT_STEP.search(c)]
+    return " ".join(found) if found else "—"
+
+
+def _sources() -> dict[str, set[str]]:
+    """msgid → the modules (paths under generator/) that mark it for translation."""
+    from babel.messages.extract import extract_from_dir  # a development dependency
+
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
+    found: dict[str, set[str]] = {}
+    for name, _line, message, _comments, _context in extract_from_dir(
+        str(PACKAGE), keywords=keywords, comment_tags=()
+    ):
+        key = message if isinstance(message, str) else message[0]
+        found.setdefault(key, set()).add(name.replace("\\", "/"))
+    return found
+
+
+def _group_of(module: str) -> str:
+    for title, prefixes in COMMANDS:
+        if module.startswith(prefixes):
+            return title
+    return COMMANDS[-1][0]
+
+
 def messages() -> str:
-    """Every message of the German catalogue, findable by its text, beside its English id."""
+    """Every message of the German catalogue, by command, with what to do and its English id."""
     from babel.messages.pofile import read_po  # a development dependency, like this page
 
     po = i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
     with po.open("rb") as stream:
         catalog = read_po(stream, locale="de", domain=i18n.DOMAIN)
-    rows = []
+    sources = _sources()
+    groups: dict[str, list[tuple[str, str]]] = {title: [] for title, _ in COMMANDS}
     for message in catalog:
         if not message.id or not message.string:
             continue
-        rows.append((_forms(message.string), _forms(message.id)))
-    rows.sort(key=lambda row: (row[0].casefold(), row[1]))
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        row = (_forms(message.string), _forms(message.id))
+        for title in sorted({_group_of(m) for m in sources.get(key, {"cli/"})}):
+            groups[title].append(row)
     lines = [
         "# Alle Meldungen",
         GENERATED,
         "",
-        "Jede Meldung, die rundbrief zeigen kann, mit ihrer englischen Urform (so steht sie im "
-        "Code, und so zeigt rundbrief sie mit `language: en`). Suchen Sie nach einem Stück des "
-        "Textes, den Sie sehen; `{…}` steht für das, was rundbrief einsetzt (eine Datei, eine "
-        "Zahl, einen Wert). Was eine Meldung bedeutet und wie man sie liest: "
+        "Jede Meldung, die rundbrief zeigen kann, nach dem Befehl, bei dem sie erscheint, mit "
+        "dem nächsten Schritt, den sie nennt, und ihrer englischen Urform (so steht sie im "
+        "Code, und so zeigt rundbrief sie mit `language: en`). Suchen Sie mit der Suche oben "
+        "oder mit Strg+F nach einem Stück des Textes, den Sie sehen; `{…}` steht für das, was "
+        "rundbrief einsetzt (eine Datei, eine Zahl, einen Wert). Wie man eine Meldung liest: "
         "[Was die Meldungen bedeuten](../schreiben/meldungen.md).",
-        "",
-        "| Meldung | englische Urform |",
-        "|---|---|",
-        *(f"| {_prose(german)} | {_prose(english)} |" for german, english in rows),
     ]
+    for title, _prefixes in COMMANDS:
+        rows = sorted(set(groups[title]), key=lambda row: (row[0].casefold(), row[1]))
+        lines += ["", f"## {title}", "", "| Meldung | was zu tun ist | englische Urform |"]
+        lines.append("|---|---|---|")
+        lines += [
+            f"| {_prose(german)} | {_prose(_next_step(german))} | {_prose(english)} |"
+            for german, english in rows
+        ]
     return "\n".join(lines) + "\n"
 
 

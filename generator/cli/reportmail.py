@@ -43,7 +43,10 @@ def mail_report(
         )
     except TransportStopped as error:
         raise RundbriefError(
-            _("{reason}; the report was not mailed, the next run sends it").format(reason=error)
+            _(
+                "{reason}; the report was not mailed, the next run sends it (or start "
+                "the same command again)"
+            ).format(reason=error)
         ) from None
     finally:
         if journal is not None:

@@ -93,7 +93,10 @@ def _mail(project: Project, result: Review, to: tuple[str, ...], journal_file: P
             )
         except TransportStopped as error:
             raise RundbriefError(
-                _("{reason}; no review mail was sent, the next run sends it").format(reason=error)
+                _(
+                    "{reason}; no review mail was sent, the next run sends it (or start the"
+                    " same command again)"
+                ).format(reason=error)
             ) from None
     sent_to = sorted({m.to for m in outcome.sent})
     if outcome.sent:

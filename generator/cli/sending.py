@@ -6,6 +6,7 @@ The send itself is ``sending.pipeline.send``: this module confirms, watches and 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from generator.cli.feedback import warn_if_feedback_is_old
 from generator.cli.progress import Progress
 from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
-from generator.core.problems import RundbriefError
+from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.members.recipients import SHOWN, Selection
 from generator.newsletter.email import sample_values
@@ -36,9 +37,9 @@ def sample_name(project: Project) -> str:
 class SendWatch(Progress):
     """What `send` shows while it runs: the checks' findings, then one progress line."""
 
-    def __init__(self, project: Project, request: SendRequest) -> None:
+    def __init__(self, project: Project, request: SendRequest, *, yes: bool = False) -> None:
         super().__init__(_("Sending {done}/{total}  {rate} msg/s  ETA {eta}"))
-        self.project, self.request = project, request
+        self.project, self.request, self.yes = project, request, yes
 
     def checked(self, plan: Plan) -> None:
         """Print the warnings, and for members: who is left out and how many receive it."""
@@ -51,6 +52,30 @@ class SendWatch(Progress):
         _report_exclusions(plan.selection)
         click.echo(plan.selection.summary())
 
+    def confirm(self, plan: Plan) -> None:
+        """Ask in a terminal before members are mailed; without one, only ``--yes`` goes on."""
+        if self.yes:
+            return
+        if not sys.stdin.isatty():
+            raise UsageError(
+                _(
+                    "nothing was sent: there is no terminal to ask in; add --yes to send to "
+                    "the members without a question (scripts, CI)"
+                )
+            )
+        click.echo(_("Subject: {subject}").format(subject=plan.newsletter.subject))
+        click.echo(_("Audience: {audience}").format(audience=plan.audience.segment))
+        count = plan.selection.recipients
+        question = ngettext(
+            "Send to {count} member now?", "Send to {count} members now?", count
+        ).format(count=number(count))
+        choices = _("[y/N]")  # the letters the answer below accepts, in the same language
+        answer = click.prompt(
+            f"{question} {choices}", default="", show_default=False, prompt_suffix=" "
+        )
+        if answer.strip().lower() not in {_("y"), _("yes")}:
+            raise RundbriefError(_("nothing was sent (not confirmed)."))
+
 
 def _report_exclusions(selection: Selection) -> None:
     for problem in selection.problems:
@@ -61,16 +86,27 @@ def _report_exclusions(selection: Selection) -> None:
         click.echo(_("… and {count} more exclusions").format(count=number(more)), err=True)
 
 
-def run_send(project: Project, request: SendRequest) -> None:
-    """Send (or write the outbox, or the test copies), then print the summary."""
-    outcome = send(project, request, SendWatch(project, request))
+def run_send(
+    project: Project,
+    request: SendRequest,
+    main: gitinfo.ApprovedMain | None = None,
+    *,
+    yes: bool = False,
+) -> Outcome:
+    """Send (or write the outbox, or the test copies), then print the summary.
+
+    ``main``: the approved state, when ``send --due`` fetched it once for every newsletter;
+    a send of ``--due`` never asks (``yes``), it runs unattended.
+    """
+    outcome = send(project, request, SendWatch(project, request, yes=yes or request.due), main)
     if request.test_to:
         _tested(project, outcome)
-        return
+        return outcome
     # Only what reached the relay has a sent version: a refused login sent nothing.
     if request.gated and outcome.sent and outcome.plan is not None:
         click.echo(_approved_version(project, outcome.plan))
     _summarise(project, outcome)
+    return outcome
 
 
 def _tested(project: Project, outcome: Outcome) -> None:
@@ -136,7 +172,10 @@ def _summarise(project: Project, outcome: Outcome) -> None:
         )
     if outcome.attempted and not outcome.sent:
         raise RundbriefError(
-            _("nothing was sent: every message of this run failed or was deferred (see above).")
+            _(
+                "nothing was sent: every message of this run failed or was deferred; "
+                "check the reasons above, then run the same command again."
+            )
         )
 
 

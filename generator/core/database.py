@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 import urllib.parse
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -130,6 +131,24 @@ def lock_key(name: str) -> tuple[int, int]:
     return LOCK_SPACE, zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
 
 
+def _wal(connection: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch a SQLite file to WAL, waiting while another connection does the same.
+
+    Two processes opening a new file at once (two `send --due`) both need its exclusive lock
+    for the switch; SQLite refuses one of them at once ("database is locked") instead of
+    waiting, to avoid a deadlock: try again, as its busy timeout would.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class Database:
     """One connection to the state, SQLite or PostgreSQL, spoken to in one SQL (``?`` marks).
 
@@ -149,7 +168,7 @@ class Database:
         """A SQLite file in WAL mode; a commit is on disk (FULL) before it returns."""
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")
+        _wal(connection)
         # FULL: a commit is on disk before the message is handed over, even if the power fails.
         connection.execute("PRAGMA synchronous=FULL")
         return cls(connection, "sqlite", str(path))

@@ -5,6 +5,7 @@ with ``key(...)``: its doc (German, as the reference and the editor show it), a 
 allowed choices, bounds, and whether it shapes an email. Its kind comes from the type hint:
 
     str → text, int → whole number, float → number, bool → true/false, dt.date → date,
+    dt.datetime → date and time (naive unless the writer gives a zone or offset),
     str | int | dt.date → text, number or date, tuple[str, ...] → list of texts,
     a dataclass → nested mapping, tuple[a dataclass, ...] → list of mappings,
     dict[str, X] → a mapping whose keys the writer names (checked by ``keys``).
@@ -35,6 +36,7 @@ _SCALARS: dict[Any, Kind] = {
     float: "number",
     bool: "boolean",
     dt.date: "date",
+    dt.datetime: "datetime",
 }
 
 

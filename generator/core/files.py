@@ -116,7 +116,13 @@ def read_bytes(path: Path, root: Path, folder: Path | None = None) -> bytes | Pr
         # The target by its resolved name, never following a link swapped in since the check.
         handle = os.open(os.path.realpath(path, strict=True), _READ_FLAGS)
     except OSError as error:
-        return Problem(rel, 0, _("cannot read file: {reason}").format(reason=error.strerror))
+        return Problem(
+            rel,
+            0,
+            _("cannot read file: {reason}; check the path given with --signups").format(
+                reason=error.strerror
+            ),
+        )
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
         return Problem(rel, 0, _("not a regular file (a pipe, device, socket or folder); not read"))
@@ -186,7 +192,11 @@ def read_walked(path: Path, root: Path, folder: Path) -> bytes | Problem:
         if error.errno == errno.ELOOP:
             return read_bytes(path, root, folder)
         return Problem(
-            shown(path, root), 0, _("cannot read file: {reason}").format(reason=error.strerror)
+            shown(path, root),
+            0,
+            _("cannot read file: {reason}; check the path given with --signups").format(
+                reason=error.strerror
+            ),
         )
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
@@ -223,9 +233,10 @@ def _folders_to(target: Path, within: Path) -> None:
         parts = _normal(target).relative_to(_normal(within)).parts
     except ValueError:
         raise RefusedFile(
-            _("{path} lies outside {folder}; rundbrief does not write there").format(
-                path=target, folder=within
-            )
+            _(
+                "{path} lies outside {folder}; rundbrief does not write there: choose a"
+                " path inside {folder}"
+            ).format(path=target, folder=within)
         ) from None
     here = _normal(within)
     for part in ("", *parts):
@@ -239,7 +250,7 @@ def _folders_to(target: Path, within: Path) -> None:
             raise RefusedFile(
                 _(
                     "{path} is a symbolic link or a file, not a folder; rundbrief does not "
-                    "write through it"
+                    "write through it: replace it by a real folder"
                 ).format(path=here)
             )
 

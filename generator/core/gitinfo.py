@@ -1,4 +1,4 @@
-"""What git knows about the sources: last-change dates, committed state, branch."""
+"""What git knows about the sources: last-change dates, committed state, the approved main."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from generator.core.arguments import operand
 from generator.core.i18n import _
+from generator.core.problems import Problem, RundbriefError
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -80,15 +81,88 @@ def checkout_problem(root: Path) -> str | None:
     """Why git cannot answer for ``root``: git missing, or no git checkout; None if it can."""
     if shutil.which("git") is None:
         return _(
-            "git is not installed (or not on PATH): send checks with git that the newsletter "
-            "is on the approved main branch; install git and run the command again"
+            "git is not installed (or not on PATH): rundbrief checks with git that what it "
+            "sends or hands out is on the approved main branch; install git and run the "
+            "command again"
         )
     if git(root, "rev-parse", "--git-dir") is None:
         return _(
-            "{root} is not a git checkout: send compares the newsletter with the approved main "
-            "branch of the remote; run it in a clone of the repository"
+            "{root} is not a git checkout: rundbrief compares what it sends or hands out with "
+            "the approved main branch of the remote; run it in a clone of the repository"
         ).format(root=root)
     return None
+
+
+class RemoteUnreachable(RundbriefError):
+    """The remote's main branch, the approved state, cannot be fetched or is not known here."""
+
+
+@dataclass(frozen=True)
+class ApprovedMain:
+    """What the founder approved: the commit of the remote's main, fetched now or last."""
+
+    remote: str
+    commit: str
+    offline: bool = False
+
+    def warnings(self, settings_file: str) -> list[Problem]:
+        """The warning that an ``--offline`` check compared with the state fetched last."""
+        if not self.offline:
+            return []
+        message = _(
+            "--offline: compared with {remote}/main as fetched last (commit {commit}), "
+            "not with the server"
+        ).format(remote=self.remote, commit=self.commit[:12])
+        return [Problem(settings_file, 0, message, "warning")]
+
+    def differences(self, root: Path, files: list[str]) -> list[Problem]:
+        """A problem for each file that is not byte for byte as on the approved commit."""
+        problems = []
+        for state in compare_with(root, self.commit, files):
+            if state.uncommitted:
+                message = _("the file has uncommitted changes: commit it and merge it into main")
+            elif not state.same:
+                message = _(
+                    "the file is not on the main branch of {remote} as it is here "
+                    "({remote}/main, what the founder approved): only what was approved "
+                    "and merged goes out"
+                ).format(remote=self.remote)
+            else:
+                continue
+            problems.append(Problem(state.rel, 1, message))
+        return problems
+
+
+def approved_main(root: Path, remote: str, *, command: str, offline: bool = False) -> ApprovedMain:
+    """The one approval gate's first half: fetch the remote's main, return its commit.
+
+    The founder approves by merging into main on the remote (GitHub): that, not the local
+    ``main`` (which may hold a commit nobody reviewed, or be another branch renamed), is what
+    may go out. ``offline`` compares with the state fetched last; ``command`` is how the
+    refusal names the command to run again with ``--offline``.
+    """
+    unusable = checkout_problem(root)  # (not "cannot be reached": say why)
+    if unusable:
+        raise RemoteUnreachable(unusable)
+    if not offline:
+        failure = fetch_main(root, remote)
+        if failure is not None:
+            raise RemoteUnreachable(
+                _(
+                    "the main branch of {remote} cannot be reached to check the approval "
+                    "({reason}); check the connection, or run {command} with --offline to "
+                    "compare with {remote}/main as fetched last (that is recorded)"
+                ).format(remote=remote, reason=failure, command=command)
+            )
+    commit = commit_of(root, remote_ref(remote))
+    if commit is None:
+        raise RemoteUnreachable(
+            _(
+                "the main branch of {remote} is not known here; fetch it (git fetch {remote}) "
+                "or set sending.remote in rundbrief.yml"
+            ).format(remote=remote)
+        )
+    return ApprovedMain(remote, commit, offline)
 
 
 def remote_ref(remote: str) -> str:
@@ -112,6 +186,50 @@ def commit_of(root: Path, ref: str) -> str | None:
     """The commit ``ref`` points at, or None."""
     out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     return out.strip() if out else None
+
+
+def texts_at(root: Path, commit: str, folder: str, suffix: str) -> dict[str, str]:
+    """The text of each regular file ending in ``suffix`` directly in ``folder`` at ``commit``.
+
+    What the commit holds, not the work tree: ``send --due`` sends what main holds. Links
+    and files that are not UTF-8 are left out (``check`` names them in the work tree).
+    """
+    listing = git(root, "ls-tree", "-z", "--end-of-options", commit, "--", f"{folder}/") or ""
+    blobs = {}
+    for entry in listing.split("\0"):
+        info, _tab, rel = entry.partition("\t")
+        mode, kind, sha = (info.split() + ["", "", ""])[:3]
+        if kind == "blob" and mode in ("100644", "100755") and rel.endswith(suffix):
+            blobs[rel] = sha
+    if not blobs:
+        return {}
+    # One process for every file: ``cat-file --batch`` answers "<sha> blob <size>\n<data>\n".
+    try:
+        out = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            input="".join(f"{sha}\n" for sha in blobs.values()).encode("ascii"),
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    texts, position = {}, 0
+    for rel in blobs:
+        header_end = out.index(b"\n", position)
+        header = out[position:header_end].split()
+        if len(header) != 3:  # "<sha> missing": nothing follows the header
+            position = header_end + 1
+            continue
+        size = int(header[2])
+        data = out[header_end + 1 : header_end + 1 + size]
+        position = header_end + 1 + size + 1
+        try:
+            texts[rel] = data.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            continue
+    return texts
 
 
 @dataclass(frozen=True)

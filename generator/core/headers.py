@@ -53,5 +53,10 @@ def hidden_break(value: str, name: str = "subject") -> str | None:
 def header_text(name: str, value: str) -> str:
     """``value`` for header ``name``, unchanged; HeaderInjection if it could break a line."""
     if hidden_break(value, name) is not None:
-        raise HeaderInjection(_("refusing a line break in the {name} header").format(name=name))
+        raise HeaderInjection(
+            _(
+                "refusing a line break in the {name} header; remove the line break from"
+                " the value (subject, name or address)"
+            ).format(name=name)
+        )
     return value

@@ -286,7 +286,10 @@ def claim_folder(folder: Path, kind: str, owned: re.Pattern[str]) -> None:
     """
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise UsageError(
-            _("{folder} is not a folder rundbrief can write into").format(folder=folder)
+            _(
+                "{folder} is not a folder rundbrief can write into; remove or rename "
+                "the file of that name"
+            ).format(folder=folder)
         )
     folder.mkdir(parents=True, exist_ok=True)
     entries = [entry for entry in folder.iterdir() if entry.name != MARKER]

@@ -19,6 +19,7 @@ from generator.core.schema import Field, Schema
 KIND_NAMES = {
     "text": "Text",
     "date": "Datum (JJJJ-MM-TT)",
+    "datetime": "Datum und Uhrzeit (JJJJ-MM-TT HH:MM)",
     "boolean": "true oder false",
     "integer": "ganze Zahl",
     "number": "Zahl",
@@ -216,6 +217,7 @@ def _scalar(kind: str) -> dict[str, Any]:
     kinds: dict[str, dict[str, Any]] = {
         "text": {"type": "string"},
         "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "datetime": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"},
         "boolean": {"type": "boolean"},
         "integer": {"type": "integer"},
         "number": {"type": "number"},

@@ -10,17 +10,31 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from generator.core.dates import parse_moment
 from generator.core.i18n import N_, _
 from generator.core.problems import Problem
 from generator.core.yamltree import YamlTree
 
 Kind = Literal[
-    "text", "date", "boolean", "integer", "number", "scalar", "texts", "mapping", "mappings"
+    "text",
+    "date",
+    "datetime",
+    "boolean",
+    "integer",
+    "number",
+    "scalar",
+    "texts",
+    "mapping",
+    "mappings",
 ]
 
 EXPECTED: dict[str, str] = {
     "text": N_("text"),
     "date": N_("a date (YYYY-MM-DD)"),
+    "datetime": N_(
+        "a date and time (YYYY-MM-DD HH:MM, optionally followed by an offset such as +01:00 "
+        "or a zone such as Europe/Berlin)"
+    ),
     "boolean": N_("true or false"),
     "integer": N_("a whole number"),
     "number": N_("a number"),
@@ -277,6 +291,8 @@ def _validate_value(
         message = field.check(value)
     if message is not None:
         return field.default, {}, [Problem(rel, line, f"{dotted}: {message}")]
+    if field.kind == "datetime":
+        value = parse_moment(value)  # (the text a writer typed, read once, here)
     return value, {}, []
 
 
@@ -326,6 +342,7 @@ def _kind_problem(field: Field, value: Any) -> str | None:
     ok = {
         "text": isinstance(value, str),
         "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
+        "datetime": parse_moment(value) is not None,
         "boolean": isinstance(value, bool),
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, int | float) and not isinstance(value, bool),
@@ -340,7 +357,7 @@ def _kind_problem(field: Field, value: Any) -> str | None:
         if isinstance(value, str) and field.kind != "text":
             got = _("text '{value}'").format(value=value)
         problem = _("expected {expected}, got {found}").format(expected=expected, found=got)
-        if field.kind in ("text", "scalar", "date") and isinstance(value, list):
+        if field.kind in ("text", "scalar", "date", "datetime") and isinstance(value, list):
             # Usually the text went on the next line as a list item ("- Text"), or into brackets.
             problem += _("; write the text on one line after the key, without '- ' or brackets")
         return problem

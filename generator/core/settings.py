@@ -201,7 +201,10 @@ def load_project(root: Path) -> Project:
                 Problem(
                     SETTINGS_FILE,
                     0,
-                    _("settings file not found; is this a rundbrief repository?"),
+                    _(
+                        "settings file rundbrief.yml not found; start the command in the "
+                        "repository's folder, or name that folder with -C FOLDER"
+                    ),
                 )
             ]
         )

@@ -63,9 +63,11 @@ def _server(given: str) -> tuple[str, int]:
         number = 0
     if not 0 < number < 65536:
         raise UsageError(
-            _("{variable}: expected an IP address with an optional port, got '{value}'").format(
-                variable=VARIABLE, value=plain(given)
-            )
+            _(
+                "{variable}: expected an IP address with an optional port, got "
+                "'{value}'; set it like 192.0.2.53 or 192.0.2.53:5353, or leave it "
+                "empty"
+            ).format(variable=VARIABLE, value=plain(given))
         )
     return host, number
 
@@ -78,7 +80,10 @@ def txt_records(name: str, dns_resolver: dns.resolver.Resolver) -> list[str]:
         return []
     except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.exception.DNSException) as e:
         raise DnsUnanswered(
-            _("no answer from DNS for {name}: {reason}").format(name=name, reason=_reason(e))
+            _(
+                "no answer from DNS for {name}: {reason}; check the internet connection"
+                " and start the command again"
+            ).format(name=name, reason=_reason(e))
         ) from None
     records = []
     for rdata in answer.rrset or ():

@@ -61,6 +61,8 @@ def widget(field: Field, enums: Mapping[str, Sequence[str]], prefix: str = "") -
             item |= {"min": field.bounds[0], "max": field.bounds[1]}
     elif field.kind == "date":
         item |= {"widget": "datetime", "type": "date", "format": "YYYY-MM-DD"}
+    elif field.kind == "datetime":  # (a time without zone is the settings' timezone)
+        item |= {"widget": "datetime", "format": "YYYY-MM-DD HH:mm"}
     elif field.kind == "texts":
         item["widget"] = "list"
     elif field.kind in ("mapping", "mappings") and field.schema is not None:

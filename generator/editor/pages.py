@@ -9,7 +9,7 @@ in. Without the installed script (``scripts/setup`` not run) the site is built w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -117,13 +117,20 @@ def stage_editor(
     ], []
 
 
-def problems_report(project: Project, index: SiteIndex, problems: Iterable[Problem]) -> bytes:
+def problems_report(
+    project: Project,
+    index: SiteIndex,
+    problems: Iterable[Problem],
+    config: Mapping[str, Any] | None = None,
+) -> bytes:
     """``admin/problems.json`` of the preview: every problem by file, and how to find the file.
 
     The panel (``check.js``) maps the entry open in the editor to its file through the
     collections, and shows that file's problems in the words of ``rundbrief check``.
+    ``config`` is the editor's configuration if the caller has it already (a saved text does
+    not change it).
     """
-    config = editor_config(project, index, preview=True)
+    config = config or editor_config(project, index, preview=True)
     collections: dict[str, dict[str, str]] = {}
     for item in config["collections"]:
         if "folder" in item:

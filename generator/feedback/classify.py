@@ -7,14 +7,16 @@ Kinds, tried in this order (a bounce often carries ``Auto-Submitted`` too, so re
    is hard, 4.x.x soft) or one of the non-standard formats flufl.bounce recognises;
 3. ``auto_reply``: out-of-office and other automatic replies (RFC 3834 ``Auto-Submitted``,
    ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply``): ignored;
-4. ``unsubscribe``: a message to the ``mailto:`` unsubscribe address; the member is the
+4. ``vote``: a "War dieser Artikel hilfreich?" mail to ``help_site.feedback_address``
+   (``votes``): counted if it names a page of the site, never acted on;
+5. ``unsubscribe``: a message to the ``mailto:`` unsubscribe address; the member is the
    address in the token in its subject, or else its one sender, when our receiving server
    found the sender's domain to pass DMARC (``authresults``);
-5. ``soft_bounce`` again: anything else sent to a member's VERP address (a bounce too garbled
+6. ``soft_bounce`` again: anything else sent to a member's VERP address (a bounce too garbled
    to read; soft, so that one odd message alone suppresses nobody);
-6. ``unverified``: a report or unsubscribe that names someone but proves nothing: left for a
+7. ``unverified``: a report or unsubscribe that names someone but proves nothing: left for a
    person, suppresses no one;
-7. ``other``: everything else, left unread for a person.
+8. ``other``: everything else, left unread for a person.
 
 Every message may be forged. A bounce or complaint names a member only by proof: it arrived
 at the member's signed VERP address, or it quotes the Message-ID the journal recorded for
@@ -44,10 +46,18 @@ from generator.core.sections.newsletter import NewsletterSettings
 from generator.feedback.authresults import dmarc_pass
 from generator.feedback.sent import NothingSent, SentMessages
 from generator.feedback.suppression import single_address
+from generator.feedback.votes import SUBJECT, Vote, read_vote
 from generator.members.verp import Verp, parse_verp, read_unsubscribe_token, within_lifetime
 
 Kind = Literal[
-    "unsubscribe", "hard_bounce", "soft_bounce", "complaint", "auto_reply", "unverified", "other"
+    "unsubscribe",
+    "hard_bounce",
+    "soft_bounce",
+    "complaint",
+    "auto_reply",
+    "vote",
+    "unverified",
+    "other",
 ]
 KINDS: tuple[Kind, ...] = (
     "unsubscribe",
@@ -55,6 +65,7 @@ KINDS: tuple[Kind, ...] = (
     "soft_bounce",
     "complaint",
     "auto_reply",
+    "vote",
     "unverified",
     "other",
 )
@@ -84,6 +95,10 @@ class Context:
     """The send journal: what a bounce or complaint must match."""
     authserv_id: str = ""
     """The authserv-id of our receiving server's Authentication-Results ('': trust none)."""
+    vote_address: str = ""
+    """Where the help site's "War dieser Artikel hilfreich?" mails go ('': no votes)."""
+    pages: frozenset[str] = frozenset()
+    """The URL paths of the site's articles (``zahlungen/paypal/``): what a vote may name."""
 
 
 def context_for(
@@ -91,6 +106,9 @@ def context_for(
     secret: bytes,
     sent: SentMessages | None = None,
     feedback: FeedbackSettings | None = None,
+    *,
+    vote_address: str = "",
+    pages: frozenset[str] = frozenset(),
 ) -> Context:
     """The classification context of a project's newsletter and feedback settings."""
     own = (settings.from_address, settings.reply_to, settings.unsubscribe_mailto)
@@ -102,6 +120,8 @@ def context_for(
         own_addresses=frozenset(a.lower() for a in (*own, settings.bounce_address) if a),
         sent=sent or NothingSent(),
         authserv_id=feedback.authserv_id if feedback is not None else "",
+        vote_address=vote_address.lower(),
+        pages=pages,
     )
 
 
@@ -125,6 +145,8 @@ class Verdict:
     at: dt.datetime | None = None
     how: str = ""
     """How the member was found: verp, quote, token, dmarc."""
+    vote: Vote | None = None
+    """The vote a ``vote`` counts (None: it names no page of the site, or no one sent it)."""
 
 
 def classify(message: Message, context: Context, arrived: dt.datetime | None = None) -> Verdict:
@@ -137,6 +159,11 @@ def classify(message: Message, context: Context, arrived: dt.datetime | None = N
     if report == "feedback-report":
         return _complaint(message, context, verp, evidence, at)
     automatic = is_auto_reply(message)
+    if context.vote_address in recipients and context.vote_address and not report:
+        subject = _subject(message)
+        if not automatic and SUBJECT.fullmatch(subject):
+            vote = read_vote(message, subject, context.pages, context.secret, at)
+            return Verdict("vote", evidence=evidence, at=at, vote=vote)
     unsubscribe = bool(context.unsubscribe_address) and context.unsubscribe_address in recipients
     if unsubscribe and not report and not automatic:
         # Bounces go to envelope senders, never to the unsubscribe address: no need to look.
@@ -227,10 +254,15 @@ def _verp(recipients: list[str], context: Context, at: dt.datetime) -> Verp | No
     for address in dict.fromkeys(recipients):  # each once: To and Delivered-To often agree
         if address.endswith(domain):
             verp = parse_verp(context.bounce_address, context.secret, address)
-            if verp is not None:
+            if verp is None:
+                continue
+            if verp.token:  # the token names the journal row, and the row names the member
+                sent = context.sent.sent_token(verp.token)
+                verp = Verp(sent.address, sent.newsletter, verp.token) if sent else verp
+            else:
                 sent = context.sent.sent(verp.newsletter, verp.address)
-                if sent is not None and within_lifetime(sent.at, at):
-                    return verp
+            if sent is not None and within_lifetime(sent.at, at):
+                return verp
     return None
 
 

@@ -32,6 +32,7 @@ from imap_tools.errors import (
 )
 from imap_tools.utils import check_command_status
 
+from generator.core.connection import Server, ca_file, explain, port
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.feedback.classify import Context, Verdict, classify
@@ -81,17 +82,12 @@ def imap_config(env: Mapping[str, str] | None = None) -> ImapConfig:
         raise UsageError(
             _("set RUNDBRIEF_IMAP_HOST (and _PORT, _USER, _PASSWORD) to read the feedback mailbox")
         )
-    port = env.get("RUNDBRIEF_IMAP_PORT", "993")
-    if not port.isdigit():
-        raise UsageError(
-            _("RUNDBRIEF_IMAP_PORT: expected a number, got '{port}'").format(port=port)
-        )
     return ImapConfig(
         host=host,
-        port=int(port),
+        port=port(env, "RUNDBRIEF_IMAP", 993),
         user=env.get("RUNDBRIEF_IMAP_USER", ""),
         password=env.get("RUNDBRIEF_IMAP_PASSWORD", ""),
-        ca_file=env.get("RUNDBRIEF_IMAP_CA_FILE") or None,
+        ca_file=ca_file(env, "RUNDBRIEF_IMAP"),
     )
 
 
@@ -128,14 +124,9 @@ def connect(config: ImapConfig, timeout: float = 60.0) -> MailBox:
     context = ssl.create_default_context(cafile=config.ca_file)
     try:
         mailbox = MailBox(config.host, config.port, timeout=timeout, ssl_context=context)
-    except (ssl.SSLError, ssl.CertificateError) as error:
-        raise FeedbackStopped(
-            _("TLS with {where} failed: {error}").format(where=config.where, error=error)
-        ) from None
-    except OSError as error:
-        raise FeedbackStopped(
-            _("cannot connect to {where}: {error}").format(where=config.where, error=error)
-        ) from None
+    except OSError as error:  # DNS, refused, timeout, TLS (ssl.SSLError is an OSError)
+        server = Server(config.host, config.port, "RUNDBRIEF_IMAP")
+        raise FeedbackStopped(explain(error, server)) from None
     try:
         mailbox.login(config.user, config.password, initial_folder=None)
     except (MailboxLoginError, imaplib.IMAP4.error):
@@ -163,14 +154,16 @@ def check_folders(folder: str, processed_folder: str, quarantine_folder: str) ->
     ):
         if _same_folder(value, folder):
             raise UsageError(
-                _("{setting} must differ from feedback.folder ('{folder}')").format(
-                    setting=name, folder=folder
-                )
+                _(
+                    "{setting} must differ from feedback.folder ('{folder}'); change it in "
+                    "rundbrief.yml"
+                ).format(setting=name, folder=folder)
             )
     if _same_folder(quarantine_folder, processed_folder):
         raise UsageError(
             _(
-                "feedback.quarantine_folder must differ from feedback.processed_folder ('{folder}')"
+                "feedback.quarantine_folder must differ from feedback.processed_folder "
+                "('{folder}'); change one of them in rundbrief.yml"
             ).format(folder=processed_folder)
         )
 
@@ -218,9 +211,10 @@ def read_mailbox(
         store.note_reading(folder)
     except UnexpectedCommandStatusError as error:
         raise FeedbackStopped(
-            _("the mailbox refused a command: {error}; what was read is recorded").format(
-                error=error
-            )
+            _(
+                "the mailbox refused a command: {error}; what was read is recorded: run"
+                " the same command again later"
+            ).format(error=error)
         ) from None
     except (imaplib.IMAP4.error, OSError) as error:
         raise FeedbackStopped(
@@ -274,9 +268,11 @@ def _read_batch(
             reads.append(_quarantine(uid, "error", folder, outcome))
             continue
         evidence = verdict.evidence or f"imap:{folder}/{uid}"
-        reads.append(Read(uid, verdict.kind, evidence, _events(verdict, evidence)))
+        reads.append(Read(uid, verdict.kind, evidence, _events(verdict, evidence), verdict.vote))
         outcome.timings.classify += time.perf_counter() - begin
         outcome.kinds[verdict.kind] += 1
+        if verdict.kind == "vote" and verdict.vote is None:
+            outcome.kinds["vote_ignored"] += 1  # forged or stale page, no single sender
     return reads
 
 

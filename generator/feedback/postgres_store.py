@@ -8,6 +8,7 @@ unsigned 32-bit numbers, beyond PostgreSQL's INTEGER).
 from __future__ import annotations
 
 from generator.core.database import Step
+from generator.feedback.suppression import VOTES_STEP
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS events ("
@@ -42,5 +43,5 @@ TABLES = (
 )
 """The first version: the SQLite store's tables and columns, times as the same ISO text."""
 
-MIGRATIONS: tuple[Step, ...] = (TABLES,)
+MIGRATIONS: tuple[Step, ...] = (TABLES, VOTES_STEP)
 """The PostgreSQL store's versions, in order: ``schema_version`` says how many ran."""

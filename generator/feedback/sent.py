@@ -2,7 +2,8 @@
 
 A report in the feedback mailbox may name anyone; it counts only for a message the journal
 shows as handed to the relay (or possibly handed: ``sending``), looked up by its primary key
-(newsletter, recipient), so one lookup costs the same with 10 or 10,000,000 rows. The journal
+(newsletter, recipient), or by the message token a VERP address carries (an indexed column),
+so one lookup costs the same with 10 or 10,000,000 rows. The journal
 answers through ``SentMessages`` (``sending.journal.Journal.sent``: every statement on the
 journal lives there); ``feedback`` never imports ``sending``.
 """
@@ -23,6 +24,9 @@ class Sent:
 
     message_id: str
     at: dt.datetime
+    newsletter: str = ""
+    """Filled in when the row was found by its token (the VERP address names nothing else)."""
+    address: str = ""
 
 
 class SentMessages(Protocol):
@@ -31,11 +35,18 @@ class SentMessages(Protocol):
     def sent(self, newsletter: str, address: str) -> Sent | None:
         """The row of ``address`` for ``newsletter`` if that message was handed over."""
 
+    def sent_token(self, token: str) -> Sent | None:
+        """The handed-over row whose message carried the VERP token ``token``."""
+
 
 class NothingSent:
     """No journal (yet): no report can prove anything."""
 
     def sent(self, newsletter: str, address: str) -> Sent | None:
+        """Always None."""
+        return None
+
+    def sent_token(self, token: str) -> Sent | None:
         """Always None."""
         return None
 

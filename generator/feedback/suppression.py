@@ -11,7 +11,9 @@ module's, in the SQL both understand), holds
   that caused it;
 - ``mailbox``: the IMAP messages already read (folder, UIDVALIDITY, UID), written in the same
   transaction as their events, so a message is never counted twice;
-- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago).
+- ``readings``: when each mailbox folder was last read to the end (`send` warns if long ago);
+- ``votes``: the help site's "War dieser Artikel hilfreich?" votes, one row per page, sender
+  (a keyed hash, never the address) and day (``votes``); only counted, never acted on.
 
 What each send left out, its runs and the members file's size are the send journal's
 (``sending/journal.py``); so is who was sent what, which this store asks through ``Deliveries``.
@@ -32,6 +34,7 @@ from typing import Literal, Protocol
 from generator.core.database import Database, Step, migrate, state_url
 from generator.core.output import write_atomic
 from generator.core.settings import Project
+from generator.feedback.votes import Vote
 from generator.members.recipients import Suppressed
 
 STORE_FILE = "suppression.sqlite"
@@ -96,7 +99,17 @@ TABLES = (
 )
 """The store's first version (SQLite)."""
 
-MIGRATIONS: tuple[Step, ...] = (TABLES,)
+VOTES_STEP = (
+    "CREATE TABLE IF NOT EXISTS votes ("
+    " page TEXT NOT NULL,"
+    " voter TEXT NOT NULL,"
+    " day TEXT NOT NULL,"
+    " helpful INTEGER NOT NULL,"
+    " PRIMARY KEY (page, voter, day))",
+)
+"""Schema step of December 2026: the help site's votes (the same on both backends)."""
+
+MIGRATIONS: tuple[Step, ...] = (TABLES, VOTES_STEP)
 """The SQLite store's versions, in order: ``schema_version`` says how many ran."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -104,6 +117,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "suppressions": ("address", "reason", "since", "newsletter", "evidence", "detail"),
     "mailbox": ("folder", "uidvalidity", "uid", "kind", "evidence", "read_at"),
     "readings": ("folder", "read_at"),
+    "votes": ("page", "voter", "day", "helpful"),
 }
 """Every table and column of the store (both backends), as ``state import`` copies them."""
 
@@ -124,6 +138,8 @@ _ADOPT = {
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (folder, uidvalidity, uid) DO NOTHING",
     "readings": "INSERT INTO readings (folder, read_at) VALUES (?, ?) ON CONFLICT (folder)"
     " DO UPDATE SET read_at = excluded.read_at WHERE excluded.read_at > readings.read_at",
+    "votes": "INSERT INTO votes (page, voter, day, helpful) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (page, voter, day) DO NOTHING",
 }
 """How a copied row meets the rows already there: nothing twice, the latest wins."""
 
@@ -207,6 +223,7 @@ class Read:
     kind: str
     evidence: str
     events: tuple[Event, ...]
+    vote: Vote | None = None
 
 
 class SuppressionStore:
@@ -280,6 +297,28 @@ class SuppressionStore:
                 )
                 for event in message.events:
                     self._add(event, stamp)
+                if message.vote is not None:
+                    self._vote(message.vote)
+
+    def _vote(self, vote: Vote) -> None:
+        """One vote per page, sender and day: a second one that day replaces the first."""
+        self.db.execute(
+            "INSERT INTO votes (page, voter, day, helpful) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (page, voter, day) DO UPDATE SET helpful = excluded.helpful",
+            (vote.page, vote.voter, vote.day, int(vote.helpful)),
+        )
+
+    def add_votes(self, votes: Iterable[Vote]) -> None:
+        """Record votes that did not come from a mailbox (tests, imports)."""
+        with self.db.transaction(immediate=True):
+            for vote in votes:
+                self._vote(vote)
+
+    def vote_counts(self) -> list[tuple[str, int, int]]:
+        """(page, yes, no) of every page with a vote."""
+        return self.db.execute(
+            "SELECT page, SUM(helpful), SUM(1 - helpful) FROM votes GROUP BY page ORDER BY page"
+        ).fetchall()
 
     def add(self, events: Iterable[Event]) -> None:
         """Record events that did not come from a mailbox (tests, imports)."""

@@ -3,7 +3,8 @@
 As for ``send`` (``sending/send.py``): the founder approves by merging into main on the
 remote, so the campaign files, their templates and pictures, the settings and the facts must be
 byte for byte what ``<remote>/main`` holds. The remote is fetched first; ``offline`` compares
-with the state fetched last, says so, and is written to the kits log.
+with the state fetched last, says so, and is written to the kits log. The gate itself is
+``core.gitinfo.approved_main``, the same for send, ``send --due`` and kits.
 """
 
 from __future__ import annotations
@@ -13,16 +14,11 @@ from dataclasses import dataclass
 
 from generator.core import gitinfo
 from generator.core.facts import FACTS_FILE
-from generator.core.i18n import _
-from generator.core.problems import Problem, RundbriefError
+from generator.core.problems import Problem
 from generator.core.settings import SETTINGS_FILE, Project
 
 LOG = "kits.log"
 """In the state folder: one line per kits run, with the commit it was checked against."""
-
-
-class NotApproved(RundbriefError):
-    """The approved state cannot be compared with (no remote, no connection)."""
 
 
 @dataclass(frozen=True)
@@ -52,53 +48,11 @@ def shaping_files(project: Project) -> list[str]:
 def approve_kits(project: Project, *, offline: bool = False) -> KitApproval:
     """Compare what shapes the kits with the remote's main branch (fetched first)."""
     remote = project.settings.sending.remote
-    if not offline:
-        failure = gitinfo.fetch_main(project.root, remote)
-        if failure is not None:
-            raise NotApproved(
-                _(
-                    "the main branch of {remote} cannot be reached to check that the campaigns "
-                    "are approved ({reason}); check the connection, or run kits with --offline "
-                    "to compare with {remote}/main as fetched last (logged)"
-                ).format(remote=remote, reason=failure)
-            )
-    commit = gitinfo.commit_of(project.root, gitinfo.remote_ref(remote))
-    if commit is None:
-        raise NotApproved(
-            _(
-                "the main branch of {remote} is not known here; fetch it (git fetch {remote}) "
-                "or set sending.remote in rundbrief.yml"
-            ).format(remote=remote)
-        )
-    warnings = []
-    if offline:
-        warnings.append(
-            Problem(
-                SETTINGS_FILE,
-                0,
-                _(
-                    "--offline: compared with {remote}/main as fetched last (commit {commit}), "
-                    "not with the server"
-                ).format(remote=remote, commit=commit[:12]),
-                "warning",
-            )
-        )
-    problems = []
-    for state in gitinfo.compare_with(project.root, commit, shaping_files(project)):
-        if state.uncommitted:
-            message = _(
-                "the file has uncommitted changes: commit it and merge it into main; kits are "
-                "made only from approved campaigns"
-            )
-        elif not state.same:
-            message = _(
-                "the file is not on the main branch of {remote} as it is here ({remote}/main, "
-                "what the founder approved): kits are made only from approved campaigns"
-            ).format(remote=remote)
-        else:
-            continue
-        problems.append(Problem(state.rel, 1, message))
-    return KitApproval(commit, offline, tuple(problems), tuple(warnings))
+    main = gitinfo.approved_main(project.root, remote, command="kits", offline=offline)
+    problems = main.differences(project.root, shaping_files(project))
+    return KitApproval(
+        main.commit, main.offline, tuple(problems), tuple(main.warnings(SETTINGS_FILE))
+    )
 
 
 def log_run(project: Project, approval: KitApproval, written: int) -> None:

@@ -136,12 +136,17 @@ def write_kits(
         members = [m for m in members if m.code == only]
         if not members:
             raise UsageError(
-                _("no member with referral code '{code}' in the members file").format(code=only)
+                _(
+                    "no member with referral code '{code}' in the members file; check the "
+                    "code (--member) and the members file (--members)"
+                ).format(code=only)
             )
     members = [replace(m, folder=kit_token(secret, m.code)) for m in members]
     root = (project.build_dir / KITS).resolve()
     if not root.is_relative_to(project.root.resolve()):
-        raise UsageError(_("{folder} is outside the project").format(folder=root))
+        raise UsageError(
+            _("{folder} is outside the project; choose a folder inside it").format(folder=root)
+        )
     # A member whose name does not fit (or has a character the font cannot draw), or whose
     # folder holds someone else's files, gets no kit: a warning at the row, like send.
     skipped: list[Problem] = []

@@ -37,13 +37,19 @@ def new_campaign(project: Project, title: str) -> Path:
     """Write ``marketing-assets/<slug>.yml``; never overwrite an existing file."""
     slug = slugify(title)
     if not title.strip() or not slug:
-        raise UsageError(_("the title needs at least one letter or digit"))
+        raise UsageError(
+            _(
+                "the title needs at least one letter or digit; write the title in "
+                'quotes, e.g. "Neue App-Funktionen"'
+            )
+        )
     path = project.assets_dir / f"{slug}.yml"
     if path.exists():
         raise UsageError(
-            _("{path} already exists; not overwritten").format(
-                path=path.relative_to(project.root).as_posix()
-            )
+            _(
+                "{path} already exists; not overwritten: choose another title, or open "
+                "the existing file"
+            ).format(path=path.relative_to(project.root).as_posix())
         )
     quoted = json.dumps(title.strip(), ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -71,7 +71,9 @@ class FileOrigin:
                 Problem(
                     display,
                     0,
-                    _("cannot read the members file: {reason}").format(reason=error.strerror),
+                    _(
+                        "cannot read the members file: {reason}; check the path given with --members"
+                    ).format(reason=error.strerror),
                 )
             ) from None
         except RefusedFile as refused:
@@ -137,7 +139,9 @@ def csv_table(raw: IO[bytes], display: str) -> Table:
     lines = Lines(stream, display)
     first = lines.peek()
     if first is None:
-        raise Unreadable(Problem(display, 1, _("the members file is empty")))
+        raise Unreadable(
+            Problem(display, 1, _("the members file is empty; export it again from the platform"))
+        )
     delimiter = ";" if first.count(";") > first.count(",") else ","
     records = records_of(lines, delimiter)
     header_line, header = next(records, (1, []))

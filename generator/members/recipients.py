@@ -227,9 +227,10 @@ def read_suppressed(paths: Iterable[Path]) -> tuple[frozenset[str], list[Problem
                 text = stream.read().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError, RefusedFile) as error:
             raise UsageError(
-                _("cannot read the suppression file {path}: {reason}").format(
-                    path=path, reason=error
-                )
+                _(
+                    "cannot read the suppression file {path}: {reason}; check the path "
+                    "given with --suppress"
+                ).format(path=path, reason=error)
             ) from None
         for number_, line in enumerate(text.splitlines(), start=1):
             entry = line.strip()

@@ -197,9 +197,10 @@ class MembersFile:
                 Problem(
                     self.display,
                     line,
-                    _("missing columns {missing} (found: {found})").format(
-                        missing=", ".join(missing), found=", ".join(columns)
-                    ),
+                    _(
+                        "missing columns {missing} (found: {found}); export the members file "
+                        "with these columns (handbook: members file)"
+                    ).format(missing=", ".join(missing), found=", ".join(columns)),
                 )
             )
         return {

@@ -162,7 +162,10 @@ def fill(parts: Parts, values: Mapping[str, str], *, escape: bool) -> str:
                 out[index] = values[out[index]]
     except KeyError as error:
         raise MissingValue(
-            _("no value for merge field '{field}'").format(field=error.args[0])
+            _(
+                "no value for merge field '{field}'; check the field's spelling "
+                "(handbook: merge fields)"
+            ).format(field=error.args[0])
         ) from None
     return "".join(out)
 

@@ -50,13 +50,19 @@ def new_newsletter(project: Project, title: str, day: dt.date) -> Path:
     """Write ``newsletters/YYYY-MM-DD-slug.md`` as a draft; never overwrite an existing file."""
     slug = slugify(title)
     if not title.strip() or not slug:
-        raise UsageError(_("the title needs at least one letter or digit"))
+        raise UsageError(
+            _(
+                "the title needs at least one letter or digit; write the title in "
+                'quotes, e.g. "Neue App-Funktionen"'
+            )
+        )
     path = project.newsletters_dir / f"{day.isoformat()}-{slug}.md"
     if path.exists():
         raise UsageError(
-            _("{path} already exists; not overwritten").format(
-                path=path.relative_to(project.root).as_posix()
-            )
+            _(
+                "{path} already exists; not overwritten: choose another title, or open "
+                "the existing file"
+            ).format(path=path.relative_to(project.root).as_posix())
         )
     text = (
         "---\n"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.core.dates import in_zone
 from generator.core.declare import key, schema_of
 from generator.core.i18n import N_, _
 from generator.core.problems import Problem, ProblemsFound
@@ -50,6 +51,13 @@ class FrontMatter:
         default=(),
         label="Weitere Zielgruppen",
     )
+    send_at: dt.datetime | None = key(
+        "Versandzeit: rundbrief send --due verschickt den freigegebenen Newsletter ab dann "
+        "(JJJJ-MM-TT HH:MM, in der Zeitzone aus timezone, sonst mit +01:00 oder einer Zone "
+        "wie Europe/Berlin dahinter). Ohne send_at wird er von Hand verschickt.",
+        default=None,
+        label="Versandzeit",
+    )
     kind: str = key(
         "newsletter (braucht die Einwilligung) oder service (eine Mitteilung, die jedes "
         "betroffene Mitglied bekommt).",
@@ -90,6 +98,10 @@ class Newsletter(FrontMatter):
     def approved(self) -> bool:
         """Whether the founder approved it (archived on the site, may be sent)."""
         return self.status == "approved"
+
+    def send_time(self, timezone: str) -> dt.datetime | None:
+        """When it is to go out, in ``timezone`` (a ``send_at`` without zone was written there)."""
+        return in_zone(self.send_at, timezone) if self.send_at is not None else None
 
 
 FALLBACKS: dict[str, Any] = {
@@ -163,10 +175,30 @@ def newsletter_source(project: Project, path: Path) -> SourceFile:
     path = path if path.is_absolute() else (project.root / path)
     path = path.resolve()
     if not path.is_file():
-        raise ProblemsFound([Problem(str(path), 0, _("newsletter file not found"))])
+        raise ProblemsFound(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    _(
+                        "newsletter file not found; check the path (e.g. "
+                        "newsletters/2026-11-02-name.md)"
+                    ),
+                )
+            ]
+        )
     if path.parent != project.newsletters_dir.resolve():
         raise ProblemsFound(
-            [Problem(str(path), 0, _("not a newsletter: the file must lie in newsletters/"))]
+            [
+                Problem(
+                    str(path),
+                    0,
+                    _(
+                        "not a newsletter: the file must lie in newsletters/; name a file of "
+                        "that folder"
+                    ),
+                )
+            ]
         )
     source = read_source(path, project.root)
     if isinstance(source, Problem):

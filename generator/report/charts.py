@@ -1,24 +1,21 @@
-"""The charts of the send report, drawn by matplotlib: SVG inline in the page, PNG for the mail.
+"""The charts of the send report: laid out here, drawn as SVG by a Jinja template (PNG for mail).
 
-Text stays text (``svg.fonttype: none``): sharp at any size and found by the browser's search.
-Series differ by marker, line style and hatching as well as colour, so a black-and-white
-print keeps them apart. Each chart gets its title as the SVG's ``<title>``.
+Text stays text: sharp at any size and found by the browser's search. Series differ by
+hatching, marker and line style as well as colour, so a black-and-white print keeps them apart.
+Each chart gets its title as the SVG's ``<title>``. The same figures give the same file.
+No plotting library: the charts are simple, and importing matplotlib alone took a third of the
+report's time in a fresh process (``bench/report.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cache
 
-import matplotlib
+import jinja2
 from markupsafe import Markup
-from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter, MonthLocator, date2num
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from generator.core import german
 from generator.report.figures import (
@@ -30,234 +27,332 @@ from generator.report.figures import (
     Report,
 )
 
-STYLE: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "rundbrief",  # the same figures give the same file
-    "font.family": ["sans-serif"],
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 11,
-    "legend.fontsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.axisbelow": True,
-    "grid.color": "#d0d0d0",
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-}
-FIGSIZE = (4.2, 3.2)
-"""Inches. Shown at the page's width (at most 32rem), 11-point text stays about 12 px on a
-375 px phone and does not grow beyond 19 px on a desktop."""
+WIDTH, HEIGHT = 420, 320
+"""User units of every chart. Shown at the page's width (at most 32rem), 14-unit text stays
+about 12 px on a 375 px phone and does not grow beyond 19 px on a desktop."""
+LEFT, RIGHT, TOP = 74, 410, 12
+"""The plot area's edges; its bottom leaves room for the axis labels and the legend."""
+BOTTOM = {False: 284, True: 222}
+"""The plot area's lower edge without and with a legend (two columns under the chart)."""
 RECENT_MONTHS = 24
 """Monthly charts show the last two years; the CSV holds every month."""
 RECENT_NEWSLETTERS = 24
 """Charts per newsletter show the last 24 bars (readable on a phone); the table has them all."""
 
 
-Drawing = tuple[str, Callable[[Axes], None]]
-"""A chart's title and what draws it."""
+@dataclass(frozen=True)
+class Bar:
+    """One rectangle in user units; ``hatch`` names a pattern ('' for a plain fill)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    hatch: str = ""
 
 
-def drawings(report: Report) -> dict[str, Drawing]:
-    """Every chart the report has figures for, by name: its title and how it is drawn."""
+@dataclass(frozen=True)
+class Line:
+    """A series of points; ``dash`` '' draws a solid line, 'none' only the markers."""
+
+    points: tuple[tuple[float, float], ...]
+    color: str
+    dash: str = ""
+    marker: str = "circle"  # circle | square
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal reference line across the plot (a limit)."""
+
+    y: float
+    color: str
+    dash: str
+
+
+@dataclass(frozen=True)
+class Key:
+    """One legend entry: what it looks like and what it means."""
+
+    label: str
+    color: str
+    shape: str  # bar | rule | line
+    hatch: str = ""
+    dash: str = ""
+    marker: str = ""
+
+
+@dataclass
+class Chart:
+    """Everything the template draws for one chart."""
+
+    name: str
+    title: str
+    unit: str = ""
+    bars: list[Bar] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    keys: list[Key] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    hatches: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Pattern id → (kind, colour): '//' diagonal lines, '..' dots, 'xx' crossed lines."""
+
+    @property
+    def bottom(self) -> int:
+        return BOTTOM[bool(self.keys)]
+
+
+def laid_out(report: Report) -> dict[str, Chart]:
+    """Every chart the report has figures for, by name, laid out."""
     dated = [n for n in report.newsletters if n.started is not None and n.sent]
     dated = dated[-RECENT_NEWSLETTERS:]
     months = report.months[-RECENT_MONTHS:]
-    found: dict[str, Drawing] = {}
+    found = {}
     if dated:
-        found["complaints"] = (
-            "Beschwerdequote je Newsletter im Vergleich zur Grenze von Gmail und Yahoo",
-            lambda axes: _complaints(axes, dated),
-        )
-        found["bounces"] = (
-            "Bouncequote je Newsletter: harte und weiche Bounces",
-            lambda axes: _bounces(axes, dated),
-        )
+        found["complaints"] = _complaints(dated)
+        found["bounces"] = _bounces(dated)
     if months:
-        found["months"] = (
-            "Abmeldungen, Bounces und Beschwerden pro Monat",
-            lambda axes: _per_month(axes, months),
-        )
+        found["months"] = _per_month(months)
     if months and months[0].signups is not None:
-        found["signups"] = ("Neue Anmeldungen pro Monat", lambda axes: _signups(axes, months))
+        found["signups"] = _signups(months)
     if months and (months[0].consenting is not None or any(m.members for m in months)):
-        found["consenting"] = (
-            "Mitglieder im Export und mit Einwilligung am Monatsende",
-            lambda axes: _members(axes, months),
-        )
+        found["consenting"] = _members(months)
     return found
 
 
 def charts(report: Report) -> dict[str, Markup]:
     """Every chart of the report as inline SVG, by name."""
-    return {name: _svg(name, title, draw) for name, (title, draw) in drawings(report).items()}
+    return {name: _svg(chart) for name, chart in laid_out(report).items()}
 
 
-PNG_DPI = 200
+PNG_SCALE = 2
 """A PNG twice as sharp as it is shown (840 × 640 pixels at 420 CSS pixels): crisp on phones."""
 
 
 def chart_pngs(report: Report) -> dict[str, tuple[str, bytes]]:
-    """Every chart as PNG with its title, by name: for the report by mail (no SVG in mail)."""
-    return {name: (title, _png(draw)) for name, (title, draw) in drawings(report).items()}
+    """Every chart as PNG with its title, by name: for the report by mail (no SVG in mail).
+
+    The same SVG as on the page, rasterised by CairoSVG with the shipped font (only here: the
+    page itself needs neither cairo nor fontconfig).
+    """
+    from generator.marketing.fonts import use_shipped_fonts
+
+    use_shipped_fonts()  # before cairosvg loads cairo and fontconfig
+    import cairosvg
+
+    found = {}
+    for name, chart in laid_out(report).items():
+        data = cairosvg.svg2png(
+            bytestring=str(_svg(chart)).encode("utf-8"),
+            output_width=WIDTH * PNG_SCALE,
+            output_height=HEIGHT * PNG_SCALE,
+            background_color="white",
+        )
+        found[name] = (chart.title, bytes(data or b""))
+    return found
 
 
-def _figure(draw: Callable[[Axes], None]) -> Figure:
-    # Fixed margins, sized for the labels these charts have: an automatic layout would
-    # draw every chart twice.
-    figure = Figure(figsize=FIGSIZE)
-    axes = figure.subplots()
-    draw(axes)
-    legend = bool(axes.get_legend_handles_labels()[0])
-    figure.subplots_adjust(left=0.2, right=0.96, top=0.96, bottom=0.3 if legend else 0.12)
-    if legend:
-        figure.legend(loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
-    return figure
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return environment.get_template("chart.svg.j2")
 
 
-def _png(draw: Callable[[Axes], None]) -> bytes:
-    style: Any = STYLE  # (matplotlib's stubs want literal keys)
-    with matplotlib.rc_context(style):
-        buffer = io.BytesIO()
-        _figure(draw).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+def _svg(chart: Chart) -> Markup:
+    """One chart as SVG markup (rendered by the autoescaping template)."""
+    text = _template().render(chart=chart, width=WIDTH, height=HEIGHT, left=LEFT, right=RIGHT)
+    return Markup(text.strip())  # noqa: S704 - rendered with autoescape
 
 
-def _svg(name: str, title: str, draw: Callable[[Axes], None]) -> Markup:
-    """One chart drawn by matplotlib as SVG, with ``title`` as its <title>."""
-    style: Any = {**STYLE, "svg.id": f"diagramm-{name}"}  # unique ids on one page
-    with matplotlib.rc_context(style):
-        buffer = io.StringIO()
-        _figure(draw).savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]  # the XML prolog and doctype do not belong inside HTML
-    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # matplotlib's own markup
+# -- scales ------------------------------------------------------------------------------------
 
 
-def _middle(month: str) -> dt.datetime:
-    return dt.datetime.strptime(f"{month}-15", "%Y-%m-%d").replace(tzinfo=TIMEZONE)
+def _ticks(top: float, *, integer: bool = False) -> list[float]:
+    """About five round steps from 0 to at least ``top``."""
+    raw = max(top, 1e-9) / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw * (1 - 1e-9))
+    if integer:
+        step = max(1, round(step))
+    count = max(1, math.ceil(top / step - 1e-9))
+    return [i * step for i in range(count + 1)]
 
 
-def _time_axis(axes: Axes, first: dt.datetime, last: dt.datetime, day: int = 1) -> None:
-    """Months as 11/2026 (marked on ``day``), at most about five labels, whatever the span."""
-    span = (last.year - first.year) * 12 + last.month - first.month + 1
-    every = max(1, math.ceil(span / 5))
-    axes.xaxis.set_major_locator(MonthLocator(bymonthday=day, interval=every, tz=TIMEZONE))
-    axes.xaxis.set_major_formatter(DateFormatter("%m/%Y", tz=TIMEZONE))
-    margin = dt.timedelta(days=20)
-    axes.set_xlim(float(date2num(first - margin)), float(date2num(last + margin)))
+def _y_axis(chart: Chart, top: float, label: Callable[[float], str], *, integer: bool) -> float:
+    """Ticks from 0 up to about ``top``; returns the value at the top of the plot."""
+    ticks = _ticks(top, integer=integer)
+    chart.y_ticks = [(_y(chart, value, ticks[-1]), label(value)) for value in ticks]
+    return ticks[-1]
 
 
-def _percent_axis(axes: Axes, top: float) -> None:
-    axes.set_ylim(0, top)
-    axes.yaxis.set_major_locator(MaxNLocator(5))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: german.percent(value)))
+def _percent(value: float) -> str:
+    return german.percent(value)
 
 
-def _count_axis(axes: Axes, label: str, top: float) -> None:
-    axes.set_ylim(0, max(1.0, top) * 1.1)
-    axes.set_ylabel(label)
-    axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: german.number(value)))
+def _count(value: float) -> str:
+    return german.number(value)
 
 
-def _newsletter_axis(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> list[int]:
-    """One slot per newsletter, labelled with its send day (02.11.), at most about eight labels."""
-    slots = list(range(len(newsletters)))
-    days = [
-        n.started.astimezone(TIMEZONE).strftime("%d.%m.") if n.started else "" for n in newsletters
+def _y(chart: Chart, value: float, top: float) -> float:
+    return chart.bottom - (chart.bottom - TOP) * (value / top if top else 0)
+
+
+def _slots(count: int) -> tuple[float, float]:
+    """(x of slot 0, width of a slot): ``count`` slots with half a slot's margin each side."""
+    width = (RIGHT - LEFT) / (count + 0.5)
+    return LEFT + width * 0.75, width
+
+
+def _x_labels(chart: Chart, labels: Sequence[str], most: int) -> None:
+    """One label every few slots, at most ``most`` of them."""
+    first, width = _slots(len(labels))
+    every = max(1, math.ceil(len(labels) / most))
+    chart.x_ticks = [(first + i * width, labels[i]) for i in range(0, len(labels), every)]
+
+
+def _hatch(chart: Chart, kind: str, color: str) -> str:
+    name = f"diagramm-{chart.name}-muster-{len(chart.hatches) + 1}"
+    chart.hatches[name] = (kind, color)
+    return name
+
+
+# -- the charts --------------------------------------------------------------------------------
+
+
+def _day(newsletter: NewsletterFigures) -> str:
+    started = newsletter.started
+    return started.astimezone(TIMEZONE).strftime("%d.%m.") if started else ""
+
+
+def _month_label(month: str) -> str:
+    return f"{month[5:7]}/{month[:4]}"
+
+
+def _complaints(newsletters: Sequence[NewsletterFigures]) -> Chart:
+    chart = Chart(
+        "complaints", "Beschwerdequote je Newsletter im Vergleich zur Grenze von Gmail und Yahoo"
+    )
+    chart.keys = [  # first: the plot's height depends on whether there is a legend
+        Key("Beschwerdequote", "#1f4e79", "bar"),
+        Key("Grenze 0,3 %", "#b00020", "rule", dash="6 4"),
+        Key("Ziel 0,1 %", "#2e7d32", "rule", dash="2 3"),
     ]
-    every = max(1, math.ceil(len(slots) / 8))
-    axes.set_xticks(slots[::every], days[::every])
-    axes.set_xlim(-0.75, len(slots) - 0.25)
-    axes.grid(axis="x", visible=False)
-    return slots
-
-
-def _complaints(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> None:
-    slots = _newsletter_axis(axes, newsletters)
     rates = [(n.complaint_rate or 0) * 100 for n in newsletters]
-    axes.bar(slots, rates, width=0.6, color="#1f4e79", label="Beschwerdequote")
-    axes.axhline(COMPLAINT_LIMIT * 100, color="#b00020", linestyle="--", label="Grenze 0,3 %")
-    axes.axhline(COMPLAINT_TARGET * 100, color="#2e7d32", linestyle=":", label="Ziel 0,1 %")
-    _percent_axis(axes, max([COMPLAINT_LIMIT * 100 * 1.5, *rates]) * 1.1)
+    top = _y_axis(chart, max([COMPLAINT_LIMIT * 100 * 1.5, *rates]) * 1.1, _percent, integer=False)
+    first, width = _slots(len(newsletters))
+    for index, rate in enumerate(rates):
+        _bar(chart, first + index * width, width * 0.6, 0, rate, top, "#1f4e79")
+    chart.rules = [
+        Rule(_y(chart, COMPLAINT_LIMIT * 100, top), "#b00020", "6 4"),
+        Rule(_y(chart, COMPLAINT_TARGET * 100, top), "#2e7d32", "2 3"),
+    ]
+    _x_labels(chart, [_day(n) for n in newsletters], 8)
+    return chart
 
 
-def _bounces(axes: Axes, newsletters: Sequence[NewsletterFigures]) -> None:
-    slots = _newsletter_axis(axes, newsletters)
+def _bar(
+    chart: Chart,
+    middle: float,
+    width: float,
+    base: float,
+    value: float,
+    top: float,
+    color: str,
+    hatch: str = "",
+) -> None:
+    """A bar from ``base`` to ``base + value`` centred on ``middle`` (nothing for 0)."""
+    if value <= 0:
+        return
+    upper, lower = _y(chart, base + value, top), _y(chart, base, top)
+    chart.bars.append(Bar(middle - width / 2, upper, width, lower - upper, color, hatch))
+
+
+def _bounces(newsletters: Sequence[NewsletterFigures]) -> Chart:
+    chart = Chart("bounces", "Bouncequote je Newsletter: harte und weiche Bounces")
+    hatch = _hatch(chart, "//", "#ef6c00")
+    chart.keys = [
+        Key("hart (5.x.x)", "#b00020", "bar"),
+        Key("weich (4.x.x)", "#ef6c00", "bar", hatch=hatch),
+    ]
     hard = [n.hard_bounces / n.sent * 100 for n in newsletters]
     soft = [n.soft_bounces / n.sent * 100 for n in newsletters]
-    axes.bar(slots, hard, width=0.6, color="#b00020", label="hart (5.x.x)")
-    axes.bar(
-        slots,
-        soft,
-        width=0.6,
-        bottom=hard,
-        color="white",
-        edgecolor="#ef6c00",
-        hatch="//",
-        label="weich (4.x.x)",
-    )
-    _percent_axis(axes, max([0.5, *(h + s for h, s in zip(hard, soft, strict=True))]) * 1.1)
+    most = max([0.5, *(h + s for h, s in zip(hard, soft, strict=True))]) * 1.1
+    top = _y_axis(chart, most, _percent, integer=False)
+    first, width = _slots(len(newsletters))
+    for index, (h, s) in enumerate(zip(hard, soft, strict=True)):
+        middle = first + index * width
+        _bar(chart, middle, width * 0.6, 0, h, top, "#b00020")
+        _bar(chart, middle, width * 0.6, h, s, top, "#ef6c00", hatch)
+    _x_labels(chart, [_day(n) for n in newsletters], 8)
+    return chart
 
 
-def _per_month(axes: Axes, months: Sequence[MonthFigures]) -> None:
-    middles = [_middle(m.month) for m in months]
+def _count_axis(chart: Chart, unit: str, most: float) -> float:
+    chart.unit = unit
+    return _y_axis(chart, max(1.0, most) * 1.1, _count, integer=True)
+
+
+def _per_month(months: Sequence[MonthFigures]) -> Chart:
+    chart = Chart("months", "Abmeldungen, Bounces und Beschwerden pro Monat")
     series = (
         ([m.unsubscribes for m in months], "Abmeldungen", "#1f4e79", ""),
         ([m.hard_bounces for m in months], "harte Bounces", "#b00020", "//"),
         ([m.soft_bounces for m in months], "weiche Bounces", "#ef6c00", ".."),
         ([m.complaints for m in months], "Beschwerden", "#4a148c", "xx"),
     )
-    width = 6.5  # days: four bars side by side in a month
-    for index, (values, label, color, hatch) in enumerate(series):
-        offset = dt.timedelta(days=(index - 1.5) * width)
-        axes.bar(
-            date2num([m + offset for m in middles]),
-            values,
-            width=width,
-            color=color if not hatch else "white",
-            edgecolor=color,
-            hatch=hatch,
-            label=label,
-        )
-    _count_axis(axes, "Adressen", max(max(values) for values, *_ in series))
-    _time_axis(axes, middles[0], middles[-1], day=15)
+    hatches = [_hatch(chart, kind, color) if kind else "" for _, _, color, kind in series]
+    chart.keys = [
+        Key(label, color, "bar", hatch=hatch)
+        for (_, label, color, _), hatch in zip(series, hatches, strict=True)
+    ]
+    top = _count_axis(chart, "Adressen", max(max(values) for values, *_ in series))
+    first, width = _slots(len(months))
+    bar = width * 0.8 / len(series)  # four bars side by side in a month
+    for place, ((values, _, color, _), hatch) in enumerate(zip(series, hatches, strict=True)):
+        for index, value in enumerate(values):
+            middle = first + index * width + (place - 1.5) * bar
+            _bar(chart, middle, bar, 0, value, top, color, hatch)
+    _x_labels(chart, [_month_label(m.month) for m in months], 5)
+    return chart
 
 
-def _signups(axes: Axes, months: Sequence[MonthFigures]) -> None:
-    middles = [_middle(m.month) for m in months]
+def _signups(months: Sequence[MonthFigures]) -> Chart:
+    chart = Chart("signups", "Neue Anmeldungen pro Monat")
     signups = [m.signups or 0 for m in months]
-    axes.bar(date2num(middles), signups, width=20, color="#90caf9", edgecolor="#1f4e79")
-    _count_axis(axes, "Anmeldungen", max(signups))
-    _time_axis(axes, middles[0], middles[-1], day=15)
+    top = _count_axis(chart, "Anmeldungen", max(signups))
+    first, width = _slots(len(months))
+    for index, value in enumerate(signups):
+        _bar(chart, first + index * width, width * 0.65, 0, value, top, "#1f4e79")
+    _x_labels(chart, [_month_label(m.month) for m in months], 5)
+    return chart
 
 
-def _members(axes: Axes, months: Sequence[MonthFigures]) -> None:
-    middles = [_middle(m.month) for m in months]
-    counted = [(middle, m.members) for middle, m in zip(middles, months, strict=True) if m.members]
-    top = max((n for _, n in counted), default=0)
+def _members(months: Sequence[MonthFigures]) -> Chart:
+    chart = Chart("consenting", "Mitglieder im Export und mit Einwilligung am Monatsende")
+    counted = [(index, m.members) for index, m in enumerate(months) if m.members]
+    consenting = [m.consenting or 0 for m in months] if months[0].consenting is not None else []
+    # Keys first: the plot's height depends on whether there is a legend.
+    if counted:
+        chart.keys.append(Key("im Mitgliederexport", "#5f6b7a", "line", dash="6 4", marker="square"))  # fmt: skip
+    if consenting:
+        chart.keys.append(Key("mit Einwilligung", "#1f4e79", "line", marker="circle"))
+    top = _count_axis(chart, "Mitglieder", max([0, *(n for _, n in counted), *consenting]))
+    first, width = _slots(len(months))
     if counted:  # only the months in which the file was counted (at a send or a report)
-        axes.plot(
-            date2num([middle for middle, _ in counted]),
-            [n for _, n in counted],
-            color="#5f6b7a",
-            linestyle="--" if len(counted) > 1 else "none",  # no line through one point
-            marker="s",
-            markersize=4,
-            label="im Mitgliederexport",
-        )
-    if months[0].consenting is not None:
-        consenting = [m.consenting or 0 for m in months]
-        axes.plot(
-            date2num(middles),
-            consenting,
-            color="#1f4e79",
-            linestyle="-" if len(months) > 1 else "none",
-            marker="o",
-            markersize=4,
-            label="mit Einwilligung",
-        )
-        top = max(top, *consenting)
-    _count_axis(axes, "Mitglieder", top)
-    _time_axis(axes, middles[0], middles[-1], day=15)
+        points = tuple((first + i * width, _y(chart, n, top)) for i, n in counted)
+        # No line through one point.
+        chart.lines.append(Line(points, "#5f6b7a", "6 4" if len(points) > 1 else "none", "square"))
+    if consenting:
+        points = tuple((first + i * width, _y(chart, n, top)) for i, n in enumerate(consenting))
+        chart.lines.append(Line(points, "#1f4e79", "" if len(points) > 1 else "none", "circle"))
+    _x_labels(chart, [_month_label(m.month) for m in months], 5)
+    return chart

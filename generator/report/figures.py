@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from generator.feedback.suppression import SuppressionStore, instant
 from generator.members.recipients import consent_problem
 from generator.members.source import Member
+from generator.report.votes import ArticleVotes, article_votes
 from generator.sending.state import SendState
 
 COMPLAINT_LIMIT = 0.003
@@ -148,6 +149,8 @@ class Report:
     unattributed: tuple[Unattributed, ...] = ()
     segments: tuple[SegmentMonth, ...] = ()
     """Month by month, each segment (``alle`` first); empty without the members file."""
+    votes: tuple[ArticleVotes, ...] = ()
+    """"War dieser Artikel hilfreich?" per article, the least helpful first."""
 
 
 def gather(
@@ -176,6 +179,7 @@ def gather(
         consenting=None if facts is None else facts.consenting,
         unattributed=_unattributed(newsletters, events, unsubscribed),
         segments=_per_segment(facts, [m.month for m in months]),
+        votes=article_votes(stored["votes"]),
     )
 
 
@@ -258,10 +262,14 @@ class _Send:
 
 
 def _read_store(store: SuppressionStore | None) -> dict[str, list[Any]]:
-    """The events and the suppressions by reason (none without a store)."""
+    """Events, suppressions by reason and votes (none without a store)."""
     if store is None:
-        return {"events": [], "suppressed": []}
-    return {"events": store.event_times(), "suppressed": store.counts_by_reason()}
+        return {"events": [], "suppressed": [], "votes": []}
+    return {
+        "events": store.event_times(),
+        "suppressed": store.counts_by_reason(),
+        "votes": store.vote_counts(),
+    }
 
 
 def _sends(journal: SendState | None) -> dict[str, _Send]:

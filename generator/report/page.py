@@ -39,6 +39,7 @@ PAGE = "bericht.html"
 NEWSLETTER_CSV = "newsletter.csv"
 MONTHS_CSV = "monate.csv"
 UNATTRIBUTED_CSV = "nicht-zugeordnet.csv"
+VOTES_CSV = "hilfreich.csv"
 SEGMENTS_CSV = "mitglieder-zielgruppen.csv"
 SCRIPT = "sortieren.js"
 POLICY = f"{PAGE_POLICY}; script-src 'self'"
@@ -201,6 +202,8 @@ def csv_files(report: Report, counted: SignupTables | None) -> dict[str, bytes]:
     """The report's tables as CSV files, by file name."""
     files = {NEWSLETTER_CSV: newsletter_csv(report), MONTHS_CSV: months_csv(report)}
     files[UNATTRIBUTED_CSV] = unattributed_csv(report)
+    if report.votes:
+        files[VOTES_CSV] = votes_csv(report)
     if report.segments:
         files[SEGMENTS_CSV] = segments_csv(report)
     if counted is not None:
@@ -351,6 +354,7 @@ MONTH_COLUMNS = (
     "Mitglieder im Export",
 )
 UNATTRIBUTED_COLUMNS = ("Art", "Anzahl", "Grund", "Newsletter laut Rückmeldung")
+VOTES_COLUMNS = ("Artikel", "Adresse", "hilfreich", "nicht hilfreich", "Anteil hilfreich in %")
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
@@ -435,6 +439,15 @@ def unattributed_csv(report: Report) -> bytes:
         for u in report.unattributed
     ]
     return _csv(UNATTRIBUTED_COLUMNS, rows)
+
+
+def votes_csv(report: Report) -> bytes:
+    """ "War dieser Artikel hilfreich?" per article, the least helpful first, as on the page."""
+    rows = [
+        (v.title, "/" + v.page, v.yes, v.no, _share(v.share if v.total else None))
+        for v in report.votes
+    ]
+    return _csv(VOTES_COLUMNS, rows)
 
 
 TOP_CODES = 10

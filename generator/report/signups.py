@@ -69,7 +69,15 @@ def read_signups(path: Path, display: str, columns: SignupColumns) -> Signups:
             return _count_csv(stream, display, columns)
     except OSError as error:
         raise ProblemsFound(
-            [Problem(display, 0, _("cannot read file: {reason}").format(reason=error.strerror))]
+            [
+                Problem(
+                    display,
+                    0,
+                    _("cannot read file: {reason}; check the path given with --signups").format(
+                        reason=error.strerror
+                    ),
+                )
+            ]
         ) from None
     except UnicodeDecodeError as error:
         message = _("not UTF-8 text (byte {byte}); save the file as UTF-8")
@@ -119,7 +127,10 @@ def _count(
     wanted = {name: getattr(columns, name) for name in SIGNUP_COLUMNS}
     missing = [h for h in wanted.values() if h not in header]
     if missing:
-        message = _("missing columns {missing} (found: {found})")
+        message = _(
+            "missing columns {missing} (found: {found}); export the members file "
+            "with these columns (handbook: members file)"
+        )
         found = ", ".join(header)
         raise ProblemsFound(
             [Problem(display, 1, message.format(missing=", ".join(missing), found=found))]

@@ -1,4 +1,5 @@
-"""What the report knows of each newsletter from its source: subject, date, audience, campaign."""
+"""What the report knows from the sources: each newsletter's subject, date, audience, campaign;
+each article's title."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from generator.newsletter.email import title_of
 from generator.newsletter.facts import with_facts
 from generator.newsletter.source import newsletter_sources, parse_newsletter
 from generator.report.figures import Edition
+from generator.site.index import page_path_url, read_site
 
 
 def editions(project: Project) -> dict[str, Edition]:
@@ -26,3 +28,9 @@ def editions(project: Project) -> dict[str, Edition]:
                 utm_campaign=newsletter.utm_campaign,
             )
     return found
+
+
+def article_titles(project: Project) -> dict[str, str]:
+    """URL path (``zahlungen/paypal/``) → title of every article of ``content/``."""
+    index, _problems = read_site(project)  # `check` reports them; the report reads
+    return {page_path_url(article.path): article.title for article in index.articles}

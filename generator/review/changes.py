@@ -57,7 +57,10 @@ def resolve_base(root: Path, given: str | None) -> Base:
     """The commit named ``given``, or the merge base of HEAD with the main branch."""
     if git(root, "rev-parse", "--git-dir") is None:
         raise UsageError(
-            _("{root} is not a git repository: review compares commits").format(root=root)
+            _(
+                "{root} is not a git repository: review compares commits; run it in a "
+                "clone of the repository"
+            ).format(root=root)
         )
     if given:
         commit = _commit(root, given)
@@ -106,7 +109,10 @@ def changed_files(root: Path, commit: str) -> list[Change]:
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
     if diff is None or untracked is None:
         raise RundbriefError(
-            _("git could not compare the work tree with {commit}").format(commit=commit)
+            _(
+                "git could not compare the work tree with {commit}; check that {commit}"
+                " exists (git fetch, git log)"
+            ).format(commit=commit)
         )
     fields = diff.split("\0")
     statuses: dict[str, Status] = {"A": "added", "D": "deleted"}
@@ -167,7 +173,11 @@ def checkout(root: Path, commit: str) -> Iterator[Path]:
     git(root, "worktree", "prune")  # forget worktrees of killed runs
     if git(root, "worktree", "add", "--detach", "--quiet", "--", str(folder), commit) is None:
         shutil.rmtree(parent, ignore_errors=True)
-        raise RundbriefError(_("git could not check out {commit}").format(commit=commit))
+        raise RundbriefError(
+            _(
+                "git could not check out {commit}; check that {commit} exists (git fetch, git log)"
+            ).format(commit=commit)
+        )
     try:
         yield folder / prefix
     finally:

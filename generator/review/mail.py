@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from generator.core.activecontent import refused
+from generator.core.dates import german_moment
 from generator.core.headers import header_text
 from generator.core.i18n import _
 from generator.core.problems import Problem, ProblemsFound, raise_if_errors
@@ -97,8 +98,8 @@ def approvers(project: Project, base: Base) -> tuple[str, ...]:
 
 
 def send_time(newsletter: NewsletterSide) -> dt.datetime | None:
-    """When the newsletter goes out by itself; None: sent by hand with ``rundbrief send``."""
-    return None
+    """When the newsletter goes out by itself (``send_at``); None: sent by hand with ``send``."""
+    return newsletter.send_time
 
 
 def approval_mails(
@@ -228,7 +229,7 @@ def _banner(project: Project, item: NewsletterReview, pull: PullRequest | None) 
     assert side is not None
     when = send_time(side)
     send = (
-        when.strftime("%d.%m.%Y, %H:%M Uhr")
+        german_moment(when)
         if when is not None
         else "von Hand mit rundbrief send, sobald freigegeben und zusammengeführt"
     )

@@ -48,9 +48,9 @@ class MemberCounts:
                 self.as_of = dt.date.fromtimestamp(origin.path.stat().st_mtime)
             except OSError as error:
                 self.as_of = None
-                self.broken = _("cannot read the members file: {reason}").format(
-                    reason=error.strerror
-                )
+                self.broken = _(
+                    "cannot read the members file: {reason}; check the path given with --members"
+                ).format(reason=error.strerror)
                 return
         if source.warnings:  # tracked by git: review does not count it
             self.broken = source.warnings[0].message

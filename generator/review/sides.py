@@ -11,6 +11,7 @@ review against the same base reuses it, so a review costs one build plus the cha
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -22,12 +23,14 @@ from typing import Any
 
 from generator import build as pipeline
 from generator.core import i18n
+from generator.core.dates import german_moment
 from generator.core.fingerprint import PACKAGE, code_digest, fingerprint, library_versions
 from generator.core.output import publish
 from generator.core.problems import Problem, ProblemsFound
 from generator.core.settings import Project, load_project
 from generator.newsletter.archive import email_outputs
 from generator.newsletter.email import personalise, sample_values
+from generator.newsletter.source import Newsletter
 from generator.review.changes import checkout
 from generator.site.stage import write_tree
 
@@ -53,6 +56,19 @@ class NewsletterSide:
     problems: tuple[Problem, ...]
     email: str | None
     """The sample member's HTML, relative to the side's folder (None: not rendered)."""
+    send_at: str = ""
+    """When ``send --due`` sends it (ISO 8601, in the settings' time zone); "" by hand."""
+
+    @property
+    def send_time(self) -> dt.datetime | None:
+        """``send_at`` as a moment; None when it is sent by hand."""
+        return dt.datetime.fromisoformat(self.send_at) if self.send_at else None
+
+    @property
+    def send_when(self) -> str:
+        """When it goes out, as the founder reads it: ``Fr, 11. Dezember 2026, 9:00 Uhr``."""
+        moment = self.send_time
+        return german_moment(moment) if moment is not None else "von Hand"
 
 
 @dataclass(frozen=True)
@@ -141,6 +157,7 @@ def build_side(project: Project, folder: Path, *, write_cache: bool) -> Side:
             "date": newsletter.date.isoformat() if newsletter else "",
             "status": newsletter.status if newsletter else "",
             "audience": newsletter.audience if newsletter else "",
+            "send_at": _send_time(project, newsletter) if newsletter else "",
             "problems": [_problem_json(p) for p in item.problems],
             "email": f"build/newsletters/{newsletter.slug}/email.html"
             if newsletter and email
@@ -252,6 +269,12 @@ def prune(cache: Path, keep: int) -> None:
                 entries.append(((folder / MANIFEST).stat().st_mtime, folder))
     for _mtime, folder in sorted(entries, reverse=True)[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _send_time(project: Project, newsletter: Newsletter) -> str:
+    """When ``send --due`` sends it, in the settings' time zone; "" without ``send_at``."""
+    at = newsletter.send_time(project.settings.timezone)
+    return at.isoformat() if at is not None else ""
 
 
 def _side(folder: Path, manifest: dict[str, Any]) -> Side:

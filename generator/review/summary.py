@@ -126,6 +126,7 @@ def _newsletter(item: NewsletterReview) -> str:
         parts.append(audience)
         if side.date:
             parts.append(german_date_iso(side.date))
+        parts.append(f"Versand: {side.send_when}")
     if item.new is not None:
         errors = len(item.errors)
         parts.append(

@@ -47,7 +47,10 @@ def give_up_after(env: dict[str, str] | None = None) -> float:
         return float(value)
     except ValueError:
         raise UsageError(
-            _("RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'").format(value=value)
+            _(
+                "RUNDBRIEF_SMTP_GIVE_UP: expected seconds, got '{value}'; set a number "
+                "of seconds or leave it empty"
+            ).format(value=value)
         ) from None
 
 
@@ -105,14 +108,15 @@ class _Result:
     reply: str = ""
 
 
-def envelope_sender(plan: Plan, member: Member) -> str:
-    """The envelope sender (Return-Path) of ``member``'s message: where bounces go.
+def envelope_sender(plan: Plan, message_id: str) -> str:
+    """The envelope sender (Return-Path) of the message ``message_id``: where bounces go.
 
-    With ``newsletter.bounce_address`` it is the member's own VERP address, so that a bounce
-    names this member and this newsletter even when the report itself is garbled.
+    With ``newsletter.bounce_address`` it is the message's own VERP address (its token names
+    the journal row), so that a bounce names the member and the newsletter even when the report
+    itself is garbled.
     """
     settings = plan.project.settings.newsletter
-    verp = return_path(settings, plan.secret, member.email, plan.newsletter.slug)
+    verp = return_path(settings, plan.secret, message_id)
     return verp or plan.email.from_address
 
 
@@ -372,7 +376,7 @@ class _Run:
         data = self.plan.template.render(
             to=member.email, values=self.values(member), message_id=mid
         )
-        return Outgoing(envelope_sender(self.plan, member), (member.email,), data)
+        return Outgoing(envelope_sender(self.plan, mid), (member.email,), data)
 
     def _pace(self) -> None:
         """Wait for the next message's turn under --rate."""

@@ -75,7 +75,12 @@ class DkimSigner:
             else:  # bare line feeds: dkimpy's parser reads them as its verifier does
                 headers, body = rfc822_parse(data)
         except MessageFormatError as error:
-            raise DkimError(_("cannot sign the message: {error}").format(error=error)) from None
+            raise DkimError(
+                _(
+                    "cannot sign the message: {error}; check the newsletter's headers "
+                    "(subject, sender) and run the command again"
+                ).format(error=error)
+            ) from None
         body_hash = base64.b64encode(hashlib.sha256(_POLICY.canonicalize_body(body)).digest())
         fields = [
             (b"v", b"1"),
@@ -113,13 +118,17 @@ def load_key(pem: str) -> rsa.RSAPrivateKey:
         key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)
     except (ValueError, TypeError):
         raise DkimError(
-            _("{variable}: not a PEM private key without password").format(variable=KEY_VARIABLE)
+            _(
+                "{variable}: not a PEM private key without password; set it to the "
+                "whole PEM text of the key, from -----BEGIN to -----END"
+            ).format(variable=KEY_VARIABLE)
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 1024:
         raise DkimError(
-            _("{variable}: expected an RSA key of at least 1024 bits (2048 recommended)").format(
-                variable=KEY_VARIABLE
-            )
+            _(
+                "{variable}: expected an RSA key of at least 1024 bits (2048 "
+                "recommended); make a new key (see the handbook: DKIM) and set it"
+            ).format(variable=KEY_VARIABLE)
         )
     return key
 
@@ -133,7 +142,10 @@ def dkim_signer(
         return None
     if not selector:
         raise DkimError(
-            _("{variable} is set but newsletter.dkim_selector is not").format(variable=KEY_VARIABLE)
+            _(
+                "{variable} is set but newsletter.dkim_selector is not; set the "
+                "selector in rundbrief.yml"
+            ).format(variable=KEY_VARIABLE)
         )
     return DkimSigner(from_address.rpartition("@")[2].lower(), selector, load_key(pem))
 

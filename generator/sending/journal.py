@@ -34,6 +34,7 @@ from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.feedback.sent import HANDED_OVER, Sent
+from generator.members.verp import message_token
 from generator.sending.state import (
     STATES,
     AlreadySent,
@@ -147,7 +148,18 @@ def _add_run_columns(db: Database) -> None:
             db.execute(f"ALTER TABLE runs ADD COLUMN {name} {declaration}")
 
 
-MIGRATIONS: tuple[Step, ...] = (TABLES, _add_run_columns)
+TOKEN_STEP = (
+    "ALTER TABLE deliveries ADD COLUMN token TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX IF NOT EXISTS deliveries_token ON deliveries (token)",
+)
+"""Schema step of December 2026: each row's message token (``verp.message_token``), indexed.
+
+A bounce's VERP address carries only the token; ``sent_token`` finds the row by it.
+Rows planned before the step keep '' (their bounces carry the earlier, longer addresses).
+The same step runs on both backends.
+"""
+
+MIGRATIONS: tuple[Step, ...] = (TABLES, _add_run_columns, TOKEN_STEP)
 """The SQLite journal's versions, in order: ``schema_version`` says how many ran."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -162,6 +174,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "sent_at",
+        "token",
     ),
     "runs": (
         "newsletter",
@@ -222,8 +235,8 @@ _CLAIM = (
     " AND recipient IN ({marks}) RETURNING recipient, message_id"
 )
 _PLAN = (
-    "INSERT INTO deliveries (newsletter, recipient, state, message_id, commit_sha, created_at,"
-    " updated_at) VALUES {rows} ON CONFLICT (newsletter, recipient) DO NOTHING"
+    "INSERT INTO deliveries (newsletter, recipient, state, message_id, token, commit_sha,"
+    " created_at, updated_at) VALUES {rows} ON CONFLICT (newsletter, recipient) DO NOTHING"
 )
 ADOPTED = 1_000
 """Rows copied per transaction by ``adopt``."""
@@ -486,8 +499,9 @@ class Journal:  # implements state.SendState
         if row is not None:
             raise AlreadySent(
                 _(
-                    "the same subject and text were already sent as {other} (a renamed copy?); "
-                    "nothing was sent: members would get it twice"
+                    "the same subject and text were already sent as {other} (a renamed "
+                    "copy?); nothing was sent: members would get it twice; change subject "
+                    "or text if it is meant to go out again"
                 ).format(other=row[0])
             )
 
@@ -564,10 +578,14 @@ class Journal:  # implements state.SendState
         try:
             with self.db.transaction():
                 while chunk := list(itertools.islice(rows, CHUNK)):
-                    values = ", ".join(["(?, ?, 'pending', ?, ?, ?, ?)"] * len(chunk))
+                    values = ", ".join(["(?, ?, 'pending', ?, ?, ?, ?, ?)"] * len(chunk))
                     self.db.execute(
                         _PLAN.format(rows=values),
-                        [v for r, mid in chunk for v in (newsletter, r, mid, commit, stamp, stamp)],
+                        [
+                            v
+                            for r, mid in chunk
+                            for v in (newsletter, r, mid, message_token(mid), commit, stamp, stamp)
+                        ],
                     )
         except sqlite3.Error as error:
             raise self._guard(error) from None
@@ -738,6 +756,26 @@ class Journal:  # implements state.SendState
         except ValueError:
             return None
         return Sent(row[0], moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+    def sent_token(self, token: str) -> Sent | None:
+        """The handed-over row whose message carried ``token`` (a bounce's VERP address)."""
+        if not token:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT message_id, COALESCE(sent_at, updated_at), state, newsletter, recipient"
+                " FROM deliveries WHERE token = ?",
+                (token,),
+            ).fetchone()
+        except sqlite3.Error:
+            return None  # a journal of another shape proves nothing
+        if row is None or row[2] not in HANDED_OVER:
+            return None
+        try:
+            moment = _moment(row[1] or "")
+        except ValueError:
+            return None
+        return Sent(row[0], moment, newsletter=row[3], address=row[4])
 
     def sent_to(self, addresses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
         """(recipient, newsletter, sent_at) of every message the relay accepted for ``addresses``."""

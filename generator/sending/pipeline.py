@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from generator.core.gitinfo import ApprovedMain
 from generator.core.i18n import _
 from generator.core.output import claim_folder
-from generator.core.problems import RundbriefError
+from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
 from generator.feedback.suppression import open_store
 from generator.members.recipients import unsubscribe_secret
@@ -29,7 +30,8 @@ from generator.sending.transport import OUTBOX_FILE, Outbox, Transport, smtp_tra
 class SendRequest:
     """What the command line collected for one send (each option spelled here once)."""
 
-    newsletter: Path
+    newsletter: Path | None = None
+    """None with ``due``: every newsletter that is due."""
     members_file: str | None = None
     """``--members``: a file or an https:// URL; None: the configured source (members_source)."""
     audience: str | None = None
@@ -45,6 +47,11 @@ class SendRequest:
     connections: int | None = None
     new_journal: bool = False
     """Send although the feedback mailbox knows replies to a send this journal never made."""
+    due: bool = False
+    """Send every approved newsletter on main whose ``send_at`` has passed (``sending.due``);
+    with ``newsletter`` set, one of those sends: unattended, it never asks."""
+    now: bool = False
+    """Send now although the newsletter's ``send_at`` lies ahead."""
 
     @property
     def gated(self) -> bool:
@@ -57,6 +64,10 @@ class SendProgress(Protocol):
 
     def checked(self, plan: Plan) -> None:
         """Everything is checked; nothing is sent yet (warnings, exclusions, the count)."""
+        ...
+
+    def confirm(self, plan: Plan) -> None:
+        """Members are about to be mailed: the last moment to stop (by raising)."""
         ...
 
     def start(self, total: int) -> None:
@@ -76,8 +87,18 @@ class SentElsewhere(RundbriefError):
     """The feedback mailbox knows a send of this newsletter that this journal does not."""
 
 
-def send(project: Project, request: SendRequest, progress: SendProgress) -> Outcome:
-    """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers."""
+def send(
+    project: Project,
+    request: SendRequest,
+    progress: SendProgress,
+    main: ApprovedMain | None = None,
+) -> Outcome:
+    """Prepare, journal, deliver, record: one newsletter to its members, an outbox or testers.
+
+    ``main``: the approved state fetched already (``send --due`` fetches once for all).
+    """
+    if request.newsletter is None:
+        raise UsageError(_("name the newsletter to send, or send every one that is due: --due"))
     # Raises UsageError when no source is configured: only --test-to works without one.
     members = None if request.test_to else open_members(project, request.members_file)
     plan = prepare(
@@ -89,6 +110,8 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
         suppress=request.suppress,
         gate=request.gated,
         offline=request.offline,
+        main=main,
+        early=request.now,
     )
     progress.checked(plan)
     signer = dkim_signer(project.settings.newsletter.dkim_selector, plan.email.from_address)
@@ -108,6 +131,7 @@ def send(project: Project, request: SendRequest, progress: SendProgress) -> Outc
     with journal:
         if not request.new_journal:
             _not_sent_elsewhere(project, journal, plan)
+        progress.confirm(plan)  # after every check that could refuse, before the first message
         connections = request.connections or project.settings.sending.connections
         outcome = _deliver(
             plan, request, lambda: smtp_transport(signer=signer), journal, progress, connections

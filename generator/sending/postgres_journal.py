@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from generator.core.database import Database, Step, lock_key, migrate
 from generator.core.i18n import _
-from generator.sending.journal import Journal
+from generator.sending.journal import TOKEN_STEP, Journal
 from generator.sending.state import Run, SendRunning, lock_refusal
 
 TABLES = (
@@ -75,7 +75,7 @@ TABLES = (
 )
 """The first version: the SQLite journal's tables and columns, times as the same ISO text."""
 
-MIGRATIONS: tuple[Step, ...] = (TABLES,)
+MIGRATIONS: tuple[Step, ...] = (TABLES, TOKEN_STEP)
 """The PostgreSQL journal's versions, in order: ``schema_version`` says how many ran."""
 
 _HELD = (

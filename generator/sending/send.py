@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.core import gitinfo
+from generator.core.dates import german_moment
 from generator.core.facts import FACTS_FILE, REFERENCE
 from generator.core.i18n import _
 from generator.core.problems import (
     Problem,
     ProblemsFound,
-    RundbriefError,
     UsageError,
     raise_if_errors,
 )
@@ -35,6 +34,7 @@ from generator.members.recipients import (
     select,
 )
 from generator.members.source import MembersFile, Unreadable
+from generator.members.verp import new_message_id
 from generator.newsletter.checks import image_sources
 from generator.newsletter.email import RenderedEmail, sample_values
 from generator.newsletter.mime import build_message, wire_bytes
@@ -45,10 +45,6 @@ from generator.sending.transport import Outgoing, Transport
 from generator.site.index import SiteIndex, read_site
 
 TEST_PREFIX = "[TEST] "
-
-
-class RemoteUnreachable(RundbriefError):
-    """The remote's main branch, the approved state, cannot be fetched."""
 
 
 @dataclass(frozen=True)
@@ -90,50 +86,17 @@ def approval(
     email: RenderedEmail,
     *,
     offline: bool = False,
+    main: gitinfo.ApprovedMain | None = None,
 ) -> Approval:
     """Compare everything that shapes the message with the remote's main branch.
 
-    The founder approves by merging into main on the remote (GitHub): that, not the local
-    ``main`` (which may hold a commit nobody reviewed, or be another branch renamed), is
-    what may be sent. The remote is fetched first; ``offline`` compares with the state
-    fetched last, and says so.
+    The remote is fetched first (``core.gitinfo.approved_main``, the gate kits pass too);
+    ``offline`` compares with the state fetched last, and says so. ``main``: the approved
+    state fetched already (``send --due`` fetches once for every newsletter it sends).
     """
-    remote = project.settings.sending.remote
-    ref = gitinfo.remote_ref(remote)
-    warnings: list[Problem] = []
-    unusable = gitinfo.checkout_problem(project.root)  # (not "cannot be reached": say why)
-    if unusable:
-        raise RemoteUnreachable(unusable)
-    if not offline:
-        failure = gitinfo.fetch_main(project.root, remote)
-        if failure is not None:
-            raise RemoteUnreachable(
-                _(
-                    "the main branch of {remote} cannot be reached to check the approval "
-                    "({reason}); check the connection, or send with --offline to compare with "
-                    "{remote}/main as fetched last (the journal records that)"
-                ).format(remote=remote, reason=failure)
-            )
-    commit = gitinfo.commit_of(project.root, ref)
-    if commit is None:
-        raise RemoteUnreachable(
-            _(
-                "the main branch of {remote} is not known here; fetch it (git fetch {remote}) "
-                "or set sending.remote in rundbrief.yml"
-            ).format(remote=remote)
-        )
-    if offline:
-        warnings.append(
-            Problem(
-                SETTINGS_FILE,
-                0,
-                _(
-                    "--offline: compared with {remote}/main as fetched last (commit {commit}), "
-                    "not with the server"
-                ).format(remote=remote, commit=commit[:12]),
-                "warning",
-            )
-        )
+    if main is None:
+        remote = project.settings.sending.remote
+        main = gitinfo.approved_main(project.root, remote, command="send", offline=offline)
     problems: list[Problem] = []
     if not newsletter.approved:
         problems.append(
@@ -145,29 +108,8 @@ def approval(
                 ),
             )
         )
-    files = shaping_files(project, index, newsletter, email)
-    for state in gitinfo.compare_with(project.root, commit, files):
-        if state.uncommitted:
-            problems.append(
-                Problem(
-                    state.rel,
-                    1,
-                    _("the file has uncommitted changes: commit it and merge it into main"),
-                )
-            )
-        elif not state.same:
-            problems.append(
-                Problem(
-                    state.rel,
-                    1,
-                    _(
-                        "the file is not on the main branch of {remote} as it is here "
-                        "({remote}/main, what the founder approved): only what was approved "
-                        "and merged is sent"
-                    ).format(remote=remote),
-                )
-            )
-    return Approval(commit, offline, tuple(problems), tuple(warnings))
+    problems += main.differences(project.root, shaping_files(project, index, newsletter, email))
+    return Approval(main.commit, main.offline, tuple(problems), tuple(main.warnings(SETTINGS_FILE)))
 
 
 @dataclass(frozen=True)
@@ -203,12 +145,15 @@ def prepare(
     gate: bool = True,
     offline: bool = False,
     guard: bool = True,
+    main: gitinfo.ApprovedMain | None = None,
+    early: bool = False,
 ) -> Plan:
     """Gate, render, check and count; raise ProblemsFound with every problem at once.
 
     The email comes from the same checked render as ``build`` and ``check``: a newsletter
     with preflight errors is refused like any other problem. ``guard`` refuses a send that
-    nobody, or too small a share of the audience, would receive.
+    nobody, or too small a share of the audience, would receive. ``early`` sends a newsletter
+    before its ``send_at`` (``--now``); ``main`` is the approved state if fetched already.
     """
     source = newsletter_source(project, newsletter_path)
     index, _site_problems = read_site(project)  # links and images are checked against it
@@ -222,8 +167,10 @@ def prepare(
         if gate and newsletter is not None:
             problems += _audience_not_approved(newsletter, audience)
     commit = ""
+    if gate and newsletter is not None and not early:
+        problems += _not_yet(project, newsletter)
     if gate and newsletter is not None and email is not None:
-        approved = approval(project, index, newsletter, email, offline=offline)
+        approved = approval(project, index, newsletter, email, offline=offline, main=main)
         problems += approved.problems
         warnings += approved.warnings
         commit = approved.commit
@@ -271,6 +218,26 @@ def content_fingerprint(newsletter: Newsletter) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _not_yet(project: Project, newsletter: Newsletter) -> list[Problem]:
+    """A newsletter whose ``send_at`` lies ahead goes out then (``send --due``), not by hand now.
+
+    The founder approved it for that time; sending it early by mistake cannot be undone.
+    """
+    at = newsletter.send_time(project.settings.timezone)
+    if at is None or at <= dt.datetime.now(dt.UTC):
+        return []
+    return [
+        Problem(
+            newsletter.document.rel,
+            newsletter.document.line_of("send_at"),
+            _(
+                "send_at is {when}: the scheduled send (send --due) sends it then; to send it "
+                "now instead, add --now"
+            ).format(when=german_moment(at)),
+        )
+    ]
+
+
 def _audience_not_approved(newsletter: Newsletter, audience: str) -> list[Problem]:
     """``--audience`` names a segment the approved newsletter does not: the founder did not."""
     if audience == newsletter.audience or audience in newsletter.other_audiences:
@@ -297,7 +264,7 @@ def _check_segment(project: Project, segment: str) -> None:
     known = known_segments(project)
     if segment not in known:
         raise UsageError(
-            _("--audience: unknown segment '{segment}'; known: {known}").format(
+            _("--audience: unknown segment '{segment}'; known: {known}; choose one of them").format(
                 segment=segment, known=", ".join(known)
             )
         )
@@ -305,8 +272,7 @@ def _check_segment(project: Project, segment: str) -> None:
 
 def message_id(plan: Plan) -> str:
     """A new unique Message-ID on the sender's domain."""
-    domain = plan.email.from_address.rpartition("@")[2]
-    return f"<{plan.newsletter.slug}.{secrets.token_hex(10)}@{domain}>"
+    return new_message_id(plan.newsletter.slug, plan.email.from_address.rpartition("@")[2])
 
 
 def send_tests(plan: Plan, transport: Transport, addresses: tuple[str, ...]) -> list[str]:

@@ -199,6 +199,10 @@ class SendState(Protocol):
         """The row of ``address`` for ``newsletter`` if that message was handed over."""
         ...
 
+    def sent_token(self, token: str) -> Sent | None:
+        """The handed-over row whose message carried the VERP token ``token``."""
+        ...
+
     def first_and_last(self, newsletter: str) -> tuple[str | None, str | None]:
         """When the first recipient was planned and the last one touched."""
         ...

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from generator.core.connection import Server, ca_file, explain, port
 from generator.core.files import RefusedFile, write_bytes
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
@@ -119,27 +120,25 @@ def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
     tls = env.get("RUNDBRIEF_SMTP_TLS", "starttls").lower()
     if tls not in ("starttls", "ssl", "none"):
         raise UsageError(
-            _("RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{value}'").format(value=tls)
+            _(
+                "RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{value}'; set one of them"
+            ).format(value=tls)
         )
     if tls == "none" and not _is_loopback(host):
         raise UsageError(
-            _("RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not {host}").format(
-                host=host
-            )
+            _(
+                "RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not "
+                "{host}; set RUNDBRIEF_SMTP_TLS to starttls or ssl"
+            ).format(host=host)
         )
-    default_port = {"starttls": "587", "ssl": "465", "none": "25"}[tls]
-    port = env.get("RUNDBRIEF_SMTP_PORT", default_port)
-    if not port.isdigit():
-        raise UsageError(
-            _("RUNDBRIEF_SMTP_PORT: expected a number, got '{value}'").format(value=port)
-        )
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[tls]
     return SmtpConfig(
         host=host,
-        port=int(port),
+        port=port(env, "RUNDBRIEF_SMTP", default_port),
         user=env.get("RUNDBRIEF_SMTP_USER", ""),
         password=env.get("RUNDBRIEF_SMTP_PASSWORD", ""),
         tls=tls,  # type: ignore[arg-type]  # checked against the three modes above
-        ca_file=env.get("RUNDBRIEF_SMTP_CA_FILE") or None,
+        ca_file=ca_file(env, "RUNDBRIEF_SMTP"),
     )
 
 
@@ -156,7 +155,10 @@ def smtp_transport(
         backoff = Backoff(first_delay=float(delay), max_delay=max(60.0, float(delay)))
     except ValueError:
         raise UsageError(
-            _("RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'").format(value=delay)
+            _(
+                "RUNDBRIEF_SMTP_RETRY_DELAY: expected seconds, got '{value}'; set a "
+                "number of seconds or leave it empty"
+            ).format(value=delay)
         ) from None
     return SmtpTransport(smtp_config(env), backoff=backoff, signer=signer)
 
@@ -222,9 +224,10 @@ class SmtpTransport:
                 if not smtp.has_extn("starttls"):
                     smtp.close()
                     raise TransportStopped(
-                        _("{server} does not offer STARTTLS; not sending").format(
-                            server=config.where
-                        )
+                        _(
+                            "{server} does not offer STARTTLS; not sending: set "
+                            "RUNDBRIEF_SMTP_TLS=ssl and the port for TLS (465), or ask the provider"
+                        ).format(server=config.where)
                     )
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
@@ -241,20 +244,11 @@ class SmtpTransport:
                     reply=_text(error.smtp_code, error.smtp_error),
                 )
             ) from None
-        except (ssl.SSLError, ssl.CertificateError) as error:
-            raise TransportStopped(
-                _("TLS with {server} failed: {reason}").format(
-                    server=config.where, reason=plain(str(error))
-                )
-            ) from None
         except smtplib.SMTPNotSupportedError as error:
             raise TransportStopped(f"{config.where}: {plain(str(error))}") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise TransportStopped(
-                _("cannot connect to {server}: {reason}").format(
-                    server=config.where, reason=plain(str(error))
-                )
-            ) from None
+        except (OSError, smtplib.SMTPException) as error:  # DNS, refused, timeout, TLS
+            server = Server(config.host, config.port, "RUNDBRIEF_SMTP")
+            raise TransportStopped(explain(error, server)) from None
         return smtp
 
     def open(self) -> None:
@@ -285,7 +279,10 @@ class SmtpTransport:
                 reconnects += 1
                 if reconnects > self.backoff.attempts:
                     raise TransportStopped(
-                        _("{server} keeps closing the connection").format(server=self.config.where)
+                        _(
+                            "{server} keeps closing the connection; run the same command again "
+                            "later: what was sent is recorded"
+                        ).format(server=self.config.where)
                     ) from None
                 self.sleep(min(self.backoff.first_delay * (reconnects - 1), self.backoff.max_delay))
 
@@ -339,8 +336,9 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
     if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
         raise TransportStopped(
             _(
-                "the server does not offer AUTH PLAIN, which a password with characters "
-                "beyond ASCII needs"
+                "the server does not offer AUTH PLAIN, which a password with characters"
+                " beyond ASCII needs; ask the provider for AUTH PLAIN, or choose a "
+                "password without such characters"
             )
         )
     secret = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
@@ -417,7 +415,7 @@ class Outbox:
             raise TransportStopped(str(error)) from None
         except OSError as error:
             raise TransportStopped(
-                _("cannot write {path}: {reason}").format(
+                _("cannot write {path}: {reason}; check the folder given with --outbox").format(
                     path=self.folder / name, reason=error.strerror or error
                 )
             ) from None

@@ -24,19 +24,25 @@ def new_article(project: Project, title: str, section: str) -> Path:
     known = sections(project)
     if section not in known:
         raise UsageError(
-            _("there is no section '{section}'; known: {known}").format(
-                section=section, known=", ".join(known)
-            )
+            _(
+                "there is no section '{section}'; known: {known}; choose one of them with --bereich"
+            ).format(section=section, known=", ".join(known))
         )
     slug = slugify(title)
     if not title.strip() or not slug:
-        raise UsageError(_("the title needs at least one letter or digit"))
+        raise UsageError(
+            _(
+                "the title needs at least one letter or digit; write the title in "
+                'quotes, e.g. "Neue App-Funktionen"'
+            )
+        )
     path = project.content_dir / section / f"{slug}.md"
     if path.exists():
         raise UsageError(
-            _("{path} already exists; not overwritten").format(
-                path=path.relative_to(project.root).as_posix()
-            )
+            _(
+                "{path} already exists; not overwritten: choose another title, or open "
+                "the existing file"
+            ).format(path=path.relative_to(project.root).as_posix())
         )
     text = (
         "---\n"

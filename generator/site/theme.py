@@ -170,6 +170,7 @@ def site_extra(
             else None,
         },
         "announcement": banner,
+        "feedback_address": help_site.feedback_address,
         "feed": FEED if f"{ARCHIVE}index.md" in paths else None,
         "edit_links": edit_links,
         # (not in the preview: its live reload injects an inline script)

@@ -1,4 +1,4 @@
-"""The help_site section: contact article, service hours and the banner above every page."""
+"""The help_site section: contact article, service hours, votes and the banner above every page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.core.declare import key
+from generator.core.schema import email_address
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +44,13 @@ class HelpSiteSettings:
         "einen Fakt nennen: {{ fakt.support_email }}).",
         default=None,
         names_facts=True,
+    )
+    feedback_address: str | None = key(
+        "Adresse für „War dieser Artikel hilfreich?“ (ein Alias des Rückmeldungs-Postfachs): "
+        "die zwei Links unter jedem Artikel öffnen eine E-Mail an sie; rundbrief feedback "
+        "zählt die Stimmen, der Bericht zeigt sie. Ohne sie erscheint die Frage nicht.",
+        default=None,
+        check=email_address,
     )
     announcement: Announcement | None = key(
         "Ein Hinweis über jeder Seite bis zu einem Tag, z. B. für einen geänderten Lastschrifttag.",

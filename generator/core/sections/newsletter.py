@@ -24,6 +24,25 @@ def dns_name(value: str) -> str | None:
     return None
 
 
+VERP_BASE_LENGTH = 32
+"""The longest local part of ``bounce_address``: its VERP addresses add 32 characters (≤ 64)."""
+
+
+@hinted(
+    "E-Mail-Adresse, höchstens 32 Zeichen vor dem @",
+    pattern=r"^[^@\s<>,;]{1,32}@[^\s<>,;]*\.[^\s<>,;]*$",
+)
+def bounce_base(value: str) -> str | None:
+    """Check: an email address whose local part leaves room for the VERP token."""
+    problem = email_address(value)
+    if problem is None and len(value.rpartition("@")[0]) > VERP_BASE_LENGTH:
+        return _(
+            "expected at most {limit} characters before the @ (each message adds 32 for its "
+            "bounce token, and RFC 5321 allows 64), got '{value}'"
+        ).format(limit=VERP_BASE_LENGTH, value=value)
+    return problem
+
+
 @dataclass(frozen=True, kw_only=True)
 class NewsletterSettings:
     """How newsletters are sent and what they carry in every message."""
@@ -50,9 +69,10 @@ class NewsletterSettings:
     )
     bounce_address: str = key(
         "Grundadresse des Umschlag-Absenders (VERP): aus bounce@d wird je Nachricht "
-        "bounce+<Mitglieds-Token>@d.",
+        "bounce+<Nachrichten-Token>-<Signatur>@d (höchstens 64 Zeichen vor dem @, wie RFC 5321 "
+        "verlangt; daher höchstens 32 Zeichen vor dem @ dieser Adresse).",
         default="",
-        check=email_address,
+        check=bounce_base,
     )
     dkim_selector: str = key(
         "DKIM-Selektor der Absenderdomain: rundbrief doctor prüft den Schlüssel unter "

@@ -1,4 +1,4 @@
-"""The sending section: the approval remote, the shrunken-send guard and connections."""
+"""The sending section: the approval remote, the shrunken-send guard, scheduling and connections."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class SendingSettings:
         "abgemeldeten Mitglieder der Zielgruppe ihn bekäme.",
         default=0.5,
         bounds=(0, 1),
+    )
+    due_window: int = key(
+        "Stunden nach send_at, in denen send --due einen Newsletter noch verschickt oder "
+        "einen angefangenen Versand fortsetzt. Danach geschieht nichts mehr von selbst: "
+        "send --due überspringt ihn und meldet das (von Hand geht es weiter).",
+        default=24,
+        bounds=(1, 24 * 14),
     )
     connections: int = key(
         "SMTP-Verbindungen zugleich (Vorgabe von send --connections).", default=4, bounds=(1, 64)

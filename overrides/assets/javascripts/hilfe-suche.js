@@ -109,9 +109,17 @@ class Index {
   static compact(docs, data) {
     const index = new Index(docs)
     index.lengths = Float64Array.from(data.lengths)
-    index.packed = data.words // plain word -> "gap,count,gap,count…" in base 36
     index.synonymText = data.synonyms || "" // read on the first query that needs it
-    return index.finish(Object.keys(data.words))
+    // plain word -> "gap,count,gap,count…" in base 36: one "word:pairs" line per word, sorted
+    // (an index of an earlier build may still be an object)
+    index.packed = new Map()
+    if (typeof data.words === "string")
+      for (const line of data.words.split("\n")) {
+        const cut = line.indexOf(":")
+        if (cut > 0) index.packed.set(line.slice(0, cut), line.slice(cut + 1))
+      }
+    else for (const word of Object.keys(data.words)) index.packed.set(word, data.words[word])
+    return index.finish([...index.packed.keys()])
   }
 
   /** From Material's full index (a plain MkDocs build): every section's text, tokenised here. */
@@ -161,19 +169,36 @@ class Index {
   finish(surface) {
     this.average = this.lengths.reduce((a, b) => a + b, 0) / Math.max(1, this.docs.length)
     this.surface = new Buckets(surface)
-    // sections per page: the more a page has, the less each further match adds
+    this.forms = surface
+    // Each section's page (the page's own document number) and the sections a page has: the
+    // more it has, the less each further match adds. Worked out once, not per query.
+    const pageNumber = new Map()
+    this.docs.forEach((doc, number) => {
+      if (!doc.location.includes("#")) pageNumber.set(doc.location, number)
+    })
+    this.pageOf = new Int32Array(this.docs.length)
     this.sectionCount = new Map()
-    for (const doc of this.docs) {
-      const page = doc.location.split("#")[0]
+    this.docs.forEach((doc, number) => {
+      const page = pageNumber.get(doc.location.split("#")[0])
+      this.pageOf[number] = page === undefined ? -1 : page
       this.sectionCount.set(page, (this.sectionCount.get(page) || 0) + 1)
-    }
-    this.byLength = new Map()
-    for (const form of surface) {
-      const list = this.byLength.get(form.length) || []
-      list.push(form)
-      this.byLength.set(form.length, list)
-    }
+    })
+    this.byLengthCache = null
+    this.scoreCache = new Map()
     return this
+  }
+
+  /** The site's words by length, for typos and near matches (grouped when first needed). */
+  get byLength() {
+    if (!this.byLengthCache) {
+      this.byLengthCache = new Map()
+      for (const form of this.forms) {
+        const list = this.byLengthCache.get(form.length)
+        if (list) list.push(form)
+        else this.byLengthCache.set(form.length, [form])
+      }
+    }
+    return this.byLengthCache
   }
 
   /** The words (of ``buckets``, by default the site's) that start with ``prefix``, sorted. */
@@ -237,7 +262,7 @@ class Index {
       // German Snowball only cuts endings, so every word with this key starts with it.
       for (const form of this.range(key)) {
         if (analyse(form) !== key) continue
-        const pairs = this.packed[form].split(",")
+        const pairs = this.packed.get(form).split(",")
         let number = 0
         for (let i = 0; i < pairs.length; i += 2) {
           number += parseInt(pairs[i], 36)
@@ -248,8 +273,14 @@ class Index {
     return posting
   }
 
-  /** BM25 of one key in every document holding it. */
+  /** BM25 of one key in every document holding it (kept: the next keystroke asks again). */
   scores(key) {
+    let result = this.scoreCache.get(key)
+    if (!result) this.scoreCache.set(key, (result = this.computeScores(key)))
+    return result
+  }
+
+  computeScores(key) {
     const posting = this.posting(key)
     const n = this.docs.length
     const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5))
@@ -318,16 +349,21 @@ function withinEdits(a, b, limit) {
   return row[b.length] <= limit
 }
 
-/** Words grouped by their first letter; a group is sorted the first time it is asked for. */
+/** Words grouped by their first letter. A group that arrives in order (the compact index's
+ *  words come sorted) is never sorted; the others are, the first time a query asks for them. */
 class Buckets {
   constructor(words) {
     this.groups = new Map()
+    const unordered = new Set()
     for (const word of words) {
       const group = this.groups.get(word[0])
-      if (group) group.push(word)
-      else this.groups.set(word[0], [word])
+      if (!group) this.groups.set(word[0], [word])
+      else {
+        if (group[group.length - 1] > word) unordered.add(word[0])
+        group.push(word)
+      }
     }
-    this.done = new Set()
+    this.done = new Set([...this.groups.keys()].filter(letter => !unordered.has(letter)))
   }
 
   sorted(prefix) {
@@ -427,7 +463,8 @@ function rank(index, query, loose) {
   const pages = new Map()
   const numbers = new Set(perWord.flatMap(({ best }) => [...best.keys()]))
   for (const number of numbers) {
-    const doc = index.docs[number]
+    const article = index.pageOf[number]
+    if (article < 0) continue // a section of no page (a plain MkDocs index can have them)
     let score = 0
     let matched = 0
     for (const { best } of perWord)
@@ -437,21 +474,18 @@ function rank(index, query, loose) {
       }
     const coverage = matched / perWord.length
     score *= coverage * coverage
-    const location = doc.location.split("#")[0]
-    const page = pages.get(location) || { location, sections: [], best: 0, sum: 0, words: new Set() }
+    const page = pages.get(article) || { article, sections: [], best: 0, sum: 0, words: new Set() }
     page.sections.push({ number, score })
     page.best = Math.max(page.best, score)
     page.sum += score
     perWord.forEach(({ best }, position) => best.has(number) && page.words.add(position))
-    pages.set(location, page)
+    pages.set(article, page)
   }
-  const pageNumber = new Map(index.docs.map((doc, number) => [doc.location, number]))
   const scored = [...pages.values()]
-    .filter(page => pageNumber.has(page.location))
     .map(page => {
-      const article = index.docs[pageNumber.get(page.location)]
-      const boost = typeof article.boost === "number" ? article.boost : 1
-      const rest = (0.2 * (page.sum - page.best)) / Math.sqrt(index.sectionCount.get(page.location) || 1)
+      const doc = index.docs[page.article]
+      const boost = typeof doc.boost === "number" ? doc.boost : 1
+      const rest = (0.2 * (page.sum - page.best)) / Math.sqrt(index.sectionCount.get(page.article) || 1)
       return { ...page, boost, covered: page.words.size, total: boost * (page.best + rest) }
     })
   // A demoted page (archived newsletter) stays below every page covering as many query words.
@@ -469,7 +503,7 @@ function rank(index, query, loose) {
   const keys = new Set(perWord.flatMap(({ matches, parts }) => [...matches.keys(), ...(parts || [])]))
   const items = ranked.map(page => {
     const found = new Map(page.sections.map(({ number, score }) => [number, score]))
-    const articleNumber = pageNumber.get(page.location)
+    const articleNumber = page.article
     const group = [item(index, articleNumber, page.total, perWord, keys)]
     const sections = page.sections
       .filter(({ number }) => number !== articleNumber)

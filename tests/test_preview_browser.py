@@ -1,0 +1,89 @@
+"""A saved article or newsletter appears in the open browser by itself (bench/preview.py times it).
+
+Each save after the first goes the fast way (only the changed pages rendered again): the page
+must still be the whole page — navigation, edit button, the email in both frames.
+"""
+
+from __future__ import annotations
+
+import pytest
+from preview_helpers import fetch, running_preview
+from smtp_helpers import wait_for
+
+pytestmark = pytest.mark.browser
+
+NEWSLETTER = "2026-11-02-monatsupdate-november"
+IN_PAGE = "marker => document.body && document.body.innerText.includes(marker)"
+IN_EMAIL = """marker => [...document.querySelectorAll('iframe')].filter(frame =>
+    frame.contentDocument && frame.contentDocument.body &&
+    frame.contentDocument.body.innerText.includes(marker)).length"""
+
+
+def test_a_saved_article_and_newsletter_show_in_the_open_browser(example_project, browser):
+    article = example_project / "content/zahlungen/paypal.md"
+    letter = example_project / "newsletters" / f"{NEWSLETTER}.md"
+    with running_preview(example_project) as preview:
+        assert wait_for(lambda: "Hilfe-Center" in fetch(preview.base), timeout=120)
+        page = browser.new_page()
+        try:
+            page.goto(preview.base + "zahlungen/paypal/")
+            original = article.read_text(encoding="utf-8")
+            for number in range(3):
+                marker = f"Neu gespeichert Nummer {number}"
+                article.write_text(f"{original}\n{marker}.\n", encoding="utf-8")
+                page.wait_for_function(IN_PAGE, arg=marker, timeout=60_000)
+            # The whole page, not a fragment: navigation, title and the edit button are there.
+            assert page.title() == "Mit PayPal bezahlen - Mitgliederwerk Hilfe-Center"
+            assert page.locator("nav.md-nav--primary").count() >= 1
+            assert "edit/main/content/zahlungen/paypal.md" in page.content()
+            assert "Neu gespeichert Nummer 0" not in page.inner_text("body")
+
+            page.goto(preview.base + f"newsletter-vorschau/{NEWSLETTER}.html")
+            original = letter.read_text(encoding="utf-8")
+            for number in range(2):
+                marker = f"Neuer Absatz Nummer {number}"
+                letter.write_text(f"{original}\n{marker}.\n", encoding="utf-8")
+                # Both frames (600 and 375 px) show the new text.
+                page.wait_for_function(f"m => ({IN_EMAIL})(m) >= 2", arg=marker, timeout=60_000)
+            assert "Neuer Absatz Nummer 1" in fetch(preview.base + f"newsletter/{NEWSLETTER}/")
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize(
+    ("source", "page"),
+    [
+        ("content/zahlungen/paypal.md", "zahlungen/paypal/index.html"),
+        (f"newsletters/{NEWSLETTER}.md", f"newsletter/{NEWSLETTER}/index.html"),
+    ],
+)
+def test_the_fast_way_writes_what_a_whole_build_writes(example_project, monkeypatch, source, page):
+    """A page rendered again alone is byte for byte the page of a whole preview build."""
+    from generator import preview
+    from generator.core.settings import load_project
+
+    served = {}
+    monkeypatch.setattr(
+        preview.builder, "serve", lambda _site, rebuild, *_: served.update(r=rebuild)
+    )
+    monkeypatch.setattr(preview, "_build", _counting(preview._build, served))
+    project = load_project(example_project)
+    preview.run_preview(project, "127.0.0.1", 0, lambda _message: None)
+    path = example_project / source
+    path.write_text(path.read_text(encoding="utf-8") + "\nEin neuer Satz.\n", encoding="utf-8")
+    served["r"]({path})
+    assert served["whole"] == 1  # the first build only: the save went the fast way
+    fast = (project.state_dir / "preview" / "site" / page).read_text(encoding="utf-8")
+    assert "Ein neuer Satz." in fast
+    served["r"](set())  # a whole build of the same sources
+    assert served["whole"] == 2
+    whole = (project.state_dir / "preview" / "site" / page).read_text(encoding="utf-8")
+    assert fast == whole
+
+
+def _counting(build, served):
+    def counted(*args, **kwargs):
+        served["whole"] = served.get("whole", 0) + 1
+        return build(*args, **kwargs)
+
+    return counted

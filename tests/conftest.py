@@ -46,6 +46,20 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
+def clock_moved_on(folder: Path) -> None:
+    """Return once a file touched in ``folder`` gets a later time stamp than one touched now.
+
+    File times are coarse (a few milliseconds on some file systems): a test that needs one
+    file to be newer than another polls for the tick here instead of sleeping a guessed while.
+    """
+    probe = folder / ".rundbrief-test-tick"
+    probe.touch()
+    start = probe.stat().st_ctime_ns
+    while probe.stat().st_ctime_ns <= start:
+        os.utime(probe)
+    probe.unlink()
+
+
 def settings_text() -> str:
     """The repository's ``rundbrief.yml``, with the inliner under test."""
     text = (REPO / "rundbrief.yml").read_text(encoding="utf-8")
@@ -94,6 +108,26 @@ def german_messages() -> Iterator[None]:
     i18n.use(i18n.DEFAULT)
     yield
     i18n.use(i18n.DEFAULT)
+
+
+def checkout_status() -> str:
+    """``git status --porcelain`` of this repository (ignored files, like test-artifacts/, aside)."""
+    return git(REPO, "status", "--porcelain", "--untracked-files=all")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """No test writes into the checkout: its git status after the session is what it was before.
+
+    (Editing files of the repository while the tests run trips it too.)
+    """
+    if not (REPO / ".git").exists():
+        yield  # (an unpacked source archive: nothing to compare)
+        return
+    before = checkout_status()
+    yield
+    after = checkout_status()
+    assert after == before, f"the tests changed the checkout:\n{after}"
 
 
 @pytest.fixture

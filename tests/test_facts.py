@@ -204,14 +204,17 @@ def test_changing_one_fact_changes_the_article_the_newsletter_and_the_campaign(
         assert "10 € Willkommensguthaben" not in after[name], name
 
 
-def test_a_changed_fact_renders_the_personal_kits_again(make_project, cli):
+def test_a_changed_fact_renders_the_personal_kits_again(make_project, cli, monkeypatch):
+    from marketing_helpers import KIT_SECRET, kit_folder
+
+    monkeypatch.setenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", KIT_SECRET)
     root = make_project({})
     copy_marketing(root)
     approve(root)  # (kits are made only from campaigns as on the remote's main)
     members = root / "members.csv"
     members.write_text(members_csv(kit_rows([("Anna", "Beispiel", "anna-42")])), encoding="utf-8")
     assert cli(root, "kits", "--members", str(members)).exit_code == 0
-    post = root / "build" / "kits" / "anna-42" / SLUG / "post-kurz.txt"
+    post = kit_folder(root, "anna-42") / "index.html"
     assert "10 € Willkommensguthaben" in post.read_text(encoding="utf-8")
     again = cli(root, "kits", "--members", str(members))
     assert "0 Kits nach build/kits/ geschrieben, 1 unverändert" in again.stdout, again.stdout

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import REPO
+from conftest import REPO, clock_moved_on
 from marketing_helpers import copy_marketing
 from newsletter_helpers import newsletter_text, project_with
 from preview_helpers import fetch, running_preview
@@ -417,8 +417,6 @@ def test_the_normal_rebuild_replaces_every_output(make_project, cli):
 def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added_since(
     make_project, cli
 ):
-    import time
-
     # The previous version's marker held one line and no list of the files it wrote.
     project = built_project(make_project, cli)
     for folder in (project / "site", project / "build" / "newsletters"):
@@ -428,7 +426,7 @@ def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added
     assert "index.html" in (project / "site" / ".rundbrief-output").read_text(encoding="utf-8")
 
     (project / "site" / ".rundbrief-output").write_text("rundbrief site\n", encoding="utf-8")
-    time.sleep(0.05)  # (after the marker, as a file put there by hand later would be)
+    clock_moved_on(project.parent)  # (after the marker, as a file put there by hand later would be)
     (project / "site" / "meine-notiz.txt").write_text("meins", encoding="utf-8")
     refused = cli(project, "build")
     assert refused.exit_code == 1
@@ -441,9 +439,9 @@ def test_outputs_of_the_previous_version_are_replaced_unless_something_was_added
     own = project.parent / "eigene"
     own.mkdir()
     (own / "alt.txt").write_text("älter als die Markierung", encoding="utf-8")
-    time.sleep(0.05)
+    clock_moved_on(project.parent)
     (project / "site" / ".rundbrief-output").write_text("rundbrief site\n", encoding="utf-8")
-    time.sleep(0.05)
+    clock_moved_on(project.parent)
     own.rename(project / "site" / "eigene")
     refused = cli(project, "build")
     assert refused.exit_code == 1

@@ -5,10 +5,15 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from marketing_helpers import approve, copy_marketing
+from marketing_helpers import KIT_SECRET, approve, copy_marketing
 from members_helpers import kit_rows, members_csv
 
 CAMPAIGN = "marketing-assets/mitglieder-werben-mitglieder.yml"
+
+
+@pytest.fixture(autouse=True)
+def kit_secret(monkeypatch) -> None:
+    monkeypatch.setenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", KIT_SECRET)
 
 
 @pytest.fixture

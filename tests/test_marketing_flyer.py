@@ -70,3 +70,16 @@ def test_generic_flyer_shows_no_placeholder_code():
     assert "DEINCODE" not in page.extract_text()
     (url,) = [text for image in page.images for text in decode_qr(image.image)]
     assert "ref=" not in url and "utm_medium=print" in url
+
+
+def test_the_flyer_names_the_platform_as_rundbrief_yml_does():
+    from dataclasses import replace
+
+    project, campaign = repo_campaign()
+    assert campaign.platform == project.settings.platform_name == "Mitgliederwerk"
+    other = replace(campaign, platform="Anderswerk")
+    assert other.flyer is not None
+    pdf, _ = flyer_pdf(other, other.flyer, project.settings.operator, GENERIC)
+    assert pdf is not None
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Anderswerk" in text and "Mitgliederwerk\n" not in text

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
+import html
 from pathlib import Path
 
 import pytest
-from marketing_helpers import LONG_NAME, approve, copy_marketing, decode_qr
+from marketing_helpers import (
+    KIT_SECRET,
+    LONG_NAME,
+    approve,
+    copy_marketing,
+    decode_qr,
+    kit_folder,
+    kit_folders,
+    kit_names,
+    member_image,
+)
 from members_helpers import kit_rows, members_csv
 from PIL import Image
 from pypdf import PdfReader
@@ -20,6 +29,11 @@ def member_link(code: str, medium: str, content: str) -> str:
     """The short link the tests expect (rundbrief.yml's short_link), built independently."""
     del content  # (a short link names campaign and medium, not the single asset)
     return f"https://mwk.example/r/{code}/mwm{LETTERS[medium]}"
+
+
+@pytest.fixture(autouse=True)
+def kit_secret(monkeypatch) -> None:
+    monkeypatch.setenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", KIT_SECRET)
 
 
 @pytest.fixture
@@ -41,54 +55,58 @@ def test_kit_holds_every_asset_with_the_members_link_and_qr_code(project, cli):
     assert result.exit_code == 0, result.stderr
     assert "2 Kits nach build/kits/ geschrieben, 0 unverändert, 0 entfernt" in result.stdout
 
-    kit = project / "build" / "kits" / "anna-42" / SLUG
+    kit = kit_folder(project, "anna-42") / SLUG
     sizes = {"banner-300x250": (300, 250), "banner-728x90": (728, 90), "banner-160x600": (160, 600)}
-    sizes |= {
-        "banner-320x50": (320, 50),
-        "social-1080x1080": (1080, 1080),
-        "social-1200x630": (1200, 630),
-    }
-    for name, size in sizes.items():
-        assert Image.open(kit / f"{name}.png").size == size
+    sizes |= {"banner-320x50": (320, 50)}
+    shared = project / "build" / "kits" / "gemeinsam" / SLUG
+    for name, size in sizes.items():  # the same for every member: once, beside the kits
+        assert Image.open(shared / f"{name}.png").size == size
+        assert not (kit / f"{name}.png").exists()
     assert decode_qr((kit / "qr-code.png").read_bytes()) == [
         member_link("anna-42", "print", "qr-code")
     ]
     for name in ("social-1080x1080", "social-1200x630"):
-        assert decode_qr((kit / f"{name}.png").read_bytes()) == [
-            member_link("anna-42", "social", name)
-        ]
+        image = member_image(kit.parent, name)
+        assert image.size == tuple(int(n) for n in name.split("-")[1].split("x"))
+        assert decode_qr(image) == [member_link("anna-42", "social", name)]
     flyer = PdfReader(kit / "flyer-a5.pdf").pages[0]
     assert [t for image in flyer.images for t in decode_qr(image.image)] == [
         member_link("anna-42", "print", "flyer-a5")
     ]
-    post = (kit / "post-kurz.txt").read_text(encoding="utf-8")
-    assert post.startswith("#Werbung") and member_link("anna-42", "social", "post-kurz") in post
-    email = (kit / "email-freunde.txt").read_text(encoding="utf-8")
-    assert email.startswith("Hinweis für Sie:") and "Anna Beispiel" in email
-    assert member_link("anna-42", "email", "email-freunde") in email
-    embed = (kit / "banner-einbinden.html").read_text(encoding="utf-8")
-    assert 'rel="sponsored noopener"' in embed and member_link("anna-42", "banner", "") in embed
+    page = html.unescape((kit.parent / "index.html").read_text(encoding="utf-8"))
+    assert "#Werbung" in page and member_link("anna-42", "social", "post-kurz") in page
+    assert "Hallo,\n\nDu hattest mich" in page and "Viele Grüße\nAnna Beispiel" in page
+    assert member_link("anna-42", "email", "email-freunde") in page
+    assert 'rel="sponsored noopener"' in page and member_link("anna-42", "banner", "") in page
+    on_disk = sorted(p.relative_to(kit.parent).as_posix() for p in kit.parent.rglob("*"))
+    assert on_disk == [
+        ".inputs",
+        ".rundbrief-output",
+        "index.html",
+        SLUG,
+        *(
+            f"{SLUG}/{name}"
+            for name in (
+                "flyer-a5-zuhause.pdf",
+                "flyer-a5.pdf",
+                "qr-code.png",
+                "qr-code.svg",
+                "social-1080x1080-teile.png",
+                "social-1200x630-teile.png",
+            )
+        ),
+    ]
 
-    bundle = zipfile.ZipFile(kit.parent / "werbemittel-anna-42.zip")
-    names = set(bundle.namelist())
-    on_disk = {
-        f"werbemittel-anna-42/{p.relative_to(kit.parent).as_posix()}" for p in kit.rglob("*")
-    }
-    on_disk.add("werbemittel-anna-42/so-nutzen-sie-ihre-werbemittel.html")
-    assert names == on_disk and len(names) == 17
-    png = bundle.read(f"werbemittel-anna-42/{SLUG}/social-1080x1080.png")
-    assert Image.open(io.BytesIO(png)).size == (1080, 1080)
-
-    long_kit = project / "build" / "kits" / "max_7" / SLUG
-    svg_free_text = (long_kit / "email-bekannte.txt").read_text(encoding="utf-8")
-    assert " ".join(LONG_NAME) in svg_free_text
-    assert Image.open(long_kit / "social-1080x1080.png").size == (1080, 1080)
+    long_kit = kit_folder(project, "max_7")
+    page = html.unescape((long_kit / "index.html").read_text(encoding="utf-8"))
+    assert f"Mit freundlichen Grüßen\n{' '.join(LONG_NAME)}" in page
+    assert member_image(long_kit, "social-1080x1080").size == (1080, 1080)
 
 
 def test_unchanged_kits_are_not_rendered_again(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    flyer = project / "build" / "kits" / "anna-42" / SLUG / "flyer-a5.pdf"
+    flyer = kit_folder(project, "anna-42") / SLUG / "flyer-a5.pdf"
     before = flyer.stat().st_mtime_ns
 
     again = cli(project, "kits", "--members", str(members))
@@ -99,7 +117,7 @@ def test_unchanged_kits_are_not_rendered_again(project, cli):
     write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster", "ben")])
     changed = cli(project, "kits", "--members", str(members))
     assert "1 Kit nach build/kits/ geschrieben, 1 unverändert" in changed.stdout
-    assert "Beispiel-Neu" in (flyer.parent / "email-freunde.txt").read_text(encoding="utf-8")
+    assert "Beispiel-Neu" in (flyer.parent.parent / "index.html").read_text(encoding="utf-8")
 
 
 def test_kits_of_members_no_longer_listed_are_removed(project, cli):
@@ -110,19 +128,20 @@ def test_kits_of_members_no_longer_listed_are_removed(project, cli):
 
     write_members(project, [("Anna", "Beispiel", "anna-42")])
     single = cli(project, "kits", "--members", str(members), "--member", "anna-42")
-    assert "0 entfernt" in single.stdout and (kits / "ben").is_dir()  # one member: no pruning
+    ben = kit_folder(project, "ben")
+    assert "0 entfernt" in single.stdout and ben.is_dir()  # one member: no pruning
 
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
     assert "0 Kits nach build/kits/ geschrieben, 1 unverändert, 1 entfernt" in result.stdout
-    assert sorted(p.name for p in kits.iterdir()) == ["anna-42", "notes"]
+    assert kit_folders(project) == sorted([*kit_names(project, "anna-42"), "notes"])
 
 
 def test_one_member_only(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     result = cli(project, "kits", "--members", str(members), "--member", "ben")
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["ben"]
+    assert kit_folders(project) == kit_names(project, "ben")
     unknown = cli(project, "kits", "--members", str(members), "--member", "nobody")
     assert unknown.exit_code == 2
     assert "kein Mitglied mit dem Empfehlungscode 'nobody'" in unknown.stderr
@@ -135,7 +154,7 @@ def test_a_code_that_is_not_a_plain_name_is_left_out_with_its_row(project, cli, 
     assert result.exit_code == 0, result.stderr
     assert f"members.csv:3: Warnung: Empfehlungscode '{code}'" in result.stderr
     assert "1 Zeile der Mitgliederdatei hat kein Paket bekommen" in result.stdout
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42"]
+    assert kit_folders(project) == kit_names(project, "anna-42")
     assert not (project / "etc").exists() and not (project.parent / "etc").exists()
 
 
@@ -146,7 +165,7 @@ def test_a_code_with_a_line_break_is_left_out(project, cli):
     result = cli(project, "kits", "--members", str(path))
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3: Warnung: referral_code: Zeilenumbrüche" in result.stderr
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42"]
+    assert kit_folders(project) == kit_names(project, "anna-42")
 
 
 def test_a_name_too_long_for_any_size_gets_no_kit_and_the_others_do(project, cli):
@@ -158,7 +177,7 @@ def test_a_name_too_long_for_any_size_gets_no_kit_and_the_others_do(project, cli
         "marketing-assets/mitglieder-werben-mitglieder.yml:19: Warnung: texts.recommended_by: "
         "passt für das Mitglied in Zeile 3 auch mit" in result.stderr
     )
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42"]
+    assert kit_folders(project) == kit_names(project, "anna-42")
 
 
 def test_a_name_is_drawn_when_the_font_has_it_and_refused_at_its_row_when_not(project, cli):
@@ -170,7 +189,7 @@ def test_a_name_is_drawn_when_the_font_has_it_and_refused_at_its_row_when_not(pr
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3:" not in result.stderr
     assert "members.csv:4: Warnung: der Name enthält '李'" in result.stderr
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna-42", "ben"]
+    assert kit_folders(project) == kit_names(project, "anna-42", "ben")
 
 
 def test_worker_processes_write_the_same_kits(project, monkeypatch):
@@ -179,15 +198,17 @@ def test_worker_processes_write_the_same_kits(project, monkeypatch):
 
     monkeypatch.setattr(kits, "PARALLEL_FROM", 2)
     members = [kits.KitMember(f"m{n}", f"Mitglied {n}", n + 2, "members.csv") for n in range(3)]
-    summary = kits.write_kits(load_project(project), members, workers=2)
+    summary = kits.write_kits(load_project(project), members, secret=KIT_SECRET.encode(), workers=2)
     assert (summary.written, summary.unchanged) == (3, 0)
     for member in members:
-        folder = project / "build" / "kits" / member.code
+        folder = kit_folder(project, member.code)
         assert decode_qr((folder / SLUG / "qr-code.png").read_bytes()) == [
             member_link(member.code, "print", "qr-code")
         ]
-        assert (folder / f"werbemittel-{member.code}.zip").is_file()
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["m0", "m1", "m2"]
+        assert decode_qr(member_image(folder, "social-1200x630")) == [
+            member_link(member.code, "social", "social-1200x630")
+        ]
+    assert kit_folders(project) == kit_names(project, "m0", "m1", "m2")
 
 
 def test_a_code_used_twice_keeps_the_first_rows_kit_as_send_does(project, cli):
@@ -195,7 +216,7 @@ def test_a_code_used_twice_keeps_the_first_rows_kit_as_send_does(project, cli):
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
     assert "members.csv:3: Warnung: Empfehlungscode 'ANNA' steht auch in Zeile 2" in result.stderr
-    assert sorted(p.name for p in (project / "build" / "kits").iterdir()) == ["anna"]
+    assert kit_folders(project) == kit_names(project, "anna")
 
 
 # A file of the user's in a kit folder: kept, the run refused ---------------------------------
@@ -215,17 +236,17 @@ def assert_own_files_kept(kit: Path) -> None:
 def test_a_users_file_in_a_stale_kit_is_kept_and_the_run_refused(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    ben = project / "build" / "kits" / "ben"
+    ben = kit_folder(project, "ben")
     put_own_files(ben)
 
     write_members(project, [("Anna", "Beispiel", "anna-42")])
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 1
-    assert "build/kits/ben" in result.stderr, result.stderr
+    assert f"build/kits/{ben.name}" in result.stderr, result.stderr
     assert "meine-notiz.txt" in result.stderr and "eigene/" in result.stderr
     assert "nicht von rundbrief" in result.stderr
     assert_own_files_kept(ben)
-    assert (ben / ".inputs").is_file() and (ben / "werbemittel-ben.zip").is_file()  # untouched
+    assert (ben / ".inputs").is_file() and (ben / "index.html").is_file()  # untouched
 
     (ben / "meine-notiz.txt").unlink()
     (ben / "eigene" / "foto.jpg").unlink()
@@ -238,27 +259,26 @@ def test_a_users_file_in_a_stale_kit_is_kept_and_the_run_refused(project, cli):
 def test_a_users_file_in_a_kit_being_rewritten_is_kept(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    anna = project / "build" / "kits" / "anna-42"
+    anna = kit_folder(project, "anna-42")
     put_own_files(anna)
-    email = anna / SLUG / "email-freunde.txt"
-    before = email.read_text(encoding="utf-8")
+    page = anna / "index.html"
+    before = page.read_text(encoding="utf-8")
 
     write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster-Neu", "ben")])
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 1
-    assert "build/kits/anna-42" in result.stderr and "meine-notiz.txt" in result.stderr
+    assert f"build/kits/{anna.name}" in result.stderr and "meine-notiz.txt" in result.stderr
     assert "members.csv:2:" in result.stderr, result.stderr  # at Anna's row
     assert_own_files_kept(anna)
-    assert email.read_text(encoding="utf-8") == before  # nothing written: the run was refused
-    assert "Muster-Neu" not in (project / "build/kits/ben" / SLUG / "email-freunde.txt").read_text(
-        encoding="utf-8"
-    )
+    assert page.read_text(encoding="utf-8") == before  # nothing written: the run was refused
+    ben = kit_folder(project, "ben") / "index.html"
+    assert "Muster-Neu" not in ben.read_text(encoding="utf-8")
 
 
 def test_a_users_file_in_a_kit_that_stays_as_it_is_is_no_problem(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    anna = project / "build" / "kits" / "anna-42"
+    anna = kit_folder(project, "anna-42")
     put_own_files(anna)
     again = cli(project, "kits", "--members", str(members))
     assert again.exit_code == 0, again.stderr
@@ -267,42 +287,41 @@ def test_a_users_file_in_a_kit_that_stays_as_it_is_is_no_problem(project, cli):
 
 
 def test_kits_of_the_previous_version_are_rewritten_unless_something_was_added_since(project, cli):
-    import time
+    from conftest import clock_moved_on
 
     members = write_members(project, [("Anna", "Beispiel", "anna-42"), ("Ben", "Muster", "ben")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    kits = project / "build" / "kits"
-    for code in ("anna-42", "ben"):  # the previous version wrote only .inputs, last
-        (kits / code / ".rundbrief-output").unlink()
-        inputs = kits / code / ".inputs"
+    anna, ben = kit_folder(project, "anna-42"), kit_folder(project, "ben")
+    for kit in (anna, ben):  # the previous version wrote only .inputs, last
+        (kit / ".rundbrief-output").unlink()
+        inputs = kit / ".inputs"
         inputs.write_text(inputs.read_text(encoding="ascii"), encoding="ascii")
-    time.sleep(0.05)
-    (kits / "ben" / "meine-notiz.txt").write_text("meins", encoding="utf-8")
+    clock_moved_on(project.parent)
+    (ben / "meine-notiz.txt").write_text("meins", encoding="utf-8")
 
     write_members(project, [("Anna", "Beispiel-Neu", "anna-42"), ("Ben", "Muster-Neu", "ben")])
     refused = cli(project, "kits", "--members", str(members))
     assert refused.exit_code == 1
-    assert "build/kits/ben" in refused.stderr and "meine-notiz.txt" in refused.stderr
-    assert "build/kits/anna-42" not in refused.stderr, refused.stderr
-    assert (kits / "ben" / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"
+    assert f"build/kits/{ben.name}" in refused.stderr and "meine-notiz.txt" in refused.stderr
+    assert f"build/kits/{anna.name}" not in refused.stderr, refused.stderr
+    assert (ben / "meine-notiz.txt").read_text(encoding="utf-8") == "meins"
 
-    (kits / "ben" / "meine-notiz.txt").unlink()
+    (ben / "meine-notiz.txt").unlink()
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
     assert "2 Kits nach build/kits/ geschrieben" in result.stdout
-    assert (kits / "anna-42" / ".rundbrief-output").is_file()
+    assert (anna / ".rundbrief-output").is_file()
 
 
-def test_a_kits_images_are_palette_pngs_a_third_of_true_colour_and_still_decode(project, cli):
+def test_a_kits_images_are_the_shared_image_and_small_parts_that_still_decode(project, cli):
     members = write_members(project, [("Anna", "Beispiel", "anna-42")])
     assert cli(project, "kits", "--members", str(members)).exit_code == 0
-    kit = project / "build" / "kits" / "anna-42" / SLUG
+    kit = kit_folder(project, "anna-42")
     for name in ("social-1080x1080", "social-1200x630"):
-        image = Image.open(kit / f"{name}.png")
-        assert image.mode == "P"  # (true colour was 110 and 70 KB)
-        assert (kit / f"{name}.png").stat().st_size < {"social-1080x1080": 55_000}.get(name, 35_000)
-        assert decode_qr((kit / f"{name}.png").read_bytes()) == [
-            member_link("anna-42", "social", name)
-        ]
-    personal = sum(p.stat().st_size for p in kit.iterdir() if p.is_file())
-    assert personal < 250_000  # every file of the kit (was 285 KB), the zip beside it
+        parts = kit / SLUG / f"{name}-teile.png"
+        assert Image.open(parts).mode == "P"
+        # (whole, as palette PNGs, they were 42 and 26 KB a member; true colour 110 and 70 KB)
+        assert parts.stat().st_size < 12_000
+        assert decode_qr(member_image(kit, name)) == [member_link("anna-42", "social", name)]
+    personal = sum(p.stat().st_size for p in kit.rglob("*") if p.is_file())
+    assert personal < 75_000  # every file of the kit (was 285 KB with its zip)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-import zipfile
 
 import pypdfium2 as pdfium
 import pytest
-from marketing_helpers import approve, copy_marketing, decode_qr
+from marketing_helpers import KIT_SECRET, approve, copy_marketing, decode_qr, kit_folder
 from members_helpers import kit_rows, members_csv
 from pypdf import PdfReader
 
@@ -17,7 +16,8 @@ MM = 72 / 25.4
 
 
 @pytest.fixture
-def kit(make_project, cli):
+def kit(make_project, cli, monkeypatch):
+    monkeypatch.setenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", KIT_SECRET)
     root = make_project({})
     copy_marketing(root)
     approve(root)
@@ -26,7 +26,7 @@ def kit(make_project, cli):
     members.write_text(members_csv(rows), encoding="utf-8")
     result = cli(root, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    return root / "build" / "kits" / "anna-2026"
+    return kit_folder(root, "anna-2026")
 
 
 def test_the_home_flyer_is_a4_with_two_a5_flyers_and_no_bleed_or_marks(kit):
@@ -48,11 +48,12 @@ def test_the_home_flyer_is_a4_with_two_a5_flyers_and_no_bleed_or_marks(kit):
 
 
 def test_every_kit_holds_the_guide_with_the_rules_the_places_and_the_texts_to_copy(kit):
-    page = (kit / "so-nutzen-sie-ihre-werbemittel.html").read_text(encoding="utf-8")
+    page = (kit / "index.html").read_text(encoding="utf-8")
     assert "<h1>So nutzen Sie Ihre Werbemittel</h1>" in page
     # The member's name is data: escaped, never markup.
     assert "Anna &lt;b&gt; Beispiel &amp; Co" in page and "<b>" not in page
-    assert "<script" not in page
+    # One script, the kit's own, which puts the member's images together in the browser.
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="../gemeinsam/bilder.js" defer>']
     # What you may do, the advertising label and the risk notice.
     for words in ("Was Sie damit tun dürfen", "„Anzeige“", "#Werbung", "Totalverlust"):
         assert words in page, words
@@ -61,22 +62,29 @@ def test_every_kit_holds_the_guide_with_the_rules_the_places_and_the_texts_to_co
     prose = re.sub(r"<textarea.*?</textarea>", "", page, flags=re.S)
     assert not re.search(r"\b(du|dein|deine|dir)\b", prose, re.IGNORECASE)
     assert "Sie" in prose
-    # Where each image fits: every image of the kit, with its size.
-    for image in sorted((kit / SLUG).glob("*.png")):
-        if image.name.startswith("qr-code"):
-            continue
-        assert f"<code>{SLUG}/{image.name}</code>" in page, image.name
+    # Where each image fits: every image of the kit, with its size; the ones every member
+    # shares from the shared folder, the member's own put together from its parts.
+    for image in sorted((kit.parent / "gemeinsam" / SLUG).glob("*.png")):
+        if image.name.startswith("social"):
+            assert f'href="../gemeinsam/{SLUG}/{image.name}" download="{image.name}"' in page
+            assert f'data-teile="{SLUG}/{image.stem}-teile.png"' in page
+        else:
+            assert f'<a href="../gemeinsam/{SLUG}/{image.name}" download>' in page, image.name
     assert "Linkvorschau" in page and "Seitenleiste" in page
-    # Every text ready to copy, with the member's own short link, exactly as in its file.
+    # Every text ready to copy, with the member's own short link.
     areas = [html.unescape(a) for a in re.findall(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)]
-    for name in ("post-kurz", "post-mittel", "post-lang"):
-        text = (kit / SLUG / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
-        assert text in areas, name
+    assert [a for a in areas if a.startswith("#Werbung Ich bin Mitglied")] == [
+        "#Werbung Ich bin Mitglied bei Mitgliederwerk. Wer über meinen Link beitritt, erhält "
+        "10 € Willkommensguthaben: https://mwk.example/r/anna-2026/mwms Aktien sind mit "
+        "Risiken bis hin zum Totalverlust verbunden."
+    ]
     assert any("https://mwk.example/r/anna-2026/mwme" in area for area in areas)
     assert "flyer-a5-zuhause.pdf" in page
 
 
-def test_the_guide_and_the_home_flyer_are_in_the_zip(kit):
-    names = set(zipfile.ZipFile(kit / "werbemittel-anna-2026.zip").namelist())
-    assert "werbemittel-anna-2026/so-nutzen-sie-ihre-werbemittel.html" in names
-    assert f"werbemittel-anna-2026/{SLUG}/flyer-a5-zuhause.pdf" in names
+def test_the_page_links_the_home_flyer_and_every_file_of_the_kit(kit):
+    page = html.unescape((kit / "index.html").read_text(encoding="utf-8"))
+    links = set(re.findall(r'(?:href|data-teile)="([^"]+)"', page))
+    own = {p.relative_to(kit).as_posix() for p in (kit / SLUG).iterdir()}
+    assert own <= links  # nothing in the kit the page does not offer
+    assert f"{SLUG}/flyer-a5-zuhause.pdf" in links

@@ -133,7 +133,8 @@ def test_report_and_kits_read_the_mapped_export_as_send_does(example_project, cl
     report = cli(example_project, "report", "--members", str(export))
     assert report.exit_code == 0, report.stderr
     assert journal_sql(example_project, "SELECT members FROM member_counts") == [(3,)]
-    kits = cli(example_project, "kits", "--members", str(export), "--member", "code-2")
+    secret = {"RUNDBRIEF_UNSUBSCRIBE_SECRET": SECRET}
+    kits = cli(example_project, "kits", "--members", str(export), "--member", "code-2", env=secret)
     assert kits.exit_code == 0, kits.stderr
     assert "export.csv:5: Warnung: ungültige Adresse 'kaputt'" in kits.stderr
     sent = send(cli, example_project, export, smtp)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import email
+import html
 import json
 import re
 from email import policy
 from urllib.parse import parse_qs, urlsplit
 
-from marketing_helpers import approve, copy_marketing, decode_qr
+from marketing_helpers import (
+    KIT_SECRET,
+    approve,
+    copy_marketing,
+    decode_qr,
+    kit_folder,
+    member_image,
+)
 from members_helpers import kit_rows, member_row, members_csv, members_file
 from pypdf import PdfReader
 
@@ -82,14 +90,21 @@ def test_every_link_and_qr_code_of_a_kit_names_code_campaign_medium_and_asset(ma
     rows = kit_rows([("Anna", "Beispiel", "anna-42")])
     (project / "members.csv").write_text(members_csv(rows), encoding="utf-8")
     approve(project)
-    assert cli(project, "kits", "--members", str(project / "members.csv")).exit_code == 0
-    kit = project / "build" / "kits" / "anna-42" / "mitglieder-werben-mitglieder"
+    secret = {"RUNDBRIEF_UNSUBSCRIBE_SECRET": KIT_SECRET}
+    kits = cli(project, "kits", "--members", str(project / "members.csv"), env=secret)
+    assert kits.exit_code == 0, kits.stderr
+    kit = kit_folder(project, "anna-42") / "mitglieder-werben-mitglieder"
     # The table `build` writes to build/marketing-assets/kurzlinks.json for the platform.
     loaded = load_project(project)
     table = json.loads(short_links(loaded, load_campaigns(loaded)[0]))
     prefix = table["form"].split("{code}")[0]
     short = re.compile(re.escape(prefix) + r"[^\s\"'<>)]+")
     found: list[tuple[str, str]] = []
+    page = html.unescape((kit.parent / "index.html").read_text(encoding="utf-8"))
+    found += [("index.html", u) for u in short.findall(page)]
+    for name in ("social-1080x1080", "social-1200x630"):
+        image = member_image(kit.parent, name)
+        found += [(name, u) for u in decode_qr(image) if u.startswith(prefix)]
     for path in sorted(kit.iterdir()):
         if path.suffix in (".txt", ".html", ".svg"):
             found += [(path.name, u) for u in short.findall(path.read_text(encoding="utf-8"))]

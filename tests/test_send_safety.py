@@ -87,14 +87,15 @@ def test_build_never_replaces_a_site_folder_it_did_not_write(example_project, cl
     assert (site / "wichtig.txt").read_text(encoding="utf-8") == "nicht von rundbrief"
 
 
-def test_a_kit_folder_rundbrief_did_not_write_is_kept(make_project, cli):
-    from marketing_helpers import approve, copy_marketing
+def test_a_kit_folder_rundbrief_did_not_write_is_kept(make_project, cli, monkeypatch):
+    from marketing_helpers import KIT_SECRET, approve, copy_marketing, kit_folder
     from members_helpers import kit_rows
 
+    monkeypatch.setenv("RUNDBRIEF_UNSUBSCRIBE_SECRET", KIT_SECRET)
     project = make_project({})
     copy_marketing(project)
     approve(project)  # (kits are made only from campaigns as on the remote's main)
-    foreign = project / "build" / "kits" / "anna"
+    foreign = kit_folder(project, "anna")
     foreign.mkdir(parents=True)
     (foreign / "eigene-datei.txt").write_text("meins", encoding="utf-8")
     members = project / "members.csv"
@@ -104,10 +105,10 @@ def test_a_kit_folder_rundbrief_did_not_write_is_kept(make_project, cli):
     )
     result = cli(project, "kits", "--members", str(members))
     assert result.exit_code == 0, result.stderr
-    assert "build/kits/anna" in result.stderr
+    assert f"build/kits/{foreign.name}" in result.stderr
     assert (foreign / "eigene-datei.txt").read_text(encoding="utf-8") == "meins"
     assert sorted(p.name for p in foreign.iterdir()) == ["eigene-datei.txt"]
-    assert (project / "build" / "kits" / "ben" / ".inputs").is_file()
+    assert (kit_folder(project, "ben") / ".inputs").is_file()
 
 
 # 2. Two sends at once never mail anyone twice ------------------------------------------------

@@ -14,7 +14,8 @@ from conftest import copy_example, git
 from generator.build import build
 from generator.core.settings import load_project
 
-TODAY = dt.date.today()
+UNTIL = dt.date(2999, 12, 31)
+"""The announcement's last day: far ahead, so no test depends on the day it runs."""
 OLD_DAY = "2026-03-05"
 
 
@@ -41,13 +42,13 @@ def with_announcement_until(root: Path, day: dt.date) -> None:
 @pytest.fixture(scope="module")
 def custom_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example with other support data (the address and hours from fakten.yml, the phone
-    from rundbrief.yml), a banner until tomorrow, an article that hides its
+    from rundbrief.yml), a banner until UNTIL, an article that hides its
     table of contents, one excluded from search, and one last changed on OLD_DAY."""
     root = copy_example(tmp_path_factory.mktemp("features") / "project")
     set_settings(root, "phone: +49 30 1234567-0", "phone: +49 40 7654321-9")
     set_fact(root, "wert: support@mitgliederwerk.example", "wert: hilfe@mitgliederwerk.example")
     set_fact(root, "montags bis freitags von 9 bis 17 Uhr", "werktags von 8 bis 20 Uhr")
-    with_announcement_until(root, TODAY + dt.timedelta(days=1))
+    with_announcement_until(root, UNTIL)
     paypal = root / "content/zahlungen/paypal.md"
     paypal.write_text(
         paypal.read_text(encoding="utf-8").replace("order: 2\n", "order: 2\nhide: [toc]\n", 1),
@@ -103,12 +104,12 @@ def test_announcement_is_shown_until_its_day(custom_site):
         "1. Bankarbeitstag ab"
     )
     assert banner in html  # the facts of fakten.yml, each on the day the sentence means
-    assert f'data-hilfe-bis="{(TODAY + dt.timedelta(days=1)).isoformat()}"' in html
+    assert f'data-hilfe-bis="{UNTIL.isoformat()}"' in html
     assert 'href="../../zahlungen/sepa-lastschrift/">Mehr erfahren</a>' in html
 
 
 def test_announcement_is_gone_after_its_day(example_project):
-    with_announcement_until(example_project, TODAY - dt.timedelta(days=1))
+    with_announcement_until(example_project, dt.date(2000, 1, 1))
     build(load_project(example_project))
     for page in ("index.html", "zahlungen/paypal/index.html"):
         html = read(example_project / "site", page)
@@ -122,7 +123,7 @@ def test_banner_built_earlier_hides_itself_after_its_day(custom_site, browser, s
     page = context.new_page()
     page.goto(base + "zahlungen/", wait_until="load")
     assert page.locator(".hilfe-hinweis").is_visible()
-    later = dt.datetime.combine(TODAY + dt.timedelta(days=2), dt.time(9, 0))
+    later = dt.datetime.combine(UNTIL + dt.timedelta(days=1), dt.time(9, 0))
     page.clock.set_fixed_time(later)
     page.reload(wait_until="load")
     assert not page.locator(".hilfe-hinweis").is_visible()
@@ -221,7 +222,9 @@ def test_sitemap_lastmod_is_the_last_git_change(custom_site):
     entries = dict(re.findall(r"<loc>([^<]+)</loc>\s*<lastmod>([^<]+)</lastmod>", sitemap))
     base = "https://hilfe.mitgliederwerk.example/"
     assert entries[base + "support/bearbeitungszeiten/"] == OLD_DAY
-    assert entries[base + "zahlungen/paypal/"] == TODAY.isoformat()
+    # The day git committed it (the clock's day may have turned since the module was read).
+    day = git(custom_site.parent, "log", "-1", "--format=%cs", "--", "content/zahlungen/paypal.md")
+    assert entries[base + "zahlungen/paypal/"] == day.strip()
     assert "email.html" not in sitemap
     assert base + "zahlungen/rechnungen/" not in sitemap  # excluded from search: not listed
 

@@ -24,7 +24,14 @@ import click
 from generator.cli.click_texts import speak_our_language
 from generator.core import i18n
 from generator.core.i18n import N_, _, ngettext, number
-from generator.core.problems import Problem, ProblemsFound, RundbriefError, raise_if_errors
+from generator.core.problems import (
+    AlreadySaid,
+    Problem,
+    ProblemsFound,
+    RundbriefError,
+    UsageError,
+    raise_if_errors,
+)
 from generator.core.settings import Project, load_project
 
 speak_our_language()  # Click's own words (Usage:, Error: …) from the same catalogue
@@ -60,7 +67,9 @@ def report(problems: Iterable[Problem]) -> None:
 
 def fail(error: RundbriefError) -> NoReturn:
     """Print what went wrong and exit with the error's code."""
-    if isinstance(error, ProblemsFound):
+    if isinstance(error, AlreadySaid):
+        pass
+    elif isinstance(error, ProblemsFound):
         report(error.problems)
         errors = len(error.errors) or len(error.problems)
         files = len({p.path for p in error.problems})
@@ -384,7 +393,7 @@ def new_campaign(project: Project, title: str) -> None:
     )
 
 
-@main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<code>/."))
+@main.command(help=N_("Write a personal Werbemittel kit per member into build/kits/<token>/."))
 @click.option(
     "--members",
     "members_file",
@@ -413,6 +422,7 @@ def kits(
     from generator.cli.progress import Progress
     from generator.marketing.approval import approve_kits, log_run
     from generator.marketing.kits import kit_members, write_kits
+    from generator.members.recipients import SECRET_VARIABLE, unsubscribe_secret
 
     started = time.perf_counter()
     # Only approved campaigns reach members: what shapes a kit must be as on the remote's main.
@@ -420,12 +430,23 @@ def kits(
     report(list(approval.warnings))
     raise_if_errors(approval.problems)
     members, warnings = kit_members(project, members_file)  # bad rows: warnings, as in send
+    try:  # the secret keys the kits' folder names, as send's werbemittel_url does
+        secret = unsubscribe_secret()
+    except UsageError:
+        raise UsageError(
+            _(
+                "set {variable} (at least 16 characters, the secret send uses) before writing "
+                "kits: it keys the names of the kits' folders"
+            ).format(variable=SECRET_VARIABLE)
+        ) from None
     report(warnings)
     progress = Progress(_("Kits {done}/{total}  {rate} kits/s  ETA {eta}"))
     progress.start(1 if code else len(members))
     try:
         workers = jobs or os.cpu_count() or 1
-        summary = write_kits(project, members, only=code, progress=progress.step, workers=workers)
+        summary = write_kits(
+            project, members, secret=secret, only=code, progress=progress.step, workers=workers
+        )
     finally:
         progress.end()
     report(summary.skipped)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from generator.core.i18n import _, ngettext, number
+from generator.core.problems import AlreadySaid
 from generator.core.settings import Project
 from generator.core.terminal import plain
 from generator.doctor.diagnose import diagnose
@@ -42,5 +41,5 @@ def run_doctor(project: Project, members: str | None, probe: bool) -> None:
             ).format(count=number(blocking)),
             err=True,
         )
-        sys.exit(1)
+        raise AlreadySaid()  # (exit 1 through the CLI's one exit place)
     click.echo(_("Everything a send needs is in place."))

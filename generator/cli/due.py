@@ -19,10 +19,11 @@ import click
 from generator.cli.sending import run_send
 from generator.core import gitinfo
 from generator.core.dates import german_moment, in_zone
+from generator.core.german import number as german_number
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import Problem, ProblemsFound, RundbriefError, UsageError
 from generator.core.settings import SETTINGS_FILE, Project
-from generator.review.summary import append_summary, code, escape, german_number
+from generator.review.summary import append_summary, code, escape
 from generator.sending.delivery import Outcome
 from generator.sending.due import Schedule, Scheduled, schedule
 from generator.sending.journal import open_journal

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import click
 
 from generator.core.i18n import _, ngettext, number
-from generator.core.problems import RundbriefError
+from generator.core.problems import AlreadySaid, RundbriefError
 from generator.core.settings import Project
 from generator.report.due import due_periods
 from generator.report.figures import Report
@@ -71,4 +70,4 @@ def mail_report(
             err=True,
         )
     if outcome.failed:
-        sys.exit(1)
+        raise AlreadySaid()  # (exit 1 through the CLI's one exit place)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 
 from generator.core.gitinfo import git
 from generator.core.i18n import _, ngettext, number
-from generator.core.problems import RundbriefError
+from generator.core.problems import AlreadySaid, RundbriefError
 from generator.core.settings import Project
 from generator.review.changes import resolve_base
 from generator.review.github import pull_request
@@ -74,7 +73,7 @@ def run_review(
             err=True,
         )
     if result.errors or failed:
-        sys.exit(1)
+        raise AlreadySaid()  # (exit 1 through the CLI's one exit place)
 
 
 def _mail(project: Project, result: Review, to: tuple[str, ...], journal_file: Path | None) -> bool:

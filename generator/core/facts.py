@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from generator.core import i18n
+from generator.core import german, i18n
 from generator.core.dates import german_date
 from generator.core.declare import build, entries_schema, key
 from generator.core.i18n import _
@@ -114,7 +114,7 @@ def render(value: Any) -> str:
     if isinstance(value, dt.date):
         return german_date(value)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
+        return german.number(value)
     return str(value)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -76,15 +75,6 @@ def library_versions(capability: str) -> str:
             version = "absent"
         versions.append(f"{name}=={version}")
     return "\n".join(versions)
-
-
-def file_digest(paths: Iterable[Path], root: Path) -> bytes:
-    """Hash of files by their path below ``root`` and their bytes (missing files count too)."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"\0missing")
-    return digest.digest()
 
 
 def fingerprint(capability: str, *inputs: bytes | str) -> str:

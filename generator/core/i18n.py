@@ -11,9 +11,10 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+from generator.core import german
+
 DOMAIN = "rundbrief"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-LANGUAGES = ("de", "en")
 DEFAULT = "de"
 
 _active: gettext.NullTranslations = gettext.NullTranslations()
@@ -64,7 +65,6 @@ use(DEFAULT)
 
 def number(value: float, decimals: int = 0) -> str:
     """``value`` as readers of the active language write it: 1.204,5 in German, 1,204.5 in English."""
-    text = f"{value:,.{decimals}f}"
     if _language == "de":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+        return german.number(value, decimals)
+    return f"{value:,.{decimals}f}"

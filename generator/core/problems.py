@@ -32,6 +32,10 @@ class RundbriefError(Exception):
     exit_code = 1
 
 
+class AlreadySaid(RundbriefError):
+    """The command has printed what went wrong itself; only its exit code is left to give."""
+
+
 class ProblemsFound(RundbriefError):
     """The input has problems; all of them are carried, sorted by place."""
 

@@ -22,6 +22,7 @@ from generator.core.schema import hinted, https_url
 from generator.core.sections.feedback import FeedbackSettings
 from generator.core.sections.help_site import HelpSiteSettings
 from generator.core.sections.hosting import Hosting
+from generator.core.sections.kits import KitSettings
 from generator.core.sections.members import MEMBER_COLUMNS, MembersSettings, SignupSettings
 from generator.core.sections.newsletter import NewsletterSettings
 from generator.core.sections.operator import Operator
@@ -43,7 +44,7 @@ def time_zone(value: str) -> str | None:
     return None
 
 
-RESERVED_FIELDS = (*MEMBER_COLUMNS, "referral_link", "unsubscribe_url")
+RESERVED_FIELDS = (*MEMBER_COLUMNS, "referral_link", "unsubscribe_url", "werbemittel_url")
 """Merge fields rundbrief fills itself: an extra column may not take their name."""
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -131,6 +132,11 @@ class Settings:
     sending: SendingSettings = key("Wie Newsletter verschickt werden.", default=SendingSettings())
     members: MembersSettings = key(
         "Wie die Mitgliederdatei gelesen wird.", default=MembersSettings()
+    )
+    kits: KitSettings = key(
+        "Persönliche Werbemittel der Mitglieder (rundbrief kits) und der Link darauf.",
+        default=KitSettings(),
+        shapes_email=True,
     )
     signups: SignupSettings = key(
         "Wie rundbrief report --signups den Anmelde-Export der Plattform liest.",

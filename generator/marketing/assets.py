@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from generator.core.problems import Problem
 from generator.core.sections.operator import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
+from generator.marketing.compose import Part, personal_parts
 from generator.marketing.render import (
     Recipient,
     compact,
@@ -39,6 +40,10 @@ class Asset:
     text: str = ""
     width: int = 0
     height: int = 0
+    parts: tuple[Part, ...] = ()
+    """A member's image in a kit: the rectangles in ``data`` that go onto the generic image."""
+    generic: str = ""
+    """…and the generic image's file name (shared by every kit)."""
 
 
 def render_assets(
@@ -49,9 +54,18 @@ def render_assets(
     problems: list[Problem] = []
     for spec in campaign.images:
         filename = f"{spec.name}.png"
+        generic = recipient.code is None
+        if spec.personal and not generic and shared is not None and filename in shared:
+            # A kits run: only the parts that name the member, put onto the shared generic
+            # image by the kit's page (compose.py).
+            data, parts, found = personal_parts(campaign, spec, recipient, shared[filename])
+            problems += found
+            if data is not None:
+                name, size = f"{spec.name}-teile.png", (spec.width, spec.height)
+                assets.append(Asset(name, "image", spec.title, data, "", *size, parts, filename))
+            continue
         cached = None if spec.personal or shared is None else shared.get(filename)
         if cached is None:
-            generic = recipient.code is None
             svg, found = image_svg(campaign, spec, recipient, check_contrast=generic)
             problems += found
             if generic and any(box.member for box in spec.boxes):
@@ -61,7 +75,7 @@ def render_assets(
             if svg is None:
                 continue
             cached = compact(png(svg, spec.width, spec.height))
-            if shared is not None and not spec.personal:
+            if shared is not None and generic:
                 shared[filename] = cached
         assets.append(Asset(filename, "image", spec.title, cached, "", spec.width, spec.height))
     qr_url = qr_target(campaign, recipient, "print", "qr-code")

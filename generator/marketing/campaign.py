@@ -18,7 +18,6 @@ PLACEHOLDER_CODE = "DEINCODE"
 """Stands for the member's code in the generic material on the help site."""
 AD_LABELS = ("Anzeige", "Werbung")
 """Members earning rewards must label advertising (§ 5a Abs. 4 UWG): one of these words."""
-TEXT_VARIABLES = {"link", "code", "name"}
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,13 @@ class Campaign:
     templates: Path
     digest: str
     picture: str | None = None
+    """The campaign's picture as a data URL, for the images that show it."""
     short: str = ""
     """The campaign's short name in short links."""
     short_form: str | None = None
     """The platform's short-link form (``short_link`` of ``rundbrief.yml``), if it has one."""
-    """The campaign's picture as a data URL, for the images that show it."""
+    platform: str = ""
+    """The platform's name as members know it (``platform_name``): the flyer's brand."""
 
 
 def all_texts(campaign: Campaign) -> list[Text]:

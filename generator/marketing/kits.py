@@ -1,16 +1,19 @@
-"""Personal kits: every asset with the member's own link and QR code, under ``build/kits/<code>/``."""
+"""Personal kits: the member's own page, links and QR codes under ``build/kits/<token>/``.
+
+What is the same for every member (the images without name or QR code) is written once, to
+``build/kits/gemeinsam/``; a member's folder holds only what names them or carries their
+code, and its name is a keyed hash of the code (``members.recipients.kit_token``): a printed
+code does not lead to anyone's name. The folder's ``index.html`` is the page a member's mail
+links to (``{{ member.werbemittel_url }}``).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import multiprocessing
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.core.files import RefusedFile, read_output, write_bytes, write_text
@@ -19,20 +22,25 @@ from generator.core.i18n import _
 from generator.core.output import mark, refusal
 from generator.core.problems import Problem, ProblemsFound, UsageError, raise_if_errors
 from generator.core.settings import Project
+from generator.core.workers import in_workers
 from generator.marketing.assets import Shared, render_assets
 from generator.marketing.campaign import Campaign
 from generator.marketing.fonts import missing_glyphs
-from generator.marketing.guide import FILENAME as GUIDE
-from generator.marketing.guide import guide
+from generator.marketing.guide import PAGE, SCRIPT, guide, landing_page, script
 from generator.marketing.load import load_campaigns
 from generator.marketing.pages import templates
 from generator.marketing.render import GENERIC, Recipient, fill, link
 from generator.marketing.textfit import fit
+from generator.members.recipients import kit_token
 from generator.members.source import Unreadable, open_members
 from generator.members.values import display_name
 
 KITS = "kits"
+SHARED = "gemeinsam"
+"""The folder of ``build/kits/`` with the files every kit shares (no token is this short)."""
 INPUTS = ".inputs"
+FILES = ("image", "qr", "flyer")
+"""The kinds of asset a kit holds as files; texts are on its page."""
 PARALLEL_FROM = 16
 """Fewer pending kits than this are written in-process: starting workers would cost more."""
 
@@ -45,6 +53,8 @@ class KitMember:
     name: str
     row: int
     source: str = "members"
+    folder: str = ""
+    """The kit's folder under build/kits/: the keyed token of the code (set by write_kits)."""
 
 
 @dataclass(frozen=True)
@@ -111,11 +121,15 @@ def write_kits(
     project: Project,
     members: list[KitMember],
     *,
+    secret: bytes,
     only: str | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
 ) -> KitSummary:
-    """Write one kit per member (or only ``only``); kits whose inputs did not change are kept."""
+    """Write one kit per member (or only ``only``) and the shared files; unchanged kits are kept.
+
+    ``secret`` keys the folder names (the unsubscribe secret: a send links to the same folder).
+    """
     campaigns, problems = load_campaigns(project)
     raise_if_errors(problems)
     if only is not None:
@@ -127,6 +141,7 @@ def write_kits(
                     "code (--member) and the members file (--members)"
                 ).format(code=only)
             )
+    members = [replace(m, folder=kit_token(secret, m.code)) for m in members]
     root = (project.build_dir / KITS).resolve()
     if not root.is_relative_to(project.root.resolve()):
         raise UsageError(
@@ -144,19 +159,21 @@ def write_kits(
     base = _inputs_base(project, campaigns)
     pending: list[tuple[KitMember, str]] = []
     for member in writable:
-        digest = hashlib.sha256(f"{base}\0{member.code}\0{member.name}".encode()).hexdigest()
-        if _unchanged(root / member.code, digest):
+        text = f"{base}\0{member.code}\0{member.folder}\0{member.name}"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if _unchanged(root / member.folder, digest):
             if progress:
                 progress(1)
         else:
             pending.append((member, digest))
     # A kit to be written again or deleted must hold only what this command wrote: a file of
     # the user's in it stops the run before anything is written, and nothing is lost.
-    stale = [] if only is not None else stale_kits(root, {m.code for m in members})
+    keep = {m.folder for m in members} | {SHARED}
+    stale = [] if only is not None else stale_kits(root, keep)
     refused = [
         Problem(member.source, member.row, reason)
         for member, _digest in pending
-        if (reason := _refusal(project, root / member.code))
+        if (reason := _refusal(project, root / member.folder))
     ]
     refused += [
         Problem(
@@ -170,10 +187,14 @@ def write_kits(
         for folder in stale
         if (reason := _refusal(project, folder))
     ]
+    if reason := _refusal(project, root / SHARED):
+        refused.append(Problem(_display(project, root / SHARED), 0, reason))
     if refused:
         raise ProblemsFound([*skipped, *refused])
+    shared = shared_renders(project, campaigns)
+    _write_shared(project, root, campaigns, shared, base)
     if pending:
-        state = _State(project, tuple(campaigns), root, shared_renders(project, campaigns))
+        state = _State(project, tuple(campaigns), root, shared)
         if workers > 1 and len(pending) >= PARALLEL_FROM:
             problems = _write_parallel(state, pending, workers, progress)
         else:
@@ -182,6 +203,36 @@ def write_kits(
     removed = remove_stale_kits(project, stale)
     unchanged = len(writable) - len(pending)
     return KitSummary(len(pending), unchanged, root, removed, tuple(sorted(skipped)))
+
+
+def _write_shared(
+    project: Project, root: Path, campaigns: list[Campaign], shared: dict[str, Shared], base: str
+) -> None:
+    """The files every kit links to, once: ``gemeinsam/<campaign>/…`` and the folder's own page.
+
+    ``build/kits/index.html`` answers whoever opens the folder itself (instead of a listing of
+    every member's folder, should the server list folders) with where a kit's link comes from.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    page = landing_page(project.settings.platform_name)
+    if _read(root / PAGE) != page:
+        write_bytes(root / PAGE, page, within=root)
+    if _unchanged(root / SHARED, base):
+        return
+    files = [
+        (f"{campaign.slug}/{name}", data)
+        for campaign in campaigns
+        for name, data in sorted(shared[campaign.slug].items())
+    ]
+    files.append((SCRIPT, script()))
+    _swap_in(project, root, SHARED, files, base)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return read_output(path)
+    except (OSError, RefusedFile):
+        return None
 
 
 def stale_kits(root: Path, codes: set[str]) -> list[Path]:
@@ -256,17 +307,8 @@ def _write_serial(
     return problems
 
 
-_worker_state: _State | None = None
-
-
-def _init_worker(state: _State) -> None:
-    global _worker_state
-    _worker_state = state
-
-
-def _write_in_worker(task: tuple[KitMember, str]) -> list[Problem]:
-    assert _worker_state is not None
-    return _write_kit(_worker_state, *task)
+def _write_task(state: _State, task: tuple[KitMember, str]) -> list[Problem]:
+    return _write_kit(state, *task)
 
 
 def _write_parallel(
@@ -275,17 +317,13 @@ def _write_parallel(
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[Problem]:
-    # Rendering is CPU-bound Python and C (cairo, pango): processes, not threads. Fork keeps
-    # the loaded fonts and parsed templates; each worker fills its own cache of shared images.
-    context = multiprocessing.get_context("fork")
+    # Rendering is CPU-bound Python and C (cairo, pango): processes, not threads. Each worker
+    # fills its own caches (the generic images, the colours chosen for the shared texts).
     problems: list[Problem] = []
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(state,)
-    ) as pool:
-        for found in pool.map(_write_in_worker, pending, chunksize=8):
-            problems += found
-            if progress:
-                progress(1)
+    for found in in_workers(_write_task, state, pending, workers):
+        problems += found
+        if progress:
+            progress(1)
     return problems
 
 
@@ -333,10 +371,10 @@ def check_fits(campaigns: Iterable[Campaign], member: KitMember) -> list[Problem
 
 
 def _check_target(root: Path, member: KitMember) -> list[Problem]:
-    # The code is validated already; this is the second lock on the door: the folder must be
-    # a direct child of build/kits/, never a symlink to elsewhere, and if it exists, a kit
-    # this command wrote (it carries the inputs marker): anything else there stays.
-    target = root / member.code
+    # The token is base64url; this is the second lock on the door: the folder must be a direct
+    # child of build/kits/, never a symlink to elsewhere, and if it exists, a kit this command
+    # wrote (it carries the inputs marker): anything else there stays.
+    target = root / member.folder
     if target.is_symlink() or target.resolve().parent != root:
         return [
             Problem(
@@ -353,7 +391,7 @@ def _check_target(root: Path, member: KitMember) -> list[Problem]:
                 _(
                     "build/kits/{code} holds files rundbrief did not write; move them away to "
                     "get this member's kit"
-                ).format(code=member.code),
+                ).format(code=member.folder),
             )
         ]
     return []
@@ -375,54 +413,64 @@ def _unchanged(folder: Path, digest: str) -> bool:
 
 
 def _write_kit(state: _State, member: KitMember, digest: str) -> list[Problem]:
-    """Render and write one kit into a staging folder, then swap it in; return any problems."""
+    """Render one kit's personal files into a staging folder, then swap it in; return problems."""
     recipient = Recipient(member.code, member.name, member.row)
     files: list[tuple[str, bytes]] = []
     rendered = []
+    embeds: dict[str, str] = {}
     operator = state.project.settings.operator
     for campaign in state.campaigns:
-        assets, problems = render_assets(campaign, operator, recipient, state.shared[campaign.slug])
+        shared = state.shared[campaign.slug]
+        assets, problems = render_assets(campaign, operator, recipient, shared)
         if problems:
             return problems
         rendered.append((campaign, assets))
-        files += [(f"{campaign.slug}/{asset.filename}", asset.data) for asset in assets]
-        files.append((f"{campaign.slug}/banner-einbinden.html", _embed(campaign, recipient)))
-    # What the member may do with it, where each image fits, the texts ready to copy.
-    files.append((GUIDE, guide(rendered, operator, recipient)))
-    folder = state.root / member.code
-    state.root.mkdir(parents=True, exist_ok=True)
+        embeds[campaign.slug] = _embed(state, campaign, recipient)
+        # The member-independent images are in gemeinsam/ once, and the page links there; the
+        # texts and the banners' HTML are on the page, ready to copy: a file each would cost
+        # a block of the disk per member for a few hundred bytes.
+        files += [
+            (f"{campaign.slug}/{asset.filename}", asset.data)
+            for asset in assets
+            if asset.kind in FILES and asset.filename not in shared
+        ]
+    # What the member may do with it, every file, where each image fits, the texts to copy.
+    shared_names = {slug: set(files_) for slug, files_ in state.shared.items()}
+    files.append((PAGE, guide(rendered, operator, recipient, shared_names, SHARED, embeds)))
+    reason = _swap_in(state.project, state.root, member.folder, files, digest)
+    return [Problem(member.source, member.row, reason)] if reason else []
+
+
+def _swap_in(
+    project: Project, root: Path, name: str, files: list[tuple[str, bytes]], digest: str
+) -> str | None:
+    """Write ``files`` as the folder ``root/name`` whole, or say why not (a file of the user's)."""
+    folder = root / name
+    root.mkdir(parents=True, exist_ok=True)
     # Fresh, uniquely named folders of this run: nothing found on disk is ever removed,
     # except a kit folder with our inputs marker (checked before).
-    staging = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".tmp", dir=state.root))
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
     try:
-        _write_files(staging, member.code, files)
+        for path, data in files:
+            write_bytes(staging / path, data, within=staging)
         # Written last (the kit is swapped in whole): the marker lists every file of the kit,
         # and only those are ever replaced or deleted.
         write_text(staging / INPUTS, digest + "\n", within=staging)
         mark(staging, "kit")
-        reason = _refusal(state.project, folder)  # (checked before the run; once more now)
+        reason = _refusal(project, folder)  # (checked before the run; once more now)
         if reason:
-            return [Problem(member.source, member.row, reason)]
-        old = Path(tempfile.mkdtemp(prefix=f".{member.code}.", suffix=".old", dir=state.root))
+            return reason
+        old = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=root))
         if (folder / INPUTS).is_file() and not folder.is_symlink():
-            folder.rename(old / member.code)
+            folder.rename(old / name)
         staging.rename(folder)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # (gone already when it was swapped in)
-    return []
+    return None
 
 
-def _write_files(staging: Path, code: str, files: list[tuple[str, bytes]]) -> None:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
-        for name, data in files:
-            write_bytes(staging / name, data, within=staging)
-            bundle.writestr(f"werbemittel-{code}/{name}", data)
-    write_bytes(staging / f"werbemittel-{code}.zip", archive.getvalue(), within=staging)
-
-
-def _embed(campaign: Campaign, recipient: Recipient) -> bytes:
+def _embed(state: _State, campaign: Campaign, recipient: Recipient) -> str:
     """HTML snippets to put the banners on a website, each linking with the member's link."""
     headline = campaign.texts["headline"].value if "headline" in campaign.texts else campaign.title
     banners = [
@@ -436,9 +484,10 @@ def _embed(campaign: Campaign, recipient: Recipient) -> bytes:
         if spec.medium == "banner"
     ]
     # Autoescaped: the title stands in a comment that no '-->' in it can end ('>' is escaped).
+    platform = state.project.settings.platform_name
     snippet = (
         templates()
         .get_template("banner-einbinden.html.j2")
-        .render(campaign=campaign, banners=banners, alt=f"Anzeige: Mitgliederwerk – {headline}")
+        .render(campaign=campaign, banners=banners, alt=f"Anzeige: {platform} – {headline}")
     )
-    return snippet.encode("utf-8")
+    return snippet

@@ -49,9 +49,10 @@ def load_campaigns(project: Project) -> tuple[list[Campaign], list[Problem]]:
         problems += found
         # What shapes the campaign's files: templates, fonts, the source, the facts it uses
         # (their values are in ``values``; a change to another fact renders nothing again)
-        # and its picture.
+        # its picture, and the platform's name (the flyer's brand).
+        brand = project.settings.platform_name
         digest = hashlib.sha256(
-            (shared + source.text + repr(values) + (picture or "")).encode()
+            (shared + source.text + repr(values) + (picture or "") + brand).encode()
         ).hexdigest()
         campaign = _campaign(source.rel, values, lines, project, folder / TEMPLATES, digest)
         campaign = replace(campaign, picture=picture)
@@ -219,6 +220,7 @@ def _campaign(
         utm_campaign=file.utm_campaign or file.slug,
         short=file.short or "".join(word[0] for word in file.slug.split("-"))[:6],
         short_form=project.settings.short_link,
+        platform=project.settings.platform_name,
         texts={key.removeprefix("texts."): text(key, value) for key, value in named.items()},
         images=images,
         social_posts=tuple(

@@ -122,7 +122,7 @@ def _page(document: Document, path: str, extra: str = "") -> Page:
 def index_page(intro: Document | None, rendered: list[tuple[Campaign, list[Asset]]]) -> Page:
     """The section's start page: introduction and rules, then every campaign with its assets."""
     parts = [campaign_markdown(campaign, assets) for campaign, assets in rendered]
-    parts.append(f'<script src="{SCRIPT}"></script>\n')
+    parts.append(templates().get_template("kopieren.html.j2").render(script=SCRIPT) + "\n")
     extra = "\n" + "\n".join(parts)
     if intro is not None:
         return _page(intro, f"{SECTION}/index.md", extra)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,17 @@ def templates(folder: Path) -> Environment:
 
 
 def image_svg(
-    campaign: Campaign, spec: ImageSpec, recipient: Recipient, *, check_contrast: bool = False
+    campaign: Campaign,
+    spec: ImageSpec,
+    recipient: Recipient,
+    *,
+    check_contrast: bool = False,
+    keep: Callable[[Placed], bool] | None = None,
 ) -> tuple[str | None, list[Problem]]:
     """The image as SVG text, every text fitted into its box and readable on what is behind it.
 
-    Problems if a text does not fit, or (with ``check_contrast``) if it is too faint.
+    Problems if a text does not fit, or (with ``check_contrast``) if it is too faint. With
+    ``keep``, only the texts it keeps are drawn (a part of the image rendered alone).
     """
     blocks: list[Block] = []
     problems: list[Problem] = []
@@ -136,6 +143,8 @@ def image_svg(
     for placed in spec.boxes:
         if placed.member and not recipient.code:
             continue  # names the member: only in personal kits
+        if keep is not None and not keep(placed):
+            continue
         text = campaign.texts[placed.text]
         fitted = fit(fill(text.value, recipient, url), placed.box)
         if fitted is None:
@@ -172,7 +181,7 @@ def image_svg(
         behind = background(campaign, spec)
     except TemplateError as error:
         return None, [_template_problem(campaign, spec.template, error)]
-    blocks = [_readable(block, spec, behind) for block in blocks]
+    blocks = [_readable(campaign, block, spec, behind) for block in blocks]
     if check_contrast:
         problems = [
             _faint(campaign, spec, block, verdict)
@@ -236,11 +245,29 @@ def _set_plate(placed: Placed, spec: ImageSpec) -> Plate:
     return Plate(box.x, box.y, box.width, box.height, radius, str(placed.plate))
 
 
-def _readable(block: Block, spec: ImageSpec, behind: np.ndarray) -> Block:
-    colour, plate, _verdict_ = choose(block.placed, block.fitted, spec, behind)
-    if block.placed.plate not in (None, AUTO):
-        plate = _set_plate(block.placed, spec)
-    return Block(block.placed, block.fitted, colour, plate)
+_choices: dict[tuple[str, ImageSpec, Block], Block] = {}
+
+
+def _readable(campaign: Campaign, block: Block, spec: ImageSpec, behind: np.ndarray) -> Block:
+    """The block in its readable colour and plate; decided once for a text every kit shares.
+
+    Judging a colour sorts the pixels behind the glyphs: done for each of the seven texts of
+    each member's image, it was most of the time a kit took. Only a text that names the
+    member (or carries their code) is new in each kit.
+    """
+    cache_key = (campaign.digest, spec, block)
+    chosen = _choices.get(cache_key)
+    if chosen is None:
+        colour, plate, _verdict_ = choose(block.placed, block.fitted, spec, behind)
+        if block.placed.plate not in (None, AUTO):
+            plate = _set_plate(block.placed, spec)
+        chosen = Block(block.placed, block.fitted, colour, plate)
+        # A member's own text is kept only a short while (the parts of one image ask for it
+        # again); the shared ones for the whole run.
+        if block.placed.member and len(_choices) > 512:
+            _choices.clear()
+        _choices[cache_key] = chosen
+    return chosen
 
 
 def _verdict(block: Block, spec: ImageSpec, behind: np.ndarray) -> Verdict:
@@ -291,6 +318,7 @@ def _template_line(error: BaseException, name: str) -> int | None:
     return line
 
 
+@functools.lru_cache(maxsize=16)
 def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     """The QR code of ``url`` for a ``size``-pixel spot: whole pixels per module, so never blurred."""
     code = qr_code(url)
@@ -385,6 +413,7 @@ def flyer_pdf(
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
                 copies=2 if home else 1,
+                platform=campaign.platform,
             )
         )
     except TemplateError as error:

@@ -295,6 +295,21 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+KIT_TOKEN_LENGTH = 22
+"""base64url characters of a kit's folder name: 132 bits, never guessed, short enough to type."""
+
+
+def kit_token(secret: bytes, code: str) -> str:
+    """The folder name of a member's kit: a keyed hash of the referral code, not the code.
+
+    The code alone is printed on every flyer: whoever saw one could open the kit and read the
+    name. Derived from the unsubscribe secret with a label of its own (no address holds a
+    NUL), so a send and a kits run find the same folder without a second secret.
+    """
+    digest = hmac.new(secret, b"werbemittel\0" + code.encode("utf-8"), hashlib.sha256).digest()
+    return _b64(digest)[:KIT_TOKEN_LENGTH]
+
+
 def unsubscribe_token(secret: bytes, address: str) -> str:
     """base64url(address) '.' base64url(HMAC-SHA256(secret, address)), address lower-cased."""
     data = address.lower().encode("utf-8")

@@ -8,7 +8,7 @@ encoder, ``core/headers``), escaped in HTML by the template that places them.
 from __future__ import annotations
 
 from generator.core.settings import Settings
-from generator.members.recipients import unsubscribe_token
+from generator.members.recipients import kit_token, unsubscribe_token
 from generator.members.source import Member
 from generator.newsletter.email import share_link
 from generator.newsletter.unsubscribe import unsubscribe_link
@@ -33,6 +33,7 @@ class MemberValues:
         unsubscribe = unsubscribe_link(settings.newsletter, self._SLOT)
         self.link = tuple(link.split(self._SLOT))
         self.unsubscribe = tuple(unsubscribe.split(self._SLOT))
+        self.kits = kit_url(settings, self._SLOT).split(self._SLOT) if settings.kits.url else None
 
     def __call__(self, member: Member) -> dict[str, str]:
         """The values of ``member`` (see email.known_fields)."""
@@ -45,4 +46,12 @@ class MemberValues:
         values["unsubscribe_url"] = unsubscribe_token(self.secret, member.email).join(
             self.unsubscribe
         )
+        if self.kits is not None:
+            values["werbemittel_url"] = kit_token(self.secret, member.referral_code).join(self.kits)
         return values
+
+
+def kit_url(settings: Settings, token: str) -> str:
+    """The address of the kit with folder ``token`` (``kits.url`` must be set)."""
+    assert settings.kits.url is not None
+    return f"{settings.kits.url.rstrip('/')}/{token}/"

@@ -110,7 +110,8 @@ def archive_pages(
             body=_index_body(entries),
             meta={
                 "title": "Newsletter-Archiv",
-                "description": "Alle Newsletter von Mitgliederwerk zum Nachlesen, der neueste zuerst.",
+                "description": f"Alle Newsletter von {project.settings.platform_name} zum "
+                "Nachlesen, der neueste zuerst.",
             },
             order=900,
         )

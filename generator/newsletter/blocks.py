@@ -10,7 +10,6 @@ structure, not its email-safe rebuild).
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import xml.etree.ElementTree as etree
@@ -21,6 +20,7 @@ from markdown.util import AtomicString
 
 from generator.core.i18n import _, number
 from generator.core.problems import Severity
+from generator.newsletter.layout import environment
 
 COLUMN = 536
 """Width of the content column in px: the 600 px container less 32 px padding on each side."""
@@ -91,36 +91,26 @@ def button_lines(label: str, width: int = COLUMN) -> int:
     return max(1, math.ceil(text_width(label, 17, bold=True) / room))
 
 
-def button_html(text: str, href: str) -> str:
-    """One button: VML for Outlook on Windows, a padded link in a table cell for every other client.
+def button_group_html(links: Sequence[tuple[str, str]]) -> str:
+    """The buttons of one paragraph, each (label, href): ``templates/buttons.html.j2``.
 
     The cell carries ``bgcolor`` and the link its colours inline, so the button stays a button
     without the ``<style>`` block; the padding (not a line height) gives it its height, so a
-    label that wraps makes it one line taller, not twice as tall. The HTML version is hidden
-    from Outlook by a conditional comment, never by ``mso-hide`` (which would hide it wherever
-    the class is used).
+    label that wraps makes it one line taller, not twice as tall.
     """
-    text_html = html.escape(text)
-    href_html = html.escape(href, quote=True)
-    width = min(COLUMN, max(200, int(text_width(text, 17, bold=True)) + 2 * BUTTON_PADDING[1]))
-    height = 2 * BUTTON_PADDING[0] + BUTTON_LINE * button_lines(text)
-    return (
-        "<!--[if mso]>"
-        '<v:roundrect xmlns:v="urn:schemas-microsoft-com:vml" '
-        'xmlns:w="urn:schemas-microsoft-com:office:word" '
-        f'href="{href_html}" style="height:{height}px;v-text-anchor:middle;width:{width}px;" '
-        f'arcsize="12%" stroke="f" fillcolor="{BUTTON_COLOUR}"><w:anchorlock/>'
-        '<center style="color:#ffffff;font-family:Arial,sans-serif;font-size:17px;'
-        f'font-weight:bold;line-height:{BUTTON_LINE}px;mso-line-height-rule:exactly;">'
-        f"{text_html}</center></v:roundrect>"
-        "<![endif]-->"
-        "<!--[if !mso]><!-->"
-        '<table role="presentation" class="button-table" cellpadding="0" cellspacing="0" '
-        f'border="0"><tr><td class="button-cell" bgcolor="{BUTTON_COLOUR}">'
-        f'<a class="button" href="{href_html}">{text_html}</a>'
-        "</td></tr></table>"
-        "<!--<![endif]-->"
-    )
+    buttons = [
+        {
+            "text": text,
+            "href": href,
+            "width": min(
+                COLUMN, max(200, int(text_width(text, 17, bold=True)) + 2 * BUTTON_PADDING[1])
+            ),
+            "height": 2 * BUTTON_PADDING[0] + BUTTON_LINE * button_lines(text),
+        }
+        for text, href in links
+    ]
+    template = environment().get_template("buttons.html.j2")
+    return template.render(buttons=buttons, colour=BUTTON_COLOUR, line=BUTTON_LINE)
 
 
 def buttons(root: etree.Element, stash: Stash) -> list[Note]:
@@ -139,7 +129,7 @@ def buttons(root: etree.Element, stash: Stash) -> list[Note]:
     grouped = {id(link) for _, links in groups for link in links}
     for paragraph, links in groups:
         items = []
-        for position, link in enumerate(links):
+        for link in links:
             label = label_of(link)
             if len(label) > LABEL_MAX:
                 notes.append(
@@ -151,12 +141,11 @@ def buttons(root: etree.Element, stash: Stash) -> list[Note]:
                         (label,),
                     )
                 )
-            css = "button-item" if position == 0 else "button-item button-next"
-            items.append(f'<div class="{css}">{button_html(label, link.get("href", ""))}</div>')
+            items.append((label, link.get("href", "")))
         paragraph.clear()
         paragraph.tag = "div"
         paragraph.set("class", "button-wrap")
-        paragraph.text = stash("".join(items))
+        paragraph.text = stash(button_group_html(items))
     for block in root.iter():
         stray = [link for link in block if is_button(link) and id(link) not in grouped]
         for link in stray:

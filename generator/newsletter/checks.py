@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from email import quoprimime
 from html import unescape
 
@@ -71,174 +72,235 @@ def image_sources(html: str) -> list[str]:
     return [image["src"] for image in images if image.get("src")]
 
 
-def preflight(
-    project: Project, index: SiteIndex, newsletter: Newsletter, email: RenderedEmail
-) -> list[Problem]:
-    """Every preflight problem of one newsletter, checked on the email for a sample member."""
-    document = newsletter.document
-    rel = document.rel
-    values = sample_values(project)
-    subject, html, text = personalise(email, values)
-    problems: list[Problem] = []
+@dataclass(frozen=True)
+class _Mail:
+    """One newsletter's email as the sample member gets it, and where its source lines are."""
 
-    def at(needle: str) -> int:
+    newsletter: Newsletter
+    values: dict[str, str]
+    subject: str
+    html: str
+    text: str
+    images: list[dict[str, str]]
+    hrefs: list[str]
+
+    @property
+    def rel(self) -> str:
+        """The source file, as problems name it."""
+        return self.newsletter.document.rel
+
+    def at(self, needle: str) -> int:
         """The file line that first mentions ``needle`` (the layout's own markup: line 1)."""
+        document = self.newsletter.document
         for at_line, line in enumerate(document.body.split("\n"), start=document.body_line):
             if needle and needle in line:
                 return at_line
         return 1
 
+
+def preflight(
+    project: Project, index: SiteIndex, newsletter: Newsletter, email: RenderedEmail
+) -> list[Problem]:
+    """Every preflight problem of one newsletter, checked on the email for a sample member."""
+    values = sample_values(project)
+    subject, html, text = personalise(email, values)
+    images, hrefs = _elements(html)
+    mail = _Mail(newsletter, values, subject, html, text, images, hrefs)
+    return [
+        *_size_problems(mail),
+        *_image_problems(mail, index),
+        *_insecure_links(mail),
+        *_unresolved_placeholders(mail),
+        *_subject_and_preheader(mail),
+        *audience_problems(project, newsletter),
+        *active_content_problems(newsletter, html),
+        *token_problems(newsletter),
+        *placeholder_problems(newsletter),
+        *service_problems(project, index, newsletter, email, hrefs),
+        *_footer_problems(mail, project),
+        *archive_problems(project, newsletter, email),
+    ]
+
+
+def _size_problems(mail: _Mail) -> list[Problem]:
+    """Gmail clips an email whose encoded HTML passes 102 KB; a warning from 90 KB."""
     # Quoted-printable writes a byte as at most three characters (and a soft break per 73):
     # the exact size is needed only when that bound reaches the warning threshold.
-    size = encoded_size(html) if len(html.encode("utf-8")) * 3.1 >= WARN_BYTES else 0
+    size = encoded_size(mail.html) if len(mail.html.encode("utf-8")) * 3.1 >= WARN_BYTES else 0
     if size >= CLIP_BYTES:
-        problems.append(
+        return [
             Problem(
-                rel,
+                mail.rel,
                 1,
                 _("email HTML is {size} KB encoded; Gmail clips it from 102 KB").format(
                     size=number(size / 1000, 1)
                 ),
             )
-        )
-    elif size >= WARN_BYTES:
-        problems.append(
+        ]
+    if size >= WARN_BYTES:
+        return [
             Problem(
-                rel,
+                mail.rel,
                 1,
                 _("email HTML is {size} KB encoded; Gmail clips from 102 KB, keep a margin").format(
                     size=number(size / 1000, 1)
                 ),
                 "warning",
             )
-        )
+        ]
+    return []
 
-    images, hrefs = _elements(html)
-    written = image_lines(newsletter, index)
+
+def _image_problems(mail: _Mail, index: SiteIndex) -> list[Problem]:
+    """Every image of the email, each at the line that writes it."""
+    rel = mail.rel
+    problems: list[Problem] = []
+    written = image_lines(mail.newsletter, index)
     # Sources the email has more often than the body writes them: the layout's own images
     # (the logo), which come before the body's.
-    surplus = Counter(image.get("src") or "" for image in images)
+    surplus = Counter(image.get("src") or "" for image in mail.images)
     surplus.subtract({src: len(lines) for src, lines in written.items()})
-    for image in images:
+    for image in mail.images:
         src = image.get("src") or ""
         if surplus[src] > 0:
             surplus[src] -= 1
-            line = at(src)
+            line = mail.at(src)
         else:  # (never more of them left in the email than lines in ``written``)
             line = written[src].pop(0)
-        if not (image.get("alt") or "").strip():
-            problems.append(Problem(rel, line, _("image without alt text: {src}").format(src=src)))
-        if "://" in src and not src.startswith("https://"):
-            # (A relative source was reported when the links were mapped.)
-            problems.append(
-                Problem(
-                    rel, line, _("image must have an absolute https:// URL: {src}").format(src=src)
-                )
-            )
-        width = (image.get("width") or "").strip()
-        if not width:
-            problems.append(
-                Problem(
-                    rel,
-                    line,
-                    _("image without a width attribute: {src}; add {example}").format(
-                        src=src, example=f'{{ width="{COLUMN}" }}'
-                    ),
-                )
-            )
-        elif not width.isdigit():
-            problems.append(
-                Problem(
-                    rel,
-                    line,
-                    _(
-                        "image width must be a number of pixels (at most {column}), not "
-                        "'{width}': {src}"
-                    ).format(column=COLUMN, width=width, src=src),
-                )
-            )
-        elif int(width) > COLUMN:
-            problems.append(
-                Problem(
-                    rel,
-                    line,
-                    _(
-                        "image is {width} px wide, wider than the {column} px of the email's "
-                        "column: {src}; write {example}"
-                    ).format(
-                        width=width, column=COLUMN, src=src, example=f'{{ width="{COLUMN}" }}'
-                    ),
-                )
-            )
-        missing = _missing_on_help_site(index, src)
-        if missing:
-            problems.append(
-                Problem(
-                    rel,
-                    line,
-                    _("image not found on the help site: no file {path}").format(path=missing),
-                )
-            )
-    for href in hrefs:
-        if href.startswith("http://"):
-            problems.append(
-                Problem(
-                    rel,
-                    at(href.split("?")[0]),
-                    _("insecure link: {href}; use https://").format(href=href),
-                )
-            )
+        problems += _one_image(rel, line, src, image, index)
+    return problems
 
-    for part, content in (
-        (_("unresolved placeholder in the subject: {placeholder}"), subject),
-        (_("unresolved placeholder in the HTML part: {placeholder}"), html),
-        (_("unresolved placeholder in the text part: {placeholder}"), text),
-    ):
-        for match in _UNRESOLVED.finditer(content):
-            first = match.group(0).split("\n")[0]  # (found in the source by its first line)
-            problems.append(
-                Problem(rel, at(first), part.format(placeholder=" ".join(match.group(0).split())))
-            )
 
-    if document.meta.get("subject") is not None:  # (a missing subject was reported already)
-        problems += _subject(rel, document.line_of("subject"), subject)
-    low, high = PREHEADER_RANGE
-    preheader = merge.fill_source(newsletter.preheader, values)
-    if document.meta.get("preheader") is not None and not low <= len(preheader) <= high:
+def _one_image(
+    rel: str, line: int, src: str, image: dict[str, str], index: SiteIndex
+) -> list[Problem]:
+    """One image: alt text, an https:// source, a width in pixels within the column, found."""
+    problems: list[Problem] = []
+    if not (image.get("alt") or "").strip():
+        problems.append(Problem(rel, line, _("image without alt text: {src}").format(src=src)))
+    if "://" in src and not src.startswith("https://"):
+        # (A relative source was reported when the links were mapped.)
+        problems.append(
+            Problem(rel, line, _("image must have an absolute https:// URL: {src}").format(src=src))
+        )
+    width = (image.get("width") or "").strip()
+    if not width:
         problems.append(
             Problem(
                 rel,
+                line,
+                _("image without a width attribute: {src}; add {example}").format(
+                    src=src, example=f'{{ width="{COLUMN}" }}'
+                ),
+            )
+        )
+    elif not width.isdigit():
+        problems.append(
+            Problem(
+                rel,
+                line,
+                _(
+                    "image width must be a number of pixels (at most {column}), not "
+                    "'{width}': {src}"
+                ).format(column=COLUMN, width=width, src=src),
+            )
+        )
+    elif int(width) > COLUMN:
+        problems.append(
+            Problem(
+                rel,
+                line,
+                _(
+                    "image is {width} px wide, wider than the {column} px of the email's "
+                    "column: {src}; write {example}"
+                ).format(width=width, column=COLUMN, src=src, example=f'{{ width="{COLUMN}" }}'),
+            )
+        )
+    missing = _missing_on_help_site(index, src)
+    if missing:
+        problems.append(
+            Problem(
+                rel,
+                line,
+                _("image not found on the help site: no file {path}").format(path=missing),
+            )
+        )
+    return problems
+
+
+def _insecure_links(mail: _Mail) -> list[Problem]:
+    """A link over plain http:// (the layout's own links are https://)."""
+    return [
+        Problem(
+            mail.rel,
+            mail.at(href.split("?")[0]),
+            _("insecure link: {href}; use https://").format(href=href),
+        )
+        for href in mail.hrefs
+        if href.startswith("http://")
+    ]
+
+
+def _unresolved_placeholders(mail: _Mail) -> list[Problem]:
+    """Template syntax left in the subject, the HTML or the text after filling in."""
+    problems = []
+    for part, content in (
+        (_("unresolved placeholder in the subject: {placeholder}"), mail.subject),
+        (_("unresolved placeholder in the HTML part: {placeholder}"), mail.html),
+        (_("unresolved placeholder in the text part: {placeholder}"), mail.text),
+    ):
+        for match in _UNRESOLVED.finditer(content):
+            first = match.group(0).split("\n")[0]  # (found in the source by its first line)
+            placeholder = " ".join(match.group(0).split())
+            problems.append(Problem(mail.rel, mail.at(first), part.format(placeholder=placeholder)))
+    return problems
+
+
+def _subject_and_preheader(mail: _Mail) -> list[Problem]:
+    """The subject's length and tone, the preheader's length."""
+    newsletter = mail.newsletter
+    document = newsletter.document
+    problems = []
+    if document.meta.get("subject") is not None:  # (a missing subject was reported already)
+        problems += _subject(mail.rel, document.line_of("subject"), mail.subject)
+    low, high = PREHEADER_RANGE
+    preheader = merge.fill_source(newsletter.preheader, mail.values)
+    if document.meta.get("preheader") is not None and not low <= len(preheader) <= high:
+        problems.append(
+            Problem(
+                mail.rel,
                 document.line_of("preheader"),
                 _("preheader: expected {low} to {high} characters, got {count}").format(
                     low=low, high=high, count=len(preheader)
                 ),
             )
         )
+    return problems
 
-    problems += audience_problems(project, newsletter)
-    problems += active_content_problems(newsletter, html)
-    problems += token_problems(newsletter)
-    problems += placeholder_problems(newsletter)
-    problems += service_problems(project, index, newsletter, email, hrefs)
 
-    unsubscribe = values["unsubscribe_url"]
+def _footer_problems(mail: _Mail, project: Project) -> list[Problem]:
+    """The unsubscribe link and the whole Impressum, in both parts."""
+    unsubscribe = mail.values["unsubscribe_url"]
     operator = project.settings.operator
     impressum = (operator.name, operator.street, operator.register, operator.vat_id)
+    problems = []
     for part, content, link in (
-        (_("HTML part"), html, f'href="{_attr(unsubscribe)}"'),
-        (_("text part"), text, unsubscribe),
+        (_("HTML part"), mail.html, f'href="{_attr(unsubscribe)}"'),
+        (_("text part"), mail.text, unsubscribe),
     ):
         if link not in content:
             problems.append(
-                Problem(rel, 1, _("unsubscribe link missing in the {part}").format(part=part))
+                Problem(mail.rel, 1, _("unsubscribe link missing in the {part}").format(part=part))
             )
         if not all(_attr(item) in content or item in content for item in impressum):
             problems.append(
                 Problem(
-                    rel, 1, _("Impressum missing or incomplete in the {part}").format(part=part)
+                    mail.rel,
+                    1,
+                    _("Impressum missing or incomplete in the {part}").format(part=part),
                 )
             )
-    return problems + archive_problems(project, newsletter, email)
+    return problems
 
 
 def encoded_size(html: str) -> int:

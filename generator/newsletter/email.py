@@ -64,8 +64,9 @@ class RenderedEmail:
 
 
 def known_fields(settings: Settings) -> tuple[str, ...]:
-    """Every merge field a newsletter may use."""
-    return (*merge.BUILTIN_FIELDS, *settings.member_fields)
+    """Every merge field a newsletter may use (the kit's link once ``kits.url`` says where)."""
+    kits = (merge.KIT_FIELD,) if settings.kits.url else ()
+    return (*merge.BUILTIN_FIELDS, *kits, *settings.member_fields)
 
 
 def archive_path(slug: str) -> str:
@@ -305,9 +306,13 @@ def _sample_values(settings: Settings) -> dict[str, str]:
         "referral_link": share_link(settings, code),
         "unsubscribe_url": unsubscribe_link(settings.newsletter, "beispiel"),
     }
+    if settings.kits.url:
+        values[merge.KIT_FIELD] = f"{settings.kits.url.rstrip('/')}/{SAMPLE_KIT}/"
     return {**{name: "Beispiel" for name in settings.member_fields}, **values}
 
 
+SAMPLE_KIT = "beispiel-kit"
+"""The folder of the sample member's kit in previews (no real member's token)."""
 TYPICAL_WIDTHS = {"first_name": 12, "last_name": 14, "email": 32}
 """Characters to reserve for a value when wrapping the text part (the sample's, if longer)."""
 
@@ -350,6 +355,9 @@ def _neutral_values(settings: Settings) -> dict[str, str]:
         "referral_link": settings.referral_url,
         "unsubscribe_url": unsubscribe_link(settings.newsletter, ""),
     }
+    if settings.kits.url:
+        # The archive is public: it links to no one's kit, only to the public Werbemittel page.
+        values[merge.KIT_FIELD] = settings.kits.url
     return {**{name: "" for name in settings.member_fields}, **values}
 
 

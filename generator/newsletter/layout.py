@@ -49,10 +49,7 @@ def client_fixes() -> str:
     Its rules match nothing when the CSS is inlined (they select attributes the clients add
     later), so it joins the email after inlining, untouched by either inliner.
     """
-    loader = environment().loader
-    assert loader is not None
-    text, _, _ = loader.get_source(environment(), "clients.css")
-    return f"<style>\n{text}</style>\n"
+    return environment().get_template("client-fixes.html.j2").render()
 
 
 def with_client_fixes(inlined: str) -> str:

@@ -17,6 +17,8 @@ BUILTIN_FIELDS = (
     "referral_link",
     "unsubscribe_url",
 )
+KIT_FIELD = "werbemittel_url"
+"""The member's own Werbemittel page; a field once ``kits.url`` says where kits are published."""
 
 SOURCE_FIELD = re.compile(r"\{\{\s*member\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 """A merge field as the writer types it."""

@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from generator.core import i18n
 from generator.core.activecontent import refused
 from generator.core.dates import german_date
@@ -21,19 +19,6 @@ from generator.newsletter.layout import environment
 from generator.newsletter.render import Checked
 
 FOLDER = "newsletter-vorschau"
-
-_STYLE = """
-body { font-family: system-ui, Arial, sans-serif; margin: 0; padding: 16px 24px; color: #1f2933; background: #f4f6f6; }
-h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
-a { color: #0b5e57; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 4px; font-size: 13px; font-weight: bold; }
-.draft { background: #fde68a; color: #713f12; } .approved { background: #ccfbf1; color: #134e4a; }
-.frames { display: flex; gap: 24px; align-items: flex-start; overflow-x: auto; }
-.frames figure { margin: 0; } .frames figcaption { font-size: 13px; color: #52606d; margin-bottom: 4px; }
-iframe { border: 1px solid #cbd2d9; background: #fff; height: 1600px; }
-pre { background: #fff; border: 1px solid #cbd2d9; padding: 12px; max-width: 80ch; white-space: pre-wrap; }
-.problems li { font-family: monospace; } .ok { color: #0b5e57; }
-"""
 
 
 def write_preview(
@@ -123,7 +108,6 @@ def _page(
             views=views,
             sandbox=SANDBOX,
             language=i18n.language(),
-            style=Markup(_STYLE),
         )
     )
     # (no CSP here: the preview server's live reload is an inline script)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
 import os
 import pickle
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from generator.core.problems import Problem
 from generator.core.sealed import seal, unseal
 from generator.core.settings import Project
 from generator.core.sources import SourceFile
+from generator.core.workers import in_workers
 from generator.newsletter.checks import preflight
 from generator.newsletter.email import RenderedEmail, render_email
 from generator.newsletter.facts import with_facts
@@ -118,24 +117,7 @@ def _check_all(run: _Run, sources: list[SourceFile]) -> list[Checked]:
     # fork keeps the loaded libraries; never fork a process that runs threads (the preview).
     if workers < 2 or len(sources) < PARALLEL_FROM or threading.active_count() > 1:
         return [_check(run, source) for source in sources]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(run,)
-    ) as pool:
-        return list(pool.map(_check_in_worker, sources, chunksize=8))
-
-
-_worker_run: _Run | None = None
-
-
-def _start_worker(run: _Run) -> None:
-    global _worker_run
-    _worker_run = run
-
-
-def _check_in_worker(source: SourceFile) -> Checked:
-    assert _worker_run is not None
-    return _check(_worker_run, source)
+    return list(in_workers(_check, run, sources, workers))
 
 
 def _cached(run: _Run, source: SourceFile) -> Checked | None:

@@ -170,11 +170,6 @@ def name_problems(name: str, rel: str) -> list[Problem]:
     ]
 
 
-def newest_first(newsletters: list[Newsletter]) -> list[Newsletter]:
-    """Sorted by date, the newest first."""
-    return sorted(newsletters, key=lambda item: (item.date, item.slug), reverse=True)
-
-
 def newsletter_source(project: Project, path: Path) -> SourceFile:
     """Read the newsletter file a command names; raise ProblemsFound if there is none."""
     path = path if path.is_absolute() else (project.root / path)

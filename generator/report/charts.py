@@ -17,6 +17,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
+from generator.core import german
 from generator.report.figures import (
     COMPLAINT_LIMIT,
     COMPLAINT_TARGET,
@@ -194,11 +195,11 @@ def _y_axis(chart: Chart, top: float, label: Callable[[float], str], *, integer:
 
 
 def _percent(value: float) -> str:
-    return f"{value:.2f} %".replace(".", ",")
+    return german.percent(value)
 
 
 def _count(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")
+    return german.number(value)
 
 
 def _y(chart: Chart, value: float, top: float) -> float:

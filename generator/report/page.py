@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.core import german
 from generator.core.activecontent import PAGE_POLICY, findings, line_of, refusal, refused
 from generator.core.files import write_bytes, write_text
 from generator.core.output import publish, staging_dir
@@ -115,12 +116,12 @@ def status_label(status: str) -> str:
 
 def number(value: float | int | None) -> str:
     """German thousands separator: 12.345."""
-    return "–" if value is None else f"{int(value):,}".replace(",", ".")
+    return "–" if value is None else german.number(int(value))
 
 
 def percent(value: float | None, digits: int = 2) -> str:
     """A share as German percent: 0,31 %."""
-    return "–" if value is None else f"{value * 100:.{digits}f} %".replace(".", ",")
+    return "–" if value is None else german.percent(value * 100, digits)
 
 
 def day(moment: dt.date | None) -> str:

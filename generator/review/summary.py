@@ -11,23 +11,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from generator.core import german
 from generator.core.dates import german_date
+from generator.core.german import counted
 from generator.review.model import NewsletterReview, Review
 from generator.review.texts import changed_words
 
 SHOWN_PROBLEMS = 10
 STATUS = {"approved": "freigegeben", "draft": "Entwurf"}
 CHANGE = {"added": "neu", "modified": "geändert", "deleted": "entfernt"}
-
-
-def german_number(value: int) -> str:
-    """1.204: the summary is German whatever language the command line speaks."""
-    return f"{value:,}".replace(",", ".")
-
-
-def counted(count: int, singular: str, plural: str) -> str:
-    """'1 Hilfeseite', '3 Hilfeseiten'."""
-    return f"{german_number(count)} {singular if count == 1 else plural}"
 
 
 ZERO_WIDTH = "\u200b"
@@ -80,7 +72,7 @@ def summary_markdown(review: Review, artifact: str = "review") -> str:
         )
         lines += [f"- {code(str(p))}" for p in review.errors[:SHOWN_PROBLEMS]]
         if len(review.errors) > SHOWN_PROBLEMS:
-            lines.append(f"- … und {german_number(len(review.errors) - SHOWN_PROBLEMS)} weitere")
+            lines.append(f"- … und {german.number(len(review.errors) - SHOWN_PROBLEMS)} weitere")
         lines.append("")
     if review.newsletters:
         lines += ["**Newsletter**", *(_newsletter(item) for item in review.newsletters), ""]

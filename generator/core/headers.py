@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from email import policy
+from email.header import Header
 
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError
@@ -51,7 +52,12 @@ def hidden_break(value: str, name: str = "subject") -> str | None:
 
 
 def header_text(name: str, value: str) -> str:
-    """``value`` for header ``name``, unchanged; HeaderInjection if it could break a line."""
+    """``value`` for header ``name``; HeaderInjection if it could break a line.
+
+    Returned unchanged, unless it holds something that reads as an encoded word the email
+    package cannot fold back (``¡=?x-unbekannt?q?=C3=A4?=`` in a member's name): then as
+    UTF-8 encoded words of its own, which every reader shows as the literal text.
+    """
     if hidden_break(value, name) is not None:
         raise HeaderInjection(
             _(
@@ -59,4 +65,15 @@ def header_text(name: str, value: str) -> str:
                 " the value (subject, name or address)"
             ).format(name=name)
         )
+    if ENCODED_WORD in value and not _folds(name, value):
+        return Header(value, "utf-8", header_name=name).encode().replace("\n ", " ")
     return value
+
+
+def _folds(name: str, value: str) -> bool:
+    """Whether the email package can write ``value`` as header ``name`` (it raises on some)."""
+    try:
+        policy.SMTP.fold_binary(name, policy.SMTP.header_store_parse(name, value)[1])
+    except (UnicodeError, ValueError, LookupError, IndexError, TypeError):
+        return False
+    return True

@@ -283,7 +283,7 @@ def _wrap(line: str) -> bytes:
 
 
 def _header_line(name: str, value: str) -> bytes:
-    header_text(name, value)  # the one check, before any fast path
+    value = header_text(name, value)  # the one check, before any fast path
     if (
         value.isascii()
         and _PLAIN.fullmatch(value)
@@ -295,7 +295,7 @@ def _header_line(name: str, value: str) -> bytes:
 
 
 def _address_line(name: str, address: str) -> bytes:
-    header_text(name, address)
+    address = header_text(name, address)
     if _DOT_ATOM_ADDRESS.fullmatch(address) and len(name) + 2 + len(address) <= _HEADER_LIMIT:
         return f"{name}: {address}\r\n".encode("ascii")
     return _folded(name, address)

@@ -15,6 +15,7 @@ from generator.cli.progress import Progress
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import ProblemsFound
 from generator.core.settings import Project
+from generator.feedback.classify import KINDS
 from generator.feedback.limits import MAX_DEPTH, MAX_PARTS, MAX_SIZE
 from generator.feedback.suppression import (
     REASONS,
@@ -175,20 +176,7 @@ def _summarise(project: Project, outcome: FeedbackOutcome, soft_suppressed: int)
         ngettext("{n} not recognised", "{n} not recognised", kinds["other"]),
         ngettext("{n} quarantined", "{n} quarantined", kinds["quarantined"]),
     ]
-    numbers = [
-        kinds[k]
-        for k in (
-            "unsubscribe",
-            "hard_bounce",
-            "soft_bounce",
-            "complaint",
-            "auto_reply",
-            "vote",
-            "unverified",
-            "other",
-            "quarantined",
-        )
-    ]
+    numbers = [kinds[k] for k in (*KINDS, "quarantined")]
     shown = [part.format(n=number(n)) for part, n in zip(parts, numbers, strict=True) if n]
     click.echo(
         _("New messages: {new}, read in an earlier run: {earlier}{colon}{parts}").format(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -19,7 +18,7 @@ from generator.feedback.mailbox import ImapConfig, imap_config
 from generator.members.recipients import SECRET_VARIABLE, unsubscribe_secret
 from generator.members.source import members_source
 from generator.sending.dkim import KEY_VARIABLE, DkimError, DkimSigner, dkim_signer
-from generator.sending.transport import SmtpConfig, smtp_config
+from generator.sending.transport import SmtpConfig, is_loopback, smtp_config
 
 T = TypeVar("T")
 GUIDE = "docs/seiten/betrieb/einrichten.md"
@@ -72,7 +71,7 @@ def _secrets(
 ) -> tuple[SmtpConfig | None, ImapConfig | None, DkimSigner | None]:
     """Whether every variable the send, feedback and signing need is set and well-formed."""
     # A relay on this machine (a Postfix beside a self-hosted runner) may take mail without log-in.
-    local = _loopback(env.get("RUNDBRIEF_SMTP_HOST", ""))
+    local = is_loopback(env.get("RUNDBRIEF_SMTP_HOST", ""))
     smtp_login = [] if local else ["RUNDBRIEF_SMTP_USER", "RUNDBRIEF_SMTP_PASSWORD"]
     missing = _missing(
         [
@@ -124,15 +123,6 @@ def _secrets(
     if imap is not None and not (imap.user and imap.password):
         imap = None
     return smtp, imap, signer
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _read(

@@ -36,7 +36,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flufl.bounce import all_failures
@@ -59,16 +59,7 @@ Kind = Literal[
     "unverified",
     "other",
 ]
-KINDS: tuple[Kind, ...] = (
-    "unsubscribe",
-    "hard_bounce",
-    "soft_bounce",
-    "complaint",
-    "auto_reply",
-    "vote",
-    "unverified",
-    "other",
-)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
 """Where the address a message was delivered to shows (the first four are added on delivery)."""
 ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")

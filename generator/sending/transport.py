@@ -124,7 +124,7 @@ def smtp_config(env: Mapping[str, str] | None = None) -> SmtpConfig:
                 "RUNDBRIEF_SMTP_TLS: expected starttls, ssl or none, got '{value}'; set one of them"
             ).format(value=tls)
         )
-    if tls == "none" and not _is_loopback(host):
+    if tls == "none" and not is_loopback(host):
         raise UsageError(
             _(
                 "RUNDBRIEF_SMTP_TLS=none is allowed only for a loopback host, not "
@@ -163,7 +163,8 @@ def smtp_transport(
     return SmtpTransport(smtp_config(env), backoff=backoff, signer=signer)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (a relay here needs no TLS and no log-in)."""
     if host == "localhost":
         return True
     try:

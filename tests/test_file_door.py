@@ -438,8 +438,8 @@ def test_the_gate_says_clearly_when_the_folder_is_no_git_checkout_or_git_is_miss
     result = cli(project, *arguments, env=smtp.env())
     assert result.exit_code == 1
     expected = _(
-        "{root} is not a git checkout: send compares the newsletter with the approved main "
-        "branch of the remote; run it in a clone of the repository"
+        "{root} is not a git checkout: rundbrief compares what it sends or hands out with "
+        "the approved main branch of the remote; run it in a clone of the repository"
     ).format(root=project)
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -450,8 +450,9 @@ def test_the_gate_says_clearly_when_the_folder_is_no_git_checkout_or_git_is_miss
     result = cli(project, *arguments, env={**smtp.env(), "PATH": str(empty)})
     assert result.exit_code == 1
     missing = _(
-        "git is not installed (or not on PATH): send checks with git that the newsletter "
-        "is on the approved main branch; install git and run the command again"
+        "git is not installed (or not on PATH): rundbrief checks with git that what it "
+        "sends or hands out is on the approved main branch; install git and run the "
+        "command again"
     )
     assert missing in result.stderr, result.stderr
     assert smtp.recorder.received == []

@@ -129,7 +129,9 @@ def _check(request: SendRequest) -> None:
     alone = [option for name, option in ALONE.items() if getattr(request, name)]
     if alone:
         raise UsageError(
-            _("--due cannot be combined with {options}").format(options=", ".join(alone))
+            _("--due cannot be combined with {options}; leave them out").format(
+                options=", ".join(alone)
+            )
         )
     ephemeral = os.environ.get("GITHUB_ACTIONS") == "true"
     if ephemeral and not os.environ.get("RUNDBRIEF_STATE_URL") and request.journal_file is None:

@@ -17,6 +17,7 @@ from https_helpers import HttpsServer, Route, run_https
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mariadb_helpers import INSTALL_DB, MariaDbServer, run_mariadb
+from marketing_helpers import kit_folder
 from smtp_helpers import NEWSLETTER
 
 from generator.core.platformdb import DatabaseError, connect, redact
@@ -198,7 +199,7 @@ def test_members_from_a_postgres_query_are_the_recipients_of_the_same_csv(
     # kits, report and review's count read the same source without being told.
     kits = cli(example_project, "kits", "--member", "code-2", "--jobs", "1", env=env)
     assert kits.exit_code == 0, kits.stderr
-    assert (example_project / "build" / "kits" / "code-2").is_dir()
+    assert kit_folder(example_project, "code-2").is_dir()
     report = cli(example_project, "report", env=env)
     assert report.exit_code == 0, report.stderr
     source = members_source(load_project(example_project), env=env)

@@ -202,7 +202,9 @@ class Database:
                 keepalives_interval=10,
                 keepalives_count=6,
             )
-        except psycopg.Error as error:
+        except (psycopg.Error, UnicodeError, ValueError) as error:
+            # (a host name Python cannot encode, e.g. from an unescaped @ in the password,
+            # fails before libpq is asked: a UnicodeError, shown scrubbed like libpq's words)
             raise StateUnreachable(
                 _(
                     "cannot reach the shared state {where} ({variable}): {reason}; check the "

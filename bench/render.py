@@ -145,7 +145,8 @@ def project_with(root: Path, count: int, inliner: str) -> Path:
         for line in settings.splitlines()
     ]
     (root / "rundbrief.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (root / "newsletters").mkdir()
+    # The example's own newsletters stay: its articles link to their archive pages.
+    shutil.copytree(REPO / "newsletters", root / "newsletters")
     for number in range(count):
         path = root / "newsletters" / f"2026-11-02-ausgabe-{number:04d}.md"
         path.write_text(newsletter(number), encoding="utf-8")

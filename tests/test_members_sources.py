@@ -20,7 +20,8 @@ from mariadb_helpers import INSTALL_DB, MariaDbServer, run_mariadb
 from marketing_helpers import kit_folder
 from smtp_helpers import NEWSLETTER
 
-from generator.core.platformdb import DatabaseError, connect, redact
+from generator.core.database import shown as redact
+from generator.core.platformdb import DatabaseError, connect
 from generator.core.problems import UsageError
 from generator.core.settings import load_project
 from generator.members.csvfile import Unreadable

@@ -62,7 +62,9 @@ def state_url(env: Mapping[str, str] | None = None) -> str | None:
 
 
 def shown(url: str) -> str:
-    """The URL as messages may show it: the password (in the user part or the query) masked."""
+    """The URL as messages may show it: the password (in the user part or any query field
+    naming one: password, sslpassword, passfile) masked. Every database URL, the shared state's
+    and the platform's own, is shown through it."""
     scheme, separator, rest = url.partition("://")
     if not separator:
         return MASK
@@ -75,7 +77,7 @@ def shown(url: str) -> str:
     path, mark, query = rest.partition("?")
     if mark:
         fields = [
-            f"{name}={MASK}" if name.lower() == "password" else f"{name}{equals}{value}"
+            f"{name}={MASK}" if "pass" in name.lower() else f"{name}{equals}{value}"
             for name, equals, value in (part.partition("=") for part in query.split("&"))
         ]
         rest = f"{path}?{'&'.join(fields)}"

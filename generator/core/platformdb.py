@@ -1,7 +1,7 @@
 """Database URLs: which driver, shown without the password, and a connection over TLS.
 
 A URL from the environment (``postgresql://…``, ``mysql://…``, ``mariadb://…``) is a secret:
-it may carry a password. It is shown only through ``redact``; a connection to another machine
+it may carry a password. It is shown only through ``database.shown``; a connection to another machine
 than this one must verify the server's certificate, so the password never crosses a network
 in the clear or to a server that only claims to be the right one.
 """
@@ -12,6 +12,7 @@ import ssl
 import urllib.parse
 from typing import Any
 
+from generator.core.database import shown
 from generator.core.i18n import _
 
 POSTGRES = ("postgresql", "postgres")
@@ -38,27 +39,9 @@ def kind(url: str) -> str:
         return "mysql"
     raise DatabaseError(
         _("not a database URL: {url}; expected postgresql://… or mysql://… (mariadb://…)").format(
-            url=redact(url)
+            url=shown(url)
         )
     )
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ***, and the query's password parameters too."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        netloc = parts.netloc
-    except ValueError:
-        return "***"
-    if "@" in netloc:
-        user, _at, host = netloc.rpartition("@")
-        name = user.partition(":")[0]
-        netloc = f"{name}:***@{host}" if ":" in user else f"{name}@{host}"
-    query = "&".join(
-        f"{key}=***" if "pass" in key.lower() else f"{key}={value}"
-        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    )
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def connect(url: str) -> Any:
@@ -91,11 +74,11 @@ def _postgres(url: str) -> Any:
         info = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         raise DatabaseError(
-            _("cannot read the database URL {url}").format(url=redact(url))
+            _("cannot read the database URL {url}").format(url=shown(url))
         ) from None
     verified = info.get("sslmode") in ("verify-full", "verify-ca")
     if not verified and info.get("sslrootcert") != "system":
-        _refuse_plain(str(info.get("host", "")), redact(url))
+        _refuse_plain(str(info.get("host", "")), shown(url))
     try:
         return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.OperationalError as error:
@@ -115,7 +98,7 @@ def _mysql(url: str) -> Any:
     elif options.get("ssl") in ("true", "required", "1"):
         context = ssl.create_default_context()
     elif not socket:
-        _refuse_plain(host, redact(url))
+        _refuse_plain(host, shown(url))
     try:
         connection = pymysql.connect(
             host=host or "localhost",
@@ -148,4 +131,4 @@ def _connection_failed(url: str, reason: str) -> str:
     return _(
         "cannot connect to the database {url}: {reason}; check the URL, the password and "
         "whether the server accepts connections from here"
-    ).format(url=redact(url), reason=" ".join(reason.split())[:300])
+    ).format(url=shown(url), reason=" ".join(reason.split())[:300])

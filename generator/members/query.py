@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.core.database import shown
 from generator.core.i18n import _
-from generator.core.platformdb import DatabaseError, connect, kind, redact
+from generator.core.platformdb import DatabaseError, connect, kind
 
 URL_VARIABLE = "RUNDBRIEF_MEMBERS_DATABASE_URL"
 WRITE_REFUSED = ("25006", 1792)
@@ -42,7 +43,7 @@ class Query:
     @property
     def where(self) -> str:
         """The database as messages name it: the URL without its password."""
-        return redact(self.url)
+        return shown(self.url)
 
 
 @contextmanager

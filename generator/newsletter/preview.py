@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,22 @@ FOLDER = "newsletter-vorschau"
 
 def write_preview(
     project: Project, site_dir: Path, checked: list[Checked], unreadable: list[Problem]
-) -> None:
-    """Write the newsletter preview pages into the served folder (no site rebuild needed)."""
+) -> list[str]:
+    """Write the newsletter preview pages into the served folder (no site rebuild needed).
+
+    Returns the files it changed (paths in ``site_dir``); a page as it was is not written again.
+    """
     folder = site_dir / FOLDER
+    written: list[str] = []
+
+    def write(rel: str, text: str) -> None:
+        data, path = text.encode("utf-8"), folder / rel
+        with contextlib.suppress(OSError):
+            if path.read_bytes() == data:
+                return
+        write_atomic(path, data)
+        written.append(f"{FOLDER}/{rel}")
+
     values = sample_values(project)
     rows = []
     broken = [str(p) for p in unreadable]
@@ -40,7 +54,7 @@ def write_preview(
         if email is not None:
             subject, body, text = personalise(email, values)
             body = local_images(body, project.site_url)
-            write_atomic(folder / slug / "email.html", body.encode("utf-8"))
+            write(f"{slug}/email.html", body)
         shown = {
             "slug": slug,
             "subject": subject,
@@ -49,7 +63,7 @@ def write_preview(
             "text": text,
             "problems": [str(p) for p in problems],
         }
-        write_atomic(folder / f"{slug}.html", _page(subject, shown).encode("utf-8"))
+        write(f"{slug}.html", _page(subject, shown))
         errors = len(item.errors)
         rows.append(
             {
@@ -62,8 +76,8 @@ def write_preview(
                 else "",
             }
         )
-    index = _page(_("Newsletter preview"), None, rows=rows, broken=broken)
-    write_atomic(folder / "index.html", index.encode("utf-8"))
+    write("index.html", _page(_("Newsletter preview"), None, rows=rows, broken=broken))
+    return written
 
 
 def local_images(email_html: str, site_url: str) -> str:

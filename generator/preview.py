@@ -7,7 +7,7 @@ import errno
 import shutil
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,14 @@ from generator.core.i18n import _
 from generator.core.output import write_atomic
 from generator.core.problems import Problem, ProblemsFound, UsageError
 from generator.core.settings import Project
+from generator.core.sources import read_source
 from generator.editor.config import editor_config
 from generator.editor.pages import FOLDER, PROBLEMS, editor_scripts, problems_report
 from generator.newsletter import preview as newsletter_preview
+from generator.newsletter.render import check_newsletter
 from generator.site import builder
 from generator.site.index import page_path_url
+from generator.site.reload import Browsers
 from generator.site.scan import (
     SCANNED,
     Memo,
@@ -97,6 +100,8 @@ class Live:
     """The editor's configuration (its collections find a file's problems), as last built."""
     allowed: frozenset[str] = frozenset()
     """The site's own scripts as the last full build wrote them (what a page may load)."""
+    staged: pipeline.Staged | None = None
+    """The tree as last staged (a saved text is first staged alone, against it)."""
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     """Files of the site taken away for their active content, with the problems found."""
     warming: threading.Thread | None = None
@@ -115,20 +120,26 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
     site_dir, docs_dir = folder / "site", folder / "docs"
     live = Live()
 
-    def rebuild(changed: set[Path], show: builder.Show) -> None:
+    def rebuild(changed: set[Path], browsers: Browsers) -> None:
         live.ready()
         staged: pipeline.Staged | None = None
         written: list[str] | None = None
         broken: list[Problem] = []
         if _texts_only(project, changed) and live.session is not None:
+            # The saved texts' own pages first, shown at once; then the whole tree is staged
+            # and whatever else the save changed (a list, the archive) follows.
+            first = _saved_first(project, changed, docs_dir, site_dir, live)
+            if first and live.staged is not None:
+                browsers.show(_withhold(project, live.staged, site_dir, first, live))
             staged = pipeline.stage(project, drafts=True, editor=False)
             written = _rerender(project, staged, docs_dir, site_dir, live)
         if staged is not None and written is not None:
             if any(path.is_relative_to(project.newsletters_dir) for path in changed):
                 written += _newsletter_pages(project, staged, site_dir)
-            # Shown at once, the rest follows: the problems, the other newsletters.
-            show(_withhold(project, staged, site_dir, written, live))
+            if written:
+                browsers.show(_withhold(project, staged, site_dir, written, live))
         else:
+            browsers.hold()  # (a page shown first would be served half rebuilt)
             staged = pipeline.stage(project, drafts=True)
             try:
                 _build(project, staged, site_dir, docs_dir, live)
@@ -139,6 +150,7 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             memo = Memo.read(project.state_dir)  # pages unchanged since the last build: not parsed
             _withhold(project, staged, site_dir, _pages_of(site_dir), live, memo)
             memo.write(project.state_dir)
+        live.staged = staged
         problems = [*staged.problems, *broken]
         # What build would refuse as active content, named while the writer looks.
         problems += [p for found in live.refused.values() for p in found]
@@ -153,10 +165,10 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             project, staged, site_dir, _newsletter_pages(project, staged, site_dir), live
         )
         if written is not None and pages:
-            show(pages)  # (after a whole build the server announces everything at the end)
+            browsers.show(pages)  # (after a whole build every page reloads at the end)
         log(_("Preview rebuilt."))
 
-    rebuild(set(), lambda _rels: None)
+    rebuild(set(), _NoBrowser())
     watch = [
         project.content_dir,
         project.newsletters_dir,
@@ -238,6 +250,45 @@ def _rerender(
             live.files[name] = item
             written.append(name)
     return written
+
+
+def _saved_first(
+    project: Project, changed: set[Path], docs_dir: Path, site_dir: Path, live: Live
+) -> list[str]:
+    """The saved texts' own pages, each staged alone against the tree before: the files written.
+
+    A saved article's page, a saved newsletter's preview; nothing when a save may change more
+    (a title, a draft state: the whole tree decides).
+    """
+    if live.session is None or live.staged is None:
+        return []
+    saved = {path.resolve() for path in changed}
+    articles = [path for path in saved if path.is_relative_to(project.content_dir.resolve())]
+    pages = (pipeline.restage(project, live.staged, articles) if articles else None) or []
+    renew = [page for page in pages if live.pages.get(page.path) != page]
+    for page in renew:
+        write_text(docs_dir / page.path, page.render(), within=docs_dir)
+        live.pages[page.path] = page
+    if live.session.render([page.path for page in renew]):
+        return []  # a warning: the whole tree is staged next and says it at its line
+    written = [_site_path(page.path) for page in renew]
+    for item in live.staged.newsletters:
+        if item.source.path.resolve() in saved:
+            source = read_source(item.source.path, project.root, project.newsletters_dir)
+            if not isinstance(source, Problem):
+                checked = check_newsletter(project, live.staged.index, source)
+                written += newsletter_preview.write_newsletter(project, site_dir, checked)
+    return written
+
+
+class _NoBrowser:
+    """The first build: no page is open yet."""
+
+    def show(self, rels: Iterable[str]) -> None:
+        """Nobody to tell."""
+
+    def hold(self) -> None:
+        """Nothing served yet."""
 
 
 def _site_path(page: str) -> str:

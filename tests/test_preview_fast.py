@@ -20,7 +20,8 @@ class Driven:
 
     def __init__(self, root, monkeypatch):
         self.root = root
-        self.shown: list[list[str] | None] = []
+        self.shown: list[list[str]] = []
+        self.held = 0
         self.log: list[str] = []
         self.whole = 0
         served = {}
@@ -44,46 +45,56 @@ class Driven:
         path = self.root / rel
         path.write_text(text, encoding="utf-8")
         self.shown.clear()
-        self._rebuild({path}, self.shown.append)
+        self._rebuild({path}, self)
 
     def whole_build(self) -> None:
         self.shown.clear()
-        self._rebuild(set(), self.shown.append)
+        self._rebuild(set(), self)
+
+    def show(self, rels) -> None:
+        """What the server would announce to the open pages."""
+        self.shown.append(list(rels))
+
+    def hold(self) -> None:
+        self.held += 1
 
     def read(self, rel: str) -> str:
         return (self.site / rel).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
-    ("source", "files"),
+    ("source", "first", "then"),
     [
-        (ARTICLE, ["zahlungen/paypal/index.html"]),
+        (ARTICLE, ["zahlungen/paypal/index.html"], []),
         (
             f"newsletters/{NEWSLETTER}.md",
+            # What the writer looks at: the newsletter's preview, shown first.
             [
-                f"newsletter/{NEWSLETTER}/index.html",
-                # The archived email and the feed change with the text too.
-                f"newsletter/{NEWSLETTER}/email.html",
-                f"newsletter-vorschau/{NEWSLETTER}/email.html",
                 f"newsletter-vorschau/{NEWSLETTER}.html",
+                f"newsletter-vorschau/{NEWSLETTER}/email.html",
             ],
+            # Then its archive page and the archived email (they changed with the text too).
+            [f"newsletter/{NEWSLETTER}/index.html", f"newsletter/{NEWSLETTER}/email.html"],
         ),
     ],
 )
-def test_the_fast_way_writes_what_a_whole_build_writes(example_project, monkeypatch, source, files):
+def test_the_fast_way_writes_what_a_whole_build_writes(
+    example_project, monkeypatch, source, first, then
+):
     """Each file a save changes, rendered alone, is byte for byte the file of a whole build."""
     driven = Driven(example_project, monkeypatch)
     text = (example_project / source).read_text(encoding="utf-8")
     driven.save(source, text + "\nEin neuer Satz.\n")
-    assert driven.whole == 1  # the first build only: the save went the fast way
-    fast = {rel: driven.read(rel) for rel in files}
-    assert "Ein neuer Satz." in fast[files[0]]
-    # The saved text's pages are announced first, before the rest of the rebuild.
-    assert driven.shown and set(files) <= set(driven.shown[0] or ())
+    assert driven.whole == 1 and driven.held == 0  # the save went the fast way
+    fast = {rel: driven.read(rel) for rel in [*first, *then]}
+    assert "Ein neuer Satz." in fast[first[0]]
+    # The saved text's own pages are announced first, alone; the rest after.
+    assert sorted(driven.shown[0]) == sorted(first)
+    assert set(then) <= {rel for shown in driven.shown[1:] for rel in shown}
     driven.whole_build()  # a whole build of the same sources
-    assert driven.whole == 2
-    for rel in files:
-        assert fast[rel] == driven.read(rel), rel
+    assert driven.whole == 2 and driven.held == 1
+    for rel, text in fast.items():
+        assert text == driven.read(rel), rel
 
 
 def test_a_save_announces_only_the_pages_it_changed(example_project, monkeypatch):
@@ -92,7 +103,7 @@ def test_a_save_announces_only_the_pages_it_changed(example_project, monkeypatch
     driven.save(ARTICLE, text + "\nNoch ein Satz.\n")
     assert driven.shown == [["zahlungen/paypal/index.html"]]
     driven.save(ARTICLE, text + "\nNoch ein Satz.\n")  # saved again unchanged: nothing to show
-    assert driven.shown == [[]]
+    assert driven.shown == []
 
 
 @pytest.mark.parametrize(
@@ -110,7 +121,7 @@ def test_a_saved_page_with_active_content_is_never_served(example_project, monke
     driven.save(ARTICLE, f"{text}\nHarmlos: {hostile}\n")
     assert driven.whole == 1
     assert not (driven.site / page).exists()  # taken away: the browser gets nothing to run
-    assert page not in (driven.shown[0] or ())
+    assert all(page not in shown for shown in driven.shown)
     lines = text.count("\n") + 2
     assert any(line.startswith(f"{ARTICLE}:{lines}: ") for line in driven.log), driven.log
     # Named again with every rebuild until it is gone, then the page is back.
@@ -119,7 +130,7 @@ def test_a_saved_page_with_active_content_is_never_served(example_project, monke
     assert any(line.startswith(f"{ARTICLE}:{lines}: ") for line in driven.log), driven.log
     driven.save(ARTICLE, text + "\nHarmlos.\n")
     assert "Harmlos." in driven.read(page)
-    assert page in (driven.shown[0] or ())
+    assert page in driven.shown[0]
 
 
 def test_a_page_with_active_content_is_not_served_after_a_whole_build(example_project, monkeypatch):
@@ -136,3 +147,13 @@ def test_a_page_with_active_content_is_not_served_after_a_whole_build(example_pr
 
 def _touched(root) -> str:
     return (root / "content/zahlungen/sepa-lastschrift.md").read_text(encoding="utf-8") + "\nNeu.\n"
+
+
+def test_a_new_title_builds_the_whole_site(example_project, monkeypatch):
+    """The title is in the navigation of every page: not a change of one page."""
+    driven = Driven(example_project, monkeypatch)
+    text = (example_project / ARTICLE).read_text(encoding="utf-8")
+    driven.save(ARTICLE, text.replace("Mit PayPal bezahlen", "Mit PayPal sofort bezahlen", 1))
+    assert driven.whole == 2 and driven.held == 1
+    assert driven.shown == []  # every open page reloads when the rebuild is over
+    assert "Mit PayPal sofort bezahlen" in driven.read("zahlungen/sepa-lastschrift/index.html")

@@ -38,7 +38,7 @@ from mkdocs.structure.pages import Page as MkdocsPage
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.site import searchindex
-from generator.site.reload import Versions
+from generator.site.reload import Browsers, Versions
 from generator.site.reload import script as reload_script
 from generator.site.stage import NavItem
 
@@ -302,10 +302,6 @@ class _ChangeObserver(watchdog.observers.Observer):  # type: ignore[misc,valid-t
         return super().schedule(handler, path, recursive=recursive, event_filter=CHANGES)
 
 
-Show = Callable[[Iterable[str] | None], None]
-"""Tells the open pages that files of the site (relative paths; ``None``: all) are written."""
-
-
 class _Server(LiveReloadServer):
     """MkDocs' live-reload server, told which pages a save changed as soon as they are written.
 
@@ -319,14 +315,22 @@ class _Server(LiveReloadServer):
         self.versions = Versions()
         self.versions.record(self._visible_epoch, None)
 
-    def show(self, rels: Iterable[str] | None) -> None:
+    def show(self, rels: Iterable[str]) -> None:
         """A new version of the site with ``rels`` changed, served and announced from now on."""
         with self._epoch_cond:
-            epoch = max(round(time.monotonic() * 1000), self._visible_epoch + 1)
+            epoch = self._next()
             self.versions.record(epoch, rels)
             # (MkDocs' server holds every request while the wanted version is not the visible one)
             self._wanted_epoch = self._visible_epoch = epoch
             self._epoch_cond.notify_all()
+
+    def hold(self) -> None:
+        """No file served until the rebuild is over; then every page reloads (``built``)."""
+        with self._epoch_cond:
+            self._wanted_epoch = self._next()
+
+    def _next(self) -> int:
+        return max(round(time.monotonic() * 1000), self._wanted_epoch + 1, self._visible_epoch + 1)
 
     def built(self) -> None:
         """The rebuild is over: a version it did not announce changed anything."""
@@ -358,7 +362,7 @@ class _Server(LiveReloadServer):
 
 def serve(
     site_dir: Path,
-    rebuild: Callable[[set[Path], Show], None],
+    rebuild: Callable[[set[Path], Browsers], None],
     watch: list[Path],
     host: str,
     port: int,
@@ -367,7 +371,7 @@ def serve(
 
     The system's file events (inotify, FSEvents, …) replace MkDocs' polling every 0.5 s, and
     changes 50 ms apart count as one save. ``rebuild`` may announce the pages it has written
-    before it is done (``show``): a saved page shows as fast as it renders.
+    before it is done (``Browsers.show``): a saved page shows as fast as it renders.
     """
     changed: set[Path] = set()
     lock = threading.Lock()
@@ -377,7 +381,7 @@ def serve(
             paths = set(changed)
             changed.clear()
         try:
-            rebuild(paths, server.show)
+            rebuild(paths, server)
         finally:
             server.built()
 

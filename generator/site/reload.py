@@ -12,6 +12,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Protocol
 
 KEPT = 200
 """Versions remembered; a page older than all of them is told to load everything again."""
@@ -22,6 +23,16 @@ def url_path(rel: str) -> str:
     if posixpath.basename(rel) == "index.html":
         rel = posixpath.dirname(rel) + "/" if posixpath.dirname(rel) else ""
     return "/" + rel
+
+
+class Browsers(Protocol):
+    """The pages open in browsers, as a rebuild tells them what it has written."""
+
+    def show(self, rels: Iterable[str]) -> None:
+        """The files ``rels`` of the site are written: the pages showing them load them."""
+
+    def hold(self) -> None:
+        """Serve no file until the rebuild is over (a whole build follows), then reload all."""
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""``rundbrief preview``: the site with drafts, rebuilt on every saved change."""
+"""``rundbrief preview``: the site with drafts; a saved text's pages shown first, then the rest."""
 
 from __future__ import annotations
 
@@ -134,10 +134,9 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             staged = pipeline.stage(project, drafts=True, editor=False)
             written = _rerender(project, staged, docs_dir, site_dir, live)
         if staged is not None and written is not None:
-            if any(path.is_relative_to(project.newsletters_dir) for path in changed):
-                written += _newsletter_pages(project, staged, site_dir)
-            if written:
-                browsers.show(_withhold(project, staged, site_dir, written, live))
+            # What staging alone missed (a list, the archive, the archived email), or nothing:
+            # a save that changed nothing must not reload the open pages either.
+            browsers.show(_withhold(project, staged, site_dir, written, live))
         else:
             browsers.hold()  # (a page shown first would be served half rebuilt)
             staged = pipeline.stage(project, drafts=True)

@@ -49,7 +49,9 @@ def test_a_saved_article_and_newsletter_show_in_the_open_browser(example_project
             # The page's new body with new frames, not a reload of the page.
             assert page.evaluate("window.kept") == 1
             assert "Neuer Absatz Nummer 0" not in page.inner_text("body")
-            assert "Neuer Absatz Nummer 1" in fetch(preview.base + f"newsletter/{NEWSLETTER}/")
+            # Its archive page follows once the whole tree is staged (after the preview shows).
+            archive = preview.base + f"newsletter/{NEWSLETTER}/"
+            assert wait_for(lambda: "Neuer Absatz Nummer 1" in fetch(archive), timeout=30)
         finally:
             page.close()
 

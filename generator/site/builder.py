@@ -307,7 +307,9 @@ class _Server(LiveReloadServer):
 
     MkDocs announces a new version when the whole rebuild is done and every page reloads; here
     the rebuild announces the pages it wrote (``show``) and goes on with the rest (the problem
-    report, the other newsletters) while the browser already shows them.
+    report, the other newsletters) while the browser already shows them. It works with MkDocs
+    1.6's own epochs (``_wanted_epoch``, ``_visible_epoch`` under ``_epoch_cond``): the browser
+    tests (``tests/test_preview_browser.py``) fail if a new MkDocs changes them.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

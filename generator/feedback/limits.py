@@ -64,6 +64,6 @@ def check_shape(message: Message) -> None:
             raise Refused("depth")
         if parts > MAX_PARTS:
             raise Refused("parts")
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+        if part.is_multipart():  # (a leaf's get_payload() would read its headers and body)
+            children = part.get_payload()
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Message))

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +23,7 @@ from generator.core.activecontent import Finding, findings, line_of, refusal
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
+from generator.core.workers import in_background
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
@@ -82,20 +85,15 @@ def scan_folder(
     """
     if not folder.is_dir():
         return []
-    allowed = frozenset(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*.js")
-        if _digest(path.read_bytes()) in own
-    )
+    allowed, prefix = _allowed(folder, own)
     memo = memo if memo is not None else Memo()
-    prefix = fingerprint("site", *sorted(allowed), *sorted(own)).encode()
     problems: list[Problem] = []
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() not in SCANNED or not path.is_file():
             continue
         rel = path.relative_to(folder).as_posix()
         data = path.read_bytes()
-        key = hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+        key = _key(prefix, rel, data)
         if key in memo.before:
             memo.now.add(key)
             continue
@@ -109,6 +107,80 @@ def scan_folder(
             ]
     problems += _search_index_problems(folder, label)
     return sorted(set(problems))
+
+
+def _allowed(folder: Path, own: frozenset[str]) -> tuple[frozenset[str], bytes]:
+    """The site paths of the site's own scripts in ``folder``, and the prefix of the memo keys."""
+    allowed = frozenset(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*.js")
+        if _digest(path.read_bytes()) in own
+    )
+    return allowed, fingerprint("site", *sorted(allowed), *sorted(own)).encode()
+
+
+def _key(prefix: bytes, rel: str, data: bytes) -> str:
+    """A file's memo key: its bytes at its path, with the same scripts allowed, the same scanner."""
+    return hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+
+
+_seen: dict[Path, tuple[frozenset[str], bytes]] = {}
+"""A worker's ``_allowed`` for each folder: the scripts are copied before the first page."""
+
+
+def scan_page(
+    state: tuple[Path, frozenset[str], frozenset[str]], page: tuple[str, str]
+) -> str | None:
+    """In a worker beside MkDocs: the memo key of a page about to be written, if it is clean.
+
+    ``state`` is the site folder, the own scripts' hashes and the keys the memo knows as clean
+    (not parsed again); ``page`` the page's site path and HTML. The key is of the bytes MkDocs
+    writes, with the scripts in the folder now: the final scan (``scan_folder``) passes over a
+    file only if that key is its key, so a page changed after this, or a script that differs
+    at the end, is scanned again there.
+    """
+    folder, own, known = state
+    if folder not in _seen:
+        _seen[folder] = _allowed(folder, own)
+    allowed, prefix = _seen[folder]
+    rel, output = page
+    data = output.encode("utf-8", errors="xmlcharrefreplace")  # (as MkDocs writes it)
+    key = _key(prefix, rel, data)
+    return key if key in known or not findings(data, page=rel, scripts=allowed) else None
+
+
+class Beside:
+    """Pages handed to a worker as MkDocs writes them (``written``); the keys of the clean ones."""
+
+    def __init__(self, submit: Callable[[tuple[str, str]], Future[str | None]] | None) -> None:
+        self.pages: list[Future[str | None]] = []
+        self.written = (
+            None if submit is None else lambda rel, html: self.pages.append(submit((rel, html)))
+        )
+
+    def clean(self) -> set[str]:
+        """The memo keys of the pages the worker found clean (waiting for the last)."""
+        keys = set()
+        for page in self.pages:
+            try:
+                key = page.result()
+            except Exception:  # (a worker that failed: the final scan does its work in place)
+                continue
+            if key is not None:
+                keys.add(key)
+        return keys
+
+
+@contextmanager
+def scanned_beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[Beside]:
+    """A worker that scans each page while MkDocs renders the next (MkDocs uses one core).
+
+    What it finds clean, the final scan passes over (``scan_written(clean=…)``) if the file's
+    bytes are those it scanned; everything else is scanned there, as without it. Pages the
+    ``memo`` knows as clean are not parsed again.
+    """
+    with in_background(scan_page, (site_dir, own, memo.before)) as submit:
+        yield Beside(submit)
 
 
 def _search_index_problems(folder: Path, label: str) -> list[Problem]:

@@ -340,7 +340,8 @@ print(os.getpid())
 def test_pages_are_scanned_in_a_second_process_while_mkdocs_writes(make_project, tmp_path):
     """MkDocs renders on one core; each page it writes is scanned on the other meanwhile, and
     the build's own process parses none of them again (a fresh process: no threads)."""
-    project = make_project({"content/index.md": INDEX, "content/a.md": INDEX.replace("Konto", "A")})
+    articles = {f"content/{n}.md": INDEX.replace("Konto", f"A{n}") for n in range(10)}
+    project = make_project({"content/index.md": INDEX, **articles})  # more than one batch
     log = tmp_path / "parsed.txt"
     done = subprocess.run(
         [sys.executable, "-c", RECORDING_BUILD, str(project), str(log)],
@@ -351,11 +352,11 @@ def test_pages_are_scanned_in_a_second_process_while_mkdocs_writes(make_project,
     )
     build_process = done.stdout.split()[-1]
     parsed = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
-    pages = {"index.html", "a/index.html"}
+    pages = {"index.html", *(f"{n}/index.html" for n in range(10))}
     beside = {page for pid, page in parsed if pid != build_process}
     assert pages <= beside
     assert not pages & {page for pid, page in parsed if pid == build_process}
-    assert (project / "site" / "a" / "index.html").is_file()
+    assert (project / "site" / "9" / "index.html").is_file()
 
 
 def test_a_page_found_clean_beside_mkdocs_is_scanned_again_if_its_bytes_differ(
@@ -367,10 +368,11 @@ def test_a_page_found_clean_beside_mkdocs_is_scanned_again_if_its_bytes_differ(
     site = tmp_path / "site"
     (site / "a").mkdir(parents=True)
     clean, hostile = "<!doctype html><p>Text</p>", "<!doctype html><p onclick=x()>Text</p>"
-    key = scan.scan_page((site, frozenset(), frozenset()), ("a/index.html", clean))
-    assert key is not None
-    assert scan.scan_page((site, frozenset(), frozenset()), ("a/index.html", hostile)) is None
-    assert scan.scan_page((site, frozenset(), frozenset({key})), ("b/index.html", clean)) != key
+    [key] = scan.scan_pages((site, frozenset(), frozenset()), [("a/index.html", clean)])
+    assert scan.scan_pages((site, frozenset(), frozenset()), [("a/index.html", hostile)]) == []
+    assert scan.scan_pages((site, frozenset(), frozenset({key})), [("b/index.html", clean)]) != [
+        key
+    ]
     parsed: list[str] = []
     real = scan.findings
 

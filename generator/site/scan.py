@@ -128,13 +128,13 @@ _seen: dict[Path, tuple[frozenset[str], bytes]] = {}
 """A worker's ``_allowed`` for each folder: the scripts are copied before the first page."""
 
 
-def scan_page(
-    state: tuple[Path, frozenset[str], frozenset[str]], page: tuple[str, str]
-) -> str | None:
-    """In a worker beside MkDocs: the memo key of a page about to be written, if it is clean.
+def scan_pages(
+    state: tuple[Path, frozenset[str], frozenset[str]], pages: list[tuple[str, str]]
+) -> list[str]:
+    """In a worker beside MkDocs: the memo keys of the clean ones of pages about to be written.
 
     ``state`` is the site folder, the own scripts' hashes and the keys the memo knows as clean
-    (not parsed again); ``page`` the page's site path and HTML. The key is of the bytes MkDocs
+    (not parsed again); ``pages`` are site paths and HTML. A key is of the bytes MkDocs
     writes, with the scripts in the folder now: the final scan (``scan_folder``) passes over a
     file only if that key is its key, so a page changed after this, or a script that differs
     at the end, is scanned again there.
@@ -143,31 +143,47 @@ def scan_page(
     if folder not in _seen:
         _seen[folder] = _allowed(folder, own)
     allowed, prefix = _seen[folder]
-    rel, output = page
-    data = output.encode("utf-8", errors="xmlcharrefreplace")  # (as MkDocs writes it)
-    key = _key(prefix, rel, data)
-    return key if key in known or not findings(data, page=rel, scripts=allowed) else None
+    keys = []
+    for rel, output in pages:
+        data = output.encode("utf-8", errors="xmlcharrefreplace")  # (as MkDocs writes it)
+        key = _key(prefix, rel, data)
+        if key in known or not findings(data, page=rel, scripts=allowed):
+            keys.append(key)
+    return keys
+
+
+BATCH = 8
+"""Pages handed over at once: each handing over wakes the pool's threads in this process."""
 
 
 class Beside:
     """Pages handed to a worker as MkDocs writes them (``written``); the keys of the clean ones."""
 
-    def __init__(self, submit: Callable[[tuple[str, str]], Future[str | None]] | None) -> None:
-        self.pages: list[Future[str | None]] = []
-        self.written = (
-            None if submit is None else lambda rel, html: self.pages.append(submit((rel, html)))
-        )
+    def __init__(self, submit: Callable[[list[tuple[str, str]]], Future[list[str]]] | None) -> None:
+        self.submit = submit
+        self.batches: list[Future[list[str]]] = []
+        self.waiting: list[tuple[str, str]] = []
+        self.written = None if submit is None else self._add
+
+    def _add(self, rel: str, html: str) -> None:
+        self.waiting.append((rel, html))
+        if len(self.waiting) >= BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        if self.submit is not None and self.waiting:
+            self.batches.append(self.submit(self.waiting))
+            self.waiting = []
 
     def clean(self) -> set[str]:
         """The memo keys of the pages the worker found clean (waiting for the last)."""
-        keys = set()
-        for page in self.pages:
+        self._send()
+        keys: set[str] = set()
+        for batch in self.batches:
             try:
-                key = page.result()
+                keys.update(batch.result())
             except Exception:  # (a worker that failed: the final scan does its work in place)
                 continue
-            if key is not None:
-                keys.add(key)
         return keys
 
 
@@ -179,7 +195,7 @@ def scanned_beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[
     bytes are those it scanned; everything else is scanned there, as without it. Pages the
     ``memo`` knows as clean are not parsed again.
     """
-    with in_background(scan_page, (site_dir, own, memo.before)) as submit:
+    with in_background(scan_pages, (site_dir, own, memo.before)) as submit:
         yield Beside(submit)
 
 

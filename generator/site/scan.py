@@ -172,7 +172,10 @@ class Beside:
 
     def _send(self) -> None:
         if self.submit is not None and self.waiting:
-            self.batches.append(self.submit(self.waiting))
+            try:
+                self.batches.append(self.submit(self.waiting))
+            except RuntimeError:  # the worker is gone: never fail MkDocs' page for it
+                self.submit = None  # (the final scan parses what it would have)
             self.waiting = []
 
     def clean(self) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -33,7 +33,13 @@ from generator.site.pages import (
     staged_pages,
 )
 from generator.site.related import with_related
-from generator.site.scan import Memo, own_script_hashes, read_sources, scan_folder
+from generator.site.scan import (
+    Memo,
+    own_script_hashes,
+    read_sources,
+    scan_folder,
+    scanned_beside,
+)
 from generator.site.stage import (
     Page,
     StaticFile,
@@ -177,10 +183,18 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     owned = sorted({item.path.split("/")[0] for item in outputs})
     targets = [project.site_dir, *(project.build_dir / name for name in owned)]
     check_replaceable(targets)  # before the work: never replace what rundbrief did not write
+    own = own_script_hashes(project.root, editor_scripts())
     with staging_dir(project.root) as folder:
-        build_site_into(project, staged, folder / "site", folder / "docs", edit_links=edit_links)
-        write_tree(folder / "build", (), outputs)
-        raise_if_errors(scan_written(project, staged, folder / "site", folder / "build"))
+        # Each page scanned in a second process while MkDocs writes the next; then every
+        # written file checked, in place, against what that scan saw.
+        with scanned_beside(folder / "site", own, Memo.read(project.state_dir)) as beside:
+            site, docs = folder / "site", folder / "docs"
+            build_site_into(
+                project, staged, site, docs, edit_links=edit_links, written=beside.written
+            )
+            write_tree(folder / "build", (), outputs)
+            clean = beside.clean()
+        raise_if_errors(scan_written(project, staged, site, folder / "build", clean=clean))
         news = [folder / "site", *(folder / "build" / name for name in owned)]
         publish(zip(news, targets, strict=True), retired=folder)
     return BuildResult(len(staged.pages), (*staged.problems, *thesaurus_problems()))
@@ -211,23 +225,30 @@ def build_site_into(
     *,
     edit_links: bool = False,
     csp: bool = True,
+    written: Callable[[str, str], None] | None = None,
 ) -> None:
-    """Write the staged tree and run the site builder on it; raise if it complains."""
+    """Write the staged tree and run the site builder on it; raise if it complains.
+
+    ``written`` gets each page's site path and HTML as the site builder is about to write it.
+    """
     unsafe = config_problems(project.mkdocs_file)
     if unsafe:  # (the preview builds with problems; never with a configuration that runs code)
         raise ProblemsFound(unsafe)
     write_tree(docs_dir, staged.pages, staged.files)
     extra = theme_data(project, staged, edit_links=edit_links, csp=csp)
     nav = build_nav(staged.pages)
-    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra)
+    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra, written)
     if messages:
         raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
 
 
 def scan_written(
-    project: Project, staged: Staged, site_dir: Path, build_dir: Path
+    project: Project, staged: Staged, site_dir: Path, build_dir: Path, clean: Iterable[str] = ()
 ) -> list[Problem]:
-    """Active content in any written HTML or SVG file, at the source line that brought it."""
+    """Active content in any written HTML or SVG file, at the source line that brought it.
+
+    ``clean`` holds memo keys of files already found clean in this build (``scanned_beside``).
+    """
     rels = [page.source for page in staged.pages if page.source]
     rels += [item.source.rel for item in staged.newsletters]
     rels += [
@@ -238,6 +259,7 @@ def scan_written(
     sources = read_sources(project.root, rels)
     own = own_script_hashes(project.root, editor_scripts())
     memo = Memo.read(project.state_dir)  # files unchanged since the last build: not parsed again
+    memo.before |= frozenset(clean)
     problems = [
         *scan_folder(site_dir, "site", sources, own, memo),
         *scan_folder(build_dir, "build", sources, own, memo),

@@ -6,10 +6,13 @@ the pages' Content-Security-Policy blocks inline script while Material keeps wor
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import mini_project, stderr_lines
+from conftest import REPO, mini_project, stderr_lines
 from newsletter_helpers import newsletter_text
 from search_helpers import open_search, settled_results, type_query
 from selectolax.lexbor import LexborHTMLParser
@@ -312,3 +315,91 @@ def test_a_rebuild_parses_only_what_changed_and_still_refuses(cli, make_project,
         result = cli(project, "build")
         assert result.exit_code == 1 and "content/a.md:7: 'onclick'" in result.stderr
     assert parsed.count("a/index.html") == 2
+
+
+RECORDING_BUILD = """
+import os, sys
+from pathlib import Path
+from generator.build import build
+from generator.core.settings import load_project
+from generator.site import scan
+
+real, log = scan.findings, Path(sys.argv[2])
+
+def recording(data, **options):
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} {options.get('page', '-')}\\n")
+    return real(data, **options)
+
+scan.findings = recording
+build(load_project(Path(sys.argv[1])))
+print(os.getpid())
+"""
+
+
+def test_pages_are_scanned_in_a_second_process_while_mkdocs_writes(make_project, tmp_path):
+    """MkDocs renders on one core; each page it writes is scanned on the other meanwhile, and
+    the build's own process parses none of them again (a fresh process: no threads)."""
+    articles = {f"content/{n}.md": INDEX.replace("Konto", f"A{n}") for n in range(10)}
+    project = make_project({"content/index.md": INDEX, **articles})  # more than one batch
+    log = tmp_path / "parsed.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", RECORDING_BUILD, str(project), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    build_process = done.stdout.split()[-1]
+    parsed = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    pages = {"index.html", *(f"{n}/index.html" for n in range(10))}
+    beside = {page for pid, page in parsed if pid != build_process}
+    assert pages <= beside
+    assert not pages & {page for pid, page in parsed if pid == build_process}
+    assert (project / "site" / "9" / "index.html").is_file()
+
+
+def test_a_page_found_clean_beside_mkdocs_is_scanned_again_if_its_bytes_differ(
+    tmp_path, monkeypatch
+):
+    """The worker's word counts only for the very bytes it scanned, at that path."""
+    from generator.site import scan
+
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    clean, hostile = "<!doctype html><p>Text</p>", "<!doctype html><p onclick=x()>Text</p>"
+    [key] = scan.scan_pages((site, frozenset(), frozenset()), [("a/index.html", clean)])
+    assert scan.scan_pages((site, frozenset(), frozenset()), [("a/index.html", hostile)]) == []
+    assert scan.scan_pages((site, frozenset(), frozenset({key})), [("b/index.html", clean)]) != [
+        key
+    ]
+    parsed: list[str] = []
+    real = scan.findings
+
+    def counting(data, **options):
+        parsed.append(options.get("page", ""))
+        return real(data, **options)
+
+    monkeypatch.setattr(scan, "findings", counting)
+    (site / "a" / "index.html").write_text(hostile, encoding="utf-8")  # changed after the scan
+    [problem] = scan.scan_folder(site, "site", [], frozenset(), scan.Memo(frozenset({key})))
+    assert problem.path == "site/a/index.html" and "'onclick'" in problem.message
+    (site / "a" / "index.html").write_text(clean, encoding="utf-8")
+    assert scan.scan_folder(site, "site", [], frozenset(), scan.Memo(frozenset({key}))) == []
+    assert parsed == ["a/index.html"]  # the hostile bytes only
+
+
+def test_a_worker_that_is_gone_leaves_every_page_to_the_final_scan():
+    """A worker that died (killed, out of memory) fails no page: nothing counts as scanned."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from generator.site.scan import BATCH, Beside
+
+    def broken(pages):  # noqa: ANN001, ANN202
+        raise BrokenProcessPool("gone")
+
+    beside = Beside(broken)
+    assert beside.written is not None
+    for n in range(BATCH + 1):
+        beside.written(f"{n}/index.html", "<p onclick=x()>Text</p>")
+    assert beside.clean() == set()

@@ -4,13 +4,18 @@ and keyboard use on a phone (no hidden tab stops, scrollable tables, Escape in t
 
 from __future__ import annotations
 
+import posixpath
 import re
+import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from search_helpers import SEARCH_INPUT, settled_results
 
-from generator.site.related import with_related
+from generator.site.index import page_path_url
+from generator.site.related import _listable, _terms, with_related
 from generator.site.stage import Page
 
 PHONE = {"width": 375, "height": 740}
@@ -45,6 +50,82 @@ def test_related_articles_come_from_tags_section_and_words():
     assert related["konto/index.md"] is None  # overviews list their articles themselves
     listed = {item["url"] for value in related.values() for item in value or []}
     assert "konto/" not in listed and "newsletter/x/" not in listed
+
+
+def related_by_every_pair(pages: list[Page]) -> dict[str, object]:
+    """The related articles as first written: every article scored against every other."""
+    candidates = [page for page in pages if _listable(page)]
+    facts = {
+        page.path: (set(page.meta.get("tags") or []), posixpath.dirname(page.path), _terms(page))
+        for page in candidates
+    }
+    found: dict[str, object] = {}
+    for page in pages:
+        if page.path not in facts:
+            found[page.path] = page.meta.get("related")
+            continue
+        tags, section, terms = facts[page.path]
+        scored = []
+        for other in candidates:
+            if other.path == page.path:
+                continue
+            other_tags, other_section, other_terms = facts[other.path]
+            score = 3 * len(tags & other_tags) + 2 * (section == other_section)
+            score += len(terms & other_terms)
+            if score > 0:
+                scored.append((-score, other.order, other.title, other))
+        scored.sort(key=lambda item: item[:3])
+        related = [{"title": o.title, "url": page_path_url(o.path)} for *_, o in scored[:3]]
+        found[page.path] = related or page.meta.get("related")
+    return found
+
+
+WORDS = ["Konto", "Passwort", "Zahlung", "Lastschrift", "Depot", "Steuer", "ab", "Frist"]
+pages_strategy = st.lists(
+    st.builds(
+        lambda section, name, title, tags, keywords, order, source, generated: Page(
+            f"{section}/{name}.md" if section else f"{name}.md",
+            " ".join(title),
+            "Text.",
+            {"tags": tags, "keywords": keywords, **({"generated": True} if generated else {})},
+            order=order,
+            source=f"content/{section}/{name}.md" if source else None,
+        ),
+        st.sampled_from(["", "konto", "zahlungen", "konto/sicherheit"]),
+        st.sampled_from(["index", "a", "b", "c", "d", "e"]),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+        st.lists(st.sampled_from(["Sicherheit", "Geld", "Steuern"]), max_size=2),
+        st.lists(st.sampled_from(WORDS), max_size=2),
+        st.integers(0, 3),
+        st.booleans(),
+        st.booleans(),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pages_strategy)
+def test_related_articles_are_those_of_scoring_every_pair(pages):
+    """Ties by order, then title, then the articles' order; at most three; never the page itself."""
+    related = {page.path: page.meta.get("related") for page in with_related(pages)}
+    assert related == related_by_every_pair(pages)
+
+
+def test_related_articles_of_three_thousand_pages_take_no_time():
+    """Scoring every pair in Python took 0.8 s of a 1,000-page build (of 12 s), 14 s at 3,000."""
+    pages = [
+        article(f"bereich-{n % 10}/artikel-{n}.md", f"Artikel {n} Konto", ["Messung"], ["Zahlung"])
+        for n in range(3000)
+    ]
+    started = time.process_time()
+    related = with_related(pages)
+    assert time.process_time() - started < 1.0
+    assert [item["url"] for item in related[0].meta["related"]] == [
+        "bereich-0/artikel-10/",
+        "bereich-0/artikel-100/",
+        "bereich-0/artikel-1000/",
+    ]
 
 
 def test_every_article_ends_with_related_articles_feedback_and_its_date(built_example):

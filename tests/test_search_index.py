@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.site.searchindex import EXCERPT, base36, fold, unjoined
 from generator.site.synonyms import (
+    REMARK,
     THESAURUS,
+    UNUSED,
+    WORD,
     groups,
     packed,
     read_groups,
@@ -155,3 +159,39 @@ def test_a_synonym_leads_only_to_words_of_the_site_and_never_replaces_one(source
         assert targets and set(targets.split(",")) <= vocabulary
         # only what shares a group with the word
         assert any(form in map(fold, group) for group in sources)
+
+
+def fold_by_definition(word: str) -> str:
+    word = word.lower().replace("ß", "ss").replace("ae", "ä").replace("oe", "ö").replace("ue", "ü")
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not "\u0300" <= c <= "\u036f")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aeouAEOUßäöüÄÖÜéxX1_ -İ\u0301", max_size=12) | st.text(max_size=12))
+def test_folding_is_its_definition_also_on_the_quick_path_for_plain_letters(word):
+    assert fold(word) == fold_by_definition(word)
+
+
+def groups_by_definition(text: str) -> list[list[str]]:
+    found = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        terms = [t for t in line.split(";") if not UNUSED.search(t)]
+        words = [w[0] for w in (WORD.findall(REMARK.sub(" ", t)) for t in terms) if len(w) == 1]
+        if len(words) > 1:
+            found.append(words)
+    return found
+
+
+TERM = st.lists(
+    st.sampled_from(["Pleite", "Konkurs", " ", "(ugs.)", "(veraltet)", "(", ")", "in", "_", "x1"])
+    | st.text(max_size=3),
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(TERM, max_size=5).map(";".join), max_size=4).map("\n".join))
+def test_thesaurus_groups_are_read_as_defined(text):
+    assert list(groups(text)) == groups_by_definition(text)

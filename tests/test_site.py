@@ -11,11 +11,15 @@ from pathlib import Path
 
 import yaml
 from conftest import git
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mkdocs.utils.meta import get_data
 
 from generator.build import build
 from generator.core.dates import german_date
 from generator.core.settings import load_project
 from generator.site.searchindex import unjoined
+from generator.site.stage import Page, theme_meta
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -179,3 +183,23 @@ def test_reviewers_copy_has_edit_buttons_on_articles_only(built_example, tmp_pat
     assert "edit/main/content/zahlungen/sepa-lastschrift.md" in sepa
     assert 'rel="edit"' not in (site / "newsletter/index.html").read_text(encoding="utf-8")
     assert 'rel="edit"' not in (site / "werbemittel/index.html").read_text(encoding="utf-8")
+
+
+meta_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "description", "tags", "keywords", "order", "related"]),
+        meta_text | st.lists(meta_text, max_size=3) | st.integers() | st.booleans(),
+        max_size=6,
+    ),
+    meta_text,
+)
+def test_staged_front_matter_reads_back_as_mkdocs_reads_it(meta, body):
+    """Whatever the front matter holds, MkDocs reads the staged page's meta back unchanged."""
+    page = Page("a.md", "A", body, meta)
+    read_body, read_meta = get_data(page.render())
+    assert read_meta == theme_meta(meta)
+    assert read_body == body.lstrip("\n")

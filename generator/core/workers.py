@@ -1,14 +1,18 @@
-"""One pool of worker processes, for work that is CPU-bound Python and C (rendering).
+"""One pool of worker processes, for work that is CPU-bound Python and C (rendering, scanning).
 
 Used where many independent items are rendered (newsletters on a first build, kits): each
 worker gets the run's shared state once, then items in chunks; results come back in order.
+``in_background`` gives one worker that takes items while this process goes on working (the
+build's scan of each page MkDocs writes, beside MkDocs).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 State = TypeVar("State")
@@ -47,3 +51,25 @@ def in_workers(
         workers, mp_context=context, initializer=_start, initargs=(work, state)
     ) as pool:
         yield from pool.map(_one, items, chunksize=chunksize)
+
+
+@contextmanager
+def in_background(
+    work: Callable[[State, Item], Result], state: State
+) -> Iterator[Callable[[Item], Future[Result]] | None]:
+    """A function that hands ``item`` to one worker process for ``work(state, item)``.
+
+    The worker is forked at once, before this process starts threads of its own (the pool's
+    run beside it); in a process that runs threads already there is no worker (``None``: do
+    the work in place). Work not collected when the block ends is dropped.
+    """
+    if threading.active_count() > 1:  # a fork would copy the other threads' locks held
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(work, state))
+    try:
+        pool.submit(int)  # forks the worker now, before the pool's own threads start
+        yield lambda item: pool.submit(_one, item)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -31,6 +31,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files, get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page as MkdocsPage
@@ -71,6 +72,19 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.setLevel(saved[2])
 
 
+class _Written(BasePlugin):
+    """Hands every page MkDocs is about to write to ``written``: its site path and its HTML."""
+
+    def __init__(self, written: Callable[[str, str], None]) -> None:
+        super().__init__()
+        self.written = written
+
+    @event_priority(-1000)  # after every plugin that changes the page (privacy: -50)
+    def on_post_page(self, output: str, *, page: MkdocsPage, config: MkDocsConfig) -> str:
+        self.written(page.file.dest_uri, output)
+        return output
+
+
 def _run(
     config_file: Path,
     docs_dir: Path,
@@ -78,6 +92,7 @@ def _run(
     nav: list[NavItem],
     step: Any,
     extra: Mapping[str, Any] | None = None,
+    written: Callable[[str, str], None] | None = None,
 ) -> list[str | Problem]:
     with _captured_warnings() as captured:
         try:
@@ -89,6 +104,8 @@ def _run(
                 strict=True,
             )
             config.extra.update(extra or {})  # what the theme templates read (site/theme.py)
+            if written is not None:
+                config.plugins["rundbrief-written"] = _Written(written)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 step(config)
@@ -128,13 +145,15 @@ def build_site(
     site_dir: Path,
     nav: list[NavItem],
     extra: Mapping[str, Any] | None = None,
+    written: Callable[[str, str], None] | None = None,
 ) -> list[str | Problem]:
     """Build the staged docs tree into ``site_dir``; return every warning of the site builder.
 
     ``extra`` is added to the configuration's ``extra`` (what the theme templates read). The
     search index MkDocs wrote is replaced by the compact one the site's search worker reads.
+    ``written`` gets each page's site path and HTML as MkDocs is about to write it.
     """
-    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra)
+    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra, written)
     if not messages:
         searchindex.compact(site_dir)
     return messages

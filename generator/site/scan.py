@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +23,7 @@ from generator.core.activecontent import Finding, findings, line_of, refusal
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
+from generator.core.workers import in_background
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
@@ -115,14 +118,14 @@ def scan_files(
     ``allowed`` are the folder's own scripts (``allowed_scripts``); a missing file is clean.
     """
     memo = memo if memo is not None else Memo()
-    prefix = fingerprint("site", *sorted(allowed)).encode()
+    prefix = _prefix(allowed)
     refused: dict[str, list[Problem]] = {}
     for rel in rels:
         try:
             data = (folder / rel).read_bytes()
         except OSError:
             continue
-        key = hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+        key = _key(prefix, rel, data)
         if key in memo.before:
             memo.now.add(key)
             continue
@@ -135,6 +138,100 @@ def scan_files(
             _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
         ]
     return refused
+
+
+def _allowed(folder: Path, own: frozenset[str]) -> tuple[frozenset[str], bytes]:
+    """The site paths of the site's own scripts in ``folder``, and the prefix of the memo keys."""
+    allowed = allowed_scripts(folder, own)
+    return allowed, _prefix(allowed)
+
+
+def _prefix(allowed: frozenset[str]) -> bytes:
+    """The memo keys' prefix: the scripts allowed (the findings depend on nothing else)."""
+    return fingerprint("site", *sorted(allowed)).encode()
+
+
+def _key(prefix: bytes, rel: str, data: bytes) -> str:
+    """A file's memo key: its bytes at its path, with the same scripts allowed, the same scanner."""
+    return hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
+
+
+_seen: dict[Path, tuple[frozenset[str], bytes]] = {}
+"""A worker's ``_allowed`` for each folder: the scripts are copied before the first page."""
+
+
+def scan_pages(
+    state: tuple[Path, frozenset[str], frozenset[str]], pages: list[tuple[str, str]]
+) -> list[str]:
+    """In a worker beside MkDocs: the memo keys of the clean ones of pages about to be written.
+
+    ``state`` is the site folder, the own scripts' hashes and the keys the memo knows as clean
+    (not parsed again); ``pages`` are site paths and HTML. A key is of the bytes MkDocs
+    writes, with the scripts in the folder now: the final scan (``scan_folder``) passes over a
+    file only if that key is its key, so a page changed after this, or a script that differs
+    at the end, is scanned again there.
+    """
+    folder, own, known = state
+    if folder not in _seen:
+        _seen[folder] = _allowed(folder, own)
+    allowed, prefix = _seen[folder]
+    keys = []
+    for rel, output in pages:
+        data = output.encode("utf-8", errors="xmlcharrefreplace")  # (as MkDocs writes it)
+        key = _key(prefix, rel, data)
+        if key in known or not findings(data, page=rel, scripts=allowed):
+            keys.append(key)
+    return keys
+
+
+BATCH = 8
+"""Pages handed over at once: each handing over wakes the pool's threads in this process."""
+
+
+class Beside:
+    """Pages handed to a worker as MkDocs writes them (``written``); the keys of the clean ones."""
+
+    def __init__(self, submit: Callable[[list[tuple[str, str]]], Future[list[str]]] | None) -> None:
+        self.submit = submit
+        self.batches: list[Future[list[str]]] = []
+        self.waiting: list[tuple[str, str]] = []
+        self.written = None if submit is None else self._add
+
+    def _add(self, rel: str, html: str) -> None:
+        self.waiting.append((rel, html))
+        if len(self.waiting) >= BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        if self.submit is not None and self.waiting:
+            try:
+                self.batches.append(self.submit(self.waiting))
+            except RuntimeError:  # the worker is gone: never fail MkDocs' page for it
+                self.submit = None  # (the final scan parses what it would have)
+            self.waiting = []
+
+    def clean(self) -> set[str]:
+        """The memo keys of the pages the worker found clean (waiting for the last)."""
+        self._send()
+        keys: set[str] = set()
+        for batch in self.batches:
+            try:
+                keys.update(batch.result())
+            except Exception:  # (a worker that failed: the final scan does its work in place)
+                continue
+        return keys
+
+
+@contextmanager
+def scanned_beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[Beside]:
+    """A worker that scans each page while MkDocs renders the next (MkDocs uses one core).
+
+    What it finds clean, the final scan passes over (``scan_written(clean=…)``) if the file's
+    bytes are those it scanned; everything else is scanned there, as without it. Pages the
+    ``memo`` knows as clean are not parsed again.
+    """
+    with in_background(scan_pages, (site_dir, own, memo.before)) as submit:
+        yield Beside(submit)
 
 
 def search_index_problems(folder: Path, label: str) -> list[Problem]:

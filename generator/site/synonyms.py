@@ -60,9 +60,15 @@ def groups(text: str) -> Iterator[list[str]]:
             continue
         words = []
         for term in line.split(";"):
-            if UNUSED.search(term):
+            if "(" in term:  # (a remark: most terms have none)
+                if UNUSED.search(term):
+                    continue
+                term = REMARK.sub(" ", term)
+            word = term.strip()
+            if word.isalnum():  # one word, as WORD reads it (letters and digits, no "_")
+                words.append(word)
                 continue
-            found = WORD.findall(REMARK.sub(" ", term))
+            found = WORD.findall(term)
             if len(found) == 1:
                 words.append(found[0])
         if len(words) > 1:
@@ -92,8 +98,15 @@ def synonym_table(
     for form in sorted(set(vocabulary), key=lambda form: (len(form), form)):
         by_root.setdefault(root(form), form)
     table: dict[str, set[str]] = {}
+    folded: dict[str, tuple[str, str]] = {}  # word -> (root, form): a word is in many groups
     for group in sources:
-        forms = {root(fold(word)): fold(word) for word in sorted(group, key=len, reverse=True)}
+        forms = {}
+        for word in sorted(group, key=len, reverse=True):
+            if word not in folded:
+                form = fold(word)
+                folded[word] = root(form), form
+            key, form = folded[word]
+            forms[key] = form
         targets = {by_root[key] for key in forms if key in by_root}
         if not targets:
             continue

@@ -390,6 +390,23 @@ def flyer_pdf(
     ``home``: the version for the home printer, two A5 flyers on A4 without bleed or marks
     (the home stylesheet, added after the print shop's).
     """
+    document, problems = flyer_document(campaign, flyer, operator, recipient, home=home)
+    return (None, problems) if document is None else (document.write_pdf(), [])
+
+
+def flyer_document(
+    campaign: Campaign,
+    flyer: FlyerSpec,
+    operator: Operator,
+    recipient: Recipient,
+    *,
+    home: bool = False,
+    personal: bool = False,
+) -> tuple[Any, list[Problem]]:
+    """The flyer laid out by WeasyPrint (a ``Document``), or None and the problems.
+
+    ``personal``: only the area that names the member (the template's ``nur_persoenlich``).
+    """
     from weasyprint import HTML
 
     target = qr_target(campaign, recipient, "print", flyer.name)
@@ -412,8 +429,9 @@ def flyer_pdf(
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
-                copies=2 if home else 1,
+                copies=2 if home and not personal else 1,
                 platform=campaign.platform,
+                nur_persoenlich=personal,
             )
         )
     except TemplateError as error:
@@ -425,8 +443,9 @@ def flyer_pdf(
     paths = tuple(campaign.templates / name for name in sheets)
     font_config, stylesheets, refused = _stylesheets(paths, campaign.digest)
     fetcher = guarded_fetcher(campaign.templates)
-    document = HTML(string=html, base_url=str(campaign.templates), url_fetcher=fetcher)
-    pdf = document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+    document = HTML(string=html, base_url=str(campaign.templates), url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config
+    )
     refused = [*refused, *fetcher.refused]
     if refused:
         return None, [
@@ -440,7 +459,7 @@ def flyer_pdf(
             )
             for url in dict.fromkeys(refused)
         ]
-    return pdf, []
+    return document, []
 
 
 def guarded_fetcher(folder: Path) -> Any:

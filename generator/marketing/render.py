@@ -325,11 +325,24 @@ def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     modules = int(code.symbol_size(scale=1, border=QR_BORDER)[0])
     scale = max(1, int(size // modules))
     pixels = scale * modules
-    buffer = io.BytesIO()
-    code.save(buffer, kind="png", scale=scale, border=QR_BORDER)
-    href = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = _qr_modules_png(url, scale, QR_BORDER)
+    href = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     offset = (size - pixels) // 2
     return QrImage(x, y, size, x + offset, y + offset, pixels, href)
+
+
+@functools.lru_cache(maxsize=8)
+def _qr_modules_png(url: str, scale: int, border: int) -> bytes:
+    """The QR code with ``border`` modules of quiet zone, ``scale`` pixels a module, 1 bit.
+
+    Drawn by Pillow from the code's modules: segno's own PNG writer is Python, a few
+    milliseconds an image, twice a kit.
+    """
+    modules = np.pad(np.array(qr_code(url).matrix, dtype=bool), border)
+    image = Image.fromarray(~modules.repeat(scale, axis=0).repeat(scale, axis=1))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @functools.lru_cache(maxsize=16)
@@ -348,6 +361,27 @@ def png(svg: str, width: int, height: int) -> bytes:
     return bytes(data or b"")
 
 
+def pixels(svg: str, width: int, height: int) -> Image.Image:
+    """Rasterise SVG at ``width``×``height`` pixels as an RGB image, as ``png`` would decode.
+
+    Without the PNG in between: encoding a whole social image only to decode it again cost
+    more than drawing it.
+    """
+    from cairosvg.parser import Tree
+    from cairosvg.surface import PNGSurface
+
+    surface = PNGSurface(
+        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=width, output_height=height
+    )
+    canvas = surface.cairo
+    canvas.flush()
+    # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
+    size = (canvas.get_width(), canvas.get_height())
+    data = bytes(canvas.get_data())
+    image = Image.frombuffer("RGBA", size, data, "raw", "BGRa", canvas.get_stride(), 1)
+    return image.convert("RGB")
+
+
 def compact(data: bytes) -> bytes:
     """A rendered image as a PNG of at most 256 colours: a third of the bytes, the same look.
 
@@ -364,10 +398,8 @@ def compact(data: bytes) -> bytes:
 
 
 def qr_png(url: str) -> bytes:
-    """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4)."""
-    buffer = io.BytesIO()
-    qr_code(url).save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
+    """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4); a kit's file and flyer."""
+    return _qr_modules_png(url, 10, 4)
 
 
 def qr_svg(url: str) -> bytes:

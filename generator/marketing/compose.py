@@ -18,7 +18,7 @@ from PIL import Image
 
 from generator.core.problems import Problem
 from generator.marketing.campaign import Campaign
-from generator.marketing.render import GENERIC, Recipient, fill, image_svg, link, pixels
+from generator.marketing.render import GENERIC, Recipient, fill, image_svg, link, pieces
 from generator.marketing.schemas import ImageSpec, Placed
 
 PLATE_PAD = 0.35
@@ -66,7 +66,8 @@ def personal_parts(
         return None, (), problems
     # One drawing of the member's whole image, cut into its parts: the same pixels as each
     # part drawn alone, for a third of the work (the SVG is read and drawn once).
-    image = pixels(svg, spec.width, spec.height)
+    boxes = [(rect.left, rect.top, rect.right, rect.bottom) for rect in rects]
+    drawn = pieces(svg, spec.width, spec.height, boxes)
     base = _base(campaign, spec, generic)
     parts = []
     row = 0
@@ -76,8 +77,7 @@ def personal_parts(
         row += height
     sprite = Image.new("P", (max((p.width for p in parts), default=1), max(row, 1)))
     sprite.putpalette(base.getpalette() or [])
-    for rect, part in zip(rects, parts, strict=True):
-        piece = image.crop((rect.left, rect.top, rect.right, rect.bottom))
+    for piece, part in zip(drawn, parts, strict=True):
         # The generic image's palette holds every colour of the design: the member's parts
         # are the same colours (texts, plates, the QR code's black and white).
         sprite.paste(piece.quantize(palette=base, dither=Image.Dither.NONE), (0, part.row))

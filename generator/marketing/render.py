@@ -361,11 +361,14 @@ def png(svg: str, width: int, height: int) -> bytes:
     return bytes(data or b"")
 
 
-def pixels(svg: str, width: int, height: int) -> Image.Image:
-    """Rasterise SVG at ``width``×``height`` pixels as an RGB image, as ``png`` would decode.
+def pieces(
+    svg: str, width: int, height: int, boxes: list[tuple[int, int, int, int]]
+) -> list[Image.Image]:
+    """Rasterise SVG at ``width``×``height`` pixels; the RGB pixels of each of ``boxes``.
 
-    Without the PNG in between: encoding a whole social image only to decode it again cost
-    more than drawing it.
+    As ``png`` would draw and decode them, without the PNG in between (encoding a whole
+    social image only to decode it again cost more than drawing it), and only the boxes
+    converted to RGB.
     """
     from cairosvg.parser import Tree
     from cairosvg.surface import PNGSurface
@@ -375,11 +378,16 @@ def pixels(svg: str, width: int, height: int) -> Image.Image:
     )
     canvas = surface.cairo
     canvas.flush()
-    # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
-    size = (canvas.get_width(), canvas.get_height())
-    data = bytes(canvas.get_data())
-    image = Image.frombuffer("RGBA", size, data, "raw", "BGRa", canvas.get_stride(), 1)
-    return image.convert("RGB")
+    stride = canvas.get_stride()
+    data = np.frombuffer(canvas.get_data(), dtype=np.uint8).reshape(canvas.get_height(), stride)
+    result = []
+    for left, top, right, bottom in boxes:
+        window = np.ascontiguousarray(data[top:bottom, 4 * left : 4 * right])
+        # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
+        size = (right - left, bottom - top)
+        image = Image.frombuffer("RGBA", size, window.tobytes(), "raw", "BGRa", 0, 1)
+        result.append(image.convert("RGB"))
+    return result
 
 
 def compact(data: bytes) -> bytes:

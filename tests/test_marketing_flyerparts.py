@@ -120,3 +120,30 @@ def test_a_template_that_names_the_member_elsewhere_is_laid_out_whole(
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "DEINCODE" not in text
     assert text.count("ben-7") == (3 if "register" in change[0] else 2)
+
+
+def test_a_home_stylesheet_that_restyles_the_personal_area_is_followed(tmp_path: Path) -> None:
+    root = _project_with_template(tmp_path, ("<title>", "<title>"))
+    sheet = root / "marketing-assets" / "templates" / "flyer-zuhause.css"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8") + "\n.link { font-size: 12pt; color: #b00020; }\n",
+        encoding="utf-8",
+    )
+    project = load_project(root)
+    campaigns, problems = load_campaigns(project)
+    assert problems == []
+    (campaign,) = campaigns
+    assert campaign.flyer is not None
+    member = Recipient("cara-9", "Cara Beispiel", 4)
+    operator = project.settings.operator
+    whole, _ = flyer_pdf(campaign, campaign.flyer, operator, member, home=True)
+    pdf, problems = member_flyer(campaign, campaign.flyer, operator, member, home=True)
+    assert problems == [] and pdf is not None and whole is not None
+    expected, got = _pixels(whole), _pixels(pdf)
+    assert (np.abs(got - expected).max(axis=2) > 8).mean() < 0.0005
+    red = (got[..., 0] > 150) & (got[..., 1] < 60) & (got[..., 2] < 80)
+    assert red.sum() > 100  # the link in the home printer's colour
+    print_shop, _ = member_flyer(campaign, campaign.flyer, operator, member, home=False)
+    assert print_shop is not None
+    still = _pixels(print_shop)
+    assert not ((still[..., 0] > 150) & (still[..., 1] < 60) & (still[..., 2] < 80)).any()

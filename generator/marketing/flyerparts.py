@@ -45,7 +45,20 @@ class _Shared:
 
 
 _shared: dict[tuple[str, str, bool], _Shared | None] = {}
-_personal: dict[tuple[str, str, str], tuple[Any, float, float]] = {}
+_personal: dict[tuple[str, str, str, bool], tuple[Any, float, float]] = {}
+
+
+def _version(campaign: Campaign) -> str:
+    """What the layouts of a campaign depend on: its files, and the settings that reach them."""
+    return repr(
+        (
+            campaign.digest,
+            str(campaign.templates),
+            campaign.platform,
+            campaign.landing_url,
+            campaign.short_form,
+        )
+    )
 
 
 def member_flyer(
@@ -59,7 +72,7 @@ def member_flyer(
             if problems
             else flyer_pdf(campaign, flyer, operator, recipient, home=home)
         )
-    area, problems = _personal_area(campaign, flyer, operator, recipient)
+    area, problems = _personal_area(campaign, flyer, operator, recipient, home)
     if area is None:  # (a template that draws the mark only in the whole flyer)
         return (
             (None, problems)
@@ -73,7 +86,7 @@ def _shared_layout(
     campaign: Campaign, flyer: FlyerSpec, operator: Operator, home: bool
 ) -> tuple[_Shared | None, list[Problem]]:
     """The layout every member's flyer shares (once per campaign version in a process)."""
-    cache_key = (campaign.digest, repr((campaign.platform, operator)), home)
+    cache_key = (_version(campaign), repr(operator), home)
     if cache_key in _shared:
         return _shared[cache_key], []
     document, problems = flyer_document(campaign, flyer, operator, SAMPLE, home=home)
@@ -108,28 +121,90 @@ def _marked(box: Any) -> bool:
 
 
 def _personal_area(
-    campaign: Campaign, flyer: FlyerSpec, operator: Operator, recipient: Recipient
+    campaign: Campaign,
+    flyer: FlyerSpec,
+    operator: Operator,
+    recipient: Recipient,
+    home: bool,
 ) -> tuple[tuple[Any, float, float] | None, list[Problem]]:
-    """The member's personal area laid out alone, and its corner; once for both flyers."""
-    cache_key = (campaign.digest, recipient.code or "", recipient.name)
+    """The member's personal area laid out alone, and its corner; once for both flyers.
+
+    Laid out with the print shop's stylesheet, unless the home printer's styles the area
+    differently (then once for each).
+    """
+    own = home and _home_restyles(campaign, flyer, operator)
+    cache_key = (_version(campaign), recipient.code or "", recipient.name, own)
     if cache_key in _personal:
         return _personal[cache_key], []
-    document, problems = flyer_document(campaign, flyer, operator, recipient, personal=True)
+    document, problems = flyer_document(
+        campaign, flyer, operator, recipient, home=own, personal=True
+    )
     if document is None:
         return None, problems
-    stack = [document.pages[0]._page_box]
-    area = None
-    while stack and area is None:
-        box = stack.pop()
-        if _marked(box):
-            area = (box, box.position_x, box.position_y)
-        stack.extend(getattr(box, "children", ()))
+    box = _area(document)
+    area = None if box is None else (box, box.position_x, box.position_y)
     if area is not None and not _backgrounds_laid_out(area[0].deepcopy(), document):
         area = None  # a picture behind the personal area: laid out whole for every member
     if area is not None:
-        _personal.clear()  # one member at a time: the two flyers of a kit
+        if not any(key[1:3] == cache_key[1:3] for key in _personal):
+            _personal.clear()  # one member at a time: the two flyers of a kit
         _personal[cache_key] = area
     return area, []
+
+
+def _area(document: Any) -> Any:
+    """The box of the personal area in a laid-out flyer, or None."""
+    stack = [document.pages[0]._page_box]
+    while stack:
+        box = stack.pop()
+        if _marked(box):
+            return box
+        stack.extend(getattr(box, "children", ()))
+    return None
+
+
+_restyled: dict[str, bool] = {}
+
+
+def _home_restyles(campaign: Campaign, flyer: FlyerSpec, operator: Operator) -> bool:
+    """Whether the home printer's stylesheet changes how the personal area looks (once)."""
+    version = _version(campaign)
+    if version not in _restyled:
+        looks = []
+        for home in (False, True):
+            document, _problems = flyer_document(
+                campaign, flyer, operator, SAMPLE, home=home, personal=True
+            )
+            looks.append(_looks(None if document is None else _area(document)))
+        _restyled[version] = looks[0] != looks[1]
+    return _restyled[version]
+
+
+def _looks(area: Any) -> list[tuple[object, ...]]:
+    """Every box of the area: its kind, place in the area, size and every computed property."""
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    if area is None:
+        return []
+    names = sorted(INITIAL_VALUES)
+    return [
+        (
+            type(box).__name__,
+            round(box.position_x - area.position_x, 3),
+            round(box.position_y - area.position_y, 3),
+            str(box.width),
+            str(box.height),
+            tuple(_computed(box.style, name) for name in names),
+        )
+        for box in area.descendants()
+    ]
+
+
+def _computed(style: Any, name: str) -> str:
+    try:
+        return str(style[name])
+    except KeyError:  # (a logical property WeasyPrint computes only through its physical one)
+        return ""
 
 
 def _written(shared: _Shared, area: tuple[Any, float, float]) -> bytes:

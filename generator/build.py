@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,14 @@ from generator.core.gitinfo import revision_dates
 from generator.core.output import check_replaceable, publish, staging_dir
 from generator.core.problems import Problem, ProblemsFound, errors_in, raise_if_errors
 from generator.core.settings import Project
+from generator.core.sources import read_source
 from generator.editor.pages import editor_scripts, stage_editor
 from generator.marketing.pages import stage_marketing
 from generator.newsletter.archive import email_outputs, stage_newsletters
 from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
 from generator.site import builder, theme
+from generator.site.articles import load_article
 from generator.site.config import config_problems
 from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
@@ -117,6 +120,43 @@ def stage(
         tuple(outputs),
         tuple(problems),
     )
+
+
+def restage(project: Project, staged: Staged, saved: Iterable[Path]) -> list[Page] | None:
+    """The pages of saved articles as ``stage`` (with drafts) would make them, read alone.
+
+    Everything else is taken from ``staged``, the tree before the save: the preview shows
+    these pages at once and stages the whole tree after. None when a save may change more than
+    its own page: another title or draft state (the navigation, the links of other pages).
+    """
+    before = {page.source: page for page in staged.pages if page.source}
+    known = {article.source.path.resolve(): article for article in staged.index.articles}
+    articles = []
+    for path in saved:
+        article = known.get(path.resolve())
+        if article is None or article.rel not in before:
+            return None
+        source = read_source(article.source.path, project.root, project.content_dir)
+        if isinstance(source, Problem):
+            return None
+        document, _problems = load_article(source)  # (named when the whole tree is staged)
+        new = replace(article, source=source, document=document)
+        if (new.title, new.draft) != (article.title, article.draft):
+            return None
+        articles.append(new)
+    # The day of the last commit: a save does not change it.
+    dates = {
+        rel: date.fromisoformat(page.meta["lastmod"])
+        for rel, page in before.items()
+        if page.meta.get("lastmod")
+    }
+    index = SiteIndex(staged.index.site_url, tuple(articles), ())
+    pages = staged_pages(index, drafts=True, revision_dates=dates)
+    pages, _problems = fill_pages(pages, load_facts(project), project.settings.hosting.provider)
+    fresh = {page.path: page for page in pages}
+    # Related articles are ranked among all of them, as the whole tree ranks them.
+    related = with_related(fresh.get(page.path, page) for page in staged.pages)
+    return [page for page in related if page.path in fresh]
 
 
 def check(project: Project, *, strict: bool = False) -> list[Problem]:

@@ -429,10 +429,10 @@ def test_a_full_disk_in_the_outbox_stops_with_a_message(
 
     members = members_file(tmp_path / "private", [member_row(1), member_row(2)])
 
-    def full(path, data, **_options):
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def full(_files, name, data):
+        raise OSError(errno.ENOSPC, "No space left on device", name)
 
-    monkeypatch.setattr(transport, "write_bytes", full)  # (the outbox writes through the door)
+    monkeypatch.setattr(transport.NewFiles, "create", full)  # (the outbox writes through the door)
     result = send(cli, example_project, members, smtp, "--dry-run")
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr

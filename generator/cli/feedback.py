@@ -3,7 +3,6 @@ of `send` (part of the CLI layer)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,6 @@ from generator.feedback.suppression import (
     REASONS,
     SuppressionStore,
     export_csv,
-    last_reading,
     open_store,
 )
 from generator.members.recipients import unsubscribe_secret
@@ -31,26 +29,6 @@ from generator.site.index import page_path_url, read_site
 
 if TYPE_CHECKING:
     from generator.feedback.mailbox import FeedbackOutcome
-
-FEEDBACK_AGE = dt.timedelta(hours=24)
-
-
-def warn_if_feedback_is_old(project: Project) -> None:
-    """Unsubscribes by mail and bounces count only once `feedback` has read them."""
-    newsletter = project.settings.newsletter
-    if newsletter.unsubscribe_url and not newsletter.bounce_address:
-        return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
-    read = last_reading(project)
-    if read is None:
-        message = _("warning: the feedback mailbox has never been read")
-    elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
-        message = _("warning: the feedback mailbox was last read on {when}").format(
-            when=read.astimezone().strftime("%Y-%m-%d %H:%M")
-        )
-    else:
-        return
-    hint = _("run `rundbrief feedback` first, so that unsubscribes and bounces are honoured")
-    click.echo(f"{message}; {hint}", err=True)
 
 
 def run_feedback(

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
-from generator.cli.feedback import warn_if_feedback_is_old
 from generator.cli.progress import Progress
 from generator.core import gitinfo
 from generator.core.i18n import _, ngettext, number
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.settings import Project
+from generator.feedback.suppression import last_reading
 from generator.members.recipients import SHOWN, Selection
 from generator.newsletter.email import sample_values
 from generator.sending.delivery import Outcome
@@ -32,6 +32,27 @@ def sample_name(project: Project) -> str:
     """The name of the synthetic member of test copies and build outputs."""
     values = sample_values(project)
     return f"{values['first_name']} {values['last_name']}"
+
+
+FEEDBACK_AGE = dt.timedelta(hours=24)
+
+
+def warn_if_feedback_is_old(project: Project) -> None:
+    """Unsubscribes by mail and bounces count only once `feedback` has read them."""
+    newsletter = project.settings.newsletter
+    if newsletter.unsubscribe_url and not newsletter.bounce_address:
+        return  # neither mailto-only unsubscribes nor VERP bounces: nothing waits in a mailbox
+    read = last_reading(project)
+    if read is None:
+        message = _("warning: the feedback mailbox has never been read")
+    elif dt.datetime.now(dt.UTC) - read > FEEDBACK_AGE:
+        message = _("warning: the feedback mailbox was last read on {when}").format(
+            when=read.astimezone().strftime("%Y-%m-%d %H:%M")
+        )
+    else:
+        return
+    hint = _("run `rundbrief feedback` first, so that unsubscribes and bounces are honoured")
+    click.echo(f"{message}; {hint}", err=True)
 
 
 class SendWatch(Progress):

@@ -9,7 +9,9 @@ reading as a source: it would hang the run or read forever.
 
 Writing: a file is created in an output folder without following a symbolic link at its own
 name or on the way to it (``O_NOFOLLOW``, folders checked one by one), and only over a
-regular file: a marker or outbox file that is a link to ``.git/config`` keeps its target.
+regular file: a marker or outbox file that is a link to ``.git/config`` keeps its target. Many
+new files in one folder (the outbox) go through :class:`NewFiles`: the folder is checked and
+opened once, each file is created in it, new.
 
 The one named exception is :func:`open_named_file`: a file the user names on the command
 line (the members file), which may lie anywhere but must be a regular file.
@@ -31,6 +33,7 @@ from generator.core.problems import Problem, RundbriefError
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class RefusedFile(RundbriefError):
@@ -271,6 +274,55 @@ def write_bytes(
     _folders_to(path.parent, within if within is not None else path.parent)
     with _opened(path, exclusive) as stream:
         stream.write(data)
+
+
+class NewFiles:
+    """An output folder opened once, in which new files are created by name (the outbox).
+
+    The folders on the way are checked once, as for ``write_bytes``; the folder is then held
+    open, and each file is created relative to it, new (``O_EXCL``: never over a file or a
+    link of that name). A folder swapped for a link after the check is not followed: the files
+    go into the folder that was checked. Costs one system call per file instead of a check of
+    the whole path.
+    """
+
+    def __init__(self, folder: Path, *, within: Path | None = None) -> None:
+        self.folder = _normal(folder)
+        _folders_to(self.folder, within if within is not None else self.folder)
+        try:
+            self._handle: int | None = os.open(self.folder, _FOLDER_FLAGS)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise RefusedFile(_not_regular(self.folder)) from None
+            raise
+
+    def create(self, name: str, data: bytes) -> None:
+        """Write ``data`` to the new file ``name`` of the folder; raises if it exists."""
+        if self._handle is None:
+            raise ValueError(f"{self.folder} is closed")
+        if not name or "/" in name or "\0" in name or name in (".", ".."):
+            raise RefusedFile(_not_regular(self.folder / name))
+        flags = _WRITE_FLAGS | os.O_EXCL
+        try:
+            handle = os.open(name, flags, 0o644, dir_fd=self._handle)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+                raise RefusedFile(_not_regular(self.folder / name)) from None
+            raise
+        with os.fdopen(handle, "wb") as stream:  # (new with O_EXCL: a regular file, empty)
+            stream.write(data)
+
+    def close(self) -> None:
+        """Let go of the folder."""
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> NewFiles:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def write_text(path: Path, text: str, *, within: Path | None = None) -> None:

@@ -159,7 +159,8 @@ def classify(message: Message, context: Context, arrived: dt.datetime | None = N
     if unsubscribe and not report and not automatic:
         # Bounces go to envelope senders, never to the unsubscribe address: no need to look.
         return _unsubscribe(message, context, evidence, at)
-    bounce = _bounce(message, context, verp, evidence, at, _may_be_bounce(message, report, verp))
+    heuristics = _may_be_bounce(message, report, verp, automatic)
+    bounce = _bounce(message, context, verp, evidence, at, heuristics)
     if bounce is not None:
         return bounce
     if automatic:
@@ -183,7 +184,7 @@ def is_auto_reply(message: Message) -> bool:
     return str(message.get("Precedence", "")).strip().lower() == "auto_reply"
 
 
-def _may_be_bounce(message: Message, report: str, verp: Verp | None) -> bool:
+def _may_be_bounce(message: Message, report: str, verp: Verp | None, automatic: bool) -> bool:
     """Whether the bounce heuristics could find anything (they read the whole body 40 times).
 
     Mail systems send delivery failures from the null reverse-path (RFC 5321, 4.5.5) and never
@@ -196,7 +197,7 @@ def _may_be_bounce(message: Message, report: str, verp: Verp | None) -> bool:
         return False
     if report == "delivery-status":
         return True
-    if is_auto_reply(message) and not _from_mail_system(message):
+    if automatic and not _from_mail_system(message):  # (``is_auto_reply``, read once)
         # An out-of-office reply (to the VERP address, often from the null reverse-path): a
         # person's mailbox answered, so the address works. DSNs come from the mail system.
         return False

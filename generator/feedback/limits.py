@@ -21,6 +21,9 @@ MAX_PARTS = 200
 """MIME parts of all levels together."""
 CONTAINER = re.compile(rb"^content-type:[ \t]*(?:multipart|message)/", re.IGNORECASE | re.MULTILINE)
 """A header line opening a nested part (counted before parsing, so parsing stays bounded)."""
+_SHORTEST = len(b"content-type:message/")
+"""The fewest bytes a CONTAINER line takes: a message shorter than MAX_PARTS of them cannot hold
+more (most bounces are 2 KB: the count, a tenth of parsing them, is skipped)."""
 
 
 QuarantineReason = Literal["size", "parts", "depth", "unparsable", "error"]
@@ -40,7 +43,7 @@ def open_message(raw: bytes) -> Message:
     if len(raw) > MAX_SIZE:
         raise Refused("size")
     # Every nested level needs its own Content-Type line: counting them bounds the parser.
-    if len(CONTAINER.findall(raw)) > MAX_PARTS:
+    if len(raw) > MAX_PARTS * _SHORTEST and len(CONTAINER.findall(raw)) > MAX_PARTS:
         raise Refused("parts")
     try:
         message = email.message_from_bytes(raw)
@@ -61,6 +64,6 @@ def check_shape(message: Message) -> None:
             raise Refused("depth")
         if parts > MAX_PARTS:
             raise Refused("parts")
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+        if part.is_multipart():  # (a leaf's get_payload() would read its headers and body)
+            children = part.get_payload()
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Message))

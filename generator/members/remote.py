@@ -10,7 +10,6 @@ body) are never shown, since a server may echo what it was sent.
 
 from __future__ import annotations
 
-import http.client
 import io
 import os
 import re
@@ -20,9 +19,12 @@ import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.core.i18n import _
+
+if TYPE_CHECKING:  # (http.client is imported on the first download: a file needs none)
+    import http.client
 
 TOKEN_VARIABLE = "RUNDBRIEF_MEMBERS_TOKEN"
 CA_VARIABLE = "RUNDBRIEF_MEMBERS_CA_FILE"
@@ -120,6 +122,8 @@ def fetch(source: Download) -> io.BufferedReader:
 
 
 def _request(source: Download, url: str) -> http.client.HTTPResponse:
+    import http.client
+
     try:
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname, parts.port
@@ -242,6 +246,8 @@ class _Limited(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
+        import http.client
+
         try:
             data = self.response.read1(len(buffer))
         except TimeoutError:

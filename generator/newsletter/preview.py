@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,44 +18,32 @@ from generator.newsletter.archive import SANDBOX
 from generator.newsletter.email import personalise, sample_values
 from generator.newsletter.layout import environment
 from generator.newsletter.render import Checked
+from generator.newsletter.source import Newsletter
 
 FOLDER = "newsletter-vorschau"
 
 
 def write_preview(
     project: Project, site_dir: Path, checked: list[Checked], unreadable: list[Problem]
-) -> None:
-    """Write the newsletter preview pages into the served folder (no site rebuild needed)."""
-    folder = site_dir / FOLDER
-    values = sample_values(project)
+) -> list[str]:
+    """Write the newsletter preview pages into the served folder (no site rebuild needed).
+
+    Returns the files it changed (paths in ``site_dir``); a page as it was is not written again.
+    """
+    written: list[str] = []
     rows = []
     broken = [str(p) for p in unreadable]
     for item in checked:
-        newsletter, email, problems = item.newsletter, item.email, list(item.problems)
-        if newsletter is None:
-            broken += [str(p) for p in problems]
+        if item.newsletter is None:
+            broken += [str(p) for p in item.problems]
             continue
-        slug = newsletter.slug
-        subject = newsletter.subject
-        text = ""
-        if email is not None:
-            subject, body, text = personalise(email, values)
-            body = local_images(body, project.site_url)
-            write_atomic(folder / slug / "email.html", body.encode("utf-8"))
-        shown = {
-            "slug": slug,
-            "subject": subject,
-            "approved": newsletter.approved,
-            "rendered": email is not None,
-            "text": text,
-            "problems": [str(p) for p in problems],
-        }
-        write_atomic(folder / f"{slug}.html", _page(subject, shown).encode("utf-8"))
+        shown = _write_newsletter(project, site_dir, item, item.newsletter, written)
         errors = len(item.errors)
+        day = item.newsletter.date
         rows.append(
             {
                 **shown,
-                "day": german_date(newsletter.date) if i18n.language() == "de" else newsletter.date,
+                "day": german_date(day) if i18n.language() == "de" else day,
                 "errors": ngettext("({count} error)", "({count} errors)", errors).format(
                     count=errors
                 )
@@ -62,8 +51,47 @@ def write_preview(
                 else "",
             }
         )
-    index = _page(_("Newsletter preview"), None, rows=rows, broken=broken)
-    write_atomic(folder / "index.html", index.encode("utf-8"))
+    page = _page(_("Newsletter preview"), None, rows=rows, broken=broken)
+    _write(site_dir, "index.html", page, written)
+    return written
+
+
+def write_newsletter(project: Project, site_dir: Path, item: Checked) -> list[str]:
+    """Write one newsletter's page and email (the list follows with ``write_preview``)."""
+    written: list[str] = []
+    if item.newsletter is not None:
+        _write_newsletter(project, site_dir, item, item.newsletter, written)
+    return written
+
+
+def _write_newsletter(
+    project: Project, site_dir: Path, item: Checked, newsletter: Newsletter, written: list[str]
+) -> dict[str, Any]:
+    subject, text, email = newsletter.subject, "", item.email
+    if email is not None:
+        subject, body, text = personalise(email, sample_values(project))
+        body = local_images(body, project.site_url)
+        _write(site_dir, f"{newsletter.slug}/email.html", body, written)
+    shown = {
+        "slug": newsletter.slug,
+        "subject": subject,
+        "approved": newsletter.approved,
+        "rendered": email is not None,
+        "text": text,
+        "problems": [str(p) for p in item.problems],
+    }
+    _write(site_dir, f"{newsletter.slug}.html", _page(subject, shown), written)
+    return shown
+
+
+def _write(site_dir: Path, rel: str, text: str, written: list[str]) -> None:
+    """Write a page of the folder unless it is already so (then the browser keeps it)."""
+    data, path = text.encode("utf-8"), site_dir / FOLDER / rel
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    write_atomic(path, data)
+    written.append(f"{FOLDER}/{rel}")
 
 
 def local_images(email_html: str, site_url: str) -> str:

@@ -16,15 +16,18 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
-from dkim import MessageFormatError, hash_headers, rfc822_parse
-from dkim.canonicalization import CanonicalizationPolicy
+from functools import cache
+from typing import TYPE_CHECKING
 
 from generator.core.i18n import _
 from generator.core.problems import UsageError
 from generator.core.settings import Project
+
+# cryptography and dkimpy (which brings dnspython) are imported only when a key is there: they
+# cost every command that never signs (a dry run, a send without a key) 70 ms and 10 MB.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from dkim.canonicalization import CanonicalizationPolicy
 
 KEY_VARIABLE = "RUNDBRIEF_DKIM_PRIVATE_KEY"
 SIGNED = (
@@ -40,8 +43,14 @@ SIGNED = (
 )
 """Headers signed (one listed but absent is signed as empty: nobody can add it later)."""
 CANONICALIZATION = b"relaxed/simple"
-_POLICY = CanonicalizationPolicy.from_c_value(CANONICALIZATION)
 _LINE = 72
+
+
+@cache
+def _policy() -> CanonicalizationPolicy:
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    return CanonicalizationPolicy.from_c_value(CANONICALIZATION)
 
 
 class DkimError(UsageError):
@@ -61,6 +70,8 @@ class DkimSigner:
 
     def public_key(self) -> str:
         """The p= value of the DNS record: base64 of the public key (SubjectPublicKeyInfo)."""
+        from cryptography.hazmat.primitives import serialization
+
         der = self.key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -68,6 +79,11 @@ class DkimSigner:
 
     def sign(self, data: bytes, now: float | None = None) -> bytes:
         """``data`` with a DKIM-Signature header in front."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, utils
+        from dkim import MessageFormatError, hash_headers, rfc822_parse
+
+        policy = _policy()
         head, gap, body = data.partition(b"\r\n\r\n")
         try:
             if gap and body.count(b"\n") == body.count(b"\r\n"):  # CRLF throughout, as sent
@@ -81,7 +97,7 @@ class DkimSigner:
                     "(subject, sender) and run the command again"
                 ).format(error=error)
             ) from None
-        body_hash = base64.b64encode(hashlib.sha256(_POLICY.canonicalize_body(body)).digest())
+        body_hash = base64.b64encode(hashlib.sha256(policy.canonicalize_body(body)).digest())
         fields = [
             (b"v", b"1"),
             (b"a", b"rsa-sha256"),
@@ -98,8 +114,8 @@ class DkimSigner:
         digest = hashlib.sha256()
         hash_headers(
             digest,
-            _POLICY,
-            _POLICY.canonicalize_headers(headers),
+            policy,
+            policy.canonicalize_headers(headers),
             [name.encode("ascii") for name in SIGNED],
             (b"DKIM-Signature", value),
             dict(fields),
@@ -113,6 +129,9 @@ class DkimSigner:
 
 def load_key(pem: str) -> rsa.RSAPrivateKey:
     """The RSA private key of a PEM text (with literal \\n from a one-line secret, too)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     text = pem.strip().replace("\\n", "\n")
     try:
         key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from generator.core.connection import Server, ca_file, explain, port
-from generator.core.files import RefusedFile, write_bytes
+from generator.core.files import NewFiles, RefusedFile
 from generator.core.i18n import _
 from generator.core.problems import RundbriefError, UsageError
 from generator.core.terminal import plain
@@ -401,33 +401,47 @@ class Outbox:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        self.files: NewFiles | None = None
 
     def open(self) -> None:
-        """Nothing to connect to."""
+        """Open the folder: it is checked once, not again for every file."""
+        if self.files is None:
+            try:
+                self.files = NewFiles(self.folder)
+            except (RefusedFile, OSError) as error:
+                raise TransportStopped(_cannot_write(self.folder, error)) from None
 
     def send(self, message: Outgoing) -> Reply:
         """Write ``message`` to the next numbered file named after its recipient."""
+        self.open()
+        assert self.files is not None
         self.count += 1
         name = outbox_name(self.count, message.recipients[0])
         try:
-            # Created, never opened over a link or a file put there since the folder was claimed.
-            write_bytes(self.folder / name, message.data, within=self.folder, exclusive=True)
-        except RefusedFile as error:
-            raise TransportStopped(str(error)) from None
-        except OSError as error:
-            raise TransportStopped(
-                _("cannot write {path}: {reason}; check the folder given with --outbox").format(
-                    path=self.folder / name, reason=error.strerror or error
-                )
-            ) from None
+            # Created new in the folder that was checked, never over a link or a file put there
+            # since the folder was claimed.
+            self.files.create(name, message.data)
+        except (RefusedFile, OSError) as error:
+            raise TransportStopped(_cannot_write(self.folder / name, error)) from None
         return Reply(250, f"written to {name}")
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Let go of the folder."""
+        if self.files is not None:
+            self.files.close()
+            self.files = None
 
     def handed_over(self) -> bool:
         """A file half written is no message."""
         return False
+
+
+def _cannot_write(path: Path, error: RefusedFile | OSError) -> str:
+    if isinstance(error, RefusedFile):
+        return str(error)
+    return _("cannot write {path}: {reason}; check the folder given with --outbox").format(
+        path=path, reason=error.strerror or error
+    )
 
 
 OUTBOX_FILE = re.compile(r"[0-9]{6,}-[A-Za-z0-9@._-]+\.eml")

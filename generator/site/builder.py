@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import logging
 import os
 import re
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,8 @@ from mkdocs.structure.pages import Page as MkdocsPage
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.site import searchindex
+from generator.site.reload import Browsers, Versions
+from generator.site.reload import script as reload_script
 from generator.site.stage import NavItem
 
 
@@ -298,9 +302,69 @@ class _ChangeObserver(watchdog.observers.Observer):  # type: ignore[misc,valid-t
         return super().schedule(handler, path, recursive=recursive, event_filter=CHANGES)
 
 
+class _Server(LiveReloadServer):
+    """MkDocs' live-reload server, told which pages a save changed as soon as they are written.
+
+    MkDocs announces a new version when the whole rebuild is done and every page reloads; here
+    the rebuild announces the pages it wrote (``show``) and goes on with the rest (the problem
+    report, the other newsletters) while the browser already shows them. It works with MkDocs
+    1.6's own epochs (``_wanted_epoch``, ``_visible_epoch`` under ``_epoch_cond``): the browser
+    tests (``tests/test_preview_browser.py``) fail if a new MkDocs changes them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = Versions()
+        self.versions.record(self._visible_epoch, None)
+
+    def show(self, rels: Iterable[str]) -> None:
+        """A new version of the site with ``rels`` changed, served and announced from now on."""
+        with self._epoch_cond:
+            epoch = self._next()
+            self.versions.record(epoch, rels)
+            # (MkDocs' server holds every request while the wanted version is not the visible one)
+            self._wanted_epoch = self._visible_epoch = epoch
+            self._epoch_cond.notify_all()
+
+    def hold(self) -> None:
+        """No file served until the rebuild is over; then every page reloads (``built``)."""
+        with self._epoch_cond:
+            self._wanted_epoch = self._next()
+
+    def _next(self) -> int:
+        return max(round(time.monotonic() * 1000), self._wanted_epoch + 1, self._visible_epoch + 1)
+
+    def built(self) -> None:
+        """The rebuild is over: a version it did not announce changed anything."""
+        with self._epoch_cond:
+            if self._wanted_epoch not in self.versions.changed:
+                self.versions.record(self._wanted_epoch, None)
+
+    def _serve_request(self, environ: dict[str, Any], start_response: Any) -> Any:
+        found = re.fullmatch(r"/livereload/([0-9]+)/[0-9]+", environ.get("PATH_INFO", ""))
+        if found is None:
+            return super()._serve_request(environ, start_response)
+        epoch = int(found[1])
+        with self._epoch_cond:
+            # Held until there is something new (or a minute has passed), as MkDocs does.
+            self._epoch_cond.wait_for(
+                lambda: self._visible_epoch > epoch, timeout=self.poll_response_timeout
+            )
+            current = self._visible_epoch
+            pages = self.versions.since(epoch, current) if current > epoch else []
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"epoch": current, "pages": pages}).encode()]
+
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        end = content.rfind(b"</body>")
+        end = len(content) if end < 0 else end
+        code = reload_script(epoch, round(time.monotonic() * 1000)).encode()
+        return b"%b<script>%b</script>%b" % (content[:end], code, content[end:])
+
+
 def serve(
     site_dir: Path,
-    rebuild: Callable[[set[Path]], None],
+    rebuild: Callable[[set[Path], Browsers], None],
     watch: list[Path],
     host: str,
     port: int,
@@ -308,7 +372,8 @@ def serve(
     """Serve ``site_dir`` with live reload; ``rebuild`` is told the paths that changed.
 
     The system's file events (inotify, FSEvents, …) replace MkDocs' polling every 0.5 s, and
-    changes 50 ms apart count as one save: a saved page shows as fast as it renders.
+    changes 50 ms apart count as one save. ``rebuild`` may announce the pages it has written
+    before it is done (``Browsers.show``): a saved page shows as fast as it renders.
     """
     changed: set[Path] = set()
     lock = threading.Lock()
@@ -317,7 +382,10 @@ def serve(
         with lock:
             paths = set(changed)
             changed.clear()
-        rebuild(paths)
+        try:
+            rebuild(paths, server)
+        finally:
+            server.built()
 
     def note(event: watchdog.events.FileSystemEvent) -> None:
         with lock:
@@ -325,7 +393,7 @@ def serve(
                 if path:
                     changed.add(Path(os.fsdecode(path)))
 
-    server = LiveReloadServer(builder=build, host=host, port=port, root=str(site_dir))
+    server = _Server(builder=build, host=host, port=port, root=str(site_dir))
     server.observer = _ChangeObserver()  # not MkDocs' polling every 0.5 s
     server.build_delay = 0.05
     server.set_app(host_checked(bundles_cached(server.serve_request), host, port))

@@ -82,19 +82,46 @@ def scan_folder(
     """
     if not folder.is_dir():
         return []
-    allowed = frozenset(
+    rels = [
+        path.relative_to(folder).as_posix()
+        for path in sorted(folder.rglob("*"))
+        if path.suffix.lower() in SCANNED and path.is_file()
+    ]
+    found = scan_files(folder, rels, label, sources, allowed_scripts(folder, own), memo)
+    problems = [problem for problems in found.values() for problem in problems]
+    problems += search_index_problems(folder, label)
+    return sorted(set(problems))
+
+
+def allowed_scripts(folder: Path, own: frozenset[str]) -> frozenset[str]:
+    """The script files under ``folder`` that are the site's own (by their content's hash)."""
+    return frozenset(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*.js")
         if _digest(path.read_bytes()) in own
     )
+
+
+def scan_files(
+    folder: Path,
+    rels: Iterable[str],
+    label: str,
+    sources: Sequence[Source],
+    allowed: frozenset[str],
+    memo: Memo | None = None,
+) -> dict[str, list[Problem]]:
+    """The files ``rels`` of ``folder`` that hold active content, each with its problems.
+
+    ``allowed`` are the folder's own scripts (``allowed_scripts``); a missing file is clean.
+    """
     memo = memo if memo is not None else Memo()
-    prefix = fingerprint("site", *sorted(allowed), *sorted(own)).encode()
-    problems: list[Problem] = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in SCANNED or not path.is_file():
+    prefix = fingerprint("site", *sorted(allowed)).encode()
+    refused: dict[str, list[Problem]] = {}
+    for rel in rels:
+        try:
+            data = (folder / rel).read_bytes()
+        except OSError:
             continue
-        rel = path.relative_to(folder).as_posix()
-        data = path.read_bytes()
         key = hashlib.sha256(prefix + rel.encode() + b"\0" + data).hexdigest()
         if key in memo.before:
             memo.now.add(key)
@@ -102,16 +129,15 @@ def scan_folder(
         found = findings(data, page=rel, scripts=allowed)
         if not found:
             memo.now.add(key)
-        else:
-            text = data.decode("utf-8", "replace")
-            problems += [
-                _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
-            ]
-    problems += _search_index_problems(folder, label)
-    return sorted(set(problems))
+            continue
+        text = data.decode("utf-8", "replace")
+        refused[rel] = [
+            _problem(item, f"{label}/{rel}", text, _candidates(rel, sources)) for item in found
+        ]
+    return refused
 
 
-def _search_index_problems(folder: Path, label: str) -> list[Problem]:
+def search_index_problems(folder: Path, label: str) -> list[Problem]:
     """The search index: Material's bundle shows its titles and excerpts as HTML."""
     path = folder / SEARCH_INDEX
     try:

@@ -3,7 +3,8 @@
 Prints kits per second and peak memory (max RSS) of the first run, the bytes the kits take
 (as a web server stores them, and in blocks of this disk), the time of 10,000 members on two
 cores it implies, and the time of a second run with nothing changed, which must cost at most
-5 % of the first (kits are not rendered again). Targets at 10,000 members (issue 22): at most
+5 % of the first (kits are not rendered again). Then the CPU time of a kit split by part,
+from 40 more kits written in this process. Targets at 10,000 members (issue 22): at most
 1 GB, at most 10 minutes on two cores.
 Run: .venv/bin/python bench/kits.py [MEMBERS]
 """
@@ -18,9 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from generator.core.settings import load_project
+from generator.marketing import assets, kits
 from generator.marketing.kits import kit_members, write_kits
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,6 +96,35 @@ def run(root: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, summary.written, summary.unchanged
 
 
+def split_by_part(members: int = 40) -> tuple[Counter[str], int]:
+    """CPU seconds by part of ``members`` kits written in this process: flyers, images, rest."""
+    spent: Counter[str] = Counter()
+
+    def timed(module: Any, name: str, part: str) -> None:
+        real: Callable[..., Any] = getattr(module, name)
+
+        def wrapper(*arguments: Any, **options: Any) -> Any:
+            started = time.process_time()
+            try:
+                return real(*arguments, **options)
+            finally:
+                spent[part] += time.process_time() - started
+
+        setattr(module, name, wrapper)
+
+    timed(assets, "member_flyer", "flyers (2 PDFs)")
+    timed(assets, "personal_parts", "image parts (2 social images)")
+    timed(kits, "_write_kit", "whole kit")
+    with tempfile.TemporaryDirectory() as folder:
+        root = synthetic_project(Path(folder), members + 1, seed=11)
+        project = load_project(root)
+        listed, _warnings = kit_members(project, root / "members.csv")
+        write_kits(project, listed[:1], secret=SECRET)  # the shared layout and images first
+        spent.clear()
+        written = write_kits(project, listed, secret=SECRET, only=None).written
+    return spent, written
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     members = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -135,6 +169,16 @@ def main() -> None:
     print(
         f"re-run / first run: {ratio:8.1%}  (target <= 5 %: {'ok' if ratio <= 0.05 else 'MISSED'})"
     )
+    spent, sampled = split_by_part()
+    whole = spent.pop("whole kit")
+    print(
+        f"CPU a kit by part ({sampled} kits in one process, {whole / sampled * 1000:.0f} ms a kit):"
+    )
+    for part, seconds in spent.most_common():
+        print(f"  {part:30s} {seconds / sampled * 1000:6.1f} ms")
+    rest = whole - sum(spent.values())
+    print(f"  {'the rest (QR files, page, writing)':30s} {rest / sampled * 1000:6.1f} ms")
+    print(f"load average:       {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from generator.core.problems import Problem
 from generator.core.sections.operator import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, TextAsset
 from generator.marketing.compose import Part, personal_parts
+from generator.marketing.flyerparts import member_flyer
 from generator.marketing.render import (
     Recipient,
     compact,
@@ -90,12 +91,14 @@ def render_assets(
         text = email_text(campaign, email, recipient)
         assets.append(Asset(f"{email.name}.txt", "email", email.title, _utf8(text), text))
     if campaign.flyer:
-        pdf, found = flyer_pdf(campaign, campaign.flyer, operator, recipient)
+        # A member's flyers: their personal area put into the layout every member shares.
+        flyer = member_flyer if recipient.code else flyer_pdf
+        pdf, found = flyer(campaign, campaign.flyer, operator, recipient, home=False)
         problems += found
         if pdf is not None:
             assets.append(Asset(f"{campaign.flyer.name}.pdf", "flyer", campaign.flyer.title, pdf))
         if campaign.flyer.home_stylesheet:
-            pdf, found = flyer_pdf(campaign, campaign.flyer, operator, recipient, home=True)
+            pdf, found = flyer(campaign, campaign.flyer, operator, recipient, home=True)
             problems += found
             if pdf is not None:
                 name, title = f"{campaign.flyer.name}-zuhause.pdf", HOME_FLYER

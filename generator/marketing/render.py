@@ -325,11 +325,27 @@ def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     modules = int(code.symbol_size(scale=1, border=QR_BORDER)[0])
     scale = max(1, int(size // modules))
     pixels = scale * modules
-    buffer = io.BytesIO()
-    code.save(buffer, kind="png", scale=scale, border=QR_BORDER)
-    href = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = _qr_modules_png(url, scale, QR_BORDER)
+    href = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     offset = (size - pixels) // 2
     return QrImage(x, y, size, x + offset, y + offset, pixels, href)
+
+
+@functools.lru_cache(maxsize=8)
+def _qr_modules_png(url: str, scale: int, border: int, mode: str = "1") -> bytes:
+    """The QR code with ``border`` modules of quiet zone, ``scale`` pixels a module.
+
+    ``mode`` "1": one bit a pixel (the kit's file); "L": eight (what WeasyPrint embeds without
+    converting it to RGB first: a third of the work a flyer spends on it).
+
+    Drawn by Pillow from the code's modules: segno's own PNG writer is Python, a few
+    milliseconds an image, twice a kit.
+    """
+    modules = np.pad(np.array(qr_code(url).matrix, dtype=bool), border)
+    image = Image.fromarray(~modules.repeat(scale, axis=0).repeat(scale, axis=1)).convert(mode)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @functools.lru_cache(maxsize=16)
@@ -348,6 +364,35 @@ def png(svg: str, width: int, height: int) -> bytes:
     return bytes(data or b"")
 
 
+def pieces(
+    svg: str, width: int, height: int, boxes: list[tuple[int, int, int, int]]
+) -> list[Image.Image]:
+    """Rasterise SVG at ``width``×``height`` pixels; the RGB pixels of each of ``boxes``.
+
+    As ``png`` would draw and decode them, without the PNG in between (encoding a whole
+    social image only to decode it again cost more than drawing it), and only the boxes
+    converted to RGB.
+    """
+    from cairosvg.parser import Tree
+    from cairosvg.surface import PNGSurface
+
+    surface = PNGSurface(
+        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=width, output_height=height
+    )
+    canvas = surface.cairo
+    canvas.flush()
+    stride = canvas.get_stride()
+    data = np.frombuffer(canvas.get_data(), dtype=np.uint8).reshape(canvas.get_height(), stride)
+    result = []
+    for left, top, right, bottom in boxes:
+        window = np.ascontiguousarray(data[top:bottom, 4 * left : 4 * right])
+        # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
+        size = (right - left, bottom - top)
+        image = Image.frombuffer("RGBA", size, window.tobytes(), "raw", "BGRa", 0, 1)
+        result.append(image.convert("RGB"))
+    return result
+
+
 def compact(data: bytes) -> bytes:
     """A rendered image as a PNG of at most 256 colours: a third of the bytes, the same look.
 
@@ -364,10 +409,8 @@ def compact(data: bytes) -> bytes:
 
 
 def qr_png(url: str) -> bytes:
-    """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4)."""
-    buffer = io.BytesIO()
-    qr_code(url).save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
+    """The QR code of ``url`` as PNG (10 px per module, quiet zone of 4); a kit's file and flyer."""
+    return _qr_modules_png(url, 10, 4)
 
 
 def qr_svg(url: str) -> bytes:
@@ -390,10 +433,28 @@ def flyer_pdf(
     ``home``: the version for the home printer, two A5 flyers on A4 without bleed or marks
     (the home stylesheet, added after the print shop's).
     """
+    document, problems = flyer_document(campaign, flyer, operator, recipient, home=home)
+    return (None, problems) if document is None else (document.write_pdf(), [])
+
+
+def flyer_document(
+    campaign: Campaign,
+    flyer: FlyerSpec,
+    operator: Operator,
+    recipient: Recipient,
+    *,
+    home: bool = False,
+    personal: bool = False,
+) -> tuple[Any, list[Problem]]:
+    """The flyer laid out by WeasyPrint (a ``Document``), or None and the problems.
+
+    ``personal``: only the area that names the member (the template's ``nur_persoenlich``).
+    """
     from weasyprint import HTML
 
     target = qr_target(campaign, recipient, "print", flyer.name)
-    qr = "data:image/png;base64," + base64.b64encode(qr_png(target)).decode("ascii")
+    data = _qr_modules_png(target, 10, 4, "L")
+    qr = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     try:
         html = (
             templates(campaign.templates)
@@ -412,8 +473,9 @@ def flyer_pdf(
                 code=recipient.code,
                 label=campaign.texts["label"].value,
                 risk=campaign.texts["risk"].value if "risk" in campaign.texts else "",
-                copies=2 if home else 1,
+                copies=2 if home and not personal else 1,
                 platform=campaign.platform,
+                nur_persoenlich=personal,
             )
         )
     except TemplateError as error:
@@ -425,8 +487,9 @@ def flyer_pdf(
     paths = tuple(campaign.templates / name for name in sheets)
     font_config, stylesheets, refused = _stylesheets(paths, campaign.digest)
     fetcher = guarded_fetcher(campaign.templates)
-    document = HTML(string=html, base_url=str(campaign.templates), url_fetcher=fetcher)
-    pdf = document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+    document = HTML(string=html, base_url=str(campaign.templates), url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config
+    )
     refused = [*refused, *fetcher.refused]
     if refused:
         return None, [
@@ -440,7 +503,7 @@ def flyer_pdf(
             )
             for url in dict.fromkeys(refused)
         ]
-    return pdf, []
+    return document, []
 
 
 def guarded_fetcher(folder: Path) -> Any:

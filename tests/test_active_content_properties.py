@@ -11,7 +11,7 @@ import json
 import markdown
 import pytest
 from conftest import mini_project
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from newsletter_helpers import ARTICLE, INDEX
 
@@ -122,6 +122,7 @@ def test_no_newsletter_text_becomes_active_in_the_email_or_the_archive(
 
 @settings(max_examples=100, deadline=None)
 @given(hostile)
+@example("Sommer\x1b$B<img src=x onerror=alert(1)>")  # an escape character (Hypothesis found it)
 def test_a_campaign_text_shows_as_written_on_the_werbemittel_page(text):
     template = campaign_templates().from_string(
         "## {{ t | md }}\n\n{{ t | md }}\n\n- [{{ t | md }}](a.png)\n\n**Betreff:** {{ t | md }}\n"

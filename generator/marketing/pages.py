@@ -165,6 +165,12 @@ def templates() -> jinja2.Environment:
     return environment
 
 
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab and line breaks: invisible on a page, and an escape
+character would make the page's scan refuse it (it can hide markup from a parser)."""
+
+
 def markdown_text(text: str) -> str:
-    """``text`` for Markdown that shows it literally: no emphasis, link, heading or list."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+    """``text`` for Markdown that shows it literally: no emphasis, link, heading or list, and
+    no invisible control character (pasted along with a text, never meant)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", INVISIBLE.sub("", text))

@@ -109,3 +109,12 @@ def test_a_readme_without_its_quick_start_stops_the_check(tmp_path):
     result = plan(root)
     assert result.returncode == 1
     assert "no '## Quick start' section" in result.stderr
+
+
+def test_a_broken_devcontainer_json_stops_the_check_without_a_traceback(tmp_path):
+    root = project(tmp_path)
+    (root / ".devcontainer" / "devcontainer.json").write_text('{"build": {', "utf-8")
+    result = plan(root)
+    assert result.returncode == 1
+    assert result.stderr.startswith("container-check: FAILED: ")
+    assert "Traceback" not in result.stderr

@@ -93,12 +93,12 @@ def test_site_is_german_private_and_dated(built_example):
     for path in site.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text, path
-    # The day of the commit as git tells it, not the clock's day now: a run across midnight
-    # would compare two days.
-    day = git(
-        built_example, "log", "-1", "--format=%cs", "--", "content/zahlungen/sepa-lastschrift.md"
+    # The day (UTC, as the build takes it) of the commit as git tells it, not the clock's day
+    # now: a run across midnight would compare two days.
+    stamp = git(
+        built_example, "log", "-1", "--format=%ct", "--", "content/zahlungen/sepa-lastschrift.md"
     )
-    committed = german_date(datetime.date.fromisoformat(day.strip()))
+    committed = german_date(datetime.datetime.fromtimestamp(int(stamp), datetime.UTC).date())
     sepa = (site / "zahlungen/sepa-lastschrift/index.html").read_text(encoding="utf-8")
     assert committed in sepa  # last-updated date from git
 

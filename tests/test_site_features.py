@@ -222,9 +222,13 @@ def test_sitemap_lastmod_is_the_last_git_change(custom_site):
     entries = dict(re.findall(r"<loc>([^<]+)</loc>\s*<lastmod>([^<]+)</lastmod>", sitemap))
     base = "https://hilfe.mitgliederwerk.example/"
     assert entries[base + "support/bearbeitungszeiten/"] == OLD_DAY
-    # The day git committed it (the clock's day may have turned since the module was read).
-    day = git(custom_site.parent, "log", "-1", "--format=%cs", "--", "content/zahlungen/paypal.md")
-    assert entries[base + "zahlungen/paypal/"] == day.strip()
+    # The day (UTC) git committed it (the clock's day may have turned since the module was read;
+    # %cs would be the committer's local day, a day off from UTC late at night in Berlin).
+    stamp = git(
+        custom_site.parent, "log", "-1", "--format=%ct", "--", "content/zahlungen/paypal.md"
+    )
+    day = dt.datetime.fromtimestamp(int(stamp), dt.UTC).date().isoformat()
+    assert entries[base + "zahlungen/paypal/"] == day
     assert "email.html" not in sitemap
     assert base + "zahlungen/rechnungen/" not in sitemap  # excluded from search: not listed
 

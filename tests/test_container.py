@@ -118,3 +118,24 @@ def test_a_broken_devcontainer_json_stops_the_check_without_a_traceback(tmp_path
     assert result.returncode == 1
     assert result.stderr.startswith("container-check: FAILED: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_machine_without_containers_is_told_apart_from_a_failing_image(tmp_path):
+    # No podman on the path: nothing about the image is known (exit 3, not 1), and .ci/run then
+    # runs the README's test command on the host, saying loudly that the image went unchecked.
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": str(empty), "RUNDBRIEF_CONTAINER_STORE": str(tmp_path / "store")},
+    )
+    assert result.returncode == 3, result.stderr
+    assert "CANNOT RUN CONTAINERS HERE: podman is missing" in result.stderr
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    fallback = ci[ci.index('if [ "$status" -eq 3 ]') : ci.index("elif")]
+    assert "the image is NOT checked" in fallback
+    assert ".venv/bin/python -m pytest" in fallback
+    assert 'elif [ "$status" -ne 0 ]; then' in ci and "exit 1" in ci[ci.index("elif") :]

@@ -23,6 +23,7 @@ from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, short_link, with_query
 from generator.core.sections.operator import Operator
+from generator.marketing import qrmask
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
 from generator.marketing.contrast import (
     Plate,
@@ -351,7 +352,7 @@ def _qr_modules_png(url: str, scale: int, border: int, mode: str = "1") -> bytes
 @functools.lru_cache(maxsize=16)
 def qr_code(url: str) -> segno.QRCode:
     """The QR code of ``url`` (cached: a kit uses the same link for its PNG, SVG and flyer)."""
-    return segno.make(url, error="m", micro=False)
+    return qrmask.make(url)
 
 
 def png(svg: str, width: int, height: int) -> bytes:

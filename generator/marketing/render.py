@@ -365,35 +365,6 @@ def png(svg: str, width: int, height: int) -> bytes:
     return bytes(data or b"")
 
 
-def pieces(
-    svg: str, width: int, height: int, boxes: list[tuple[int, int, int, int]]
-) -> list[Image.Image]:
-    """Rasterise SVG at ``width``×``height`` pixels; the RGB pixels of each of ``boxes``.
-
-    As ``png`` would draw and decode them, without the PNG in between (encoding a whole
-    social image only to decode it again cost more than drawing it), and only the boxes
-    converted to RGB.
-    """
-    from cairosvg.parser import Tree
-    from cairosvg.surface import PNGSurface
-
-    surface = PNGSurface(
-        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=width, output_height=height
-    )
-    canvas = surface.cairo
-    canvas.flush()
-    stride = canvas.get_stride()
-    data = np.frombuffer(canvas.get_data(), dtype=np.uint8).reshape(canvas.get_height(), stride)
-    result = []
-    for left, top, right, bottom in boxes:
-        window = np.ascontiguousarray(data[top:bottom, 4 * left : 4 * right])
-        # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
-        size = (right - left, bottom - top)
-        image = Image.frombuffer("RGBA", size, window.tobytes(), "raw", "BGRa", 0, 1)
-        result.append(image.convert("RGB"))
-    return result
-
-
 def compact(data: bytes) -> bytes:
     """A rendered image as a PNG of at most 256 colours: a third of the bytes, the same look.
 

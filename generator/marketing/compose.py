@@ -18,7 +18,8 @@ from PIL import Image
 
 from generator.core.problems import Problem
 from generator.marketing.campaign import Campaign
-from generator.marketing.render import GENERIC, Recipient, fill, image_svg, link, pieces
+from generator.marketing.raster import pieces
+from generator.marketing.render import GENERIC, Recipient, fill, image_svg, link
 from generator.marketing.schemas import ImageSpec, Placed
 
 PLATE_PAD = 0.35
@@ -67,7 +68,7 @@ def personal_parts(
     # One drawing of the member's whole image, cut into its parts: the same pixels as each
     # part drawn alone, for a third of the work (the SVG is read and drawn once).
     boxes = [(rect.left, rect.top, rect.right, rect.bottom) for rect in rects]
-    drawn = pieces(svg, spec.width, spec.height, boxes)
+    drawn = pieces(svg, spec.width, spec.height, boxes, spec.name)
     base = _base(campaign, spec, generic)
     parts = []
     row = 0

@@ -23,6 +23,7 @@ from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.core.referral import referral_link, short_link, with_query
 from generator.core.sections.operator import Operator
+from generator.marketing import qrmask
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign, fill_text
 from generator.marketing.contrast import (
     Plate,
@@ -351,7 +352,7 @@ def _qr_modules_png(url: str, scale: int, border: int, mode: str = "1") -> bytes
 @functools.lru_cache(maxsize=16)
 def qr_code(url: str) -> segno.QRCode:
     """The QR code of ``url`` (cached: a kit uses the same link for its PNG, SVG and flyer)."""
-    return segno.make(url, error="m", micro=False)
+    return qrmask.make(url)
 
 
 def png(svg: str, width: int, height: int) -> bytes:
@@ -362,35 +363,6 @@ def png(svg: str, width: int, height: int) -> bytes:
         bytestring=svg.encode("utf-8"), output_width=width, output_height=height
     )
     return bytes(data or b"")
-
-
-def pieces(
-    svg: str, width: int, height: int, boxes: list[tuple[int, int, int, int]]
-) -> list[Image.Image]:
-    """Rasterise SVG at ``width``×``height`` pixels; the RGB pixels of each of ``boxes``.
-
-    As ``png`` would draw and decode them, without the PNG in between (encoding a whole
-    social image only to decode it again cost more than drawing it), and only the boxes
-    converted to RGB.
-    """
-    from cairosvg.parser import Tree
-    from cairosvg.surface import PNGSurface
-
-    surface = PNGSurface(
-        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=width, output_height=height
-    )
-    canvas = surface.cairo
-    canvas.flush()
-    stride = canvas.get_stride()
-    data = np.frombuffer(canvas.get_data(), dtype=np.uint8).reshape(canvas.get_height(), stride)
-    result = []
-    for left, top, right, bottom in boxes:
-        window = np.ascontiguousarray(data[top:bottom, 4 * left : 4 * right])
-        # cairo's ARGB32 is premultiplied, in native byte order (BGRA here): PIL's "BGRa".
-        size = (right - left, bottom - top)
-        image = Image.frombuffer("RGBA", size, window.tobytes(), "raw", "BGRa", 0, 1)
-        result.append(image.convert("RGB"))
-    return result
 
 
 def compact(data: bytes) -> bytes:

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.files import read_output, write_text
-from generator.site.synonyms import SITE_LIST, packed, read_groups, synonym_table
+from generator.site.synonyms import SITE_LIST, folded_groups, groups, packed, table_of
+from generator.site.thesaurus import thesaurus_groups
 
 INDEX = "search/search_index.json"
 KEYWORDS = "search/keywords.json"
@@ -90,7 +91,10 @@ def compact(site_dir: Path) -> None:
     keywords_file = site_dir / KEYWORDS
     keywords = json.loads(read_output(keywords_file)) if keywords_file.is_file() else {}
     index["docs"], compacted = _compacted(index["docs"], keywords, stop_words(site_dir))
-    compacted["synonyms"] = packed(synonym_table(read_groups(site_dir), compacted["words"], fold))
+    site_list = site_dir / SITE_LIST
+    own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
+    found = [*folded_groups(own, fold), *thesaurus_groups(fold)]
+    compacted["synonyms"] = packed(table_of(found, compacted["words"]))
     compacted["words"] = joined(compacted["words"])
     index["config"]["rundbrief"] = compacted
     (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)

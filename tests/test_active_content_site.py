@@ -403,3 +403,25 @@ def test_a_worker_that_is_gone_leaves_every_page_to_the_final_scan():
     for n in range(BATCH + 1):
         beside.written(f"{n}/index.html", "<p onclick=x()>Text</p>")
     assert beside.clean() == set()
+
+
+def test_a_memo_a_pull_request_committed_lets_no_page_skip_the_scan(tmp_path, monkeypatch):
+    """Memo keys are computable: only a memo sealed on this machine counts."""
+    from generator.core.sealed import seal
+    from generator.site import scan
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    site, state = tmp_path / "site", tmp_path / ".rundbrief"
+    (site / "a").mkdir(parents=True)
+    hostile = b"<!doctype html><p onclick=x()>Text</p>"
+    (site / "a" / "index.html").write_bytes(hostile)
+    key = scan._key(scan._prefix(frozenset()), "a/index.html", hostile)
+    (state / "cache").mkdir(parents=True)
+    (state / scan.MEMO).write_text(key + "\n", encoding="ascii")  # committed by the request
+    [problem] = scan.scan_folder(site, "site", [], frozenset(), scan.Memo.read(state))
+    assert "'onclick'" in problem.message
+    (state / scan.MEMO).write_bytes(seal(key.encode()))  # this machine's own memo counts
+    assert scan.Memo.read(state).before == {key}
+    memo = scan.Memo(now={key})
+    memo.write(state)
+    assert scan.Memo.read(state).before == {key}

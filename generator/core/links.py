@@ -36,12 +36,12 @@ def find_links(body: str, first_line: int) -> list[Link]:
     links: list[Link] = []
     in_fence = False
     for number, text in enumerate(body.split("\n"), start=first_line):
-        if _FENCE.match(text):
+        if ("`" in text or "~" in text) and _FENCE.match(text):
             in_fence = not in_fence
             continue
-        if in_fence:
+        if in_fence or "[" not in text:  # (every link, image and reference has a "[")
             continue
-        text = _CODE_SPAN.sub("", text)
+        text = _CODE_SPAN.sub("", text) if "`" in text else text
         for match in _INLINE.finditer(text):
             links.append(Link(match.group(2), number, match.group(1) == "!"))
         reference = _REFERENCE.match(text)

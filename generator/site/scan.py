@@ -23,13 +23,17 @@ from generator.core.activecontent import Finding, findings, line_of, refusal
 from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
+from generator.core.sealed import seal, unseal
 from generator.core.workers import in_background
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
 SEARCH_INDEX = "search/search_index.json"
 MEMO = "cache/scan-clean.txt"
-"""The keys of the files the last scan found clean, in the state folder (``.rundbrief/``)."""
+"""The keys of the files the last scan found clean, in the state folder (``.rundbrief/``).
+
+Sealed with this machine's key (``core/sealed.py``): a key is computable by anyone who can
+build the page, so a memo a pull request committed would let its page skip the scan."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class Memo:
     def read(cls, state_dir: Path) -> Memo:
         """The keys the last build kept (none if there is no memo or it cannot be read)."""
         try:
-            text = (state_dir / MEMO).read_text(encoding="ascii")
+            data = unseal((state_dir / MEMO).read_bytes())
+            text = data.decode("ascii") if data is not None else ""
         except (OSError, UnicodeDecodeError):
             return cls()
         return cls(frozenset(text.split()))
@@ -59,7 +64,7 @@ class Memo:
     def write(self, state_dir: Path) -> None:
         """Keep this build's keys (only they: the memo never grows beyond one site)."""
         with contextlib.suppress(OSError):  # a cache: the next build scans everything again
-            write_atomic(state_dir / MEMO, "\n".join(sorted(self.now)).encode("ascii"))
+            write_atomic(state_dir / MEMO, seal("\n".join(sorted(self.now)).encode("ascii")))
 
 
 def own_script_hashes(root: Path, extra: Iterable[bytes] = ()) -> frozenset[str]:

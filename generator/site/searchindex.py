@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import html
 import json
+import operator
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from generator.core.files import read_output, write_text
-from generator.site.synonyms import SITE_LIST, packed, read_groups, synonym_table
+from generator.site.synonyms import SITE_LIST, folded_groups, groups, packed, table_of
+from generator.site.thesaurus import thesaurus_groups
 
 INDEX = "search/search_index.json"
 KEYWORDS = "search/keywords.json"
@@ -90,7 +92,10 @@ def compact(site_dir: Path) -> None:
     keywords_file = site_dir / KEYWORDS
     keywords = json.loads(read_output(keywords_file)) if keywords_file.is_file() else {}
     index["docs"], compacted = _compacted(index["docs"], keywords, stop_words(site_dir))
-    compacted["synonyms"] = packed(synonym_table(read_groups(site_dir), compacted["words"], fold))
+    site_list = site_dir / SITE_LIST
+    own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
+    found = [*folded_groups(own, fold), *thesaurus_groups(fold)]
+    compacted["synonyms"] = packed(table_of(found, compacted["words"]))
     compacted["words"] = joined(compacted["words"])
     index["config"]["rundbrief"] = compacted
     (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)
@@ -101,7 +106,7 @@ def compact(site_dir: Path) -> None:
 def _compacted(
     docs: list[dict[str, Any]], keywords: dict[str, list[str]], stop: set[str]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    postings: dict[str, list[int]] = {}  # form -> document number, count, number, count, …
+    postings: defaultdict[str, list[int]] = defaultdict(list)  # form -> number, count, …
     lengths: list[int] = []
     slim: list[dict[str, Any]] = []
     forms: dict[str, str] = {}  # each distinct word folded once; a stop word becomes ""
@@ -110,7 +115,7 @@ def _compacted(
         title = plain_text(doc["title"])
         fields = [
             (title, PAGE_TITLE if is_page else SECTION_TITLE),
-            (plain_text(doc.get("text", "")), TEXT),
+            (_text_of(doc.get("text", "")), TEXT),
             (plain_text(" ".join(doc.get("tags") or [])), TAG),
         ]
         if is_page:
@@ -129,7 +134,7 @@ def _compacted(
                 counts[form] += weight
         counts.pop("", None)
         for form, count in counts.items():
-            postings.setdefault(form, []).extend((number, count))
+            postings[form] += number, count
         lengths.append(length)
         # Material's bundle shows titles as HTML: only escaped text goes there (the worker
         # escapes again, for a full index too).
@@ -142,6 +147,11 @@ def _compacted(
     return slim, {"format": FORMAT, "lengths": lengths, "words": _packed(postings, len(docs))}
 
 
+def _text_of(markup: str) -> str:
+    """Text of an HTML fragment for counting its words: ``plain_text`` without the spacing."""
+    return html.unescape(TAG_RE.sub(" ", markup))
+
+
 def _packed(postings: dict[str, list[int]], documents: int) -> dict[str, str]:
     """Each form's (number, count) pairs as "gap,count,…" in base 36 (gaps stay small)."""
     table = [base36(n) for n in range(max(documents, 4096))]
@@ -152,9 +162,12 @@ def _packed(postings: dict[str, list[int]], documents: int) -> dict[str, str]:
     for form in sorted(postings, key=lambda word: word.encode("utf-16-be")):
         flat = postings[form]
         numbers = flat[0::2]
-        flat[2::2] = [b - a for a, b in zip(numbers, numbers[1:], strict=False)]
+        flat[2::2] = map(operator.sub, numbers[1:], numbers)
         # pairs compress better than one number for both (measured: 598 against 670 KiB)
-        packed[form] = ",".join(table[n] if n < size else base36(n) for n in flat)
+        if max(flat) < size:  # (nearly always: counted in C)
+            packed[form] = ",".join(map(table.__getitem__, flat))
+        else:
+            packed[form] = ",".join(table[n] if n < size else base36(n) for n in flat)
     return packed
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from generator.core.files import copy_file, write_bytes, write_text
+from generator.core.files import NewFiles, copy_file, write_bytes
 from generator.core.i18n import _
 from generator.core.problems import Problem
 from generator.site.index import page_path_url
@@ -90,15 +90,50 @@ def stub(page: Page) -> Page:
 
 
 def write_tree(docs_dir: Path, pages: Iterable[Page], files: Iterable[StaticFile]) -> None:
-    """Write the staged docs tree, every file through the door (content files read through it)."""
+    """Write the staged docs tree, every file through the door (content files read through it).
+
+    Files are created in their folder as new files, the folder checked once (``NewFiles``):
+    the tree goes into a new folder. A path written twice (the preview builds with problems)
+    is replaced as before.
+    """
     docs_dir.mkdir(parents=True, exist_ok=True)
-    for page in pages:
-        write_text(docs_dir / page.path, page.render(), within=docs_dir)
-    for item in files:
-        if item.source is not None:
-            copy_file(item.source, docs_dir / item.path, within=docs_dir)
-        else:
-            write_bytes(docs_dir / item.path, item.data or b"", within=docs_dir)
+    with _Tree(docs_dir) as tree:
+        for page in pages:
+            tree.write(page.path, page.render().encode("utf-8", "surrogateescape"))
+        for item in files:
+            if item.source is not None:
+                copy_file(item.source, docs_dir / item.path, within=docs_dir)
+            else:
+                tree.write(item.path, item.data or b"")
+
+
+class _Tree:
+    """A new docs tree written folder by folder: the folder in hand is checked once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folder: tuple[str, NewFiles] | None = None
+
+    def write(self, path: str, data: bytes) -> None:
+        parent, name = posixpath.split(path)
+        if self.folder is None or self.folder[0] != parent:
+            self.close()  # (pages come folder by folder: one folder held open at a time)
+            self.folder = parent, NewFiles(self.root / parent, within=self.root)
+        try:
+            self.folder[1].create(name, data)
+        except FileExistsError:
+            write_bytes(self.root / path, data, within=self.root)
+
+    def close(self) -> None:
+        if self.folder is not None:
+            self.folder[1].close()
+            self.folder = None
+
+    def __enter__(self) -> _Tree:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def build_nav(pages: Iterable[Page]) -> list[NavItem]:

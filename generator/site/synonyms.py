@@ -86,7 +86,33 @@ def root(form: str) -> str:
 def synonym_table(
     sources: Iterable[list[str]], vocabulary: Iterable[str], fold: Callable[[str], str]
 ) -> dict[str, str]:
-    """Each folded word of a group holding a word of ``vocabulary``: the site's words it means.
+    """Each folded word of a group holding a word of ``vocabulary``: the site's words it means."""
+    return table_of(folded_groups(sources, fold), vocabulary)
+
+
+def folded_groups(sources: Iterable[list[str]], fold: Callable[[str], str]) -> list[dict[str, str]]:
+    """Each group as the roots of its words, each with the folded form of its shortest word.
+
+    Groups of a single root are left out: they can lead no word to another.
+    """
+    found: list[dict[str, str]] = []
+    folded: dict[str, tuple[str, str]] = {}  # word -> (root, form): a word is in many groups
+    for group in sources:
+        forms = {}
+        for word in sorted(group, key=len, reverse=True):
+            if word not in folded:
+                form = fold(word)
+                folded[word] = root(form), form
+            key, form = folded[word]
+            forms[key] = form
+        if len(forms) > 1:
+            found.append(forms)
+    return found
+
+
+def table_of(groups: Iterable[dict[str, str]], vocabulary: Iterable[str]) -> dict[str, str]:
+    """Each folded word of a group (``folded_groups``) holding a word of ``vocabulary``: the
+    site's words it means.
 
     Words of the site are left out as keys: the site finds them itself, and a thesaurus
     group mixes senses ("Nachlass": inheritance and discount) – its words should only help
@@ -98,15 +124,7 @@ def synonym_table(
     for form in sorted(set(vocabulary), key=lambda form: (len(form), form)):
         by_root.setdefault(root(form), form)
     table: dict[str, set[str]] = {}
-    folded: dict[str, tuple[str, str]] = {}  # word -> (root, form): a word is in many groups
-    for group in sources:
-        forms = {}
-        for word in sorted(group, key=len, reverse=True):
-            if word not in folded:
-                form = fold(word)
-                folded[word] = root(form), form
-            key, form = folded[word]
-            forms[key] = form
+    for forms in groups:
         targets = {by_root[key] for key in forms if key in by_root}
         if not targets:
             continue

@@ -121,6 +121,14 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
     live = Live()
 
     def rebuild(changed: set[Path], browsers: Browsers) -> None:
+        try:
+            rebuild_shown(changed, browsers)
+        except BaseException:
+            # MkDocs serves the folder as it is after a failed rebuild: nothing unscanned in it.
+            _withhold_all(project, site_dir, live)
+            raise
+
+    def rebuild_shown(changed: set[Path], browsers: Browsers) -> None:
         live.ready()
         staged: pipeline.Staged | None = None
         written: list[str] | None = None
@@ -131,6 +139,7 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
             first = _saved_first(project, changed, docs_dir, site_dir, live)
             if first and live.staged is not None:
                 browsers.show(_withhold(project, live.staged, site_dir, first, live))
+            browsers.hold()  # (the rest is written while no file is served, then scanned)
             staged = pipeline.stage(project, drafts=True, editor=False)
             written = _rerender(project, staged, docs_dir, site_dir, live)
         if staged is not None and written is not None:
@@ -160,10 +169,12 @@ def run_preview(project: Project, host: str, port: int, log: Callable[[str], Non
         report = problems_report(project, staged.index, problems, live.editor)
         write_atomic(site_dir / FOLDER / PROBLEMS, report)
         # Every newsletter at 600 and 375 px, drafts too, from the same checked render.
+        if written is not None:
+            browsers.hold()  # (after a whole build nothing is served until the end anyway)
         pages = _withhold(
             project, staged, site_dir, _newsletter_pages(project, staged, site_dir), live
         )
-        if written is not None and pages:
+        if written is not None:
             browsers.show(pages)  # (after a whole build every page reloads at the end)
         log(_("Preview rebuilt."))
 
@@ -296,6 +307,15 @@ def _site_path(page: str) -> str:
     return f"{url}index.html" if url.endswith("/") or not url else url
 
 
+def _withhold_all(project: Project, site_dir: Path, live: Live) -> None:
+    """After a failed rebuild: every page with active content taken away (named at the next)."""
+    allowed = allowed_scripts(site_dir, own_script_hashes(project.root, editor_scripts()))
+    refused = scan_files(site_dir, _pages_of(site_dir), "site", (), allowed)
+    for rel, problems in refused.items():
+        (site_dir / rel).unlink(missing_ok=True)
+        live.refused[rel] = problems
+
+
 def _newsletter_pages(project: Project, staged: pipeline.Staged, site_dir: Path) -> list[str]:
     return newsletter_preview.write_preview(
         project, site_dir, list(staged.newsletters), list(staged.unreadable)
@@ -323,6 +343,14 @@ def _withhold(
     Returns the files that may be shown; the refused ones, with their problems, stay in
     ``live.refused`` until they are written again without.
     """
+    if any(not (site_dir / rel).exists() for rel in written):
+        # Written elsewhere than expected (MkDocs writes a README as index.html; without
+        # directory URLs a/b.md is a/b.html): every page is scanned, never a page unscanned.
+        written = list(
+            dict.fromkeys(
+                [*(rel for rel in written if (site_dir / rel).exists()), *_pages_of(site_dir)]
+            )
+        )
     for rel in written:
         live.refused.pop(rel, None)
     refused = scan_files(site_dir, written, "site", (), live.allowed, memo)

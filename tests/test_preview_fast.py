@@ -85,14 +85,14 @@ def test_the_fast_way_writes_what_a_whole_build_writes(
     driven = Driven(example_project, monkeypatch)
     text = (example_project / source).read_text(encoding="utf-8")
     driven.save(source, text + "\nEin neuer Satz.\n")
-    assert driven.whole == 1 and driven.held == 0  # the save went the fast way
+    assert driven.whole == 1  # the save went the fast way (no whole build)
     fast = {rel: driven.read(rel) for rel in [*first, *then]}
     assert "Ein neuer Satz." in fast[first[0]]
     # The saved text's own pages are announced first, alone; the rest after.
     assert sorted(driven.shown[0]) == sorted(first)
     assert set(then) <= {rel for shown in driven.shown[1:] for rel in shown}
     driven.whole_build()  # a whole build of the same sources
-    assert driven.whole == 2 and driven.held == 1
+    assert driven.whole == 2 and driven.held >= 1
     for rel, text in fast.items():
         assert text == driven.read(rel), rel
 
@@ -101,11 +101,12 @@ def test_a_save_announces_only_the_pages_it_changed(example_project, monkeypatch
     driven = Driven(example_project, monkeypatch)
     text = (example_project / ARTICLE).read_text(encoding="utf-8")
     driven.save(ARTICLE, text + "\nNoch ein Satz.\n")
-    assert driven.shown == [["zahlungen/paypal/index.html"], []]
+    assert driven.shown[0] == ["zahlungen/paypal/index.html"]
+    assert all(shown == [] for shown in driven.shown[1:])
     # Saved again unchanged (an editor's second event of the same save): nothing to show, and
     # said so, or every open page would reload.
     driven.save(ARTICLE, text + "\nNoch ein Satz.\n")
-    assert driven.shown == [[]]
+    assert driven.shown and all(shown == [] for shown in driven.shown)
 
 
 @pytest.mark.parametrize(
@@ -135,6 +136,38 @@ def test_a_saved_page_with_active_content_is_never_served(example_project, monke
     assert page in driven.shown[0]
 
 
+def test_a_page_written_where_the_preview_did_not_expect_it_is_still_scanned(
+    example_project, monkeypatch
+):
+    # MkDocs writes content/neu/README.md as neu/index.html, not neu/README/index.html: the
+    # file the fast way expected is missing, and a missing file must not pass as clean.
+    readme = "content/neu/README.md"
+    (example_project / "content/neu").mkdir()
+    clean = "---\ntitle: Neu\ndescription: Eine neue Seite.\n---\nHallo.\n"
+    driven = Driven(example_project, monkeypatch)
+    driven.save(readme, clean)
+    written = [p for p in ("neu/index.html", "neu/README/index.html") if (driven.site / p).exists()]
+    assert written, sorted(
+        p.relative_to(driven.site).as_posix() for p in driven.site.rglob("*.html")
+    )
+    driven.save(readme, clean + '\n<img src="x" onerror="alert(1)">\n')
+    assert not any((driven.site / page).exists() for page in written)
+    assert any(line.startswith(readme) and "onerror" in line for line in driven.log), driven.log
+
+
+def test_after_a_save_every_later_write_waits_until_it_is_scanned(example_project, monkeypatch):
+    # Between the first pages shown and the rest (lists, the archive, the newsletters' pages)
+    # the server serves files: each later batch is written under a hold, released by a show.
+    driven = Driven(example_project, monkeypatch)
+    events = []
+    monkeypatch.setattr(driven, "show", lambda rels: events.append("show"))
+    monkeypatch.setattr(driven, "hold", lambda: events.append("hold"))
+    text = (example_project / ARTICLE).read_text(encoding="utf-8")
+    driven.save(ARTICLE, text + "\nNoch ein Satz.\n")
+    assert events[0] == "show" and events[-1] == "show"
+    assert all(events[i + 1] == "hold" for i in range(len(events) - 1) if events[i] == "show")
+
+
 def test_a_page_with_active_content_is_not_served_after_a_whole_build(example_project, monkeypatch):
     article = example_project / ARTICLE
     article.write_text(
@@ -156,6 +189,6 @@ def test_a_new_title_builds_the_whole_site(example_project, monkeypatch):
     driven = Driven(example_project, monkeypatch)
     text = (example_project / ARTICLE).read_text(encoding="utf-8")
     driven.save(ARTICLE, text.replace("Mit PayPal bezahlen", "Mit PayPal sofort bezahlen", 1))
-    assert driven.whole == 2 and driven.held == 1
+    assert driven.whole == 2 and driven.held >= 1
     assert driven.shown == []  # every open page reloads when the rebuild is over
     assert "Mit PayPal sofort bezahlen" in driven.read("zahlungen/sepa-lastschrift/index.html")

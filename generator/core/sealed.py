@@ -21,7 +21,12 @@ SEAL = hashlib.sha256().digest_size
 
 def key_file() -> Path:
     """Where this machine's key lives: ``$XDG_CACHE_HOME/rundbrief/cache-key`` (or ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError as error:  # no HOME and no user entry: no key, so no cache
+            raise OSError(str(error)) from None
     return Path(base) / "rundbrief" / "cache-key"
 
 

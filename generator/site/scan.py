@@ -128,7 +128,7 @@ def scan_files(
     for rel in rels:
         try:
             data = (folder / rel).read_bytes()
-        except OSError:
+        except FileNotFoundError:  # (any other error stops the build: never passed unread)
             continue
         key = _key(prefix, rel, data)
         if key in memo.before:

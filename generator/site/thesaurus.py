@@ -44,12 +44,17 @@ def thesaurus_groups(
     except OSError:
         return []
     key = _key(path, stat.st_size, stat.st_mtime_ns, fold)
-    cached = _read(cache_file(), key)
+    try:
+        where: Path | None = cache_file()
+    except OSError:  # no home folder for the machine's key: folded every time
+        where = None
+    cached = _read(where, key) if where is not None else None
     if cached is not None:
         return cached
     found = synonyms.folded_groups(synonyms.groups(path.read_text(encoding="utf-8")), fold)
-    with contextlib.suppress(OSError):  # a cache: the next build folds again
-        write_atomic(cache_file(), seal(_text(key, found).encode("utf-8")))
+    if where is not None:
+        with contextlib.suppress(OSError):  # a cache: the next build folds again
+            write_atomic(where, seal(_text(key, found).encode("utf-8")))
     return found
 
 

@@ -147,3 +147,28 @@ def test_a_home_stylesheet_that_restyles_the_personal_area_is_followed(tmp_path:
     assert print_shop is not None
     still = _pixels(print_shop)
     assert not ((still[..., 0] > 150) & (still[..., 1] < 60) & (still[..., 2] < 80)).any()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ('<p class="register">', '<p class="register"><img src="{{ qr }}" alt="QR"> '),
+        ('<p class="register">', '<p class="register"><a href="{{ link }}">Hier</a> '),
+    ],
+    ids=["qr-code-outside-the-area", "link-outside-the-area"],
+)
+def test_a_template_that_shows_the_members_qr_or_link_elsewhere_is_laid_out_whole(
+    tmp_path: Path, change: tuple[str, str]
+) -> None:
+    # Shared, the sample's QR code or link would be printed on every member's flyer.
+    from generator.marketing import flyerparts
+
+    project = load_project(_project_with_template(tmp_path, change))
+    campaigns, problems = load_campaigns(project)
+    assert problems == []
+    (campaign,) = campaigns
+    assert campaign.flyer is not None
+    shared, problems = flyerparts._shared_layout(
+        campaign, campaign.flyer, project.settings.operator, home=False
+    )
+    assert problems == [] and shared is None

@@ -20,7 +20,7 @@ from typing import Any
 from generator.core.problems import Problem
 from generator.core.sections.operator import Operator
 from generator.marketing.campaign import PLACEHOLDER_CODE, Campaign
-from generator.marketing.render import Recipient, flyer_document, flyer_pdf
+from generator.marketing.render import Recipient, flyer_document, flyer_pdf, flyer_qr
 from generator.marketing.schemas import FlyerSpec
 
 MARK = "data-persoenlich"
@@ -96,6 +96,7 @@ def _shared_layout(
         return None, problems
     slots: list[_Slot] = []
     named_outside = False
+    sample_qr = flyer_qr(campaign, flyer, SAMPLE)
     stack = [document.pages[0]._page_box] if len(document.pages) == 1 else []
     while stack:
         box = stack.pop()
@@ -103,8 +104,15 @@ def _shared_layout(
             if _marked(child):
                 slots.append(_Slot(box, index, child.position_x, child.position_y))
                 continue
-            # The sample's code outside the personal area would be printed for every member.
+            # The sample's code, link or QR code outside the personal area (as text, or in an
+            # attribute: a link's href, an image's src) would be every member's.
             named_outside |= PLACEHOLDER_CODE in (getattr(child, "text", "") or "")
+            element = getattr(child, "element", None)
+            if element is not None and not named_outside:
+                named_outside = any(
+                    PLACEHOLDER_CODE in value or value == sample_qr
+                    for value in element.attrib.values()
+                )
             stack.append(child)
     if len(_shared) > 8:
         _shared.clear()

@@ -332,6 +332,12 @@ def qr_image(url: str, x: float, y: float, size: float) -> QrImage:
     return QrImage(x, y, size, x + offset, y + offset, pixels, href)
 
 
+def flyer_qr(campaign: Campaign, flyer: FlyerSpec, recipient: Recipient) -> str:
+    """The data URL of the QR code a flyer prints for ``recipient``."""
+    data = _qr_modules_png(qr_target(campaign, recipient, "print", flyer.name), 10, 4, "L")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
 @functools.lru_cache(maxsize=8)
 def _qr_modules_png(url: str, scale: int, border: int, mode: str = "1") -> bytes:
     """The QR code with ``border`` modules of quiet zone, ``scale`` pixels a module.
@@ -424,9 +430,7 @@ def flyer_document(
     """
     from weasyprint import HTML
 
-    target = qr_target(campaign, recipient, "print", flyer.name)
-    data = _qr_modules_png(target, 10, 4, "L")
-    qr = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    qr = flyer_qr(campaign, flyer, recipient)
     try:
         html = (
             templates(campaign.templates)

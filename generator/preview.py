@@ -310,10 +310,7 @@ def _site_path(page: str) -> str:
 def _withhold_all(project: Project, site_dir: Path, live: Live) -> None:
     """After a failed rebuild: every page with active content taken away (named at the next)."""
     allowed = allowed_scripts(site_dir, own_script_hashes(project.root, editor_scripts()))
-    refused = scan_files(site_dir, _pages_of(site_dir), "site", (), allowed)
-    for rel, problems in refused.items():
-        (site_dir / rel).unlink(missing_ok=True)
-        live.refused[rel] = problems
+    _take_away(site_dir, scan_files(site_dir, _pages_of(site_dir), "site", (), allowed), live)
 
 
 def _newsletter_pages(project: Project, staged: pipeline.Staged, site_dir: Path) -> list[str]:
@@ -343,14 +340,11 @@ def _withhold(
     Returns the files that may be shown; the refused ones, with their problems, stay in
     ``live.refused`` until they are written again without.
     """
-    if any(not (site_dir / rel).exists() for rel in written):
+    present = [rel for rel in written if (site_dir / rel).exists()]
+    if len(present) < len(written):
         # Written elsewhere than expected (MkDocs writes a README as index.html; without
         # directory URLs a/b.md is a/b.html): every page is scanned, never a page unscanned.
-        written = list(
-            dict.fromkeys(
-                [*(rel for rel in written if (site_dir / rel).exists()), *_pages_of(site_dir)]
-            )
-        )
+        written = list(dict.fromkeys([*present, *_pages_of(site_dir)]))
     for rel in written:
         live.refused.pop(rel, None)
     refused = scan_files(site_dir, written, "site", (), live.allowed, memo)
@@ -359,8 +353,13 @@ def _withhold(
         rels += [item.source.rel for item in staged.newsletters]
         sources = read_sources(project.root, rels)
         refused = scan_files(site_dir, list(refused), "site", sources, live.allowed)
+    _take_away(site_dir, refused, live)
+    return [rel for rel in written if rel not in refused]
+
+
+def _take_away(site_dir: Path, refused: dict[str, list[Problem]], live: Live) -> None:
+    """The refused files deleted and kept with their problems, named until written again."""
     for rel, problems in refused.items():
         # The writer reads why in the terminal and in the editor's panel; the browser, nothing.
         (site_dir / rel).unlink(missing_ok=True)
         live.refused[rel] = problems
-    return [rel for rel in written if rel not in refused]

@@ -20,6 +20,16 @@ from generator.marketing.render import Recipient, flyer_pdf
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _campaign(root: Path):
+    """The project at ``root`` and its one campaign, which has a flyer."""
+    project = load_project(root)
+    campaigns, problems = load_campaigns(project)
+    assert problems == []
+    (campaign,) = campaigns
+    assert campaign.flyer is not None
+    return project, campaign
+
+
 def _pixels(pdf: bytes) -> np.ndarray:
     page = pypdfium2.PdfDocument(pdf)[0]
     return np.asarray(page.render(scale=2).to_pil().convert("RGB"), dtype=np.int16)
@@ -107,11 +117,7 @@ def _project_with_template(tmp_path: Path, change: tuple[str, str]) -> Path:
 def test_a_template_that_names_the_member_elsewhere_is_laid_out_whole(
     tmp_path: Path, change: tuple[str, str]
 ) -> None:
-    project = load_project(_project_with_template(tmp_path, change))
-    campaigns, problems = load_campaigns(project)
-    assert problems == []
-    (campaign,) = campaigns
-    assert campaign.flyer is not None
+    project, campaign = _campaign(_project_with_template(tmp_path, change))
     member = Recipient("ben-7", "Ben Muster", 3)
     pdf, problems = member_flyer(
         campaign, campaign.flyer, project.settings.operator, member, home=False
@@ -129,11 +135,7 @@ def test_a_home_stylesheet_that_restyles_the_personal_area_is_followed(tmp_path:
         sheet.read_text(encoding="utf-8") + "\n.link { font-size: 12pt; color: #b00020; }\n",
         encoding="utf-8",
     )
-    project = load_project(root)
-    campaigns, problems = load_campaigns(project)
-    assert problems == []
-    (campaign,) = campaigns
-    assert campaign.flyer is not None
+    project, campaign = _campaign(root)
     member = Recipient("cara-9", "Cara Beispiel", 4)
     operator = project.settings.operator
     whole, _ = flyer_pdf(campaign, campaign.flyer, operator, member, home=True)
@@ -161,13 +163,7 @@ def test_a_template_that_shows_the_members_qr_or_link_elsewhere_is_laid_out_whol
     tmp_path: Path, change: tuple[str, str]
 ) -> None:
     # Shared, the sample's QR code or link would be printed on every member's flyer.
-    from generator.marketing import flyerparts
-
-    project = load_project(_project_with_template(tmp_path, change))
-    campaigns, problems = load_campaigns(project)
-    assert problems == []
-    (campaign,) = campaigns
-    assert campaign.flyer is not None
+    project, campaign = _campaign(_project_with_template(tmp_path, change))
     shared, problems = flyerparts._shared_layout(
         campaign, campaign.flyer, project.settings.operator, home=False
     )

@@ -129,6 +129,11 @@ def synthetic_project(root: Path, pages: int, seed: int = 11) -> Path:
     return root
 
 
+@contextmanager
+def _no_worker(*args: object) -> Iterator[None]:
+    yield None
+
+
 def built_site(root: Path, *, compact: bool = True) -> Path:
     """Build the project with rundbrief (its git history gives the last-changed dates).
 
@@ -137,7 +142,11 @@ def built_site(root: Path, *, compact: bool = True) -> Path:
     if compact:
         build(load_project(root))
     else:
-        with mock.patch("generator.site.searchindex.compact", lambda site_dir: None):
+        # (and no second process: Material's search plugin keeps its pages, as without rundbrief)
+        with (
+            mock.patch("generator.site.searchindex.compact", lambda *args: None),
+            mock.patch("generator.site.beside.in_background", _no_worker),
+        ):
             build(load_project(root))
     return root / "site"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,7 @@ from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
 from generator.site import builder, theme
 from generator.site.articles import load_article
+from generator.site.beside import beside as pages_beside
 from generator.site.config import config_problems
 from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
@@ -33,13 +34,7 @@ from generator.site.pages import (
     staged_pages,
 )
 from generator.site.related import with_related
-from generator.site.scan import (
-    Memo,
-    own_script_hashes,
-    read_sources,
-    scan_folder,
-    scanned_beside,
-)
+from generator.site.scan import Memo, own_script_hashes, read_sources, scan_folder
 from generator.site.stage import (
     Page,
     StaticFile,
@@ -187,13 +182,11 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     with staging_dir(project.root) as folder:
         # Each page scanned in a second process while MkDocs writes the next; then every
         # written file checked, in place, against what that scan saw.
-        with scanned_beside(folder / "site", own, Memo.read(project.state_dir)) as beside:
+        with pages_beside(folder / "site", own, Memo.read(project.state_dir)) as second:
             site, docs = folder / "site", folder / "docs"
-            build_site_into(
-                project, staged, site, docs, edit_links=edit_links, written=beside.written
-            )
+            build_site_into(project, staged, site, docs, edit_links=edit_links, beside=second)
             write_tree(folder / "build", (), outputs)
-            clean = beside.clean()
+            clean = second.clean() if second is not None else set()
         raise_if_errors(scan_written(project, staged, site, folder / "build", clean=clean))
         news = [folder / "site", *(folder / "build" / name for name in owned)]
         publish(zip(news, targets, strict=True), retired=folder)
@@ -225,11 +218,11 @@ def build_site_into(
     *,
     edit_links: bool = False,
     csp: bool = True,
-    written: Callable[[str, str], None] | None = None,
+    beside: builder.Beside | None = None,
 ) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains.
 
-    ``written`` gets each page's site path and HTML as the site builder is about to write it.
+    ``beside`` gets each page as the site builder is about to write it (``site/beside.py``).
     """
     unsafe = config_problems(project.mkdocs_file)
     if unsafe:  # (the preview builds with problems; never with a configuration that runs code)
@@ -237,7 +230,7 @@ def build_site_into(
     write_tree(docs_dir, staged.pages, staged.files)
     extra = theme_data(project, staged, edit_links=edit_links, csp=csp)
     nav = build_nav(staged.pages)
-    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra, written)
+    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra, beside)
     if messages:
         raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
 
@@ -247,7 +240,7 @@ def scan_written(
 ) -> list[Problem]:
     """Active content in any written HTML or SVG file, at the source line that brought it.
 
-    ``clean`` holds memo keys of files already found clean in this build (``scanned_beside``).
+    ``clean`` holds memo keys of files already found clean in this build (``site/beside.py``).
     """
     rels = [page.source for page in staged.pages if page.source]
     rels += [item.source.rel for item in staged.newsletters]

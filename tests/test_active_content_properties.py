@@ -23,7 +23,7 @@ from generator.newsletter.archive import archive_pages
 from generator.newsletter.email import archive_copy, neutral_values, personalise, sample_values
 from generator.newsletter.render import check_newsletter
 from generator.site.index import read_site
-from generator.site.searchindex import _compacted
+from generator.site.searchindex import Sections, WordCounter
 from generator.site.stage import Page, build_nav, theme_meta
 
 FRAGMENTS = [
@@ -58,8 +58,10 @@ def test_search_results_hold_titles_as_text(title, heading):
         {"location": "a/", "title": title, "text": f"<p>{heading}</p>", "tags": [title]},
         {"location": "a/#h", "title": heading, "text": ""},
     ]
-    slim, _index = _compacted(docs, {}, set())
-    for doc in slim:
+    sections = Sections(WordCounter({}, set()))
+    for doc in docs:
+        sections.add(doc)
+    for doc in sections.entries:
         assert findings(doc["title"], content=True) == []
         assert findings(doc.get("text", ""), content=True) == []
 

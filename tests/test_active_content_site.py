@@ -389,17 +389,16 @@ def test_a_page_found_clean_beside_mkdocs_is_scanned_again_if_its_bytes_differ(
     assert parsed == ["a/index.html"]  # the hostile bytes only
 
 
-def test_a_worker_that_is_gone_leaves_every_page_to_the_final_scan():
+def test_a_worker_that_is_gone_leaves_every_page_to_the_final_scan(tmp_path):
     """A worker that died (killed, out of memory) fails no page: nothing counts as scanned."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from generator.site.scan import BATCH, Beside
+    from generator.site.beside import BATCH, Beside
 
-    def broken(pages):  # noqa: ANN001, ANN202
+    def broken(item):  # noqa: ANN001, ANN202
         raise BrokenProcessPool("gone")
 
-    beside = Beside(broken)
-    assert beside.written is not None
+    beside = Beside(broken, tmp_path)
     for n in range(BATCH + 1):
         beside.written(f"{n}/index.html", "<p onclick=x()>Text</p>")
     assert beside.clean() == set()

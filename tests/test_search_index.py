@@ -195,3 +195,74 @@ TERM = st.lists(
 @given(st.lists(st.lists(TERM, max_size=5).map(";".join), max_size=4).map("\n".join))
 def test_thesaurus_groups_are_read_as_defined(text):
     assert list(groups(text)) == groups_by_definition(text)
+
+
+BUILDS = """
+import contextlib, hashlib, json, sys
+from pathlib import Path
+from generator.build import build
+from generator.core.settings import load_project
+from generator.site import beside
+
+root, failed = Path(sys.argv[1]), Path(sys.argv[2])
+project, diverted, made = load_project(root), [], {}
+searching = beside.Beside.searching
+beside.Beside.searching = lambda self: (diverted.append(1), searching(self))[1]
+
+def index():
+    return hashlib.sha256((root / "site/search/search_index.json").read_bytes()).hexdigest()
+
+build(project)
+made["beside"] = index()
+
+@contextlib.contextmanager
+def no_worker(*args):
+    yield None  # (as in a process that runs threads: Material indexes, the build compacts)
+
+with contextlib.ExitStack() as stack:
+    beside.in_background, real = no_worker, beside.in_background
+    stack.callback(setattr, beside, "in_background", real)
+    build(project)
+made["no worker"] = index()
+
+work, calls = beside.work, []
+
+def failing(state, item):
+    calls.append(item)  # (in the worker process)
+    if len(calls) == 3:
+        failed.touch()
+        raise RuntimeError("the worker fails on its third batch")
+    return work(state, item)
+
+beside.work = failing
+build(project)
+made["failed worker"] = index()
+print(json.dumps({"diverted": len(diverted), "made": made}))
+"""
+
+
+def test_the_index_made_beside_mkdocs_is_the_one_made_after_it(example_project, tmp_path):
+    """The build's second process splits and counts each page as MkDocs writes it: the index
+    is byte for byte the one made afterwards from Material's own, also when the worker fails
+    part-way (the build then makes it itself, from the pages it kept).
+
+    (In a process of its own: a worker is forked only where no other thread runs.)
+    """
+    import subprocess
+    import sys
+
+    failed = tmp_path / "failed"
+    result = subprocess.run(
+        [sys.executable, "-c", BUILDS, str(example_project), str(failed)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["diverted"] == 2  # Material's plugin handed its pages to the second process
+    assert failed.exists()  # (and the worker failed part-way in the last build)
+    made = found["made"]
+    assert made["beside"] == made["no worker"] == made["failed worker"]
+    index = json.loads((example_project / "site/search/search_index.json").read_text("utf-8"))
+    assert index["config"]["rundbrief"]["format"] == 3 and index["docs"]

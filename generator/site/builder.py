@@ -20,8 +20,9 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 import watchdog.events
@@ -72,16 +73,66 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.setLevel(saved[2])
 
 
-class _Written(BasePlugin):
-    """Hands every page MkDocs is about to write to ``written``: its site path and its HTML."""
+@dataclass(frozen=True)
+class SearchPage:
+    """What Material's search index reads of a page: sent to the build's second process."""
 
-    def __init__(self, written: Callable[[str, str], None]) -> None:
+    url: str
+    title: str | None
+    content: str
+    toc: Any  # (MkDocs' TableOfContents: plain objects, they travel to the worker)
+    meta: dict[str, Any]
+
+
+class Beside(Protocol):
+    """What a second process does with each page while MkDocs renders the next (``beside.py``)."""
+
+    def written(self, rel: str, html: str) -> None:
+        """The page at site path ``rel`` with the HTML MkDocs is about to write."""
+
+    def searching(self) -> None:
+        """From now on Material's search hands its pages to ``searched``, not to its index."""
+
+    def searched(self, page: SearchPage) -> None:
+        """A page for the search index, as Material's search plugin would index it."""
+
+    def index(self) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        """The compact search index of every page ``searched`` (``searchindex.Sections``);
+        None without ``searching``: Material's index holds the pages."""
+
+
+def search_entries(page: SearchPage) -> list[dict[str, Any]]:
+    """Material's search index entries of one page: its sections, split by Material's parser."""
+    from material.plugins.search.plugin import SearchIndex
+
+    index = SearchIndex()
+    index.add_entry_from_context(page)
+    return index.entries
+
+
+class _Beside(BasePlugin):
+    """Hands every page MkDocs is about to write to ``beside``, and what Material would index."""
+
+    def __init__(self, beside: Beside) -> None:
         super().__init__()
-        self.written = written
+        self.beside = beside
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Material's search plugin made its index in on_config: from now on it hands each page
+        # here instead of splitting it itself (the same code runs in the second process).
+        search = config.plugins.get("material/search")
+        index = getattr(search, "search_index", None)
+        if index is not None:
+            index.add_entry_from_context = self._searched
+            self.beside.searching()
+
+    def _searched(self, page: MkdocsPage) -> None:
+        meta = {key: page.meta[key] for key in ("search", "tags", "title") if key in page.meta}
+        self.beside.searched(SearchPage(page.url, page.title, page.content or "", page.toc, meta))
 
     @event_priority(-1000)  # after every plugin that changes the page (privacy: -50)
     def on_post_page(self, output: str, *, page: MkdocsPage, config: MkDocsConfig) -> str:
-        self.written(page.file.dest_uri, output)
+        self.beside.written(page.file.dest_uri, output)
         return output
 
 
@@ -92,7 +143,7 @@ def _run(
     nav: list[NavItem],
     step: Any,
     extra: Mapping[str, Any] | None = None,
-    written: Callable[[str, str], None] | None = None,
+    beside: Beside | None = None,
 ) -> list[str | Problem]:
     with _captured_warnings() as captured:
         try:
@@ -104,8 +155,8 @@ def _run(
                 strict=True,
             )
             config.extra.update(extra or {})  # what the theme templates read (site/theme.py)
-            if written is not None:
-                config.plugins["rundbrief-written"] = _Written(written)
+            if beside is not None:
+                config.plugins["rundbrief-beside"] = _Beside(beside)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 step(config)
@@ -145,17 +196,17 @@ def build_site(
     site_dir: Path,
     nav: list[NavItem],
     extra: Mapping[str, Any] | None = None,
-    written: Callable[[str, str], None] | None = None,
+    beside: Beside | None = None,
 ) -> list[str | Problem]:
     """Build the staged docs tree into ``site_dir``; return every warning of the site builder.
 
     ``extra`` is added to the configuration's ``extra`` (what the theme templates read). The
     search index MkDocs wrote is replaced by the compact one the site's search worker reads.
-    ``written`` gets each page's site path and HTML as MkDocs is about to write it.
+    ``beside`` gets each page as MkDocs is about to write it, and what the search indexes of it.
     """
-    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra, written)
+    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra, beside)
     if not messages:
-        searchindex.compact(site_dir)
+        searchindex.compact(site_dir, None if beside is None else beside.index())
     return messages
 
 

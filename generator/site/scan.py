@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,7 +22,6 @@ from generator.core.fingerprint import fingerprint
 from generator.core.output import write_atomic
 from generator.core.problems import Problem
 from generator.core.sealed import seal, unseal
-from generator.core.workers import in_background
 from generator.site.builder import theme_scripts
 
 SCANNED = (".html", ".htm", ".svg", ".xhtml")
@@ -187,56 +184,6 @@ def scan_pages(
         if key in known or not findings(data, page=rel, scripts=allowed):
             keys.append(key)
     return keys
-
-
-BATCH = 8
-"""Pages handed over at once: each handing over wakes the pool's threads in this process."""
-
-
-class Beside:
-    """Pages handed to a worker as MkDocs writes them (``written``); the keys of the clean ones."""
-
-    def __init__(self, submit: Callable[[list[tuple[str, str]]], Future[list[str]]] | None) -> None:
-        self.submit = submit
-        self.batches: list[Future[list[str]]] = []
-        self.waiting: list[tuple[str, str]] = []
-        self.written = None if submit is None else self._add
-
-    def _add(self, rel: str, html: str) -> None:
-        self.waiting.append((rel, html))
-        if len(self.waiting) >= BATCH:
-            self._send()
-
-    def _send(self) -> None:
-        if self.submit is not None and self.waiting:
-            try:
-                self.batches.append(self.submit(self.waiting))
-            except RuntimeError:  # the worker is gone: never fail MkDocs' page for it
-                self.submit = None  # (the final scan parses what it would have)
-            self.waiting = []
-
-    def clean(self) -> set[str]:
-        """The memo keys of the pages the worker found clean (waiting for the last)."""
-        self._send()
-        keys: set[str] = set()
-        for batch in self.batches:
-            try:
-                keys.update(batch.result())
-            except Exception:  # (a worker that failed: the final scan does its work in place)
-                continue
-        return keys
-
-
-@contextmanager
-def scanned_beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[Beside]:
-    """A worker that scans each page while MkDocs renders the next (MkDocs uses one core).
-
-    What it finds clean, the final scan passes over (``scan_written(clean=…)``) if the file's
-    bytes are those it scanned; everything else is scanned there, as without it. Pages the
-    ``memo`` knows as clean are not parsed again.
-    """
-    with in_background(scan_pages, (site_dir, own, memo.before)) as submit:
-        yield Beside(submit)
 
 
 def search_index_problems(folder: Path, label: str) -> list[Problem]:

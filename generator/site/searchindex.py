@@ -83,34 +83,27 @@ def stop_words(site_dir: Path) -> set[str]:
     return set(found.group(1).split()) if found else set()
 
 
-def compact(site_dir: Path) -> None:
-    """Replace Material's search index in ``site_dir`` by the compact one (if there is one)."""
-    path = site_dir / INDEX
-    if not path.is_file():
-        return
-    index = json.loads(read_output(path))
-    keywords_file = site_dir / KEYWORDS
-    keywords = json.loads(read_output(keywords_file)) if keywords_file.is_file() else {}
-    index["docs"], compacted = _compacted(index["docs"], keywords, stop_words(site_dir))
-    site_list = site_dir / SITE_LIST
-    own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
-    found = [*folded_groups(own, fold), *thesaurus_groups(fold)]
-    compacted["synonyms"] = packed(table_of(found, compacted["words"]))
-    compacted["words"] = joined(compacted["words"])
-    index["config"]["rundbrief"] = compacted
-    (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)
-    text = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
-    write_text(path, text, within=site_dir)  # (the door: site/ is written through nothing)
+class WordCounter:
+    """Counts the words of Material's index entries, each distinct word folded once."""
 
+    def __init__(self, keywords: dict[str, list[str]], stop: set[str]) -> None:
+        self.keywords, self.stop = keywords, stop
+        self.forms: dict[str, str] = {}  # each distinct word folded once; a stop word becomes ""
 
-def _compacted(
-    docs: list[dict[str, Any]], keywords: dict[str, list[str]], stop: set[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    postings: defaultdict[str, list[int]] = defaultdict(list)  # form -> number, count, …
-    lengths: list[int] = []
-    slim: list[dict[str, Any]] = []
-    forms: dict[str, str] = {}  # each distinct word folded once; a stop word becomes ""
-    for number, doc in enumerate(docs):
+    @classmethod
+    def of_site(cls, site_dir: Path) -> WordCounter:
+        """The counter for the site MkDocs writes into ``site_dir`` (its keywords, stop words).
+
+        Both are files MkDocs copies before it writes the first page.
+        """
+        path = site_dir / KEYWORDS
+        keywords = json.loads(read_output(path)) if path.is_file() else {}
+        return cls(keywords, stop_words(site_dir))
+
+    def count(self, doc: dict[str, Any]) -> tuple[dict[str, Any], Counter[str], int]:
+        """One entry of Material's index (location, title, text, tags, boost), counted: its
+        entry in the result list, each folded word (no stop word) weighted, its length."""
+        forms, stop = self.forms, self.stop
         is_page = "#" not in doc["location"]
         title = plain_text(doc["title"])
         fields = [
@@ -119,7 +112,7 @@ def _compacted(
             (plain_text(" ".join(doc.get("tags") or [])), TAG),
         ]
         if is_page:
-            fields.append((" ".join(keywords.get(doc["location"], [])), KEYWORD))
+            fields.append((" ".join(self.keywords.get(doc["location"], [])), KEYWORD))
         counts: Counter[str] = Counter()
         length = 0
         for text, weight in fields:
@@ -133,9 +126,6 @@ def _compacted(
             for form in map(forms.__getitem__, found):
                 counts[form] += weight
         counts.pop("", None)
-        for form, count in counts.items():
-            postings[form] += number, count
-        lengths.append(length)
         # Material's bundle shows titles as HTML: only escaped text goes there (the worker
         # escapes again, for a full index too).
         entry = {"location": doc["location"], "title": html.escape(title, quote=False)}
@@ -143,8 +133,65 @@ def _compacted(
             entry["text"] = excerpt(doc.get("text", ""))
         if "boost" in doc:
             entry["boost"] = doc["boost"]
-        slim.append(entry)
-    return slim, {"format": FORMAT, "lengths": lengths, "words": _packed(postings, len(docs))}
+        return entry, counts, length
+
+
+class Sections:
+    """The compact index as it is made: Material's entries counted and added in order."""
+
+    def __init__(self, counter: WordCounter) -> None:
+        self.counter = counter
+        self.entries: list[dict[str, Any]] = []
+        self.lengths: list[int] = []
+        self.postings: defaultdict[str, list[int]] = defaultdict(list)  # form -> number, count…
+        self.pages = 0  # (pages added by their entries: the build checks the count)
+
+    def add(self, doc: dict[str, Any]) -> None:
+        """One entry of Material's index, as the next section."""
+        entry, counts, length = self.counter.count(doc)
+        number = len(self.entries)
+        postings = self.postings
+        for form, count in counts.items():
+            postings[form] += number, count
+        self.entries.append(entry)
+        self.lengths.append(length)
+
+    def made(self, site_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The result list's entries, and ``config.rundbrief``: words, lengths, synonyms."""
+        words = _packed(self.postings, len(self.entries))
+        site_list = site_dir / SITE_LIST
+        own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
+        found = [*folded_groups(own, fold), *thesaurus_groups(fold)]
+        return self.entries, {
+            "format": FORMAT,
+            "lengths": self.lengths,
+            "words": joined(words),
+            "synonyms": packed(table_of(found, words)),
+        }
+
+
+def compact(
+    site_dir: Path, made: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
+) -> None:
+    """Replace Material's search index in ``site_dir`` by the compact one (if there is one).
+
+    ``made`` is the compact index made already (by the build's second process, as MkDocs
+    wrote each page: ``site/beside.py``); without it the entries Material wrote are read and
+    counted here.
+    """
+    path = site_dir / INDEX
+    if not path.is_file():
+        return
+    index = json.loads(read_output(path))
+    if made is None:
+        sections = Sections(WordCounter.of_site(site_dir))
+        for doc in index["docs"]:
+            sections.add(doc)
+        made = sections.made(site_dir)
+    index["docs"], index["config"]["rundbrief"] = made
+    (site_dir / SITE_LIST).unlink(missing_ok=True)  # (read here; the browser needs the table)
+    text = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
+    write_text(path, text, within=site_dir)  # (the door: site/ is written through nothing)
 
 
 def _text_of(markup: str) -> str:

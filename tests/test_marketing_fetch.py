@@ -20,7 +20,7 @@ def _red_png(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["img", "stylesheet"])
+@pytest.mark.parametrize("kind", ["img", "stylesheet", "attached link", "attached anchor"])
 def test_a_flyer_naming_a_file_outside_its_folder_is_refused(tmp_path: Path, kind: str) -> None:
     secret = _red_png(tmp_path / "geheim.png")
     root = tmp_path / "projekt"
@@ -34,6 +34,10 @@ def test_a_flyer_naming_a_file_outside_its_folder_is_refused(tmp_path: Path, kin
     text = template.read_text(encoding="utf-8")
     if kind == "img":
         reference = f'<img src="{secret.as_uri()}" alt="">'
+    elif kind == "attached link":  # (WeasyPrint reads attachments only as it writes the PDF)
+        reference = f'<link rel="attachment" href="{secret.as_uri()}">'
+    elif kind == "attached anchor":
+        reference = f'<a rel="attachment" href="{secret.as_uri()}">Anhang</a>'
     else:
         css = tmp_path / "fremd.css"
         css.write_text(f"body {{ background: url('{secret.as_uri()}'); }}", encoding="utf-8")
@@ -51,7 +55,8 @@ def test_a_flyer_naming_a_file_outside_its_folder_is_refused(tmp_path: Path, kin
 
     assert pdf is None
     assert [p.path for p in problems] == ["marketing-assets/templates/flyer.html.j2"]
-    assert "liest nur Dateien" in problems[0].message, problems[0].message
+    expected = "keine Anhänge" if kind.startswith("attached") else "liest nur Dateien"
+    assert expected in problems[0].message, problems[0].message
 
 
 def test_the_shipped_flyer_still_reads_its_fonts_and_pictures() -> None:

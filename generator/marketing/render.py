@@ -467,19 +467,35 @@ def flyer_document(
         stylesheets=stylesheets, font_config=font_config
     )
     refused = [*refused, *fetcher.refused]
-    if refused:
-        return None, [
+    at = f"{Path(campaign.source).parent.as_posix()}/templates/{flyer.template}"
+    problems = [
+        Problem(
+            at,
+            1,
+            _(
+                "the flyer names {url}: a flyer reads only files of its templates folder "
+                "and data: addresses; put the file there or remove the reference"
+            ).format(url=url),
+        )
+        for url in dict.fromkeys(refused)
+    ]
+    # WeasyPrint reads attachments only when it writes the PDF, past every check here: a
+    # printed flyer has no use for one, so none is laid out at all.
+    attached = [
+        link[1] for page in document.pages for link in page.links if link[0] == "attachment"
+    ]
+    if attached or document.metadata.attachments:
+        problems.append(
             Problem(
-                f"{Path(campaign.source).parent.as_posix()}/templates/{flyer.template}",
+                at,
                 1,
                 _(
-                    "the flyer names {url}: a flyer reads only files of its templates folder "
-                    "and data: addresses; put the file there or remove the reference"
-                ).format(url=url),
+                    "the flyer attaches a file ({what}): a printed flyer carries no "
+                    'attachments; remove rel="attachment" from the template'
+                ).format(what=", ".join(dict.fromkeys(attached)) or '<link rel="attachment">'),
             )
-            for url in dict.fromkeys(refused)
-        ]
-    return document, []
+        )
+    return (None, problems) if problems else (document, [])
 
 
 def guarded_fetcher(folder: Path) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 from generator.core.workers import in_background
 from generator.site.builder import SearchPage, search_entries
 from generator.site.scan import Memo, scan_pages
-from generator.site.searchindex import Sections, WordCounter
+from generator.site.searchindex import Sections, WordCounter, synonym_groups
 
 BATCH = 8
 """Pages handed over at once: each handing over wakes the pool's threads in this process."""
@@ -57,8 +57,8 @@ def work(state: State, item: tuple[Any, ...] | None) -> Any:
         return (0, None) if sections is None else (sections.pages, sections.made(folder))
     _, pages, searched = item
     if searched:
-        if folder not in _made:  # (MkDocs has copied the keywords and stop words by now)
-            _made[folder] = Sections(WordCounter.of_site(folder))
+        if folder not in _made:  # (MkDocs has copied keywords, stop words, synonyms by now)
+            _made[folder] = Sections(WordCounter.of_site(folder), synonym_groups(folder))
         for page in searched:
             add_page(_made[folder], page)
     return scan_pages(state, pages) if pages else []

@@ -136,11 +136,19 @@ class WordCounter:
         return entry, counts, length
 
 
+def synonym_groups(site_dir: Path) -> list[dict[str, str]]:
+    """The site's own synonyms (``search/synonyme.txt``) and OpenThesaurus', folded."""
+    site_list = site_dir / SITE_LIST
+    own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
+    return [*folded_groups(own, fold), *thesaurus_groups(fold)]
+
+
 class Sections:
     """The compact index as it is made: Material's entries counted and added in order."""
 
-    def __init__(self, counter: WordCounter) -> None:
+    def __init__(self, counter: WordCounter, found: list[dict[str, str]] | None = None) -> None:
         self.counter = counter
+        self.found = found  # the synonym groups, if read already (``synonym_groups``)
         self.entries: list[dict[str, Any]] = []
         self.lengths: list[int] = []
         self.postings: defaultdict[str, list[int]] = defaultdict(list)  # form -> number, count…
@@ -159,9 +167,7 @@ class Sections:
     def made(self, site_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The result list's entries, and ``config.rundbrief``: words, lengths, synonyms."""
         words = _packed(self.postings, len(self.entries))
-        site_list = site_dir / SITE_LIST
-        own = groups(read_output(site_list).decode("utf-8")) if site_list.is_file() else []
-        found = [*folded_groups(own, fold), *thesaurus_groups(fold)]
+        found = self.found if self.found is not None else synonym_groups(site_dir)
         return self.entries, {
             "format": FORMAT,
             "lengths": self.lengths,

@@ -2,8 +2,9 @@
 
 Prints, for knowledge bases of 100, 300 and 1,000 synthetic pages (~600 words each), the
 time of both builds (a first build: every page parsed by the scan), our overhead ratio in
-wall-clock and in CPU time (target <= 1.15), the per-page cost (target: flat) and the scan's
-share of the build's CPU time (target <= 5 %).
+wall-clock and in CPU time (target <= 1.15), the per-page cost (target: flat), the scan's
+share of the build's CPU time, and what the scan costs the build by the clock: the same build
+with the scan switched off, interleaved (target <= 5 %).
 Run: .venv/bin/python bench/build.py [SIZES...]
 """
 
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -26,6 +28,7 @@ from generator import build as pipeline
 from generator.build import build as rundbrief_build
 from generator.core.settings import Project, load_project
 from generator.editor.pages import editor_scripts
+from generator.site import beside
 from generator.site.scan import own_script_hashes, scan_folder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,12 +130,21 @@ def first_build(project: Project) -> None:
     rundbrief_build(project)
 
 
+def unscanned_build(project: Project) -> None:
+    """The same build with the scan of active content switched off: nothing parsed anywhere."""
+    with (
+        mock.patch.object(pipeline, "scan_written", lambda *args, **options: []),
+        mock.patch.object(beside, "scan_pages", lambda state, pages: []),
+    ):
+        first_build(project)
+
+
 def main(sizes: list[int]) -> None:
     print(f"load average {' '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} cores")
     print(
         f"{'pages':>6} {'mkdocs s':>9} {'rundbrief s':>12} {'ratio':>6} {'mkdocs cpu':>11} "
         f"{'rundbrief cpu':>14} {'cpu ratio':>10} {'ms/page':>8} {'scan s':>7} {'scan %':>7} "
-        f"{'in build s':>11} {'%':>5}"
+        f"{'in build s':>11} {'%':>5} {'unscanned s':>12} {'clock %':>8}"
     )
     with tempfile.TemporaryDirectory() as warm:
         plain_mkdocs(synthetic_project(Path(warm), 10))  # imports and theme caches, both sides
@@ -142,11 +154,12 @@ def main(sizes: list[int]) -> None:
             project = load_project(root)
             rundbrief_build(project)  # (its first run compiles the templates of the archive)
             # Best of three runs each, interleaved, so that machine noise hits both sides alike.
-            plain, ours = [], []
+            plain, ours, unscanned = [], [], []
             for _ in range(3):
                 plain.append(measured(lambda root=root: plain_mkdocs(root)))
                 ours.append(measured(lambda project=project: first_build(project)))
-            wall = [min(run[0] for run in side) for side in (plain, ours)]
+                unscanned.append(measured(lambda project=project: unscanned_build(project)))
+            wall = [min(run[0] for run in side) for side in (plain, ours, unscanned)]
             cpu = [min(run[1] for run in side) for side in (plain, ours)]
             # The final scanner over what the build wrote on its own, in this process, as a
             # share of the build's CPU time (wall-clock shares swing with the machine's load).
@@ -155,7 +168,8 @@ def main(sizes: list[int]) -> None:
                 f"{size:>6} {wall[0]:>9.2f} {wall[1]:>12.2f} {wall[1] / wall[0]:>6.2f} "
                 f"{cpu[0]:>11.2f} {cpu[1]:>14.2f} {cpu[1] / cpu[0]:>10.2f} "
                 f"{wall[1] / size * 1000:>8.1f} {scan:>7.2f} {scan / cpu[1] * 100:>6.1f}% "
-                f"{min(LEFT):>11.2f} {min(LEFT) / cpu[1] * 100:>4.1f}%"
+                f"{min(LEFT):>11.2f} {min(LEFT) / cpu[1] * 100:>4.1f}% "
+                f"{wall[2]:>12.2f} {(wall[1] - wall[2]) / wall[1] * 100:>7.1f}%"
             )
             LEFT.clear()
     print(f"load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
@@ -163,7 +177,9 @@ def main(sizes: list[int]) -> None:
         "(ratio: best wall-clock time against plain MkDocs; cpu ratio: best CPU time, the "
         "build's workers included; scan: CPU seconds of the scan of every written file without "
         "the memo, and its share of the build's CPU time; in build: what the build's own process "
-        "still spends on it after MkDocs, the worker beside MkDocs having scanned the pages)"
+        "still spends on it after MkDocs, the worker beside MkDocs having scanned the pages; "
+        "unscanned: the best build with the scan switched off, and clock %: what the scan adds "
+        "to the build's wall-clock time)"
     )
 
 

@@ -22,7 +22,7 @@ from generator.newsletter.email import ARCHIVE
 from generator.newsletter.render import Checked, check_newsletters
 from generator.site import builder, theme
 from generator.site.articles import load_article
-from generator.site.beside import beside as pages_beside
+from generator.site.beside import pages_beside
 from generator.site.config import config_problems
 from generator.site.facts import fill_pages
 from generator.site.index import SiteIndex, read_site
@@ -180,11 +180,11 @@ def build(project: Project, *, strict: bool = False, edit_links: bool = False) -
     check_replaceable(targets)  # before the work: never replace what rundbrief did not write
     own = own_script_hashes(project.root, editor_scripts())
     with staging_dir(project.root) as folder:
-        # Each page scanned in a second process while MkDocs writes the next; then every
-        # written file checked, in place, against what that scan saw.
+        # Each page scanned and indexed in a second process while MkDocs writes the next; then
+        # every written file checked, in place, against what that scan saw.
         with pages_beside(folder / "site", own, Memo.read(project.state_dir)) as second:
             site, docs = folder / "site", folder / "docs"
-            build_site_into(project, staged, site, docs, edit_links=edit_links, beside=second)
+            build_site_into(project, staged, site, docs, edit_links=edit_links, sink=second)
             write_tree(folder / "build", (), outputs)
             clean = second.clean() if second is not None else set()
         raise_if_errors(scan_written(project, staged, site, folder / "build", clean=clean))
@@ -218,11 +218,11 @@ def build_site_into(
     *,
     edit_links: bool = False,
     csp: bool = True,
-    beside: builder.Beside | None = None,
+    sink: builder.PageSink | None = None,
 ) -> None:
     """Write the staged tree and run the site builder on it; raise if it complains.
 
-    ``beside`` gets each page as the site builder is about to write it (``site/beside.py``).
+    ``sink`` gets each page as the site builder is about to write it (``site/beside.py``).
     """
     unsafe = config_problems(project.mkdocs_file)
     if unsafe:  # (the preview builds with problems; never with a configuration that runs code)
@@ -230,7 +230,7 @@ def build_site_into(
     write_tree(docs_dir, staged.pages, staged.files)
     extra = theme_data(project, staged, edit_links=edit_links, csp=csp)
     nav = build_nav(staged.pages)
-    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra, beside)
+    messages = builder.build_site(project.mkdocs_file, docs_dir, site_dir, nav, extra, sink)
     if messages:
         raise ProblemsFound(builder_problems(messages, staged.pages, "mkdocs.yml"))
 

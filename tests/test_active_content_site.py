@@ -394,14 +394,26 @@ def test_a_worker_that_is_gone_leaves_every_page_to_the_final_scan(tmp_path):
     from concurrent.futures.process import BrokenProcessPool
 
     from generator.site.beside import BATCH, Beside
+    from generator.site.builder import SearchPage, search_entries
+    from generator.site.searchindex import Sections, WordCounter
 
     def broken(item):  # noqa: ANN001, ANN202
         raise BrokenProcessPool("gone")
 
     beside = Beside(broken, tmp_path)
+    beside.searching({})
     for n in range(BATCH + 1):
         beside.written(f"{n}/index.html", "<p onclick=x()>Text</p>")
+        beside.searched(SearchPage(f"{n}/", f"Seite {n}", f"<h1>Seite {n}</h1><p>Text</p>", [], {}))
     assert beside.clean() == set()
+    # The search index is made in this process, from the pages kept for that.
+    sections = Sections(WordCounter.of_site(tmp_path))
+    for page in beside.kept:
+        for entry in search_entries(page, {}):
+            sections.add(entry)
+    made = beside.index()
+    assert made is not None and made == sections.made(tmp_path)
+    assert [entry["location"] for entry in made[0]] == [f"{n}/" for n in range(BATCH + 1)]
 
 
 def test_a_memo_a_pull_request_committed_lets_no_page_skip_the_scan(tmp_path, monkeypatch):

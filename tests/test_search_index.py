@@ -207,13 +207,16 @@ from generator.site import beside
 root, failed = Path(sys.argv[1]), Path(sys.argv[2])
 project, diverted, made = load_project(root), [], {}
 searching = beside.Beside.searching
-beside.Beside.searching = lambda self: (diverted.append(1), searching(self))[1]
+beside.Beside.searching = lambda self, config: (diverted.append(1), searching(self, config))[1]
+add_page, in_parent = beside.add_page, []  # (the worker's own calls count in its process)
+beside.add_page = lambda *args: (in_parent.append(1), add_page(*args))[1]
 
 def index():
     return hashlib.sha256((root / "site/search/search_index.json").read_bytes()).hexdigest()
 
 build(project)
 made["beside"] = index()
+parent = {"beside": len(in_parent)}
 
 @contextlib.contextmanager
 def no_worker(*args):
@@ -237,7 +240,8 @@ def failing(state, item):
 beside.work = failing
 build(project)
 made["failed worker"] = index()
-print(json.dumps({"diverted": len(diverted), "made": made}))
+parent["failed worker"] = len(in_parent)
+print(json.dumps({"diverted": len(diverted), "made": made, "parent": parent}))
 """
 
 
@@ -262,6 +266,8 @@ def test_the_index_made_beside_mkdocs_is_the_one_made_after_it(example_project, 
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["diverted"] == 2  # Material's plugin handed its pages to the second process
     assert failed.exists()  # (and the worker failed part-way in the last build)
+    # The worker made the first build's index; after the failure this process made it.
+    assert found["parent"]["beside"] == 0 < found["parent"]["failed worker"]
     made = found["made"]
     assert made["beside"] == made["no worker"] == made["failed worker"]
     index = json.loads((example_project / "site/search/search_index.json").read_text("utf-8"))

@@ -3,7 +3,7 @@
 Used where many independent items are rendered (newsletters on a first build, kits): each
 worker gets the run's shared state once, then items in chunks; results come back in order.
 ``in_background`` gives one worker that takes items while this process goes on working (the
-build's scan of each page MkDocs writes, beside MkDocs).
+build's scan and search indexing of each page MkDocs writes, beside MkDocs: ``site/beside.py``).
 """
 
 from __future__ import annotations

@@ -32,9 +32,9 @@ State = tuple[Path, frozenset[str], frozenset[str]]
 Index = tuple[list[dict[str, Any]], dict[str, Any]]
 
 
-def add_page(sections: Sections, page: SearchPage) -> None:
+def add_page(sections: Sections, page: SearchPage, config: dict[str, Any]) -> None:
     """The sections Material's search index makes of ``page``, added to the index."""
-    for entry in search_entries(page):
+    for entry in search_entries(page, config):
         if "boost" in entry:  # (as Material's JSON would carry it)
             entry["boost"] = json.loads(json.dumps(entry["boost"], default=str))
         sections.add(entry)
@@ -45,22 +45,20 @@ _made: dict[Path, Sections] = {}
 """In the worker: the index being made of each site folder's pages."""
 
 
-def work(state: State, item: tuple[Any, ...] | None) -> Any:
-    """In the worker: ``("pages", pages, searched)`` gives the memo keys of the clean pages
-    and adds the searched ones to the index; ``("index",)`` gives the number of pages added
-    and the index made. ``None`` does nothing (it starts the worker)."""
-    if item is None:
-        return None
+def work(state: State, item: tuple[Any, ...]) -> Any:
+    """In the worker: ``("pages", pages, searched, config)`` gives the memo keys of the clean
+    pages and adds the searched ones to the index (``config``: Material's search plugin's);
+    ``("index",)`` gives the number of pages added and the index made."""
     folder = state[0]
     if item[0] == "index":
         sections = _made.pop(folder, None)
         return (0, None) if sections is None else (sections.pages, sections.made(folder))
-    _, pages, searched = item
+    _, pages, searched, config = item
     if searched:
         if folder not in _made:  # (MkDocs has copied keywords, stop words, synonyms by now)
             _made[folder] = Sections(WordCounter.of_site(folder), synonym_groups(folder))
         for page in searched:
-            add_page(_made[folder], page)
+            add_page(_made[folder], page, config)
     return scan_pages(state, pages) if pages else []
 
 
@@ -74,7 +72,7 @@ class Beside:
         self.pages: list[tuple[str, str]] = []
         self.waiting: list[SearchPage] = []
         self.kept: list[SearchPage] = []  # every page searched: indexed here if the worker fails
-        self.diverted = False
+        self.config: dict[str, Any] | None = None  # Material's search plugin's, once diverted
 
     def written(self, rel: str, html: str) -> None:
         """The page at ``rel`` as MkDocs writes it: scanned in the worker."""
@@ -82,9 +80,9 @@ class Beside:
         if len(self.pages) >= BATCH:
             self._send()
 
-    def searching(self) -> None:
+    def searching(self, config: dict[str, Any]) -> None:
         """Material's search hands its pages here (``searched``) from now on."""
-        self.diverted = True
+        self.config = config
 
     def searched(self, page: SearchPage) -> None:
         """A page as Material's search would index it: split and counted in the worker."""
@@ -93,7 +91,7 @@ class Beside:
 
     def _send(self) -> None:
         if self.pages or self.waiting:
-            batch = ("pages", self.pages, self.waiting)
+            batch = ("pages", self.pages, self.waiting, self.config or {})
             self.pages, self.waiting = [], []
             self.batches.append(self._submit(batch))
 
@@ -124,7 +122,7 @@ class Beside:
 
     def index(self) -> Index | None:
         """The compact index of every page searched (None if Material's search kept them)."""
-        if not self.diverted:
+        if self.config is None:
             return None
         failed = None in self._done()
         if not failed:
@@ -136,12 +134,12 @@ class Beside:
                 pass
         sections = Sections(WordCounter.of_site(self.site))
         for page in self.kept:
-            add_page(sections, page)
+            add_page(sections, page, self.config)
         return sections.made(self.site)
 
 
 @contextmanager
-def beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[Beside | None]:
+def pages_beside(site_dir: Path, own: frozenset[str], memo: Memo) -> Iterator[Beside | None]:
     """A worker that scans and indexes each page while MkDocs renders the next.
 
     What it finds clean, the final scan passes over (``scan_written(clean=…)``) if the file's

@@ -84,14 +84,15 @@ class SearchPage:
     meta: dict[str, Any]
 
 
-class Beside(Protocol):
+class PageSink(Protocol):
     """What a second process does with each page while MkDocs renders the next (``beside.py``)."""
 
     def written(self, rel: str, html: str) -> None:
         """The page at site path ``rel`` with the HTML MkDocs is about to write."""
 
-    def searching(self) -> None:
-        """From now on Material's search hands its pages to ``searched``, not to its index."""
+    def searching(self, config: dict[str, Any]) -> None:
+        """From now on Material's search hands its pages to ``searched``, not to its index
+        (``config``: the search plugin's, as its index has it)."""
 
     def searched(self, page: SearchPage) -> None:
         """A page for the search index, as Material's search plugin would index it."""
@@ -101,38 +102,41 @@ class Beside(Protocol):
         None without ``searching``: Material's index holds the pages."""
 
 
-def search_entries(page: SearchPage) -> list[dict[str, Any]]:
-    """Material's search index entries of one page: its sections, split by Material's parser."""
+def search_entries(page: SearchPage, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Material's search index entries of one page: its sections, split by Material's parser
+    (``config``: the search plugin's, as its own index has it)."""
     from material.plugins.search.plugin import SearchIndex
 
-    index = SearchIndex()
+    index = SearchIndex(**config)
     index.add_entry_from_context(page)
     return index.entries
 
 
-class _Beside(BasePlugin):
-    """Hands every page MkDocs is about to write to ``beside``, and what Material would index."""
+class _ToSink(BasePlugin):
+    """Hands every page MkDocs is about to write to ``sink``, and what Material would index."""
 
-    def __init__(self, beside: Beside) -> None:
+    def __init__(self, sink: PageSink) -> None:
         super().__init__()
-        self.beside = beside
+        self.sink = sink
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Material's search plugin made its index in on_config: from now on it hands each page
-        # here instead of splitting it itself (the same code runs in the second process).
+        # here instead of splitting it itself (the same code runs in the second process). Not
+        # with Material's offline plugin, which packs the index Material writes as it is.
         search = config.plugins.get("material/search")
         index = getattr(search, "search_index", None)
-        if index is not None:
+        if index is not None and "material/offline" not in config.plugins:
             index.add_entry_from_context = self._searched
-            self.beside.searching()
+            self.sink.searching(dict(index.config))
 
     def _searched(self, page: MkdocsPage) -> None:
-        meta = {key: page.meta[key] for key in ("search", "tags", "title") if key in page.meta}
-        self.beside.searched(SearchPage(page.url, page.title, page.content or "", page.toc, meta))
+        self.sink.searched(
+            SearchPage(page.url, page.title, page.content or "", page.toc, dict(page.meta))
+        )
 
     @event_priority(-1000)  # after every plugin that changes the page (privacy: -50)
     def on_post_page(self, output: str, *, page: MkdocsPage, config: MkDocsConfig) -> str:
-        self.beside.written(page.file.dest_uri, output)
+        self.sink.written(page.file.dest_uri, output)
         return output
 
 
@@ -143,7 +147,7 @@ def _run(
     nav: list[NavItem],
     step: Any,
     extra: Mapping[str, Any] | None = None,
-    beside: Beside | None = None,
+    sink: PageSink | None = None,
 ) -> list[str | Problem]:
     with _captured_warnings() as captured:
         try:
@@ -155,8 +159,8 @@ def _run(
                 strict=True,
             )
             config.extra.update(extra or {})  # what the theme templates read (site/theme.py)
-            if beside is not None:
-                config.plugins["rundbrief-beside"] = _Beside(beside)
+            if sink is not None:
+                config.plugins["rundbrief-sink"] = _ToSink(sink)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 step(config)
@@ -196,17 +200,17 @@ def build_site(
     site_dir: Path,
     nav: list[NavItem],
     extra: Mapping[str, Any] | None = None,
-    beside: Beside | None = None,
+    sink: PageSink | None = None,
 ) -> list[str | Problem]:
     """Build the staged docs tree into ``site_dir``; return every warning of the site builder.
 
     ``extra`` is added to the configuration's ``extra`` (what the theme templates read). The
     search index MkDocs wrote is replaced by the compact one the site's search worker reads.
-    ``beside`` gets each page as MkDocs is about to write it, and what the search indexes of it.
+    ``sink`` gets each page as MkDocs is about to write it, and what the search indexes of it.
     """
-    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra, beside)
+    messages = _run(config_file, docs_dir, site_dir, nav, mkdocs_build.build, extra, sink)
     if not messages:
-        searchindex.compact(site_dir, None if beside is None else beside.index())
+        searchindex.compact(site_dir, None if sink is None else sink.index())
     return messages
 
 

@@ -1,9 +1,11 @@
 """The search index the help site ships: Material's, made small and ready to search.
 
-Material writes ``search/search_index.json`` with the full text of every section; the
-browser would download all of it and tokenise it before the first result (at 1,000 pages:
-6.5 MB, 1.8 MB gzip-compressed, about 2 s). After the build, rundbrief replaces the text by
-what the search worker (``overrides/assets/javascripts/hilfe-suche.js``) needs:
+Material's search plugin splits every page into sections and would write their full text to
+``search/search_index.json``; the browser would download all of it and tokenise it before the
+first result (at 1,000 pages: 6.5 MB, 1.8 MB gzip-compressed, about 2 s). rundbrief ships
+instead what the search worker (``overrides/assets/javascripts/hilfe-suche.js``) needs, made
+by ``Sections`` from Material's entries (in ``rundbrief build`` as MkDocs writes each page, in
+the build's second process: ``beside.py``; otherwise from Material's file, after MkDocs):
 
 - ``config.rundbrief.words``: every word as written, folded (``Kündigung``, ``Kuendigung`` →
   ``kundigung``), with its documents and weighted counts: pairs (gap to the previous

@@ -492,7 +492,7 @@ def flyer_document(
                 _(
                     "the flyer attaches a file ({what}): a printed flyer carries no "
                     'attachments; remove rel="attachment" from the template'
-                ).format(what=", ".join(dict.fromkeys(attached)) or '<link rel="attachment">'),
+                ).format(what=", ".join(dict.fromkeys(attached)) or "link rel=attachment"),
             )
         )
     return (None, problems) if problems else (document, [])
